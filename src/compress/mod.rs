@@ -1,0 +1,4 @@
+//! Sparse time–frequency compression: keep the largest coefficients under a fair budget.
+
+pub mod refit;
+pub mod sparsify;

@@ -1,0 +1,8 @@
+//! Denoisers: WSVD and its baselines.
+
+pub mod bands;
+pub mod gate;
+pub mod gaussian;
+pub mod rank_rule;
+pub mod shrink;
+pub mod wsvd;

@@ -1,0 +1,56 @@
+//! The library's error type. Every fallible function returns [`Result`].
+//!
+//! Messages are written for the person at the terminal: they say which file or which
+//! parameter is at fault and what is wrong with it.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in sparsewave.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An operating-system error while reading or writing `path`.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could be read but its content is not valid audio (or not a valid container).
+    #[error("{}: {reason}", path.display())]
+    BadInput { path: PathBuf, reason: String },
+    /// A parameter is outside its valid range; `name` is the parameter as the user knows it.
+    #[error("invalid {name}: {reason}")]
+    InvalidParameter { name: &'static str, reason: String },
+    /// A numerical procedure failed (e.g. an iteration did not converge).
+    #[error("numerical failure: {0}")]
+    Numerical(String),
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub fn param(name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidParameter {
+            name,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::BadInput`].
+    pub fn bad_input(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        Error::BadInput {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Io`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// `Result` with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,6 @@
+//! Dense and matrix-free linear algebra: thin and truncated SVDs, Lanczos bidiagonalization,
+//! Hankel operators.
+
+pub mod dense;
+pub mod hankel;
+pub mod lanczos;

@@ -1,0 +1,7 @@
+//! The representations: each a planned object built once for a length and its parameters.
+
+pub mod stft;
+pub mod wavelet;
+pub mod wavelet_filters;
+pub mod window;
+pub mod zak;
