@@ -118,7 +118,7 @@ pub fn run(a: Args) -> Result<()> {
         .as_deref()
         .map(|s| parse_list("--sweep-ranks", s))
         .transpose()?;
-    let bits = a.out.sample_format()?;
+    let bits = a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.out.mono)?;
     let need_all = matches!(rule, RankRule::Energy(_)) || a.out.plots.is_some() || sweep.is_some();

@@ -27,6 +27,14 @@ pub struct OutputOpts {
 }
 
 impl OutputOpts {
+    /// Validate the flags and create the plot folder, before any long computation.
+    pub fn prepare(&self) -> Result<Option<SampleFormat>> {
+        if let Some(dir) = &self.plots {
+            sparsewave::audio::output::create_dir(dir)?;
+        }
+        self.sample_format()
+    }
+
     pub fn sample_format(&self) -> Result<Option<SampleFormat>> {
         Ok(match &self.bits {
             Some(b) => Some(SampleFormat::from_bits_flag(b)?),

@@ -46,7 +46,7 @@ pub fn run(a: Args) -> Result<()> {
     if a.factor == 0 {
         anyhow::bail!("invalid --factor: must be at least 1");
     }
-    let bits = a.out.sample_format()?;
+    let bits = a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.out.mono)?;
     let mut outcome = with_spinner("interpolating", || {
