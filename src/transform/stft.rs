@@ -226,6 +226,23 @@ impl Stft {
         }
     }
 
+    /// buf[n] = p[start + n] · a[n]: a plain slice copy for frames inside the signal, the
+    /// padding rule only for frames that overlap the ends.
+    fn fill_frame(&self, x: &[f64], start: usize, buf: &mut [f64]) {
+        let pad = self.cfg.pad;
+        let inside = start >= pad && start - pad + buf.len() <= x.len();
+        if inside {
+            let src = &x[start - pad..start - pad + buf.len()];
+            for ((b, v), w) in buf.iter_mut().zip(src).zip(&self.analysis) {
+                *b = v * w;
+            }
+        } else {
+            for (n, b) in buf.iter_mut().enumerate() {
+                *b = self.padded_sample(x, start + n) * self.analysis[n];
+            }
+        }
+    }
+
     /// Forward STFT of `x`.
     pub fn forward(&self, x: &[f64]) -> Result<Spectrogram> {
         if x.is_empty() {
@@ -243,10 +260,7 @@ impl Stft {
                 )
             },
             |(buf, scratch), (t, out)| {
-                let start = t * hop;
-                for (n, b) in buf.iter_mut().enumerate() {
-                    *b = self.padded_sample(x, start + n) * self.analysis[n];
-                }
+                self.fill_frame(x, t * hop, buf);
                 self.forward
                     .process_with_scratch(buf, out, scratch)
                     .expect("buffer sizes come from the plan");
@@ -267,43 +281,64 @@ impl Stft {
                 format!("has {} bins, the STFT plan {}", spec.bins, self.bins()),
             ));
         }
-        // Each frame's synthesis-windowed inverse FFT, computed in parallel.
-        let mut frames = vec![0.0; spec.frames * n_fft];
-        frames.par_chunks_mut(n_fft).enumerate().for_each_init(
-            || {
-                (
-                    self.backward.make_input_vec(),
-                    self.backward.make_scratch_vec(),
-                )
-            },
-            |(buf, scratch), (t, out)| {
-                buf.copy_from_slice(spec.frame(t));
-                // A real signal's DC and Nyquist bins are real; drop any imaginary rounding
-                // that an approximation may have introduced (realfft insists on it).
-                buf[0].im = 0.0;
-                if n_fft % 2 == 0 {
-                    buf[n_fft / 2].im = 0.0;
-                }
-                self.backward
-                    .process_with_scratch(buf, out, scratch)
-                    .expect("buffer sizes come from the plan");
-                let scale = 1.0 / n_fft as f64;
-                for (o, s) in out.iter_mut().zip(&self.synthesis) {
-                    *o *= s * scale;
-                }
-            },
-        );
-        // Overlap-add into the padded domain, cropping to the original signal on the fly.
+        // Frames are processed in parallel blocks; each block overlap-adds into its own segment
+        // of the padded time axis (numerator and window-product denominator), and the segments
+        // are then summed into the output. Memory: one segment per block, not one per frame.
+        const BLOCK: usize = 64;
+        let segments: Vec<(usize, Vec<f64>, Vec<f64>)> = (0..spec.frames.div_ceil(BLOCK))
+            .into_par_iter()
+            .map_init(
+                || {
+                    (
+                        self.backward.make_input_vec(),
+                        self.backward.make_output_vec(),
+                        self.backward.make_scratch_vec(),
+                    )
+                },
+                |(buf, frame, scratch), block| {
+                    let t0 = block * BLOCK;
+                    let t1 = (t0 + BLOCK).min(spec.frames);
+                    let seg_start = t0 * hop;
+                    let seg_len = (t1 - 1 - t0) * hop + n_fft;
+                    let mut num = vec![0.0; seg_len];
+                    let mut den = vec![0.0; seg_len];
+                    let scale = 1.0 / n_fft as f64;
+                    for t in t0..t1 {
+                        buf.copy_from_slice(spec.frame(t));
+                        // A real signal's DC and Nyquist bins are real; drop any imaginary
+                        // rounding an approximation may have introduced (realfft insists).
+                        buf[0].im = 0.0;
+                        if n_fft % 2 == 0 {
+                            buf[n_fft / 2].im = 0.0;
+                        }
+                        self.backward
+                            .process_with_scratch(buf, frame, scratch)
+                            .expect("buffer sizes come from the plan");
+                        let off = t * hop - seg_start;
+                        let (nseg, dseg) = (&mut num[off..off + n_fft], &mut den[off..off + n_fft]);
+                        for (((o, d), f), (a, s)) in nseg
+                            .iter_mut()
+                            .zip(dseg.iter_mut())
+                            .zip(frame.iter())
+                            .zip(self.analysis.iter().zip(&self.synthesis))
+                        {
+                            *o += f * s * scale;
+                            *d += a * s;
+                        }
+                    }
+                    (seg_start, num, den)
+                },
+            )
+            .collect();
+        // Sum the segments, cropping the padding: padded index i is output index i − pad.
         let mut y = vec![0.0; len];
         let mut norm = vec![0.0; len];
-        for t in 0..spec.frames {
-            let start = t * hop;
-            for n in 0..n_fft {
-                let Some(l) = (start + n).checked_sub(pad).filter(|&l| l < len) else {
-                    continue;
-                };
-                y[l] += frames[t * n_fft + n];
-                norm[l] += self.analysis[n] * self.synthesis[n];
+        for (seg_start, num, den) in &segments {
+            let lo = (*seg_start).max(pad);
+            let hi = (seg_start + num.len()).min(pad + len);
+            for i in lo..hi {
+                y[i - pad] += num[i - seg_start];
+                norm[i - pad] += den[i - seg_start];
             }
         }
         for (v, w) in y.iter_mut().zip(&norm) {
