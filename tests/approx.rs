@@ -97,7 +97,7 @@ fn griffin_lim_reduces_spectral_inconsistency() {
     let spec = s.forward(&x).unwrap();
     let mag = spec.magnitude();
     let spectral_snr = |y: &[f64]| {
-        Metrics::compute(&[x.clone()], &[y.to_vec()], 44_100)
+        Metrics::compute(std::slice::from_ref(&x), &[y.to_vec()], 44_100)
             .unwrap()
             .spectral_snr_db
     };
