@@ -164,7 +164,6 @@ impl FromStr for Wavelet {
         if name == "haar" {
             return Wavelet::new(Family::Haar, 1);
         }
-        // "coif" before the others: no prefix is a prefix of another, but keep it explicit.
         let parsed = [Family::Coiflets, Family::Symlets, Family::Daubechies]
             .into_iter()
             .find_map(|family| {
@@ -249,6 +248,7 @@ impl Mode {
                 let i = i.rem_euclid(2 * n);
                 x[(if i < n { i } else { 2 * n - 1 - i }) as usize]
             }
+            // A single sample mirrors onto itself (and the period 2n − 2 would be 0).
             Mode::Reflect if n == 1 => x[0],
             Mode::Reflect => {
                 let i = i.rem_euclid(2 * n - 2);
