@@ -10,7 +10,7 @@
 
 use super::refit::{refit, RefitOptions, RefitReport};
 use crate::transform::stft::{Spectrogram, Stft, StftConfig};
-use crate::transform::wavelet::{Dwt, Mode, WaveletCoefs, Wavelet};
+use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
 use crate::transform::zak::{block_ranges, Pgbz};
 use crate::{Error, Result};
 use realfft::num_complex::Complex64;
@@ -119,7 +119,15 @@ impl Analysis {
                     });
                 }
                 let mags = coefs.iter().map(|c| c.norm()).collect();
-                (State::Pgbz { plans, blocks, coefs }, mags, costs)
+                (
+                    State::Pgbz {
+                        plans,
+                        blocks,
+                        coefs,
+                    },
+                    mags,
+                    costs,
+                )
             }
             Representation::Stft { window_length } => {
                 let stft = Stft::new(StftConfig::paper_baseline(*window_length)?)?;
@@ -136,9 +144,20 @@ impl Analysis {
                         }
                     })
                     .collect();
-                (State::Stft { stft, spec: spec.clone() }, spec.magnitude(), costs)
+                (
+                    State::Stft {
+                        stft,
+                        spec: spec.clone(),
+                    },
+                    spec.magnitude(),
+                    costs,
+                )
             }
-            Representation::Dwt { wavelet, mode, level } => {
+            Representation::Dwt {
+                wavelet,
+                mode,
+                level,
+            } => {
                 let dwt = Dwt::new(*wavelet, *mode, *level, len)?;
                 let mut coefs = dwt.make_coefficients();
                 dwt.analyze(x, &mut coefs)?;
@@ -193,7 +212,11 @@ impl Analysis {
     pub fn reconstruct(&mut self, mask: &[bool], out: &mut [f64]) -> Result<()> {
         self.check(mask, out)?;
         match &mut self.state {
-            State::Pgbz { plans, blocks, coefs } => {
+            State::Pgbz {
+                plans,
+                blocks,
+                coefs,
+            } => {
                 let mut kept = Vec::new();
                 let mut y = Vec::new();
                 for b in blocks.iter() {
@@ -224,7 +247,12 @@ impl Analysis {
                 out.copy_from_slice(&stft.inverse(&masked, self.len)?);
             }
             State::Dwt { dwt, coefs, work } => {
-                for ((w, c), &k) in work.as_mut_slice().iter_mut().zip(coefs.as_slice()).zip(mask) {
+                for ((w, c), &k) in work
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(coefs.as_slice())
+                    .zip(mask)
+                {
                     *w = if k { *c } else { 0.0 };
                 }
                 dwt.synthesize(work, out)?;
@@ -236,10 +264,24 @@ impl Analysis {
     /// Least-squares re-fit of the kept PGBZ coefficients (CGLS, per block), writing the
     /// re-fitted signal into `out`. Only PGBZ has a re-fit (STFT and DWT are not compared with
     /// one in the paper; the DWT is orthogonal, so thresholding is already least squares).
-    pub fn refit(&mut self, x: &[f64], mask: &[bool], out: &mut [f64], options: &RefitOptions) -> Result<Vec<RefitReport>> {
+    pub fn refit(
+        &mut self,
+        x: &[f64],
+        mask: &[bool],
+        out: &mut [f64],
+        options: &RefitOptions,
+    ) -> Result<Vec<RefitReport>> {
         self.check(mask, out)?;
-        let State::Pgbz { plans, blocks, coefs } = &mut self.state else {
-            return Err(Error::param("--refit", "only PGBZ has a least-squares re-fit"));
+        let State::Pgbz {
+            plans,
+            blocks,
+            coefs,
+        } = &mut self.state
+        else {
+            return Err(Error::param(
+                "--refit",
+                "only PGBZ has a least-squares re-fit",
+            ));
         };
         let mut reports = Vec::with_capacity(blocks.len());
         let mut y = Vec::new();
@@ -247,7 +289,14 @@ impl Analysis {
             let plan = &mut plans[b.plan];
             let mut c = coefs[b.coefs.clone()].to_vec();
             y.resize(plan.padded_len(), 0.0);
-            reports.push(refit(plan, &x[b.samples.clone()], &mask[b.coefs.clone()], &mut c, &mut y, options)?);
+            reports.push(refit(
+                plan,
+                &x[b.samples.clone()],
+                &mask[b.coefs.clone()],
+                &mut c,
+                &mut y,
+                options,
+            )?);
             out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
         }
         Ok(reports)
@@ -264,7 +313,11 @@ impl Analysis {
     /// `frames × bins` (time-major) with its frame step in seconds: PGBZ's lattice (first block),
     /// the STFT's frames, or the DWT scalogram resampled onto 512 linear-frequency rows (each row
     /// shows the level whose octave band holds its frequency).
-    pub fn coefficient_image(&self, mask: Option<&[bool]>, rate: u32) -> (Vec<f64>, usize, usize, f64) {
+    pub fn coefficient_image(
+        &self,
+        mask: Option<&[bool]>,
+        rate: u32,
+    ) -> (Vec<f64>, usize, usize, f64) {
         let keep = |i: usize| mask.is_none_or(|m| m[i]);
         let mag = |i: usize| if keep(i) { self.magnitudes[i] } else { 0.0 };
         match &self.state {
@@ -278,7 +331,12 @@ impl Analysis {
             }
             State::Stft { stft, spec } => {
                 let img = (0..spec.data.len()).map(mag).collect();
-                (img, spec.frames, spec.bins, stft.config().hop as f64 / f64::from(rate))
+                (
+                    img,
+                    spec.frames,
+                    spec.bins,
+                    stft.config().hop as f64 / f64::from(rate),
+                )
             }
             State::Dwt { coefs, .. } => {
                 let (cols, rows) = (1000usize, 512usize);
@@ -297,7 +355,12 @@ impl Analysis {
                         img[c * rows + r] = mag(off + (c * len / cols).min(len - 1));
                     }
                 }
-                (img, cols, rows, self.len as f64 / cols as f64 / f64::from(rate))
+                (
+                    img,
+                    cols,
+                    rows,
+                    self.len as f64 / cols as f64 / f64::from(rate),
+                )
             }
         }
     }

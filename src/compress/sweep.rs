@@ -81,15 +81,17 @@ pub struct SweepPoint {
     pub snr_db: f64,
     pub rel_error_pct: f64,
     pub seconds: f64,
-    /// The DWT level that won this point (DWT only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The DWT level that won this point (DWT only; null otherwise).
     pub level: Option<usize>,
 }
 
 /// Sweep all `cfg.methods` over `cfg.keeps` on `channels` (sample rate `rate`).
 pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Vec<SweepPoint>> {
     if let Some(&bad) = cfg.keeps.iter().find(|&&f| !(f > 0.0 && f <= 1.0)) {
-        return Err(Error::param("--keep", format!("{} % is outside (0, 100] %", bad * 100.0)));
+        return Err(Error::param(
+            "--keep",
+            format!("{} % is outside (0, 100] %", bad * 100.0),
+        ));
     }
     let energy: f64 = channels.iter().flatten().map(|v| v * v).sum();
     let mut points = Vec::new();
@@ -131,7 +133,11 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Vec<
                         _ => analysis.reconstruct(&mask, &mut y)?,
                     }
                     secs[i] += analysis_seconds + t1.elapsed().as_secs_f64();
-                    err[i] += x.iter().zip(&y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
+                    err[i] += x
+                        .iter()
+                        .zip(&y)
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum::<f64>();
                 }
             }
             for (i, &f) in cfg.keeps.iter().enumerate() {
