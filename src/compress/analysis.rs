@@ -90,7 +90,7 @@ impl Analysis {
             Representation::Pgbz { lattice, block } => {
                 let ranges = match block {
                     Some(b) => block_ranges(len, *b)?,
-                    None => vec![0..len],
+                    None => std::iter::once(0..len).collect(),
                 };
                 let mut plans: Vec<Pgbz> = Vec::new();
                 let mut blocks = Vec::with_capacity(ranges.len());
