@@ -153,6 +153,38 @@ struct ChannelInfo {
     images: Option<(SpectrogramImage, SpectrogramImage)>,
 }
 
+/// The coefficient map before and after thresholding, on one dB scale.
+fn coefficient_images(
+    analysis: &Analysis,
+    rep: &Representation,
+    mask: &[bool],
+    rate: u32,
+) -> (SpectrogramImage, SpectrogramImage) {
+    let img = |mask: Option<&[bool]>, title: String| {
+        let (magnitude, frames, bins, step) = analysis.coefficient_image(mask, rate);
+        SpectrogramImage {
+            title,
+            magnitude,
+            frames,
+            bins,
+            sample_rate: rate,
+            frame_step: step,
+            log_freq: false,
+            range_db: 90.0,
+            reference: None,
+        }
+    };
+    let mut before = img(None, format!("{} coefficients |c| (dB)", rep.name()));
+    let mut after = img(
+        Some(mask),
+        format!("{} coefficients kept (dB, same scale)", rep.name()),
+    );
+    let peak = before.magnitude.iter().fold(0.0_f64, |m, v| m.max(*v));
+    before.reference = Some(peak);
+    after.reference = Some(peak);
+    (before, after)
+}
+
 pub fn run(a: Args) -> Result<()> {
     let keep = match (&a.keep, a.keep_count, a.threshold) {
         (_, Some(k), _) => Keep::RealNumbers(k),
@@ -180,15 +212,16 @@ pub fn run(a: Args) -> Result<()> {
             let mut analysis = Analysis::new(&rep, x)?;
             let sel = select(analysis.magnitudes(), analysis.costs(), keep, x.len())?;
             let mut y = vec![0.0; x.len()];
+            let images = want_images.then(|| coefficient_images(&analysis, &rep, &sel.mask, rate));
+            let describe = analysis.describe();
+            let total_reals = analysis.total_real_values();
             let refit_info = match &refit {
                 Some(opts) => {
-                    let reports = analysis.refit(x, &sel.mask, &mut y, opts)?;
+                    let reports = analysis.into_refit(x, &sel.mask, &mut y, opts)?;
                     let iters = reports.iter().map(|r| r.iterations).max().unwrap_or(0);
-                    let before: f64 =
-                        reports.iter().map(|r| r.snr_before_db).sum::<f64>() / reports.len() as f64;
-                    let after: f64 =
-                        reports.iter().map(|r| r.snr_after_db).sum::<f64>() / reports.len() as f64;
-                    Some((iters, after - before))
+                    let n = reports.len() as f64;
+                    let gain = reports.iter().map(|r| r.gain_db).sum::<f64>() / n;
+                    Some((iters, gain))
                 }
                 None => {
                     analysis.reconstruct(&sel.mask, &mut y)?;
@@ -198,37 +231,12 @@ pub fn run(a: Args) -> Result<()> {
             if let Some(cfg) = &gate {
                 y = spectral_gate(&y, rate, cfg)?;
             }
-            let images = want_images.then(|| {
-                let img = |mask: Option<&[bool]>, title: String| {
-                    let (magnitude, frames, bins, step) = analysis.coefficient_image(mask, rate);
-                    SpectrogramImage {
-                        title,
-                        magnitude,
-                        frames,
-                        bins,
-                        sample_rate: rate,
-                        frame_step: step,
-                        log_freq: false,
-                        range_db: 90.0,
-                        reference: None,
-                    }
-                };
-                let mut before = img(None, format!("{} coefficients |c| (dB)", rep.name()));
-                let mut after = img(
-                    Some(&sel.mask),
-                    format!("{} coefficients kept (dB, same scale)", rep.name()),
-                );
-                let peak = before.magnitude.iter().fold(0.0_f64, |m, v| m.max(*v));
-                before.reference = Some(peak);
-                after.reference = Some(peak);
-                (before, after)
-            });
             let info = ChannelInfo {
                 kept_reals: sel.kept_reals,
                 kept_entries: sel.kept_entries,
-                total_reals: analysis.total_real_values(),
+                total_reals,
                 refit: refit_info,
-                describe: analysis.describe(),
+                describe,
                 images,
             };
             Ok((y, info))

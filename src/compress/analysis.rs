@@ -71,6 +71,34 @@ enum State {
     },
 }
 
+/// CGLS per PGBZ block on `coefs` (overwritten with the re-fitted coefficients).
+fn refit_blocks(
+    plans: &mut [Pgbz],
+    blocks: &[PgbzBlock],
+    coefs: &mut [Complex64],
+    x: &[f64],
+    mask: &[bool],
+    out: &mut [f64],
+    options: &RefitOptions,
+) -> Result<Vec<RefitReport>> {
+    let mut reports = Vec::with_capacity(blocks.len());
+    let mut y = Vec::new();
+    for b in blocks {
+        let plan = &mut plans[b.plan];
+        y.resize(plan.padded_len(), 0.0);
+        reports.push(refit(
+            plan,
+            &x[b.samples.clone()],
+            &mask[b.coefs.clone()],
+            &mut coefs[b.coefs.clone()],
+            &mut y,
+            options,
+        )?);
+        out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
+    }
+    Ok(reports)
+}
+
 /// The analysis of one signal, reusable for many budgets.
 pub struct Analysis {
     state: State,
@@ -262,8 +290,9 @@ impl Analysis {
     }
 
     /// Least-squares re-fit of the kept PGBZ coefficients (CGLS, per block), writing the
-    /// re-fitted signal into `out`. Only PGBZ has a re-fit (STFT and DWT are not compared with
-    /// one in the paper; the DWT is orthogonal, so thresholding is already least squares).
+    /// re-fitted signal into `out`; the analysis is kept for further budgets. Only PGBZ has a
+    /// re-fit (the paper compares it for PGBZ; the DWT is orthogonal, so thresholding is
+    /// already least squares).
     pub fn refit(
         &mut self,
         x: &[f64],
@@ -283,23 +312,34 @@ impl Analysis {
                 "only PGBZ has a least-squares re-fit",
             ));
         };
-        let mut reports = Vec::with_capacity(blocks.len());
-        let mut y = Vec::new();
-        for b in blocks.iter() {
-            let plan = &mut plans[b.plan];
-            let mut c = coefs[b.coefs.clone()].to_vec();
-            y.resize(plan.padded_len(), 0.0);
-            reports.push(refit(
-                plan,
-                &x[b.samples.clone()],
-                &mask[b.coefs.clone()],
-                &mut c,
-                &mut y,
-                options,
-            )?);
-            out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
-        }
-        Ok(reports)
+        refit_blocks(plans, blocks, &mut coefs.clone(), x, mask, out, options)
+    }
+
+    /// [`Analysis::refit`] for a single use: re-fits the stored coefficients in place and frees
+    /// the ranking data first, saving a coefficient-sized copy (this is what keeps a 10-minute
+    /// recording within 2 GB).
+    pub fn into_refit(
+        mut self,
+        x: &[f64],
+        mask: &[bool],
+        out: &mut [f64],
+        options: &RefitOptions,
+    ) -> Result<Vec<RefitReport>> {
+        self.check(mask, out)?;
+        self.magnitudes = Vec::new();
+        self.costs = Vec::new();
+        let State::Pgbz {
+            mut plans,
+            blocks,
+            mut coefs,
+        } = self.state
+        else {
+            return Err(Error::param(
+                "--refit",
+                "only PGBZ has a least-squares re-fit",
+            ));
+        };
+        refit_blocks(&mut plans, &blocks, &mut coefs, x, mask, out, options)
     }
 
     fn check(&self, mask: &[bool], out: &[f64]) -> Result<()> {
