@@ -1,6 +1,8 @@
 //! `sparsewave approx`: rank-k SVD of the STFT magnitude, original or Griffin–Lim phase.
 
-use super::common::{parse_list, print_report, sibling, with_spinner, OutputOpts};
+use super::common::{
+    comparison_plots, parse_list, print_report, sibling, with_spinner, OutputOpts,
+};
 use anyhow::{bail, Result};
 use serde_json::json;
 use sparsewave::approx::griffin_lim::PhaseInit;
@@ -173,17 +175,7 @@ pub fn run(a: Args) -> Result<()> {
         report = report.with("rank_sweep", json!({"csv": csv_path, "plot": png}));
     }
     if let Some(dir) = &a.out.plots {
-        let stem = a
-            .output
-            .file_stem()
-            .map_or("approx".into(), |s| s.to_string_lossy().into_owned());
-        let mut figs = plot::report::comparison_figures(
-            dir,
-            &stem,
-            &outcome.input,
-            &outcome.output,
-            "rank-k approximation",
-        )?;
+        let (stem, mut figs) = comparison_plots(dir, &a.output, &outcome, "rank-k approximation")?;
         let sv_path = dir.join(format!("{stem}_singular_values.png"));
         let sv = &first.singular_values;
         plot::save(

@@ -140,3 +140,24 @@ pub fn sibling(path: &Path, plots: Option<&Path>, suffix: &str) -> PathBuf {
         .unwrap_or_default();
     dir.join(format!("{stem}{suffix}"))
 }
+
+/// The standard figure set (spectrograms, error spectrogram, waveform comparison) of a run into
+/// `dir`, named after the output file; returns the file stem used and the paths written.
+pub fn comparison_plots<I>(
+    dir: &Path,
+    output: &Path,
+    outcome: &sparsewave::pipeline::Outcome<I>,
+    label: &str,
+) -> Result<(String, Vec<PathBuf>)> {
+    let stem = output
+        .file_stem()
+        .map_or("out".into(), |s| s.to_string_lossy().into_owned());
+    let figs = sparsewave::plot::report::comparison_figures(
+        dir,
+        &stem,
+        &outcome.input,
+        &outcome.output,
+        label,
+    )?;
+    Ok((stem, figs))
+}

@@ -1,6 +1,6 @@
 //! `sparsewave compress`: keep the largest time–frequency coefficients and listen to the result.
 
-use super::common::{print_report, with_spinner, OutputOpts};
+use super::common::{comparison_plots, print_report, with_spinner, OutputOpts};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use sparsewave::compress::analysis::{Analysis, Representation};
@@ -263,17 +263,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     report.storage = Some(Storage::new(kept, samples));
     if let Some(dir) = &a.out.plots {
-        let stem = a
-            .output
-            .file_stem()
-            .map_or("compress".into(), |s| s.to_string_lossy().into_owned());
-        let mut figs = plot::report::comparison_figures(
-            dir,
-            &stem,
-            &outcome.input,
-            &outcome.output,
-            &a.method,
-        )?;
+        let (stem, mut figs) = comparison_plots(dir, &a.output, &outcome, &a.method)?;
         if let Some((before, after)) = &first.images {
             for (name, img) in [("coefficients", before), ("coefficients_kept", after)] {
                 let p = dir.join(format!("{stem}_{name}.png"));

@@ -1,11 +1,10 @@
 //! `sparsewave interp`: decimation and reconstruction by interpolation.
 
-use super::common::{print_report, with_spinner, OutputOpts};
+use super::common::{comparison_plots, print_report, with_spinner, OutputOpts};
 use anyhow::Result;
 use serde_json::json;
 use sparsewave::approx::interp::{decimate_and_interpolate, InterpMethod};
 use sparsewave::pipeline::{self, Report, Storage};
-use sparsewave::plot;
 use std::path::PathBuf;
 
 /// Keep every R-th sample (and the last), rebuild all samples by interpolation.
@@ -68,15 +67,10 @@ pub fn run(a: Args) -> Result<()> {
     .with("kept_samples", outcome.infos[0].knots);
     report.storage = Some(Storage::new(stored, samples));
     if let Some(dir) = &a.out.plots {
-        let stem = a
-            .output
-            .file_stem()
-            .map_or("interp".into(), |s| s.to_string_lossy().into_owned());
-        let figs = plot::report::comparison_figures(
+        let (_, figs) = comparison_plots(
             dir,
-            &stem,
-            &outcome.input,
-            &outcome.output,
+            &a.output,
+            &outcome,
             &format!("{} ×{}", a.method, a.factor),
         )?;
         report = report.with("plots", figs);

@@ -301,18 +301,8 @@ impl Analysis {
         options: &RefitOptions,
     ) -> Result<Vec<RefitReport>> {
         self.check(mask, out)?;
-        let State::Pgbz {
-            plans,
-            blocks,
-            coefs,
-        } = &mut self.state
-        else {
-            return Err(Error::param(
-                "--refit",
-                "only PGBZ has a least-squares re-fit",
-            ));
-        };
-        refit_blocks(plans, blocks, &mut coefs.clone(), x, mask, out, options)
+        let (plans, blocks, coefs) = self.pgbz_parts()?;
+        refit_blocks(plans, blocks, &mut coefs.to_vec(), x, mask, out, options)
     }
 
     /// [`Analysis::refit`] for a single use: re-fits the stored coefficients in place and frees
@@ -328,18 +318,23 @@ impl Analysis {
         self.check(mask, out)?;
         self.magnitudes = Vec::new();
         self.costs = Vec::new();
-        let State::Pgbz {
-            mut plans,
-            blocks,
-            mut coefs,
-        } = self.state
-        else {
-            return Err(Error::param(
+        let (plans, blocks, coefs) = self.pgbz_parts()?;
+        refit_blocks(plans, blocks, coefs, x, mask, out, options)
+    }
+
+    /// The PGBZ plans, blocks and coefficients, or the error that only PGBZ has a re-fit.
+    fn pgbz_parts(&mut self) -> Result<(&mut [Pgbz], &[PgbzBlock], &mut [Complex64])> {
+        match &mut self.state {
+            State::Pgbz {
+                plans,
+                blocks,
+                coefs,
+            } => Ok((plans, blocks, coefs)),
+            _ => Err(Error::param(
                 "--refit",
                 "only PGBZ has a least-squares re-fit",
-            ));
-        };
-        refit_blocks(&mut plans, &blocks, &mut coefs, x, mask, out, options)
+            )),
+        }
     }
 
     fn check(&self, mask: &[bool], out: &[f64]) -> Result<()> {
