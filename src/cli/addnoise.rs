@@ -106,7 +106,8 @@ pub fn add(clean: &Audio, noise: &Audio) -> Audio {
 /// exactly. α-stable noise with α < 2 has infinite variance: its scale γ is set so that the
 /// Gaussian-equivalent dispersion 2γ² equals the target noise power per sample, and the SNR of
 /// the actual draw is random (usually lower). The reported metrics compare the noisy output
-/// with the clean input, so "SNR" is the achieved input SNR.
+/// with the clean input, so "SNR" is the achieved input SNR. SNRs are in power dB; the WSVD
+/// paper's printed formula omits the squares, so its values are half of these.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Models: awgn (white Gaussian); mixture: (1−ε)·N(0, σ²) + ε·N(0, κσ²) (--epsilon, --kappa);
@@ -140,7 +141,10 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let model = a.noise.model()?;
     if !a.snr.is_finite() {
-        bail!("invalid --snr: must be a finite number of dB, got {}", a.snr);
+        bail!(
+            "invalid --snr: must be a finite number of dB, got {}",
+            a.snr
+        );
     }
     let bits = a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;

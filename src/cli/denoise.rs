@@ -320,7 +320,9 @@ fn per_band<T: Copy>(flag: &str, values: Vec<T>, bands: usize) -> Result<Vec<T>>
     match values.len() {
         1 => Ok(vec![values[0]; bands]),
         n if n == bands => Ok(values),
-        n => bail!("invalid {flag}: {n} values for {bands} band(s); give one value or one per band"),
+        n => {
+            bail!("invalid {flag}: {n} values for {bands} band(s); give one value or one per band")
+        }
     }
 }
 
@@ -332,9 +334,9 @@ impl MethodOpts {
             "wavelet" => Denoiser::Wavelet(self.wavelet_shrink()?),
             "gaussian" => Denoiser::Gaussian(GaussianFilter::new(self.sigma)?, self.sigma),
             "gate" => self.gate()?,
-            other => bail!(
-                "invalid --method: '{other}' is not one of wsvd, wavelet, gaussian, gate"
-            ),
+            other => {
+                bail!("invalid --method: '{other}' is not one of wsvd, wavelet, gaussian, gate")
+            }
         })
     }
 

@@ -195,10 +195,10 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(bad) = snrs.iter().find(|s| !s.is_finite()) {
         bail!("invalid --snr: SNR must be finite, got {bad}");
     }
+    let clean = truncate(pipeline_load(&a.clean, a.mono)?, a.max_seconds)?;
     create_dir(&a.output)?;
     let plots = a.output.join("plots");
     create_dir(&plots)?;
-    let clean = truncate(pipeline_load(&a.clean, a.mono)?, a.max_seconds)?;
     let rate = clean.sample_rate;
     let stem = a
         .clean
@@ -284,7 +284,10 @@ pub fn run(a: Args) -> Result<()> {
                 )?;
                 spectrogram(
                     plot_path(&format!("snr{tag}_spectrogram_{}", method.id)),
-                    &format!("{} at {snr} dB: magnitude spectrogram (channel 0)", method.label),
+                    &format!(
+                        "{} at {snr} dB: magnitude spectrogram (channel 0)",
+                        method.label
+                    ),
                     y,
                 )?;
             }
