@@ -72,8 +72,9 @@ pub struct Args {
     /// Clean reference: report the metrics against it (same rate, channels and length).
     #[arg(long, value_name = "REF")]
     pub clean: Option<PathBuf>,
+    /// Boxed: the method flags are many, and the command enum holds every subcommand's Args.
     #[command(flatten)]
-    pub method: MethodOpts,
+    pub method: Box<MethodOpts>,
     #[command(flatten)]
     pub out: OutputOpts,
 }
