@@ -433,6 +433,14 @@ fn bad_parameters() {
         &["--method", "gate", "--noise-clip", "missing.wav"],
         &["missing.wav"],
     );
+    denoise(
+        &["--method", "gate", "--gate-attenuation=-5"],
+        &["--gate-attenuation"],
+    );
+    denoise(
+        &["--method", "gate", "--gate-percentile", "150"],
+        &["--gate-percentile"],
+    );
     let clean = f.clean.to_str().unwrap();
     let short = folk_slice(&f.dir, "short.wav", 0.5);
     denoise(

@@ -469,8 +469,6 @@ impl MethodOpts {
             attenuation_db: self.gate_attenuation,
             ..GateConfig::default()
         };
-        // Validate the flags through the library on a short silent signal (cheap, no I/O).
-        spectral_gate(&[0.0; 16], 8000, &cfg)?;
         let clips = match &self.noise_clip {
             Some(path) => Some(pipeline::load(path, false)?.channels),
             None => None,
