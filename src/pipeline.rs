@@ -78,7 +78,9 @@ pub fn process<I>(
     let seconds = t0.elapsed().as_secs_f64();
     let output = Audio {
         channels,
-        ..input.clone()
+        sample_rate: input.sample_rate,
+        format: input.format,
+        codec: input.codec.clone(),
     };
     let metrics = Metrics::compute(&input.channels, &output.channels, input.sample_rate)?;
     Ok(Outcome {

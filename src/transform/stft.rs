@@ -245,13 +245,20 @@ impl Stft {
 
     /// Forward STFT of `x`.
     pub fn forward(&self, x: &[f64]) -> Result<Spectrogram> {
+        self.forward_frames(x, 0..self.frame_count(x.len()))
+    }
+
+    /// Frames `frames` of the forward STFT of `x` only (for streaming over long signals; the
+    /// frame indices are those of [`Stft::forward`]).
+    pub fn forward_frames(&self, x: &[f64], frames: std::ops::Range<usize>) -> Result<Spectrogram> {
         if x.is_empty() {
             return Err(Error::param("signal", "is empty"));
         }
         let hop = self.cfg.hop;
-        let frames = self.frame_count(x.len());
         let bins = self.bins();
-        let mut data = vec![Complex64::default(); frames * bins];
+        let first = frames.start;
+        let count = frames.len();
+        let mut data = vec![Complex64::default(); count * bins];
         data.par_chunks_mut(bins).enumerate().for_each_init(
             || {
                 (
@@ -260,13 +267,17 @@ impl Stft {
                 )
             },
             |(buf, scratch), (t, out)| {
-                self.fill_frame(x, t * hop, buf);
+                self.fill_frame(x, (first + t) * hop, buf);
                 self.forward
                     .process_with_scratch(buf, out, scratch)
                     .expect("buffer sizes come from the plan");
             },
         );
-        Ok(Spectrogram { frames, bins, data })
+        Ok(Spectrogram {
+            frames: count,
+            bins,
+            data,
+        })
     }
 
     /// Inverse STFT by weighted overlap-add, returning exactly `len` samples.
