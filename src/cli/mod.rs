@@ -1,9 +1,12 @@
 //! Subcommands: one file each. Parsing (clap) → validated library configuration → run → print.
 
+mod addnoise;
 mod approx;
 mod common;
 mod compress;
 mod demo;
+mod denoise;
+mod denoise_bench;
 mod info;
 mod interp;
 mod metrics;
@@ -38,6 +41,9 @@ enum Command {
     Spectrogram(spectrogram::Args),
     Info(info::Args),
     Demo(demo::Args),
+    Denoise(denoise::Args),
+    DenoiseBench(denoise_bench::Args),
+    Addnoise(addnoise::Args),
 }
 
 /// Parse, run, and turn errors into a message on stderr and exit code 1.
@@ -52,6 +58,9 @@ pub fn main() -> ExitCode {
         Command::Spectrogram(a) => spectrogram::run(a),
         Command::Info(a) => info::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Denoise(a) => denoise::run(a),
+        Command::DenoiseBench(a) => denoise_bench::run(a),
+        Command::Addnoise(a) => addnoise::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
