@@ -25,6 +25,9 @@ Examples:
   sparsewave interp song.wav -o song_r4.wav --factor 4 --method cubic
   sparsewave compress song.wav -o song_pgbz.wav --method pgbz --keep 4%
   sparsewave sweep song.wav --methods pgbz,pgbz-ls,stft,dwt
+  sparsewave addnoise clean.wav -o noisy.wav --model awgn --snr 10 --seed 0
+  sparsewave denoise noisy.wav -o denoised.wav --method wsvd --clean clean.wav
+  sparsewave denoise-bench clean.wav --snr 24,10
   sparsewave metrics song.wav song_k20.wav --json")]
 struct Cli {
     #[command(subcommand)]
