@@ -69,6 +69,10 @@ const PARALLEL_MIN_LEN: usize = 1 << 14;
 /// `exp(−t)` underflows to exactly 0.0 for `t` above this; skipping those terms changes nothing.
 const EXP_UNDERFLOW: f64 = 746.0;
 
+/// The direct analysis skips window rows `g[j + sM]` whose samples all lie below this fraction of
+/// the peak: their contribution is ~14 orders of magnitude below double-precision rounding.
+const WINDOW_TAIL: f64 = 1e-30;
+
 /// Which Zak-domain multiplier a column pass applies (each includes the `1/N` of the inverse FFT
 /// over `k`).
 #[derive(Clone, Copy, Debug)]
@@ -94,10 +98,56 @@ impl ZakFilter {
     }
 }
 
-/// Per-thread FFT buffers: room for `BLOCK/2` packed complex sequences plus FFT scratch.
+/// Per-thread buffers: room for `BLOCK/2` packed complex sequences, FFT scratch, and two real
+/// rows for the direct analysis.
 struct Lane {
     buf: Vec<Complex64>,
     scratch: Vec<Complex64>,
+    acc: Vec<f64>,
+}
+
+/// The rows `g[j + sM]`, `j = 0..M`, of the window that are not negligible (see [`WINDOW_TAIL`]).
+///
+/// `g[j + sM] ∝ exp(−π (s + j/M)²)` for every lattice (`tfr·L = M²`), so about ten of the `N`
+/// rows survive, and `IFFT_k(Zx · conj(Zg))`, a circular correlation along `r`, is cheaper to
+/// compute directly from them than with two FFTs per Zak column.
+struct WindowRows {
+    shifts: Vec<usize>,
+    /// `shifts.len() × M`, row `i` = `g[j + shifts[i]·M]`.
+    samples: Vec<f64>,
+}
+
+impl WindowRows {
+    /// The rows of the normalised window `pgauss(L, tfr)` above the tail threshold.
+    fn new(g: &Pgauss, m: usize, n: usize) -> Self {
+        let l = m * n;
+        // g decreases with the circular distance to 0, so a row peaks at an end point.
+        let row_peak = |s: usize| g.sample((s * m).min(l - (s * m + m - 1)));
+        let shifts: Vec<usize> = (0..n)
+            .filter(|&s| row_peak(s) > WINDOW_TAIL * g.sample(0))
+            .collect();
+        let samples = shifts
+            .iter()
+            .flat_map(|&s| (0..m).map(move |j| g.sample(j + s * m)))
+            .collect();
+        WindowRows { shifts, samples }
+    }
+
+    /// `t[j] = Σ_s x[j + ((row + s) mod N)·M] · g[j + sM]`: one row (time position `row`) of
+    /// `IFFT_k(Zx · conj(Zg))`, with `x` zero beyond its end.
+    fn fold_row(&self, x: &[f64], row: usize, m: usize, n: usize, out: &mut [f64]) {
+        out.fill(0.0);
+        for (&s, g) in self.shifts.iter().zip(self.samples.chunks_exact(m)) {
+            let start = ((row + s) % n) * m;
+            if start >= x.len() {
+                continue;
+            }
+            let xr = &x[start..(start + m).min(x.len())];
+            for ((o, &v), &w) in out.iter_mut().zip(xr).zip(g) {
+                *o += v * w;
+            }
+        }
+    }
 }
 
 /// The four FFT plans, built once per lattice.
@@ -127,6 +177,8 @@ pub struct Pgbz {
     /// `Zg[k, j]` for `k = 0..(N+1)/2`, stored `[j][k]` (one row per Zak column `j`).
     zg: Vec<Complex64>,
     plans: Plans,
+    /// The window's significant rows when the direct analysis is cheaper than the Zak route.
+    window_rows: Option<WindowRows>,
     /// `M × N` real work array, stored `[j][r]` (transposed with respect to the signal).
     work: Vec<f64>,
     lanes: Vec<Lane>,
@@ -204,18 +256,24 @@ impl Pgbz {
             .map(|_| Lane {
                 buf: vec![Complex64::default(); BLOCK / 2 * m.max(n)],
                 scratch: vec![Complex64::default(); scratch_len],
+                acc: vec![0.0; 2 * m],
             })
             .collect();
+        // Direct analysis when the window's significant rows are fewer than half of all rows
+        // (always beyond N ≈ 21); tiny lattices take the Zak route.
+        let gauss = Pgauss::new(l, m as f64 / n as f64);
+        let window_rows = Some(WindowRows::new(&gauss, m, n)).filter(|w| 2 * w.shifts.len() <= n);
         let mut plan = Pgbz {
             m,
             n,
             signal_len,
             zg: vec![Complex64::default(); m * nh],
             plans,
+            window_rows,
             work: vec![0.0; l],
             lanes,
         };
-        plan.compute_zak_window();
+        plan.compute_zak_window(&gauss);
         if plan
             .zg
             .iter()
@@ -295,11 +353,8 @@ impl Pgbz {
     /// Recomputed on each call (the plan only keeps its Zak transform).
     pub fn window(&self) -> Vec<f64> {
         let l = self.padded_len();
-        let tfr = self.m as f64 / self.n as f64;
-        let scale = 1.0 / pgauss_norm(l, tfr);
-        (0..l)
-            .map(|i| pgauss_unnormalized(i, l, tfr) * scale)
-            .collect()
+        let g = Pgauss::new(l, self.m as f64 / self.n as f64);
+        (0..l).map(|i| g.sample(i)).collect()
     }
 
     /// The Zak transform of the window, half layout: `zak_window()[j·(N+1)/2 + k] = Zg[k, j]` for
@@ -335,10 +390,20 @@ impl Pgbz {
 
     /// Analysis `c = FFT_j(IFFT_k(Zx · conj(Zg)))` (= LTFAT `dgtreal(x, g, M, M)`) into the half
     /// layout `coefs[n·Mh + m]`. `x` (at most `L` samples) is zero-padded to `L`.
+    ///
+    /// Beyond tiny lattices the correlation `IFFT_k(Zx · conj(Zg))` is evaluated directly from
+    /// the window's ~10 significant rows (see `WindowRows`): one pass of contiguous
+    /// multiply-adds instead of two FFT passes; the result agrees with the Zak route to rounding.
     pub fn analyze(&mut self, x: &[f64], coefs: &mut [Complex64]) -> Result<()> {
         self.check_input(x, "signal")?;
         self.check_coefs(coefs.len())?;
-        self.analysis_like(x, coefs, ZakFilter::Analysis);
+        match &self.window_rows {
+            Some(window) => {
+                let fwd_m = &self.plans.fwd_m;
+                fold_analysis(window, fwd_m, &mut self.lanes, self.m, self.n, x, coefs);
+            }
+            None => self.analysis_like(x, coefs, ZakFilter::Analysis),
+        }
         Ok(())
     }
 
@@ -429,20 +494,21 @@ impl Pgbz {
 
     /// `Zg` by an FFT over `r` of each Zak column `g[j + rM]` (computed on the fly from the
     /// closed form, so the length-L window is never stored).
-    fn compute_zak_window(&mut self) {
+    fn compute_zak_window(&mut self, g: &Pgauss) {
         let (m, n) = (self.m, self.n);
         let nh = n.div_ceil(2);
-        let l = m * n;
-        let tfr = m as f64 / n as f64;
-        let scale = 1.0 / pgauss_norm(l, tfr);
         let fwd = &self.plans.fwd_n;
+        let scratch_len = fwd.get_inplace_scratch_len();
         self.zg.par_chunks_mut(nh).enumerate().for_each_init(
-            || vec![Complex64::default(); n],
-            |column, (j, out)| {
+            || {
+                let zero = Complex64::default();
+                (vec![zero; n], vec![zero; scratch_len])
+            },
+            |(column, scratch), (j, out)| {
                 for (r, v) in column.iter_mut().enumerate() {
-                    *v = Complex64::new(pgauss_unnormalized(j + r * m, l, tfr) * scale, 0.0);
+                    *v = Complex64::new(g.sample(j + r * m), 0.0);
                 }
-                fwd.process(column);
+                fwd.process_with_scratch(column, scratch);
                 out.copy_from_slice(&column[..nh]);
                 // g is real, so Zg[0, j] is real; make it exactly so.
                 out[0].im = 0.0;
@@ -551,6 +617,50 @@ impl Pgbz {
     }
 }
 
+/// Direct analysis: for each time position `n`, the half spectrum of `FFT_j(t_n[j])` with
+/// `t_n = WindowRows::fold_row(x, n)`, two rows per complex FFT.
+fn fold_analysis(
+    window: &WindowRows,
+    fwd_m: &Arc<dyn Fft<f64>>,
+    lanes: &mut [Lane],
+    m: usize,
+    n: usize,
+    x: &[f64],
+    coefs: &mut [Complex64],
+) {
+    let mh = m.div_ceil(2);
+    let rows_per_lane = n.div_ceil(lanes.len()).next_multiple_of(BLOCK);
+    coefs
+        .par_chunks_mut(rows_per_lane * mh)
+        .zip(lanes.par_iter_mut())
+        .enumerate()
+        .for_each(|(task, (coef_rows, lane))| {
+            let Lane { buf, scratch, acc } = lane;
+            let (acc_a, acc_b) = acc.split_at_mut(m);
+            let first = task * rows_per_lane;
+            for (b, coef_block) in coef_rows.chunks_mut(BLOCK * mh).enumerate() {
+                let n0 = first + b * BLOCK;
+                let height = coef_block.len() / mh;
+                let buf = &mut buf[..height.div_ceil(2) * m];
+                for (p, seq) in buf.chunks_exact_mut(m).enumerate() {
+                    window.fold_row(x, n0 + 2 * p, m, n, acc_a);
+                    if 2 * p + 1 < height {
+                        window.fold_row(x, n0 + 2 * p + 1, m, n, acc_b);
+                    } else {
+                        acc_b.fill(0.0);
+                    }
+                    for ((z, &re), &im) in seq.iter_mut().zip(acc_a.iter()).zip(acc_b.iter()) {
+                        *z = Complex64::new(re, im);
+                    }
+                }
+                fwd_m.process_with_scratch(buf, scratch);
+                for (seq, rows) in buf.chunks_exact(m).zip(coef_block.chunks_mut(2 * mh)) {
+                    split_packed_spectrum(seq, rows, mh);
+                }
+            }
+        });
+}
+
 /// Why a lattice is refused, if it is.
 fn validate_lattice(m: usize, n: usize, signal_len: usize) -> Result<()> {
     if m == 0 || n == 0 {
@@ -590,29 +700,62 @@ fn validate_lattice(m: usize, n: usize, signal_len: usize) -> Result<()> {
     Ok(())
 }
 
-/// `g~[i] = Σ_{q=-2..2} exp(−π (i + qL)² / (tfr·L))` (LTFAT `pgauss` before normalisation).
-fn pgauss_unnormalized(i: usize, l: usize, tfr: f64) -> f64 {
-    let width = tfr * l as f64;
-    (-2i64..=2)
-        .map(|q| {
-            let d = i as f64 + (q * l as i64) as f64;
-            let t = std::f64::consts::PI * d * d / width;
-            // Terms past the underflow point are exactly zero; skipping them is only faster.
-            if t > EXP_UNDERFLOW {
-                0.0
-            } else {
-                (-t).exp()
-            }
-        })
-        .sum()
+/// LTFAT's `pgauss(L, tfr)`: `g[i] = g~[i] / ‖g~‖₂` with
+/// `g~[i] = Σ_{q=-2..2} exp(−π (i + qL)² / (tfr·L))`.
+struct Pgauss {
+    l: usize,
+    width: f64,
+    /// Beyond this circular distance from 0 every term underflows to exactly 0.0.
+    reach: usize,
+    scale: f64,
 }
 
-/// `‖g~‖₂` over one period.
-fn pgauss_norm(l: usize, tfr: f64) -> f64 {
-    (0..l)
-        .map(|i| pgauss_unnormalized(i, l, tfr).powi(2))
-        .sum::<f64>()
-        .sqrt()
+impl Pgauss {
+    fn new(l: usize, tfr: f64) -> Self {
+        let width = tfr * l as f64;
+        let reach = (EXP_UNDERFLOW * width / std::f64::consts::PI).sqrt().ceil() as usize;
+        let mut g = Pgauss {
+            l,
+            width,
+            reach,
+            scale: 1.0,
+        };
+        // ‖g~‖² over the samples that are not exactly zero, in index order.
+        let norm_sqr: f64 = if 2 * reach + 1 >= l {
+            (0..l).map(|i| g.unnormalized(i).powi(2)).sum()
+        } else {
+            (0..=reach)
+                .chain(l - reach..l)
+                .map(|i| g.unnormalized(i).powi(2))
+                .sum()
+        };
+        g.scale = 1.0 / norm_sqr.sqrt();
+        g
+    }
+
+    /// `g~[i]`, `i < L`.
+    fn unnormalized(&self, i: usize) -> f64 {
+        // Every term has |i + qL| ≥ the circular distance, so far samples are exactly zero.
+        if i.min(self.l - i) > self.reach {
+            return 0.0;
+        }
+        (-2i64..=2)
+            .map(|q| {
+                let d = i as f64 + (q * self.l as i64) as f64;
+                let t = std::f64::consts::PI * d * d / self.width;
+                if t > EXP_UNDERFLOW {
+                    0.0
+                } else {
+                    (-t).exp()
+                }
+            })
+            .sum()
+    }
+
+    /// `g[i]`, `i < L`.
+    fn sample(&self, i: usize) -> f64 {
+        self.unnormalized(i) * self.scale
+    }
 }
 
 /// Packs `width` consecutive columns `j0..j0+width` of the row-major array `src` (row length
@@ -632,7 +775,16 @@ fn gather_columns(
         buf[(width / 2) * rows..].fill(Complex64::default());
     }
     for r in 0..rows {
-        let start = (r * stride + j0).min(src.len());
+        let begin = r * stride + j0;
+        if width == BLOCK && begin + BLOCK <= src.len() {
+            // Fast path: one whole cache line, no per-element branches.
+            let line: &[f64; BLOCK] = src[begin..begin + BLOCK].try_into().expect("BLOCK long");
+            for p in 0..BLOCK / 2 {
+                buf[p * rows + r] = Complex64::new(line[2 * p], line[2 * p + 1]);
+            }
+            continue;
+        }
+        let start = begin.min(src.len());
         let end = (r * stride + j0 + width).min(src.len());
         let row = &src[start..end];
         for (c, &v) in row.iter().enumerate() {
@@ -746,6 +898,18 @@ fn transpose_into_signal(t: &[f64], y: &mut [f64], m: usize, n: usize) {
     let fill = |(b, y_block): (usize, &mut [f64])| {
         let r0 = b * BLOCK;
         let height = y_block.len() / m;
+        if height == BLOCK {
+            let mut rows: [&mut [f64]; BLOCK] = split_rows(y_block, m);
+            for j in 0..m {
+                let line: &[f64; BLOCK] = t[j * n + r0..j * n + r0 + BLOCK]
+                    .try_into()
+                    .expect("BLOCK long");
+                for (row, &v) in rows.iter_mut().zip(line) {
+                    row[j] = v;
+                }
+            }
+            return;
+        }
         for j in 0..m {
             let src = &t[j * n + r0..j * n + r0 + height];
             for (i, &v) in src.iter().enumerate() {
@@ -758,6 +922,12 @@ fn transpose_into_signal(t: &[f64], y: &mut [f64], m: usize, n: usize) {
     } else {
         y.par_chunks_mut(BLOCK * m).enumerate().for_each(fill);
     }
+}
+
+/// The `BLOCK` rows (length `m`) of a `BLOCK·m` slice.
+fn split_rows(block: &mut [f64], m: usize) -> [&mut [f64]; BLOCK] {
+    let mut rows = block.chunks_exact_mut(m);
+    std::array::from_fn(|_| rows.next().expect("BLOCK rows"))
 }
 
 /// Consecutive block ranges `[0, b), [b, 2b), …` covering `len` samples (the last may be
