@@ -50,6 +50,7 @@
 //! window `g` itself is not needed after planning and is recomputed by [`Pgbz::window`], which
 //! saves 8·L bytes on long inputs (a 10-minute 44.1 kHz signal has L ≈ 26.5 M).
 
+use std::marker::PhantomData;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -179,7 +180,7 @@ pub struct Pgbz {
     plans: Plans,
     /// The window's significant rows when the direct analysis is cheaper than the Zak route.
     window_rows: Option<WindowRows>,
-    /// `M × N` real work array, stored `[j][r]` (transposed with respect to the signal).
+    /// `N × M` real work array in signal order (`work[r·M + j]`).
     work: Vec<f64>,
     lanes: Vec<Lane>,
 }
@@ -399,8 +400,15 @@ impl Pgbz {
         self.check_coefs(coefs.len())?;
         match &self.window_rows {
             Some(window) => {
-                let fwd_m = &self.plans.fwd_m;
-                fold_analysis(window, fwd_m, &mut self.lanes, self.m, self.n, x, coefs);
+                let (m, n) = (self.m, self.n);
+                forward_rows(
+                    &self.plans.fwd_m,
+                    &mut self.lanes,
+                    m,
+                    n,
+                    coefs,
+                    |row, out| window.fold_row(x, row, m, n, out),
+                );
             }
             None => self.analysis_like(x, coefs, ZakFilter::Analysis),
         }
@@ -424,10 +432,9 @@ impl Pgbz {
                 ),
             ));
         }
-        self.synthesize_rows(coefs, y);
         let mut work = std::mem::take(&mut self.work);
-        self.column_pass(y, &mut work, ZakFilter::Synthesis);
-        transpose_into_signal(&work, y, self.m, self.n);
+        self.synthesize_rows(coefs, &mut work);
+        self.column_pass(&work, y, ZakFilter::Synthesis);
         self.work = work;
         Ok(())
     }
@@ -520,73 +527,60 @@ impl Pgbz {
     fn analysis_like(&mut self, x: &[f64], coefs: &mut [Complex64], filter: ZakFilter) {
         let mut work = std::mem::take(&mut self.work);
         self.column_pass(x, &mut work, filter);
-        self.analysis_rows(&work, coefs);
+        let m = self.m;
+        forward_rows(
+            &self.plans.fwd_m,
+            &mut self.lanes,
+            m,
+            self.n,
+            coefs,
+            |row, out| out.copy_from_slice(&work[row * m..(row + 1) * m]),
+        );
         self.work = work;
     }
 
-    /// For every Zak column `j`: `t[j][·] = IFFT_k( FFT_r(x[j + rM]) · F(Zg[·, j]) )`, written to
-    /// `out` in `[j][r]` order. `x` is read in `[r][j]` order, zero beyond its end.
-    fn column_pass(&mut self, x: &[f64], out: &mut [f64], filter: ZakFilter) {
+    /// For every Zak column `j`: `out[j + rM] = IFFT_k( FFT_r(src[j + rM]) · F(Zg[·, j]) )[r]`.
+    /// Both arrays are in signal order; `src` is zero beyond its end.
+    ///
+    /// Each task owns a contiguous range of columns: it gathers them from `src` eight at a time
+    /// (one cache line per row), transforms them and writes them straight back into `out`.
+    fn column_pass(&mut self, src: &[f64], out: &mut [f64], filter: ZakFilter) {
         let (m, n) = (self.m, self.n);
         let nh = n.div_ceil(2);
         let cols_per_lane = m.div_ceil(self.lanes.len()).next_multiple_of(BLOCK);
+        let tasks = m.div_ceil(cols_per_lane);
         let inv_n = 1.0 / n as f64;
         let inv_mn = inv_n / m as f64;
         let (plans, zg) = (&self.plans, &self.zg);
-        out.par_chunks_mut(cols_per_lane * n)
-            .zip(self.lanes.par_iter_mut())
+        let out = ColumnWriter::new(out);
+        self.lanes
+            .par_iter_mut()
+            .take(tasks)
             .enumerate()
-            .for_each(|(task, (out_rows, lane))| {
-                let first = task * cols_per_lane;
-                for (b, out_block) in out_rows.chunks_mut(BLOCK * n).enumerate() {
-                    let j0 = first + b * BLOCK;
-                    let width = out_block.len() / n;
-                    let pairs = width.div_ceil(2);
-                    let buf = &mut lane.buf[..pairs * n];
-                    gather_columns(x, m, j0, width, n, buf);
+            .for_each(|(task, lane)| {
+                let columns = task * cols_per_lane..((task + 1) * cols_per_lane).min(m);
+                for j0 in columns.clone().step_by(BLOCK) {
+                    let width = BLOCK.min(columns.end - j0);
+                    let buf = &mut lane.buf[..width.div_ceil(2) * n];
+                    gather_columns(src, m, j0, width, n, buf);
                     plans.fwd_n.process_with_scratch(buf, &mut lane.scratch);
                     for (p, seq) in buf.chunks_exact_mut(n).enumerate() {
                         let ja = j0 + 2 * p;
-                        let jb = if ja + 1 < j0 + width { ja + 1 } else { ja };
+                        let jb = if 2 * p + 1 < width { ja + 1 } else { ja };
                         let za = &zg[ja * nh..(ja + 1) * nh];
                         let zb = &zg[jb * nh..(jb + 1) * nh];
                         filter_packed_pair(seq, za, zb, filter, inv_n, inv_mn);
                     }
                     plans.inv_n.process_with_scratch(buf, &mut lane.scratch);
-                    unpack_pairs(buf, n, out_block);
-                }
-            });
-    }
-
-    /// Row pass of the analysis: for each time position `n`, the half spectrum of
-    /// `FFT_j(t[j][n])` into `coefs[n·Mh..]`.
-    fn analysis_rows(&mut self, work: &[f64], coefs: &mut [Complex64]) {
-        let (m, n) = (self.m, self.n);
-        let mh = m.div_ceil(2);
-        let rows_per_lane = n.div_ceil(self.lanes.len()).next_multiple_of(BLOCK);
-        let fwd_m = &self.plans.fwd_m;
-        coefs
-            .par_chunks_mut(rows_per_lane * mh)
-            .zip(self.lanes.par_iter_mut())
-            .enumerate()
-            .for_each(|(task, (coef_rows, lane))| {
-                let first = task * rows_per_lane;
-                for (b, coef_block) in coef_rows.chunks_mut(BLOCK * mh).enumerate() {
-                    let n0 = first + b * BLOCK;
-                    let height = coef_block.len() / mh;
-                    let pairs = height.div_ceil(2);
-                    let buf = &mut lane.buf[..pairs * m];
-                    gather_columns(work, n, n0, height, m, buf);
-                    fwd_m.process_with_scratch(buf, &mut lane.scratch);
-                    for (seq, rows) in buf.chunks_exact(m).zip(coef_block.chunks_mut(2 * mh)) {
-                        split_packed_spectrum(seq, rows, mh);
-                    }
+                    // SAFETY: columns j0..j0+width lie in this task's range, which no other task
+                    // touches; `out` is not read during the pass.
+                    unsafe { scatter_columns(buf, &out, m, j0, width, n) };
                 }
             });
     }
 
     /// Row pass of the synthesis: `y[nM + j] = IFFT_m(c[·, n])[j]` (normalised by `1/M`), i.e.
-    /// the inverse real FFT of every coefficient row, written into the rows of `y`.
+    /// the inverse real FFT of every coefficient row, written into the rows of `y` (length L).
     fn synthesize_rows(&mut self, coefs: &[Complex64], y: &mut [f64]) {
         let (m, n) = (self.m, self.n);
         let mh = m.div_ceil(2);
@@ -617,17 +611,18 @@ impl Pgbz {
     }
 }
 
-/// Direct analysis: for each time position `n`, the half spectrum of `FFT_j(t_n[j])` with
-/// `t_n = WindowRows::fold_row(x, n)`, two rows per complex FFT.
-fn fold_analysis(
-    window: &WindowRows,
+/// Row pass of every analysis-type transform: `coefs[n·Mh..]` = the half spectrum of
+/// `FFT_j(t_n)` for the rows `t_n` (length `M`) that `row(n, t_n)` writes, two rows per complex FFT.
+fn forward_rows<R>(
     fwd_m: &Arc<dyn Fft<f64>>,
     lanes: &mut [Lane],
     m: usize,
     n: usize,
-    x: &[f64],
     coefs: &mut [Complex64],
-) {
+    row: R,
+) where
+    R: Fn(usize, &mut [f64]) + Sync,
+{
     let mh = m.div_ceil(2);
     let rows_per_lane = n.div_ceil(lanes.len()).next_multiple_of(BLOCK);
     coefs
@@ -643,9 +638,9 @@ fn fold_analysis(
                 let height = coef_block.len() / mh;
                 let buf = &mut buf[..height.div_ceil(2) * m];
                 for (p, seq) in buf.chunks_exact_mut(m).enumerate() {
-                    window.fold_row(x, n0 + 2 * p, m, n, acc_a);
+                    row(n0 + 2 * p, acc_a);
                     if 2 * p + 1 < height {
-                        window.fold_row(x, n0 + 2 * p + 1, m, n, acc_b);
+                        row(n0 + 2 * p + 1, acc_b);
                     } else {
                         acc_b.fill(0.0);
                     }
@@ -893,41 +888,62 @@ fn merge_half_spectra(rows: &[Complex64], mh: usize, z: &mut [Complex64]) {
     }
 }
 
-/// `y[r·M + j] = t[j·N + r]`: the `[j][r]` work array back to signal order, in blocks of rows.
-fn transpose_into_signal(t: &[f64], y: &mut [f64], m: usize, n: usize) {
-    let fill = |(b, y_block): (usize, &mut [f64])| {
-        let r0 = b * BLOCK;
-        let height = y_block.len() / m;
-        if height == BLOCK {
-            let mut rows: [&mut [f64]; BLOCK] = split_rows(y_block, m);
-            for j in 0..m {
-                let line: &[f64; BLOCK] = t[j * n + r0..j * n + r0 + BLOCK]
-                    .try_into()
-                    .expect("BLOCK long");
-                for (row, &v) in rows.iter_mut().zip(line) {
-                    row[j] = v;
-                }
-            }
-            return;
+/// Write access to a row-major array shared by parallel tasks that each own a disjoint set of
+/// columns, so that no element is written by two tasks (safe Rust cannot split a slice by
+/// columns).
+struct ColumnWriter<'a> {
+    ptr: *mut f64,
+    len: usize,
+    _borrow: PhantomData<&'a mut [f64]>,
+}
+
+// SAFETY: the writer only hands out writes through `write`, whose contract forbids two threads
+// from touching the same element; the array is exclusively borrowed for `'a`.
+unsafe impl Send for ColumnWriter<'_> {}
+unsafe impl Sync for ColumnWriter<'_> {}
+
+impl<'a> ColumnWriter<'a> {
+    fn new(data: &'a mut [f64]) -> Self {
+        ColumnWriter {
+            ptr: data.as_mut_ptr(),
+            len: data.len(),
+            _borrow: PhantomData,
         }
-        for j in 0..m {
-            let src = &t[j * n + r0..j * n + r0 + height];
-            for (i, &v) in src.iter().enumerate() {
-                y_block[i * m + j] = v;
-            }
-        }
-    };
-    if y.len() < PARALLEL_MIN_LEN {
-        y.chunks_mut(BLOCK * m).enumerate().for_each(fill);
-    } else {
-        y.par_chunks_mut(BLOCK * m).enumerate().for_each(fill);
+    }
+
+    /// Copies `values` to `start..start + values.len()`.
+    ///
+    /// # Safety
+    /// No other thread may access that range while the writer lives.
+    unsafe fn write(&self, start: usize, values: &[f64]) {
+        assert!(start + values.len() <= self.len, "write out of bounds");
+        // SAFETY: in bounds (checked above) and exclusive (the caller's contract).
+        unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), self.ptr.add(start), values.len()) }
     }
 }
 
-/// The `BLOCK` rows (length `m`) of a `BLOCK·m` slice.
-fn split_rows(block: &mut [f64], m: usize) -> [&mut [f64]; BLOCK] {
-    let mut rows = block.chunks_exact_mut(m);
-    std::array::from_fn(|_| rows.next().expect("BLOCK rows"))
+/// The inverse of [`gather_columns`]: writes the packed sequences (length `rows`) back as the
+/// columns `j0..j0+width` of `out` (row length `stride`).
+///
+/// # Safety
+/// No other thread may access those columns of `out` during the call.
+unsafe fn scatter_columns(
+    buf: &[Complex64],
+    out: &ColumnWriter<'_>,
+    stride: usize,
+    j0: usize,
+    width: usize,
+    rows: usize,
+) {
+    let mut line = [0.0; BLOCK];
+    for r in 0..rows {
+        for (c, v) in line[..width].iter_mut().enumerate() {
+            let z = buf[(c / 2) * rows + r];
+            *v = if c % 2 == 0 { z.re } else { z.im };
+        }
+        // SAFETY: the caller owns these columns.
+        unsafe { out.write(r * stride + j0, &line[..width]) };
+    }
 }
 
 /// Consecutive block ranges `[0, b), [b, 2b), …` covering `len` samples (the last may be
