@@ -117,6 +117,7 @@ impl ZakFilter {
 
 /// Per-thread buffers: room for the packed complex sequences of one block (`COLUMNS/2` columns
 /// or `BLOCK/2` rows), FFT scratch, and two real rows for the row passes.
+#[derive(Clone)]
 struct Lane {
     buf: Vec<Complex64>,
     scratch: Vec<Complex64>,
@@ -128,6 +129,7 @@ struct Lane {
 /// `g[j + sM] ∝ exp(−π (s + j/M)²)` for every lattice (`tfr·L = M²`), so about ten of the `N`
 /// rows survive, and `IFFT_k(Zx · conj(Zg))`, a circular correlation along `r`, is cheaper to
 /// compute directly from them than with two FFTs per Zak column.
+#[derive(Clone)]
 struct WindowRows {
     shifts: Vec<usize>,
     /// `shifts.len() × M`, row `i` = `g[j + shifts[i]·M]`.
@@ -168,6 +170,7 @@ impl WindowRows {
 }
 
 /// The four FFT plans, built once per lattice.
+#[derive(Clone)]
 struct Plans {
     fwd_n: Arc<dyn Fft<f64>>,
     inv_n: Arc<dyn Fft<f64>>,
@@ -187,6 +190,7 @@ struct Plans {
 /// pgbz.synthesize(&coefs, &mut y).unwrap();
 /// assert!(x.iter().zip(&y).all(|(a, b)| (a - b).abs() < 1e-12));
 /// ```
+#[derive(Clone)]
 pub struct Pgbz {
     m: usize,
     n: usize,
