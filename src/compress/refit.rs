@@ -26,7 +26,7 @@ pub trait Frame {
     fn output_len(&self) -> usize;
     /// Number of stored coefficients.
     fn coef_len(&self) -> usize;
-    /// `signal = D coefs` (`signal.len() == signal_len()`).
+    /// `signal = D coefs` (`signal.len() == output_len()`).
     fn synthesize(&mut self, coefs: &[Complex64], signal: &mut [f64]) -> Result<()>;
     /// `coefs = D* signal`, the adjoint for the inner product `⟨u, v⟩_w = Re Σ w_i conj(u_i) v_i`.
     fn adjoint(&mut self, signal: &[f64], coefs: &mut [Complex64]) -> Result<()>;
