@@ -1,1 +1,120 @@
-//! (in progress)
+//! Audio in memory, decoding and WAV output.
+//!
+//! Audio I/O is a leaf: transforms never see files, only `&[f64]` slices of one channel.
+//! [`decode`] reads WAV, FLAC, MP3 and Ogg Vorbis through symphonia; [`write_wav`] writes WAV
+//! through hound, atomically (see [`output`]).
+
+mod decode;
+pub mod output;
+mod wav;
+
+pub use decode::{decode_file, decode_reader};
+pub use wav::{encode_wav, write_wav, WriteReport};
+
+/// How samples are stored in a file: integer of a bit depth, or IEEE float.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum SampleFormat {
+    /// Signed (or, for 8 bit, offset) integer PCM of this many bits (8, 16, 24 or 32).
+    Int(u16),
+    /// 32-bit IEEE float.
+    Float32,
+    /// 64-bit IEEE float (read only; written as [`SampleFormat::Float32`]).
+    Float64,
+}
+
+impl SampleFormat {
+    /// Parse the `--bits` flag: `16`, `24` or `32f`.
+    pub fn from_bits_flag(s: &str) -> crate::Result<Self> {
+        match s {
+            "8" => Ok(SampleFormat::Int(8)),
+            "16" => Ok(SampleFormat::Int(16)),
+            "24" => Ok(SampleFormat::Int(24)),
+            "32" => Ok(SampleFormat::Int(32)),
+            "32f" | "f32" => Ok(SampleFormat::Float32),
+            _ => Err(crate::Error::param(
+                "--bits",
+                format!("'{s}' is not one of 8, 16, 24, 32, 32f"),
+            )),
+        }
+    }
+
+    /// A short human name ("16-bit int", "32-bit float").
+    pub fn describe(self) -> String {
+        match self {
+            SampleFormat::Int(b) => format!("{b}-bit int"),
+            SampleFormat::Float32 => "32-bit float".into(),
+            SampleFormat::Float64 => "64-bit float".into(),
+        }
+    }
+}
+
+/// Multichannel audio as `f64` samples, one vector per channel, full scale = ±1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Audio {
+    /// Samples per second.
+    pub sample_rate: u32,
+    /// `channels[c][t]`: channel `c`, sample `t`. All channels have the same length.
+    pub channels: Vec<Vec<f64>>,
+    /// The sample format of the source (used as the default output format).
+    pub format: SampleFormat,
+    /// The container/codec the audio came from ("wav", "flac", "mp3", "vorbis"), or "memory".
+    pub codec: String,
+}
+
+impl Audio {
+    /// Audio made in memory (e.g. by a generator); written as 32-bit float unless told otherwise.
+    pub fn from_channels(sample_rate: u32, channels: Vec<Vec<f64>>) -> Self {
+        Audio {
+            sample_rate,
+            channels,
+            format: SampleFormat::Float32,
+            codec: "memory".into(),
+        }
+    }
+
+    /// Number of channels.
+    pub fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Samples per channel.
+    pub fn frames(&self) -> usize {
+        self.channels.first().map_or(0, Vec::len)
+    }
+
+    /// Duration in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.frames() as f64 / f64::from(self.sample_rate)
+    }
+
+    /// Largest absolute sample over all channels.
+    pub fn peak(&self) -> f64 {
+        self.channels
+            .iter()
+            .flatten()
+            .fold(0.0_f64, |m, &v| m.max(v.abs()))
+    }
+
+    /// Root mean square over all channels.
+    pub fn rms(&self) -> f64 {
+        let n = self.channels.iter().map(Vec::len).sum::<usize>();
+        if n == 0 {
+            return 0.0;
+        }
+        let e: f64 = self.channels.iter().flatten().map(|v| v * v).sum();
+        (e / n as f64).sqrt()
+    }
+
+    /// Average of all channels into one (the `--mono` flag).
+    pub fn downmix(&self) -> Audio {
+        let n = self.frames();
+        let c = self.channel_count().max(1) as f64;
+        let mono = (0..n)
+            .map(|t| self.channels.iter().map(|ch| ch[t]).sum::<f64>() / c)
+            .collect();
+        Audio {
+            channels: vec![mono],
+            ..self.clone()
+        }
+    }
+}

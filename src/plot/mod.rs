@@ -1,1 +1,92 @@
-//! (in progress)
+//! Figures as PNG (default) or SVG (when the file name ends in `.svg`).
+//!
+//! Text is drawn with the bundled DejaVu Sans through ab_glyph, so no system font library is
+//! needed. Every figure implements [`Figure`]; [`save`] picks the backend from the extension and
+//! writes atomically (render to a temporary file in the destination folder, then rename).
+
+mod chart;
+pub mod report;
+mod spectrogram;
+mod waveform;
+
+pub use chart::{LineChart, Series};
+pub use spectrogram::SpectrogramImage;
+pub use waveform::WaveformComparison;
+
+use crate::audio::output::{write_atomic, write_atomic_with};
+use crate::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::Once;
+
+/// The font family name figures use.
+pub(crate) const FONT: &str = "sans-serif";
+
+static REGISTER_FONT: Once = Once::new();
+
+fn ensure_font() {
+    REGISTER_FONT.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        // The font is compiled in and known to be valid.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, bytes);
+    });
+}
+
+/// A figure that can draw itself on any plotters backend.
+pub trait Figure {
+    /// Size in pixels.
+    fn size(&self) -> (u32, u32) {
+        (1200, 700)
+    }
+
+    /// Draw on `area` (already cleared to white).
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+/// What drawing on backend `DB` returns.
+pub type DrawResult<DB> =
+    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Render `fig` to `path`: SVG when the extension is `svg`, PNG otherwise.
+pub fn save(path: &Path, fig: &impl Figure) -> Result<()> {
+    ensure_font();
+    let size = fig.size();
+    let draw_err = |e: String| Error::bad_input(path, format!("cannot draw figure: {e}"));
+    let is_svg = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if is_svg {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+            area.fill(&WHITE).map_err(|e| draw_err(e.to_string()))?;
+            fig.draw(&area).map_err(|e| draw_err(e.to_string()))?;
+            area.present().map_err(|e| draw_err(e.to_string()))?;
+        }
+        write_atomic(path, svg.as_bytes())
+    } else {
+        let (w, h) = size;
+        let mut rgb = vec![0u8; (w * h * 3) as usize];
+        {
+            let area = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+            area.fill(&WHITE).map_err(|e| draw_err(e.to_string()))?;
+            fig.draw(&area).map_err(|e| draw_err(e.to_string()))?;
+            area.present().map_err(|e| draw_err(e.to_string()))?;
+        }
+        write_atomic_with(path, |out| encode_png(out, w, h, &rgb))
+    }
+}
+
+/// Encode an RGB8 buffer as PNG.
+fn encode_png(out: &mut impl std::io::Write, w: u32, h: u32, rgb: &[u8]) -> std::io::Result<()> {
+    use image::ImageEncoder;
+    image::codecs::png::PngEncoder::new(out)
+        .write_image(rgb, w, h, image::ColorType::Rgb8)
+        .map_err(std::io::Error::other)
+}
+
+/// A text style in the bundled font.
+pub(crate) fn text(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&BLACK)
+}

@@ -1,1 +1,349 @@
-//! (in progress)
+//! Short-time Fourier transform and its inverse by weighted overlap-add.
+//!
+//! Forward (unnormalised, one-sided, librosa's convention):
+//!
+//! ```text
+//! X[t, k] = Σ_{n=0}^{n_fft−1} p[t·hop + n] · a[n] · e^{−2πi k n / n_fft},   k = 0..n_fft/2
+//! ```
+//!
+//! where `p` is the signal padded by `pad` samples on each side (zeros or reflection) and `a` is
+//! the analysis window centred in `n_fft` samples. The inverse overlap-adds the synthesis-windowed
+//! inverse FFTs and divides by the overlap-added window product, wherever that is positive:
+//!
+//! ```text
+//! y[l] = Σ_t s[l − t·hop] · irfft(X[t])[l − t·hop]  /  Σ_t a[l − t·hop] · s[l − t·hop]
+//! ```
+//!
+//! With s = a this is librosa's `istft` (division by the summed squared window); with the
+//! paper's Blackman–Harris/Hamming pair the denominator is a constant and the division is the
+//! usual synthesis-window scaling. Either way `inverse(forward(x)) = x` to rounding wherever the
+//! denominator is non-zero, and the output has exactly the input's length.
+
+use super::window::{Symmetry, WindowKind};
+use crate::{Error, Result};
+use rayon::prelude::*;
+use realfft::num_complex::Complex64;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use std::sync::Arc;
+
+/// How the signal is extended beyond its ends before framing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum PadMode {
+    /// Zeros (librosa ≥ 0.10 default, `pad_mode="constant"`).
+    Zero,
+    /// Mirror without repeating the edge sample (NumPy's `reflect`; librosa < 0.10).
+    Reflect,
+}
+
+/// Everything that fixes an STFT.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct StftConfig {
+    /// FFT size; the window is zero-padded (centred) to this length.
+    pub n_fft: usize,
+    /// Frame advance in samples.
+    pub hop: usize,
+    /// Analysis window, at most `n_fft` samples.
+    pub window: Vec<f64>,
+    /// Synthesis window (same length as `window`); `None` uses the analysis window.
+    pub synthesis: Option<Vec<f64>>,
+    /// Samples of padding before the signal (and at least as many after it).
+    pub pad: usize,
+    /// What the padding holds.
+    pub pad_mode: PadMode,
+}
+
+impl StftConfig {
+    /// librosa's framing: `center=True` pads n_fft/2 on each side.
+    pub fn centered(
+        n_fft: usize,
+        hop: usize,
+        win_length: usize,
+        kind: WindowKind,
+        pad_mode: PadMode,
+    ) -> Result<Self> {
+        if win_length == 0 || win_length > n_fft {
+            return Err(Error::param(
+                "--n-fft",
+                format!("n_fft ({n_fft}) must be at least the window length ({win_length})"),
+            ));
+        }
+        Ok(StftConfig {
+            n_fft,
+            hop,
+            window: kind.build(win_length, Symmetry::Periodic)?,
+            synthesis: None,
+            pad: n_fft / 2,
+            pad_mode,
+        })
+    }
+
+    /// The PGBZ paper's STFT baseline: periodic Blackman–Harris analysis, periodic Hamming
+    /// synthesis, FFT size = window length, hop = window/8, one window of zeros at both ends.
+    /// The windows' overlap-added product is then exactly constant (the product has cosine
+    /// harmonics up to 4, the hop passes only multiples of 8), so the inverse is the plain
+    /// synthesis-window overlap-add scaled so that Σ a·s = 1.
+    pub fn paper_baseline(win_length: usize) -> Result<Self> {
+        if win_length < 8 || win_length % 8 != 0 {
+            return Err(Error::param(
+                "--window-length",
+                format!("{win_length} must be a positive multiple of 8 (hop = window/8)"),
+            ));
+        }
+        Ok(StftConfig {
+            n_fft: win_length,
+            hop: win_length / 8,
+            window: WindowKind::BlackmanHarris.build(win_length, Symmetry::Periodic)?,
+            synthesis: Some(WindowKind::Hamming.build(win_length, Symmetry::Periodic)?),
+            pad: win_length,
+            pad_mode: PadMode::Zero,
+        })
+    }
+}
+
+/// A one-sided STFT, time-major: `data[t * bins + k]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spectrogram {
+    pub frames: usize,
+    pub bins: usize,
+    pub data: Vec<Complex64>,
+}
+
+impl Spectrogram {
+    /// Frame `t` (all bins).
+    pub fn frame(&self, t: usize) -> &[Complex64] {
+        &self.data[t * self.bins..(t + 1) * self.bins]
+    }
+
+    /// |X| in the same layout.
+    pub fn magnitude(&self) -> Vec<f64> {
+        self.data.iter().map(|c| c.norm()).collect()
+    }
+
+    /// arg X in the same layout.
+    pub fn phase(&self) -> Vec<f64> {
+        self.data.iter().map(|c| c.arg()).collect()
+    }
+}
+
+/// A planned STFT: windows and FFT plans are built once, then reused for any signal length.
+pub struct Stft {
+    cfg: StftConfig,
+    /// Analysis window centred in n_fft.
+    analysis: Vec<f64>,
+    /// Synthesis window centred in n_fft.
+    synthesis: Vec<f64>,
+    forward: Arc<dyn RealToComplex<f64>>,
+    backward: Arc<dyn ComplexToReal<f64>>,
+}
+
+impl Stft {
+    /// Validate `cfg` and plan the FFTs.
+    pub fn new(cfg: StftConfig) -> Result<Self> {
+        if cfg.n_fft < 2 {
+            return Err(Error::param("--n-fft", "must be at least 2"));
+        }
+        if cfg.hop == 0 {
+            return Err(Error::param("--hop", "must be at least 1"));
+        }
+        let w = cfg.window.len();
+        if w == 0 || w > cfg.n_fft {
+            return Err(Error::param(
+                "--n-fft",
+                format!(
+                    "n_fft ({}) must be at least the window length ({w})",
+                    cfg.n_fft
+                ),
+            ));
+        }
+        if cfg.synthesis.as_ref().is_some_and(|s| s.len() != w) {
+            return Err(Error::param(
+                "synthesis window",
+                "must have the analysis window's length",
+            ));
+        }
+        let centre = |v: &[f64]| {
+            let mut out = vec![0.0; cfg.n_fft];
+            let off = (cfg.n_fft - v.len()) / 2;
+            out[off..off + v.len()].copy_from_slice(v);
+            out
+        };
+        let analysis = centre(&cfg.window);
+        let synthesis = centre(cfg.synthesis.as_deref().unwrap_or(&cfg.window));
+        let mut planner = RealFftPlanner::<f64>::new();
+        let forward = planner.plan_fft_forward(cfg.n_fft);
+        let backward = planner.plan_fft_inverse(cfg.n_fft);
+        Ok(Stft {
+            cfg,
+            analysis,
+            synthesis,
+            forward,
+            backward,
+        })
+    }
+
+    /// The configuration this plan was built from.
+    pub fn config(&self) -> &StftConfig {
+        &self.cfg
+    }
+
+    /// One-sided bins per frame, n_fft/2 + 1.
+    pub fn bins(&self) -> usize {
+        self.cfg.n_fft / 2 + 1
+    }
+
+    /// Frames for a signal of `len` samples: librosa's 1 + ⌊(len + 2·pad − n_fft)/hop⌋, raised
+    /// if needed so that the last frame reaches the last sample (large hops, short signals).
+    pub fn frame_count(&self, len: usize) -> usize {
+        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
+        let librosa = (len + 2 * pad)
+            .checked_sub(n_fft)
+            .map_or(1, |span| 1 + span / hop);
+        let cover = 1 + (pad + len).saturating_sub(n_fft).div_ceil(hop);
+        librosa.max(cover)
+    }
+
+    /// Sample `i` of the padded signal (index into the virtual array of length len + 2·pad).
+    fn padded_sample(&self, x: &[f64], i: usize) -> f64 {
+        let len = x.len() as isize;
+        let j = i as isize - self.cfg.pad as isize;
+        if (0..len).contains(&j) {
+            return x[j as usize];
+        }
+        match self.cfg.pad_mode {
+            PadMode::Zero => 0.0,
+            PadMode::Reflect => {
+                if len == 1 {
+                    return x[0];
+                }
+                // Reflection about both ends has period 2(len − 1).
+                let period = 2 * (len - 1);
+                let mut m = j.rem_euclid(period);
+                if m >= len {
+                    m = period - m;
+                }
+                x[m as usize]
+            }
+        }
+    }
+
+    /// buf[n] = p[start + n] · a[n]: a plain slice copy for frames inside the signal, the
+    /// padding rule only for frames that overlap the ends.
+    fn fill_frame(&self, x: &[f64], start: usize, buf: &mut [f64]) {
+        let pad = self.cfg.pad;
+        let inside = start >= pad && start - pad + buf.len() <= x.len();
+        if inside {
+            let src = &x[start - pad..start - pad + buf.len()];
+            for ((b, v), w) in buf.iter_mut().zip(src).zip(&self.analysis) {
+                *b = v * w;
+            }
+        } else {
+            for (n, b) in buf.iter_mut().enumerate() {
+                *b = self.padded_sample(x, start + n) * self.analysis[n];
+            }
+        }
+    }
+
+    /// Forward STFT of `x`.
+    pub fn forward(&self, x: &[f64]) -> Result<Spectrogram> {
+        if x.is_empty() {
+            return Err(Error::param("signal", "is empty"));
+        }
+        let hop = self.cfg.hop;
+        let frames = self.frame_count(x.len());
+        let bins = self.bins();
+        let mut data = vec![Complex64::default(); frames * bins];
+        data.par_chunks_mut(bins).enumerate().for_each_init(
+            || {
+                (
+                    self.forward.make_input_vec(),
+                    self.forward.make_scratch_vec(),
+                )
+            },
+            |(buf, scratch), (t, out)| {
+                self.fill_frame(x, t * hop, buf);
+                self.forward
+                    .process_with_scratch(buf, out, scratch)
+                    .expect("buffer sizes come from the plan");
+            },
+        );
+        Ok(Spectrogram { frames, bins, data })
+    }
+
+    /// Inverse STFT by weighted overlap-add, returning exactly `len` samples.
+    ///
+    /// Samples where the overlap-added window product is not positive (possible only when the
+    /// hop leaves gaps between windows) are set to 0.
+    pub fn inverse(&self, spec: &Spectrogram, len: usize) -> Result<Vec<f64>> {
+        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
+        if spec.bins != self.bins() {
+            return Err(Error::param(
+                "spectrogram",
+                format!("has {} bins, the STFT plan {}", spec.bins, self.bins()),
+            ));
+        }
+        // Frames are processed in parallel blocks; each block overlap-adds into its own segment
+        // of the padded time axis (numerator and window-product denominator), and the segments
+        // are then summed into the output. Memory: one segment per block, not one per frame.
+        const BLOCK: usize = 64;
+        let segments: Vec<(usize, Vec<f64>, Vec<f64>)> = (0..spec.frames.div_ceil(BLOCK))
+            .into_par_iter()
+            .map_init(
+                || {
+                    (
+                        self.backward.make_input_vec(),
+                        self.backward.make_output_vec(),
+                        self.backward.make_scratch_vec(),
+                    )
+                },
+                |(buf, frame, scratch), block| {
+                    let t0 = block * BLOCK;
+                    let t1 = (t0 + BLOCK).min(spec.frames);
+                    let seg_start = t0 * hop;
+                    let seg_len = (t1 - 1 - t0) * hop + n_fft;
+                    let mut num = vec![0.0; seg_len];
+                    let mut den = vec![0.0; seg_len];
+                    let scale = 1.0 / n_fft as f64;
+                    for t in t0..t1 {
+                        buf.copy_from_slice(spec.frame(t));
+                        // A real signal's DC and Nyquist bins are real; drop any imaginary
+                        // rounding an approximation may have introduced (realfft insists).
+                        buf[0].im = 0.0;
+                        if n_fft % 2 == 0 {
+                            buf[n_fft / 2].im = 0.0;
+                        }
+                        self.backward
+                            .process_with_scratch(buf, frame, scratch)
+                            .expect("buffer sizes come from the plan");
+                        let off = t * hop - seg_start;
+                        let (nseg, dseg) = (&mut num[off..off + n_fft], &mut den[off..off + n_fft]);
+                        for (((o, d), f), (a, s)) in nseg
+                            .iter_mut()
+                            .zip(dseg.iter_mut())
+                            .zip(frame.iter())
+                            .zip(self.analysis.iter().zip(&self.synthesis))
+                        {
+                            *o += f * s * scale;
+                            *d += a * s;
+                        }
+                    }
+                    (seg_start, num, den)
+                },
+            )
+            .collect();
+        // Sum the segments, cropping the padding: padded index i is output index i − pad.
+        let mut y = vec![0.0; len];
+        let mut norm = vec![0.0; len];
+        for (seg_start, num, den) in &segments {
+            let lo = (*seg_start).max(pad);
+            let hi = (seg_start + num.len()).min(pad + len);
+            for i in lo..hi {
+                y[i - pad] += num[i - seg_start];
+                norm[i - pad] += den[i - seg_start];
+            }
+        }
+        for (v, w) in y.iter_mut().zip(&norm) {
+            *v = if *w > f64::MIN_POSITIVE { *v / w } else { 0.0 };
+        }
+        Ok(y)
+    }
+}

@@ -1,0 +1,166 @@
+//! Decoding WAV, FLAC, MP3 and Ogg Vorbis into [`Audio`] through symphonia.
+
+use super::{Audio, SampleFormat};
+use crate::{Error, Result};
+use std::io::{Cursor, Read};
+use std::path::Path;
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::errors::Error as SymErr;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+/// Read and decode an audio file. Errors name `path` and say what is wrong with it.
+///
+/// Checks made beyond the decoder's own: the file is not empty, it holds at least one sample,
+/// a WAV or FLAC file holds as many frames as its header declares (a truncated file is an
+/// error, not a shorter signal), and every sample is finite.
+pub fn decode_file(path: &Path) -> Result<Audio> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, e))?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    decode_reader(bytes, ext).map_err(|reason| Error::bad_input(path, reason))
+}
+
+/// Decode audio held in memory; `extension` is a hint ("wav", "flac", …, or "").
+/// The error is a plain reason; [`decode_file`] adds the file name.
+pub fn decode_reader(bytes: Vec<u8>, extension: &str) -> std::result::Result<Audio, String> {
+    if bytes.is_empty() {
+        return Err("file is empty".into());
+    }
+    let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
+    let mut hint = Hint::new();
+    if !extension.is_empty() {
+        hint.with_extension(extension);
+    }
+    let mut format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| match e {
+            SymErr::Unsupported(_) => {
+                "not a recognised audio file (expected WAV, FLAC, MP3 or Ogg Vorbis)".to_string()
+            }
+            other => format!("cannot read audio header: {other}"),
+        })?;
+    let container = format.format_info().short_name.to_string();
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or("file holds no audio track")?;
+    let track_id = track.id;
+    let declared_frames = track.num_frames;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .ok_or("audio track has no codec parameters")?
+        .clone();
+    let sample_rate = params
+        .sample_rate
+        .filter(|&r| r > 0)
+        .ok_or("header declares no sample rate")?;
+    let format_of_source = sample_format_of(&params);
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .map_err(|e| format!("unsupported codec: {e}"))?;
+
+    let mut channels: Vec<Vec<f64>> = Vec::new();
+    let mut packet_planes: Vec<Vec<f64>> = Vec::new();
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            // A stream that ends inside a packet: symphonia reports an unexpected EOF.
+            Err(SymErr::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(format!("cannot read audio data: {e}")),
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        let decoded = decoder
+            .decode(&packet)
+            .map_err(|e| format!("cannot decode audio data: {e}"))?;
+        decoded.copy_to_vecs_planar::<f64>(&mut packet_planes);
+        if channels.is_empty() {
+            channels = vec![Vec::new(); packet_planes.len()];
+        }
+        if packet_planes.len() != channels.len() {
+            return Err("channel count changes inside the stream".into());
+        }
+        for (ch, plane) in channels.iter_mut().zip(&packet_planes) {
+            ch.extend_from_slice(plane);
+        }
+    }
+
+    let frames = channels.first().map_or(0, Vec::len);
+    if frames == 0 {
+        return Err("contains no audio samples (zero-length audio)".into());
+    }
+    let exact_length_container = matches!(container.as_str(), "wave" | "wav" | "flac");
+    if let (true, Some(declared)) = (exact_length_container, declared_frames) {
+        if declared != frames as u64 {
+            return Err(format!(
+                "truncated or inconsistent: header declares {declared} frames per channel, \
+                 the file holds {frames}"
+            ));
+        }
+    }
+    for (c, ch) in channels.iter().enumerate() {
+        if let Some(t) = ch.iter().position(|v| !v.is_finite()) {
+            return Err(format!(
+                "sample {t} of channel {c} is {} (not a finite number)",
+                ch[t]
+            ));
+        }
+    }
+    Ok(Audio {
+        sample_rate,
+        channels,
+        format: format_of_source,
+        codec: container,
+    })
+}
+
+/// The source's sample format, as far as the codec parameters tell it.
+fn sample_format_of(p: &symphonia::core::codecs::audio::AudioCodecParameters) -> SampleFormat {
+    use symphonia::core::audio::sample::SampleFormat as S;
+    use symphonia::core::codecs::audio::well_known as ids;
+    // PCM float WAV files carry their type in the codec id only.
+    let float32 = [
+        ids::CODEC_ID_PCM_F32LE,
+        ids::CODEC_ID_PCM_F32BE,
+        ids::CODEC_ID_PCM_F32LE_PLANAR,
+        ids::CODEC_ID_PCM_F32BE_PLANAR,
+    ];
+    let float64 = [
+        ids::CODEC_ID_PCM_F64LE,
+        ids::CODEC_ID_PCM_F64BE,
+        ids::CODEC_ID_PCM_F64LE_PLANAR,
+        ids::CODEC_ID_PCM_F64BE_PLANAR,
+    ];
+    if float32.contains(&p.codec) {
+        return SampleFormat::Float32;
+    }
+    if float64.contains(&p.codec) {
+        return SampleFormat::Float64;
+    }
+    match p.sample_format {
+        Some(S::F32) => SampleFormat::Float32,
+        Some(S::F64) => SampleFormat::Float64,
+        Some(S::U8 | S::S8) => SampleFormat::Int(8),
+        Some(S::U16 | S::S16) => SampleFormat::Int(16),
+        Some(S::U24 | S::S24) => SampleFormat::Int(24),
+        Some(S::U32 | S::S32) => SampleFormat::Int(p.bits_per_sample.unwrap_or(32) as u16),
+        // Lossy codecs decode to float.
+        None => match p.bits_per_sample {
+            Some(b @ (8 | 16 | 24 | 32)) => SampleFormat::Int(b as u16),
+            _ => SampleFormat::Float32,
+        },
+    }
+}

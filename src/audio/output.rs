@@ -1,0 +1,77 @@
+//! Atomic file output: write to a temporary file in the destination folder, then rename.
+//!
+//! A failed run leaves no partial file, and no output may replace one of the run's inputs.
+
+use crate::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Refuse `out` when it names the same file as any of `inputs` (after resolving links).
+pub fn ensure_not_input(out: &Path, inputs: &[&Path]) -> Result<()> {
+    let out_abs = absolute_lenient(out);
+    for input in inputs {
+        if absolute_lenient(input) == out_abs {
+            return Err(Error::bad_input(
+                out,
+                "output path is the input file; refusing to overwrite the input",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Canonical path when the file exists; otherwise the canonical parent joined with the name.
+fn absolute_lenient(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    let parent = p
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match (parent.canonicalize(), p.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// Write `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Let `fill` write the content into a temporary file beside `path`, flush it and rename it
+/// over `path`. When `fill` fails, the temporary file is removed and `path` is untouched.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if path.is_dir() {
+        return Err(Error::bad_input(
+            path,
+            "is a directory, expected a file name",
+        ));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sparsewave-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        fill(&mut w).map_err(|e| Error::io(path, e))?;
+        w.flush().map_err(|e| Error::io(path, e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Create `dir` (and parents) when missing, with an error that names it.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}

@@ -1,0 +1,142 @@
+//! Flags and printing shared by the subcommands.
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use sparsewave::audio::SampleFormat;
+use sparsewave::metrics::Metrics;
+use sparsewave::pipeline::Report;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Flags of every command that writes audio.
+#[derive(clap::Args, Clone, Debug)]
+pub struct OutputOpts {
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Output sample format: 16, 24, 32 (integer) or 32f (float); default: the input's.
+    #[arg(long, value_name = "BITS")]
+    pub bits: Option<String>,
+    /// Mix all channels down to one before processing.
+    #[arg(long)]
+    pub mono: bool,
+    /// Write figures (PNG) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
+}
+
+impl OutputOpts {
+    /// Validate the flags and create the plot folder, before any long computation.
+    pub fn prepare(&self) -> Result<Option<SampleFormat>> {
+        if let Some(dir) = &self.plots {
+            sparsewave::audio::output::create_dir(dir)?;
+        }
+        self.sample_format()
+    }
+
+    pub fn sample_format(&self) -> Result<Option<SampleFormat>> {
+        Ok(match &self.bits {
+            Some(b) => Some(SampleFormat::from_bits_flag(b)?),
+            None => None,
+        })
+    }
+}
+
+/// Parse a comma-separated list ("1,5,10").
+pub fn parse_list<T: FromStr>(flag: &str, s: &str) -> Result<Vec<T>> {
+    s.split(',')
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<T>()
+                .map_err(|_| anyhow::anyhow!("invalid {flag}: '{p}' in '{s}' is not a valid value"))
+        })
+        .collect()
+}
+
+/// A spinner on stderr while `work` runs; invisible when stderr is not a terminal.
+pub fn with_spinner<T>(message: &str, work: impl FnOnce() -> T) -> T {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"),
+    );
+    pb.set_message(message.to_string());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    let out = work();
+    pb.finish_and_clear();
+    out
+}
+
+/// Print the metrics block of a human-readable report.
+pub fn print_metrics(m: &Metrics) {
+    println!("  SNR                 {:>9.2} dB", m.snr_db);
+    println!("  relative error      {:>9.4} %", m.rel_error_pct);
+    println!("  segmental SNR       {:>9.2} dB", m.seg_snr_db);
+    println!("  spectral SNR        {:>9.2} dB", m.spectral_snr_db);
+    println!("  log-spectral dist.  {:>9.2} dB", m.lsd_db);
+    println!("  RMSE                {:>9.6}", m.rmse);
+    println!("  MAE                 {:>9.6}", m.mae);
+    println!("  max |error|         {:>9.6}", m.max_abs_error);
+    println!("  NCC                 {:>9.6}", m.ncc);
+    if let Some(nrr) = m.nrr_db {
+        println!("  NRR                 {:>9.2} dB", nrr);
+    }
+}
+
+/// Print a report: JSON, or the common text lines (callers print their own extras first).
+pub fn print_report(report: &Report, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    println!(
+        "{} → {}",
+        report.input.display(),
+        report
+            .output
+            .as_deref()
+            .map_or("(no output)".into(), |p| p.display().to_string())
+    );
+    println!(
+        "  {} Hz, {} channel(s), {} samples ({:.2} s); processed in {:.3} s",
+        report.sample_rate,
+        report.channels,
+        report.samples,
+        report.samples as f64 / f64::from(report.sample_rate),
+        report.seconds
+    );
+    if let Some(s) = &report.storage {
+        println!(
+            "  storage: {} real values for {} input samples = {:.3}× the input{}",
+            s.real_values,
+            s.input_samples,
+            s.ratio,
+            if s.ratio >= 1.0 {
+                " (no compression)"
+            } else {
+                ""
+            }
+        );
+    }
+    if report.clipped_samples > 0 {
+        println!(
+            "  warning: {} samples clipped to [−1, 1] when writing",
+            report.clipped_samples
+        );
+    }
+    print_metrics(&report.metrics);
+    Ok(())
+}
+
+/// `dir/<stem of path><suffix>`, where dir is `plots` when given, else the folder of `path`.
+pub fn sibling(path: &Path, plots: Option<&Path>, suffix: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or("out".into(), |s| s.to_string_lossy().into_owned());
+    let dir = plots
+        .map(Path::to_path_buf)
+        .or_else(|| path.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    dir.join(format!("{stem}{suffix}"))
+}

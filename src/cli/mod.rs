@@ -1,0 +1,63 @@
+//! Subcommands: one file each. Parsing (clap) → validated library configuration → run → print.
+
+mod approx;
+mod common;
+mod compress;
+mod demo;
+mod info;
+mod interp;
+mod metrics;
+mod spectrogram;
+mod sweep;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Approximate, compress and denoise audio with time–frequency and low-rank methods.
+#[derive(Parser)]
+#[command(name = "sparsewave", version, about, long_about = None, after_help = "\
+Examples:
+  sparsewave demo                                  run every method on the bundled clip
+  sparsewave approx song.wav -o song_k20.wav --rank 20 --plots figs/
+  sparsewave interp song.wav -o song_r4.wav --factor 4 --method cubic
+  sparsewave compress song.wav -o song_pgbz.wav --method pgbz --keep 4%
+  sparsewave sweep song.wav --methods pgbz,pgbz-ls,stft,dwt
+  sparsewave metrics song.wav song_k20.wav --json")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Approx(approx::Args),
+    Interp(interp::Args),
+    Compress(compress::Args),
+    Sweep(sweep::Args),
+    Metrics(metrics::Args),
+    Spectrogram(spectrogram::Args),
+    Info(info::Args),
+    Demo(demo::Args),
+}
+
+/// Parse, run, and turn errors into a message on stderr and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Approx(a) => approx::run(a),
+        Command::Interp(a) => interp::run(a),
+        Command::Compress(a) => compress::run(a),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Metrics(a) => metrics::run(a),
+        Command::Spectrogram(a) => spectrogram::run(a),
+        Command::Info(a) => info::run(a),
+        Command::Demo(a) => demo::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sparsewave: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Decoding every supported format, WAV round trips, and atomic output.
+
+use sparsewave::audio::{decode_file, encode_wav, write_wav, Audio, SampleFormat};
+use std::path::Path;
+
+fn pcm() -> Vec<i16> {
+    let v: serde_json::Value = serde_json::from_str(include_str!("data/formats/pcm.json")).unwrap();
+    v["int16"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_i64().unwrap() as i16)
+        .collect()
+}
+
+fn decode(name: &str) -> Audio {
+    decode_file(&Path::new("tests/data/formats").join(name)).unwrap()
+}
+
+#[test]
+fn lossless_formats_decode_to_the_source_samples() {
+    let want: Vec<f64> = pcm().iter().map(|&s| f64::from(s) / 32768.0).collect();
+    for (name, format) in [
+        ("s16.wav", SampleFormat::Int(16)),
+        ("s24.wav", SampleFormat::Int(24)),
+        ("s32.wav", SampleFormat::Int(32)),
+        ("f32.wav", SampleFormat::Float32),
+        ("f64.wav", SampleFormat::Float64),
+        ("s16.flac", SampleFormat::Int(16)),
+    ] {
+        let a = decode(name);
+        assert_eq!(a.sample_rate, 44_100, "{name}");
+        assert_eq!(a.channels.len(), 1, "{name}");
+        assert_eq!(a.format, format, "{name}");
+        assert_eq!(a.channels[0], want, "{name}: samples differ");
+    }
+    // 8-bit: libsndfile stores round(127·x) + 128, the decoder reads (u − 128)/128, so the
+    // value is off by at most one step plus the 127/128 scale.
+    let a = decode("u8.wav");
+    assert_eq!(a.format, SampleFormat::Int(8));
+    for (got, s) in a.channels[0].iter().zip(pcm()) {
+        assert!((got - f64::from(s) / 32768.0).abs() <= 2.0 / 128.0);
+    }
+    let st = decode("stereo_s16.wav");
+    assert_eq!(st.channels.len(), 2);
+    for (l, r) in st.channels[0].iter().zip(&st.channels[1]) {
+        assert!((r + 0.5 * l).abs() <= 1.0 / 32768.0);
+    }
+}
+
+#[test]
+fn lossy_formats_agree_with_an_independent_decoder() {
+    let v: serde_json::Value =
+        serde_json::from_str(include_str!("data/formats/lossy.json")).unwrap();
+    for name in ["s16.mp3", "s16.ogg"] {
+        let want: Vec<f64> = v[name]["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_f64().unwrap())
+            .collect();
+        let a = decode(name);
+        assert_eq!(a.sample_rate, 44_100);
+        let got = &a.channels[0];
+        // Encoder delay handling may differ by a few samples; align on the best lag.
+        let best = (-1200i64..=1200)
+            .map(|lag| {
+                let mut err = 0.0;
+                let mut n = 0;
+                for (i, w) in want.iter().enumerate() {
+                    let j = i as i64 + lag;
+                    if j >= 0 && (j as usize) < got.len() {
+                        err += (got[j as usize] - w).powi(2);
+                        n += 1;
+                    }
+                }
+                (err / n.max(1) as f64, lag, n)
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap();
+        let power = want.iter().map(|w| w * w).sum::<f64>() / want.len() as f64;
+        assert!(best.2 > want.len() / 2, "{name}: too little overlap");
+        assert!(
+            best.0 < 1e-6 * power.max(1e-6),
+            "{name}: mse {} at lag {}",
+            best.0,
+            best.1
+        );
+    }
+}
+
+#[test]
+fn wav_round_trip_is_bit_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "s16.wav",
+        "s24.wav",
+        "s32.wav",
+        "f32.wav",
+        "stereo_s16.wav",
+        "u8.wav",
+    ] {
+        let a = decode(name);
+        let out = dir.path().join(name);
+        let report = write_wav(&out, &a, None).unwrap();
+        assert_eq!(report.clipped_samples, 0);
+        let b = decode_file(&out).unwrap();
+        assert_eq!(a.channels, b.channels, "{name}");
+        assert_eq!(a.format, b.format, "{name}");
+        assert_eq!(a.sample_rate, b.sample_rate);
+    }
+}
+
+#[test]
+fn explicit_bits_and_clipping_are_reported() {
+    let a = Audio::from_channels(8000, vec![vec![0.5, 1.5, -2.0, -0.25, 1.0]]);
+    let (bytes, report) = encode_wav(&a, Some(SampleFormat::Int(16))).unwrap();
+    assert_eq!(report.clipped_samples, 2);
+    let b = sparsewave::audio::decode_reader(bytes, "wav").unwrap();
+    assert_eq!(
+        b.channels[0],
+        vec![0.5, 32767.0 / 32768.0, -1.0, -0.25, 32767.0 / 32768.0]
+    );
+    assert_eq!(b.sample_rate, 8000);
+}
+
+#[test]
+fn atomic_write_leaves_nothing_on_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.bin");
+    let r = sparsewave::audio::output::write_atomic_with(&target, |_| {
+        Err(std::io::Error::other("simulated failure"))
+    });
+    assert!(r.is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
