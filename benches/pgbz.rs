@@ -1,5 +1,6 @@
-//! PGBZ speed: analysis + synthesis of 60 s at 44.1 kHz against one realfft forward transform of
-//! the same length, measured in the same run; and the cost of one CGLS iteration.
+//! PGBZ speed: analysis + synthesis of 60 s at 44.1 kHz (default lattice 1627 × 1627, prime; and
+//! the smooth lattice 1701 × 1701 for comparison) against one realfft forward transform of the
+//! same length, measured in the same run; and the cost of one CGLS iteration.
 //!
 //! Run: `cargo bench --bench pgbz`, then `python3 scripts/pgbz_bench_ratio.py` for the ratios.
 
@@ -63,6 +64,19 @@ fn transforms(c: &mut Criterion) {
             plan.synthesize(&coefs, &mut y).unwrap();
         })
     });
+
+    // The same signal on the smooth odd lattice 1701 = 3^5·7 (`--lattice 1701x1701`, L = 2.89 M):
+    // what the default prime lattice 1627 costs through Bluestein's algorithm.
+    let mut smooth = Pgbz::with_lattice(1701, 1701, LEN).unwrap();
+    let mut smooth_coefs = smooth.make_coefficients();
+    let mut smooth_y = smooth.make_signal();
+    group.bench_function("analysis_synthesis_lattice_1701", |b| {
+        b.iter(|| {
+            smooth.analyze(black_box(&x), &mut smooth_coefs).unwrap();
+            smooth.synthesize(&smooth_coefs, &mut smooth_y).unwrap();
+        })
+    });
+    drop((smooth, smooth_coefs, smooth_y));
 
     // CGLS: refit with 0 and with 5 iterations; one iteration = (t5 − t0) / 5.
     plan.analyze(&x, &mut coefs).unwrap();

@@ -53,11 +53,17 @@
 //! - Adjoint: column pass with `1/(M·Zg)` into the work array, then the row pass.
 //!
 //! When `M` or `N` is prime (e.g. 60 s at 44.1 kHz gives `M = N = 1627`) rustfft uses Bluestein's
-//! algorithm and each pass costs about four times as much as for a smooth length.
+//! algorithm and each pass costs about four times as much as for a smooth length. The column
+//! passes of synthesis and adjoint are circular convolutions (correlations) along `r` with fixed
+//! real kernels, so when `N` has a prime factor above 31 they run instead as one forward and one
+//! inverse FFT of a smooth length `P = 2^a·3^b ≥ 2N` with the kernels' length-`P` spectra
+//! precomputed (see `SmoothColumns`): two smooth FFTs instead of two Bluestein transforms (four
+//! power-of-two FFTs of length ≥ 2N and the chirp products).
 //!
 //! # Memory and scratch
 //!
-//! The plan keeps `Zg` (`M × (N+1)/2` complex, ≈ 8·L bytes), one `N × M` real work array (8·L
+//! The plan keeps `Zg` (`M × (N+1)/2` complex, ≈ 8·L bytes), for non-smooth `N` the kernel
+//! spectra (`M × (P/2+1)` complex, ≈ 16·L to 24·L bytes), one `N × M` real work array (8·L
 //! bytes), the window's significant rows (~10·M reals) and small per-thread buffers; transforms
 //! take `&mut self` and never allocate. The length-`L` window `g` is not needed after planning and
 //! is recomputed by [`Pgbz::window`], saving 8·L bytes. A 10-minute 44.1 kHz signal (L ≈ 26.5 M,
@@ -82,6 +88,10 @@ const COLUMNS: usize = 16;
 
 /// Problems below this padded length run on one thread: rayon's hand-off costs more than the work.
 const PARALLEL_MIN_LEN: usize = 1 << 14;
+
+/// Column passes use smooth-length convolutions when `N` has a prime factor above this (rustfft
+/// has hard-coded butterflies up to 32; beyond, Rader's or Bluestein's algorithm).
+const SMOOTH_PRIME_LIMIT: usize = 31;
 
 /// `exp(−t)` underflows to exactly 0.0 for `t` above this; skipping those terms changes nothing.
 const EXP_UNDERFLOW: f64 = 746.0;
@@ -178,6 +188,115 @@ struct Plans {
     inv_m: Arc<dyn Fft<f64>>,
 }
 
+/// The column passes of synthesis and adjoint as smooth-length FFT convolutions (for `N` with a
+/// large prime factor).
+///
+/// For Zak column `j` the synthesis column pass is `out = IFFT_k(FFT_r(u) · F_j)` with
+/// `F_j[k] = 1/(N conj(Zg[k, j]))`: the circular convolution `out = u ⊛_N h_j` with the real
+/// kernel `h_j = IFFT_N(N F_j)`. With `h̃_j` the `N`-periodic extension of `h_j` to `P ≥ 2N`
+/// samples and `u` zero-padded to `P`, the cyclic convolution of length `P` satisfies
+/// `(u ⊛_P h̃_j)[N + r] = (u ⊛_N h_j)[r]` for `r = 0..N` (no index wraps). The adjoint multiplies
+/// by `conj(F_j)/M`, a circular correlation, read at `P − N + r` the same way.
+#[derive(Clone)]
+struct SmoothColumns {
+    /// `P`: the smallest `2^a·3^b ≥ 2N` with `a ≥ 1`.
+    len: usize,
+    fwd: Arc<dyn Fft<f64>>,
+    inv: Arc<dyn Fft<f64>>,
+    /// `M × (P/2 + 1)`: row `j` = `FFT_P(h̃_j) / P` (half spectrum; `h̃_j` is real).
+    spectra: Vec<Complex64>,
+}
+
+impl SmoothColumns {
+    /// The kernels' spectra from the window's Zak transform (`zg[j·Nh + k]`, `k < Nh`).
+    fn new(
+        planner: &mut FftPlanner<f64>,
+        inv_n: &Arc<dyn Fft<f64>>,
+        zg: &[Complex64],
+        m: usize,
+        n: usize,
+    ) -> Self {
+        let len = smooth_len_at_least(2 * n);
+        let half = len / 2 + 1;
+        let nh = n.div_ceil(2);
+        let fwd = planner.plan_fft_forward(len);
+        let inv = planner.plan_fft_inverse(len);
+        let inv_n_scale = 1.0 / n as f64;
+        let scale = 1.0 / len as f64;
+        let zero = Complex64::default();
+        let mut spectra = vec![zero; m * half];
+        let scratch_len = fwd
+            .get_inplace_scratch_len()
+            .max(inv_n.get_inplace_scratch_len());
+        // Two kernels per complex FFT: h_a + i h_b.
+        spectra.par_chunks_mut(2 * half).enumerate().for_each_init(
+            || {
+                (
+                    vec![zero; 2 * nh],
+                    vec![zero; n],
+                    vec![zero; len],
+                    vec![zero; scratch_len],
+                )
+            },
+            |(mults, column, seq, scratch), (pair, out)| {
+                let jb_present = out.len() > half;
+                for (q, j) in [2 * pair, 2 * pair + 1].into_iter().enumerate() {
+                    let dst = &mut mults[q * nh..(q + 1) * nh];
+                    if q == 1 && !jb_present {
+                        dst.fill(zero);
+                        continue;
+                    }
+                    for (d, &z) in dst.iter_mut().zip(&zg[j * nh..(j + 1) * nh]) {
+                        *d = ZakFilter::Synthesis.multiplier(z, inv_n_scale, 0.0);
+                    }
+                }
+                merge_half_spectra(mults, nh, column);
+                inv_n.process_with_scratch(column, scratch);
+                for (t, v) in seq.iter_mut().enumerate() {
+                    *v = column[t % n] * scale;
+                }
+                fwd.process_with_scratch(seq, scratch);
+                split_packed_spectrum(seq, out, half);
+            },
+        );
+        SmoothColumns {
+            len,
+            fwd,
+            inv,
+            spectra,
+        }
+    }
+}
+
+/// The smallest `2^a·3^b ≥ target` with `a ≥ 1` (even, so FFTs of it are fast radix-2/3/4 work).
+fn smooth_len_at_least(target: usize) -> usize {
+    let mut best = usize::MAX;
+    let mut p3 = 1usize;
+    while p3 < best {
+        let mut v = 2 * p3;
+        while v < target {
+            v *= 2;
+        }
+        best = best.min(v);
+        p3 *= 3;
+    }
+    best
+}
+
+/// The largest prime factor of `n ≥ 1` (1 for `n = 1`).
+fn largest_prime_factor(mut n: usize) -> usize {
+    let mut largest = 1;
+    let mut d = 2;
+    while d * d <= n {
+        while n % d == 0 {
+            largest = d;
+            n /= d;
+        }
+        d += 1;
+    }
+    largest.max(n)
+}
+
 /// A planned PGBZ transform for one lattice `(M, N)` and one signal length.
 ///
 /// ```
@@ -200,6 +319,8 @@ pub struct Pgbz {
     plans: Plans,
     /// The window's significant rows when the direct analysis is cheaper than the Zak route.
     window_rows: Option<WindowRows>,
+    /// Smooth-length column convolutions when `N` has a large prime factor.
+    smooth: Option<SmoothColumns>,
     /// `N × M` real work array in signal order (`work[r·M + j]`).
     work: Vec<f64>,
     lanes: Vec<Lane>,
@@ -291,6 +412,7 @@ impl Pgbz {
             zg: vec![Complex64::default(); m * nh],
             plans,
             window_rows,
+            smooth: None,
             work: vec![0.0; l],
             lanes,
         };
@@ -303,6 +425,20 @@ impl Pgbz {
             return Err(Error::Numerical(format!(
                 "the Zak transform of the Gaussian window vanishes on the {m}x{n} lattice"
             )));
+        }
+        if largest_prime_factor(n) > SMOOTH_PRIME_LIMIT {
+            let smooth = SmoothColumns::new(&mut planner, &plan.plans.inv_n, &plan.zg, m, n);
+            let scratch_len = smooth
+                .fwd
+                .get_inplace_scratch_len()
+                .max(smooth.inv.get_inplace_scratch_len());
+            for lane in &mut plan.lanes {
+                let buf_len = lane.buf.len().max(COLUMNS / 2 * smooth.len);
+                lane.buf.resize(buf_len, Complex64::default());
+                let scratch = lane.scratch.len().max(scratch_len);
+                lane.scratch.resize(scratch, Complex64::default());
+            }
+            plan.smooth = Some(smooth);
         }
         Ok(plan)
     }
@@ -565,6 +701,9 @@ impl Pgbz {
     /// Each task owns a contiguous range of columns: it gathers them from `src` eight at a time
     /// (one cache line per row), transforms them and writes them straight back into `out`.
     fn column_pass(&mut self, src: &[f64], out: &mut [f64], filter: ZakFilter) {
+        if self.smooth.is_some() && !matches!(filter, ZakFilter::Analysis) {
+            return self.smooth_column_pass(src, out, filter);
+        }
         let (m, n) = (self.m, self.n);
         let nh = n.div_ceil(2);
         let cols_per_lane = m.div_ceil(self.lanes.len()).next_multiple_of(COLUMNS);
@@ -582,7 +721,7 @@ impl Pgbz {
                 for j0 in columns.clone().step_by(COLUMNS) {
                     let width = COLUMNS.min(columns.end - j0);
                     let buf = &mut lane.buf[..width.div_ceil(2) * n];
-                    gather_columns(src, m, j0, width, n, buf);
+                    gather_columns(src, m, j0, width, n, n, buf);
                     plans.fwd_n.process_with_scratch(buf, &mut lane.scratch);
                     for (p, seq) in buf.chunks_exact_mut(n).enumerate() {
                         let ja = j0 + 2 * p;
@@ -594,7 +733,48 @@ impl Pgbz {
                     plans.inv_n.process_with_scratch(buf, &mut lane.scratch);
                     // SAFETY: columns j0..j0+width lie in this task's range, which no other task
                     // touches; `out` is not read during the pass.
-                    unsafe { scatter_columns(buf, &out, m, j0, width, n) };
+                    unsafe { scatter_columns(buf, &out, m, j0, width, n, n, 0) };
+                }
+            });
+    }
+
+    /// [`Pgbz::column_pass`] for the synthesis or adjoint filter as smooth-length cyclic
+    /// convolutions (see [`SmoothColumns`]): gather columns zero-padded to `P`, one forward FFT,
+    /// the kernels' spectra (conjugated and scaled by `1/M` for the adjoint), one inverse FFT,
+    /// and the `N` samples of each column read from offset `N` (synthesis) or `P − N` (adjoint).
+    fn smooth_column_pass(&mut self, src: &[f64], out: &mut [f64], filter: ZakFilter) {
+        let (m, n) = (self.m, self.n);
+        let smooth = self.smooth.as_ref().expect("called with smooth columns");
+        let p_len = smooth.len;
+        let half = p_len / 2 + 1;
+        let (conjugate, scale, offset) = match filter {
+            ZakFilter::Adjoint => (true, 1.0 / m as f64, p_len - n),
+            _ => (false, 1.0, n),
+        };
+        let cols_per_lane = m.div_ceil(self.lanes.len()).next_multiple_of(COLUMNS);
+        let tasks = m.div_ceil(cols_per_lane);
+        let out = ColumnWriter::new(out);
+        self.lanes
+            .par_iter_mut()
+            .take(tasks)
+            .enumerate()
+            .for_each(|(task, lane)| {
+                let columns = task * cols_per_lane..((task + 1) * cols_per_lane).min(m);
+                for j0 in columns.clone().step_by(COLUMNS) {
+                    let width = COLUMNS.min(columns.end - j0);
+                    let buf = &mut lane.buf[..width.div_ceil(2) * p_len];
+                    gather_columns(src, m, j0, width, n, p_len, buf);
+                    smooth.fwd.process_with_scratch(buf, &mut lane.scratch);
+                    for (p, seq) in buf.chunks_exact_mut(p_len).enumerate() {
+                        let ja = j0 + 2 * p;
+                        let jb = if 2 * p + 1 < width { ja + 1 } else { ja };
+                        let ha = &smooth.spectra[ja * half..(ja + 1) * half];
+                        let hb = &smooth.spectra[jb * half..(jb + 1) * half];
+                        filter_packed_pair_any(seq, ha, hb, conjugate, scale);
+                    }
+                    smooth.inv.process_with_scratch(buf, &mut lane.scratch);
+                    // SAFETY: as in `column_pass`, this task owns columns j0..j0+width.
+                    unsafe { scatter_columns(buf, &out, m, j0, width, n, p_len, offset) };
                 }
             });
     }
@@ -774,20 +954,26 @@ impl Pgauss {
 }
 
 /// Packs `width` consecutive columns `j0..j0+width` of the row-major array `src` (row length
-/// `stride`, `rows` rows, zero past the end of `src`) into complex sequences of length `rows`:
-/// sequence `p` holds column `j0+2p` in its real part and column `j0+2p+1` (or 0) in its
-/// imaginary part.
+/// `stride`, `rows` rows, zero past the end of `src`) into complex sequences of length
+/// `seq_len ≥ rows` (zero beyond `rows`): sequence `p` holds column `j0+2p` in its real part and
+/// column `j0+2p+1` (or 0) in its imaginary part.
 fn gather_columns(
     src: &[f64],
     stride: usize,
     j0: usize,
     width: usize,
     rows: usize,
+    seq_len: usize,
     buf: &mut [Complex64],
 ) {
     if width % 2 == 1 {
         // The last sequence carries a single column: its imaginary part must be zero.
-        buf[(width / 2) * rows..].fill(Complex64::default());
+        buf[(width / 2) * seq_len..].fill(Complex64::default());
+    }
+    if seq_len > rows {
+        for seq in buf.chunks_exact_mut(seq_len) {
+            seq[rows..].fill(Complex64::default());
+        }
     }
     for r in 0..rows {
         let begin = r * stride + j0;
@@ -797,7 +983,7 @@ fn gather_columns(
                 .try_into()
                 .expect("COLUMNS long");
             for p in 0..COLUMNS / 2 {
-                buf[p * rows + r] = Complex64::new(line[2 * p], line[2 * p + 1]);
+                buf[p * seq_len + r] = Complex64::new(line[2 * p], line[2 * p + 1]);
             }
             continue;
         }
@@ -805,7 +991,7 @@ fn gather_columns(
         let end = (r * stride + j0 + width).min(src.len());
         let row = &src[start..end];
         for (c, &v) in row.iter().enumerate() {
-            let slot = &mut buf[(c / 2) * rows + r];
+            let slot = &mut buf[(c / 2) * seq_len + r];
             if c % 2 == 0 {
                 slot.re = v;
             } else {
@@ -813,7 +999,7 @@ fn gather_columns(
             }
         }
         for c in row.len()..width {
-            let slot = &mut buf[(c / 2) * rows + r];
+            let slot = &mut buf[(c / 2) * seq_len + r];
             if c % 2 == 0 {
                 slot.re = 0.0;
             } else {
@@ -866,8 +1052,45 @@ fn filter_packed_pair(
     }
 }
 
-/// Splits `Z = FFT(a + i b)` (odd length `M`) into the half spectra of `a` and `b`, written to
-/// `rows[..mh]` and (if present) `rows[mh..2mh]`.
+/// [`filter_packed_pair`] for any length (even lengths have a self-paired Nyquist bin) with
+/// precomputed half spectra `ha`, `hb` (length `len/2 + 1`), multiplied by `scale` and
+/// conjugated when `conjugate` (correlation instead of convolution).
+fn filter_packed_pair_any(
+    z: &mut [Complex64],
+    ha: &[Complex64],
+    hb: &[Complex64],
+    conjugate: bool,
+    scale: f64,
+) {
+    let len = z.len();
+    let get = |h: &[Complex64], k: usize| {
+        let v = h[k] * scale;
+        if conjugate {
+            v.conj()
+        } else {
+            v
+        }
+    };
+    // Self-paired bins (0 and, for even lengths, len/2): the filters are real there.
+    let self_paired = |z: &mut [Complex64], k: usize| {
+        z[k] = Complex64::new(get(ha, k).re * z[k].re, get(hb, k).re * z[k].im);
+    };
+    self_paired(z, 0);
+    for k in 1..len.div_ceil(2) {
+        let (p, q) = (get(ha, k), get(hb, k));
+        let sum = (p + q) * 0.5;
+        let diff = (p - q) * 0.5;
+        let (zk, zmk) = (z[k], z[len - k]);
+        z[k] = zk * sum + zmk.conj() * diff;
+        z[len - k] = zmk * sum.conj() + zk.conj() * diff.conj();
+    }
+    if len % 2 == 0 {
+        self_paired(z, len / 2);
+    }
+}
+
+/// Splits `Z = FFT(a + i b)` into the half spectra (bins `0..mh`, `mh ≤ len/2 + 1`) of `a` and
+/// `b`, written to `rows[..mh]` and (if present) `rows[mh..2mh]`.
 fn split_packed_spectrum(z: &[Complex64], rows: &mut [Complex64], mh: usize) {
     let len = z.len();
     let (first, second) = rows.split_at_mut(mh);
@@ -944,11 +1167,12 @@ impl<'a> ColumnWriter<'a> {
     }
 }
 
-/// The inverse of [`gather_columns`]: writes the packed sequences (length `rows`) back as the
-/// columns `j0..j0+width` of `out` (row length `stride`).
+/// The inverse of [`gather_columns`]: writes `rows` samples from `offset` of the packed
+/// sequences (length `seq_len`) back as the columns `j0..j0+width` of `out` (row length `stride`).
 ///
 /// # Safety
 /// No other thread may access those columns of `out` during the call.
+#[allow(clippy::too_many_arguments)]
 unsafe fn scatter_columns(
     buf: &[Complex64],
     out: &ColumnWriter<'_>,
@@ -956,11 +1180,13 @@ unsafe fn scatter_columns(
     j0: usize,
     width: usize,
     rows: usize,
+    seq_len: usize,
+    offset: usize,
 ) {
     let mut line = [0.0; COLUMNS];
     for r in 0..rows {
         for (c, v) in line[..width].iter_mut().enumerate() {
-            let z = buf[(c / 2) * rows + r];
+            let z = buf[(c / 2) * seq_len + offset + r];
             *v = if c % 2 == 0 { z.re } else { z.im };
         }
         // SAFETY: the caller owns these columns.
@@ -1041,6 +1267,18 @@ mod tests {
         }
         assert_eq!(square_lattice_size(26_460_000), 5145);
         assert_eq!(square_lattice_size(2_646_000), 1627);
+    }
+
+    #[test]
+    fn smooth_lengths_and_prime_factors() {
+        assert_eq!(smooth_len_at_least(2 * 1627), 3456);
+        assert_eq!(smooth_len_at_least(2 * 61), 128);
+        assert_eq!(smooth_len_at_least(7), 8);
+        assert_eq!(smooth_len_at_least(2 * 211), 432);
+        assert_eq!(largest_prime_factor(1), 1);
+        assert_eq!(largest_prime_factor(1627), 1627);
+        assert_eq!(largest_prime_factor(5145), 7);
+        assert_eq!(largest_prime_factor(1626), 271);
     }
 
     #[test]
