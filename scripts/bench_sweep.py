@@ -8,7 +8,7 @@ Run from the repository root:
     python3 scripts/bench_sweep.py /work/shared/audio/orchestra_60s.wav [--repeat 3]
 
 and compare the SNRs with `sparsewave sweep FILE --methods pgbz,stft,dwt --json` (they agree to
-~1e-9 dB except at 100 %, where both are round-off, 250-300 dB) and the seconds with
+1e-9 dB; at 100 % the DWT's 200+ dB is round-off and agrees to ~1e-7 dB) and the seconds with
 `SPARSEWAVE_BENCH_AUDIO=FILE cargo bench --bench sweep`.
 
 Same sweep as the Rust library (`compress::sweep::sweep`): per method one analysis, one ranking
@@ -21,16 +21,18 @@ one synthesis from the kept coefficients, and the error over the L0 input sample
 - PGBZ (methods/PGBZ.md): odd square lattice M = N (smallest odd M with M^2 >= L0), window
   pgauss(L, 1), the Zak route with numpy real FFTs: analysis C = rfft_j(irfft_k(rfft_r(X) *
   conj(Zg))), synthesis y = irfft_k(rfft_n(irfft_m(C)) / conj(Zg)); half layout C[n, m],
-  m = 0..(M-1)/2, cost 1 for m = 0 else 2. Zg (the plan) is computed outside the timing.
+  m = 0..(M-1)/2, cost 1 for m = 0 else 2.
 - STFT (the paper's baseline, as `StftConfig::paper_baseline(1024)`): periodic Blackman-Harris
   analysis, periodic Hamming synthesis, n_fft = window = 1024, hop 128, one window of zeros at
   both ends, numpy rfft/irfft over strided frames, overlap-add by hop phase (8 disjoint
-  families), divided by the overlap-added analysis x synthesis product (computed once, outside
-  the timing, like a plan); cost 1 for DC and Nyquist else 2.
+  families), divided by the overlap-added analysis x synthesis product (computed once per
+  sweep, like a plan); cost 1 for DC and Nyquist else 2.
 - DWT: pywt.wavedec/waverec, db5, mode periodization (the CLI default), level =
   min(pywt.dwt_max_level(L0, 10), 10) (the library's default level); cost 1.
 
-NumPy's FFT runs on one thread; the Rust sweep uses rayon (all cores).
+Timed like the library's sweep: everything from the plan (window, Zg, overlap-added window
+product) to the last level's error. NumPy's FFT runs on one thread; the Rust sweep uses rayon
+(all cores).
 """
 import argparse
 import time
@@ -148,8 +150,8 @@ class PaperStft:
 
 
 def sweep_pgbz(x):
-    plan = Pgbz(len(x))
     t0 = time.perf_counter()
+    plan = Pgbz(len(x))
     c = plan.analyze(x)
     flat = c.reshape(-1)
     rank = Ranking(np.abs(flat), plan.costs(c))
@@ -163,8 +165,8 @@ def sweep_pgbz(x):
 
 
 def sweep_stft(x):
-    plan = PaperStft(len(x))
     t0 = time.perf_counter()
+    plan = PaperStft(len(x))
     spec = plan.analyze(x)
     flat = spec.reshape(-1)
     rank = Ranking(np.abs(flat), plan.costs(spec))
@@ -178,8 +180,8 @@ def sweep_stft(x):
 
 
 def sweep_dwt(x):
-    level = min(pywt.dwt_max_level(len(x), pywt.Wavelet("db5").dec_len), 10)
     t0 = time.perf_counter()
+    level = min(pywt.dwt_max_level(len(x), pywt.Wavelet("db5").dec_len), 10)
     coefs = pywt.wavedec(x, "db5", mode="periodization", level=level)
     flat, slices = pywt.coeffs_to_array(coefs)
     rank = Ranking(np.abs(flat), np.ones(len(flat), dtype=np.int64))
@@ -206,7 +208,7 @@ def main():
         runs = [run(x) for _ in range(args.repeat)]
         total = min(r[0] for r in runs)
         analysis = min(r[1] for r in runs)
-        print(f"{name}: sweep {total:.3f} s (best of {args.repeat}; analysis + ranking "
+        print(f"{name}: sweep {total:.3f} s (best of {args.repeat}; plan + analysis + ranking "
               f"{analysis:.3f} s)")
         for f, kept, y in runs[0][2]:
             err = float(np.sum((x - y) ** 2))
