@@ -1,1 +1,105 @@
-fn main() {}
+//! PGBZ speed: analysis + synthesis of 60 s at 44.1 kHz (default lattice 1627 × 1627, prime; and
+//! the smooth lattice 1701 × 1701 for comparison) against one realfft forward transform of the
+//! same length, measured in the same run; and the cost of one CGLS iteration.
+//!
+//! Run: `cargo bench --bench pgbz`, then `python3 scripts/pgbz_bench_ratio.py` for the ratios.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use realfft::RealFftPlanner;
+use sparsewave::compress::refit::{refit, RefitOptions};
+use sparsewave::compress::sparsify::{apply_mask, select, Keep};
+use sparsewave::transform::zak::Pgbz;
+
+const LEN: usize = 60 * 44_100;
+
+/// A deterministic test signal: a few partials plus seeded noise.
+fn signal() -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(2025);
+    (0..LEN)
+        .map(|l| {
+            let t = l as f64 / 44_100.0;
+            0.3 * (2.0 * std::f64::consts::PI * 220.0 * t).sin()
+                + 0.1 * (2.0 * std::f64::consts::PI * 1375.0 * t).sin()
+                + 0.05 * rng.random_range(-1.0..1.0)
+        })
+        .collect()
+}
+
+fn transforms(c: &mut Criterion) {
+    let x = signal();
+    let mut group = c.benchmark_group("pgbz_60s");
+    group.sample_size(10);
+
+    let mut planner = RealFftPlanner::<f64>::new();
+    let rfft = planner.plan_fft_forward(LEN);
+    let mut input = x.clone();
+    let mut spectrum = rfft.make_output_vec();
+    let mut scratch = rfft.make_scratch_vec();
+    group.bench_function("realfft_forward", |b| {
+        b.iter(|| {
+            // realfft uses its input as scratch: restore it (a memcpy, included in the time).
+            input.copy_from_slice(&x);
+            rfft.process_with_scratch(&mut input, &mut spectrum, &mut scratch)
+                .unwrap();
+            black_box(&spectrum);
+        })
+    });
+
+    let mut plan = Pgbz::new(LEN).unwrap();
+    let mut coefs = plan.make_coefficients();
+    let mut y = plan.make_signal();
+    group.bench_function("analysis", |b| {
+        b.iter(|| plan.analyze(black_box(&x), &mut coefs).unwrap())
+    });
+    group.bench_function("synthesis", |b| {
+        b.iter(|| plan.synthesize(black_box(&coefs), &mut y).unwrap())
+    });
+    group.bench_function("analysis_synthesis", |b| {
+        b.iter(|| {
+            plan.analyze(black_box(&x), &mut coefs).unwrap();
+            plan.synthesize(&coefs, &mut y).unwrap();
+        })
+    });
+
+    // The same signal on the smooth odd lattice 1701 = 3^5·7 (`--lattice 1701x1701`, L = 2.89 M):
+    // what the default prime lattice 1627 costs through Bluestein's algorithm.
+    let mut smooth = Pgbz::with_lattice(1701, 1701, LEN).unwrap();
+    let mut smooth_coefs = smooth.make_coefficients();
+    let mut smooth_y = smooth.make_signal();
+    group.bench_function("analysis_synthesis_lattice_1701", |b| {
+        b.iter(|| {
+            smooth.analyze(black_box(&x), &mut smooth_coefs).unwrap();
+            smooth.synthesize(&smooth_coefs, &mut smooth_y).unwrap();
+        })
+    });
+    drop((smooth, smooth_coefs, smooth_y));
+
+    // CGLS: refit with 0 and with 5 iterations; one iteration = (t5 − t0) / 5.
+    plan.analyze(&x, &mut coefs).unwrap();
+    let mags: Vec<f64> = coefs.iter().map(|z| z.norm()).collect();
+    let kept = select(&mags, &plan.costs(), Keep::Fraction(0.04), LEN)
+        .unwrap()
+        .mask;
+    apply_mask(&mut coefs, &kept).unwrap();
+    for iterations in [0, 5] {
+        let options = RefitOptions {
+            max_iterations: iterations,
+            tolerance: 0.0,
+        };
+        let mut c = coefs.clone();
+        group.bench_function(format!("refit_{iterations}_iterations"), |b| {
+            b.iter(|| {
+                c.copy_from_slice(&coefs);
+                refit(&mut plan, &x, &kept, &mut c, &mut y, &options).unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, transforms);
+criterion_main!(benches);

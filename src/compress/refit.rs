@@ -23,10 +23,10 @@ use crate::{Error, Result};
 /// Real-coefficient frames (e.g. a DWT) use `im = 0` and unit weights.
 pub trait Frame {
     /// Length of a synthesised signal.
-    fn signal_len(&self) -> usize;
+    fn output_len(&self) -> usize;
     /// Number of stored coefficients.
     fn coef_len(&self) -> usize;
-    /// `signal = D coefs` (`signal.len() == signal_len()`).
+    /// `signal = D coefs` (`signal.len() == output_len()`).
     fn synthesize(&mut self, coefs: &[Complex64], signal: &mut [f64]) -> Result<()>;
     /// `coefs = D* signal`, the adjoint for the inner product `⟨u, v⟩_w = Re Σ w_i conj(u_i) v_i`.
     fn adjoint(&mut self, signal: &[f64], coefs: &mut [Complex64]) -> Result<()>;
@@ -45,7 +45,7 @@ pub trait Frame {
 /// PGBZ as a frame: synthesis with the dual window on the padded length `L`, half-layout
 /// coefficients weighted 1 (`m = 0`) and 2 (`m ≥ 1`).
 impl Frame for Pgbz {
-    fn signal_len(&self) -> usize {
+    fn output_len(&self) -> usize {
         self.padded_len()
     }
     fn coef_len(&self) -> usize {
@@ -104,12 +104,12 @@ pub struct RefitReport {
 
 /// Re-fits the kept coefficients by CGLS.
 ///
-/// - `target`: the signal `x` (at most `frame.signal_len()` samples, zero-padded to it; the
+/// - `target`: the signal `x` (at most `frame.output_len()` samples, zero-padded to it; the
 ///   least-squares problem is over the whole padded length, SNRs over `target.len()` samples).
 /// - `kept`: the kept set `S` (length `frame.coef_len()`).
 /// - `coefs`: on entry the starting coefficients (entries outside `S` are ignored and zeroed);
 ///   on exit the re-fitted ones.
-/// - `reconstruction`: receives `D P_S c` for the final `c` (length `frame.signal_len()`).
+/// - `reconstruction`: receives `D P_S c` for the final `c` (length `frame.output_len()`).
 ///
 /// Allocates three coefficient-sized and two signal-sized work vectors per call (none per
 /// iteration).
@@ -121,7 +121,7 @@ pub fn refit<F: Frame>(
     reconstruction: &mut [f64],
     options: &RefitOptions,
 ) -> Result<RefitReport> {
-    let (len, coef_len) = (frame.signal_len(), frame.coef_len());
+    let (len, coef_len) = (frame.output_len(), frame.coef_len());
     validate(target, kept, coefs, reconstruction, options, len, coef_len)?;
     let project = |v: &mut [Complex64]| {
         for (c, &k) in v.iter_mut().zip(kept) {

@@ -175,9 +175,15 @@ impl Ranking {
                 ),
             )
         })?;
-        let mut order: Vec<u32> = (0..n).collect();
-        // The order is total (index tie-break), so the unstable parallel sort is deterministic.
-        order.par_sort_unstable_by(|&a, &b| rank_order(magnitudes, a as usize, b as usize));
+        // Sorting self-contained keys (magnitude and index in one integer) instead of indices
+        // compared through `magnitudes` avoids a cache miss per comparison: 4-8x faster once the
+        // magnitudes outgrow the cache (an STFT of 10 s has 1.8 M entries). The keys are
+        // distinct (index tie-break), so the unstable parallel sort is deterministic.
+        let mut keys: Vec<u128> = (0..n)
+            .map(|i| (u128::from(descending_key(magnitudes[i as usize])) << 32) | u128::from(i))
+            .collect();
+        keys.par_sort_unstable();
+        let order: Vec<u32> = keys.into_iter().map(|k| k as u32).collect();
         let cumulative = order
             .iter()
             .scan(0u64, |total, &i| {
@@ -255,6 +261,16 @@ impl Ranking {
     }
 }
 
+/// An integer that sorts ascending exactly as `v` sorts descending under `f64::total_cmp`.
+#[inline]
+fn descending_key(v: f64) -> u64 {
+    let bits = v.to_bits();
+    // total_cmp's transform: flip the magnitude bits of negatives, then the sign bit, so that
+    // unsigned order is total order; `!` reverses it.
+    let ordered = (bits ^ ((((bits as i64) >> 63) as u64) >> 1)) ^ (1 << 63);
+    !ordered
+}
+
 /// Ranking order: larger magnitude first, then smaller index.
 #[inline]
 fn rank_order(magnitudes: &[f64], a: usize, b: usize) -> Ordering {
@@ -317,6 +333,30 @@ mod tests {
             assert_eq!(r.selection(budget), s, "budget {budget}");
             assert!(s.kept_reals <= budget);
         }
+    }
+
+    #[test]
+    fn ranking_key_follows_total_cmp() {
+        let values = [
+            f64::INFINITY,
+            3.5,
+            1.0,
+            f64::MIN_POSITIVE,
+            0.0,
+            -0.0,
+            -1.0,
+            f64::NEG_INFINITY,
+        ];
+        for (i, a) in values.iter().enumerate() {
+            for b in &values[i + 1..] {
+                assert!(descending_key(*a) < descending_key(*b), "{a} vs {b}");
+            }
+        }
+        let mags = [0.5, -2.0, 7.0, 0.5, 0.0, -0.0, 7.0];
+        let r = Ranking::new(&mags, &[1; 7]).unwrap();
+        let mut expected: Vec<u32> = (0..7).collect();
+        expected.sort_by(|&a, &b| rank_order(&mags, a as usize, b as usize));
+        assert_eq!(r.order(), expected);
     }
 
     #[test]

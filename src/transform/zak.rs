@@ -36,20 +36,40 @@
 //!
 //! # Implementation
 //!
-//! Each transform is three batched passes of FFTs of lengths `N`, `N` and `M` over the `M×N`
-//! array (about the cost of one real FFT of length `L`). Real data are transformed two at a time
-//! with one complex FFT (real part = one column, imaginary part = the next), and the two Zak-domain
-//! filters are applied to the packed spectrum directly, so every pass is a complex FFT of half the
-//! data. Passes run in parallel with rayon over blocks of [`BLOCK`] rows or columns (one 64-byte
-//! cache line of `f64` per strided read).
+//! Every transform is a *column pass* over the `N × M` signal-ordered array (the Zak transform
+//! along `r`, a multiplication by `F(Zg)`, the inverse Zak transform) and a *row pass* (a DFT of
+//! length `M` per time position), each a batch of FFTs: about the cost of one real FFT of length
+//! `L`. Real data are transformed two at a time with one complex FFT (real part = one row or
+//! column, imaginary part = the next) and the Zak-domain filters act on the packed spectrum
+//! directly. Both passes run in parallel with rayon over blocks of rows or columns, each thread
+//! with its own preallocated buffers.
+//!
+//! - Analysis: the column pass `IFFT_k(Zx · conj(Zg))` is a circular correlation along `r` with
+//!   the window's Zak columns, and `g[j + sM] ∝ exp(−π (s + j/M)²)` has only ~10 rows above
+//!   1e-30 of its peak. Beyond tiny lattices it is evaluated directly from those rows (contiguous
+//!   multiply-adds, no column FFTs); tiny lattices take the Zak route. Both agree to rounding.
+//! - Synthesis: row pass (inverse DFT over `m`) into the work array, then column pass with
+//!   `1/conj(Zg)` written straight into the output (γ is global: no short-support shortcut).
+//! - Adjoint: column pass with `1/(M·Zg)` into the work array, then the row pass.
+//!
+//! When `M` or `N` is prime (e.g. 60 s at 44.1 kHz gives `M = N = 1627`) rustfft uses Bluestein's
+//! algorithm and each pass costs about four times as much as for a smooth length. The column
+//! passes of synthesis and adjoint are circular convolutions (correlations) along `r` with fixed
+//! real kernels, so when `N` has a prime factor above 31 they run instead as one forward and one
+//! inverse FFT of a smooth length `P = 2^a·3^b ≥ 2N` with the kernels' length-`P` spectra
+//! precomputed (see `SmoothColumns`): two smooth FFTs instead of two Bluestein transforms (four
+//! power-of-two FFTs of length ≥ 2N and the chirp products).
 //!
 //! # Memory and scratch
 //!
-//! The plan keeps `Zg` (`M × (N+1)/2` complex, ≈ 8·L bytes), one `M × N` real work array (8·L
-//! bytes) and small per-thread FFT buffers; transforms take `&mut self` and never allocate. The
-//! window `g` itself is not needed after planning and is recomputed by [`Pgbz::window`], which
-//! saves 8·L bytes on long inputs (a 10-minute 44.1 kHz signal has L ≈ 26.5 M).
+//! The plan keeps `Zg` (`M × (N+1)/2` complex, ≈ 8·L bytes), for non-smooth `N` the kernel
+//! spectra (`M × (P/2+1)` complex, ≈ 16·L to 24·L bytes), one `N × M` real work array (8·L
+//! bytes), the window's significant rows (~10·M reals) and small per-thread buffers; transforms
+//! take `&mut self` and never allocate. The length-`L` window `g` is not needed after planning and
+//! is recomputed by [`Pgbz::window`], saving 8·L bytes. A 10-minute 44.1 kHz signal (L ≈ 26.5 M,
+//! `M = 5145`) runs analysis and synthesis in about 1.0 GB peak, input and outputs included.
 
+use std::marker::PhantomData;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -59,15 +79,26 @@ use rustfft::{Fft, FftPlanner};
 
 use crate::{Error, Result};
 
-/// Rows or columns handled together by one task: 8 `f64` fill one 64-byte cache line, so the
-/// strided gathers of the column passes read whole lines.
+/// Rows transformed together (one batched FFT call).
 const BLOCK: usize = 8;
+
+/// Columns handled together by the column pass: each strided row access reads or writes two
+/// whole 64-byte cache lines (8, 16 and 32 measured alike within noise at L = 26.5 M).
+const COLUMNS: usize = 16;
 
 /// Problems below this padded length run on one thread: rayon's hand-off costs more than the work.
 const PARALLEL_MIN_LEN: usize = 1 << 14;
 
+/// Column passes use smooth-length convolutions when `N` has a prime factor above this (rustfft
+/// has hard-coded butterflies up to 32; beyond, Rader's or Bluestein's algorithm).
+const SMOOTH_PRIME_LIMIT: usize = 31;
+
 /// `exp(−t)` underflows to exactly 0.0 for `t` above this; skipping those terms changes nothing.
 const EXP_UNDERFLOW: f64 = 746.0;
+
+/// The direct analysis skips window rows `g[j + sM]` whose samples all lie below this fraction of
+/// the peak: their contribution is ~14 orders of magnitude below double-precision rounding.
+const WINDOW_TAIL: f64 = 1e-30;
 
 /// Which Zak-domain multiplier a column pass applies (each includes the `1/N` of the inverse FFT
 /// over `k`).
@@ -94,18 +125,176 @@ impl ZakFilter {
     }
 }
 
-/// Per-thread FFT buffers: room for `BLOCK/2` packed complex sequences plus FFT scratch.
+/// Per-thread buffers: room for the packed complex sequences of one block (`COLUMNS/2` columns
+/// or `BLOCK/2` rows), FFT scratch, and two real rows for the row passes.
+#[derive(Clone)]
 struct Lane {
     buf: Vec<Complex64>,
     scratch: Vec<Complex64>,
+    acc: Vec<f64>,
+}
+
+/// The rows `g[j + sM]`, `j = 0..M`, of the window that are not negligible (see [`WINDOW_TAIL`]).
+///
+/// `g[j + sM] ∝ exp(−π (s + j/M)²)` for every lattice (`tfr·L = M²`), so about ten of the `N`
+/// rows survive, and `IFFT_k(Zx · conj(Zg))`, a circular correlation along `r`, is cheaper to
+/// compute directly from them than with two FFTs per Zak column.
+#[derive(Clone)]
+struct WindowRows {
+    shifts: Vec<usize>,
+    /// `shifts.len() × M`, row `i` = `g[j + shifts[i]·M]`.
+    samples: Vec<f64>,
+}
+
+impl WindowRows {
+    /// The rows of the normalised window `pgauss(L, tfr)` above the tail threshold.
+    fn new(g: &Pgauss, m: usize, n: usize) -> Self {
+        let l = m * n;
+        // g decreases with the circular distance to 0, so a row peaks at an end point.
+        let row_peak = |s: usize| g.sample((s * m).min(l - (s * m + m - 1)));
+        let shifts: Vec<usize> = (0..n)
+            .filter(|&s| row_peak(s) > WINDOW_TAIL * g.sample(0))
+            .collect();
+        let samples = shifts
+            .iter()
+            .flat_map(|&s| (0..m).map(move |j| g.sample(j + s * m)))
+            .collect();
+        WindowRows { shifts, samples }
+    }
+
+    /// `t[j] = Σ_s x[j + ((row + s) mod N)·M] · g[j + sM]`: one row (time position `row`) of
+    /// `IFFT_k(Zx · conj(Zg))`, with `x` zero beyond its end.
+    fn fold_row(&self, x: &[f64], row: usize, m: usize, n: usize, out: &mut [f64]) {
+        out.fill(0.0);
+        for (&s, g) in self.shifts.iter().zip(self.samples.chunks_exact(m)) {
+            let start = ((row + s) % n) * m;
+            if start >= x.len() {
+                continue;
+            }
+            let xr = &x[start..(start + m).min(x.len())];
+            for ((o, &v), &w) in out.iter_mut().zip(xr).zip(g) {
+                *o += v * w;
+            }
+        }
+    }
 }
 
 /// The four FFT plans, built once per lattice.
+#[derive(Clone)]
 struct Plans {
     fwd_n: Arc<dyn Fft<f64>>,
     inv_n: Arc<dyn Fft<f64>>,
     fwd_m: Arc<dyn Fft<f64>>,
     inv_m: Arc<dyn Fft<f64>>,
+}
+
+/// The column passes of synthesis and adjoint as smooth-length FFT convolutions (for `N` with a
+/// large prime factor).
+///
+/// For Zak column `j` the synthesis column pass is `out = IFFT_k(FFT_r(u) · F_j)` with
+/// `F_j[k] = 1/(N conj(Zg[k, j]))`: the circular convolution `out = u ⊛_N h_j` with the real
+/// kernel `h_j = IFFT_N(N F_j)`. With `h̃_j` the `N`-periodic extension of `h_j` to `P ≥ 2N`
+/// samples and `u` zero-padded to `P`, the cyclic convolution of length `P` satisfies
+/// `(u ⊛_P h̃_j)[N + r] = (u ⊛_N h_j)[r]` for `r = 0..N` (no index wraps). The adjoint multiplies
+/// by `conj(F_j)/M`, a circular correlation, read at `P − N + r` the same way.
+#[derive(Clone)]
+struct SmoothColumns {
+    /// `P`: the smallest `2^a·3^b ≥ 2N` with `a ≥ 1`.
+    len: usize,
+    fwd: Arc<dyn Fft<f64>>,
+    inv: Arc<dyn Fft<f64>>,
+    /// `M × (P/2 + 1)`: row `j` = `FFT_P(h̃_j) / P` (half spectrum; `h̃_j` is real).
+    spectra: Vec<Complex64>,
+}
+
+impl SmoothColumns {
+    /// The kernels' spectra from the window's Zak transform (`zg[j·Nh + k]`, `k < Nh`).
+    fn new(
+        planner: &mut FftPlanner<f64>,
+        inv_n: &Arc<dyn Fft<f64>>,
+        zg: &[Complex64],
+        m: usize,
+        n: usize,
+    ) -> Self {
+        let len = smooth_len_at_least(2 * n);
+        let half = len / 2 + 1;
+        let nh = n.div_ceil(2);
+        let fwd = planner.plan_fft_forward(len);
+        let inv = planner.plan_fft_inverse(len);
+        let inv_n_scale = 1.0 / n as f64;
+        let scale = 1.0 / len as f64;
+        let zero = Complex64::default();
+        let mut spectra = vec![zero; m * half];
+        let scratch_len = fwd
+            .get_inplace_scratch_len()
+            .max(inv_n.get_inplace_scratch_len());
+        // Two kernels per complex FFT: h_a + i h_b.
+        spectra.par_chunks_mut(2 * half).enumerate().for_each_init(
+            || {
+                (
+                    vec![zero; 2 * nh],
+                    vec![zero; n],
+                    vec![zero; len],
+                    vec![zero; scratch_len],
+                )
+            },
+            |(mults, column, seq, scratch), (pair, out)| {
+                let jb_present = out.len() > half;
+                for (q, j) in [2 * pair, 2 * pair + 1].into_iter().enumerate() {
+                    let dst = &mut mults[q * nh..(q + 1) * nh];
+                    if q == 1 && !jb_present {
+                        dst.fill(zero);
+                        continue;
+                    }
+                    for (d, &z) in dst.iter_mut().zip(&zg[j * nh..(j + 1) * nh]) {
+                        *d = ZakFilter::Synthesis.multiplier(z, inv_n_scale, 0.0);
+                    }
+                }
+                merge_half_spectra(mults, nh, column);
+                inv_n.process_with_scratch(column, scratch);
+                for (t, v) in seq.iter_mut().enumerate() {
+                    *v = column[t % n] * scale;
+                }
+                fwd.process_with_scratch(seq, scratch);
+                split_packed_spectrum(seq, out, half);
+            },
+        );
+        SmoothColumns {
+            len,
+            fwd,
+            inv,
+            spectra,
+        }
+    }
+}
+
+/// The smallest `2^a·3^b ≥ target` with `a ≥ 1` (even, so FFTs of it are fast radix-2/3/4 work).
+fn smooth_len_at_least(target: usize) -> usize {
+    let mut best = usize::MAX;
+    let mut p3 = 1usize;
+    while p3 < best {
+        let mut v = 2 * p3;
+        while v < target {
+            v *= 2;
+        }
+        best = best.min(v);
+        p3 *= 3;
+    }
+    best
+}
+
+/// The largest prime factor of `n ≥ 1` (1 for `n = 1`).
+fn largest_prime_factor(mut n: usize) -> usize {
+    let mut largest = 1;
+    let mut d = 2;
+    while d * d <= n {
+        while n % d == 0 {
+            largest = d;
+            n /= d;
+        }
+        d += 1;
+    }
+    largest.max(n)
 }
 
 /// A planned PGBZ transform for one lattice `(M, N)` and one signal length.
@@ -120,6 +309,7 @@ struct Plans {
 /// pgbz.synthesize(&coefs, &mut y).unwrap();
 /// assert!(x.iter().zip(&y).all(|(a, b)| (a - b).abs() < 1e-12));
 /// ```
+#[derive(Clone)]
 pub struct Pgbz {
     m: usize,
     n: usize,
@@ -127,7 +317,11 @@ pub struct Pgbz {
     /// `Zg[k, j]` for `k = 0..(N+1)/2`, stored `[j][k]` (one row per Zak column `j`).
     zg: Vec<Complex64>,
     plans: Plans,
-    /// `M × N` real work array, stored `[j][r]` (transposed with respect to the signal).
+    /// The window's significant rows when the direct analysis is cheaper than the Zak route.
+    window_rows: Option<WindowRows>,
+    /// Smooth-length column convolutions when `N` has a large prime factor.
+    smooth: Option<SmoothColumns>,
+    /// `N × M` real work array in signal order (`work[r·M + j]`).
     work: Vec<f64>,
     lanes: Vec<Lane>,
 }
@@ -202,20 +396,27 @@ impl Pgbz {
         };
         let lanes = (0..threads)
             .map(|_| Lane {
-                buf: vec![Complex64::default(); BLOCK / 2 * m.max(n)],
+                buf: vec![Complex64::default(); (COLUMNS / 2 * n).max(BLOCK / 2 * m)],
                 scratch: vec![Complex64::default(); scratch_len],
+                acc: vec![0.0; 2 * m],
             })
             .collect();
+        // Direct analysis when the window's significant rows are fewer than half of all rows
+        // (always beyond N ≈ 21); tiny lattices take the Zak route.
+        let gauss = Pgauss::new(l, m as f64 / n as f64);
+        let window_rows = Some(WindowRows::new(&gauss, m, n)).filter(|w| 2 * w.shifts.len() <= n);
         let mut plan = Pgbz {
             m,
             n,
             signal_len,
             zg: vec![Complex64::default(); m * nh],
             plans,
+            window_rows,
+            smooth: None,
             work: vec![0.0; l],
             lanes,
         };
-        plan.compute_zak_window();
+        plan.compute_zak_window(&gauss);
         if plan
             .zg
             .iter()
@@ -224,6 +425,20 @@ impl Pgbz {
             return Err(Error::Numerical(format!(
                 "the Zak transform of the Gaussian window vanishes on the {m}x{n} lattice"
             )));
+        }
+        if largest_prime_factor(n) > SMOOTH_PRIME_LIMIT {
+            let smooth = SmoothColumns::new(&mut planner, &plan.plans.inv_n, &plan.zg, m, n);
+            let scratch_len = smooth
+                .fwd
+                .get_inplace_scratch_len()
+                .max(smooth.inv.get_inplace_scratch_len());
+            for lane in &mut plan.lanes {
+                let buf_len = lane.buf.len().max(COLUMNS / 2 * smooth.len);
+                lane.buf.resize(buf_len, Complex64::default());
+                let scratch = lane.scratch.len().max(scratch_len);
+                lane.scratch.resize(scratch, Complex64::default());
+            }
+            plan.smooth = Some(smooth);
         }
         Ok(plan)
     }
@@ -295,11 +510,8 @@ impl Pgbz {
     /// Recomputed on each call (the plan only keeps its Zak transform).
     pub fn window(&self) -> Vec<f64> {
         let l = self.padded_len();
-        let tfr = self.m as f64 / self.n as f64;
-        let scale = 1.0 / pgauss_norm(l, tfr);
-        (0..l)
-            .map(|i| pgauss_unnormalized(i, l, tfr) * scale)
-            .collect()
+        let g = Pgauss::new(l, self.m as f64 / self.n as f64);
+        (0..l).map(|i| g.sample(i)).collect()
     }
 
     /// The Zak transform of the window, half layout: `zak_window()[j·(N+1)/2 + k] = Zg[k, j]` for
@@ -335,10 +547,27 @@ impl Pgbz {
 
     /// Analysis `c = FFT_j(IFFT_k(Zx · conj(Zg)))` (= LTFAT `dgtreal(x, g, M, M)`) into the half
     /// layout `coefs[n·Mh + m]`. `x` (at most `L` samples) is zero-padded to `L`.
+    ///
+    /// Beyond tiny lattices the correlation `IFFT_k(Zx · conj(Zg))` is evaluated directly from
+    /// the window's ~10 significant rows (see `WindowRows`): one pass of contiguous
+    /// multiply-adds instead of two FFT passes; the result agrees with the Zak route to rounding.
     pub fn analyze(&mut self, x: &[f64], coefs: &mut [Complex64]) -> Result<()> {
         self.check_input(x, "signal")?;
         self.check_coefs(coefs.len())?;
-        self.analysis_like(x, coefs, ZakFilter::Analysis);
+        match &self.window_rows {
+            Some(window) => {
+                let (m, n) = (self.m, self.n);
+                forward_rows(
+                    &self.plans.fwd_m,
+                    &mut self.lanes,
+                    m,
+                    n,
+                    coefs,
+                    |row, out| window.fold_row(x, row, m, n, out),
+                );
+            }
+            None => self.analysis_like(x, coefs, ZakFilter::Analysis),
+        }
         Ok(())
     }
 
@@ -359,10 +588,9 @@ impl Pgbz {
                 ),
             ));
         }
-        self.synthesize_rows(coefs, y);
         let mut work = std::mem::take(&mut self.work);
-        self.column_pass(y, &mut work, ZakFilter::Synthesis);
-        transpose_into_signal(&work, y, self.m, self.n);
+        self.synthesize_rows(coefs, &mut work);
+        self.column_pass(&work, y, ZakFilter::Synthesis);
         self.work = work;
         Ok(())
     }
@@ -429,20 +657,21 @@ impl Pgbz {
 
     /// `Zg` by an FFT over `r` of each Zak column `g[j + rM]` (computed on the fly from the
     /// closed form, so the length-L window is never stored).
-    fn compute_zak_window(&mut self) {
+    fn compute_zak_window(&mut self, g: &Pgauss) {
         let (m, n) = (self.m, self.n);
         let nh = n.div_ceil(2);
-        let l = m * n;
-        let tfr = m as f64 / n as f64;
-        let scale = 1.0 / pgauss_norm(l, tfr);
         let fwd = &self.plans.fwd_n;
+        let scratch_len = fwd.get_inplace_scratch_len();
         self.zg.par_chunks_mut(nh).enumerate().for_each_init(
-            || vec![Complex64::default(); n],
-            |column, (j, out)| {
+            || {
+                let zero = Complex64::default();
+                (vec![zero; n], vec![zero; scratch_len])
+            },
+            |(column, scratch), (j, out)| {
                 for (r, v) in column.iter_mut().enumerate() {
-                    *v = Complex64::new(pgauss_unnormalized(j + r * m, l, tfr) * scale, 0.0);
+                    *v = Complex64::new(g.sample(j + r * m), 0.0);
                 }
-                fwd.process(column);
+                fwd.process_with_scratch(column, scratch);
                 out.copy_from_slice(&column[..nh]);
                 // g is real, so Zg[0, j] is real; make it exactly so.
                 out[0].im = 0.0;
@@ -454,73 +683,104 @@ impl Pgbz {
     fn analysis_like(&mut self, x: &[f64], coefs: &mut [Complex64], filter: ZakFilter) {
         let mut work = std::mem::take(&mut self.work);
         self.column_pass(x, &mut work, filter);
-        self.analysis_rows(&work, coefs);
+        let m = self.m;
+        forward_rows(
+            &self.plans.fwd_m,
+            &mut self.lanes,
+            m,
+            self.n,
+            coefs,
+            |row, out| out.copy_from_slice(&work[row * m..(row + 1) * m]),
+        );
         self.work = work;
     }
 
-    /// For every Zak column `j`: `t[j][·] = IFFT_k( FFT_r(x[j + rM]) · F(Zg[·, j]) )`, written to
-    /// `out` in `[j][r]` order. `x` is read in `[r][j]` order, zero beyond its end.
-    fn column_pass(&mut self, x: &[f64], out: &mut [f64], filter: ZakFilter) {
+    /// For every Zak column `j`: `out[j + rM] = IFFT_k( FFT_r(src[j + rM]) · F(Zg[·, j]) )[r]`.
+    /// Both arrays are in signal order; `src` is zero beyond its end.
+    ///
+    /// Each task owns a contiguous range of columns: it gathers them from `src` eight at a time
+    /// (one cache line per row), transforms them and writes them straight back into `out`.
+    fn column_pass(&mut self, src: &[f64], out: &mut [f64], filter: ZakFilter) {
+        if self.smooth.is_some() && !matches!(filter, ZakFilter::Analysis) {
+            return self.smooth_column_pass(src, out, filter);
+        }
         let (m, n) = (self.m, self.n);
         let nh = n.div_ceil(2);
-        let cols_per_lane = m.div_ceil(self.lanes.len()).next_multiple_of(BLOCK);
+        let cols_per_lane = m.div_ceil(self.lanes.len()).next_multiple_of(COLUMNS);
+        let tasks = m.div_ceil(cols_per_lane);
         let inv_n = 1.0 / n as f64;
         let inv_mn = inv_n / m as f64;
         let (plans, zg) = (&self.plans, &self.zg);
-        out.par_chunks_mut(cols_per_lane * n)
-            .zip(self.lanes.par_iter_mut())
+        let out = ColumnWriter::new(out);
+        self.lanes
+            .par_iter_mut()
+            .take(tasks)
             .enumerate()
-            .for_each(|(task, (out_rows, lane))| {
-                let first = task * cols_per_lane;
-                for (b, out_block) in out_rows.chunks_mut(BLOCK * n).enumerate() {
-                    let j0 = first + b * BLOCK;
-                    let width = out_block.len() / n;
-                    let pairs = width.div_ceil(2);
-                    let buf = &mut lane.buf[..pairs * n];
-                    gather_columns(x, m, j0, width, n, buf);
+            .for_each(|(task, lane)| {
+                let columns = task * cols_per_lane..((task + 1) * cols_per_lane).min(m);
+                for j0 in columns.clone().step_by(COLUMNS) {
+                    let width = COLUMNS.min(columns.end - j0);
+                    let buf = &mut lane.buf[..width.div_ceil(2) * n];
+                    gather_columns(src, m, j0, width, n, n, buf);
                     plans.fwd_n.process_with_scratch(buf, &mut lane.scratch);
                     for (p, seq) in buf.chunks_exact_mut(n).enumerate() {
                         let ja = j0 + 2 * p;
-                        let jb = if ja + 1 < j0 + width { ja + 1 } else { ja };
+                        let jb = if 2 * p + 1 < width { ja + 1 } else { ja };
                         let za = &zg[ja * nh..(ja + 1) * nh];
                         let zb = &zg[jb * nh..(jb + 1) * nh];
                         filter_packed_pair(seq, za, zb, filter, inv_n, inv_mn);
                     }
                     plans.inv_n.process_with_scratch(buf, &mut lane.scratch);
-                    unpack_pairs(buf, n, out_block);
+                    // SAFETY: columns j0..j0+width lie in this task's range, which no other task
+                    // touches; `out` is not read during the pass.
+                    unsafe { scatter_columns(buf, &out, m, j0, width, n, n, 0) };
                 }
             });
     }
 
-    /// Row pass of the analysis: for each time position `n`, the half spectrum of
-    /// `FFT_j(t[j][n])` into `coefs[n·Mh..]`.
-    fn analysis_rows(&mut self, work: &[f64], coefs: &mut [Complex64]) {
+    /// [`Pgbz::column_pass`] for the synthesis or adjoint filter as smooth-length cyclic
+    /// convolutions (see [`SmoothColumns`]): gather columns zero-padded to `P`, one forward FFT,
+    /// the kernels' spectra (conjugated and scaled by `1/M` for the adjoint), one inverse FFT,
+    /// and the `N` samples of each column read from offset `N` (synthesis) or `P − N` (adjoint).
+    fn smooth_column_pass(&mut self, src: &[f64], out: &mut [f64], filter: ZakFilter) {
         let (m, n) = (self.m, self.n);
-        let mh = m.div_ceil(2);
-        let rows_per_lane = n.div_ceil(self.lanes.len()).next_multiple_of(BLOCK);
-        let fwd_m = &self.plans.fwd_m;
-        coefs
-            .par_chunks_mut(rows_per_lane * mh)
-            .zip(self.lanes.par_iter_mut())
+        let smooth = self.smooth.as_ref().expect("called with smooth columns");
+        let p_len = smooth.len;
+        let half = p_len / 2 + 1;
+        let (conjugate, scale, offset) = match filter {
+            ZakFilter::Adjoint => (true, 1.0 / m as f64, p_len - n),
+            _ => (false, 1.0, n),
+        };
+        let cols_per_lane = m.div_ceil(self.lanes.len()).next_multiple_of(COLUMNS);
+        let tasks = m.div_ceil(cols_per_lane);
+        let out = ColumnWriter::new(out);
+        self.lanes
+            .par_iter_mut()
+            .take(tasks)
             .enumerate()
-            .for_each(|(task, (coef_rows, lane))| {
-                let first = task * rows_per_lane;
-                for (b, coef_block) in coef_rows.chunks_mut(BLOCK * mh).enumerate() {
-                    let n0 = first + b * BLOCK;
-                    let height = coef_block.len() / mh;
-                    let pairs = height.div_ceil(2);
-                    let buf = &mut lane.buf[..pairs * m];
-                    gather_columns(work, n, n0, height, m, buf);
-                    fwd_m.process_with_scratch(buf, &mut lane.scratch);
-                    for (seq, rows) in buf.chunks_exact(m).zip(coef_block.chunks_mut(2 * mh)) {
-                        split_packed_spectrum(seq, rows, mh);
+            .for_each(|(task, lane)| {
+                let columns = task * cols_per_lane..((task + 1) * cols_per_lane).min(m);
+                for j0 in columns.clone().step_by(COLUMNS) {
+                    let width = COLUMNS.min(columns.end - j0);
+                    let buf = &mut lane.buf[..width.div_ceil(2) * p_len];
+                    gather_columns(src, m, j0, width, n, p_len, buf);
+                    smooth.fwd.process_with_scratch(buf, &mut lane.scratch);
+                    for (p, seq) in buf.chunks_exact_mut(p_len).enumerate() {
+                        let ja = j0 + 2 * p;
+                        let jb = if 2 * p + 1 < width { ja + 1 } else { ja };
+                        let ha = &smooth.spectra[ja * half..(ja + 1) * half];
+                        let hb = &smooth.spectra[jb * half..(jb + 1) * half];
+                        filter_packed_pair_any(seq, ha, hb, conjugate, scale);
                     }
+                    smooth.inv.process_with_scratch(buf, &mut lane.scratch);
+                    // SAFETY: as in `column_pass`, this task owns columns j0..j0+width.
+                    unsafe { scatter_columns(buf, &out, m, j0, width, n, p_len, offset) };
                 }
             });
     }
 
     /// Row pass of the synthesis: `y[nM + j] = IFFT_m(c[·, n])[j]` (normalised by `1/M`), i.e.
-    /// the inverse real FFT of every coefficient row, written into the rows of `y`.
+    /// the inverse real FFT of every coefficient row, written into the rows of `y` (length L).
     fn synthesize_rows(&mut self, coefs: &[Complex64], y: &mut [f64]) {
         let (m, n) = (self.m, self.n);
         let mh = m.div_ceil(2);
@@ -549,6 +809,51 @@ impl Pgbz {
                 }
             });
     }
+}
+
+/// Row pass of every analysis-type transform: `coefs[n·Mh..]` = the half spectrum of
+/// `FFT_j(t_n)` for the rows `t_n` (length `M`) that `row(n, t_n)` writes, two rows per complex FFT.
+fn forward_rows<R>(
+    fwd_m: &Arc<dyn Fft<f64>>,
+    lanes: &mut [Lane],
+    m: usize,
+    n: usize,
+    coefs: &mut [Complex64],
+    row: R,
+) where
+    R: Fn(usize, &mut [f64]) + Sync,
+{
+    let mh = m.div_ceil(2);
+    let rows_per_lane = n.div_ceil(lanes.len()).next_multiple_of(BLOCK);
+    coefs
+        .par_chunks_mut(rows_per_lane * mh)
+        .zip(lanes.par_iter_mut())
+        .enumerate()
+        .for_each(|(task, (coef_rows, lane))| {
+            let Lane { buf, scratch, acc } = lane;
+            let (acc_a, acc_b) = acc.split_at_mut(m);
+            let first = task * rows_per_lane;
+            for (b, coef_block) in coef_rows.chunks_mut(BLOCK * mh).enumerate() {
+                let n0 = first + b * BLOCK;
+                let height = coef_block.len() / mh;
+                let buf = &mut buf[..height.div_ceil(2) * m];
+                for (p, seq) in buf.chunks_exact_mut(m).enumerate() {
+                    row(n0 + 2 * p, acc_a);
+                    if 2 * p + 1 < height {
+                        row(n0 + 2 * p + 1, acc_b);
+                    } else {
+                        acc_b.fill(0.0);
+                    }
+                    for ((z, &re), &im) in seq.iter_mut().zip(acc_a.iter()).zip(acc_b.iter()) {
+                        *z = Complex64::new(re, im);
+                    }
+                }
+                fwd_m.process_with_scratch(buf, scratch);
+                for (seq, rows) in buf.chunks_exact(m).zip(coef_block.chunks_mut(2 * mh)) {
+                    split_packed_spectrum(seq, rows, mh);
+                }
+            }
+        });
 }
 
 /// Why a lattice is refused, if it is.
@@ -590,53 +895,103 @@ fn validate_lattice(m: usize, n: usize, signal_len: usize) -> Result<()> {
     Ok(())
 }
 
-/// `g~[i] = Σ_{q=-2..2} exp(−π (i + qL)² / (tfr·L))` (LTFAT `pgauss` before normalisation).
-fn pgauss_unnormalized(i: usize, l: usize, tfr: f64) -> f64 {
-    let width = tfr * l as f64;
-    (-2i64..=2)
-        .map(|q| {
-            let d = i as f64 + (q * l as i64) as f64;
-            let t = std::f64::consts::PI * d * d / width;
-            // Terms past the underflow point are exactly zero; skipping them is only faster.
-            if t > EXP_UNDERFLOW {
-                0.0
-            } else {
-                (-t).exp()
-            }
-        })
-        .sum()
+/// LTFAT's `pgauss(L, tfr)`: `g[i] = g~[i] / ‖g~‖₂` with
+/// `g~[i] = Σ_{q=-2..2} exp(−π (i + qL)² / (tfr·L))`.
+struct Pgauss {
+    l: usize,
+    width: f64,
+    /// Beyond this circular distance from 0 every term underflows to exactly 0.0.
+    reach: usize,
+    scale: f64,
 }
 
-/// `‖g~‖₂` over one period.
-fn pgauss_norm(l: usize, tfr: f64) -> f64 {
-    (0..l)
-        .map(|i| pgauss_unnormalized(i, l, tfr).powi(2))
-        .sum::<f64>()
-        .sqrt()
+impl Pgauss {
+    fn new(l: usize, tfr: f64) -> Self {
+        let width = tfr * l as f64;
+        let reach = (EXP_UNDERFLOW * width / std::f64::consts::PI).sqrt().ceil() as usize;
+        let mut g = Pgauss {
+            l,
+            width,
+            reach,
+            scale: 1.0,
+        };
+        // ‖g~‖² over the samples that are not exactly zero, in index order.
+        let norm_sqr: f64 = if 2 * reach + 1 >= l {
+            (0..l).map(|i| g.unnormalized(i).powi(2)).sum()
+        } else {
+            (0..=reach)
+                .chain(l - reach..l)
+                .map(|i| g.unnormalized(i).powi(2))
+                .sum()
+        };
+        g.scale = 1.0 / norm_sqr.sqrt();
+        g
+    }
+
+    /// `g~[i]`, `i < L`.
+    fn unnormalized(&self, i: usize) -> f64 {
+        // Every term has |i + qL| ≥ the circular distance, so far samples are exactly zero.
+        if i.min(self.l - i) > self.reach {
+            return 0.0;
+        }
+        (-2i64..=2)
+            .map(|q| {
+                let d = i as f64 + (q * self.l as i64) as f64;
+                let t = std::f64::consts::PI * d * d / self.width;
+                if t > EXP_UNDERFLOW {
+                    0.0
+                } else {
+                    (-t).exp()
+                }
+            })
+            .sum()
+    }
+
+    /// `g[i]`, `i < L`.
+    fn sample(&self, i: usize) -> f64 {
+        self.unnormalized(i) * self.scale
+    }
 }
 
 /// Packs `width` consecutive columns `j0..j0+width` of the row-major array `src` (row length
-/// `stride`, `rows` rows, zero past the end of `src`) into complex sequences of length `rows`:
-/// sequence `p` holds column `j0+2p` in its real part and column `j0+2p+1` (or 0) in its
-/// imaginary part.
+/// `stride`, `rows` rows, zero past the end of `src`) into complex sequences of length
+/// `seq_len ≥ rows` (zero beyond `rows`): sequence `p` holds column `j0+2p` in its real part and
+/// column `j0+2p+1` (or 0) in its imaginary part.
 fn gather_columns(
     src: &[f64],
     stride: usize,
     j0: usize,
     width: usize,
     rows: usize,
+    seq_len: usize,
     buf: &mut [Complex64],
 ) {
     if width % 2 == 1 {
         // The last sequence carries a single column: its imaginary part must be zero.
-        buf[(width / 2) * rows..].fill(Complex64::default());
+        buf[(width / 2) * seq_len..].fill(Complex64::default());
+    }
+    if seq_len > rows {
+        for seq in buf.chunks_exact_mut(seq_len) {
+            seq[rows..].fill(Complex64::default());
+        }
     }
     for r in 0..rows {
-        let start = (r * stride + j0).min(src.len());
+        let begin = r * stride + j0;
+        if width == COLUMNS && begin + COLUMNS <= src.len() {
+            // Fast path: whole cache lines, no per-element branches.
+            let line: &[f64; COLUMNS] = src[begin..begin + COLUMNS]
+                .try_into()
+                .expect("COLUMNS long");
+            for p in 0..COLUMNS / 2 {
+                buf[p * seq_len + r] = Complex64::new(line[2 * p], line[2 * p + 1]);
+            }
+            continue;
+        }
+        let start = begin.min(src.len());
         let end = (r * stride + j0 + width).min(src.len());
         let row = &src[start..end];
         for (c, &v) in row.iter().enumerate() {
-            let slot = &mut buf[(c / 2) * rows + r];
+            let slot = &mut buf[(c / 2) * seq_len + r];
             if c % 2 == 0 {
                 slot.re = v;
             } else {
@@ -644,7 +999,7 @@ fn gather_columns(
             }
         }
         for c in row.len()..width {
-            let slot = &mut buf[(c / 2) * rows + r];
+            let slot = &mut buf[(c / 2) * seq_len + r];
             if c % 2 == 0 {
                 slot.re = 0.0;
             } else {
@@ -697,8 +1052,45 @@ fn filter_packed_pair(
     }
 }
 
-/// Splits `Z = FFT(a + i b)` (odd length `M`) into the half spectra of `a` and `b`, written to
-/// `rows[..mh]` and (if present) `rows[mh..2mh]`.
+/// [`filter_packed_pair`] for any length (even lengths have a self-paired Nyquist bin) with
+/// precomputed half spectra `ha`, `hb` (length `len/2 + 1`), multiplied by `scale` and
+/// conjugated when `conjugate` (correlation instead of convolution).
+fn filter_packed_pair_any(
+    z: &mut [Complex64],
+    ha: &[Complex64],
+    hb: &[Complex64],
+    conjugate: bool,
+    scale: f64,
+) {
+    let len = z.len();
+    let get = |h: &[Complex64], k: usize| {
+        let v = h[k] * scale;
+        if conjugate {
+            v.conj()
+        } else {
+            v
+        }
+    };
+    // Self-paired bins (0 and, for even lengths, len/2): the filters are real there.
+    let self_paired = |z: &mut [Complex64], k: usize| {
+        z[k] = Complex64::new(get(ha, k).re * z[k].re, get(hb, k).re * z[k].im);
+    };
+    self_paired(z, 0);
+    for k in 1..len.div_ceil(2) {
+        let (p, q) = (get(ha, k), get(hb, k));
+        let sum = (p + q) * 0.5;
+        let diff = (p - q) * 0.5;
+        let (zk, zmk) = (z[k], z[len - k]);
+        z[k] = zk * sum + zmk.conj() * diff;
+        z[len - k] = zmk * sum.conj() + zk.conj() * diff.conj();
+    }
+    if len % 2 == 0 {
+        self_paired(z, len / 2);
+    }
+}
+
+/// Splits `Z = FFT(a + i b)` into the half spectra (bins `0..mh`, `mh ≤ len/2 + 1`) of `a` and
+/// `b`, written to `rows[..mh]` and (if present) `rows[mh..2mh]`.
 fn split_packed_spectrum(z: &[Complex64], rows: &mut [Complex64], mh: usize) {
     let len = z.len();
     let (first, second) = rows.split_at_mut(mh);
@@ -741,22 +1133,64 @@ fn merge_half_spectra(rows: &[Complex64], mh: usize, z: &mut [Complex64]) {
     }
 }
 
-/// `y[r·M + j] = t[j·N + r]`: the `[j][r]` work array back to signal order, in blocks of rows.
-fn transpose_into_signal(t: &[f64], y: &mut [f64], m: usize, n: usize) {
-    let fill = |(b, y_block): (usize, &mut [f64])| {
-        let r0 = b * BLOCK;
-        let height = y_block.len() / m;
-        for j in 0..m {
-            let src = &t[j * n + r0..j * n + r0 + height];
-            for (i, &v) in src.iter().enumerate() {
-                y_block[i * m + j] = v;
-            }
+/// Write access to a row-major array shared by parallel tasks that each own a disjoint set of
+/// columns, so that no element is written by two tasks (safe Rust cannot split a slice by
+/// columns).
+struct ColumnWriter<'a> {
+    ptr: *mut f64,
+    len: usize,
+    _borrow: PhantomData<&'a mut [f64]>,
+}
+
+// SAFETY: the writer only hands out writes through `write`, whose contract forbids two threads
+// from touching the same element; the array is exclusively borrowed for `'a`.
+unsafe impl Send for ColumnWriter<'_> {}
+unsafe impl Sync for ColumnWriter<'_> {}
+
+impl<'a> ColumnWriter<'a> {
+    fn new(data: &'a mut [f64]) -> Self {
+        ColumnWriter {
+            ptr: data.as_mut_ptr(),
+            len: data.len(),
+            _borrow: PhantomData,
         }
-    };
-    if y.len() < PARALLEL_MIN_LEN {
-        y.chunks_mut(BLOCK * m).enumerate().for_each(fill);
-    } else {
-        y.par_chunks_mut(BLOCK * m).enumerate().for_each(fill);
+    }
+
+    /// Copies `values` to `start..start + values.len()`.
+    ///
+    /// # Safety
+    /// No other thread may access that range while the writer lives.
+    unsafe fn write(&self, start: usize, values: &[f64]) {
+        assert!(start + values.len() <= self.len, "write out of bounds");
+        // SAFETY: in bounds (checked above) and exclusive (the caller's contract).
+        unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), self.ptr.add(start), values.len()) }
+    }
+}
+
+/// The inverse of [`gather_columns`]: writes `rows` samples from `offset` of the packed
+/// sequences (length `seq_len`) back as the columns `j0..j0+width` of `out` (row length `stride`).
+///
+/// # Safety
+/// No other thread may access those columns of `out` during the call.
+#[allow(clippy::too_many_arguments)]
+unsafe fn scatter_columns(
+    buf: &[Complex64],
+    out: &ColumnWriter<'_>,
+    stride: usize,
+    j0: usize,
+    width: usize,
+    rows: usize,
+    seq_len: usize,
+    offset: usize,
+) {
+    let mut line = [0.0; COLUMNS];
+    for r in 0..rows {
+        for (c, v) in line[..width].iter_mut().enumerate() {
+            let z = buf[(c / 2) * seq_len + offset + r];
+            *v = if c % 2 == 0 { z.re } else { z.im };
+        }
+        // SAFETY: the caller owns these columns.
+        unsafe { out.write(r * stride + j0, &line[..width]) };
     }
 }
 
@@ -833,6 +1267,18 @@ mod tests {
         }
         assert_eq!(square_lattice_size(26_460_000), 5145);
         assert_eq!(square_lattice_size(2_646_000), 1627);
+    }
+
+    #[test]
+    fn smooth_lengths_and_prime_factors() {
+        assert_eq!(smooth_len_at_least(2 * 1627), 3456);
+        assert_eq!(smooth_len_at_least(2 * 61), 128);
+        assert_eq!(smooth_len_at_least(7), 8);
+        assert_eq!(smooth_len_at_least(2 * 211), 432);
+        assert_eq!(largest_prime_factor(1), 1);
+        assert_eq!(largest_prime_factor(1627), 1627);
+        assert_eq!(largest_prime_factor(5145), 7);
+        assert_eq!(largest_prime_factor(1626), 271);
     }
 
     #[test]
