@@ -59,10 +59,16 @@ enum State {
         plans: Vec<Pgbz>,
         blocks: Vec<PgbzBlock>,
         coefs: Vec<Complex64>,
+        /// Scratch for [`Analysis::reconstruct`]: one block's masked coefficients and signal,
+        /// kept so that sweeping many budgets does not allocate per level.
+        kept: Vec<Complex64>,
+        signal: Vec<f64>,
     },
     Stft {
         stft: Stft,
         spec: Spectrogram,
+        /// Scratch: the masked spectrogram.
+        masked: Spectrogram,
     },
     Dwt {
         dwt: Dwt,
@@ -152,6 +158,8 @@ impl Analysis {
                         plans,
                         blocks,
                         coefs,
+                        kept: Vec::new(),
+                        signal: Vec::new(),
                     },
                     mags,
                     costs,
@@ -176,6 +184,7 @@ impl Analysis {
                     State::Stft {
                         stft,
                         spec: spec.clone(),
+                        masked: spec.clone(),
                     },
                     spec.magnitude(),
                     costs,
@@ -244,9 +253,9 @@ impl Analysis {
                 plans,
                 blocks,
                 coefs,
+                kept,
+                signal: y,
             } => {
-                let mut kept = Vec::new();
-                let mut y = Vec::new();
                 for b in blocks.iter() {
                     let plan = &mut plans[b.plan];
                     kept.clear();
@@ -257,22 +266,15 @@ impl Analysis {
                             .map(|(c, &k)| if k { *c } else { Complex64::default() }),
                     );
                     y.resize(plan.padded_len(), 0.0);
-                    plan.synthesize(&kept, &mut y)?;
+                    plan.synthesize(kept, y)?;
                     out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
                 }
             }
-            State::Stft { stft, spec } => {
-                let masked = Spectrogram {
-                    frames: spec.frames,
-                    bins: spec.bins,
-                    data: spec
-                        .data
-                        .iter()
-                        .zip(mask)
-                        .map(|(c, &k)| if k { *c } else { Complex64::default() })
-                        .collect(),
-                };
-                out.copy_from_slice(&stft.inverse(&masked, self.len)?);
+            State::Stft { stft, spec, masked } => {
+                for ((m, c), &k) in masked.data.iter_mut().zip(&spec.data).zip(mask) {
+                    *m = if k { *c } else { Complex64::default() };
+                }
+                out.copy_from_slice(&stft.inverse(masked, self.len)?);
             }
             State::Dwt { dwt, coefs, work } => {
                 for ((w, c), &k) in work
@@ -329,6 +331,7 @@ impl Analysis {
                 plans,
                 blocks,
                 coefs,
+                ..
             } => Ok((plans, blocks, coefs)),
             _ => Err(Error::param(
                 "--refit",
@@ -364,7 +367,7 @@ impl Analysis {
                 let img = (0..n * mh).map(|i| mag(b.coefs.start + i)).collect();
                 (img, n, mh, m as f64 / f64::from(rate))
             }
-            State::Stft { stft, spec } => {
+            State::Stft { stft, spec, .. } => {
                 let img = (0..spec.data.len()).map(mag).collect();
                 (
                     img,
