@@ -70,9 +70,8 @@ pub enum SvdSolver {
     /// measured, see [`auto_uses_lanczos`]).
     ///
     /// Gram route: with `p ≤ q`, the squared singular values `λ = σ²` are the eigenvalues of
-    /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by
-    /// [`hankel_gram_lower`](crate::linalg::hankel::hankel_gram_lower); a symmetric
-    /// eigendecomposition `G = U·Λ·Uᵀ` (1.5–1.8× cheaper than the SVD with vectors at w = 200,
+    /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by [`hankel_gram_lower`]; a
+    /// symmetric eigendecomposition `G = U·Λ·Uᵀ` (1.5–1.8× cheaper than the SVD with vectors at w = 200,
     /// benches/wsvd.rs `window_solver/gram_evd`) gives the rank and `U_r`, and
     /// `H_r = U_r·(U_rᵀ·H)` is mapped back with the factors `U_r` and `Hᵀ·U_r`. Forming `G` squares the condition number: `λ_k` carries an absolute error of
     /// about `p·ε·λ₁`, i.e. a relative error `p·ε·λ₁/λ_k`. That is harmless for the kept
