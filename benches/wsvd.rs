@@ -4,19 +4,28 @@
 //!   present, else a deterministic synthetic music-like signal), plus white noise at 24 dB:
 //!   the paper's Table 3 setting (w = 1000, ratio 0.1, no bands, non-overlapping windows) and
 //!   the default configuration. Compare with scripts/bench_wsvd.py run in the same sitting.
+//! - `default_5s/*`: the default configuration on the first 5 s of the same clip, through the
+//!   dense-SVD route (`SvdSolver::Dense`, what `Auto` did before the Gram route) and through
+//!   `Auto` (the Gram route): the before/after of one sitting.
 //! - `hankel_product/*`, `window_solver/*`: the crossovers behind `FFT_MIN_WINDOW` and
-//!   `auto_uses_lanczos`.
+//!   `auto_uses_lanczos`, and the Gram route's per-window cost (`gram_evd/w*`).
 //!
-//! Run: `cargo bench --bench wsvd`.
+//! Run: `cargo bench --bench wsvd` (filter, e.g. `-- default_5s`; `RAYON_NUM_THREADS=1` to
+//! compare with the single-core NumPy figures).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use faer::MatRef;
 use sparsewave::denoise::rank_rule::RankRule;
 use sparsewave::denoise::wsvd::{wsvd_denoise, Junction, Mapping, SvdSolver, WsvdConfig};
-use sparsewave::linalg::hankel::{hankel_dims, hankel_matrix, HankelOp, HankelProduct};
-use sparsewave::linalg::lanczos::{DenseSvd, LanczosSvd, LinearOperator, SvdTriplets};
+use sparsewave::linalg::hankel::{
+    hankel_dims, hankel_gram_lower, hankel_matrix, HankelOp, HankelProduct,
+};
+use sparsewave::linalg::lanczos::{
+    DenseSvd, LanczosSvd, LinearOperator, SvdTriplets, SymmetricEig,
+};
 use sparsewave::noise::{make_noise, NoiseModel};
 
 const FS: f64 = 44100.0;
@@ -94,6 +103,30 @@ fn bench_full(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_default(c: &mut Criterion) {
+    let (x, source) = clip();
+    let x = &x[..5 * FS as usize];
+    let e = make_noise(NoiseModel::Awgn, x, 24.0, 1).unwrap();
+    let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
+    let mut group = c.benchmark_group("default_5s");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+    for (name, solver) in [
+        ("dense_svd_before", SvdSolver::Dense),
+        ("gram_after", SvdSolver::Auto),
+    ] {
+        let cfg = WsvdConfig {
+            solver,
+            ..WsvdConfig::default()
+        };
+        group.bench_function(format!("{name}/{source}"), |b| {
+            b.iter(|| wsvd_denoise(black_box(&noisy), FS, &cfg).unwrap())
+        });
+    }
+    group.finish();
+}
+
 fn bench_parts(c: &mut Criterion) {
     let mut group = c.benchmark_group("hankel_product");
     for w in [48, 64, 96, 128, 200] {
@@ -139,6 +172,16 @@ fn bench_parts(c: &mut Criterion) {
             group.bench_function(format!("dense_values/w{w}"), |b| {
                 b.iter(|| dense.singular_values(h.as_ref(), &mut values).unwrap())
             });
+            let p = h.nrows();
+            let mut gram = vec![0.0; p * p];
+            let mut eig = SymmetricEig::new();
+            group.bench_function(format!("gram_evd/w{w}"), |b| {
+                b.iter(|| {
+                    hankel_gram_lower(black_box(&x), &mut gram).unwrap();
+                    eig.compute(MatRef::from_column_major_slice(&gram, p, p))
+                        .unwrap()
+                })
+            });
         }
         let mut op = HankelOp::new(w).unwrap();
         op.set_window(&x).unwrap();
@@ -150,5 +193,5 @@ fn bench_parts(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_full, bench_parts);
+criterion_group!(benches, bench_full, bench_default, bench_parts);
 criterion_main!(benches);

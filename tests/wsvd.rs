@@ -13,9 +13,12 @@ use sparsewave::denoise::wsvd::{
     BandConfig, Junction, Mapping, SvdSolver, WsvdConfig,
 };
 use sparsewave::linalg::hankel::{
-    antidiagonal_average, antidiagonal_count, hankel_dims, hankel_matrix, HankelOp, HankelProduct,
+    antidiagonal_average, antidiagonal_count, hankel_dims, hankel_gram_lower, hankel_matrix,
+    HankelOp, HankelProduct,
 };
-use sparsewave::linalg::lanczos::{DenseSvd, LanczosSvd, LinearOperator, SvdTriplets};
+use sparsewave::linalg::lanczos::{
+    DenseSvd, LanczosSvd, LinearOperator, SvdTriplets, SymmetricEig,
+};
 
 fn gaussian_vec(n: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -581,6 +584,164 @@ fn gaussian_filter_matches_scipy() {
     assert!(GaussianFilter::new(0.0).is_err());
     assert!(GaussianFilter::new(f64::NAN).is_err());
     assert_eq!(GaussianFilter::new(2.0).unwrap().radius(), 8);
+}
+
+// ---------- Gram route (SvdSolver::Auto with rules that need every singular value) ----------
+
+#[test]
+fn hankel_gram_matches_the_dense_product() {
+    let x = speech_excerpt();
+    let noise = gaussian_vec(301, 9);
+    for (xw, what) in [
+        (&x[1000..1200], "speech w 200"),
+        (&x[2000..2151], "speech w 151"),
+        (&noise[..], "gaussian w 301"),
+        (&x[5..9], "speech w 4"),
+    ] {
+        let h = hankel_matrix(xw);
+        let p = h.nrows();
+        let g = &h * h.transpose();
+        let mut lower = vec![f64::NAN; p * p];
+        hankel_gram_lower(xw, &mut lower).unwrap();
+        let scale = g.norm_max();
+        for k in 0..p {
+            for i in k..p {
+                let err = (lower[i + k * p] - g[(i, k)]).abs();
+                assert!(err <= 1e-13 * scale, "{what}: G[{i}][{k}] off by {err:e}");
+            }
+        }
+    }
+    assert!(hankel_gram_lower(&[], &mut []).is_err());
+    assert!(hankel_gram_lower(&x[..10], &mut [0.0; 24]).is_err());
+}
+
+#[test]
+fn symmetric_eig_is_descending_orthonormal_and_exact() {
+    let a = Mat::from_fn(40, 40, |i, j| gaussian_vec(1600, 4)[i * 40 + j]);
+    let s = &a + a.transpose();
+    let mut eig = SymmetricEig::new();
+    eig.compute(s.as_ref()).unwrap();
+    let lambda = eig.values();
+    assert!(lambda.windows(2).all(|w| w[0] >= w[1]), "not descending");
+    let u = MatRef::from_column_major_slice(eig.leading_vectors(40), 40, 40);
+    let ut_u = u.transpose() * u;
+    assert!(frob((&ut_u - Mat::<f64>::identity(40, 40)).as_ref()) < 1e-12);
+    let rebuilt = Mat::from_fn(40, 40, |i, j| {
+        (0..40)
+            .map(|l| u[(i, l)] * lambda[l] * u[(j, l)])
+            .sum::<f64>()
+    });
+    assert!(frob((&rebuilt - &s).as_ref()) < 1e-12 * frob(s.as_ref()));
+    assert!(eig.compute(a.as_ref().subcols(0, 30)).is_err());
+}
+
+/// The Gram route of `SvdSolver::Auto` against the dense-SVD route, window by window (same
+/// singular values, same ranks) and end to end (same signal), on real audio with white noise.
+#[test]
+fn gram_route_equals_the_dense_svd_route_on_real_audio() {
+    let (folk, fs) = read_mono(std::path::Path::new("tests/data/folk_4s.wav"), 1);
+    let speech = speech_excerpt();
+    let mut gram_windows = 0;
+    let mut all_windows = 0;
+    for (x, what) in [(&folk, "folk 1 s"), (&speech, "speech")] {
+        for snr_in in [24.0, 10.0] {
+            let e =
+                sparsewave::noise::make_noise(sparsewave::noise::NoiseModel::Awgn, x, snr_in, 1)
+                    .unwrap();
+            let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
+            let (p, q) = hankel_dims(200);
+            let mut eig = SymmetricEig::new();
+            let mut dense = DenseSvd::new();
+            let mut gram = vec![0.0; p * p];
+            let mut svd_values = Vec::new();
+            for span in overlap_grid(noisy.len(), 200) {
+                let xw = &noisy[span.start..span.start + span.len];
+                hankel_gram_lower(xw, &mut gram).unwrap();
+                eig.compute(MatRef::from_column_major_slice(&gram, p, p))
+                    .unwrap();
+                let lambda = eig.values();
+                all_windows += 1;
+                if lambda[p - 1] < sparsewave::denoise::wsvd::GRAM_MIN_SPREAD * lambda[0] {
+                    continue;
+                }
+                gram_windows += 1;
+                let values: Vec<f64> = lambda.iter().map(|l| l.sqrt()).collect();
+                dense
+                    .singular_values(hankel_matrix(xw).as_ref(), &mut svd_values)
+                    .unwrap();
+                // λ = σ² from H·Hᵀ carries an absolute error of about p·ε·λ₁ (the squared
+                // condition number), so compare λ against λ₁, not against itself.
+                for (k, (a, b)) in values.iter().zip(&svd_values).enumerate() {
+                    assert!(
+                        (a * a - b * b).abs() <= 1e-12 * lambda[0],
+                        "{what} {snr_in} dB at {}: σ{k} {a} vs {b}",
+                        span.start
+                    );
+                }
+                for rule in [RankRule::Aic, RankRule::Mdl, RankRule::Energy(0.99)] {
+                    assert_eq!(
+                        rule.rank(p, q, &values).unwrap(),
+                        rule.rank(p, q, &svd_values).unwrap(),
+                        "{what} {snr_in} dB at {}: {rule:?}",
+                        span.start
+                    );
+                }
+            }
+            for mapping in [Mapping::AntiDiagonal, Mapping::Paper] {
+                let auto = WsvdConfig {
+                    mapping,
+                    ..WsvdConfig::default()
+                };
+                let reference = WsvdConfig {
+                    solver: SvdSolver::Dense,
+                    ..auto.clone()
+                };
+                let a = wsvd_denoise(&noisy, fs, &auto).unwrap();
+                let b = wsvd_denoise(&noisy, fs, &reference).unwrap();
+                assert_eq!(a.mean_rank, b.mean_rank, "{what} {snr_in} dB {mapping:?}");
+                let diff: f64 = a
+                    .signal
+                    .iter()
+                    .zip(&b.signal)
+                    .map(|(u, v)| (u - v).powi(2))
+                    .sum();
+                let norm: f64 = b.signal.iter().map(|v| v * v).sum();
+                let rel = (diff / norm).sqrt();
+                assert!(
+                    rel < 1e-9,
+                    "{what} {snr_in} dB {mapping:?}: relative difference {rel:e}"
+                );
+            }
+        }
+    }
+    assert!(
+        gram_windows * 10 >= all_windows * 9,
+        "only {gram_windows} of {all_windows} windows took the Gram route"
+    );
+}
+
+#[test]
+fn gram_route_falls_back_to_dense_on_noise_free_and_silent_windows() {
+    // Exactly rank 6 (three sinusoids): λ_7.. are round-off, so the Gram route must defer.
+    let x = sinusoids(1000, &SINES);
+    let mut silent = x.clone();
+    silent[300..700].fill(0.0);
+    for signal in [x, silent] {
+        let auto = wsvd_denoise(&signal, 44100.0, &WsvdConfig::default()).unwrap();
+        let reference = WsvdConfig {
+            solver: SvdSolver::Dense,
+            ..WsvdConfig::default()
+        };
+        let dense = wsvd_denoise(&signal, 44100.0, &reference).unwrap();
+        assert_eq!(auto.mean_rank, dense.mean_rank);
+        let diff: f64 = auto
+            .signal
+            .iter()
+            .zip(&dense.signal)
+            .map(|(u, v)| (u - v).abs())
+            .fold(0.0, f64::max);
+        assert!(diff < 1e-12, "max difference {diff:e}");
+    }
 }
 
 // ---------- Measurement (not a test): `cargo test --release --test wsvd -- --ignored --nocapture` ----------

@@ -8,7 +8,9 @@
 //! 2. per window `x[s .. s + L)`, build the `p × q` Hankel matrix `H[i][j] = x[s + i + j]`
 //!    (`p = ⌊(L + 1)/2⌋`, `q = L − p + 1`) — matrix-free, never for the whole signal;
 //! 3. keep its leading `r` singular triplets (`r` from the band's [`RankRule`]), computed by
-//!    Golub–Kahan–Lanczos or a dense SVD ([`SvdSolver`]);
+//!    Golub–Kahan–Lanczos or a dense SVD ([`SvdSolver`]) — or, for rules that need every
+//!    singular value, the rank-r projection from the eigendecomposition of `H·Hᵀ`
+//!    (see [`SvdSolver::Auto`]);
 //! 4. map `H_r` back to `L` samples ([`Mapping`]);
 //! 5. join the windows ([`Junction`]) and sum the bands.
 //!
@@ -25,8 +27,8 @@ use rayon::prelude::*;
 
 use crate::denoise::bands::{validate_cuts, BandSplitter};
 use crate::denoise::rank_rule::RankRule;
-use crate::linalg::hankel::{hankel_dims, HankelOp};
-use crate::linalg::lanczos::{DenseSvd, LanczosSvd, SvdTriplets, DEFAULT_TOLERANCE};
+use crate::linalg::hankel::{dot, hankel_dims, hankel_gram_lower, HankelOp};
+use crate::linalg::lanczos::{DenseSvd, LanczosSvd, SvdTriplets, SymmetricEig, DEFAULT_TOLERANCE};
 use crate::{Error, Result};
 
 /// How windows are laid out and joined.
@@ -63,8 +65,19 @@ pub enum SvdSolver {
     Lanczos,
     /// faer's dense thin SVD of the `p × q` matrix.
     Dense,
-    /// Dense for short windows, for rules needing every singular value, and for ranks close to
-    /// `min(p, q)`; Lanczos otherwise (crossover measured, see [`auto_uses_lanczos`]).
+    /// For rules needing every singular value: the Gram route (below). Otherwise dense for
+    /// short windows and for ranks close to `min(p, q)`, Lanczos for the rest (crossover
+    /// measured, see [`auto_uses_lanczos`]).
+    ///
+    /// Gram route: with `p ≤ q`, the squared singular values `λ = σ²` are the eigenvalues of
+    /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by [`hankel_gram_lower`]; a
+    /// symmetric eigendecomposition `G = U·Λ·Uᵀ` (1.5–1.8× cheaper than the SVD with vectors at w = 200,
+    /// benches/wsvd.rs `window_solver/gram_evd`) gives the rank and `U_r`, and
+    /// `H_r = U_r·(U_rᵀ·H)` is mapped back with the factors `U_r` and `Hᵀ·U_r`. Forming `G` squares the condition number: `λ_k` carries an absolute error of
+    /// about `p·ε·λ₁`, i.e. a relative error `p·ε·λ₁/λ_k`. That is harmless for the kept
+    /// (large) values, and the rank rules see the small ones only through sums and logarithms;
+    /// to keep those accurate, a window whose spread `λ_min/λ₁` is below [`GRAM_MIN_SPREAD`]
+    /// (near noise-free or silent windows) falls back to the dense SVD.
     Auto,
 }
 
@@ -169,6 +182,11 @@ impl WsvdConfig {
         Ok(())
     }
 }
+
+/// Smallest `λ_min/λ₁` (eigenvalues of `H·Hᵀ`) for which [`SvdSolver::Auto`] trusts the Gram
+/// route: every `λ_k` is then known to a relative `p·ε/GRAM_MIN_SPREAD ≈ 2·10⁻⁶` (p = 100) or
+/// better, far below what moves an information criterion's argmin except at exact ties.
+pub const GRAM_MIN_SPREAD: f64 = 1e-8;
 
 /// Per-band statistics.
 #[derive(Debug, Clone, PartialEq)]
@@ -422,6 +440,8 @@ fn run_grid(x: &[f64], w: usize, spans: &[Span], setup: WindowSetup) -> Result<(
 enum Path {
     /// Dense thin SVD, then truncate.
     Dense,
+    /// Eigendecomposition of `H·Hᵀ` (dense SVD when its spread is too large).
+    Gram,
     /// Lanczos for the rule's rank; `values_first` when the rule needs every singular value.
     Lanczos { values_first: bool },
 }
@@ -450,6 +470,11 @@ struct WindowDenoiser {
     h: Vec<f64>,
     values: Vec<f64>,
     triplets: SvdTriplets,
+    eig: SymmetricEig,
+    /// Lower triangle of `H·Hᵀ` (`p × p`, column-major), for the Gram path.
+    gram: Vec<f64>,
+    /// `Hᵀ·U_r` (`q × r`, column-major), for the Gram path.
+    projection: Vec<f64>,
 }
 
 impl WindowDenoiser {
@@ -466,6 +491,9 @@ impl WindowDenoiser {
             h: vec![0.0; p * q],
             values: Vec::with_capacity(p.min(q)),
             triplets: SvdTriplets::default(),
+            eig: SymmetricEig::new(),
+            gram: vec![0.0; p * p],
+            projection: vec![0.0; q * p],
         })
     }
 
@@ -478,7 +506,7 @@ impl WindowDenoiser {
             },
             SvdSolver::Auto => {
                 if needs_all {
-                    return Path::Dense;
+                    return Path::Gram;
                 }
                 let r = rule.rank(self.p, self.q, &[]).unwrap_or(self.p.min(self.q));
                 if auto_uses_lanczos(self.w, r) {
@@ -501,14 +529,11 @@ impl WindowDenoiser {
         let (p, q) = (self.p, self.q);
         let rule = self.setup.rank;
         let r = match self.path(rule) {
-            Path::Dense => {
-                self.fill_hankel(x);
-                let h = MatRef::from_column_major_slice(&self.h, p, q);
-                self.dense.compute(h, &mut self.triplets)?;
-                let r = rule.rank(p, q, &self.triplets.values)?;
-                self.triplets.truncate(r);
-                r
-            }
+            Path::Dense => self.dense_triplets(x)?,
+            Path::Gram => match self.gram_rank(x)? {
+                Some(r) => return self.gram_denoise(x, r, out),
+                None => self.dense_triplets(x)?,
+            },
             Path::Lanczos { values_first } => {
                 let r = if values_first {
                     self.fill_hankel(x);
@@ -529,6 +554,56 @@ impl WindowDenoiser {
             }
         };
         self.map_back(r, out)?;
+        Ok(r)
+    }
+
+    /// The rule's rank and leading triplets from the dense thin SVD.
+    fn dense_triplets(&mut self, x: &[f64]) -> Result<usize> {
+        let (p, q) = (self.p, self.q);
+        self.fill_hankel(x);
+        let h = MatRef::from_column_major_slice(&self.h, p, q);
+        self.dense.compute(h, &mut self.triplets)?;
+        let r = self.setup.rank.rank(p, q, &self.triplets.values)?;
+        self.triplets.truncate(r);
+        Ok(r)
+    }
+
+    /// Decomposes `H·Hᵀ` and returns the rule's rank from `σ = √λ`, or `None` when the
+    /// spread `λ_min/λ₁` is below [`GRAM_MIN_SPREAD`] (including an all-zero window).
+    fn gram_rank(&mut self, x: &[f64]) -> Result<Option<usize>> {
+        let (p, q) = (self.p, self.q);
+        hankel_gram_lower(x, &mut self.gram)?;
+        self.eig
+            .compute(MatRef::from_column_major_slice(&self.gram, p, p))?;
+        let lambda = self.eig.values();
+        if lambda[0] <= 0.0 || lambda[p - 1] < GRAM_MIN_SPREAD * lambda[0] {
+            return Ok(None);
+        }
+        self.values.clear();
+        self.values.extend(lambda.iter().map(|l| l.sqrt()));
+        self.setup.rank.rank(p, q, &self.values).map(Some)
+    }
+
+    /// Maps `H_r = U_r·(Hᵀ·U_r)ᵀ` back to `out` from the Gram eigenvectors.
+    fn gram_denoise(&mut self, x: &[f64], r: usize, out: &mut [f64]) -> Result<usize> {
+        let (p, q) = (self.p, self.q);
+        if r == p {
+            // Full rank (p ≤ q): U_r·U_rᵀ = I, so H_r = H and both mappings return x.
+            out.copy_from_slice(x);
+            return Ok(r);
+        }
+        let u = self.eig.leading_vectors(r);
+        // Column j of H is x[j .. j + p], so (Hᵀ·u_l)[j] = x[j .. j + p]·u_l.
+        for (ul, bl) in u.chunks_exact(p).zip(self.projection.chunks_exact_mut(q)) {
+            for (j, b) in bl.iter_mut().enumerate() {
+                *b = dot(&x[j..j + p], ul);
+            }
+        }
+        let b = &self.projection[..q * r];
+        match self.setup.mapping {
+            Mapping::AntiDiagonal => self.op.hankelize(u, b, r, out)?,
+            Mapping::Paper => self.op.paper_map(u, b, r, out)?,
+        }
         Ok(r)
     }
 

@@ -74,6 +74,41 @@ pub fn antidiagonal_average(h: MatRef<'_, f64>, out: &mut [f64]) -> Result<()> {
     Ok(())
 }
 
+/// Lower triangle of the Gram matrix `G = H·Hᵀ` of a window's `p × q` Hankel matrix:
+/// `G[i][k] = Σ_{j<q} x[i + j]·x[k + j]`, written to `g` (`p × p`, column-major; the strict
+/// upper triangle is left untouched).
+///
+/// The first column takes `p` dot products of length `q`; every other entry comes from its
+/// upper-left neighbour by the sliding recursion
+/// `G[i + 1][k + 1] = G[i][k] + x[i + q]·x[k + q] − x[i]·x[k]`, so the whole triangle costs
+/// `p·q + p²` instead of `p²·q/2`. Each entry is at most `p − 1` updates away from a dot
+/// product, so the rounding error stays within about `p` ulps of `max |G|`.
+///
+/// Errors: `x` empty, or `g.len() ≠ p²`.
+pub fn hankel_gram_lower(x: &[f64], g: &mut [f64]) -> Result<()> {
+    if x.is_empty() {
+        return Err(Error::param("window", "empty window"));
+    }
+    let (p, q) = hankel_dims(x.len());
+    if g.len() != p * p {
+        return Err(Error::param(
+            "gram",
+            format!("expected {}×{} = {} values, got {}", p, p, p * p, g.len()),
+        ));
+    }
+    for (i, gi) in g[..p].iter_mut().enumerate() {
+        *gi = dot(&x[i..i + q], &x[..q]);
+    }
+    for k in 0..p - 1 {
+        let (prev, next) = g[k * p..(k + 2) * p].split_at_mut(p);
+        let (xk, xkq) = (x[k], x[k + q]);
+        for i in k..p - 1 {
+            next[i + 1] = prev[i] + x[i + q] * xkq - x[i] * xk;
+        }
+    }
+    Ok(())
+}
+
 /// How [`HankelOp`] evaluates products and reconstructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HankelProduct {

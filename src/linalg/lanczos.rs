@@ -16,11 +16,12 @@
 //! reaches the full dimension, where the factorization is exact. Unconverged triplets are never
 //! returned: past the full dimension the call fails with [`Error::Numerical`].
 //!
-//! [`DenseSvd`] is faer's thin SVD (or singular values only) with reusable buffers.
+//! [`DenseSvd`] is faer's thin SVD (or singular values only) with reusable buffers;
+//! [`SymmetricEig`] is faer's self-adjoint eigendecomposition, likewise.
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{
-    self_adjoint_evd_scratch, tridiagonal_self_adjoint_evd, ComputeEigenvectors,
+    self_adjoint_evd, self_adjoint_evd_scratch, tridiagonal_self_adjoint_evd, ComputeEigenvectors,
 };
 use faer::linalg::matmul::matmul;
 use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
@@ -577,5 +578,70 @@ impl DenseSvd {
     pub fn singular_values(&mut self, a: MatRef<'_, f64>, values: &mut Vec<f64>) -> Result<()> {
         values.resize(a.nrows().min(a.ncols()), 0.0);
         dense_svd(a, values, None, &mut self.scratch)
+    }
+}
+
+/// Eigendecomposition `G = U·Λ·Uᵀ` of a symmetric matrix (faer's self-adjoint EVD), eigenvalues
+/// descending, with buffers reused between calls.
+#[derive(Default)]
+pub struct SymmetricEig {
+    scratch: Option<(usize, MemBuffer)>,
+    dim: usize,
+    values: Vec<f64>,
+    vectors: Vec<f64>,
+}
+
+impl SymmetricEig {
+    /// A workspace; buffers are sized by the first call.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decomposes the symmetric `n × n` matrix whose lower triangle is `lower` (the strict upper
+    /// triangle is not read).
+    pub fn compute(&mut self, lower: MatRef<'_, f64>) -> Result<()> {
+        let n = lower.nrows();
+        if lower.ncols() != n {
+            return Err(Error::param(
+                "matrix",
+                format!("must be square, got {}×{}", n, lower.ncols()),
+            ));
+        }
+        self.dim = n;
+        self.values.resize(n, 0.0);
+        self.vectors.resize(n * n, 0.0);
+        let req =
+            self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, Par::Seq, Spec::default());
+        let bytes = req.size_bytes();
+        if self.scratch.as_ref().is_none_or(|(size, _)| *size < bytes) {
+            self.scratch = Some((bytes, MemBuffer::new(req)));
+        }
+        let buf = &mut self.scratch.as_mut().expect("allocated above").1;
+        self_adjoint_evd(
+            lower,
+            faer::diag::DiagMut::from_slice_mut(&mut self.values),
+            Some(MatMut::from_column_major_slice_mut(&mut self.vectors, n, n)),
+            Par::Seq,
+            MemStack::new(buf),
+            Spec::default(),
+        )
+        .map_err(|e| Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}")))?;
+        // faer sorts ascending; reverse values and eigenvector columns together.
+        self.values.reverse();
+        for j in 0..n / 2 {
+            let (head, tail) = self.vectors.split_at_mut((n - 1 - j) * n);
+            head[j * n..(j + 1) * n].swap_with_slice(&mut tail[..n]);
+        }
+        Ok(())
+    }
+
+    /// The eigenvalues, descending.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// The eigenvectors of the leading `r` eigenvalues: `n × r`, column-major, orthonormal.
+    pub fn leading_vectors(&self, r: usize) -> &[f64] {
+        &self.vectors[..self.dim * r.min(self.dim)]
     }
 }
