@@ -1,7 +1,7 @@
 //! WSVD benchmarks.
 //!
-//! - `wsvd_30s/*`: 30 s at 44.1 kHz (the first 30 s of /work/shared/audio/orchestra_60s.wav when
-//!   present, else a deterministic synthetic music-like signal), plus white noise at 24 dB:
+//! - `wsvd_30s/*`: 30 s at 44.1 kHz (the first 30 s of the WAV file named by
+//!   `SPARSEWAVE_BENCH_AUDIO` when set, else a deterministic synthetic music-like signal), plus white noise at 24 dB:
 //!   the paper's Table 3 setting (w = 1000, ratio 0.1, no bands, non-overlapping windows) and
 //!   the default configuration. Compare with scripts/bench_wsvd.py run in the same sitting.
 //! - `default_5s/*`: the default configuration on the first 5 s of the same clip, through the
@@ -59,14 +59,12 @@ fn synthetic_music(n: usize) -> Vec<f64> {
 
 fn clip() -> (Vec<f64>, &'static str) {
     let n = SECONDS * FS as usize;
-    if let Ok(reader) = hound::WavReader::open("/work/shared/audio/orchestra_60s.wav") {
-        let x: Vec<f64> = reader
-            .into_samples::<i16>()
-            .take(n)
-            .map(|s| s.unwrap() as f64 / 32768.0)
-            .collect();
+    if let Ok(path) = std::env::var("SPARSEWAVE_BENCH_AUDIO") {
+        let audio =
+            sparsewave::audio::decode_file(std::path::Path::new(&path)).expect("bench audio");
+        let x: Vec<f64> = audio.channels[0].iter().copied().take(n).collect();
         if x.len() == n {
-            return (x, "orchestra");
+            return (x, "file");
         }
     }
     (synthetic_music(n), "synthetic")

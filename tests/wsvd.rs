@@ -744,8 +744,7 @@ fn gram_route_falls_back_to_dense_on_noise_free_and_silent_windows() {
     }
 }
 
-// ---------- Measurement (not a test): `cargo test --release --test wsvd -- --ignored --nocapture` ----------
-
+/// The first channel of a 16-bit WAV, at most `max_seconds`, and its sample rate.
 fn read_mono(path: &std::path::Path, max_seconds: usize) -> (Vec<f64>, f64) {
     let mut reader = hound::WavReader::open(path).unwrap();
     let spec = reader.spec();
@@ -758,50 +757,4 @@ fn read_mono(path: &std::path::Path, max_seconds: usize) -> (Vec<f64>, f64) {
         .map(|s| s.unwrap() as f64 / 32768.0)
         .collect();
     (samples, fs)
-}
-
-fn snr(x: &[f64], y: &[f64]) -> f64 {
-    let px: f64 = x.iter().map(|a| a * a).sum();
-    let pe: f64 = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum();
-    10.0 * (px / pe).log10()
-}
-
-/// Output SNR (dB) of WSVD default, WSVD paper preset and Gaussian σ = 1, 2 on the shared
-/// recordings (first 10 s, first channel) with white noise at 24 and 10 dB.
-#[test]
-#[ignore = "measurement on /work/shared/audio (set WSVD_AUDIO_DIR to override)"]
-fn measure_output_snr_on_real_audio() {
-    let dir = std::env::var("WSVD_AUDIO_DIR").unwrap_or_else(|_| "/work/shared/audio".into());
-    let files = [
-        "speech_3s.wav",
-        "folk_10s.wav",
-        "drums_8s.wav",
-        "cello_6s.wav",
-        "orchestra_60s.wav",
-        "stereo_8s.wav",
-    ];
-    println!("| file | input dB | WSVD default | WSVD paper | Gauss σ=1 | Gauss σ=2 | default mean rank |");
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for name in files {
-        let (x, fs) = read_mono(&std::path::Path::new(&dir).join(name), 10);
-        for snr_in in [24.0, 10.0] {
-            let e =
-                sparsewave::noise::make_noise(sparsewave::noise::NoiseModel::Awgn, &x, snr_in, 1)
-                    .unwrap();
-            let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
-            let def = wsvd_denoise(&noisy, fs, &WsvdConfig::default()).unwrap();
-            let paper = wsvd_denoise(&noisy, fs, &WsvdConfig::paper()).unwrap();
-            let g1 = gaussian_filter(&noisy, 1.0).unwrap();
-            let g2 = gaussian_filter(&noisy, 2.0).unwrap();
-            println!(
-                "| {name} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} |",
-                snr(&x, &noisy),
-                snr(&x, &def.signal),
-                snr(&x, &paper.signal),
-                snr(&x, &g1),
-                snr(&x, &g2),
-                def.mean_rank
-            );
-        }
-    }
 }
