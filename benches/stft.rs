@@ -21,6 +21,11 @@ fn bench(c: &mut Criterion) {
             stft.inverse(&spec, x.len()).unwrap()
         })
     });
+    let spec = stft.forward(&x).unwrap();
+    g.bench_function("stft", |b| b.iter(|| stft.forward(&x).unwrap()));
+    g.bench_function("istft", |b| {
+        b.iter(|| stft.inverse(&spec, x.len()).unwrap())
+    });
     let fft = RealFftPlanner::<f64>::new().plan_fft_forward(x.len());
     let mut input = x.clone();
     let mut out = fft.make_output_vec();

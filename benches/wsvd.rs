@@ -1,1 +1,154 @@
-fn main() {}
+//! WSVD benchmarks.
+//!
+//! - `wsvd_30s/*`: 30 s at 44.1 kHz (the first 30 s of /work/shared/audio/orchestra_60s.wav when
+//!   present, else a deterministic synthetic music-like signal), plus white noise at 24 dB:
+//!   the paper's Table 3 setting (w = 1000, ratio 0.1, no bands, non-overlapping windows) and
+//!   the default configuration. Compare with scripts/bench_wsvd.py run in the same sitting.
+//! - `hankel_product/*`, `window_solver/*`: the crossovers behind `FFT_MIN_WINDOW` and
+//!   `auto_uses_lanczos`.
+//!
+//! Run: `cargo bench --bench wsvd`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use sparsewave::denoise::rank_rule::RankRule;
+use sparsewave::denoise::wsvd::{wsvd_denoise, Junction, Mapping, SvdSolver, WsvdConfig};
+use sparsewave::linalg::hankel::{hankel_dims, hankel_matrix, HankelOp, HankelProduct};
+use sparsewave::linalg::lanczos::{DenseSvd, LanczosSvd, LinearOperator, SvdTriplets};
+use sparsewave::noise::{make_noise, NoiseModel};
+
+const FS: f64 = 44100.0;
+const SECONDS: usize = 30;
+
+/// Sustained harmonic notes with attacks and decays, a little vibrato and a slow melody:
+/// deterministic, broadband enough to keep the ranks realistic.
+fn synthetic_music(n: usize) -> Vec<f64> {
+    let notes = [220.0, 246.94, 261.63, 293.66, 329.63, 349.23, 392.0, 440.0];
+    let note_len = (0.25 * FS) as usize;
+    (0..n)
+        .map(|t| {
+            let time = t as f64 / FS;
+            let k = t / note_len;
+            let local = (t % note_len) as f64 / FS;
+            let env = (1.0 - (-local * 60.0).exp()) * (-local * 3.0).exp();
+            let mut v = 0.0;
+            for (voice, offset) in [(0usize, 0usize), (1, 3), (2, 5)] {
+                let f0 =
+                    notes[(k * (voice + 2) + offset) % notes.len()] * (1 << voice) as f64 / 2.0;
+                let vib = 1.0 + 0.003 * (2.0 * std::f64::consts::PI * 5.0 * time).sin();
+                for h in 1..=6 {
+                    let ph = 2.0 * std::f64::consts::PI * f0 * h as f64 * vib * time;
+                    v += env * ph.sin() / (h * h) as f64 / (voice + 1) as f64;
+                }
+            }
+            0.2 * v
+        })
+        .collect()
+}
+
+fn clip() -> (Vec<f64>, &'static str) {
+    let n = SECONDS * FS as usize;
+    if let Ok(reader) = hound::WavReader::open("/work/shared/audio/orchestra_60s.wav") {
+        let x: Vec<f64> = reader
+            .into_samples::<i16>()
+            .take(n)
+            .map(|s| s.unwrap() as f64 / 32768.0)
+            .collect();
+        if x.len() == n {
+            return (x, "orchestra");
+        }
+    }
+    (synthetic_music(n), "synthetic")
+}
+
+fn bench_full(c: &mut Criterion) {
+    let (x, source) = clip();
+    let e = make_noise(NoiseModel::Awgn, &x, 24.0, 1).unwrap();
+    let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
+    let table3 = WsvdConfig {
+        junction: Junction::None,
+        mapping: Mapping::Paper,
+        ..WsvdConfig::single_band(1000, RankRule::Ratio(0.1))
+    };
+    let mut group = c.benchmark_group("wsvd_30s");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(20));
+    for (name, cfg) in [
+        ("table3_w1000_ratio0.1", table3.clone()),
+        (
+            "table3_w1000_ratio0.1_dense",
+            WsvdConfig {
+                solver: SvdSolver::Dense,
+                ..table3
+            },
+        ),
+        ("default", WsvdConfig::default()),
+    ] {
+        group.bench_function(format!("{name}/{source}"), |b| {
+            b.iter(|| wsvd_denoise(black_box(&noisy), FS, &cfg).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn bench_parts(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hankel_product");
+    for w in [48, 64, 96, 128, 200] {
+        let x: Vec<f64> = (0..w)
+            .map(|i| ((i * 7919) % 1013) as f64 / 1013.0 - 0.5)
+            .collect();
+        let (_, q) = hankel_dims(w);
+        let v = vec![0.5; q];
+        for product in [HankelProduct::Direct, HankelProduct::Fft] {
+            let mut op = HankelOp::with_product(w, product).unwrap();
+            op.set_window(&x).unwrap();
+            let mut y = vec![0.0; op.nrows()];
+            group.bench_function(format!("{product:?}/w{w}"), |b| {
+                b.iter(|| op.apply(black_box(&v), &mut y))
+            });
+        }
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("window_solver");
+    group.sample_size(20);
+    let mut seen = Vec::new();
+    for (w, r) in [
+        (64, 5),
+        (200, 11),
+        (200, 17),
+        (200, 31),
+        (400, 20),
+        (1000, 51),
+    ] {
+        let x: Vec<f64> = (0..w)
+            .map(|i| ((i * 7919) % 1013) as f64 / 1013.0 - 0.5 + (i as f64 * 0.05).sin())
+            .collect();
+        let h = hankel_matrix(&x);
+        let mut out = SvdTriplets::default();
+        let mut dense = DenseSvd::new();
+        if !seen.contains(&w) {
+            seen.push(w);
+            group.bench_function(format!("dense/w{w}"), |b| {
+                b.iter(|| dense.compute(h.as_ref(), &mut out).unwrap())
+            });
+            let mut values = Vec::new();
+            group.bench_function(format!("dense_values/w{w}"), |b| {
+                b.iter(|| dense.singular_values(h.as_ref(), &mut values).unwrap())
+            });
+        }
+        let mut op = HankelOp::new(w).unwrap();
+        op.set_window(&x).unwrap();
+        let mut lanczos = LanczosSvd::new();
+        group.bench_function(format!("lanczos/w{w}_r{r}"), |b| {
+            b.iter(|| lanczos.compute(&mut op, r, &mut out).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_full, bench_parts);
+criterion_main!(benches);

@@ -2,11 +2,13 @@
 
 mod approx;
 mod common;
+mod compress;
 mod demo;
 mod info;
 mod interp;
 mod metrics;
 mod spectrogram;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,6 +20,8 @@ Examples:
   sparsewave demo                                  run every method on the bundled clip
   sparsewave approx song.wav -o song_k20.wav --rank 20 --plots figs/
   sparsewave interp song.wav -o song_r4.wav --factor 4 --method cubic
+  sparsewave compress song.wav -o song_pgbz.wav --method pgbz --keep 4%
+  sparsewave sweep song.wav --methods pgbz,pgbz-ls,stft,dwt
   sparsewave metrics song.wav song_k20.wav --json")]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +32,8 @@ struct Cli {
 enum Command {
     Approx(approx::Args),
     Interp(interp::Args),
+    Compress(compress::Args),
+    Sweep(sweep::Args),
     Metrics(metrics::Args),
     Spectrogram(spectrogram::Args),
     Info(info::Args),
@@ -40,6 +46,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Approx(a) => approx::run(a),
         Command::Interp(a) => interp::run(a),
+        Command::Compress(a) => compress::run(a),
+        Command::Sweep(a) => sweep::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Spectrogram(a) => spectrogram::run(a),
         Command::Info(a) => info::run(a),

@@ -1,1 +1,246 @@
-//! (in progress)
+//! Least-squares re-fit of the kept coefficients (the Genossar–Porat correction) by CGLS.
+//!
+//! Thresholding a non-orthogonal expansion and synthesising with the dual frame is not the best
+//! approximation from the kept atoms. With `D` the synthesis operator, `S` the kept set and `P_S`
+//! the restriction to it, the re-fit solves
+//!
+//! ```text
+//! minimise ‖x − D P_S c‖₂   over c,
+//! ```
+//!
+//! by CGLS (conjugate gradients on the normal equations `P_S D* D P_S c = P_S D* x`), starting from
+//! the thresholded analysis coefficients. One iteration costs one synthesis and one adjoint. The
+//! coefficient space carries the frame's weighted inner product ([`Frame::weight`]) and `D*` must be
+//! the adjoint for it, so the iteration is plain CG in that Hilbert space.
+
+use rustfft::num_complex::Complex64;
+
+use crate::transform::zak::Pgbz;
+use crate::{Error, Result};
+
+/// A synthesis operator from (complex, weighted) coefficients to real signals, with its adjoint.
+///
+/// Real-coefficient frames (e.g. a DWT) use `im = 0` and unit weights.
+pub trait Frame {
+    /// Length of a synthesised signal.
+    fn signal_len(&self) -> usize;
+    /// Number of stored coefficients.
+    fn coef_len(&self) -> usize;
+    /// `signal = D coefs` (`signal.len() == signal_len()`).
+    fn synthesize(&mut self, coefs: &[Complex64], signal: &mut [f64]) -> Result<()>;
+    /// `coefs = D* signal`, the adjoint for the inner product `⟨u, v⟩_w = Re Σ w_i conj(u_i) v_i`.
+    fn adjoint(&mut self, signal: &[f64], coefs: &mut [Complex64]) -> Result<()>;
+    /// Weight `w_i` of stored coefficient `i` in the coefficient inner product.
+    fn weight(&self, index: usize) -> f64;
+    /// `⟨u, v⟩_w`; override when the weights have structure that makes this faster.
+    fn dot(&self, u: &[Complex64], v: &[Complex64]) -> f64 {
+        u.iter()
+            .zip(v)
+            .enumerate()
+            .map(|(i, (a, b))| self.weight(i) * (a.re * b.re + a.im * b.im))
+            .sum()
+    }
+}
+
+/// PGBZ as a frame: synthesis with the dual window on the padded length `L`, half-layout
+/// coefficients weighted 1 (`m = 0`) and 2 (`m ≥ 1`).
+impl Frame for Pgbz {
+    fn signal_len(&self) -> usize {
+        self.padded_len()
+    }
+    fn coef_len(&self) -> usize {
+        Pgbz::coef_len(self)
+    }
+    fn synthesize(&mut self, coefs: &[Complex64], signal: &mut [f64]) -> Result<()> {
+        Pgbz::synthesize(self, coefs, signal)
+    }
+    fn adjoint(&mut self, signal: &[f64], coefs: &mut [Complex64]) -> Result<()> {
+        Pgbz::adjoint(self, signal, coefs)
+    }
+    fn weight(&self, index: usize) -> f64 {
+        f64::from(Pgbz::cost(index % self.half_channels()))
+    }
+    fn dot(&self, u: &[Complex64], v: &[Complex64]) -> f64 {
+        self.weighted_dot(u, v)
+    }
+}
+
+/// When to stop the CGLS iteration.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RefitOptions {
+    /// Upper bound on iterations (each = one synthesis + one adjoint).
+    pub max_iterations: usize,
+    /// Stop once `‖P_S D* r_k‖_w ≤ tolerance · ‖P_S D* r_0‖_w` (relative normal-equation residual).
+    pub tolerance: f64,
+}
+
+impl Default for RefitOptions {
+    /// 30 iterations, tolerance 1e-6: on music at 4 % kept, 90 % of the gain comes in 15–35
+    /// iterations (PGBZ.md).
+    fn default() -> Self {
+        RefitOptions {
+            max_iterations: 30,
+            tolerance: 1e-6,
+        }
+    }
+}
+
+/// What the re-fit did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RefitReport {
+    /// Iterations run.
+    pub iterations: usize,
+    /// True when the tolerance was reached (false: stopped at `max_iterations`).
+    pub converged: bool,
+    /// Final `‖P_S D* r‖_w / ‖P_S D* r_0‖_w`.
+    pub relative_residual: f64,
+    /// SNR (dB) of the thresholded reconstruction `D P_S c0` against the target.
+    pub snr_before_db: f64,
+    /// SNR (dB) of the re-fitted reconstruction.
+    pub snr_after_db: f64,
+    /// `snr_after_db − snr_before_db`.
+    pub gain_db: f64,
+}
+
+/// Re-fits the kept coefficients by CGLS.
+///
+/// - `target`: the signal `x` (at most `frame.signal_len()` samples, zero-padded to it; the
+///   least-squares problem is over the whole padded length, SNRs over `target.len()` samples).
+/// - `kept`: the kept set `S` (length `frame.coef_len()`).
+/// - `coefs`: on entry the starting coefficients (entries outside `S` are ignored and zeroed);
+///   on exit the re-fitted ones.
+/// - `reconstruction`: receives `D P_S c` for the final `c` (length `frame.signal_len()`).
+///
+/// Allocates three coefficient-sized and two signal-sized work vectors per call (none per
+/// iteration).
+pub fn refit<F: Frame>(
+    frame: &mut F,
+    target: &[f64],
+    kept: &[bool],
+    coefs: &mut [Complex64],
+    reconstruction: &mut [f64],
+    options: &RefitOptions,
+) -> Result<RefitReport> {
+    let (len, coef_len) = (frame.signal_len(), frame.coef_len());
+    validate(target, kept, coefs, reconstruction, options, len, coef_len)?;
+    let project = |v: &mut [Complex64]| {
+        for (c, &k) in v.iter_mut().zip(kept) {
+            if !k {
+                *c = Complex64::default();
+            }
+        }
+    };
+    project(coefs);
+
+    // r = x − D c
+    let mut residual = vec![0.0; len];
+    frame.synthesize(coefs, reconstruction)?;
+    for (i, (r, &y)) in residual.iter_mut().zip(reconstruction.iter()).enumerate() {
+        *r = target.get(i).copied().unwrap_or(0.0) - y;
+    }
+    let snr_before_db = snr_db(target, reconstruction);
+
+    // s = P_S D* r, p = s
+    let mut gradient = vec![Complex64::default(); coef_len];
+    frame.adjoint(&residual, &mut gradient)?;
+    project(&mut gradient);
+    let mut direction = gradient.clone();
+    let mut image = vec![0.0; len];
+    let gamma0 = frame.dot(&gradient, &gradient);
+    let mut gamma = gamma0;
+    let threshold = options.tolerance * options.tolerance * gamma0;
+
+    let mut iterations = 0;
+    while gamma > threshold && iterations < options.max_iterations {
+        // q = D p; α = γ / ‖q‖²
+        frame.synthesize(&direction, &mut image)?;
+        let image_norm = image.iter().map(|v| v * v).sum::<f64>();
+        if !(image_norm.is_finite() && image_norm > 0.0) {
+            return Err(Error::Numerical(format!(
+                "CGLS breakdown at iteration {iterations}: ‖D p‖² = {image_norm}"
+            )));
+        }
+        let alpha = gamma / image_norm;
+        for (c, p) in coefs.iter_mut().zip(&direction) {
+            *c += p * alpha;
+        }
+        for (r, q) in residual.iter_mut().zip(&image) {
+            *r -= alpha * q;
+        }
+        frame.adjoint(&residual, &mut gradient)?;
+        project(&mut gradient);
+        let gamma_next = frame.dot(&gradient, &gradient);
+        let beta = gamma_next / gamma;
+        for (p, s) in direction.iter_mut().zip(&gradient) {
+            *p = s + *p * beta;
+        }
+        gamma = gamma_next;
+        iterations += 1;
+    }
+
+    // Recompute D c rather than trusting the recursively updated residual.
+    frame.synthesize(coefs, reconstruction)?;
+    let snr_after_db = snr_db(target, reconstruction);
+    Ok(RefitReport {
+        iterations,
+        converged: gamma <= threshold,
+        relative_residual: if gamma0 > 0.0 {
+            (gamma / gamma0).sqrt()
+        } else {
+            0.0
+        },
+        snr_before_db,
+        snr_after_db,
+        gain_db: snr_after_db - snr_before_db,
+    })
+}
+
+/// `10 log10(‖x‖² / ‖x − y‖²)` over the samples of `x` (∞ for an exact match).
+fn snr_db(x: &[f64], y: &[f64]) -> f64 {
+    let signal: f64 = x.iter().map(|v| v * v).sum();
+    let error: f64 = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum();
+    10.0 * (signal / error).log10()
+}
+
+fn validate(
+    target: &[f64],
+    kept: &[bool],
+    coefs: &[Complex64],
+    reconstruction: &[f64],
+    options: &RefitOptions,
+    len: usize,
+    coef_len: usize,
+) -> Result<()> {
+    if target.len() > len {
+        return Err(Error::param(
+            "signal",
+            format!("{} samples exceed the frame's length {len}", target.len()),
+        ));
+    }
+    if kept.len() != coef_len || coefs.len() != coef_len {
+        return Err(Error::param(
+            "coefficients",
+            format!(
+                "the frame has {coef_len} coefficients, got {} and a mask of {}",
+                coefs.len(),
+                kept.len()
+            ),
+        ));
+    }
+    if reconstruction.len() != len {
+        return Err(Error::param(
+            "output",
+            format!(
+                "{} samples for a frame of length {len}",
+                reconstruction.len()
+            ),
+        ));
+    }
+    if options.tolerance.is_nan() || options.tolerance < 0.0 {
+        return Err(Error::param(
+            "tolerance",
+            format!("{} is not a non-negative number", options.tolerance),
+        ));
+    }
+    Ok(())
+}

@@ -1,1 +1,332 @@
-//! (in progress)
+//! Keep the largest coefficients under a fair budget of real numbers.
+//!
+//! Generic over the representation (PGBZ, STFT, DWT): the caller supplies one magnitude and one
+//! cost per stored coefficient. The cost is the number of real numbers the coefficient holds
+//! under fair counting: 1 for a real (self-conjugate) coefficient, 2 for a complex one that also
+//! fixes its conjugate partner.
+//!
+//! # Ranking and budget convention
+//!
+//! Entries are ranked by magnitude, largest first; equal magnitudes rank by ascending storage
+//! index. A budget of `K` real numbers keeps the longest *prefix* of that ranking whose costs sum to
+//! at most `K`: selection stops at the first entry that does not fit, even if a later, cheaper
+//! entry would (so the kept set is always "every entry above a magnitude level", and the count
+//! actually kept may be `K − 1`). This is the convention of the PGBZ golden vectors (7×7 case:
+//! with 1 unit left, the next entry costs 2 and a later `m = 0` entry of cost 1 is *not* taken).
+//!
+//! For a fraction, `K = round(fraction · L0)` (half away from zero), with `L0` the original
+//! signal length: see [`budget_for_fraction`].
+
+use std::cmp::Ordering;
+
+use rayon::prelude::*;
+
+use crate::{Error, Result};
+
+/// What to keep, as the CLI offers it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Keep {
+    /// `--keep FRACTION`: a budget of `round(fraction · L0)` real numbers.
+    Fraction(f64),
+    /// `--keep-count K`: a budget of `K` real numbers.
+    RealNumbers(usize),
+    /// `--threshold T`: every entry with magnitude `≥ T`, whatever it costs.
+    Threshold(f64),
+}
+
+/// The outcome of a selection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// `mask[i]` is true when entry `i` is kept.
+    pub mask: Vec<bool>,
+    /// Real numbers held by the kept entries (sum of their costs).
+    pub kept_reals: usize,
+    /// Number of kept entries.
+    pub kept_entries: usize,
+}
+
+/// The budget in real numbers for keeping `fraction` of a signal of `signal_len` samples:
+/// `round(fraction · signal_len)`, halves rounded away from zero.
+pub fn budget_for_fraction(fraction: f64, signal_len: usize) -> Result<usize> {
+    if !(0.0..=1.0).contains(&fraction) {
+        return Err(Error::param(
+            "keep fraction",
+            format!("{fraction} is not in [0, 1]"),
+        ));
+    }
+    Ok((fraction * signal_len as f64).round() as usize)
+}
+
+/// Selects entries according to `keep`; `signal_len` (`L0`) converts a fraction into a budget.
+pub fn select(
+    magnitudes: &[f64],
+    costs: &[u8],
+    keep: Keep,
+    signal_len: usize,
+) -> Result<Selection> {
+    match keep {
+        Keep::Fraction(f) => select_budget(magnitudes, costs, budget_for_fraction(f, signal_len)?),
+        Keep::RealNumbers(k) => select_budget(magnitudes, costs, k),
+        Keep::Threshold(t) => select_threshold(magnitudes, costs, t),
+    }
+}
+
+/// Keeps the longest prefix of the ranking (magnitude descending, ties by ascending index) whose
+/// costs sum to at most `budget` real numbers.
+///
+/// Runs in `O(n + K log K)`: every entry costs at least 1, so only the top `min(K, n)` entries
+/// can be kept; they are found by partitioning (`select_nth_unstable`) and only they are sorted.
+pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<Selection> {
+    validate(magnitudes, costs)?;
+    let n = magnitudes.len();
+    let candidates = budget.min(n);
+    let mut mask = vec![false; n];
+    if candidates == 0 {
+        return Ok(Selection {
+            mask,
+            kept_reals: 0,
+            kept_entries: 0,
+        });
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    let cmp = |a: &usize, b: &usize| rank_order(magnitudes, *a, *b);
+    if candidates < n {
+        order.select_nth_unstable_by(candidates - 1, cmp);
+        order.truncate(candidates);
+    }
+    order.sort_unstable_by(cmp);
+    let mut kept_reals = 0;
+    let mut kept_entries = 0;
+    for &i in &order {
+        let cost = usize::from(costs[i]);
+        if kept_reals + cost > budget {
+            break;
+        }
+        kept_reals += cost;
+        kept_entries += 1;
+        mask[i] = true;
+    }
+    Ok(Selection {
+        mask,
+        kept_reals,
+        kept_entries,
+    })
+}
+
+/// Keeps every entry with magnitude `≥ threshold`.
+pub fn select_threshold(magnitudes: &[f64], costs: &[u8], threshold: f64) -> Result<Selection> {
+    validate(magnitudes, costs)?;
+    if threshold.is_nan() {
+        return Err(Error::param("threshold", "NaN is not a threshold"));
+    }
+    let mask: Vec<bool> = magnitudes.iter().map(|&a| a >= threshold).collect();
+    let (kept_reals, kept_entries) = mask
+        .iter()
+        .zip(costs)
+        .filter(|(&k, _)| k)
+        .fold((0, 0), |(r, e), (_, &c)| (r + usize::from(c), e + 1));
+    Ok(Selection {
+        mask,
+        kept_reals,
+        kept_entries,
+    })
+}
+
+/// Zeroes every entry of `coefs` whose `mask` entry is false.
+pub fn apply_mask<T: Default>(coefs: &mut [T], mask: &[bool]) -> Result<()> {
+    if coefs.len() != mask.len() {
+        return Err(Error::param(
+            "mask",
+            format!(
+                "{} mask entries for {} coefficients",
+                mask.len(),
+                coefs.len()
+            ),
+        ));
+    }
+    for (c, &keep) in coefs.iter_mut().zip(mask) {
+        if !keep {
+            *c = T::default();
+        }
+    }
+    Ok(())
+}
+
+/// The ranking of all entries, sorted once, answering "which entries for budget K" for many `K`
+/// (error-versus-kept sweeps) by a binary search over prefix costs.
+#[derive(Clone, Debug)]
+pub struct Ranking {
+    /// Entry indices, best first.
+    order: Vec<u32>,
+    /// `cumulative[p]` = total cost of `order[..=p]`.
+    cumulative: Vec<u64>,
+}
+
+impl Ranking {
+    /// Sorts the entries (magnitude descending, ties by ascending index) once, in parallel.
+    pub fn new(magnitudes: &[f64], costs: &[u8]) -> Result<Self> {
+        validate(magnitudes, costs)?;
+        let n = u32::try_from(magnitudes.len()).map_err(|_| {
+            Error::param(
+                "coefficients",
+                format!(
+                    "{} entries exceed the ranking's 2^32 limit",
+                    magnitudes.len()
+                ),
+            )
+        })?;
+        let mut order: Vec<u32> = (0..n).collect();
+        // The order is total (index tie-break), so the unstable parallel sort is deterministic.
+        order.par_sort_unstable_by(|&a, &b| rank_order(magnitudes, a as usize, b as usize));
+        let cumulative = order
+            .iter()
+            .scan(0u64, |total, &i| {
+                *total += u64::from(costs[i as usize]);
+                Some(*total)
+            })
+            .collect();
+        Ok(Ranking { order, cumulative })
+    }
+
+    /// Number of ranked entries.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Entry indices, best first.
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// Total cost of all entries (for PGBZ: the padded length `L`).
+    pub fn total_reals(&self) -> usize {
+        self.cumulative.last().map_or(0, |&c| c as usize)
+    }
+
+    /// How many leading entries of the ranking fit in `budget` real numbers.
+    pub fn prefix_len(&self, budget: usize) -> usize {
+        self.cumulative.partition_point(|&c| c <= budget as u64)
+    }
+
+    /// Real numbers actually kept for `budget` (≤ budget).
+    pub fn kept_reals(&self, budget: usize) -> usize {
+        match self.prefix_len(budget) {
+            0 => 0,
+            p => self.cumulative[p - 1] as usize,
+        }
+    }
+
+    /// Writes the kept mask for `budget` into `mask` (length [`Ranking::len`]) and returns the
+    /// real numbers kept. Costs O(len) for clearing plus O(kept).
+    pub fn fill_mask(&self, budget: usize, mask: &mut [bool]) -> Result<usize> {
+        if mask.len() != self.len() {
+            return Err(Error::param(
+                "mask",
+                format!(
+                    "{} mask entries for {} ranked entries",
+                    mask.len(),
+                    self.len()
+                ),
+            ));
+        }
+        mask.fill(false);
+        for &i in &self.order[..self.prefix_len(budget)] {
+            mask[i as usize] = true;
+        }
+        Ok(self.kept_reals(budget))
+    }
+
+    /// The selection for `budget`, as [`select_budget`] would return it.
+    pub fn selection(&self, budget: usize) -> Selection {
+        let mut mask = vec![false; self.len()];
+        let kept_reals = self
+            .fill_mask(budget, &mut mask)
+            .expect("mask has the ranking's length");
+        Selection {
+            mask,
+            kept_reals,
+            kept_entries: self.prefix_len(budget),
+        }
+    }
+}
+
+/// Ranking order: larger magnitude first, then smaller index.
+#[inline]
+fn rank_order(magnitudes: &[f64], a: usize, b: usize) -> Ordering {
+    magnitudes[b].total_cmp(&magnitudes[a]).then(a.cmp(&b))
+}
+
+fn validate(magnitudes: &[f64], costs: &[u8]) -> Result<()> {
+    if magnitudes.len() != costs.len() {
+        return Err(Error::param(
+            "costs",
+            format!("{} costs for {} magnitudes", costs.len(), magnitudes.len()),
+        ));
+    }
+    if let Some(i) = magnitudes.iter().position(|a| a.is_nan()) {
+        return Err(Error::param(
+            "coefficients",
+            format!("magnitude {i} is NaN"),
+        ));
+    }
+    if let Some(i) = costs.iter().position(|&c| c == 0) {
+        return Err(Error::param(
+            "costs",
+            format!("entry {i} costs 0 real numbers; every kept entry costs at least 1"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stops_at_first_entry_that_does_not_fit() {
+        // Ranked 0 (cost 2), 1 (cost 2), 2 (cost 1), budget 3: entry 0 fits and leaves 1; entry 1
+        // does not fit, so selection stops and entry 2 (cost 1) is not taken.
+        let mags = [3.0, 2.0, 1.0];
+        let costs = [2, 2, 1];
+        let s = select_budget(&mags, &costs, 3).unwrap();
+        assert_eq!(s.mask, vec![true, false, false]);
+        assert_eq!((s.kept_reals, s.kept_entries), (2, 1));
+        let r = Ranking::new(&mags, &costs).unwrap();
+        assert_eq!(r.selection(3), s);
+    }
+
+    #[test]
+    fn ties_rank_by_ascending_index() {
+        let mags = [1.0, 5.0, 5.0, 5.0];
+        let s = select_budget(&mags, &[1, 1, 1, 1], 2).unwrap();
+        assert_eq!(s.mask, vec![false, true, true, false]);
+    }
+
+    #[test]
+    fn partition_and_ranking_agree() {
+        let mags: Vec<f64> = (0..500).map(|i| ((i * 37 % 101) as f64).sqrt()).collect();
+        let costs: Vec<u8> = (0..500).map(|i| if i % 7 == 0 { 1 } else { 2 }).collect();
+        let r = Ranking::new(&mags, &costs).unwrap();
+        for budget in [0, 1, 2, 3, 10, 57, 200, 873, 10_000] {
+            let s = select_budget(&mags, &costs, budget).unwrap();
+            assert_eq!(r.selection(budget), s, "budget {budget}");
+            assert!(s.kept_reals <= budget);
+        }
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(select_budget(&[1.0, f64::NAN], &[1, 1], 1).is_err());
+        assert!(select_budget(&[1.0], &[1, 1], 1).is_err());
+        assert!(select_budget(&[1.0], &[0], 1).is_err());
+        assert!(select_threshold(&[1.0], &[1], f64::NAN).is_err());
+        assert!(budget_for_fraction(1.5, 10).is_err());
+        assert_eq!(budget_for_fraction(0.2, 23).unwrap(), 5);
+        assert_eq!(budget_for_fraction(0.2, 77).unwrap(), 15);
+    }
+}

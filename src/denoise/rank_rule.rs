@@ -1,1 +1,191 @@
-//! (in progress)
+//! How many singular triplets a WSVD window keeps.
+//!
+//! For a `p × q` window Hankel matrix with singular values `s` (descending):
+//! - [`RankRule::Ratio`]: `r = ⌈ratio·q⌉` computed from the f64 product (so `0.3·101 =
+//!   30.299999999999997` gives 31), clamped to `[1, min(p, q)]` — the WSVD paper's "ratio of
+//!   singular values";
+//! - [`RankRule::Fixed`]: `r` itself;
+//! - [`RankRule::Aic`], [`RankRule::Mdl`]: the Wax–Kailath information criteria;
+//! - [`RankRule::Energy`]: the smallest `r` keeping a fraction `F` of `Σ s²`.
+//!
+//! The information criteria and the energy rule need every singular value of the window; the
+//! ratio and fixed rules need none.
+
+use crate::{Error, Result};
+
+/// A rank rule. See the module documentation for the formulas.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RankRule {
+    /// `r = ⌈ratio·q⌉`, `ratio ∈ (0, 1]`.
+    Ratio(f64),
+    /// A fixed rank `1 ≤ r ≤ min(p, q)`.
+    Fixed(usize),
+    /// Akaike information criterion (Wax–Kailath).
+    Aic,
+    /// Minimum description length (Wax–Kailath).
+    Mdl,
+    /// Smallest `r` with `Σ_{i<r} s_i² ≥ F·Σ_i s_i²`, `F ∈ (0, 1]`.
+    Energy(f64),
+}
+
+impl RankRule {
+    /// Whether the rule needs all singular values of the window.
+    pub fn needs_all_values(&self) -> bool {
+        matches!(self, RankRule::Aic | RankRule::Mdl | RankRule::Energy(_))
+    }
+
+    /// Checks the rule's parameter against a `p × q` window.
+    pub fn validate(&self, p: usize, q: usize) -> Result<()> {
+        match *self {
+            RankRule::Ratio(ratio) if !(ratio > 0.0 && ratio <= 1.0) => Err(Error::param(
+                "ratio",
+                format!("rank ratio must be in (0, 1], got {ratio}"),
+            )),
+            RankRule::Fixed(r) if r == 0 || r > p.min(q) => Err(Error::param(
+                "rank",
+                format!(
+                    "must be in [1, {}] for a {p}×{q} window Hankel matrix, got {r}",
+                    p.min(q)
+                ),
+            )),
+            RankRule::Energy(f) if !(f > 0.0 && f <= 1.0) => Err(Error::param(
+                "energy",
+                format!("energy fraction must be in (0, 1], got {f}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The rank for a `p × q` window, in `[1, min(p, q)]`. `values` are the singular values
+    /// (descending, `min(p, q)` of them) and are only read by the rules that need them
+    /// ([`RankRule::needs_all_values`]); pass `&[]` otherwise.
+    ///
+    /// A [`RankRule::Fixed`] rank larger than a short (tail) window allows is clamped to it.
+    pub fn rank(&self, p: usize, q: usize, values: &[f64]) -> Result<usize> {
+        let m = p.min(q);
+        if m == 0 {
+            return Err(Error::param("window", "empty window"));
+        }
+        if self.needs_all_values() && values.len() != m {
+            return Err(Error::param(
+                "singular values",
+                format!(
+                    "rule {self:?} needs all {m} singular values, got {}",
+                    values.len()
+                ),
+            ));
+        }
+        let r = match *self {
+            RankRule::Ratio(ratio) => rank_from_ratio(ratio, q),
+            RankRule::Fixed(r) => r,
+            RankRule::Aic => information_rank(values, p.max(q), Criterion::Aic),
+            RankRule::Mdl => information_rank(values, p.max(q), Criterion::Mdl),
+            RankRule::Energy(f) => energy_rank(values, f),
+        };
+        Ok(r.clamp(1, m))
+    }
+}
+
+/// `⌈ratio·q⌉` from the f64 product (not clamped).
+pub fn rank_from_ratio(ratio: f64, q: usize) -> usize {
+    (ratio * q as f64).ceil() as usize
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Criterion {
+    Aic,
+    Mdl,
+}
+
+/// Wax–Kailath: with `λ = s²`, `m = λ.len()`, `N` snapshots and `G_k`, `A_k` the geometric and
+/// arithmetic means of `λ[k..]`,
+///
+/// ```text
+/// AIC(k) = −2·N·(m − k)·log(G_k / A_k) + 2k(2m − k)
+/// MDL(k) = −N·(m − k)·log(G_k / A_k) + ½·k(2m − k)·log N
+/// ```
+///
+/// for `k = 0 .. m − 1`; returns `max(argmin, 1)`. Tails that are all zero fit perfectly
+/// (log-ratio term 0); tails with some zeros but not all have `G = 0` and are never chosen.
+/// Ties go to the smallest k.
+fn information_rank(values: &[f64], snapshots: usize, criterion: Criterion) -> usize {
+    let m = values.len();
+    let n = snapshots as f64;
+    // Suffix sums from the smallest value up, for accuracy.
+    let mut sum = 0.0;
+    let mut log_sum = 0.0;
+    let mut zeros = 0usize;
+    let mut best = (f64::INFINITY, 0usize);
+    for k in (0..m).rev() {
+        let lambda = values[k] * values[k];
+        sum += lambda;
+        if lambda > 0.0 {
+            log_sum += lambda.ln();
+        } else {
+            zeros += 1;
+        }
+        let len = (m - k) as f64;
+        let log_ratio = if sum == 0.0 {
+            0.0
+        } else if zeros > 0 {
+            f64::NEG_INFINITY
+        } else {
+            log_sum / len - (sum / len).ln()
+        };
+        let kf = k as f64;
+        let penalty = kf * (2.0 * m as f64 - kf);
+        let score = match criterion {
+            Criterion::Aic => -2.0 * n * len * log_ratio + 2.0 * penalty,
+            Criterion::Mdl => -n * len * log_ratio + 0.5 * penalty * n.ln(),
+        };
+        if score <= best.0 {
+            best = (score, k);
+        }
+    }
+    best.1.max(1)
+}
+
+/// Smallest `r ≥ 1` with `Σ_{i<r} s_i² ≥ F·Σ s_i²`.
+fn energy_rank(values: &[f64], fraction: f64) -> usize {
+    let total: f64 = values.iter().map(|s| s * s).sum();
+    let target = fraction * total;
+    let mut acc = 0.0;
+    for (i, s) in values.iter().enumerate() {
+        acc += s * s;
+        if acc >= target {
+            return i + 1;
+        }
+    }
+    values.len()
+}
+
+/// Wax–Kailath AIC rank of singular values `values` with `snapshots` observations.
+pub fn aic_rank(values: &[f64], snapshots: usize) -> usize {
+    information_rank(values, snapshots, Criterion::Aic)
+}
+
+/// Wax–Kailath MDL rank of singular values `values` with `snapshots` observations.
+pub fn mdl_rank(values: &[f64], snapshots: usize) -> usize {
+    information_rank(values, snapshots, Criterion::Mdl)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratio_examples_from_the_method_notes() {
+        let r = |w: usize, ratio: f64| {
+            let (p, q) = crate::linalg::hankel::hankel_dims(w);
+            RankRule::Ratio(ratio).rank(p, q, &[]).unwrap()
+        };
+        assert_eq!(0.3 * 101.0, 30.299999999999997);
+        assert_eq!(r(200, 0.1), 11);
+        assert_eq!(r(200, 0.3), 31);
+        assert_eq!(r(200, 0.05), 6);
+        assert_eq!(r(150, 0.08), 7);
+        assert_eq!(r(100, 0.12), 7);
+        assert_eq!(r(100, 0.01), 1);
+        assert_eq!(r(1000, 0.1), 51);
+    }
+}

@@ -1,1 +1,362 @@
-//! (in progress)
+//! Hankel matrices of signal windows, applied matrix-free, and their way back to a signal.
+//!
+//! For a window `x[0 .. w)` the Hankel matrix is `H[i][j] = x[i + j]` with
+//! `p = ⌊(w + 1)/2⌋` rows and `q = w − p + 1` columns (so `p ≤ q ≤ p + 1`).
+//!
+//! - [`HankelOp`] is planned once for a window length and then loaded with one window after
+//!   another. It applies `H·v` and `Hᵀ·u` without forming `H`: directly for short windows, and
+//!   for long ones as a circular correlation of length `w` by real FFTs (the window's spectrum is
+//!   computed once per window). The same plan turns a rank-r factorization `H_r = A·Bᵀ` back into
+//!   a signal, either by anti-diagonal averaging ([`HankelOp::hankelize`]) or by the WSVD paper's
+//!   mapping ([`HankelOp::paper_map`]), again without forming `H_r`.
+//! - [`hankel_matrix`] and [`antidiagonal_average`] are the dense versions, for small windows and
+//!   for tests.
+
+use std::sync::Arc;
+
+use faer::{Mat, MatRef};
+use realfft::num_complex::Complex64;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+
+use crate::linalg::lanczos::LinearOperator;
+use crate::{Error, Result};
+
+/// Window length from which [`HankelOp`] switches from direct sums to FFT correlation.
+///
+/// Measured (benches/wsvd.rs, `hankel_product/*`): a direct product costs `p·q`
+/// multiply-adds, the FFT one a forward and an inverse real FFT of length `w`; the FFT path
+/// wins from about w = 96 on.
+pub const FFT_MIN_WINDOW: usize = 96;
+
+/// `(p, q)` of the Hankel matrix of a `w`-sample window: `p = ⌊(w + 1)/2⌋`, `q = w − p + 1`.
+pub fn hankel_dims(w: usize) -> (usize, usize) {
+    let p = w.div_ceil(2);
+    (p, w + 1 - p)
+}
+
+/// Number of entries on anti-diagonal `k` (i + j = k) of the `p × q` Hankel matrix of an
+/// `l`-sample window (`l = p + q − 1`): `min(k, p − 1, q − 1, l − 1 − k) + 1`.
+pub fn antidiagonal_count(k: usize, p: usize, q: usize) -> usize {
+    let l = p + q - 1;
+    k.min(p - 1).min(q - 1).min(l - 1 - k) + 1
+}
+
+/// The dense `p × q` Hankel matrix `H[i][j] = x[i + j]` of the window `x` (length ≥ 1).
+pub fn hankel_matrix(x: &[f64]) -> Mat<f64> {
+    let (p, q) = hankel_dims(x.len());
+    Mat::from_fn(p, q, |i, j| x[i + j])
+}
+
+/// Anti-diagonal averaging (Hankelization) of a dense `p × q` matrix:
+/// `y[k] = mean{ h[i][j] : i + j = k }`, `k = 0 .. p + q − 1`.
+///
+/// Errors: `h` empty, or `out.len() ≠ p + q − 1`.
+pub fn antidiagonal_average(h: MatRef<'_, f64>, out: &mut [f64]) -> Result<()> {
+    let (p, q) = (h.nrows(), h.ncols());
+    if p == 0 || q == 0 {
+        return Err(Error::param("matrix", "cannot average an empty matrix"));
+    }
+    if out.len() != p + q - 1 {
+        return Err(Error::param(
+            "output",
+            format!("expected {} samples, got {}", p + q - 1, out.len()),
+        ));
+    }
+    out.fill(0.0);
+    for j in 0..q {
+        for i in 0..p {
+            out[i + j] += h[(i, j)];
+        }
+    }
+    for (k, v) in out.iter_mut().enumerate() {
+        *v /= antidiagonal_count(k, p, q) as f64;
+    }
+    Ok(())
+}
+
+/// How [`HankelOp`] evaluates products and reconstructions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HankelProduct {
+    /// Direct sums: `p·q` multiply-adds per product, `r·p·q` per reconstruction.
+    Direct,
+    /// Circular correlation / convolution of length `w` by real FFTs.
+    Fft,
+}
+
+/// FFT plans and buffers of length `w`, built once.
+struct FftParts {
+    forward: Arc<dyn RealToComplex<f64>>,
+    inverse: Arc<dyn ComplexToReal<f64>>,
+    /// Spectrum of the current window.
+    window_spectrum: Vec<Complex64>,
+    /// Real work buffer of length `w`.
+    real: Vec<f64>,
+    /// Complex work buffers of length `w/2 + 1`.
+    spectrum: Vec<Complex64>,
+    spectrum_b: Vec<Complex64>,
+    /// Frequency-domain accumulator for reconstructions.
+    accumulator: Vec<Complex64>,
+    scratch: Vec<Complex64>,
+}
+
+impl FftParts {
+    fn new(w: usize) -> Self {
+        let mut planner = RealFftPlanner::<f64>::new();
+        let forward = planner.plan_fft_forward(w);
+        let inverse = planner.plan_fft_inverse(w);
+        let scratch_len = forward.get_scratch_len().max(inverse.get_scratch_len());
+        let half = w / 2 + 1;
+        FftParts {
+            forward,
+            inverse,
+            window_spectrum: vec![Complex64::default(); half],
+            real: vec![0.0; w],
+            spectrum: vec![Complex64::default(); half],
+            spectrum_b: vec![Complex64::default(); half],
+            accumulator: vec![Complex64::default(); half],
+            scratch: vec![Complex64::default(); scratch_len],
+        }
+    }
+
+    /// `spectrum = FFT(v zero-padded to w)`.
+    fn transform_padded(&mut self, v: &[f64]) {
+        self.real[..v.len()].copy_from_slice(v);
+        self.real[v.len()..].fill(0.0);
+        self.forward
+            .process_with_scratch(&mut self.real, &mut self.spectrum, &mut self.scratch)
+            .expect("buffer lengths fixed at planning");
+    }
+
+    /// `real = IFFT(buf) / w`, after forcing the DC (and Nyquist) bins real, as they are for any
+    /// product of spectra of real signals up to round-off.
+    fn inverse_into_real(&mut self, use_accumulator: bool) {
+        let w = self.real.len();
+        let buf = if use_accumulator {
+            &mut self.accumulator
+        } else {
+            &mut self.spectrum
+        };
+        buf[0].im = 0.0;
+        if w % 2 == 0 {
+            buf[w / 2].im = 0.0;
+        }
+        self.inverse
+            .process_with_scratch(buf, &mut self.real, &mut self.scratch)
+            .expect("buffer lengths fixed at planning");
+        let scale = 1.0 / w as f64;
+        self.real.iter_mut().for_each(|v| *v *= scale);
+    }
+}
+
+/// The Hankel operator of a window, planned once for a window length `w` and loaded with one
+/// window at a time by [`HankelOp::set_window`].
+///
+/// FFT path: with `X = FFT_w(x)`, `H·v` is the circular correlation `IFFT(X·conj(FFT_w(v)))`
+/// read at `0 .. p`; no wrap-around reaches those indices because `(p − 1) + (q − 1) = w − 1`.
+/// `Hᵀ·u` is the same with `u` and `q` outputs.
+pub struct HankelOp {
+    w: usize,
+    p: usize,
+    q: usize,
+    window: Vec<f64>,
+    fft: Option<FftParts>,
+}
+
+impl HankelOp {
+    /// Plans the operator for windows of `w ≥ 1` samples, choosing the product by
+    /// [`FFT_MIN_WINDOW`].
+    pub fn new(w: usize) -> Result<Self> {
+        let product = if w >= FFT_MIN_WINDOW {
+            HankelProduct::Fft
+        } else {
+            HankelProduct::Direct
+        };
+        Self::with_product(w, product)
+    }
+
+    /// Plans the operator for windows of `w ≥ 1` samples with the given product.
+    pub fn with_product(w: usize, product: HankelProduct) -> Result<Self> {
+        if w == 0 {
+            return Err(Error::param("window", "window length must be ≥ 1"));
+        }
+        let (p, q) = hankel_dims(w);
+        let fft = match product {
+            HankelProduct::Fft => Some(FftParts::new(w)),
+            HankelProduct::Direct => None,
+        };
+        Ok(HankelOp {
+            w,
+            p,
+            q,
+            window: vec![0.0; w],
+            fft,
+        })
+    }
+
+    /// The planned window length.
+    pub fn window_len(&self) -> usize {
+        self.w
+    }
+
+    /// `(p, q)`, the shape of the Hankel matrix.
+    pub fn dims(&self) -> (usize, usize) {
+        (self.p, self.q)
+    }
+
+    /// Loads a window (`x.len()` must equal the planned length).
+    pub fn set_window(&mut self, x: &[f64]) -> Result<()> {
+        if x.len() != self.w {
+            return Err(Error::param(
+                "window",
+                format!("operator planned for {} samples, got {}", self.w, x.len()),
+            ));
+        }
+        self.window.copy_from_slice(x);
+        if let Some(f) = self.fft.as_mut() {
+            f.real.copy_from_slice(x);
+            f.forward
+                .process_with_scratch(&mut f.real, &mut f.window_spectrum, &mut f.scratch)
+                .expect("buffer lengths fixed at planning");
+        }
+        Ok(())
+    }
+
+    /// `out[i] = Σ_j x[i + j]·v[j]` for `i < out.len()`, `j < v.len()` (a window correlation).
+    fn correlate(&mut self, v: &[f64], out: &mut [f64]) {
+        match self.fft.as_mut() {
+            None => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = dot(&self.window[i..i + v.len()], v);
+                }
+            }
+            Some(f) => {
+                f.transform_padded(v);
+                for (s, x) in f.spectrum.iter_mut().zip(&f.window_spectrum) {
+                    *s = x * s.conj();
+                }
+                f.inverse_into_real(false);
+                out.copy_from_slice(&f.real[..out.len()]);
+            }
+        }
+    }
+
+    /// Anti-diagonal averaging of `H_r = A·Bᵀ` without forming it:
+    /// `y[k] = (Σ_l Σ_{i+j=k} A[i][l]·B[j][l]) / count(k)`, i.e. the sum of the `r` linear
+    /// convolutions `a_l * b_l`, divided by [`antidiagonal_count`].
+    ///
+    /// `a` is `p × r` and `b` is `q × r`, both column-major; `out` has `w` samples.
+    pub fn hankelize(&mut self, a: &[f64], b: &[f64], r: usize, out: &mut [f64]) -> Result<()> {
+        self.check_factors(a, b, r, out)?;
+        let (p, q) = (self.p, self.q);
+        match self.fft.as_mut() {
+            None => {
+                out.fill(0.0);
+                for l in 0..r {
+                    let (al, bl) = (&a[l * p..(l + 1) * p], &b[l * q..(l + 1) * q]);
+                    for (i, &ai) in al.iter().enumerate() {
+                        axpy(ai, bl, &mut out[i..i + q]);
+                    }
+                }
+            }
+            Some(f) => {
+                // Linear convolution of lengths p and q has p + q − 1 = w samples: a circular
+                // convolution of length w is exact. Sum in the frequency domain, invert once.
+                f.accumulator.fill(Complex64::default());
+                for l in 0..r {
+                    f.transform_padded(&b[l * q..(l + 1) * q]);
+                    std::mem::swap(&mut f.spectrum, &mut f.spectrum_b);
+                    f.transform_padded(&a[l * p..(l + 1) * p]);
+                    for ((acc, sa), sb) in
+                        f.accumulator.iter_mut().zip(&f.spectrum).zip(&f.spectrum_b)
+                    {
+                        *acc += sa * sb;
+                    }
+                }
+                f.inverse_into_real(true);
+                out.copy_from_slice(&f.real);
+            }
+        }
+        for (k, v) in out.iter_mut().enumerate() {
+            *v /= antidiagonal_count(k, p, q) as f64;
+        }
+        Ok(())
+    }
+
+    /// The WSVD paper's mapping of `H_r = A·Bᵀ` back to a signal: the first column, then the
+    /// last row without its first entry: `y[i] = H_r[i][0]` for `i < p`,
+    /// `y[p − 1 + j] = H_r[p − 1][j]` for `1 ≤ j < q`. Costs `(p + q)·r`.
+    pub fn paper_map(&self, a: &[f64], b: &[f64], r: usize, out: &mut [f64]) -> Result<()> {
+        self.check_factors(a, b, r, out)?;
+        let (p, q) = (self.p, self.q);
+        out.fill(0.0);
+        for l in 0..r {
+            let (al, bl) = (&a[l * p..(l + 1) * p], &b[l * q..(l + 1) * q]);
+            axpy(bl[0], al, &mut out[..p]);
+            axpy(al[p - 1], &bl[1..], &mut out[p..]);
+        }
+        Ok(())
+    }
+
+    fn check_factors(&self, a: &[f64], b: &[f64], r: usize, out: &[f64]) -> Result<()> {
+        if a.len() < self.p * r || b.len() < self.q * r {
+            return Err(Error::param(
+                "factors",
+                format!(
+                    "rank {r} needs {}×{r} and {}×{r} factors, got {} and {} values",
+                    self.p,
+                    self.q,
+                    a.len(),
+                    b.len()
+                ),
+            ));
+        }
+        if out.len() != self.w {
+            return Err(Error::param(
+                "output",
+                format!("expected {} samples, got {}", self.w, out.len()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl LinearOperator for HankelOp {
+    fn nrows(&self) -> usize {
+        self.p
+    }
+
+    fn ncols(&self) -> usize {
+        self.q
+    }
+
+    /// `y = H·v`.
+    fn apply(&mut self, v: &[f64], y: &mut [f64]) {
+        self.correlate(v, y);
+    }
+
+    /// `y = Hᵀ·u`: `y[j] = Σ_i x[i + j]·u[i]`, the same correlation with the roles swapped.
+    fn apply_transpose(&mut self, u: &[f64], y: &mut [f64]) {
+        self.correlate(u, y);
+    }
+}
+
+/// Dot product with four independent accumulators, so the compiler can vectorize it.
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `y += alpha·x`.
+pub(crate) fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += alpha * xi;
+    }
+}

@@ -1,0 +1,272 @@
+//! `sparsewave sweep`: error against kept coefficients, every method on one recording.
+
+use super::common::{parse_list, with_spinner};
+use super::compress::{parse_keep_fraction, RepresentationOpts};
+use anyhow::{bail, Result};
+use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};
+use sparsewave::compress::analysis::{Analysis, Representation};
+use sparsewave::compress::refit::RefitOptions;
+use sparsewave::compress::sparsify::{budget_for_fraction, select_budget};
+use sparsewave::compress::sweep::{sweep, SweepConfig, SweepMethod, SweepPoint};
+use sparsewave::denoise::gate::{spectral_gate, GateConfig};
+use sparsewave::pipeline;
+use sparsewave::plot::{self, LineChart, Series, WaveformComparison};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Sweep keep levels for several methods: SNR and relative error against kept real numbers.
+///
+/// Each method analyses once, sorts once, and synthesises once per level. Writes sweep.csv,
+/// sweep.json, the curves (SNR and relative error vs kept real numbers, log axis; the PGBZ
+/// paper's Fig. 10/12), the NMSE table (its Table I: relative error × kept count × CPU seconds
+/// at the last level) and the waveform comparison of each method at the last level (Fig. 13/14).
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  sparsewave sweep song.wav
+  sparsewave sweep song.wav --methods pgbz,pgbz-ls,dwt --keep 50,25,12,6,4,2 -o sweep_out/
+  sparsewave sweep drums.wav --wavelet db5 --levels 5..10 --json")]
+pub struct Args {
+    /// Input audio.
+    pub input: PathBuf,
+    /// Output folder (default: <input stem>_sweep next to the input's name, in the current folder).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Methods: pgbz, pgbz-ls (least-squares re-fit), pgbz-gate (spectral-gate post-filter), stft, dwt.
+    #[arg(long, default_value = "pgbz,pgbz-ls,pgbz-gate,stft,dwt")]
+    pub methods: String,
+    /// Keep levels in percent of the input's real degrees of freedom.
+    #[arg(long, default_value = "100,50,25,16,12,8,6,4,3,2")]
+    pub keep: String,
+    /// DWT candidate levels ("5..10" or "8,10"); the best per point is reported, as the paper did.
+    #[arg(long)]
+    pub levels: Option<String>,
+    /// PGBZ re-fit: CGLS iterations.
+    #[arg(long, default_value_t = 30)]
+    pub refit_iters: usize,
+    /// Mix all channels down first (otherwise errors are summed over channels).
+    #[arg(long)]
+    pub mono: bool,
+    /// Print the points as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub rep: RepresentationOpts,
+}
+
+fn parse_levels(s: &str) -> Result<Vec<usize>> {
+    if let Some((a, b)) = s.split_once("..") {
+        let (a, b): (usize, usize) = (a.trim().parse()?, b.trim().parse()?);
+        if a == 0 || a > b {
+            bail!("invalid --levels: '{s}' is not a range like 5..10");
+        }
+        return Ok((a..=b).collect());
+    }
+    parse_list("--levels", s)
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let methods = a
+        .methods
+        .split(',')
+        .map(|m| SweepMethod::parse(m.trim()))
+        .collect::<sparsewave::Result<Vec<_>>>()?;
+    let keeps: Vec<f64> = a
+        .keep
+        .split(',')
+        .map(|k| parse_keep_fraction(&format!("{}%", k.trim().trim_end_matches('%'))))
+        .collect::<Result<_>>()?;
+    if methods.is_empty() || keeps.is_empty() {
+        bail!("invalid --methods/--keep: nothing to sweep");
+    }
+    let levels: Vec<Option<usize>> = match &a.levels {
+        Some(s) => parse_levels(s)?.into_iter().map(Some).collect(),
+        None => vec![None],
+    };
+    let stem = a
+        .input
+        .file_stem()
+        .map_or("sweep".into(), |s| s.to_string_lossy().into_owned());
+    let dir = a
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{stem}_sweep")));
+    let input = pipeline::load(&a.input, a.mono)?;
+    let rate = input.sample_rate;
+    create_dir(&dir)?;
+    let cfg = SweepConfig {
+        methods: methods.clone(),
+        keeps: keeps.clone(),
+        pgbz: a.rep.representation("pgbz", rate, None)?,
+        stft: a.rep.representation("stft", rate, None)?,
+        dwt: levels
+            .iter()
+            .map(|&l| a.rep.representation("dwt", rate, l))
+            .collect::<Result<_>>()?,
+        refit: RefitOptions {
+            max_iterations: a.refit_iters,
+            ..Default::default()
+        },
+        gate: GateConfig::default(),
+    };
+    let points = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))?;
+
+    // CSV + JSON.
+    write_atomic_with(&dir.join("sweep.csv"), |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        for p in &points {
+            csv.serialize(p).map_err(std::io::Error::other)?;
+        }
+        csv.flush()
+    })?;
+    write_atomic(
+        &dir.join("sweep.json"),
+        serde_json::to_string_pretty(&points)?.as_bytes(),
+    )?;
+    // Curves.
+    let samples = (input.frames() * input.channel_count()) as f64;
+    let curve =
+        |title: &str, y_label: &str, f: &dyn Fn(&SweepPoint) -> f64, log_y: bool| LineChart {
+            title: format!("{stem}: {title}"),
+            x_label: "kept real numbers (% of the input's samples, log scale)".into(),
+            y_label: y_label.into(),
+            series: methods
+                .iter()
+                .map(|m| Series {
+                    label: m.name().into(),
+                    points: points
+                        .iter()
+                        .filter(|p| p.method == m.name())
+                        .map(|p| (100.0 * p.kept_real_values as f64 / samples, f(p)))
+                        .collect(),
+                })
+                .collect(),
+            log_x: true,
+            log_y,
+        };
+    plot::save(
+        &dir.join("sweep_snr.png"),
+        &curve("SNR vs kept coefficients", "SNR (dB)", &|p| p.snr_db, false),
+    )?;
+    plot::save(
+        &dir.join("sweep_rel_error.png"),
+        &curve(
+            "relative error vs kept coefficients",
+            "relative error ‖x − y‖²/‖x‖² (%)",
+            &|p| p.rel_error_pct,
+            true,
+        ),
+    )?;
+    // NMSE table at the last level, and the waveform comparison there.
+    let last = *keeps.last().expect("non-empty");
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "NMSE at {:.1} % kept (PGBZ paper, Table I: relative error × kept count × CPU seconds)\n",
+        last * 100.0
+    );
+    let _ = writeln!(
+        table,
+        "| method | SNR (dB) | rel. error (%) | kept real values | CPU s | NMSE |"
+    );
+    let _ = writeln!(table, "| --- | ---: | ---: | ---: | ---: | ---: |");
+    for p in points.iter().filter(|p| p.keep_fraction == last) {
+        let _ = writeln!(
+            table,
+            "| {} | {:.2} | {:.4} | {} | {:.3} | {:.4e} |",
+            p.method,
+            p.snr_db,
+            p.rel_error_pct,
+            p.kept_real_values,
+            p.seconds,
+            p.rel_error_pct / 100.0 * p.kept_real_values as f64 * p.seconds
+        );
+    }
+    write_atomic(&dir.join("nmse.md"), table.as_bytes())?;
+    let x = &input.channels[0];
+    for m in &methods {
+        let best_level = points
+            .iter()
+            .find(|p| p.method == m.name() && p.keep_fraction == last)
+            .and_then(|p| p.level);
+        let y = reconstruct_at(m, &cfg, x, rate, last, best_level)?;
+        plot::save(
+            &dir.join(format!("waveform_{}.png", m.name())),
+            &WaveformComparison {
+                title: format!(
+                    "{stem}: {} at {:.1} % kept (channel 0)",
+                    m.name(),
+                    last * 100.0
+                ),
+                sample_rate: rate,
+                reference: x.clone(),
+                estimate: y,
+                reference_label: "input".into(),
+                estimate_label: m.name().into(),
+                zoom_start: 0.4 * x.len() as f64 / f64::from(rate),
+                markers: Vec::new(),
+            },
+        )?;
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&points)?);
+    } else {
+        println!("| method | keep (%) | kept real values | SNR (dB) | rel. error (%) | s |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+        for p in &points {
+            println!(
+                "| {} | {} | {} | {:.2} | {:.4} | {:.3} |",
+                p.method,
+                p.keep_fraction * 100.0,
+                p.kept_real_values,
+                p.snr_db,
+                p.rel_error_pct,
+                p.seconds
+            );
+        }
+        println!("\n{table}");
+        println!("written to {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Channel-0 reconstruction of one method at `keep`, for the waveform figure.
+fn reconstruct_at(
+    m: &SweepMethod,
+    cfg: &SweepConfig,
+    x: &[f64],
+    rate: u32,
+    keep: f64,
+    level: Option<usize>,
+) -> Result<Vec<f64>> {
+    let rep: Representation = match m {
+        SweepMethod::Stft => cfg.stft.clone(),
+        SweepMethod::Dwt => match (&cfg.dwt[0], level) {
+            (Representation::Dwt { wavelet, mode, .. }, Some(l)) => Representation::Dwt {
+                wavelet: *wavelet,
+                mode: *mode,
+                level: Some(l),
+            },
+            (r, _) => r.clone(),
+        },
+        _ => cfg.pgbz.clone(),
+    };
+    let mut analysis = Analysis::new(&rep, x)?;
+    let sel = select_budget(
+        analysis.magnitudes(),
+        analysis.costs(),
+        budget_for_fraction(keep, x.len())?,
+    )?;
+    let mut y = vec![0.0; x.len()];
+    match m {
+        SweepMethod::PgbzLs => {
+            analysis.refit(x, &sel.mask, &mut y, &cfg.refit)?;
+        }
+        SweepMethod::PgbzGate => {
+            analysis.reconstruct(&sel.mask, &mut y)?;
+            y = spectral_gate(&y, rate, &cfg.gate)?;
+        }
+        _ => analysis.reconstruct(&sel.mask, &mut y)?,
+    }
+    Ok(y)
+}

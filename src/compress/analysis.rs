@@ -1,0 +1,367 @@
+//! One analysis of a signal by one of the compared representations (PGBZ, the paper's STFT,
+//! DWT), ready to be thresholded at many budgets: magnitudes and fair costs per stored
+//! coefficient, and synthesis from any kept subset.
+//!
+//! | method | coefficients | cost of one stored coefficient |
+//! | --- | --- | --- |
+//! | PGBZ | half layout C[n][m], m = 0..(M−1)/2 (conjugate partners implied) | 1 for m = 0, else 2 |
+//! | STFT | one-sided bins of the paper's STFT (hop = window/8, so ≈ 8× redundant) | 1 for DC and Nyquist, else 2 |
+//! | DWT | wavedec coefficients (orthogonal, critically sampled + boundary extras) | 1 |
+
+use super::refit::{refit, RefitOptions, RefitReport};
+use crate::transform::stft::{Spectrogram, Stft, StftConfig};
+use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
+use crate::transform::zak::{block_ranges, Pgbz};
+use crate::{Error, Result};
+use realfft::num_complex::Complex64;
+use std::ops::Range;
+
+/// A representation and its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Representation {
+    /// Periodic Gabor via the Zak transform; the odd square lattice fitted to the length unless
+    /// `lattice` is given; `block` splits the signal into independent PGBZ blocks of that many
+    /// samples (a documented variant for very long inputs).
+    Pgbz {
+        lattice: Option<(usize, usize)>,
+        block: Option<usize>,
+    },
+    /// The PGBZ paper's STFT baseline (Blackman–Harris analysis, Hamming synthesis, hop = w/8).
+    Stft { window_length: usize },
+    /// Multilevel DWT (PyWavelets' wavedec); `level` None = PyWavelets' maximum, capped at 10.
+    Dwt {
+        wavelet: Wavelet,
+        mode: Mode,
+        level: Option<usize>,
+    },
+}
+
+impl Representation {
+    /// Short name for reports ("pgbz", "stft", "dwt").
+    pub fn name(&self) -> &'static str {
+        match self {
+            Representation::Pgbz { .. } => "pgbz",
+            Representation::Stft { .. } => "stft",
+            Representation::Dwt { .. } => "dwt",
+        }
+    }
+}
+
+/// One PGBZ block: its samples, its plan (index into the plans) and its coefficient slice.
+struct PgbzBlock {
+    samples: Range<usize>,
+    plan: usize,
+    coefs: Range<usize>,
+}
+
+enum State {
+    Pgbz {
+        plans: Vec<Pgbz>,
+        blocks: Vec<PgbzBlock>,
+        coefs: Vec<Complex64>,
+    },
+    Stft {
+        stft: Stft,
+        spec: Spectrogram,
+    },
+    Dwt {
+        dwt: Dwt,
+        coefs: WaveletCoefs,
+        work: WaveletCoefs,
+    },
+}
+
+/// The analysis of one signal, reusable for many budgets.
+pub struct Analysis {
+    state: State,
+    len: usize,
+    magnitudes: Vec<f64>,
+    costs: Vec<u8>,
+}
+
+impl Analysis {
+    /// Analyse `x` with `rep`.
+    pub fn new(rep: &Representation, x: &[f64]) -> Result<Self> {
+        if x.is_empty() {
+            return Err(Error::param("signal", "is empty"));
+        }
+        let len = x.len();
+        let (state, magnitudes, costs) = match rep {
+            Representation::Pgbz { lattice, block } => {
+                let ranges = match block {
+                    Some(b) => block_ranges(len, *b)?,
+                    None => std::iter::once(0..len).collect(),
+                };
+                let mut plans: Vec<Pgbz> = Vec::new();
+                let mut blocks = Vec::with_capacity(ranges.len());
+                let mut coefs = Vec::new();
+                let mut costs = Vec::new();
+                for r in ranges {
+                    let plan = match plans.iter().position(|p| p.signal_len() == r.len()) {
+                        Some(i) => i,
+                        None => {
+                            plans.push(match lattice {
+                                Some((m, n)) => Pgbz::with_lattice(*m, *n, r.len())?,
+                                None => Pgbz::new(r.len())?,
+                            });
+                            plans.len() - 1
+                        }
+                    };
+                    let start = coefs.len();
+                    let p = &mut plans[plan];
+                    coefs.resize(start + p.coef_len(), Complex64::default());
+                    p.analyze(&x[r.clone()], &mut coefs[start..])?;
+                    costs.extend(p.costs());
+                    blocks.push(PgbzBlock {
+                        samples: r,
+                        plan,
+                        coefs: start..coefs.len(),
+                    });
+                }
+                let mags = coefs.iter().map(|c| c.norm()).collect();
+                (
+                    State::Pgbz {
+                        plans,
+                        blocks,
+                        coefs,
+                    },
+                    mags,
+                    costs,
+                )
+            }
+            Representation::Stft { window_length } => {
+                let stft = Stft::new(StftConfig::paper_baseline(*window_length)?)?;
+                let spec = stft.forward(x)?;
+                let bins = spec.bins;
+                let n_fft = stft.config().n_fft;
+                let costs = (0..spec.data.len())
+                    .map(|i| {
+                        let k = i % bins;
+                        if k == 0 || (n_fft % 2 == 0 && k == n_fft / 2) {
+                            1
+                        } else {
+                            2
+                        }
+                    })
+                    .collect();
+                (
+                    State::Stft {
+                        stft,
+                        spec: spec.clone(),
+                    },
+                    spec.magnitude(),
+                    costs,
+                )
+            }
+            Representation::Dwt {
+                wavelet,
+                mode,
+                level,
+            } => {
+                let dwt = Dwt::new(*wavelet, *mode, *level, len)?;
+                let mut coefs = dwt.make_coefficients();
+                dwt.analyze(x, &mut coefs)?;
+                let mags = coefs.as_slice().iter().map(|c| c.abs()).collect();
+                let costs = vec![1; coefs.as_slice().len()];
+                let work = dwt.make_coefficients();
+                (State::Dwt { dwt, coefs, work }, mags, costs)
+            }
+        };
+        Ok(Analysis {
+            state,
+            len,
+            magnitudes,
+            costs,
+        })
+    }
+
+    /// |c| per stored coefficient.
+    pub fn magnitudes(&self) -> &[f64] {
+        &self.magnitudes
+    }
+
+    /// Fair cost (real numbers) per stored coefficient.
+    pub fn costs(&self) -> &[u8] {
+        &self.costs
+    }
+
+    /// Σ costs: the real numbers of the full representation (= L for PGBZ).
+    pub fn total_real_values(&self) -> usize {
+        self.costs.iter().map(|&c| usize::from(c)).sum()
+    }
+
+    /// Human description of the effective parameters (lattice, level, …).
+    pub fn describe(&self) -> serde_json::Value {
+        match &self.state {
+            State::Pgbz { plans, blocks, .. } => serde_json::json!({
+                "lattice": plans.iter().map(|p| p.lattice()).collect::<Vec<_>>(),
+                "blocks": blocks.len(),
+                "condition_number": plans[0].condition_number(),
+            }),
+            State::Stft { stft, .. } => serde_json::json!({
+                "window_length": stft.config().n_fft, "hop": stft.config().hop,
+                "analysis": "blackman-harris", "synthesis": "hamming",
+            }),
+            State::Dwt { dwt, .. } => serde_json::json!({
+                "wavelet": dwt.wavelet().to_string(), "mode": dwt.mode().name(), "level": dwt.level(),
+            }),
+        }
+    }
+
+    /// Synthesise from the coefficients where `mask` is true into `out` (the signal's length).
+    pub fn reconstruct(&mut self, mask: &[bool], out: &mut [f64]) -> Result<()> {
+        self.check(mask, out)?;
+        match &mut self.state {
+            State::Pgbz {
+                plans,
+                blocks,
+                coefs,
+            } => {
+                let mut kept = Vec::new();
+                let mut y = Vec::new();
+                for b in blocks.iter() {
+                    let plan = &mut plans[b.plan];
+                    kept.clear();
+                    kept.extend(
+                        coefs[b.coefs.clone()]
+                            .iter()
+                            .zip(&mask[b.coefs.clone()])
+                            .map(|(c, &k)| if k { *c } else { Complex64::default() }),
+                    );
+                    y.resize(plan.padded_len(), 0.0);
+                    plan.synthesize(&kept, &mut y)?;
+                    out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
+                }
+            }
+            State::Stft { stft, spec } => {
+                let masked = Spectrogram {
+                    frames: spec.frames,
+                    bins: spec.bins,
+                    data: spec
+                        .data
+                        .iter()
+                        .zip(mask)
+                        .map(|(c, &k)| if k { *c } else { Complex64::default() })
+                        .collect(),
+                };
+                out.copy_from_slice(&stft.inverse(&masked, self.len)?);
+            }
+            State::Dwt { dwt, coefs, work } => {
+                for ((w, c), &k) in work
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(coefs.as_slice())
+                    .zip(mask)
+                {
+                    *w = if k { *c } else { 0.0 };
+                }
+                dwt.synthesize(work, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Least-squares re-fit of the kept PGBZ coefficients (CGLS, per block), writing the
+    /// re-fitted signal into `out`. Only PGBZ has a re-fit (STFT and DWT are not compared with
+    /// one in the paper; the DWT is orthogonal, so thresholding is already least squares).
+    pub fn refit(
+        &mut self,
+        x: &[f64],
+        mask: &[bool],
+        out: &mut [f64],
+        options: &RefitOptions,
+    ) -> Result<Vec<RefitReport>> {
+        self.check(mask, out)?;
+        let State::Pgbz {
+            plans,
+            blocks,
+            coefs,
+        } = &mut self.state
+        else {
+            return Err(Error::param(
+                "--refit",
+                "only PGBZ has a least-squares re-fit",
+            ));
+        };
+        let mut reports = Vec::with_capacity(blocks.len());
+        let mut y = Vec::new();
+        for b in blocks.iter() {
+            let plan = &mut plans[b.plan];
+            let mut c = coefs[b.coefs.clone()].to_vec();
+            y.resize(plan.padded_len(), 0.0);
+            reports.push(refit(
+                plan,
+                &x[b.samples.clone()],
+                &mask[b.coefs.clone()],
+                &mut c,
+                &mut y,
+                options,
+            )?);
+            out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
+        }
+        Ok(reports)
+    }
+
+    fn check(&self, mask: &[bool], out: &[f64]) -> Result<()> {
+        if mask.len() != self.magnitudes.len() || out.len() != self.len {
+            return Err(Error::param("mask", "does not match the analysis"));
+        }
+        Ok(())
+    }
+
+    /// A time–frequency picture of the coefficients (optionally masked), as a magnitude image
+    /// `frames × bins` (time-major) with its frame step in seconds: PGBZ's lattice (first block),
+    /// the STFT's frames, or the DWT scalogram resampled onto 512 linear-frequency rows (each row
+    /// shows the level whose octave band holds its frequency).
+    pub fn coefficient_image(
+        &self,
+        mask: Option<&[bool]>,
+        rate: u32,
+    ) -> (Vec<f64>, usize, usize, f64) {
+        let keep = |i: usize| mask.is_none_or(|m| m[i]);
+        let mag = |i: usize| if keep(i) { self.magnitudes[i] } else { 0.0 };
+        match &self.state {
+            State::Pgbz { plans, blocks, .. } => {
+                let b = &blocks[0];
+                let p = &plans[b.plan];
+                let (m, n) = p.lattice();
+                let mh = p.half_channels();
+                let img = (0..n * mh).map(|i| mag(b.coefs.start + i)).collect();
+                (img, n, mh, m as f64 / f64::from(rate))
+            }
+            State::Stft { stft, spec } => {
+                let img = (0..spec.data.len()).map(mag).collect();
+                (
+                    img,
+                    spec.frames,
+                    spec.bins,
+                    stft.config().hop as f64 / f64::from(rate),
+                )
+            }
+            State::Dwt { coefs, .. } => {
+                let (cols, rows) = (1000usize, 512usize);
+                let level = coefs.level();
+                let offsets = coefs.offsets();
+                let lens = coefs.level_lens();
+                let mut img = vec![0.0; cols * rows];
+                for r in 0..rows {
+                    // Frequency as a fraction of Nyquist; detail level j covers (2^-j, 2^(1-j)].
+                    let f = (r as f64 + 0.5) / rows as f64;
+                    let j = ((-f.log2()).floor() as usize + 1).min(level + 1);
+                    // Segment index in [cA_L, cD_L, …, cD_1]: cD_j is at L − j + 1, cA at 0.
+                    let seg = if j > level { 0 } else { level - j + 1 };
+                    let (off, len) = (offsets[seg], lens[seg]);
+                    for c in 0..cols {
+                        img[c * rows + r] = mag(off + (c * len / cols).min(len - 1));
+                    }
+                }
+                (
+                    img,
+                    cols,
+                    rows,
+                    self.len as f64 / cols as f64 / f64::from(rate),
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! PGBZ: golden vectors (LTFAT-checked), the direct O(L²) definitions, adjoint identity, fair
+//! counting, budgets, CGLS re-fit, errors. Data in tests/data/pgbz/ (see PROVENANCE.md there).
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rustfft::num_complex::Complex64;
+use serde_json::Value;
+use sparsewave::compress::refit::{refit, Frame, RefitOptions};
+use sparsewave::compress::sparsify::{
+    apply_mask, budget_for_fraction, select, select_budget, select_threshold, Keep, Ranking,
+};
+use sparsewave::transform::zak::{block_ranges, for_each_block, Pgbz};
+use sparsewave::Error;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pgbz");
+
+fn golden_cases() -> Vec<Value> {
+    let text = std::fs::read_to_string(format!("{DATA}/pgbz_test_vectors.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["cases"].as_array().unwrap().clone()
+}
+
+fn reals(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// A complex matrix stored as {"re": [[..]], "im": [[..]]}, row-major.
+fn complex_matrix(v: &Value) -> Vec<Vec<Complex64>> {
+    let re = v["re"].as_array().unwrap();
+    let im = v["im"].as_array().unwrap();
+    re.iter()
+        .zip(im)
+        .map(|(r, i)| {
+            reals(r)
+                .into_iter()
+                .zip(reals(i))
+                .map(|(a, b)| Complex64::new(a, b))
+                .collect()
+        })
+        .collect()
+}
+
+fn usize_of(v: &Value) -> usize {
+    v.as_u64().unwrap() as usize
+}
+
+fn max_dev_real(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+fn max_dev_complex(a: &[Complex64], b: &[Complex64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).norm())
+        .fold(0.0, f64::max)
+}
+
+fn random_signal(rng: &mut ChaCha8Rng, len: usize) -> Vec<f64> {
+    (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+/// Random half-layout coefficients of a real signal (`m = 0` entries real).
+fn random_coefs(rng: &mut ChaCha8Rng, plan: &Pgbz) -> Vec<Complex64> {
+    let mh = plan.half_channels();
+    (0..plan.coef_len())
+        .map(|i| {
+            let re = rng.random_range(-1.0..1.0);
+            let im = if i % mh == 0 {
+                0.0
+            } else {
+                rng.random_range(-1.0..1.0)
+            };
+            Complex64::new(re, im)
+        })
+        .collect()
+}
+
+fn magnitudes(c: &[Complex64]) -> Vec<f64> {
+    c.iter().map(|z| z.norm()).collect()
+}
+
+const GOLDEN_TOL: f64 = 1e-10;
+
+#[test]
+fn golden_window_zak_coefficients_dual_roundtrip() {
+    for case in golden_cases() {
+        let (m, n, l0) = (
+            usize_of(&case["M"]),
+            usize_of(&case["N"]),
+            usize_of(&case["L0"]),
+        );
+        let tag = format!("{m}x{n}");
+        let mut plan = Pgbz::with_lattice(m, n, l0).unwrap();
+        assert_eq!(plan.padded_len(), usize_of(&case["L"]));
+        if m == n {
+            assert_eq!(
+                Pgbz::new(l0).unwrap().lattice(),
+                (m, n),
+                "{tag}: square lattice choice"
+            );
+        }
+        let dev = max_dev_real(&plan.window(), &reals(&case["g"]));
+        assert!(dev < GOLDEN_TOL, "{tag} g: {dev:e}");
+
+        // Zg: the plan stores k = 0..(N+1)/2 per column j; the rest is the conjugate mirror.
+        let zg_ref = complex_matrix(&case["Zg_kj"]);
+        let nh = n.div_ceil(2);
+        for (k, row) in zg_ref.iter().enumerate() {
+            for (j, &want) in row.iter().enumerate() {
+                let got = if k < nh {
+                    plan.zak_window()[j * nh + k]
+                } else {
+                    plan.zak_window()[j * nh + (n - k)].conj()
+                };
+                assert!((got - want).norm() < GOLDEN_TOL, "{tag} Zg[{k},{j}]");
+            }
+        }
+
+        let x0 = reals(&case["x0"]);
+        let mut coefs = plan.make_coefficients();
+        plan.analyze(&x0, &mut coefs).unwrap();
+        let ch_ref: Vec<Complex64> = complex_matrix(&case["Ch_nm"]).concat();
+        let dev = max_dev_complex(&coefs, &ch_ref);
+        assert!(dev < GOLDEN_TOL, "{tag} Ch: {dev:e}");
+
+        let dev = max_dev_real(&plan.dual_window(), &reals(&case["gamma"]));
+        assert!(dev < GOLDEN_TOL, "{tag} gamma: {dev:e}");
+
+        let mut y = plan.make_signal();
+        plan.synthesize(&coefs, &mut y).unwrap();
+        let dev = max_dev_real(&y, &reals(&case["y_roundtrip"]));
+        assert!(dev < GOLDEN_TOL, "{tag} round trip: {dev:e}");
+        assert!(
+            max_dev_real(&y[..l0], &x0) < 1e-13,
+            "{tag} round trip vs x0"
+        );
+    }
+}
+
+#[test]
+fn golden_thresholding_and_least_squares_refit() {
+    for case in golden_cases() {
+        let (m, n, l0) = (
+            usize_of(&case["M"]),
+            usize_of(&case["N"]),
+            usize_of(&case["L0"]),
+        );
+        let tag = format!("{m}x{n}");
+        let mut plan = Pgbz::with_lattice(m, n, l0).unwrap();
+        let x0 = reals(&case["x0"]);
+        let mut coefs = plan.make_coefficients();
+        plan.analyze(&x0, &mut coefs).unwrap();
+
+        let budget = budget_for_fraction(0.2, l0).unwrap();
+        assert_eq!(
+            budget,
+            usize_of(&case["threshold_budget_real_numbers"]),
+            "{tag}"
+        );
+        let costs = plan.costs();
+        let sel = select_budget(&magnitudes(&coefs), &costs, budget).unwrap();
+        let mask_ref: Vec<bool> = case["kept_mask_nm"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|row| reals(row).into_iter().map(|v| v != 0.0))
+            .collect();
+        assert_eq!(sel.mask, mask_ref, "{tag} kept mask");
+        let counted: usize = sel
+            .mask
+            .iter()
+            .zip(&costs)
+            .filter(|(&k, _)| k)
+            .map(|(_, &c)| usize::from(c))
+            .sum();
+        assert_eq!(sel.kept_reals, counted, "{tag} kept count");
+        let ranking = Ranking::new(&magnitudes(&coefs), &costs).unwrap();
+        assert_eq!(ranking.selection(budget), sel, "{tag} ranking");
+
+        let mut kept = coefs.clone();
+        apply_mask(&mut kept, &sel.mask).unwrap();
+        let mut y = plan.make_signal();
+        plan.synthesize(&kept, &mut y).unwrap();
+        let dev = max_dev_real(&y, &reals(&case["y_thresholded"]));
+        assert!(dev < GOLDEN_TOL, "{tag} y_thresholded: {dev:e}");
+
+        let options = RefitOptions {
+            max_iterations: 200,
+            tolerance: 1e-14,
+        };
+        let report = refit(&mut plan, &x0, &sel.mask, &mut kept, &mut y, &options).unwrap();
+        let dev = max_dev_complex(&kept, &complex_matrix(&case["C_ls_nm"]).concat());
+        assert!(dev < GOLDEN_TOL, "{tag} C_ls: {dev:e} after {report:?}");
+        let dev = max_dev_real(&y, &reals(&case["y_ls"]));
+        assert!(dev < GOLDEN_TOL, "{tag} y_ls: {dev:e}");
+        assert!(report.converged && report.gain_db > 0.0, "{tag} {report:?}");
+        // The golden checks measure the relative error over all L padded samples.
+        let l = plan.padded_len();
+        let mut x = x0.clone();
+        x.resize(l, 0.0);
+        let err_pct = 100.0 * x.iter().zip(&y).map(|(a, b)| (a - b).powi(2)).sum::<f64>()
+            / x.iter().map(|a| a * a).sum::<f64>();
+        let want = case["checks"]["rel_err_pct_ls"].as_f64().unwrap();
+        assert!(
+            (err_pct - want).abs() < 1e-8,
+            "{tag} rel err {err_pct} vs {want}"
+        );
+    }
+}
+
+/// `c[m, n] = Σ_l x[l] g[(l − nM) mod L] e^{−2πi m l/M}` by the O(L²) sum.
+fn direct_analysis(x: &[f64], g: &[f64], m: usize, n: usize) -> Vec<Complex64> {
+    let l_total = m * n;
+    let mh = m.div_ceil(2);
+    let mut out = Vec::with_capacity(n * mh);
+    for t in 0..n {
+        for f in 0..mh {
+            let mut acc = Complex64::default();
+            for (l, &v) in x.iter().enumerate() {
+                let phase = -2.0 * std::f64::consts::PI * ((f * l) % m) as f64 / m as f64;
+                acc += Complex64::from_polar(v * g[(l + l_total - t * m) % l_total], phase);
+            }
+            out.push(acc);
+        }
+    }
+    out
+}
+
+/// `y[l] = Σ_{m,n} c[m, n] γ[(l − nM) mod L] e^{+2πi m l/M}` over the full (Hermitian) c.
+fn direct_synthesis(half: &[Complex64], gamma: &[f64], m: usize, n: usize) -> Vec<f64> {
+    let l_total = m * n;
+    let mh = m.div_ceil(2);
+    let full = |t: usize, f: usize| {
+        if f < mh {
+            half[t * mh + f]
+        } else {
+            half[t * mh + (m - f)].conj()
+        }
+    };
+    (0..l_total)
+        .map(|l| {
+            let mut acc = Complex64::default();
+            for t in 0..n {
+                let w = gamma[(l + l_total - t * m) % l_total];
+                for f in 0..m {
+                    let phase = 2.0 * std::f64::consts::PI * ((f * l) % m) as f64 / m as f64;
+                    acc += full(t, f) * Complex64::from_polar(w, phase);
+                }
+            }
+            acc.re
+        })
+        .collect()
+}
+
+const LATTICES: [(usize, usize); 7] = [(1, 1), (3, 3), (5, 3), (3, 7), (9, 5), (11, 11), (7, 13)];
+
+#[test]
+fn zak_route_equals_direct_definition() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for (m, n) in LATTICES {
+        let l = m * n;
+        // Shorter than L too, to exercise the zero padding.
+        for len in [l, (l * 2).div_ceil(3)] {
+            let x = random_signal(&mut rng, len);
+            let mut plan = Pgbz::with_lattice(m, n, len).unwrap();
+            let mut coefs = plan.make_coefficients();
+            plan.analyze(&x, &mut coefs).unwrap();
+            let reference = direct_analysis(&x, &plan.window(), m, n);
+            let dev = max_dev_complex(&coefs, &reference);
+            assert!(dev < 1e-12, "{m}x{n} len {len}: analysis {dev:e}");
+
+            let c = random_coefs(&mut rng, &plan);
+            let mut y = plan.make_signal();
+            plan.synthesize(&c, &mut y).unwrap();
+            let reference = direct_synthesis(&c, &plan.dual_window(), m, n);
+            let dev = max_dev_real(&y, &reference);
+            assert!(dev < 1e-11, "{m}x{n}: synthesis {dev:e}");
+        }
+    }
+}
+
+#[test]
+fn dual_window_is_biorthogonal() {
+    // ⟨γ, g_{m,n}⟩ = δ_{m,0} δ_{n,0}: the analysis of γ with g is a unit impulse.
+    for (m, n) in LATTICES {
+        let mut plan = Pgbz::with_lattice(m, n, m * n).unwrap();
+        let mut c = plan.make_coefficients();
+        plan.analyze(&plan.dual_window(), &mut c).unwrap();
+        let mut want = plan.make_coefficients();
+        want[0] = Complex64::new(1.0, 0.0);
+        let dev = max_dev_complex(&c, &want);
+        assert!(dev < 1e-12, "{m}x{n}: {dev:e}");
+    }
+}
+
+#[test]
+fn adjoint_identity_with_weighted_inner_product() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for (m, n) in LATTICES.into_iter().chain([(41, 45), (129, 129)]) {
+        let mut plan = Pgbz::with_lattice(m, n, m * n).unwrap();
+        let c = random_coefs(&mut rng, &plan);
+        let y = random_signal(&mut rng, m * n);
+        let mut dc = plan.make_signal();
+        plan.synthesize(&c, &mut dc).unwrap();
+        let mut dy = plan.make_coefficients();
+        plan.adjoint(&y, &mut dy).unwrap();
+        let lhs: f64 = dc.iter().zip(&y).map(|(a, b)| a * b).sum();
+        let rhs = plan.weighted_dot(&c, &dy);
+        assert!(
+            (lhs - rhs).abs() < 1e-12 * lhs.abs().max(1.0),
+            "{m}x{n}: {lhs} vs {rhs}"
+        );
+        // The generic trait's default dot agrees with the structured one.
+        let generic: f64 = c
+            .iter()
+            .zip(&dy)
+            .enumerate()
+            .map(|(i, (a, b))| plan.weight(i) * (a.conj() * b).re)
+            .sum();
+        assert!((generic - rhs).abs() < 1e-12 * rhs.abs().max(1.0));
+    }
+}
+
+fn cello() -> Vec<f64> {
+    let mut reader = hound::WavReader::open(format!("{DATA}/cello_1s.wav")).unwrap();
+    reader
+        .samples::<i16>()
+        .map(|s| f64::from(s.unwrap()) / 32768.0)
+        .collect()
+}
+
+#[test]
+fn round_trip_on_real_audio() {
+    let x = cello();
+    assert_eq!(x.len(), 44100);
+    let mut plan = Pgbz::new(x.len()).unwrap();
+    assert_eq!(plan.lattice(), (211, 211));
+    let mut coefs = plan.make_coefficients();
+    plan.analyze(&x, &mut coefs).unwrap();
+    let mut y = plan.make_signal();
+    plan.synthesize(&coefs, &mut y).unwrap();
+    let peak = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let dev = max_dev_real(&y[..x.len()], &x) / peak;
+    assert!(dev < 1e-12, "relative round-trip error {dev:e}");
+    assert!(y[x.len()..].iter().all(|v| v.abs() < 1e-12 * peak));
+    // Condition number ≈ 0.54·M (PGBZ.md).
+    let cond = plan.condition_number();
+    assert!((cond / 211.0 - 0.54).abs() < 0.03, "cond {cond}");
+}
+
+#[test]
+fn refit_improves_real_audio_and_is_least_squares() {
+    let x = cello();
+    let mut plan = Pgbz::new(x.len()).unwrap();
+    let mut coefs = plan.make_coefficients();
+    plan.analyze(&x, &mut coefs).unwrap();
+    let sel = select(
+        &magnitudes(&coefs),
+        &plan.costs(),
+        Keep::Fraction(0.04),
+        x.len(),
+    )
+    .unwrap();
+    assert!(sel.kept_reals + 1 >= 1764 && sel.kept_reals <= 1764);
+    apply_mask(&mut coefs, &sel.mask).unwrap();
+    let mut y = plan.make_signal();
+    let options = RefitOptions {
+        max_iterations: 300,
+        tolerance: 1e-10,
+    };
+    let report = refit(&mut plan, &x, &sel.mask, &mut coefs, &mut y, &options).unwrap();
+    assert!(report.converged, "{report:?}");
+    assert!(report.gain_db > 1.0, "{report:?}");
+    assert!(coefs
+        .iter()
+        .zip(&sel.mask)
+        .all(|(c, &k)| k || *c == Complex64::default()));
+    // Normal equations: the residual is orthogonal to every kept atom.
+    let residual: Vec<f64> = (0..plan.padded_len())
+        .map(|i| x.get(i).copied().unwrap_or(0.0) - y[i])
+        .collect();
+    let mut grad = plan.make_coefficients();
+    plan.adjoint(&residual, &mut grad).unwrap();
+    let mut at_start = plan.make_coefficients();
+    plan.adjoint(&x, &mut at_start).unwrap();
+    let scale = at_start.iter().map(|c| c.norm()).fold(0.0, f64::max);
+    let worst = grad
+        .iter()
+        .zip(&sel.mask)
+        .filter(|(_, &k)| k)
+        .map(|(g, _)| g.norm())
+        .fold(0.0, f64::max);
+    assert!(
+        worst < 1e-8 * scale,
+        "kept-atom correlation {worst:e} vs {scale:e}"
+    );
+}
+
+#[test]
+fn fair_count_sums_to_padded_length() {
+    for (m, n) in LATTICES.into_iter().chain([(211, 211), (101, 303)]) {
+        let plan = Pgbz::with_lattice(m, n, m * n).unwrap();
+        let total: usize = plan.costs().iter().map(|&c| usize::from(c)).sum();
+        assert_eq!(total, m * n, "{m}x{n}");
+        assert_eq!(plan.coef_len(), n * m.div_ceil(2));
+    }
+    assert_eq!((Pgbz::cost(0), Pgbz::cost(1), Pgbz::cost(7)), (1, 2, 2));
+}
+
+#[test]
+fn budget_count_is_exact() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let plan = Pgbz::with_lattice(31, 33, 1000).unwrap();
+    let costs = plan.costs();
+    let mags: Vec<f64> = (0..plan.coef_len()).map(|_| rng.random::<f64>()).collect();
+    let ranking = Ranking::new(&mags, &costs).unwrap();
+    assert_eq!(ranking.total_reals(), plan.padded_len());
+    let mut mask = vec![false; mags.len()];
+    for budget in (0..=plan.padded_len() + 3).step_by(37) {
+        let sel = select_budget(&mags, &costs, budget).unwrap();
+        let counted: usize = sel
+            .mask
+            .iter()
+            .zip(&costs)
+            .filter(|(&k, _)| k)
+            .map(|(_, &c)| usize::from(c))
+            .sum();
+        assert_eq!(sel.kept_reals, counted);
+        // Stopping at the first misfit wastes at most one unit (costs are 1 or 2).
+        let cap = budget.min(plan.padded_len());
+        assert!(
+            sel.kept_reals <= cap && sel.kept_reals + 1 >= cap,
+            "budget {budget}"
+        );
+        assert_eq!(
+            ranking.fill_mask(budget, &mut mask).unwrap(),
+            sel.kept_reals
+        );
+        assert_eq!(mask, sel.mask);
+        // Everything kept ranks above everything dropped.
+        let lowest_kept = mags
+            .iter()
+            .zip(&sel.mask)
+            .filter(|(_, &k)| k)
+            .map(|(a, _)| *a)
+            .fold(f64::INFINITY, f64::min);
+        assert!(mags
+            .iter()
+            .zip(&sel.mask)
+            .all(|(a, &k)| k || *a <= lowest_kept));
+    }
+    let sel = select_threshold(&mags, &costs, 0.9).unwrap();
+    assert!(sel.mask.iter().zip(&mags).all(|(&k, &a)| k == (a >= 0.9)));
+    assert_eq!(
+        select(&mags, &costs, Keep::RealNumbers(100), 1000).unwrap(),
+        select_budget(&mags, &costs, 100).unwrap()
+    );
+}
+
+fn param_reason(err: Error) -> String {
+    match err {
+        Error::InvalidParameter { reason, .. } => reason,
+        other => panic!("expected a parameter error, got {other}"),
+    }
+}
+
+#[test]
+fn refuses_even_and_too_small_lattices() {
+    let reason = param_reason(Pgbz::with_lattice(6, 6, 30).unwrap_err());
+    assert!(
+        reason.contains("odd") && reason.contains("no stable dual window"),
+        "{reason}"
+    );
+    assert!(reason.contains("Zak transform"), "{reason}");
+    assert!(Pgbz::with_lattice(5, 6, 30).is_err());
+    assert!(Pgbz::with_lattice(6, 5, 30).is_err());
+    let reason = param_reason(Pgbz::with_lattice(5, 7, 36).unwrap_err());
+    assert!(reason.contains("35") && reason.contains("36"), "{reason}");
+    assert!(Pgbz::new(0).is_err());
+    assert!(Pgbz::with_lattice(0, 3, 1).is_err());
+
+    let mut plan = Pgbz::with_lattice(5, 5, 20).unwrap();
+    let mut c = plan.make_coefficients();
+    assert!(plan.analyze(&[0.0; 26], &mut c).is_err());
+    assert!(plan.analyze(&[0.0; 20], &mut c[1..]).is_err());
+    assert!(plan.synthesize(&c, &mut [0.0; 20]).is_err());
+    let mut y = plan.make_signal();
+    let mask = vec![true; c.len()];
+    let options = RefitOptions::default();
+    assert!(refit(&mut plan, &[0.0; 26], &mask, &mut c, &mut y, &options).is_err());
+    assert!(refit(&mut plan, &[0.0; 20], &mask[1..], &mut c, &mut y, &options).is_err());
+}
+
+#[test]
+fn blocks_cover_the_signal_and_round_trip() {
+    assert_eq!(block_ranges(10, 4).unwrap(), vec![0..4, 4..8, 8..10]);
+    assert!(block_ranges(10, 0).is_err());
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let x = random_signal(&mut rng, 2500);
+    let mut out = vec![0.0; x.len()];
+    let mut lattices = Vec::new();
+    for_each_block(&x, 1000, &mut out, |plan, block, dest| {
+        lattices.push(plan.lattice());
+        let mut c = plan.make_coefficients();
+        plan.analyze(block, &mut c)?;
+        let mut y = plan.make_signal();
+        plan.synthesize(&c, &mut y)?;
+        dest.copy_from_slice(&y[..block.len()]);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(lattices, vec![(33, 33), (33, 33), (23, 23)]);
+    assert!(max_dev_real(&out, &x) < 1e-12);
+}

@@ -1,0 +1,646 @@
+//! WSVD and its parts against independent references: dense SVDs (faer), closed forms,
+//! invariants and SciPy golden vectors (tests/data/wsvd/make_golden.py).
+
+use faer::{Mat, MatRef};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use sparsewave::denoise::bands::{band_of_bin, split_bands, BandSplitter};
+use sparsewave::denoise::gaussian::{gaussian_filter, GaussianFilter};
+use sparsewave::denoise::rank_rule::{aic_rank, mdl_rank, RankRule};
+use sparsewave::denoise::wsvd::{
+    offset_grid, overlap_grid, plain_grid, wsvd_denoise, xfade_weight, xfade_weight_sum,
+    BandConfig, Junction, Mapping, SvdSolver, WsvdConfig,
+};
+use sparsewave::linalg::hankel::{
+    antidiagonal_average, antidiagonal_count, hankel_dims, hankel_matrix, HankelOp, HankelProduct,
+};
+use sparsewave::linalg::lanczos::{DenseSvd, LanczosSvd, LinearOperator, SvdTriplets};
+
+fn gaussian_vec(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| rng.sample(StandardNormal)).collect()
+}
+
+fn speech_excerpt() -> Vec<f64> {
+    let text = include_str!("data/wsvd/speech_excerpt.json");
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    v["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_f64().unwrap() / 32768.0)
+        .collect()
+}
+
+fn sinusoids(n: usize, comps: &[(f64, f64, f64)]) -> Vec<f64> {
+    (0..n)
+        .map(|t| {
+            comps
+                .iter()
+                .map(|&(a, f, ph)| a * (2.0 * std::f64::consts::PI * f * t as f64 + ph).cos())
+                .sum()
+        })
+        .collect()
+}
+
+const SINES: [(f64, f64, f64); 3] = [(1.0, 0.013, 0.3), (0.5, 0.071, 1.1), (0.25, 0.219, 2.0)];
+
+fn frob(m: MatRef<'_, f64>) -> f64 {
+    m.norm_l2()
+}
+
+// ---------- Hankel ----------
+
+#[test]
+fn hankel_shape_and_antidiagonal_counts() {
+    assert_eq!(hankel_dims(200), (100, 101));
+    assert_eq!(hankel_dims(201), (101, 101));
+    assert_eq!(hankel_dims(1000), (500, 501));
+    assert_eq!(hankel_dims(1), (1, 1));
+    for w in [4, 7, 10, 33] {
+        let (p, q) = hankel_dims(w);
+        for k in 0..w {
+            let brute = (0..p).filter(|&i| k >= i && k - i < q).count();
+            assert_eq!(antidiagonal_count(k, p, q), brute, "w {w} k {k}");
+        }
+    }
+}
+
+#[test]
+fn antidiagonal_average_of_a_hankel_matrix_is_its_signal() {
+    for w in [1, 2, 5, 64, 201] {
+        let x = gaussian_vec(w, w as u64);
+        let h = hankel_matrix(&x);
+        let mut y = vec![0.0; w];
+        antidiagonal_average(h.as_ref(), &mut y).unwrap();
+        for (a, b) in x.iter().zip(&y) {
+            // Each sample is the mean of up to ⌈w/2⌉ copies of itself: exact up to round-off.
+            assert!((a - b).abs() <= 1e-14 * a.abs(), "w {w}");
+        }
+    }
+}
+
+#[test]
+fn hankel_products_and_reconstructions_match_dense() {
+    for w in [9, 50, 95, 96, 200, 1001] {
+        let x = gaussian_vec(w, 100 + w as u64);
+        let (p, q) = hankel_dims(w);
+        let h = hankel_matrix(&x);
+        let v = gaussian_vec(q, 1);
+        let u = gaussian_vec(p, 2);
+        let r = 3.min(p);
+        let a = gaussian_vec(p * r, 3);
+        let b = gaussian_vec(q * r, 4);
+        let am = MatRef::from_column_major_slice(&a, p, r);
+        let bm = MatRef::from_column_major_slice(&b, q, r);
+        let hr = am * bm.transpose();
+        let mut want = vec![0.0; w];
+        antidiagonal_average(hr.as_ref(), &mut want).unwrap();
+        let scale = frob(h.as_ref());
+        for product in [HankelProduct::Direct, HankelProduct::Fft] {
+            let mut op = HankelOp::with_product(w, product).unwrap();
+            op.set_window(&x).unwrap();
+            let mut hv = vec![0.0; p];
+            let mut htu = vec![0.0; q];
+            op.apply(&v, &mut hv);
+            op.apply_transpose(&u, &mut htu);
+            for i in 0..p {
+                let d: f64 = (0..q).map(|j| h[(i, j)] * v[j]).sum();
+                assert!((d - hv[i]).abs() < 1e-12 * scale, "{product:?} w {w} Hv");
+            }
+            for j in 0..q {
+                let d: f64 = (0..p).map(|i| h[(i, j)] * u[i]).sum();
+                assert!((d - htu[j]).abs() < 1e-12 * scale, "{product:?} w {w} Hᵀu");
+            }
+            let mut got = vec![0.0; w];
+            op.hankelize(&a, &b, r, &mut got).unwrap();
+            for (g, e) in got.iter().zip(&want) {
+                assert!(
+                    (g - e).abs() < 1e-12 * (1.0 + e.abs()),
+                    "{product:?} w {w} hankelize"
+                );
+            }
+            op.paper_map(&a, &b, r, &mut got).unwrap();
+            for i in 0..p {
+                assert!((got[i] - hr[(i, 0)]).abs() < 1e-12);
+            }
+            for j in 1..q {
+                assert!((got[p - 1 + j] - hr[(p - 1, j)]).abs() < 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn sum_of_n_sinusoids_has_hankel_rank_2n() {
+    let x = sinusoids(400, &SINES);
+    let h = hankel_matrix(&x);
+    let mut s = Vec::new();
+    DenseSvd::new().singular_values(h.as_ref(), &mut s).unwrap();
+    let n2 = 2 * SINES.len();
+    assert!(s[n2 - 1] > 1e-3 * s[0], "{:?}", &s[..8]);
+    assert!(s[n2] < 1e-12 * s[0], "{:?}", &s[..8]);
+}
+
+#[test]
+fn wsvd_at_rank_2n_returns_a_sum_of_sinusoids() {
+    let x = sinusoids(3000, &SINES);
+    let r = 2 * SINES.len();
+    let peak = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for solver in [SvdSolver::Lanczos, SvdSolver::Dense, SvdSolver::Auto] {
+        for junction in [
+            Junction::Xfade,
+            Junction::Interleave,
+            Junction::MeanFilt,
+            Junction::None,
+        ] {
+            for mapping in [Mapping::AntiDiagonal, Mapping::Paper] {
+                if junction == Junction::MeanFilt {
+                    continue; // the mean filter smooths a correct signal too: checked below
+                }
+                let cfg = WsvdConfig {
+                    junction,
+                    mapping,
+                    solver,
+                    ..WsvdConfig::single_band(200, RankRule::Fixed(r))
+                };
+                let out = wsvd_denoise(&x, 44100.0, &cfg).unwrap();
+                let err = x
+                    .iter()
+                    .zip(&out.signal)
+                    .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+                assert!(
+                    err < 1e-8 * peak,
+                    "{solver:?} {junction:?} {mapping:?}: {err}"
+                );
+            }
+        }
+    }
+}
+
+// ---------- Lanczos against dense ----------
+
+fn assert_matches_dense(a: MatRef<'_, f64>, r: usize, what: &str) {
+    let mut dense = SvdTriplets::default();
+    DenseSvd::new().compute(a, &mut dense).unwrap();
+    let mut op = a;
+    let mut lz = SvdTriplets::default();
+    LanczosSvd::new().compute(&mut op, r, &mut lz).unwrap();
+    let s1 = dense.values[0];
+    for i in 0..r {
+        assert!(
+            (lz.values[i] - dense.values[i]).abs() < 1e-9 * s1,
+            "{what}: σ{i} {} vs {}",
+            lz.values[i],
+            dense.values[i]
+        );
+    }
+    dense.truncate(r);
+    let diff = lz.to_matrix() - dense.to_matrix();
+    let rel = frob(diff.as_ref()) / frob(dense.to_matrix().as_ref());
+    assert!(rel < 1e-9, "{what}: rank-{r} matrices differ by {rel:e}");
+    // The accepted triplets really are triplets: ‖A v − σ u‖, ‖Aᵀ u − σ v‖ ≤ 1e-10·σ₁.
+    let (m, n) = (a.nrows(), a.ncols());
+    for i in 0..r {
+        let u = &lz.left[i * m..(i + 1) * m];
+        let v = &lz.right[i * n..(i + 1) * n];
+        let mut av = vec![0.0; m];
+        let mut atu = vec![0.0; n];
+        op.apply(v, &mut av);
+        op.apply_transpose(u, &mut atu);
+        let res1: f64 = av
+            .iter()
+            .zip(u)
+            .map(|(x, y)| (x - lz.values[i] * y).powi(2))
+            .sum();
+        let res2: f64 = atu
+            .iter()
+            .zip(v)
+            .map(|(x, y)| (x - lz.values[i] * y).powi(2))
+            .sum();
+        assert!(
+            res1.sqrt() < 1e-10 * s1 && res2.sqrt() < 1e-10 * s1,
+            "{what}: residual"
+        );
+    }
+}
+
+#[test]
+fn lanczos_matches_dense_on_random_hankel_and_dense_matrices() {
+    // White-noise windows: the cut falls among the noise values, where k = 2r is not enough.
+    for (w, r) in [(200, 10), (200, 31), (201, 60), (1000, 51)] {
+        let x = gaussian_vec(w, w as u64 + r as u64);
+        let h = hankel_matrix(&x);
+        assert_matches_dense(h.as_ref(), r, &format!("noise Hankel w {w} r {r}"));
+    }
+    let g = gaussian_vec(80 * 50, 5);
+    let a = MatRef::from_column_major_slice(&g, 80, 50);
+    assert_matches_dense(a, 12, "random 80×50");
+    assert_matches_dense(a.transpose(), 12, "random 50×80");
+    assert_matches_dense(a, 50, "random 80×50, full rank");
+}
+
+#[test]
+fn lanczos_matches_dense_on_real_speech_windows() {
+    let x = speech_excerpt();
+    for (start, w, r) in [
+        (0, 200, 11),
+        (1000, 200, 31),
+        (2000, 400, 20),
+        (3000, 1000, 51),
+    ] {
+        let h = hankel_matrix(&x[start..start + w]);
+        assert_matches_dense(h.as_ref(), r, &format!("speech at {start}, w {w}, r {r}"));
+    }
+}
+
+#[test]
+fn lanczos_matches_dense_with_clustered_singular_values() {
+    // A = Q₁ diag(s) Q₂ᵀ with clusters inside the kept set and a gap at the cut.
+    let (m, n) = (120, 90);
+    let mut q = SvdTriplets::default();
+    let g = gaussian_vec(m * n, 77);
+    DenseSvd::new()
+        .compute(MatRef::from_column_major_slice(&g, m, n), &mut q)
+        .unwrap();
+    let mut s = vec![0.0; n];
+    for (i, v) in s.iter_mut().enumerate() {
+        *v = match i {
+            0..=2 => 10.0 * (1.0 + 1e-12 * i as f64),
+            3..=6 => 5.0 * (1.0 + 1e-9 * i as f64),
+            7 => 4.0,
+            _ => 1.0 / (i as f64),
+        };
+    }
+    let a = Mat::from_fn(m, n, |i, j| {
+        (0..n)
+            .map(|l| q.left[l * m + i] * s[l] * q.right[l * n + j])
+            .sum::<f64>()
+    });
+    assert_matches_dense(a.as_ref(), 3, "clustered, r 3");
+    assert_matches_dense(a.as_ref(), 8, "clustered, r 8");
+    // A matrix of exact rank 5 asked for more: the Krylov space is exhausted early.
+    let low = Mat::from_fn(m, n, |i, j| {
+        (0..5)
+            .map(|l| q.left[l * m + i] * s[l] * q.right[l * n + j])
+            .sum::<f64>()
+    });
+    let mut op = low.as_ref();
+    let mut out = SvdTriplets::default();
+    LanczosSvd::new().compute(&mut op, 7, &mut out).unwrap();
+    // The bidiagonal SVD goes through BᵀB: zero singular values come out at ~√ε·σ₁, not 0.
+    assert!(out.values[5] < 1e-7 * out.values[0] && out.values[6] < 1e-7 * out.values[0]);
+    let mut kept = s[..5].to_vec();
+    kept.sort_by(|a, b| b.total_cmp(a));
+    for i in 0..5 {
+        assert!(
+            (out.values[i] - kept[i]).abs() < 1e-12 * kept[0],
+            "{} vs {}",
+            out.values[i],
+            kept[i]
+        );
+    }
+}
+
+#[test]
+fn lanczos_rejects_bad_ranks() {
+    let g = gaussian_vec(20 * 10, 1);
+    let mut a = MatRef::from_column_major_slice(&g, 20, 10);
+    let mut out = SvdTriplets::default();
+    assert!(LanczosSvd::new().compute(&mut a, 0, &mut out).is_err());
+    assert!(LanczosSvd::new().compute(&mut a, 11, &mut out).is_err());
+    assert!(LanczosSvd::new().with_tolerance(0.0).is_err());
+}
+
+// ---------- Rank rules ----------
+
+#[test]
+fn rank_from_ratio_examples() {
+    let r = |w: usize, ratio: f64| {
+        let (p, q) = hankel_dims(w);
+        RankRule::Ratio(ratio).rank(p, q, &[]).unwrap()
+    };
+    assert_eq!(
+        [
+            r(200, 0.1),
+            r(200, 0.3),
+            r(200, 0.05),
+            r(150, 0.08),
+            r(100, 0.12),
+            r(100, 0.01),
+            r(1000, 0.1)
+        ],
+        [11, 31, 6, 7, 7, 1, 51]
+    );
+    assert_eq!(r(200, 1.0), 100); // clamped to min(p, q)
+    assert!(RankRule::Ratio(0.0).validate(100, 101).is_err());
+    assert!(RankRule::Ratio(1.01).validate(100, 101).is_err());
+    assert!(RankRule::Fixed(0).validate(100, 101).is_err());
+    assert!(RankRule::Fixed(101).validate(100, 101).is_err());
+    assert!(RankRule::Fixed(100).validate(100, 101).is_ok());
+}
+
+#[test]
+fn aic_and_mdl_find_the_rank_of_low_rank_plus_white_noise() {
+    // Wax–Kailath assume many snapshots per dimension (N ≫ m), so that the noise eigenvalues
+    // cluster; a square matrix spreads them (Marchenko–Pastur) and the criteria over-estimate.
+    let (m, n) = (20, 500);
+    let mut basis = SvdTriplets::default();
+    let g = gaussian_vec(m * n, 9);
+    DenseSvd::new()
+        .compute(MatRef::from_column_major_slice(&g, m, n), &mut basis)
+        .unwrap();
+    for (true_rank, noise) in [(5, 0.05), (12, 0.02), (1, 0.1)] {
+        let e = gaussian_vec(m * n, 10 + true_rank as u64);
+        let a = Mat::from_fn(m, n, |i, j| {
+            let low: f64 = (0..true_rank)
+                .map(|l| basis.left[l * m + i] * (10.0 - 0.5 * l as f64) * basis.right[l * n + j])
+                .sum();
+            low + noise * e[j * m + i]
+        });
+        let mut s = Vec::new();
+        DenseSvd::new().singular_values(a.as_ref(), &mut s).unwrap();
+        assert_eq!(aic_rank(&s, n), true_rank, "AIC");
+        assert_eq!(mdl_rank(&s, n), true_rank, "MDL");
+        assert_eq!(RankRule::Aic.rank(m, n, &s).unwrap(), true_rank);
+    }
+    // Silence: every λ is zero, the criteria keep rank 1.
+    assert_eq!(aic_rank(&[0.0; 10], 11), 1);
+    // Energy rule: 3² + 4² = 25 of 26.
+    assert_eq!(
+        RankRule::Energy(0.9).rank(3, 3, &[4.0, 3.0, 1.0]).unwrap(),
+        2
+    );
+    assert_eq!(
+        RankRule::Energy(1.0).rank(3, 3, &[4.0, 3.0, 1.0]).unwrap(),
+        3
+    );
+}
+
+// ---------- Bands ----------
+
+#[test]
+fn band_split_sums_to_the_input_and_follows_the_membership_rule() {
+    let fs = 44100.0;
+    for n in [441, 1000, 4096, 4097] {
+        let x = gaussian_vec(n, n as u64);
+        let bands = split_bands(&x, fs, &[1000.0, 3500.0]).unwrap();
+        assert_eq!(bands.len(), 3);
+        for t in 0..n {
+            let s: f64 = bands.iter().map(|b| b[t]).sum();
+            assert!((s - x[t]).abs() < 1e-12, "n {n} t {t}");
+        }
+    }
+    // n = 441 at 44.1 kHz: bins are 100 Hz apart; a cut exactly on bin 10 opens the next band.
+    assert_eq!(band_of_bin(9, 441, fs, &[1000.0, 3500.0]), 0);
+    assert_eq!(band_of_bin(10, 441, fs, &[1000.0, 3500.0]), 1);
+    assert_eq!(band_of_bin(35, 441, fs, &[1000.0, 3500.0]), 2);
+    assert_eq!(band_of_bin(220, 441, fs, &[1000.0, 3500.0]), 2);
+    // A 500 Hz and a 2000 Hz tone on exact bins land in bands 0 and 1 only.
+    let x = sinusoids(441, &[(1.0, 500.0 / fs, 0.0), (0.7, 2000.0 / fs, 0.4)]);
+    let b = split_bands(&x, fs, &[1000.0, 3500.0]).unwrap();
+    let low = sinusoids(441, &[(1.0, 500.0 / fs, 0.0)]);
+    for t in 0..441 {
+        assert!((b[0][t] - low[t]).abs() < 1e-12);
+        assert!(b[2][t].abs() < 1e-12);
+    }
+}
+
+#[test]
+fn band_split_rejects_bad_cuts() {
+    let x = vec![0.0; 100];
+    for cuts in [
+        vec![3500.0, 1000.0],
+        vec![1000.0, 1000.0],
+        vec![0.0],
+        vec![-5.0],
+        vec![22050.0],
+        vec![f64::NAN],
+    ] {
+        assert!(split_bands(&x, 44100.0, &cuts).is_err(), "{cuts:?}");
+    }
+    assert!(BandSplitter::new(100, 0.0, &[]).is_err());
+    assert!(split_bands(&x, 44100.0, &[]).is_ok());
+}
+
+// ---------- Grids and junctions ----------
+
+#[test]
+fn grids_tile_the_signal_and_xfade_weights_normalise() {
+    for (n, w) in [
+        (1000, 200),
+        (1001, 200),
+        (1099, 200),
+        (200, 200),
+        (203, 200),
+        (57, 4),
+        (10_000, 1000),
+        (999, 151),
+    ] {
+        // Overlap grid: every sample covered, raw weight sum > 0, normalized weights sum to 1.
+        let sum = xfade_weight_sum(n, w);
+        assert!(sum.iter().all(|&s| s > 0.0), "n {n} w {w}");
+        let mut normalized = vec![0.0; n];
+        for span in overlap_grid(n, w) {
+            assert!(span.start + span.len <= n && span.len == w.min(n));
+            for t in 0..span.len {
+                normalized[span.start + t] += xfade_weight(t, span.len) / sum[span.start + t];
+            }
+        }
+        assert!(normalized.iter().all(|&v| (v - 1.0).abs() < 1e-14));
+        // Non-overlapping grids tile [0, n) in order.
+        for grid in [plain_grid(n, w), offset_grid(n, w)] {
+            let mut next = 0;
+            for span in grid {
+                assert_eq!(span.start, next);
+                next += span.len;
+            }
+            assert_eq!(next, n);
+        }
+    }
+    // Interior of a long grid: two windows overlap everywhere and sin² + cos² = 1 already.
+    let sum = xfade_weight_sum(10_000, 200);
+    assert!(sum[100..9800].iter().all(|&s| (s - 1.0).abs() < 1e-12));
+}
+
+#[test]
+fn full_rank_wsvd_is_the_identity_for_every_junction() {
+    let x = speech_excerpt();
+    let x = &x[..3333];
+    for junction in [Junction::Xfade, Junction::Interleave, Junction::None] {
+        for solver in [SvdSolver::Dense, SvdSolver::Lanczos] {
+            let cfg = WsvdConfig {
+                junction,
+                solver,
+                ..WsvdConfig::single_band(64, RankRule::Ratio(1.0))
+            };
+            let out = wsvd_denoise(x, 44100.0, &cfg).unwrap();
+            for (a, b) in x.iter().zip(&out.signal) {
+                assert!((a - b).abs() < 1e-12, "{junction:?} {solver:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn paper_preset_uses_the_papers_ranks() {
+    let x = gaussian_vec(44100, 3);
+    let out = wsvd_denoise(&x, 44100.0, &WsvdConfig::paper()).unwrap();
+    let ranks: Vec<f64> = out.bands.iter().map(|b| b.mean_rank).collect();
+    assert_eq!(ranks, vec![7.0, 7.0, 1.0]);
+    assert_eq!(out.windows, 294 + 441 + 441);
+    assert_eq!(out.signal.len(), x.len());
+}
+
+#[test]
+fn default_config_denoises_speech() {
+    let x = speech_excerpt();
+    let e =
+        sparsewave::noise::make_noise(sparsewave::noise::NoiseModel::Awgn, &x, 10.0, 1).unwrap();
+    let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
+    let out = wsvd_denoise(&noisy, 44100.0, &WsvdConfig::default()).unwrap();
+    let err: f64 = x
+        .iter()
+        .zip(&out.signal)
+        .map(|(a, b)| (a - b).powi(2))
+        .sum();
+    let px: f64 = x.iter().map(|a| a * a).sum();
+    let snr = 10.0 * (px / err).log10();
+    assert!(snr > 13.0, "output SNR {snr} dB from 10 dB input");
+    assert!(out.mean_rank > 1.0 && out.mean_rank < 50.0);
+}
+
+#[test]
+fn wsvd_rejects_invalid_configurations() {
+    let x = gaussian_vec(1000, 1);
+    let fs = 44100.0;
+    let single = |w, rule| WsvdConfig::single_band(w, rule);
+    let bad = [
+        single(3, RankRule::Aic),
+        single(1001, RankRule::Aic),
+        single(200, RankRule::Ratio(0.0)),
+        single(200, RankRule::Ratio(1.5)),
+        single(200, RankRule::Fixed(0)),
+        single(200, RankRule::Fixed(101)),
+        WsvdConfig {
+            cuts_hz: vec![3500.0, 1000.0],
+            ..WsvdConfig::paper()
+        },
+        WsvdConfig {
+            cuts_hz: vec![1000.0, 22050.0],
+            ..WsvdConfig::paper()
+        },
+        WsvdConfig {
+            cuts_hz: vec![1000.0],
+            ..WsvdConfig::paper()
+        },
+        WsvdConfig {
+            bands: vec![BandConfig {
+                window: 100,
+                rank: RankRule::Aic,
+            }],
+            ..WsvdConfig::paper()
+        },
+    ];
+    for cfg in &bad {
+        assert!(wsvd_denoise(&x, fs, cfg).is_err(), "{cfg:?}");
+    }
+    assert!(wsvd_denoise(&[], fs, &WsvdConfig::default()).is_err());
+    let mut nan = x.clone();
+    nan[5] = f64::NAN;
+    assert!(wsvd_denoise(&nan, fs, &WsvdConfig::default()).is_err());
+}
+
+// ---------- Gaussian filter ----------
+
+#[test]
+fn gaussian_filter_matches_scipy() {
+    let text = include_str!("data/wsvd/gaussian_golden.json");
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    let floats = |a: &serde_json::Value| -> Vec<f64> {
+        a.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    for case in v["cases"].as_array().unwrap() {
+        let sigma = case["sigma"].as_f64().unwrap();
+        let x = floats(&case["x"]);
+        let want = floats(&case["y"]);
+        let got = gaussian_filter(&x, sigma).unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() < 1e-12,
+                "sigma {sigma}, n {}: {g} vs {w}",
+                x.len()
+            );
+        }
+    }
+    assert!(GaussianFilter::new(0.0).is_err());
+    assert!(GaussianFilter::new(f64::NAN).is_err());
+    assert_eq!(GaussianFilter::new(2.0).unwrap().radius(), 8);
+}
+
+// ---------- Measurement (not a test): `cargo test --release --test wsvd -- --ignored --nocapture` ----------
+
+fn read_mono(path: &std::path::Path, max_seconds: usize) -> (Vec<f64>, f64) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    let ch = spec.channels as usize;
+    let fs = spec.sample_rate as f64;
+    let samples: Vec<f64> = reader
+        .samples::<i16>()
+        .step_by(ch)
+        .take(max_seconds * spec.sample_rate as usize)
+        .map(|s| s.unwrap() as f64 / 32768.0)
+        .collect();
+    (samples, fs)
+}
+
+fn snr(x: &[f64], y: &[f64]) -> f64 {
+    let px: f64 = x.iter().map(|a| a * a).sum();
+    let pe: f64 = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum();
+    10.0 * (px / pe).log10()
+}
+
+/// Output SNR (dB) of WSVD default, WSVD paper preset and Gaussian σ = 1, 2 on the shared
+/// recordings (first 10 s, first channel) with white noise at 24 and 10 dB.
+#[test]
+#[ignore = "measurement on /work/shared/audio (set WSVD_AUDIO_DIR to override)"]
+fn measure_output_snr_on_real_audio() {
+    let dir = std::env::var("WSVD_AUDIO_DIR").unwrap_or_else(|_| "/work/shared/audio".into());
+    let files = [
+        "speech_3s.wav",
+        "folk_10s.wav",
+        "drums_8s.wav",
+        "cello_6s.wav",
+        "orchestra_60s.wav",
+        "stereo_8s.wav",
+    ];
+    println!("| file | input dB | WSVD default | WSVD paper | Gauss σ=1 | Gauss σ=2 | default mean rank |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for name in files {
+        let (x, fs) = read_mono(&std::path::Path::new(&dir).join(name), 10);
+        for snr_in in [24.0, 10.0] {
+            let e =
+                sparsewave::noise::make_noise(sparsewave::noise::NoiseModel::Awgn, &x, snr_in, 1)
+                    .unwrap();
+            let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
+            let def = wsvd_denoise(&noisy, fs, &WsvdConfig::default()).unwrap();
+            let paper = wsvd_denoise(&noisy, fs, &WsvdConfig::paper()).unwrap();
+            let g1 = gaussian_filter(&noisy, 1.0).unwrap();
+            let g2 = gaussian_filter(&noisy, 2.0).unwrap();
+            println!(
+                "| {name} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} |",
+                snr(&x, &noisy),
+                snr(&x, &def.signal),
+                snr(&x, &paper.signal),
+                snr(&x, &g1),
+                snr(&x, &g2),
+                def.mean_rank
+            );
+        }
+    }
+}
