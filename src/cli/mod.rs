@@ -3,7 +3,9 @@
 mod approx;
 mod common;
 mod compress;
+mod decode;
 mod demo;
+mod encode;
 mod info;
 mod interp;
 mod metrics;
@@ -22,6 +24,8 @@ Examples:
   sparsewave interp song.wav -o song_r4.wav --factor 4 --method cubic
   sparsewave compress song.wav -o song_pgbz.wav --method pgbz --keep 4%
   sparsewave sweep song.wav --methods pgbz,pgbz-ls,stft,dwt
+  sparsewave encode song.wav -o song.swz --method dwt --bitrate 32
+  sparsewave decode song.swz -o song_decoded.wav
   sparsewave metrics song.wav song_k20.wav --json")]
 struct Cli {
     #[command(subcommand)]
@@ -33,6 +37,8 @@ enum Command {
     Approx(approx::Args),
     Interp(interp::Args),
     Compress(compress::Args),
+    Encode(encode::Args),
+    Decode(decode::Args),
     Sweep(sweep::Args),
     Metrics(metrics::Args),
     Spectrogram(spectrogram::Args),
@@ -47,6 +53,8 @@ pub fn main() -> ExitCode {
         Command::Approx(a) => approx::run(a),
         Command::Interp(a) => interp::run(a),
         Command::Compress(a) => compress::run(a),
+        Command::Encode(a) => encode::run(a),
+        Command::Decode(a) => decode::run(a),
         Command::Sweep(a) => sweep::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Spectrogram(a) => spectrogram::run(a),

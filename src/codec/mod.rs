@@ -144,7 +144,7 @@ impl Prepared for SparsePrepared {
             step
         };
         let budget = (keep * self.len as f64).floor() as usize;
-        let per_channel: Vec<(Vec<u8>, Option<Vec<f64>>, usize, usize)> = self
+        let per_channel: Vec<ChannelTrial> = self
             .slots
             .par_iter()
             .zip(&self.rankings)
@@ -174,10 +174,14 @@ impl Prepared for SparsePrepared {
     }
 }
 
-/// Collect per-channel (payload, signal, kept, nonzero) into a [`Trial`].
+/// One channel of a trial: payload, decoded signal (when asked), kept real values, non-zero
+/// quantized values.
+pub(crate) type ChannelTrial = (Vec<u8>, Option<Vec<f64>>, usize, usize);
+
+/// Collect per-channel results into a [`Trial`].
 fn assemble_trial(
     params: Vec<u8>,
-    per_channel: Vec<(Vec<u8>, Option<Vec<f64>>, usize, usize)>,
+    per_channel: Vec<ChannelTrial>,
     want_signals: bool,
     quant: Quant,
 ) -> Trial {

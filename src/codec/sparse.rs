@@ -213,7 +213,7 @@ pub fn quantize(layout: &Layout, slots: &[f64], kept: &[u32], step: f64) -> Resu
         let u = u as usize;
         let n = if layout.self_conjugate(u) { 1 } else { spu };
         for s in u * spu..u * spu + n {
-            if !(slots[s].abs() / step < MAX_Q) {
+            if slots[s].is_nan() || slots[s].abs() / step >= MAX_Q {
                 return Err(Error::param(
                     "--step",
                     format!(
