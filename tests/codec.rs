@@ -9,8 +9,8 @@ use sparsewave::approx::interp::InterpMethod;
 use sparsewave::audio::{decode_file, Audio};
 use sparsewave::codec::container::{FIXED_HEADER, MAGIC};
 use sparsewave::codec::{
-    self, decode, encode, DwtParams, InterpParams, Limits, Method, StftParams, SvdParams, SvdPhase,
-    Target,
+    self, decode, encode, DwtParams, InterpParams, Limits, Method, PgbzParams, StftParams,
+    SvdParams, SvdPhase, Target,
 };
 use sparsewave::transform::stft::PadMode;
 use sparsewave::transform::window::WindowKind;
@@ -65,6 +65,14 @@ fn methods() -> Vec<Method> {
         }),
         Method::Stft(stft_params(256, 128)),
         Method::Stft(stft_params(255, 64)),
+        Method::Pgbz(PgbzParams {
+            lattice: None,
+            refit: 0,
+        }),
+        Method::Pgbz(PgbzParams {
+            lattice: Some((45, 101)),
+            refit: 10,
+        }),
         Method::Svd(SvdParams {
             stft: stft_params(256, 64),
             rank: 6,
@@ -135,17 +143,18 @@ fn every_method_round_trips_bit_exactly_mono_and_stereo_odd_lengths_several_rate
 #[test]
 fn fine_quantization_keeping_everything_is_nearly_transparent() {
     let audio = synthetic(16_000, 1, 5000, 1);
-    for method in [&methods()[0], &methods()[1], &methods()[7]] {
+    for method in [&methods()[0], &methods()[1], &methods()[4], &methods()[9]] {
         let enc = check_round_trip(&audio, method, fixed(1.0, 1e-4));
         let snr = codec::snr_all(&audio, &enc.decoded.channels);
-        assert!(snr > 70.0, "{method:?}: SNR {snr:.1} dB");
+        // PGBZ's synthesis amplifies coefficient errors by up to its condition number.
+        assert!(snr > 60.0, "{method:?}: SNR {snr:.1} dB");
     }
 }
 
 #[test]
 fn fair_budget_is_respected() {
     let audio = synthetic(16_000, 2, 4000, 2);
-    for method in &methods()[..4] {
+    for method in &methods()[..6] {
         let enc = encode(&audio, method, fixed(0.05, 1e-3)).unwrap();
         assert!(enc.kept_real_values <= (0.05 * 4000.0) as usize * 2);
         assert!(enc.kept_real_values >= (0.05 * 4000.0) as usize * 2 - 4);
@@ -162,7 +171,7 @@ fn integer_and_float_sources_keep_their_format() {
         "s16.flac",
     ] {
         let audio = decode_file(&data(&format!("formats/{name}"))).unwrap();
-        for method in [&methods()[0], &methods()[2], &methods()[6]] {
+        for method in [&methods()[0], &methods()[2], &methods()[4], &methods()[8]] {
             check_round_trip(&audio, method, fixed(0.5, 0.02));
         }
     }

@@ -1,13 +1,13 @@
 //! `sparsewave encode`: write a `.swz` compressed file.
 
 use super::common::with_spinner;
-use super::compress::parse_keep_fraction;
+use super::compress::{parse_keep_fraction, parse_lattice};
 use anyhow::{bail, Result};
 use serde_json::json;
 use sparsewave::approx::interp::InterpMethod;
 use sparsewave::audio::output::write_atomic;
 use sparsewave::codec::{
-    self, DwtParams, InterpParams, Method, StftParams, SvdParams, SvdPhase, Target,
+    self, DwtParams, InterpParams, Method, PgbzParams, StftParams, SvdParams, SvdPhase, Target,
 };
 use sparsewave::metrics::Metrics;
 use sparsewave::pipeline::{self, Outcome, Report};
@@ -26,6 +26,7 @@ use std::time::Instant;
 Examples:
   sparsewave encode song.wav -o song.swz --method dwt --bitrate 32
   sparsewave encode song.wav -o song.swz --method pgbz --snr 25
+  sparsewave encode song.wav -o song.swz --method pgbz-ls --keep 4% --step 0.1
   sparsewave encode song.wav -o song.swz --method stft --keep 10% --step 0.1
   sparsewave encode song.wav -o song.swz --method svd --rank 40 --phase griffin-lim
   sparsewave encode song.wav -o song.swz --method interp --factor 4 --interp cubic --json")]
@@ -35,7 +36,7 @@ pub struct Args {
     /// Output .swz file.
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Method: dwt, stft, svd, interp.
+    /// Method: pgbz, pgbz-ls (PGBZ with the least-squares re-fit), dwt, stft, svd, interp.
     #[arg(long, default_value = "dwt")]
     pub method: String,
     #[command(flatten)]
@@ -83,6 +84,12 @@ impl RateOpts {
 /// Method parameters.
 #[derive(clap::Args, Debug, Clone)]
 pub struct MethodOpts {
+    /// PGBZ lattice MxN (both odd, M·N ≥ length); default: the smallest odd square lattice.
+    #[arg(long, value_name = "MxN")]
+    pub lattice: Option<String>,
+    /// PGBZ re-fit: CGLS iterations (pgbz-ls default 30; pgbz default 0 = none).
+    #[arg(long)]
+    pub refit: Option<usize>,
     /// DWT wavelet: haar, db1–db38, sym2–sym20, coif1–coif17.
     #[arg(long, default_value = "db8")]
     pub wavelet: String,
@@ -138,7 +145,12 @@ impl MethodOpts {
                 pad: PadMode::Zero,
             })
         };
+        let lattice = self.lattice.as_deref().map(parse_lattice).transpose()?;
         Ok(match name {
+            "pgbz" | "pgbz-ls" => Method::Pgbz(PgbzParams {
+                lattice,
+                refit: self.refit.unwrap_or(if name == "pgbz-ls" { 30 } else { 0 }),
+            }),
             "dwt" => Method::Dwt(DwtParams {
                 wavelet: self.wavelet.parse()?,
                 mode: self.mode.parse()?,
@@ -163,7 +175,9 @@ impl MethodOpts {
                 factor: self.factor,
                 method: InterpMethod::parse(&self.interp, self.order, None)?,
             }),
-            other => bail!("invalid --method: '{other}' is not one of dwt, stft, svd, interp"),
+            other => bail!(
+                "invalid --method: '{other}' is not one of pgbz, pgbz-ls, dwt, stft, svd, interp"
+            ),
         })
     }
 }

@@ -67,7 +67,7 @@ impl Prepared for InterpPrepared {
             keep: 1.0 / factor as f64,
         };
         Ok(super::assemble_trial(
-            write_params(&Method::Interp(params), 0, quant),
+            write_params(&Method::Interp(params), (0, 0), quant),
             per_channel,
             want_signals,
             quant,

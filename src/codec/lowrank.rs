@@ -169,7 +169,7 @@ impl Prepared for SvdPrepared {
             keep: keep.unwrap_or(1.0),
         };
         Ok(super::assemble_trial(
-            write_params(&Method::Svd(params), 0, quant),
+            write_params(&Method::Svd(params), (0, 0), quant),
             per_channel,
             want_signals,
             quant,

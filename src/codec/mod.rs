@@ -6,7 +6,7 @@
 //! decode:  container checks → range decoding → dequantization → synthesis → audio
 //! ```
 //!
-//! Methods: DWT, STFT (sparse coefficient payloads, [`sparse`]), spectrogram SVD ([`lowrank`])
+//! Methods: PGBZ (with or without the least-squares re-fit), DWT, STFT (sparse coefficient payloads, [`sparse`]), spectrogram SVD ([`lowrank`])
 //! and decimation + interpolation ([`knots`]). The byte format is specified in
 //! `docs/FORMAT.md`. [`encode`] returns, beside the bytes, the audio the decoder will produce
 //! from them (computed by the decoder's own dequantization and synthesis), so reported SNRs
@@ -23,7 +23,9 @@ pub mod rate;
 pub mod sparse;
 
 pub use container::{Corrupt, Limits, MAGIC};
-pub use params::{DwtParams, InterpParams, Method, Quant, StftParams, SvdParams, SvdPhase};
+pub use params::{
+    DwtParams, InterpParams, Method, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
+};
 
 use crate::audio::{Audio, SampleFormat};
 use crate::metrics::snr_db;
@@ -31,7 +33,9 @@ use crate::{Error, Result};
 use container::Header;
 use plan::SparsePlan;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 impl std::fmt::Display for Corrupt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,6 +108,8 @@ struct SparsePrepared {
     /// RMS of all coefficient slots (the unit of the relative step).
     scale: f64,
     len: usize,
+    /// PGBZ + LS: the input channels and the re-fitted slots per keep budget.
+    refit: Option<(Vec<Vec<f64>>, Mutex<HashMap<usize, Arc<Vec<Vec<f64>>>>>)>,
 }
 
 impl SparsePrepared {
@@ -128,7 +134,35 @@ impl SparsePrepared {
             rankings,
             scale: (energy / count as f64).sqrt(),
             len: audio.frames(),
+            refit: match method {
+                Method::Pgbz(p) if p.refit > 0 => {
+                    Some((audio.channels.clone(), Mutex::new(HashMap::new())))
+                }
+                _ => None,
+            },
         })
+    }
+
+    /// The slots to quantize for `budget`: the analysis, or its least-squares re-fit.
+    fn slots_for(&self, budget: usize) -> Result<Arc<Vec<Vec<f64>>>> {
+        let (Some((inputs, cache)), Method::Pgbz(p)) = (&self.refit, &self.method) else {
+            return Ok(Arc::new(self.slots.clone()));
+        };
+        if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&budget) {
+            return Ok(Arc::clone(hit));
+        }
+        let fitted: Vec<Vec<f64>> = inputs
+            .iter()
+            .zip(&self.slots)
+            .zip(&self.rankings)
+            .map(|((x, s), r)| plan::pgbz_refit(&self.plan, x, s, r.kept(budget), p.refit))
+            .collect::<Result<_>>()?;
+        let fitted = Arc::new(fitted);
+        cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(budget, Arc::clone(&fitted));
+        Ok(fitted)
     }
 }
 
@@ -144,8 +178,8 @@ impl Prepared for SparsePrepared {
             step
         };
         let budget = (keep * self.len as f64).floor() as usize;
-        let per_channel: Vec<ChannelTrial> = self
-            .slots
+        let values = self.slots_for(budget)?;
+        let per_channel: Vec<ChannelTrial> = values
             .par_iter()
             .zip(&self.rankings)
             .map(|(slots, ranking)| {
@@ -166,7 +200,7 @@ impl Prepared for SparsePrepared {
             keep,
         };
         Ok(assemble_trial(
-            params::write_params(&self.method, self.plan.level(), quant),
+            params::write_params(&self.method, self.plan.resolved(), quant),
             per_channel,
             want_signals,
             quant,
@@ -238,6 +272,11 @@ pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
         Method::Dwt(p) => Box::new(SparsePrepared::new(
             *method,
             SparsePlan::dwt(p, len)?,
+            audio,
+        )?),
+        Method::Pgbz(p) => Box::new(SparsePrepared::new(
+            *method,
+            SparsePlan::pgbz(p, len)?,
             audio,
         )?),
         Method::Stft(p) => Box::new(SparsePrepared::new(
@@ -388,6 +427,15 @@ fn describe(m: &Method) -> String {
             p.mode,
             p.level.unwrap_or(0)
         ),
+        Method::Pgbz(p) => format!(
+            "lattice {}x{}, least-squares re-fit: {}",
+            p.lattice.map_or(0, |l| l.0),
+            p.lattice.map_or(0, |l| l.1),
+            match p.refit {
+                0 => "none".to_string(),
+                n => format!("{n} iterations"),
+            }
+        ),
         Method::Stft(p) => describe_stft(p),
         Method::Svd(p) => format!(
             "{}, rank {}, phase {}",
@@ -422,6 +470,7 @@ pub fn decode(bytes: &[u8], limits: Limits) -> Result<Audio, Corrupt> {
     let channels: Vec<Vec<f64>> = match &method {
         Method::Dwt(p) => decode_sparse(SparsePlan::dwt(p, len).map_err(bad)?, &parsed, quant)?,
         Method::Stft(p) => decode_sparse(SparsePlan::stft(p, len).map_err(bad)?, &parsed, quant)?,
+        Method::Pgbz(p) => decode_sparse(SparsePlan::pgbz(p, len).map_err(bad)?, &parsed, quant)?,
         Method::Svd(p) => lowrank::decode(p, len, quant, &parsed.payloads)?,
         Method::Interp(p) => knots::decode(p, len, quant, &parsed.payloads)?,
     };

@@ -36,6 +36,15 @@ pub struct DwtParams {
     pub level: Option<usize>,
 }
 
+/// PGBZ on an odd lattice M × N (`None`: the smallest odd square lattice), with an optional
+/// least-squares re-fit of the kept coefficients (`refit` CGLS iterations, 0 = none) before
+/// quantization. The re-fit is the encoder's business: the decoder only synthesizes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PgbzParams {
+    pub lattice: Option<(usize, usize)>,
+    pub refit: usize,
+}
+
 /// A centred STFT (librosa framing) with its window.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StftParams {
@@ -55,11 +64,11 @@ impl StftParams {
                 format!("{} exceeds the codec's limit of {MAX_N_FFT}", self.n_fft),
             ));
         }
-        if self.hop == 0 || self.n_fft > MAX_REDUNDANCY * self.hop {
+        if self.hop == 0 || self.hop > self.n_fft || self.n_fft > MAX_REDUNDANCY * self.hop {
             return Err(Error::param(
                 "--hop",
                 format!(
-                    "hop {} with n_fft {} is outside n_fft/{MAX_REDUNDANCY}..",
+                    "hop {} with n_fft {} is outside n_fft/{MAX_REDUNDANCY}..=n_fft",
                     self.hop, self.n_fft
                 ),
             ));
@@ -149,6 +158,7 @@ pub struct InterpParams {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Method {
     Dwt(DwtParams),
+    Pgbz(PgbzParams),
     Stft(StftParams),
     Svd(SvdParams),
     Interp(InterpParams),
@@ -159,6 +169,7 @@ impl Method {
     pub fn id(&self) -> u8 {
         match self {
             Method::Dwt(_) => id::DWT,
+            Method::Pgbz(_) => id::PGBZ,
             Method::Stft(_) => id::STFT,
             Method::Svd(_) => id::SVD,
             Method::Interp(_) => id::INTERP,
@@ -208,9 +219,10 @@ fn mode_code(m: Mode) -> u8 {
         .expect("every mode is listed") as u8
 }
 
-/// Serialize the parameter block. `dwt_level` is the resolved DWT depth; `quant` is given
-/// for the sparse methods and the SVD's factor step, `interp_step` for interpolation.
-pub fn write_params(method: &Method, dwt_level: usize, quant: Quant) -> Vec<u8> {
+/// Serialize the parameter block. `resolved` is the DWT depth, or the PGBZ lattice (M, N), the
+/// plan chose; `quant` the quantizer.
+pub fn write_params(method: &Method, resolved: (usize, usize), quant: Quant) -> Vec<u8> {
+    let dwt_level = resolved.0;
     let mut w = ByteWriter::default();
     match method {
         Method::Dwt(p) => {
@@ -218,6 +230,11 @@ pub fn write_params(method: &Method, dwt_level: usize, quant: Quant) -> Vec<u8> 
                 .u8(p.wavelet.order() as u8)
                 .u8(mode_code(p.mode))
                 .u8(dwt_level as u8);
+        }
+        Method::Pgbz(p) => {
+            w.u32(resolved.0 as u32)
+                .u32(resolved.1 as u32)
+                .u16(p.refit.min(usize::from(u16::MAX)) as u16);
         }
         Method::Stft(p) => p.write(&mut w),
         Method::Svd(p) => {
@@ -316,9 +333,21 @@ pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Q
             Method::Interp(InterpParams { factor, method })
         }
         id::PGBZ => {
-            return Err(Corrupt::new(
-                "method pgbz is not supported by this build of the decoder",
-            ))
+            let m = r.u32("PGBZ M")? as usize;
+            let n = r.u32("PGBZ N")? as usize;
+            let refit = usize::from(r.u16("PGBZ re-fit iterations")?);
+            // The lattice covers the signal; beyond twice its length (plus slack for short
+            // signals) it would only make the decoder allocate.
+            let area = m.checked_mul(n).unwrap_or(usize::MAX);
+            if m % 2 == 0 || n % 2 == 0 || area < frames || area > 2 * frames + (1 << 16) {
+                return Err(Corrupt::new(format!(
+                    "PGBZ lattice {m}x{n} does not fit a signal of {frames} samples"
+                )));
+            }
+            Method::Pgbz(PgbzParams {
+                lattice: Some((m, n)),
+                refit,
+            })
         }
         other => {
             return Err(Corrupt::new(format!(
