@@ -99,6 +99,9 @@ pub trait Prepared: Sync {
     fn trial(&self, keep: Option<f64>, step: f64, want_signals: bool) -> Result<Trial>;
 }
 
+/// Re-fitted slots of every channel, per keep budget.
+type RefitCache = Mutex<HashMap<usize, Arc<Vec<Vec<f64>>>>>;
+
 struct SparsePrepared {
     plan: SparsePlan,
     layout: sparse::Layout,
@@ -109,7 +112,7 @@ struct SparsePrepared {
     scale: f64,
     len: usize,
     /// PGBZ + LS: the input channels and the re-fitted slots per keep budget.
-    refit: Option<(Vec<Vec<f64>>, Mutex<HashMap<usize, Arc<Vec<Vec<f64>>>>>)>,
+    refit: Option<(Vec<Vec<f64>>, RefitCache)>,
 }
 
 impl SparsePrepared {

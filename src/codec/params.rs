@@ -338,7 +338,7 @@ pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Q
             let refit = usize::from(r.u16("PGBZ re-fit iterations")?);
             // The lattice covers the signal; beyond twice its length (plus slack for short
             // signals) it would only make the decoder allocate.
-            let area = m.checked_mul(n).unwrap_or(usize::MAX);
+            let area = m.saturating_mul(n);
             if m % 2 == 0 || n % 2 == 0 || area < frames || area > 2 * frames + (1 << 16) {
                 return Err(Corrupt::new(format!(
                     "PGBZ lattice {m}x{n} does not fit a signal of {frames} samples"
