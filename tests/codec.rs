@@ -398,3 +398,45 @@ fn cli_encode_info_decode() {
     assert!(err.contains("bad.swz") && err.contains("CRC"), "{err}");
     assert!(!wav2.exists());
 }
+
+#[test]
+fn cli_rd_writes_curves_with_lossless_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = data("formats/s16.wav");
+    let out = bin()
+        .args(["rd", input.to_str().unwrap(), "--methods", "dwt,stft"])
+        .args([
+            "--bitrates",
+            "32,128",
+            "--n-fft",
+            "256",
+            "--json",
+            "--out-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let points = r["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4);
+    for p in points {
+        assert!(p["kbps"].as_f64().unwrap() <= p["target_kbps"].as_f64().unwrap());
+    }
+    // 16-bit PCM at 44.1 kHz mono, and FLAC below it.
+    assert_eq!(r["pcm_kbps"], 705.6);
+    let flac = r["flac_kbps"].as_f64().unwrap();
+    assert!(flac > 50.0 && flac < 705.6, "{flac}");
+    for f in [
+        "s16_rd.csv",
+        "s16_rd.json",
+        "s16_rd_snr.png",
+        "s16_rd_segsnr.png",
+    ] {
+        assert!(dir.path().join(f).exists(), "{f}");
+    }
+}

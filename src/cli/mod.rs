@@ -9,6 +9,7 @@ mod encode;
 mod info;
 mod interp;
 mod metrics;
+mod rd;
 mod spectrogram;
 mod sweep;
 
@@ -26,6 +27,7 @@ Examples:
   sparsewave sweep song.wav --methods pgbz,pgbz-ls,stft,dwt
   sparsewave encode song.wav -o song.swz --method dwt --bitrate 32
   sparsewave decode song.swz -o song_decoded.wav
+  sparsewave rd song.wav --methods pgbz,dwt,stft,svd --bitrates 16,32,64
   sparsewave metrics song.wav song_k20.wav --json")]
 struct Cli {
     #[command(subcommand)]
@@ -39,6 +41,7 @@ enum Command {
     Compress(compress::Args),
     Encode(encode::Args),
     Decode(decode::Args),
+    Rd(rd::Args),
     Sweep(sweep::Args),
     Metrics(metrics::Args),
     Spectrogram(spectrogram::Args),
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Compress(a) => compress::run(a),
         Command::Encode(a) => encode::run(a),
         Command::Decode(a) => decode::run(a),
+        Command::Rd(a) => rd::run(a),
         Command::Sweep(a) => sweep::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Spectrogram(a) => spectrogram::run(a),

@@ -15,6 +15,7 @@
 
 pub mod container;
 pub mod entropy;
+mod flac;
 mod knots;
 mod lowrank;
 pub mod params;
@@ -23,6 +24,7 @@ pub mod rate;
 pub mod sparse;
 
 pub use container::{Corrupt, Limits, MAGIC};
+pub use flac::flac_size;
 pub use params::{
     DwtParams, InterpParams, Method, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
 };
@@ -313,8 +315,17 @@ pub struct Encoded {
 
 /// Encode `audio` with `method` to meet `target`.
 pub fn encode(audio: &Audio, method: &Method, target: Target) -> Result<Encoded> {
-    let prepared = prepare(audio, method)?;
-    let choice = rate::choose(prepared.as_ref(), audio, method, target)?;
+    encode_prepared(prepare(audio, method)?.as_ref(), audio, method, target)
+}
+
+/// [`encode`] with the analysis done once by [`prepare`] (for several targets on one input).
+pub fn encode_prepared(
+    prepared: &dyn Prepared,
+    audio: &Audio,
+    method: &Method,
+    target: Target,
+) -> Result<Encoded> {
+    let choice = rate::choose(prepared, audio, method, target)?;
     let trial = prepared.trial(choice.keep, choice.step, true)?;
     let header = Header {
         method: method.id(),
