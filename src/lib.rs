@@ -2,6 +2,7 @@
 
 pub mod approx;
 pub mod audio;
+pub mod codec;
 pub mod compress;
 pub mod denoise;
 pub mod error;

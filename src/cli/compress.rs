@@ -67,7 +67,7 @@ impl RepresentationOpts {
     }
 }
 
-fn parse_lattice(s: &str) -> Result<(usize, usize)> {
+pub fn parse_lattice(s: &str) -> Result<(usize, usize)> {
     let (m, n) = s.split_once(['x', 'X']).with_context(|| {
         format!("invalid --lattice: '{s}' is not of the form MxN (e.g. 665x665)")
     })?;

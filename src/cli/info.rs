@@ -4,7 +4,8 @@ use anyhow::Result;
 use sparsewave::pipeline;
 use std::path::PathBuf;
 
-/// Format, rate, channels, duration, peak and RMS of an audio file.
+/// Format, rate, channels, duration, peak and RMS of an audio file; header, sizes and bit
+/// rate of a `.swz` file.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Example:\n  sparsewave info song.flac --json")]
 pub struct Args {
@@ -16,6 +17,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    if starts_with_swz_magic(&a.input) {
+        return swz_info(&a);
+    }
     let audio = pipeline::load(&a.input, false)?;
     let db = |v: f64| 20.0 * v.log10();
     if a.json {
@@ -54,5 +58,53 @@ pub fn run(a: Args) -> Result<()> {
             db(audio.rms())
         );
     }
+    Ok(())
+}
+
+fn starts_with_swz_magic(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0_u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && sparsewave::codec::is_swz(&head)
+}
+
+/// `sparsewave info FILE.swz`: every header field and the sizes, after checking the CRCs.
+fn swz_info(a: &Args) -> Result<()> {
+    let info = sparsewave::codec::inspect_file(&a.input, sparsewave::codec::Limits::default())?;
+    if a.json {
+        let mut v = serde_json::to_value(&info)?;
+        v["command"] = "info".into();
+        v["input"] = serde_json::to_value(&a.input)?;
+        v["container"] = "swz".into();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("{}", a.input.display());
+    println!(
+        "  format      swz version {} ({})",
+        info.version, info.method
+    );
+    println!("  parameters  {}", info.params);
+    println!(
+        "  quantizer   step {:e}, keep {:.4}",
+        info.quantizer_step, info.keep
+    );
+    println!("  source      {}", info.source_format);
+    println!("  rate        {} Hz", info.sample_rate);
+    println!("  channels    {}", info.channels);
+    println!(
+        "  duration    {:.3} s ({} samples)",
+        info.duration_seconds, info.samples
+    );
+    println!(
+        "  size        {} bytes (header {}, payloads {:?})",
+        info.bytes, info.header_bytes, info.payload_bytes
+    );
+    println!(
+        "  bit rate    {:.2} kbit/s, {:.4} bits/sample",
+        info.kbps, info.bits_per_sample
+    );
     Ok(())
 }

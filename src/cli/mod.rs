@@ -4,12 +4,15 @@ mod addnoise;
 mod approx;
 mod common;
 mod compress;
+mod decode;
 mod demo;
 mod denoise;
 mod denoise_bench;
+mod encode;
 mod info;
 mod interp;
 mod metrics;
+mod rd;
 mod spectrogram;
 mod sweep;
 
@@ -28,6 +31,9 @@ Examples:
   sparsewave addnoise clean.wav -o noisy.wav --model awgn --snr 10 --seed 0
   sparsewave denoise noisy.wav -o denoised.wav --method wsvd --clean clean.wav
   sparsewave denoise-bench clean.wav --snr 24,10
+  sparsewave encode song.wav -o song.swz --method dwt --bitrate 32
+  sparsewave decode song.swz -o song_decoded.wav
+  sparsewave rd song.wav --methods pgbz,dwt,stft,svd --bitrates 16,32,64
   sparsewave metrics song.wav song_k20.wav --json")]
 struct Cli {
     #[command(subcommand)]
@@ -39,6 +45,9 @@ enum Command {
     Approx(approx::Args),
     Interp(interp::Args),
     Compress(compress::Args),
+    Encode(encode::Args),
+    Decode(decode::Args),
+    Rd(rd::Args),
     Sweep(sweep::Args),
     Metrics(metrics::Args),
     Spectrogram(spectrogram::Args),
@@ -56,6 +65,9 @@ pub fn main() -> ExitCode {
         Command::Approx(a) => approx::run(a),
         Command::Interp(a) => interp::run(a),
         Command::Compress(a) => compress::run(a),
+        Command::Encode(a) => encode::run(a),
+        Command::Decode(a) => decode::run(a),
+        Command::Rd(a) => rd::run(a),
         Command::Sweep(a) => sweep::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Spectrogram(a) => spectrogram::run(a),

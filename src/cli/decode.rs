@@ -1,0 +1,72 @@
+//! `sparsewave decode`: `.swz` back to WAV.
+
+use super::common::with_spinner;
+use anyhow::Result;
+use serde_json::json;
+use sparsewave::audio::{write_wav, SampleFormat};
+use sparsewave::codec::{self, Limits};
+use sparsewave::pipeline;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Decode a `.swz` file to WAV (in the sample format of the encoded source unless --bits).
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Example:\n  sparsewave decode song.swz -o song_decoded.wav --bits 16")]
+pub struct Args {
+    /// Input .swz file.
+    pub input: PathBuf,
+    /// Output WAV file.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Output sample format: 16, 24, 32 (integer) or 32f (float).
+    #[arg(long, value_name = "BITS")]
+    pub bits: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let bits = a
+        .bits
+        .as_deref()
+        .map(SampleFormat::from_bits_flag)
+        .transpose()?;
+    pipeline::check_output(&a.output, &[&a.input])?;
+    let t0 = Instant::now();
+    let audio = with_spinner("decoding", || {
+        codec::decode_file(&a.input, Limits::default())
+    })?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let written = write_wav(&a.output, &audio, bits)?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "command": "decode", "input": a.input, "output": a.output,
+                "sample_rate": audio.sample_rate, "channels": audio.channel_count(),
+                "samples": audio.frames(), "seconds": seconds,
+                "realtime_factor": audio.seconds() / seconds.max(1e-9),
+                "clipped_samples": written.clipped_samples,
+            }))?
+        );
+    } else {
+        println!("{} → {}", a.input.display(), a.output.display());
+        println!(
+            "  {} Hz, {} channel(s), {} samples ({:.2} s); decoded in {:.3} s ({:.0}× real time)",
+            audio.sample_rate,
+            audio.channel_count(),
+            audio.frames(),
+            audio.seconds(),
+            seconds,
+            audio.seconds() / seconds.max(1e-9)
+        );
+        if written.clipped_samples > 0 {
+            println!(
+                "  warning: {} samples clipped to [−1, 1] when writing",
+                written.clipped_samples
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,320 @@
+//! The `.swz` container: header, method parameters, one CRC-checked payload chunk per channel.
+//! The byte layout is specified in `docs/FORMAT.md`; this module is its only implementation.
+//!
+//! Parsing never trusts the file: every length is checked against the bytes present and
+//! against [`Limits`] before anything is allocated, and every check failure is a [`Corrupt`]
+//! message that says what was wrong.
+
+/// The four bytes every `.swz` file starts with.
+pub const MAGIC: [u8; 4] = *b"SWZ\x1a";
+/// The format version this code writes and reads.
+pub const VERSION: u16 = 1;
+/// Bytes of the fixed header before the method parameters.
+pub const FIXED_HEADER: usize = 28;
+/// Upper bound on the parameter block.
+pub const MAX_PARAMS: usize = 4096;
+/// Upper bound on the channel count.
+pub const MAX_CHANNELS: usize = 256;
+/// Upper bound on the sample rate (Hz).
+pub const MAX_SAMPLE_RATE: u32 = 1_536_000;
+
+/// What the decoder is willing to allocate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest channels × samples per channel accepted (decoded audio is 8 bytes a sample).
+    pub max_samples: u64,
+}
+
+impl Default for Limits {
+    /// 2²⁸ samples (2 GiB of decoded f64 audio; 50 min of stereo at 44.1 kHz).
+    fn default() -> Self {
+        Limits {
+            max_samples: 1 << 28,
+        }
+    }
+}
+
+/// A reason the bytes are not a valid file; the caller adds the file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrupt(pub String);
+
+impl Corrupt {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Corrupt(reason.into())
+    }
+}
+
+/// The fixed header fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    pub method: u8,
+    /// Source sample format: 0 = 32-bit float, 1 = 64-bit float, else integer bit depth.
+    pub source_format: u8,
+    pub channels: u16,
+    pub sample_rate: u32,
+    /// Samples per channel.
+    pub frames: u64,
+    /// The method's parameter block (layout per method, see `docs/FORMAT.md`).
+    pub params: Vec<u8>,
+}
+
+/// Serialize `header` and one payload per channel.
+pub fn write_file(header: &Header, payloads: &[Vec<u8>]) -> Vec<u8> {
+    debug_assert_eq!(payloads.len(), usize::from(header.channels));
+    let mut out = Vec::new();
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.push(header.method);
+    out.push(header.source_format);
+    out.extend_from_slice(&header.channels.to_le_bytes());
+    out.extend_from_slice(&0_u16.to_le_bytes());
+    out.extend_from_slice(&header.sample_rate.to_le_bytes());
+    out.extend_from_slice(&header.frames.to_le_bytes());
+    out.extend_from_slice(&(header.params.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header.params);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    for p in payloads {
+        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(p).to_le_bytes());
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// Header and per-channel payload slices of a file, all checks passed.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    pub header: Header,
+    /// Bytes of the header including its CRC.
+    pub header_bytes: usize,
+    pub payloads: Vec<&'a [u8]>,
+}
+
+/// Parse and check a whole file: magic, version, header CRC, limits, chunk lengths and CRCs,
+/// no trailing bytes.
+pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>, Corrupt> {
+    let mut r = ByteReader::new(bytes);
+    let magic = r.take(4, "the magic number")?;
+    if magic != MAGIC {
+        return Err(Corrupt::new("not a .swz file (wrong magic number)"));
+    }
+    let version = r.u16("the format version")?;
+    if version != VERSION {
+        return Err(Corrupt::new(format!(
+            "format version {version} is not supported (this build reads version {VERSION})"
+        )));
+    }
+    let method = r.u8("the method id")?;
+    let source_format = r.u8("the source sample format")?;
+    let channels = r.u16("the channel count")?;
+    let reserved = r.u16("the reserved field")?;
+    let sample_rate = r.u32("the sample rate")?;
+    let frames = r.u64("the length")?;
+    let params_len = r.u32("the parameter length")? as usize;
+    if params_len > MAX_PARAMS {
+        return Err(Corrupt::new(format!(
+            "parameter block of {params_len} bytes exceeds the limit of {MAX_PARAMS}"
+        )));
+    }
+    let params = r.take(params_len, "the method parameters")?.to_vec();
+    let header_end = r.pos;
+    let crc = r.u32("the header CRC")?;
+    if crc != crc32fast::hash(&bytes[..header_end]) {
+        return Err(Corrupt::new("header CRC mismatch (the header is damaged)"));
+    }
+    if reserved != 0 {
+        return Err(Corrupt::new("reserved header field is not zero"));
+    }
+    if channels == 0 || usize::from(channels) > MAX_CHANNELS {
+        return Err(Corrupt::new(format!(
+            "{channels} channels is outside 1..={MAX_CHANNELS}"
+        )));
+    }
+    if sample_rate == 0 || sample_rate > MAX_SAMPLE_RATE {
+        return Err(Corrupt::new(format!(
+            "sample rate {sample_rate} Hz is outside 1..={MAX_SAMPLE_RATE}"
+        )));
+    }
+    if frames == 0 {
+        return Err(Corrupt::new("the declared length is 0 samples"));
+    }
+    let total = frames.checked_mul(u64::from(channels));
+    if total.is_none_or(|t| t > limits.max_samples) {
+        return Err(Corrupt::new(format!(
+            "{channels} × {frames} samples exceed the decoder's limit of {} samples",
+            limits.max_samples
+        )));
+    }
+    let header_bytes = r.pos;
+    let mut payloads = Vec::with_capacity(usize::from(channels));
+    for c in 0..channels {
+        let len = r.u32("a chunk length")? as usize;
+        let crc = r.u32("a chunk CRC")?;
+        if len > r.remaining() {
+            return Err(Corrupt::new(format!(
+                "channel {c} declares a {len}-byte payload but only {} bytes follow \
+                 (the file is truncated)",
+                r.remaining()
+            )));
+        }
+        let payload = r.take(len, "a payload")?;
+        if crc32fast::hash(payload) != crc {
+            return Err(Corrupt::new(format!(
+                "channel {c}: payload CRC mismatch (the data is damaged)"
+            )));
+        }
+        payloads.push(payload);
+    }
+    if r.remaining() != 0 {
+        return Err(Corrupt::new(format!(
+            "{} unexpected bytes after the last channel",
+            r.remaining()
+        )));
+    }
+    Ok(Parsed {
+        header: Header {
+            method,
+            source_format,
+            channels,
+            sample_rate,
+            frames,
+            params,
+        },
+        header_bytes,
+        payloads,
+    })
+}
+
+/// A bounds-checked little-endian reader whose errors name the field.
+pub struct ByteReader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> ByteReader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        ByteReader { bytes, pos: 0 }
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], Corrupt> {
+        if n > self.remaining() {
+            return Err(Corrupt::new(format!(
+                "truncated: {what} needs {n} bytes at offset {}, {} remain",
+                self.pos,
+                self.remaining()
+            )));
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], Corrupt> {
+        let s = self.take(N, what)?;
+        Ok(s.try_into().expect("take returned N bytes"))
+    }
+
+    pub fn u8(&mut self, what: &str) -> Result<u8, Corrupt> {
+        Ok(self.array::<1>(what)?[0])
+    }
+
+    pub fn u16(&mut self, what: &str) -> Result<u16, Corrupt> {
+        Ok(u16::from_le_bytes(self.array(what)?))
+    }
+
+    pub fn u32(&mut self, what: &str) -> Result<u32, Corrupt> {
+        Ok(u32::from_le_bytes(self.array(what)?))
+    }
+
+    pub fn u64(&mut self, what: &str) -> Result<u64, Corrupt> {
+        Ok(u64::from_le_bytes(self.array(what)?))
+    }
+
+    pub fn f64(&mut self, what: &str) -> Result<f64, Corrupt> {
+        Ok(f64::from_le_bytes(self.array(what)?))
+    }
+
+    /// Error unless every byte was read.
+    pub fn finish(&self, what: &str) -> Result<(), Corrupt> {
+        if self.remaining() != 0 {
+            return Err(Corrupt::new(format!(
+                "{what}: {} unexpected trailing bytes",
+                self.remaining()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A little-endian writer for parameter blocks and payload prefixes.
+#[derive(Default)]
+pub struct ByteWriter(pub Vec<u8>);
+
+impl ByteWriter {
+    pub fn u8(&mut self, v: u8) -> &mut Self {
+        self.0.push(v);
+        self
+    }
+    pub fn u16(&mut self, v: u16) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn u32(&mut self, v: u32) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn u64(&mut self, v: u64) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn f64(&mut self, v: f64) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        let header = Header {
+            method: 1,
+            source_format: 16,
+            channels: 2,
+            sample_rate: 44_100,
+            frames: 1000,
+            params: vec![1, 2, 3],
+        };
+        write_file(&header, &[vec![9; 8], vec![7; 4]])
+    }
+
+    #[test]
+    fn crc_is_the_standard_crc32() {
+        // The check value of CRC-32/ISO-HDLC (zlib's crc32) for "123456789".
+        assert_eq!(crc32fast::hash(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn parses_what_it_writes() {
+        let bytes = sample();
+        let p = parse_file(&bytes, Limits::default()).unwrap();
+        assert_eq!(p.header.frames, 1000);
+        assert_eq!(p.header.params, vec![1, 2, 3]);
+        assert_eq!(p.payloads, vec![&[9_u8; 8][..], &[7_u8; 4][..]]);
+        assert_eq!(p.header_bytes, FIXED_HEADER + 3 + 4);
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let bytes = sample();
+        let tight = Limits { max_samples: 1999 };
+        let e = parse_file(&bytes, tight).unwrap_err();
+        assert!(e.0.contains("limit"), "{e:?}");
+    }
+}

@@ -1,0 +1,533 @@
+//! Real compressed files: the `.swz` codec.
+//!
+//! ```text
+//! encode:  audio → per channel: analysis → keep the largest (fair budget) → dead-zone
+//!          quantization → adaptive range coding → container (header + CRC-checked chunks)
+//! decode:  container checks → range decoding → dequantization → synthesis → audio
+//! ```
+//!
+//! Methods: PGBZ (with or without the least-squares re-fit), DWT, STFT (sparse coefficient payloads, [`sparse`]), spectrogram SVD ([`lowrank`])
+//! and decimation + interpolation ([`knots`]). The byte format is specified in
+//! `docs/FORMAT.md`. [`encode`] returns, beside the bytes, the audio the decoder will produce
+//! from them (computed by the decoder's own dequantization and synthesis), so reported SNRs
+//! are those of the decoded file. Rate control ([`Target::Bitrate`], [`Target::Snr`]) is in
+//! [`rate`].
+
+pub mod container;
+pub mod entropy;
+mod flac;
+mod knots;
+mod lowrank;
+pub mod params;
+mod plan;
+pub mod rate;
+pub mod sparse;
+
+pub use container::{Corrupt, Limits, MAGIC};
+pub use flac::flac_size;
+pub use params::{
+    DwtParams, InterpParams, Method, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
+};
+
+use crate::audio::{Audio, SampleFormat};
+use crate::metrics::snr_db;
+use crate::{Error, Result};
+use container::Header;
+use plan::SparsePlan;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+impl std::fmt::Display for Corrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Corrupt {}
+
+/// What the encoder aims for.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub enum Target {
+    /// The given keep fraction (of the input's real numbers; `None` = the method's own rank
+    /// or decimation factor, or everything for the sparse methods) and relative quantizer
+    /// step (`None` = the method's default, see [`default_step`]).
+    Fixed {
+        keep: Option<f64>,
+        step: Option<f64>,
+    },
+    /// The best SNR whose file fits this many kilobits per second.
+    Bitrate { kbps: f64 },
+    /// The smallest file whose decoded SNR is at least this many dB.
+    Snr { db: f64 },
+}
+
+/// The relative step used when none is given: 1/20 of the RMS of what is quantized for the
+/// sparse methods and the SVD factors; for interpolation 2⁻¹⁵ absolute (16-bit samples).
+pub fn default_step(method: &Method) -> f64 {
+    match method {
+        Method::Interp(_) => knots::SIXTEEN_BIT,
+        _ => 0.05,
+    }
+}
+
+/// One encoding attempt: everything the file holds, and optionally the decoded signal.
+#[derive(Clone, Debug)]
+pub struct Trial {
+    pub params: Vec<u8>,
+    pub payloads: Vec<Vec<u8>>,
+    pub signals: Option<Vec<Vec<f64>>>,
+    /// Real numbers kept before quantization (all channels, fair count).
+    pub kept_real_values: usize,
+    /// Non-zero quantized values stored (all channels).
+    pub nonzero_values: usize,
+    pub quant: Quant,
+}
+
+impl Trial {
+    /// Size of the file this trial makes.
+    pub fn file_bytes(&self) -> usize {
+        container::FIXED_HEADER
+            + self.params.len()
+            + 4
+            + self.payloads.iter().map(|p| 8 + p.len()).sum::<usize>()
+    }
+}
+
+/// A method prepared on one input (analysis done once), ready for many trials.
+pub trait Prepared: Sync {
+    /// Encode with a keep fraction (None = the method's own setting) and a relative step.
+    fn trial(&self, keep: Option<f64>, step: f64, want_signals: bool) -> Result<Trial>;
+}
+
+/// Re-fitted slots of every channel, per keep budget.
+type RefitCache = Mutex<HashMap<usize, Arc<Vec<Vec<f64>>>>>;
+
+struct SparsePrepared {
+    plan: SparsePlan,
+    layout: sparse::Layout,
+    method: Method,
+    slots: Vec<Vec<f64>>,
+    rankings: Vec<sparse::Ranking>,
+    /// RMS of all coefficient slots (the unit of the relative step).
+    scale: f64,
+    len: usize,
+    /// PGBZ + LS: the input channels and the re-fitted slots per keep budget.
+    refit: Option<(Vec<Vec<f64>>, RefitCache)>,
+}
+
+impl SparsePrepared {
+    fn new(method: Method, plan: SparsePlan, audio: &Audio) -> Result<Self> {
+        let layout = plan.layout();
+        let slots: Vec<Vec<f64>> = audio
+            .channels
+            .par_iter()
+            .map(|x| plan.analyze(x))
+            .collect::<Result<_>>()?;
+        let rankings = slots
+            .par_iter()
+            .map(|s| sparse::Ranking::new(&layout, s))
+            .collect();
+        let count = slots.iter().map(Vec::len).sum::<usize>().max(1);
+        let energy: f64 = slots.iter().flatten().map(|v| v * v).sum();
+        Ok(SparsePrepared {
+            plan,
+            layout,
+            method,
+            slots,
+            rankings,
+            scale: (energy / count as f64).sqrt(),
+            len: audio.frames(),
+            refit: match method {
+                Method::Pgbz(p) if p.refit > 0 => {
+                    Some((audio.channels.clone(), Mutex::new(HashMap::new())))
+                }
+                _ => None,
+            },
+        })
+    }
+
+    /// The slots to quantize for `budget`: the analysis, or its least-squares re-fit.
+    fn slots_for(&self, budget: usize) -> Result<Arc<Vec<Vec<f64>>>> {
+        let (Some((inputs, cache)), Method::Pgbz(p)) = (&self.refit, &self.method) else {
+            return Ok(Arc::new(self.slots.clone()));
+        };
+        if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&budget) {
+            return Ok(Arc::clone(hit));
+        }
+        let fitted: Vec<Vec<f64>> = inputs
+            .iter()
+            .zip(&self.slots)
+            .zip(&self.rankings)
+            .map(|((x, s), r)| plan::pgbz_refit(&self.plan, x, s, r.kept(budget), p.refit))
+            .collect::<Result<_>>()?;
+        let fitted = Arc::new(fitted);
+        cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(budget, Arc::clone(&fitted));
+        Ok(fitted)
+    }
+}
+
+impl Prepared for SparsePrepared {
+    fn trial(&self, keep: Option<f64>, step: f64, want_signals: bool) -> Result<Trial> {
+        let keep = keep.unwrap_or(1.0);
+        check_keep(keep)?;
+        check_step(step)?;
+        // A silent input has scale 0; any positive step then stores nothing.
+        let abs_step = if self.scale > 0.0 {
+            step * self.scale
+        } else {
+            step
+        };
+        let budget = (keep * self.len as f64).floor() as usize;
+        let values = self.slots_for(budget)?;
+        let per_channel: Vec<ChannelTrial> = values
+            .par_iter()
+            .zip(&self.rankings)
+            .map(|(slots, ranking)| {
+                let kept = ranking.kept(budget);
+                let q = sparse::quantize(&self.layout, slots, kept, abs_step)?;
+                let payload = sparse::encode_payload(&self.layout, &q);
+                let signal = if want_signals {
+                    Some(self.plan.synthesize(&sparse::dequantize(&q, abs_step))?)
+                } else {
+                    None
+                };
+                let cost = kept.iter().map(|&u| self.layout.cost(u as usize)).sum();
+                Ok((payload, signal, cost, q.iter().filter(|&&v| v != 0).count()))
+            })
+            .collect::<Result<_>>()?;
+        let quant = Quant {
+            step: abs_step,
+            keep,
+        };
+        Ok(assemble_trial(
+            params::write_params(&self.method, self.plan.resolved(), quant),
+            per_channel,
+            want_signals,
+            quant,
+        ))
+    }
+}
+
+/// One channel of a trial: payload, decoded signal (when asked), kept real values, non-zero
+/// quantized values.
+pub(crate) type ChannelTrial = (Vec<u8>, Option<Vec<f64>>, usize, usize);
+
+/// Collect per-channel results into a [`Trial`].
+fn assemble_trial(
+    params: Vec<u8>,
+    per_channel: Vec<ChannelTrial>,
+    want_signals: bool,
+    quant: Quant,
+) -> Trial {
+    let mut t = Trial {
+        params,
+        payloads: Vec::new(),
+        signals: want_signals.then(Vec::new),
+        kept_real_values: 0,
+        nonzero_values: 0,
+        quant,
+    };
+    for (payload, signal, kept, nonzero) in per_channel {
+        t.payloads.push(payload);
+        if let (Some(all), Some(s)) = (&mut t.signals, signal) {
+            all.push(s);
+        }
+        t.kept_real_values += kept;
+        t.nonzero_values += nonzero;
+    }
+    t
+}
+
+fn check_keep(keep: f64) -> Result<()> {
+    if !(keep > 0.0 && keep <= 1.0) {
+        return Err(Error::param("--keep", format!("{keep} is outside (0, 1]")));
+    }
+    Ok(())
+}
+
+fn check_step(step: f64) -> Result<()> {
+    if !(step.is_finite() && step > 0.0) {
+        return Err(Error::param("--step", format!("{step} must be positive")));
+    }
+    Ok(())
+}
+
+/// Analyse `audio` once for `method`.
+pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
+    if audio.channel_count() == 0 || audio.frames() == 0 {
+        return Err(Error::param("input", "has no samples"));
+    }
+    if audio.channel_count() > container::MAX_CHANNELS {
+        return Err(Error::param(
+            "input",
+            format!(
+                "{} channels exceed the format's {}",
+                audio.channel_count(),
+                container::MAX_CHANNELS
+            ),
+        ));
+    }
+    let len = audio.frames();
+    Ok(match method {
+        Method::Dwt(p) => Box::new(SparsePrepared::new(
+            *method,
+            SparsePlan::dwt(p, len)?,
+            audio,
+        )?),
+        Method::Pgbz(p) => Box::new(SparsePrepared::new(
+            *method,
+            SparsePlan::pgbz(p, len)?,
+            audio,
+        )?),
+        Method::Stft(p) => Box::new(SparsePrepared::new(
+            *method,
+            SparsePlan::stft(p, len)?,
+            audio,
+        )?),
+        Method::Svd(p) => Box::new(lowrank::SvdPrepared::new(*p, audio)?),
+        Method::Interp(p) => Box::new(knots::InterpPrepared::new(*p, audio)?),
+    })
+}
+
+/// The result of [`encode`].
+#[derive(Clone, Debug)]
+pub struct Encoded {
+    /// The `.swz` file.
+    pub bytes: Vec<u8>,
+    /// What [`decode`] returns for `bytes`, bit for bit.
+    pub decoded: Audio,
+    /// Keep fraction, absolute step and counts of the chosen encoding.
+    pub quant: Quant,
+    /// The relative step chosen (unit: RMS of what is quantized).
+    pub relative_step: f64,
+    pub kept_real_values: usize,
+    pub nonzero_values: usize,
+    /// Trials the rate control ran (1 for a fixed target).
+    pub trials: usize,
+    /// False when a rate target could not be met (the closest encoding is returned).
+    pub target_met: bool,
+}
+
+/// Encode `audio` with `method` to meet `target`.
+pub fn encode(audio: &Audio, method: &Method, target: Target) -> Result<Encoded> {
+    encode_prepared(prepare(audio, method)?.as_ref(), audio, method, target)
+}
+
+/// [`encode`] with the analysis done once by [`prepare`] (for several targets on one input).
+pub fn encode_prepared(
+    prepared: &dyn Prepared,
+    audio: &Audio,
+    method: &Method,
+    target: Target,
+) -> Result<Encoded> {
+    let choice = rate::choose(prepared, audio, method, target)?;
+    let trial = prepared.trial(choice.keep, choice.step, true)?;
+    let header = Header {
+        method: method.id(),
+        source_format: format_code(audio.format),
+        channels: audio.channel_count() as u16,
+        sample_rate: audio.sample_rate,
+        frames: audio.frames() as u64,
+        params: trial.params.clone(),
+    };
+    let bytes = container::write_file(&header, &trial.payloads);
+    debug_assert_eq!(bytes.len(), trial.file_bytes());
+    let decoded = Audio {
+        sample_rate: audio.sample_rate,
+        channels: trial.signals.expect("signals were requested"),
+        format: audio.format,
+        codec: "swz".into(),
+    };
+    Ok(Encoded {
+        bytes,
+        decoded,
+        quant: trial.quant,
+        relative_step: choice.step,
+        kept_real_values: trial.kept_real_values,
+        nonzero_values: trial.nonzero_values,
+        trials: choice.trials,
+        target_met: choice.target_met,
+    })
+}
+
+/// SNR (dB) of `decoded` against `input` over all channels.
+pub fn snr_all(input: &Audio, decoded: &[Vec<f64>]) -> f64 {
+    let x: Vec<f64> = input.channels.iter().flatten().copied().collect();
+    let y: Vec<f64> = decoded.iter().flatten().copied().collect();
+    snr_db(&x, &y)
+}
+
+fn format_code(f: SampleFormat) -> u8 {
+    match f {
+        SampleFormat::Float32 => 0,
+        SampleFormat::Float64 => 1,
+        SampleFormat::Int(b) => b.clamp(8, 32) as u8,
+    }
+}
+
+fn format_from_code(c: u8) -> Result<SampleFormat, Corrupt> {
+    match c {
+        0 => Ok(SampleFormat::Float32),
+        1 => Ok(SampleFormat::Float64),
+        8 | 16 | 24 | 32 => Ok(SampleFormat::Int(u16::from(c))),
+        _ => Err(Corrupt::new(format!("invalid source sample format {c}"))),
+    }
+}
+
+/// The header of a file and its sizes (`sparsewave info`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FileInfo {
+    pub version: u16,
+    pub method: &'static str,
+    pub sample_rate: u32,
+    pub channels: usize,
+    /// Samples per channel.
+    pub samples: usize,
+    pub duration_seconds: f64,
+    pub source_format: String,
+    /// Human-readable method parameters.
+    pub params: String,
+    pub quantizer_step: f64,
+    pub keep: f64,
+    pub header_bytes: usize,
+    pub payload_bytes: Vec<usize>,
+    pub bytes: usize,
+    pub bits_per_sample: f64,
+    pub kbps: f64,
+}
+
+/// Check a whole file (CRCs, limits, parameters) and describe it without decoding payloads.
+pub fn inspect(bytes: &[u8], limits: Limits) -> Result<FileInfo, Corrupt> {
+    let parsed = container::parse_file(bytes, limits)?;
+    let h = &parsed.header;
+    let frames = h.frames as usize;
+    let (method, quant) = params::read_params(h.method, &h.params, frames)?;
+    let format = format_from_code(h.source_format)?;
+    let seconds = frames as f64 / f64::from(h.sample_rate);
+    Ok(FileInfo {
+        version: container::VERSION,
+        method: method.name(),
+        sample_rate: h.sample_rate,
+        channels: usize::from(h.channels),
+        samples: frames,
+        duration_seconds: seconds,
+        source_format: format.describe(),
+        params: describe(&method),
+        quantizer_step: quant.step,
+        keep: quant.keep,
+        header_bytes: parsed.header_bytes,
+        payload_bytes: parsed.payloads.iter().map(|p| p.len()).collect(),
+        bytes: bytes.len(),
+        bits_per_sample: 8.0 * bytes.len() as f64 / (frames * usize::from(h.channels)) as f64,
+        kbps: kbps(bytes.len(), seconds),
+    })
+}
+
+/// Bit rate of `bytes` over `seconds`, in kilobits (1000 bits) per second.
+pub fn kbps(bytes: usize, seconds: f64) -> f64 {
+    8.0 * bytes as f64 / seconds / 1000.0
+}
+
+fn describe(m: &Method) -> String {
+    match m {
+        Method::Dwt(p) => format!(
+            "wavelet {}, mode {}, level {}",
+            p.wavelet,
+            p.mode,
+            p.level.unwrap_or(0)
+        ),
+        Method::Pgbz(p) => format!(
+            "lattice {}x{}, least-squares re-fit: {}",
+            p.lattice.map_or(0, |l| l.0),
+            p.lattice.map_or(0, |l| l.1),
+            match p.refit {
+                0 => "none".to_string(),
+                n => format!("{n} iterations"),
+            }
+        ),
+        Method::Stft(p) => describe_stft(p),
+        Method::Svd(p) => format!(
+            "{}, rank {}, phase {}",
+            describe_stft(&p.stft),
+            p.rank,
+            match p.phase {
+                SvdPhase::Quantized { bits } => format!("quantized to {bits} bits"),
+                SvdPhase::GriffinLim { iters, seed } =>
+                    format!("griffin-lim ({iters} iterations, seed {seed})"),
+            }
+        ),
+        Method::Interp(p) => format!("factor {}, interpolation {:?}", p.factor, p.method),
+    }
+}
+
+fn describe_stft(p: &StftParams) -> String {
+    format!(
+        "n_fft {}, hop {}, window {} ({} samples), pad {:?}",
+        p.n_fft, p.hop, p.window, p.win_length, p.pad
+    )
+}
+
+/// Decode a `.swz` file held in memory. Every size is checked before it is used; any damage
+/// gives a [`Corrupt`] error that says what is wrong.
+pub fn decode(bytes: &[u8], limits: Limits) -> Result<Audio, Corrupt> {
+    let parsed = container::parse_file(bytes, limits)?;
+    let h = &parsed.header;
+    let len = h.frames as usize;
+    let (method, quant) = params::read_params(h.method, &h.params, len)?;
+    let format = format_from_code(h.source_format)?;
+    let bad = |e: Error| Corrupt::new(e.to_string());
+    let channels: Vec<Vec<f64>> = match &method {
+        Method::Dwt(p) => decode_sparse(SparsePlan::dwt(p, len).map_err(bad)?, &parsed, quant)?,
+        Method::Stft(p) => decode_sparse(SparsePlan::stft(p, len).map_err(bad)?, &parsed, quant)?,
+        Method::Pgbz(p) => decode_sparse(SparsePlan::pgbz(p, len).map_err(bad)?, &parsed, quant)?,
+        Method::Svd(p) => lowrank::decode(p, len, quant, &parsed.payloads)?,
+        Method::Interp(p) => knots::decode(p, len, quant, &parsed.payloads)?,
+    };
+    Ok(Audio {
+        sample_rate: h.sample_rate,
+        channels,
+        format,
+        codec: "swz".into(),
+    })
+}
+
+fn decode_sparse(
+    plan: SparsePlan,
+    parsed: &container::Parsed<'_>,
+    quant: Quant,
+) -> Result<Vec<Vec<f64>>, Corrupt> {
+    let layout = plan.layout();
+    parsed
+        .payloads
+        .par_iter()
+        .enumerate()
+        .map(|(c, payload)| {
+            let q = sparse::decode_payload(&layout, payload)
+                .map_err(|e| Corrupt::new(format!("channel {c}: {e}")))?;
+            plan.synthesize(&sparse::dequantize(&q, quant.step))
+                .map_err(|e| Corrupt::new(format!("channel {c}: {e}")))
+        })
+        .collect()
+}
+
+/// Does `bytes` start like a `.swz` file?
+pub fn is_swz(bytes: &[u8]) -> bool {
+    bytes.starts_with(&MAGIC)
+}
+
+/// Read and decode the file at `path`; errors name the file.
+pub fn decode_file(path: &Path, limits: Limits) -> Result<Audio> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    decode(&bytes, limits).map_err(|e| Error::bad_input(path, e.0))
+}
+
+/// Read the file at `path` and describe it; errors name the file.
+pub fn inspect_file(path: &Path, limits: Limits) -> Result<FileInfo> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    inspect(&bytes, limits).map_err(|e| Error::bad_input(path, e.0))
+}

@@ -1,0 +1,368 @@
+//! The methods a `.swz` file can hold and their parameter blocks (byte layouts in
+//! `docs/FORMAT.md`). Decoding a parameter block validates every field against the limits the
+//! decoder enforces, so that a crafted block cannot make the decoder allocate without bound.
+
+use super::container::{ByteReader, ByteWriter, Corrupt};
+use crate::approx::interp::InterpMethod;
+use crate::transform::stft::{PadMode, Stft, StftConfig};
+use crate::transform::wavelet::{Family, Mode, Wavelet};
+use crate::transform::window::WindowKind;
+use crate::{Error, Result};
+
+/// Largest FFT size the codec accepts.
+pub const MAX_N_FFT: usize = 1 << 16;
+/// STFT redundancy n_fft/hop above this is refused (it only wastes bits, and bounds what a
+/// decoder allocates).
+pub const MAX_REDUNDANCY: usize = 16;
+/// Largest Griffin–Lim iteration count a file may ask of the decoder.
+pub const MAX_GL_ITERS: u32 = 1000;
+/// Largest Lagrange order / polynomial degree of the interpolation method.
+pub const MAX_INTERP_ORDER: usize = 16;
+
+/// Method ids of the format.
+pub mod id {
+    pub const DWT: u8 = 1;
+    pub const STFT: u8 = 2;
+    pub const PGBZ: u8 = 3;
+    pub const SVD: u8 = 4;
+    pub const INTERP: u8 = 5;
+}
+
+/// A DWT: wavelet, boundary mode, depth (`None` = the default depth for the length).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DwtParams {
+    pub wavelet: Wavelet,
+    pub mode: Mode,
+    pub level: Option<usize>,
+}
+
+/// PGBZ on an odd lattice M × N (`None`: the smallest odd square lattice), with an optional
+/// least-squares re-fit of the kept coefficients (`refit` CGLS iterations, 0 = none) before
+/// quantization. The re-fit is the encoder's business: the decoder only synthesizes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PgbzParams {
+    pub lattice: Option<(usize, usize)>,
+    pub refit: usize,
+}
+
+/// A centred STFT (librosa framing) with its window.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StftParams {
+    pub n_fft: usize,
+    pub hop: usize,
+    pub win_length: usize,
+    pub window: WindowKind,
+    pub pad: PadMode,
+}
+
+impl StftParams {
+    /// The plan; refuses sizes the format does not allow.
+    pub fn plan(&self) -> Result<Stft> {
+        if self.n_fft > MAX_N_FFT {
+            return Err(Error::param(
+                "--n-fft",
+                format!("{} exceeds the codec's limit of {MAX_N_FFT}", self.n_fft),
+            ));
+        }
+        if self.hop == 0 || self.hop > self.n_fft || self.n_fft > MAX_REDUNDANCY * self.hop {
+            return Err(Error::param(
+                "--hop",
+                format!(
+                    "hop {} with n_fft {} is outside n_fft/{MAX_REDUNDANCY}..=n_fft",
+                    self.hop, self.n_fft
+                ),
+            ));
+        }
+        Stft::new(StftConfig::centered(
+            self.n_fft,
+            self.hop,
+            self.win_length,
+            self.window,
+            self.pad,
+        )?)
+    }
+
+    fn write(&self, w: &mut ByteWriter) {
+        let (kind, std) = match self.window {
+            WindowKind::Hann => (0, 0.0),
+            WindowKind::Hamming => (1, 0.0),
+            WindowKind::BlackmanHarris => (2, 0.0),
+            WindowKind::Gaussian { std_fraction } => (3, std_fraction),
+        };
+        w.u32(self.n_fft as u32)
+            .u32(self.hop as u32)
+            .u32(self.win_length as u32)
+            .u8(kind)
+            .f64(std)
+            .u8(match self.pad {
+                PadMode::Zero => 0,
+                PadMode::Reflect => 1,
+            });
+    }
+
+    fn read(r: &mut ByteReader<'_>) -> Result<Self, Corrupt> {
+        let n_fft = r.u32("n_fft")? as usize;
+        let hop = r.u32("hop")? as usize;
+        let win_length = r.u32("window length")? as usize;
+        let kind = r.u8("window kind")?;
+        let std = r.f64("gaussian width")?;
+        let window = match kind {
+            0 => WindowKind::Hann,
+            1 => WindowKind::Hamming,
+            2 => WindowKind::BlackmanHarris,
+            3 if std.is_finite() && std > 0.0 => WindowKind::Gaussian { std_fraction: std },
+            _ => return Err(Corrupt::new(format!("invalid window kind {kind}"))),
+        };
+        let pad = match r.u8("pad mode")? {
+            0 => PadMode::Zero,
+            1 => PadMode::Reflect,
+            p => return Err(Corrupt::new(format!("invalid pad mode {p}"))),
+        };
+        let p = StftParams {
+            n_fft,
+            hop,
+            win_length,
+            window,
+            pad,
+        };
+        p.plan().map_err(|e| Corrupt::new(e.to_string()))?;
+        Ok(p)
+    }
+}
+
+/// The spectrogram SVD's phase at decode time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SvdPhase {
+    /// The input's phase, uniformly quantized to `bits` bits per kept bin.
+    Quantized { bits: u8 },
+    /// No phase stored: Griffin–Lim from a seeded random start at decode time.
+    GriffinLim { iters: u32, seed: u64 },
+}
+
+/// Rank-k SVD of the STFT magnitude.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SvdParams {
+    pub stft: StftParams,
+    pub rank: usize,
+    pub phase: SvdPhase,
+}
+
+/// Decimation + interpolation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InterpParams {
+    pub factor: usize,
+    pub method: InterpMethod,
+}
+
+/// A coding method and its transform parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Method {
+    Dwt(DwtParams),
+    Pgbz(PgbzParams),
+    Stft(StftParams),
+    Svd(SvdParams),
+    Interp(InterpParams),
+}
+
+impl Method {
+    /// The method id of the format.
+    pub fn id(&self) -> u8 {
+        match self {
+            Method::Dwt(_) => id::DWT,
+            Method::Pgbz(_) => id::PGBZ,
+            Method::Stft(_) => id::STFT,
+            Method::Svd(_) => id::SVD,
+            Method::Interp(_) => id::INTERP,
+        }
+    }
+
+    /// The method's name on the command line.
+    pub fn name(&self) -> &'static str {
+        method_name(self.id())
+    }
+}
+
+/// Name of a method id ("unknown" when it is not one).
+pub fn method_name(id: u8) -> &'static str {
+    match id {
+        id::DWT => "dwt",
+        id::STFT => "stft",
+        id::PGBZ => "pgbz",
+        id::SVD => "svd",
+        id::INTERP => "interp",
+        _ => "unknown",
+    }
+}
+
+/// Quantizer and keep fraction of the sparse methods.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quant {
+    /// Absolute quantizer step Δ in the transform's units.
+    pub step: f64,
+    /// Fraction of the input's real numbers the keep budget allowed (informational).
+    pub keep: f64,
+}
+
+fn family_code(f: Family) -> u8 {
+    match f {
+        Family::Haar => 0,
+        Family::Daubechies => 1,
+        Family::Symlets => 2,
+        Family::Coiflets => 3,
+    }
+}
+
+fn mode_code(m: Mode) -> u8 {
+    Mode::ALL
+        .iter()
+        .position(|&x| x == m)
+        .expect("every mode is listed") as u8
+}
+
+/// Serialize the parameter block. `resolved` is the DWT depth, or the PGBZ lattice (M, N), the
+/// plan chose; `quant` the quantizer.
+pub fn write_params(method: &Method, resolved: (usize, usize), quant: Quant) -> Vec<u8> {
+    let dwt_level = resolved.0;
+    let mut w = ByteWriter::default();
+    match method {
+        Method::Dwt(p) => {
+            w.u8(family_code(p.wavelet.family()))
+                .u8(p.wavelet.order() as u8)
+                .u8(mode_code(p.mode))
+                .u8(dwt_level as u8);
+        }
+        Method::Pgbz(p) => {
+            w.u32(resolved.0 as u32)
+                .u32(resolved.1 as u32)
+                .u16(p.refit.min(usize::from(u16::MAX)) as u16);
+        }
+        Method::Stft(p) => p.write(&mut w),
+        Method::Svd(p) => {
+            p.stft.write(&mut w);
+            w.u32(p.rank as u32);
+            match p.phase {
+                SvdPhase::Quantized { bits } => w.u8(0).u8(bits).u32(0).u64(0),
+                SvdPhase::GriffinLim { iters, seed } => w.u8(1).u8(0).u32(iters).u64(seed),
+            };
+        }
+        Method::Interp(p) => {
+            let (code, order, block) = match p.method {
+                InterpMethod::Linear => (0, 0, 0),
+                InterpMethod::Quadratic => (1, 0, 0),
+                InterpMethod::Cubic => (2, 0, 0),
+                InterpMethod::CubicNotAKnot => (3, 0, 0),
+                InterpMethod::Lagrange(o) => (4, o, 0),
+                InterpMethod::Poly { degree, block } => (5, degree, block),
+            };
+            w.u32(p.factor as u32)
+                .u8(code)
+                .u16(order as u16)
+                .u32(block as u32);
+        }
+    }
+    w.f64(quant.step).f64(quant.keep);
+    w.0
+}
+
+/// Parse a parameter block; `frames` is the declared length (for the DWT depth check).
+pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Quant), Corrupt> {
+    let mut r = ByteReader::new(bytes);
+    let bad = |e: Error| Corrupt::new(e.to_string());
+    let m = match method {
+        id::DWT => {
+            let family = match r.u8("wavelet family")? {
+                0 => Family::Haar,
+                1 => Family::Daubechies,
+                2 => Family::Symlets,
+                3 => Family::Coiflets,
+                f => return Err(Corrupt::new(format!("invalid wavelet family {f}"))),
+            };
+            let wavelet = Wavelet::new(family, usize::from(r.u8("wavelet order")?)).map_err(bad)?;
+            let mode = *Mode::ALL
+                .get(usize::from(r.u8("wavelet mode")?))
+                .ok_or_else(|| Corrupt::new("invalid wavelet mode"))?;
+            let level = usize::from(r.u8("wavelet level")?);
+            crate::transform::wavelet::Dwt::new(wavelet, mode, Some(level), frames).map_err(bad)?;
+            Method::Dwt(DwtParams {
+                wavelet,
+                mode,
+                level: Some(level),
+            })
+        }
+        id::STFT => Method::Stft(StftParams::read(&mut r)?),
+        id::SVD => {
+            let stft = StftParams::read(&mut r)?;
+            let rank = r.u32("rank")? as usize;
+            let kind = r.u8("phase kind")?;
+            let bits = r.u8("phase bits")?;
+            let iters = r.u32("Griffin–Lim iterations")?;
+            let seed = r.u64("Griffin–Lim seed")?;
+            let phase = match kind {
+                0 if (1..=16).contains(&bits) => SvdPhase::Quantized { bits },
+                1 if iters <= MAX_GL_ITERS => SvdPhase::GriffinLim { iters, seed },
+                _ => return Err(Corrupt::new("invalid phase parameters")),
+            };
+            if rank == 0 {
+                return Err(Corrupt::new("rank 0"));
+            }
+            Method::Svd(SvdParams { stft, rank, phase })
+        }
+        id::INTERP => {
+            let factor = r.u32("decimation factor")? as usize;
+            let code = r.u8("interpolation method")?;
+            let order = usize::from(r.u16("interpolation order")?);
+            let block = r.u32("polynomial block")? as usize;
+            if factor == 0 || factor > frames.max(1) {
+                return Err(Corrupt::new(format!("decimation factor {factor}")));
+            }
+            if order > MAX_INTERP_ORDER || block > frames.max(1) {
+                return Err(Corrupt::new("interpolation order or block out of range"));
+            }
+            let method = match code {
+                0 => InterpMethod::Linear,
+                1 => InterpMethod::Quadratic,
+                2 => InterpMethod::Cubic,
+                3 => InterpMethod::CubicNotAKnot,
+                4 => InterpMethod::Lagrange(order),
+                5 => InterpMethod::Poly {
+                    degree: order,
+                    block,
+                },
+                c => return Err(Corrupt::new(format!("invalid interpolation method {c}"))),
+            };
+            Method::Interp(InterpParams { factor, method })
+        }
+        id::PGBZ => {
+            let m = r.u32("PGBZ M")? as usize;
+            let n = r.u32("PGBZ N")? as usize;
+            let refit = usize::from(r.u16("PGBZ re-fit iterations")?);
+            // The lattice covers the signal; beyond twice its length (plus slack for short
+            // signals) it would only make the decoder allocate.
+            let area = m.saturating_mul(n);
+            if m % 2 == 0 || n % 2 == 0 || area < frames || area > 2 * frames + (1 << 16) {
+                return Err(Corrupt::new(format!(
+                    "PGBZ lattice {m}x{n} does not fit a signal of {frames} samples"
+                )));
+            }
+            Method::Pgbz(PgbzParams {
+                lattice: Some((m, n)),
+                refit,
+            })
+        }
+        other => {
+            return Err(Corrupt::new(format!(
+                "unknown method id {other} (written by a newer sparsewave?)"
+            )))
+        }
+    };
+    let step = r.f64("quantizer step")?;
+    let keep = r.f64("keep fraction")?;
+    if !(step.is_finite() && step > 0.0) {
+        return Err(Corrupt::new(format!("invalid quantizer step {step}")));
+    }
+    if !(keep.is_finite() && (0.0..=1.0).contains(&keep)) {
+        return Err(Corrupt::new(format!("invalid keep fraction {keep}")));
+    }
+    r.finish("parameter block")?;
+    Ok((m, Quant { step, keep }))
+}
