@@ -90,16 +90,19 @@ fn magnitudes(c: &[Complex64]) -> Vec<f64> {
 
 const GOLDEN_TOL: f64 = 1e-10;
 
+/// The plan of a golden case's lattice and length, and the case's tag ("MxN").
+fn golden_plan(case: &Value) -> (Pgbz, String) {
+    let (m, n) = (usize_of(&case["M"]), usize_of(&case["N"]));
+    let plan = Pgbz::with_lattice(m, n, usize_of(&case["L0"])).unwrap();
+    (plan, format!("{m}x{n}"))
+}
+
 #[test]
 fn golden_window_zak_coefficients_dual_roundtrip() {
     for case in golden_cases() {
-        let (m, n, l0) = (
-            usize_of(&case["M"]),
-            usize_of(&case["N"]),
-            usize_of(&case["L0"]),
-        );
-        let tag = format!("{m}x{n}");
-        let mut plan = Pgbz::with_lattice(m, n, l0).unwrap();
+        let (mut plan, tag) = golden_plan(&case);
+        let (m, n) = plan.lattice();
+        let l0 = plan.signal_len();
         assert_eq!(plan.padded_len(), usize_of(&case["L"]));
         if m == n {
             assert_eq!(
@@ -149,13 +152,8 @@ fn golden_window_zak_coefficients_dual_roundtrip() {
 #[test]
 fn golden_thresholding_and_least_squares_refit() {
     for case in golden_cases() {
-        let (m, n, l0) = (
-            usize_of(&case["M"]),
-            usize_of(&case["N"]),
-            usize_of(&case["L0"]),
-        );
-        let tag = format!("{m}x{n}");
-        let mut plan = Pgbz::with_lattice(m, n, l0).unwrap();
+        let (mut plan, tag) = golden_plan(&case);
+        let l0 = plan.signal_len();
         let x0 = reals(&case["x0"]);
         let mut coefs = plan.make_coefficients();
         plan.analyze(&x0, &mut coefs).unwrap();
