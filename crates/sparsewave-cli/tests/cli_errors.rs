@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-const S16: &str = "tests/data/formats/s16.wav";
+const S16: &str = "../sparsewave/tests/data/formats/s16.wav";
 
 fn sparsewave() -> Command {
     Command::cargo_bin("sparsewave").unwrap()

@@ -5,14 +5,15 @@ use sparsewave::compress::analysis::{Analysis, Representation};
 use sparsewave::compress::sparsify::{budget_for_fraction, select_budget};
 use std::path::Path;
 
-const CLIP: &str = "tests/data/formats/s16.wav";
+const CLIP: &str = "../sparsewave/tests/data/formats/s16.wav";
 
 fn sparsewave() -> Command {
     Command::cargo_bin("sparsewave").unwrap()
 }
 
 fn folk(n: usize) -> Vec<f64> {
-    let a = sparsewave::audio::decode_file(Path::new("tests/data/folk_4s.wav")).unwrap();
+    let a =
+        sparsewave::audio::decode_file(Path::new("../sparsewave/tests/data/folk_4s.wav")).unwrap();
     a.channels[0][..n].to_vec()
 }
 
@@ -96,7 +97,7 @@ fn compress_json_and_refit_gain() {
     let run = |extra: &[&str]| -> serde_json::Value {
         let mut args = vec![
             "compress",
-            "tests/data/folk_4s.wav",
+            "../sparsewave/tests/data/folk_4s.wav",
             "-o",
             out.to_str().unwrap(),
             "--json",

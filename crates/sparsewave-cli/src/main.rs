@@ -1,7 +1,7 @@
 //! The `sparsewave` command line: parse, call the library, print. See `sparsewave --help`.
 
-mod cli;
+mod commands;
 
 fn main() -> std::process::ExitCode {
-    cli::main()
+    commands::main()
 }

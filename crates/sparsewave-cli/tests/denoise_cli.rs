@@ -7,8 +7,8 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const FOLK: &str = "tests/data/folk_4s.wav";
-const STEREO: &str = "tests/data/formats/stereo_s16.wav";
+const FOLK: &str = "../sparsewave/tests/data/folk_4s.wav";
+const STEREO: &str = "../sparsewave/tests/data/formats/stereo_s16.wav";
 
 fn sparsewave() -> Command {
     Command::cargo_bin("sparsewave").unwrap()

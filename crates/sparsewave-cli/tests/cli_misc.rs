@@ -9,7 +9,11 @@ fn sparsewave() -> Command {
 #[test]
 fn info_reports_the_file() {
     let o = sparsewave()
-        .args(["info", "tests/data/formats/stereo_s16.wav", "--json"])
+        .args([
+            "info",
+            "../sparsewave/tests/data/formats/stereo_s16.wav",
+            "--json",
+        ])
         .output()
         .unwrap();
     assert!(o.status.success());
@@ -21,7 +25,7 @@ fn info_reports_the_file() {
     assert_eq!(v["sample_format"], "16-bit int");
     // Peak and RMS from the source samples: right channel = −0.5 · left.
     let pcm: serde_json::Value =
-        serde_json::from_str(include_str!("data/formats/pcm.json")).unwrap();
+        serde_json::from_str(include_str!("../../sparsewave/tests/data/formats/pcm.json")).unwrap();
     let left: Vec<f64> = pcm["int16"]
         .as_array()
         .unwrap()
@@ -31,7 +35,7 @@ fn info_reports_the_file() {
     let peak = left.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
     assert!((v["peak"].as_f64().unwrap() - peak).abs() < 1.0 / 32768.0);
     let flac = sparsewave()
-        .args(["info", "tests/data/formats/s16.flac"])
+        .args(["info", "../sparsewave/tests/data/formats/s16.flac"])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&flac.stdout).contains("flac"));
@@ -45,7 +49,7 @@ fn spectrogram_writes_png_and_svg() {
     sparsewave()
         .args([
             "spectrogram",
-            "tests/data/folk_4s.wav",
+            "../sparsewave/tests/data/folk_4s.wav",
             "-o",
             png.to_str().unwrap(),
         ])
@@ -54,7 +58,7 @@ fn spectrogram_writes_png_and_svg() {
     sparsewave()
         .args([
             "spectrogram",
-            "tests/data/folk_4s.wav",
+            "../sparsewave/tests/data/folk_4s.wav",
             "-o",
             svg.to_str().unwrap(),
             "--log-freq",

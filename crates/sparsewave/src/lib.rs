@@ -2,6 +2,7 @@
 
 pub mod approx;
 pub mod audio;
+#[cfg(feature = "codec")]
 pub mod codec;
 pub mod compress;
 pub mod denoise;
@@ -10,6 +11,7 @@ pub mod linalg;
 pub mod metrics;
 pub mod noise;
 pub mod pipeline;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod transform;
 

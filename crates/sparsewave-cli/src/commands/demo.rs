@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// The bundled clip: 4 s of an acoustic folk ensemble (GPL-2.0-or-later; see tests/data/SOURCES.md).
-const CLIP: &[u8] = include_bytes!("../../tests/data/folk_4s.wav");
+const CLIP: &[u8] = include_bytes!("../../../sparsewave/tests/data/folk_4s.wav");
 
 /// Run every method family on a bundled 4 s real recording; write audio, figures and a summary.
 ///
