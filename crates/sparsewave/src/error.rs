@@ -17,6 +17,9 @@ pub enum Error {
     /// A parameter is outside its valid range; `name` is the parameter as the user knows it.
     #[error("invalid {name}: {reason}")]
     InvalidParameter { name: &'static str, reason: String },
+    /// Bytes that should hold a `.swz` file (or a part of one) are damaged or not of this format.
+    #[error("corrupt .swz data: {0}")]
+    Corrupt(String),
     /// A numerical procedure failed (e.g. an iteration did not converge).
     #[error("numerical failure: {0}")]
     Numerical(String),

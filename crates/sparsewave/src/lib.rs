@@ -2,6 +2,7 @@
 
 pub mod approx;
 pub mod audio;
+mod choice;
 #[cfg(feature = "codec")]
 pub mod codec;
 pub mod compress;
@@ -15,4 +16,5 @@ pub mod pipeline;
 pub mod plot;
 pub mod transform;
 
+pub use choice::Choice;
 pub use error::{Error, Result};

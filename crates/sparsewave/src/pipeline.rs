@@ -5,7 +5,7 @@
 //! Subcommands only configure the step; reading, writing, timing and metrics live here once.
 
 use crate::audio::output::ensure_not_input;
-use crate::audio::{decode_file, write_wav, Audio, SampleFormat, WriteReport};
+use crate::audio::{decode_file, Audio, WriteReport};
 use crate::metrics::Metrics;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -41,35 +41,42 @@ pub fn check_output(out: &Path, inputs: &[&Path]) -> Result<()> {
     Ok(())
 }
 
-/// What one run produced.
+/// What one run produced: the output audio, the step's per-channel information, the time of
+/// the steps and the metrics of the output against the input.
 #[derive(Clone, Debug)]
 pub struct Outcome<I> {
-    pub input: Audio,
+    /// The processed audio: same rate, channel count and length as the input.
     pub output: Audio,
     /// The step's per-channel information (rank, kept count, …).
     pub infos: Vec<I>,
     /// Wall time of the processing steps alone (no I/O, no metrics).
     pub seconds: f64,
+    /// The output measured against the input.
     pub metrics: Metrics,
-    pub write: Option<WriteReport>,
 }
 
-/// Run `step` on every channel of `input` and measure the result against it. `step` receives a
-/// channel and the sample rate and returns a signal of the same length.
+/// Run `step` on every channel of `input` and measure the result against it. `step` receives
+/// the channel index, the channel and the sample rate, and returns a signal of the same length;
+/// a non-finite output sample is an error (nothing non-finite ever reaches a file).
 pub fn process<I>(
-    input: Audio,
-    mut step: impl FnMut(&[f64], u32) -> Result<(Vec<f64>, I)>,
+    input: &Audio,
+    mut step: impl FnMut(usize, &[f64], u32) -> Result<(Vec<f64>, I)>,
 ) -> Result<Outcome<I>> {
     let t0 = Instant::now();
     let mut channels = Vec::with_capacity(input.channel_count());
     let mut infos = Vec::with_capacity(input.channel_count());
-    for ch in &input.channels {
-        let (y, info) = step(ch, input.sample_rate)?;
+    for (c, ch) in input.channels.iter().enumerate() {
+        let (y, info) = step(c, ch, input.sample_rate)?;
         if y.len() != ch.len() {
             return Err(Error::Numerical(format!(
                 "a processing step returned {} samples for {}",
                 y.len(),
                 ch.len()
+            )));
+        }
+        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Numerical(format!(
+                "the result is not finite (channel {c}, sample {i}); nothing was written"
             )));
         }
         channels.push(y);
@@ -84,21 +91,11 @@ pub fn process<I>(
     };
     let metrics = Metrics::compute(&input.channels, &output.channels, input.sample_rate)?;
     Ok(Outcome {
-        input,
         output,
         infos,
         seconds,
         metrics,
-        write: None,
     })
-}
-
-impl<I> Outcome<I> {
-    /// Write the output audio as WAV (atomically).
-    pub fn write(&mut self, path: &Path, bits: Option<SampleFormat>) -> Result<()> {
-        self.write = Some(write_wav(path, &self.output, bits)?);
-        Ok(())
-    }
 }
 
 /// Storage of a representation against the input's sample count.
@@ -122,56 +119,78 @@ impl Storage {
     }
 }
 
-/// The machine-readable result of a command (`--json`). Keys are stable.
+/// The machine-readable result of a job (the CLI's `--json`). Keys are stable.
+///
+/// A job fills everything but the file fields (`input`, `output`, `clipped_samples`), which the
+/// layer that reads and writes files sets with [`Report::with_files`] and [`Report::with_write`].
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Report {
+    /// The job's name (`"approx"`, `"denoise"`, …).
     pub command: String,
-    pub input: PathBuf,
+    /// The input file, when the audio came from one.
+    pub input: Option<PathBuf>,
+    /// The output file, when one was written.
     pub output: Option<PathBuf>,
+    /// Sample rate in Hz.
     pub sample_rate: u32,
+    /// Channel count.
     pub channels: usize,
     /// Samples per channel.
     pub samples: usize,
     /// Processing wall time, seconds.
     pub seconds: f64,
+    /// The output measured against the reference (the input, or a clean reference).
     pub metrics: Metrics,
+    /// Real numbers the representation holds, against the input's samples.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage: Option<Storage>,
     /// Every effective parameter, defaults included.
     pub params: serde_json::Value,
     /// Samples clipped when writing the output.
     pub clipped_samples: usize,
-    /// Command-specific fields (rank, kept, …), flattened into the object.
+    /// Job-specific fields (rank, kept, …), flattened into the object.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Report {
-    /// The common part of a report from an [`Outcome`].
-    pub fn from_outcome<I>(
+    /// The common part of a report of `command` run on `input`.
+    pub fn new<I>(
         command: &str,
-        input: &Path,
-        output: Option<&Path>,
+        input: &Audio,
         outcome: &Outcome<I>,
-        params: serde_json::Value,
+        params: impl serde::Serialize,
     ) -> Self {
         Report {
             command: command.to_string(),
-            input: input.to_path_buf(),
-            output: output.map(Path::to_path_buf),
-            sample_rate: outcome.input.sample_rate,
-            channels: outcome.input.channel_count(),
-            samples: outcome.input.frames(),
+            input: None,
+            output: None,
+            sample_rate: input.sample_rate,
+            channels: input.channel_count(),
+            samples: input.frames(),
             seconds: outcome.seconds,
             metrics: outcome.metrics.clone(),
             storage: None,
-            params,
-            clipped_samples: outcome.write.map_or(0, |w| w.clipped_samples),
+            params: serde_json::to_value(params).unwrap_or(serde_json::Value::Null),
+            clipped_samples: 0,
             extra: serde_json::Map::new(),
         }
     }
 
-    /// Add a command-specific field.
+    /// Name the files the audio came from and went to.
+    pub fn with_files(mut self, input: &Path, output: Option<&Path>) -> Self {
+        self.input = Some(input.to_path_buf());
+        self.output = output.map(Path::to_path_buf);
+        self
+    }
+
+    /// Record what writing the output reported.
+    pub fn with_write(mut self, write: WriteReport) -> Self {
+        self.clipped_samples = write.clipped_samples;
+        self
+    }
+
+    /// Add a job-specific field.
     pub fn with(mut self, key: &str, value: impl serde::Serialize) -> Self {
         self.extra.insert(
             key.to_string(),

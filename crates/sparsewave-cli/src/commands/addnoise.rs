@@ -154,12 +154,12 @@ pub fn run(a: Args) -> Result<()> {
     let clean = pipeline::load(&a.input, a.out.mono)?;
     let noise = noise_for(&clean, model, a.snr, a.noise.seed)?;
     let mut channel = 0;
-    let mut outcome = pipeline::process(clean, |x, _| {
+    let outcome = pipeline::process(&clean, |_, x, _| {
         let e = &noise.channels[channel];
         channel += 1;
         Ok((x.iter().zip(e).map(|(a, b)| a + b).collect(), ()))
     })?;
-    outcome.write(&a.output, bits)?;
+    let written = sparsewave::audio::write_wav(&a.output, &outcome.output, bits)?;
     let noise_write = match &a.noise_out {
         Some(path) => Some(write_wav(
             path,
@@ -172,7 +172,9 @@ pub fn run(a: Args) -> Result<()> {
     params["snr_db"] = json!(a.snr);
     params["seed"] = json!(a.noise.seed);
     params["mono"] = json!(a.out.mono);
-    let mut report = Report::from_outcome("addnoise", &a.input, Some(&a.output), &outcome, params)
+    let mut report = Report::new("addnoise", &clean, &outcome, params)
+        .with_files(&a.input, Some(&a.output))
+        .with_write(written)
         .with("noise_output", &a.noise_out);
     if let Some(w) = noise_write {
         report = report.with("noise_clipped_samples", w.clipped_samples);
@@ -185,7 +187,7 @@ pub fn run(a: Args) -> Result<()> {
         let figs = sparsewave::plot::report::comparison_figures(
             dir,
             &stem,
-            &outcome.input,
+            &clean,
             &outcome.output,
             "noisy",
         )?;

@@ -82,11 +82,7 @@ pub fn stft_from_flags(
     pad: &str,
 ) -> Result<Stft> {
     let kind: WindowKind = window.parse()?;
-    let pad_mode = match pad {
-        "zero" => PadMode::Zero,
-        "reflect" => PadMode::Reflect,
-        other => bail!("invalid --pad: '{other}' is not zero or reflect"),
-    };
+    let pad_mode: PadMode = pad.parse()?;
     Ok(Stft::new(StftConfig::centered(
         n_fft,
         hop,
@@ -126,8 +122,8 @@ pub fn run(a: Args) -> Result<()> {
     let need_all = matches!(rule, RankRule::Energy(_)) || a.out.plots.is_some() || sweep.is_some();
 
     let mut sweeps = Vec::new();
-    let mut outcome = with_spinner("low-rank approximation", || {
-        pipeline::process(input, |x, _| {
+    let outcome = with_spinner("low-rank approximation", || {
+        pipeline::process(&input, |_, x, _| {
             let plan = LowRankApprox::new(&stft, x, need_all)?;
             let out = plan.run(rule, phase)?;
             if let Some(ranks) = &sweep {
@@ -136,14 +132,13 @@ pub fn run(a: Args) -> Result<()> {
             Ok((out.signal.clone(), out))
         })
     })?;
-    outcome.write(&a.output, bits)?;
+    let written = sparsewave::audio::write_wav(&a.output, &outcome.output, bits)?;
     let first = &outcome.infos[0];
     let real_values: usize = outcome.infos.iter().map(|o| o.stored_real_values).sum();
-    let samples = outcome.input.frames() * outcome.input.channel_count();
-    let mut report = Report::from_outcome(
+    let samples = input.frames() * input.channel_count();
+    let mut report = Report::new(
         "approx",
-        &a.input,
-        Some(&a.output),
+        &input,
         &outcome,
         json!({
             "rank_rule": rule, "phase": phase, "n_fft": a.n_fft, "hop": a.hop,
@@ -151,6 +146,8 @@ pub fn run(a: Args) -> Result<()> {
             "mono": a.out.mono,
         }),
     )
+    .with_files(&a.input, Some(&a.output))
+    .with_write(written)
     .with(
         "rank",
         outcome.infos.iter().map(|o| o.rank).collect::<Vec<_>>(),
@@ -175,7 +172,8 @@ pub fn run(a: Args) -> Result<()> {
         report = report.with("rank_sweep", json!({"csv": csv_path, "plot": png}));
     }
     if let Some(dir) = &a.out.plots {
-        let (stem, mut figs) = comparison_plots(dir, &a.output, &outcome, "rank-k approximation")?;
+        let (stem, mut figs) =
+            comparison_plots(dir, &a.output, &input, &outcome, "rank-k approximation")?;
         let sv_path = dir.join(format!("{stem}_singular_values.png"));
         let sv = &first.singular_values;
         plot::save(

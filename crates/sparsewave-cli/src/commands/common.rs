@@ -92,7 +92,10 @@ pub fn print_report(report: &Report, json: bool) -> Result<()> {
     }
     println!(
         "{} → {}",
-        report.input.display(),
+        report
+            .input
+            .as_deref()
+            .map_or("(audio)".into(), |p| p.display().to_string()),
         report
             .output
             .as_deref()
@@ -146,18 +149,14 @@ pub fn sibling(path: &Path, plots: Option<&Path>, suffix: &str) -> PathBuf {
 pub fn comparison_plots<I>(
     dir: &Path,
     output: &Path,
+    input: &sparsewave::audio::Audio,
     outcome: &sparsewave::pipeline::Outcome<I>,
     label: &str,
 ) -> Result<(String, Vec<PathBuf>)> {
     let stem = output
         .file_stem()
         .map_or("out".into(), |s| s.to_string_lossy().into_owned());
-    let figs = sparsewave::plot::report::comparison_figures(
-        dir,
-        &stem,
-        &outcome.input,
-        &outcome.output,
-        label,
-    )?;
+    let figs =
+        sparsewave::plot::report::comparison_figures(dir, &stem, input, &outcome.output, label)?;
     Ok((stem, figs))
 }

@@ -207,8 +207,8 @@ pub fn run(a: Args) -> Result<()> {
     let input = pipeline::load(&a.input, a.out.mono)?;
     let rep = a.rep.representation(&a.method, input.sample_rate, None)?;
     let want_images = a.out.plots.is_some();
-    let mut outcome = with_spinner(&format!("{} compression", a.method), || {
-        pipeline::process(input, |x, rate| {
+    let outcome = with_spinner(&format!("{} compression", a.method), || {
+        pipeline::process(&input, |_, x, rate| {
             let mut analysis = Analysis::new(&rep, x)?;
             let sel = select(analysis.magnitudes(), analysis.costs(), keep, x.len())?;
             let mut y = vec![0.0; x.len()];
@@ -242,20 +242,17 @@ pub fn run(a: Args) -> Result<()> {
             Ok((y, info))
         })
     })?;
-    outcome.write(&a.output, bits)?;
+    let written = sparsewave::audio::write_wav(&a.output, &outcome.output, bits)?;
     let kept: usize = outcome.infos.iter().map(|i| i.kept_reals).sum();
-    let samples = outcome.input.frames() * outcome.input.channel_count();
+    let samples = input.frames() * input.channel_count();
     let first = &outcome.infos[0];
-    let mut report = Report::from_outcome(
-        "compress",
-        &a.input,
-        Some(&a.output),
-        &outcome,
-        json!({
+    let mut report = Report::new("compress", &input, &outcome, json!({
             "method": a.method, "keep": format!("{keep:?}"), "refit": refit.map(|r| json!({"max_iterations": r.max_iterations, "tolerance": r.tolerance})),
             "postfilter": a.postfilter, "representation": first.describe, "mono": a.out.mono,
         }),
     )
+    .with_files(&a.input, Some(&a.output))
+    .with_write(written)
     .with("kept", json!({"real_values": kept, "fraction": kept as f64 / samples as f64, "coefficients": outcome.infos.iter().map(|i| i.kept_entries).sum::<usize>()}))
     .with("representation_real_values", outcome.infos.iter().map(|i| i.total_reals).sum::<usize>());
     if let Some((iters, gain)) = first.refit {
@@ -263,7 +260,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     report.storage = Some(Storage::new(kept, samples));
     if let Some(dir) = &a.out.plots {
-        let (stem, mut figs) = comparison_plots(dir, &a.output, &outcome, &a.method)?;
+        let (stem, mut figs) = comparison_plots(dir, &a.output, &input, &outcome, &a.method)?;
         if let Some((before, after)) = &first.images {
             for (name, img) in [("coefficients", before), ("coefficients_kept", after)] {
                 let p = dir.join(format!("{stem}_{name}.png"));

@@ -64,7 +64,7 @@ pub fn run(a: Args) -> Result<()> {
         plot::report::comparison_figures(
             &a.output.join("plots"),
             name,
-            &outcome.input,
+            &clip,
             &outcome.output,
             name,
         )?;
@@ -94,7 +94,7 @@ pub fn run(a: Args) -> Result<()> {
         ),
     ] {
         let outcome = with_spinner(name, || {
-            pipeline::process(clip.clone(), |x, _| {
+            pipeline::process(&clip, |_, x, _| {
                 let out = LowRankApprox::new(&stft, x, false)?.run(RankRule::Fixed(rank), phase)?;
                 Ok((out.signal, Some(out.stored_real_values)))
             })
@@ -116,7 +116,7 @@ pub fn run(a: Args) -> Result<()> {
         ("interp_x8_linear", 8, InterpMethod::Linear),
     ] {
         let outcome = with_spinner(name, || {
-            pipeline::process(clip.clone(), |x, _| {
+            pipeline::process(&clip, |_, x, _| {
                 let out = decimate_and_interpolate(x, factor, method)?;
                 Ok((out.signal, Some(out.stored_real_values)))
             })
@@ -160,7 +160,7 @@ pub fn run(a: Args) -> Result<()> {
         ),
     ] {
         let outcome = with_spinner(name, || {
-            pipeline::process(clip.clone(), |x, _| {
+            pipeline::process(&clip, |_, x, _| {
                 let mut analysis = Analysis::new(&rep, x)?;
                 let sel = select(
                     analysis.magnitudes(),
@@ -216,7 +216,7 @@ pub fn run(a: Args) -> Result<()> {
         let decoded = codec::decode(&encoded.bytes, codec::Limits::default())
             .map_err(|e| anyhow::anyhow!("{name}.swz: {e}"))?;
         let mut channel = decoded.channels.into_iter();
-        let mut outcome = pipeline::process(clip.clone(), |_, _| {
+        let mut outcome = pipeline::process(&clip, |_, _, _| {
             Ok((
                 channel
                     .next()
@@ -239,7 +239,7 @@ pub fn run(a: Args) -> Result<()> {
         let e = make_noise(NoiseModel::Awgn, x, 20.0, 0)?;
         Ok(x.iter().zip(&e).map(|(a, b)| a + b).collect())
     };
-    let noisy = pipeline::process(clip.clone(), |x, _| Ok((noisy_of(x)?, None)))?;
+    let noisy = pipeline::process(&clip, |_, x, _| Ok((noisy_of(x)?, None)))?;
     finish(
         "noisy_awgn_20db",
         "input + white Gaussian noise at 20.00 dB SNR (denoisers' input)".into(),
@@ -283,7 +283,7 @@ pub fn run(a: Args) -> Result<()> {
     ];
     for (name, what, denoise) in denoisers {
         let outcome = with_spinner(name, || {
-            pipeline::process(clip.clone(), |x, _| Ok((denoise(&noisy_of(x)?)?, None)))
+            pipeline::process(&clip, |_, x, _| Ok((denoise(&noisy_of(x)?)?, None)))
         })?;
         finish(name, what.into(), outcome)?;
     }

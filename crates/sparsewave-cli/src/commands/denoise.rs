@@ -503,10 +503,10 @@ fn load_clean(path: &Path, mono: bool, noisy: &Audio) -> Result<Audio> {
 /// input) and the per-channel information.
 pub fn run_denoiser(
     denoiser: &Denoiser,
-    noisy: Audio,
+    noisy: &Audio,
 ) -> sparsewave::Result<pipeline::Outcome<ChannelInfo>> {
     let mut channel = 0;
-    pipeline::process(noisy, |x, rate| {
+    pipeline::process(&noisy, |_, x, rate| {
         let out = denoiser.run(x, rate, channel);
         channel += 1;
         out
@@ -587,16 +587,18 @@ pub fn run(a: Args) -> Result<()> {
             bail!("{}: the noise clip is empty", path.display());
         }
     }
-    let mut outcome = with_spinner("denoising", || run_denoiser(&denoiser, noisy))
+    let outcome = with_spinner("denoising", || run_denoiser(&denoiser, &noisy))
         .with_context(|| format!("{}", a.input.display()))?;
-    outcome.write(&a.output, bits)?;
-    let rate = outcome.input.sample_rate;
+    let written = sparsewave::audio::write_wav(&a.output, &outcome.output, bits)?;
+    let rate = noisy.sample_rate;
     let mut params = denoiser.params();
     params["mono"] = json!(a.out.mono);
-    let mut report = Report::from_outcome("denoise", &a.input, Some(&a.output), &outcome, params)
+    let mut report = Report::new("denoise", &noisy, &outcome, params)
+        .with_files(&a.input, Some(&a.output))
+        .with_write(written)
         .with("mean_rank", mean_rank(&outcome.infos))
         .with("channel_info", &outcome.infos);
-    let nrr = |m: Metrics| m.with_nrr(&outcome.input.channels, &outcome.output.channels);
+    let nrr = |m: Metrics| m.with_nrr(&noisy.channels, &outcome.output.channels);
     let input_metrics = match &clean {
         Some(clean) => {
             report.metrics = nrr(Metrics::compute(
@@ -604,7 +606,7 @@ pub fn run(a: Args) -> Result<()> {
                 &outcome.output.channels,
                 rate,
             )?);
-            let m = Metrics::compute(&clean.channels, &outcome.input.channels, rate)?;
+            let m = Metrics::compute(&clean.channels, &noisy.channels, rate)?;
             report = report
                 .with("reference", "clean")
                 .with("clean", &a.clean)
@@ -622,14 +624,9 @@ pub fn run(a: Args) -> Result<()> {
             .output
             .file_stem()
             .map_or("denoise".into(), |s| s.to_string_lossy().into_owned());
-        let mut figs = plot::report::comparison_figures(
-            dir,
-            &stem,
-            &outcome.input,
-            &outcome.output,
-            "denoised",
-        )?;
-        let reference = clean.as_ref().map_or(&outcome.input, |c| c);
+        let mut figs =
+            plot::report::comparison_figures(dir, &stem, &noisy, &outcome.output, "denoised")?;
+        let reference = clean.as_ref().map_or(&noisy, |c| c);
         let label = if clean.is_some() { "clean" } else { "noisy" };
         let x = &reference.channels[0];
         let path = sibling(&a.output, Some(dir), "_waveform_windows.png");

@@ -249,7 +249,7 @@ pub fn run(a: Args) -> Result<()> {
         )?;
         for method in methods(&noise)? {
             let outcome = with_spinner(&format!("{} at {snr} dB", method.label), || {
-                run_denoiser(&method.denoiser, noisy.clone())
+                run_denoiser(&method.denoiser, &noisy)
             })?;
             let metrics = Metrics::compute(&clean.channels, &outcome.output.channels, rate)?
                 .with_nrr(&noisy.channels, &outcome.output.channels);

@@ -206,23 +206,21 @@ pub fn run(a: Args) -> Result<()> {
     let kbps = codec::kbps(bytes, input.seconds());
     let bits_per_sample = 8.0 * bytes as f64 / (input.frames() * input.channel_count()) as f64;
     let outcome = Outcome::<()> {
-        input,
         output: enc.decoded.clone(),
         infos: Vec::new(),
         seconds,
         metrics,
-        write: None,
     };
-    let report = Report::from_outcome(
+    let report = Report::new(
         "encode",
-        &a.input,
-        Some(&a.output),
+        &input,
         &outcome,
         json!({
             "method": method.name(), "target": target, "mono": a.mono,
             "relative_step": enc.relative_step, "step": enc.quant.step, "keep": enc.quant.keep,
         }),
     )
+    .with_files(&a.input, Some(&a.output))
     .with("bytes", bytes)
     .with("kbps", kbps)
     .with("bits_per_sample", bits_per_sample)

@@ -48,28 +48,30 @@ pub fn run(a: Args) -> Result<()> {
     let bits = a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.out.mono)?;
-    let mut outcome = with_spinner("interpolating", || {
-        pipeline::process(input, |x, _| {
+    let outcome = with_spinner("interpolating", || {
+        pipeline::process(&input, |_, x, _| {
             let out = decimate_and_interpolate(x, a.factor, method)?;
             Ok((out.signal.clone(), out))
         })
     })?;
-    outcome.write(&a.output, bits)?;
+    let written = sparsewave::audio::write_wav(&a.output, &outcome.output, bits)?;
     let stored: usize = outcome.infos.iter().map(|o| o.stored_real_values).sum();
-    let samples = outcome.input.frames() * outcome.input.channel_count();
-    let mut report = Report::from_outcome(
+    let samples = input.frames() * input.channel_count();
+    let mut report = Report::new(
         "interp",
-        &a.input,
-        Some(&a.output),
+        &input,
         &outcome,
         json!({"factor": a.factor, "method": method, "mono": a.out.mono}),
     )
+    .with_files(&a.input, Some(&a.output))
+    .with_write(written)
     .with("kept_samples", outcome.infos[0].knots);
     report.storage = Some(Storage::new(stored, samples));
     if let Some(dir) = &a.out.plots {
         let (_, figs) = comparison_plots(
             dir,
             &a.output,
+            &input,
             &outcome,
             &format!("{} ×{}", a.method, a.factor),
         )?;

@@ -16,7 +16,7 @@ mod rd;
 mod spectrogram;
 mod sweep;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Approximate, compress and denoise audio with time–frequency and low-rank methods.
@@ -60,7 +60,8 @@ enum Command {
 
 /// Parse, run, and turn errors into a message on stderr and exit code 1.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Approx(a) => approx::run(a),
         Command::Interp(a) => interp::run(a),
@@ -80,8 +81,34 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sparsewave: error: {e:#}");
+            let message = with_flag_names(&e, matches.subcommand_name());
+            eprintln!("sparsewave: error: {message}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error chain as text, with the library's parameter names (`hop`) replaced by the flags
+/// of `subcommand` that set them (`--hop`).
+fn with_flag_names(e: &anyhow::Error, subcommand: Option<&str>) -> String {
+    let mut message = format!("{e:#}");
+    let Some(sub) = subcommand.and_then(|s| Cli::command().find_subcommand(s).cloned()) else {
+        return message;
+    };
+    for cause in e.chain() {
+        if let Some(sparsewave::Error::InvalidParameter { name, .. }) = cause.downcast_ref() {
+            let long = name.replace('_', "-");
+            if sub
+                .get_arguments()
+                .any(|a| a.get_long() == Some(long.as_str()))
+            {
+                message = message.replacen(
+                    &format!("invalid {name}:"),
+                    &format!("invalid --{long}:"),
+                    1,
+                );
+            }
+        }
+    }
+    message
 }

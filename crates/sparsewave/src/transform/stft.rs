@@ -26,13 +26,14 @@ use realfft::num_complex::Complex64;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use std::sync::Arc;
 
-/// How the signal is extended beyond its ends before framing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum PadMode {
-    /// Zeros (librosa ≥ 0.10 default, `pad_mode="constant"`).
-    Zero,
-    /// Mirror without repeating the edge sample (NumPy's `reflect`; librosa < 0.10).
-    Reflect,
+crate::choice::choice! {
+    /// How the signal is extended beyond its ends before framing.
+    pub enum PadMode: "pad" {
+        /// Zeros (librosa ≥ 0.10 default, `pad_mode="constant"`).
+        Zero = "zero" | "constant",
+        /// Mirror without repeating the edge sample (NumPy's `reflect`; librosa < 0.10).
+        Reflect = "reflect",
+    }
 }
 
 /// Everything that fixes an STFT.
