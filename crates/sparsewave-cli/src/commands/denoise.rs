@@ -506,7 +506,7 @@ pub fn run_denoiser(
     noisy: &Audio,
 ) -> sparsewave::Result<pipeline::Outcome<ChannelInfo>> {
     let mut channel = 0;
-    pipeline::process(&noisy, |_, x, rate| {
+    pipeline::process(noisy, |_, x, rate| {
         let out = denoiser.run(x, rate, channel);
         channel += 1;
         out
