@@ -403,8 +403,8 @@ fn bad_parameters() {
     denoise(&["--window", "50000"], &["window", "44100"]);
     denoise(&["--ratio", "0"], &["ratio", "(0, 1]"]);
     denoise(&["--ratio", "1.5"], &["ratio", "(0, 1]"]);
-    denoise(&["--rank", "0"], &["rank", "[1, 100]"]);
-    denoise(&["--rank", "101"], &["rank", "[1, 100]"]);
+    denoise(&["--rank", "0"], &["rank", "1..=100"]);
+    denoise(&["--rank", "101"], &["rank", "1..=100"]);
     denoise(&["--energy", "2"], &["energy", "(0, 1]"]);
     denoise(
         &["--bands", "3500,1000"],

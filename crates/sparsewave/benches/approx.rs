@@ -5,7 +5,8 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sparsewave::approx::lowrank::{LowRankApprox, PhaseMode, RankRule};
+use sparsewave::approx::lowrank::{LowRankApprox, PhaseMode};
+use sparsewave::linalg::rank_rule::RankRule;
 use sparsewave::transform::stft::{PadMode, Stft, StftConfig};
 use sparsewave::transform::window::WindowKind;
 

@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use faer::MatRef;
-use sparsewave::denoise::rank_rule::RankRule;
 use sparsewave::denoise::wsvd::{wsvd_denoise, Junction, Mapping, SvdSolver, WsvdConfig};
 use sparsewave::linalg::hankel::{
     hankel_dims, hankel_gram_lower, hankel_matrix, HankelOp, HankelProduct,
@@ -26,6 +25,7 @@ use sparsewave::linalg::hankel::{
 use sparsewave::linalg::lanczos::{
     DenseSvd, LanczosSvd, LinearOperator, SvdTriplets, SymmetricEig,
 };
+use sparsewave::linalg::rank_rule::RankRule;
 use sparsewave::noise::{make_noise, NoiseModel};
 
 const FS: f64 = 44100.0;

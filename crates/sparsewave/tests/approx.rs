@@ -1,7 +1,8 @@
 //! Spectrogram low-rank approximation and Griffin–Lim on a real clip, and the CLI end to end.
 
 use sparsewave::approx::griffin_lim::{griffin_lim, PhaseInit};
-use sparsewave::approx::lowrank::{LowRankApprox, PhaseMode, RankRule};
+use sparsewave::approx::lowrank::{LowRankApprox, PhaseMode};
+use sparsewave::linalg::rank_rule::RankRule;
 use sparsewave::metrics::{rel_error_pct, Metrics};
 use sparsewave::transform::stft::{PadMode, Stft, StftConfig};
 use sparsewave::transform::window::WindowKind;

@@ -7,7 +7,6 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use sparsewave::denoise::bands::{band_of_bin, split_bands, BandSplitter};
 use sparsewave::denoise::gaussian::{gaussian_filter, GaussianFilter};
-use sparsewave::denoise::rank_rule::{aic_rank, mdl_rank, RankRule};
 use sparsewave::denoise::wsvd::{
     offset_grid, overlap_grid, plain_grid, wsvd_denoise, xfade_weight, xfade_weight_sum,
     BandConfig, Junction, Mapping, SvdSolver, WsvdConfig,
@@ -19,6 +18,7 @@ use sparsewave::linalg::hankel::{
 use sparsewave::linalg::lanczos::{
     DenseSvd, LanczosSvd, LinearOperator, SvdTriplets, SymmetricEig,
 };
+use sparsewave::linalg::rank_rule::{aic_rank, mdl_rank, RankRule};
 
 fn gaussian_vec(n: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -6,8 +6,9 @@ use super::common::{
 use anyhow::{bail, Result};
 use serde_json::json;
 use sparsewave::approx::griffin_lim::PhaseInit;
-use sparsewave::approx::lowrank::{LowRankApprox, PhaseMode, RankRule};
+use sparsewave::approx::lowrank::{LowRankApprox, PhaseMode};
 use sparsewave::audio::output::write_atomic_with;
+use sparsewave::linalg::rank_rule::RankRule;
 use sparsewave::metrics::{rel_error_pct, snr_db};
 use sparsewave::pipeline::{self, Report, Storage};
 use sparsewave::plot::{self, LineChart, Series};

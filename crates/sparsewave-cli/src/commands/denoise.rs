@@ -7,12 +7,12 @@ use serde_json::{json, Value};
 use sparsewave::audio::Audio;
 use sparsewave::denoise::gate::{spectral_gate, GateConfig, NoiseProfile};
 use sparsewave::denoise::gaussian::GaussianFilter;
-use sparsewave::denoise::rank_rule::RankRule;
 use sparsewave::denoise::shrink::{ThresholdKind, ThresholdRule, WaveletShrink};
 use sparsewave::denoise::wsvd::{
     offset_grid, overlap_grid, plain_grid, wsvd_denoise, BandConfig, Junction, Mapping, SvdSolver,
     WsvdConfig,
 };
+use sparsewave::linalg::rank_rule::RankRule;
 use sparsewave::metrics::Metrics;
 use sparsewave::pipeline::{self, Report};
 use sparsewave::plot::{self, WaveformComparison};

@@ -15,19 +15,11 @@
 
 use super::griffin_lim::{griffin_lim, PhaseInit};
 use crate::linalg::dense::{singular_values, truncated_svd, SvdMethod, TruncatedSvd};
+use crate::linalg::rank_rule::RankRule;
 use crate::transform::stft::{Spectrogram, Stft};
 use crate::{Error, Result};
 use faer::Mat;
 use realfft::num_complex::Complex64;
-
-/// How the rank is chosen.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
-pub enum RankRule {
-    /// Exactly k.
-    Fixed(usize),
-    /// Smallest k with Σ_{i≤k} σ_i² ≥ F · Σ σ_i², F in (0, 1].
-    Energy(f64),
-}
 
 /// How the phase of the approximated magnitude is obtained.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -65,34 +57,21 @@ pub fn magnitude_matrix(spec: &Spectrogram) -> Mat<f64> {
     })
 }
 
-/// Choose k from the rule; `sv` must hold all singular values for [`RankRule::Energy`].
+/// Choose k from the rule for a spectrogram of `shape`; `all_sv` must hold every singular value
+/// for the rules that need them ([`RankRule::needs_all_values`]).
 pub fn choose_rank(rule: RankRule, shape: (usize, usize), all_sv: Option<&[f64]>) -> Result<usize> {
-    let kmax = shape.0.min(shape.1);
-    match rule {
-        RankRule::Fixed(k) if k == 0 || k > kmax => Err(Error::param(
-            "--rank",
-            format!(
-                "{k} is outside 1..={kmax} (the spectrogram is {} bins × {} frames)",
-                shape.0, shape.1
-            ),
-        )),
-        RankRule::Fixed(k) => Ok(k),
-        RankRule::Energy(f) if !(f > 0.0 && f <= 1.0) => {
-            Err(Error::param("--energy", format!("{f} is outside (0, 1]")))
+    let (m, n) = shape;
+    rule.validate(m, n)?;
+    let values = match (rule.needs_all_values(), all_sv) {
+        (false, _) => &[][..],
+        (true, Some(sv)) => sv,
+        (true, None) => {
+            return Err(Error::Numerical(format!(
+                "rank rule {rule:?} needs every singular value of the spectrogram"
+            )))
         }
-        RankRule::Energy(f) => {
-            let sv = all_sv.expect("energy rule needs all singular values");
-            let total: f64 = sv.iter().map(|s| s * s).sum();
-            let mut acc = 0.0;
-            for (i, s) in sv.iter().enumerate() {
-                acc += s * s;
-                if acc >= f * total * (1.0 - 1e-12) {
-                    return Ok(i + 1);
-                }
-            }
-            Ok(kmax)
-        }
-    }
+    };
+    rule.rank(m, n, values)
 }
 
 /// Storage of a rank-k representation: k(m + n + 1), plus m·n for a stored phase.

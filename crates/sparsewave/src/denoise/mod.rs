@@ -3,6 +3,5 @@
 pub mod bands;
 pub mod gate;
 pub mod gaussian;
-pub mod rank_rule;
 pub mod shrink;
 pub mod wsvd;

@@ -26,9 +26,9 @@ use faer::MatRef;
 use rayon::prelude::*;
 
 use crate::denoise::bands::{validate_cuts, BandSplitter};
-use crate::denoise::rank_rule::RankRule;
 use crate::linalg::hankel::{dot, hankel_dims, hankel_gram_lower, HankelOp};
 use crate::linalg::lanczos::{DenseSvd, LanczosSvd, SvdTriplets, SymmetricEig, DEFAULT_TOLERANCE};
+use crate::linalg::rank_rule::RankRule;
 use crate::{Error, Result};
 
 /// How windows are laid out and joined.

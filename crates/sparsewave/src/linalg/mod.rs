@@ -4,3 +4,4 @@
 pub mod dense;
 pub mod hankel;
 pub mod lanczos;
+pub mod rank_rule;

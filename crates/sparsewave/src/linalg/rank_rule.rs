@@ -1,6 +1,7 @@
-//! How many singular triplets a WSVD window keeps.
+//! How many singular triplets a truncated SVD keeps: one rule type for the spectrogram SVD
+//! (`approx`) and the WSVD windows (`denoise`).
 //!
-//! For a `p × q` window Hankel matrix with singular values `s` (descending):
+//! For a `p × q` matrix with singular values `s` (descending):
 //! - [`RankRule::Ratio`]: `r = ⌈ratio·q⌉` computed from the f64 product (so `0.3·101 =
 //!   30.299999999999997` gives 31), clamped to `[1, min(p, q)]` — the WSVD paper's "ratio of
 //!   singular values";
@@ -14,7 +15,7 @@
 use crate::{Error, Result};
 
 /// A rank rule. See the module documentation for the formulas.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub enum RankRule {
     /// `r = ⌈ratio·q⌉`, `ratio ∈ (0, 1]`.
     Ratio(f64),
@@ -34,7 +35,7 @@ impl RankRule {
         matches!(self, RankRule::Aic | RankRule::Mdl | RankRule::Energy(_))
     }
 
-    /// Checks the rule's parameter against a `p × q` window.
+    /// Checks the rule's parameter against a `p × q` matrix.
     pub fn validate(&self, p: usize, q: usize) -> Result<()> {
         match *self {
             RankRule::Ratio(ratio) if !(ratio > 0.0 && ratio <= 1.0) => Err(Error::param(
@@ -43,10 +44,7 @@ impl RankRule {
             )),
             RankRule::Fixed(r) if r == 0 || r > p.min(q) => Err(Error::param(
                 "rank",
-                format!(
-                    "must be in [1, {}] for a {p}×{q} window Hankel matrix, got {r}",
-                    p.min(q)
-                ),
+                format!("{r} is outside 1..={} for a {p}×{q} matrix", p.min(q)),
             )),
             RankRule::Energy(f) if !(f > 0.0 && f <= 1.0) => Err(Error::param(
                 "energy",
@@ -56,11 +54,12 @@ impl RankRule {
         }
     }
 
-    /// The rank for a `p × q` window, in `[1, min(p, q)]`. `values` are the singular values
+    /// The rank for a `p × q` matrix, in `[1, min(p, q)]`. `values` are the singular values
     /// (descending, `min(p, q)` of them) and are only read by the rules that need them
     /// ([`RankRule::needs_all_values`]); pass `&[]` otherwise.
     ///
-    /// A [`RankRule::Fixed`] rank larger than a short (tail) window allows is clamped to it.
+    /// A [`RankRule::Fixed`] rank larger than the matrix allows is clamped to it (a short tail
+    /// window of WSVD); call [`RankRule::validate`] first to refuse it instead.
     pub fn rank(&self, p: usize, q: usize, values: &[f64]) -> Result<usize> {
         let m = p.min(q);
         if m == 0 {
@@ -145,10 +144,11 @@ fn information_rank(values: &[f64], snapshots: usize, criterion: Criterion) -> u
     best.1.max(1)
 }
 
-/// Smallest `r ≥ 1` with `Σ_{i<r} s_i² ≥ F·Σ s_i²`.
+/// Smallest `r ≥ 1` with `Σ_{i<r} s_i² ≥ F·Σ s_i²` (up to a relative 1e-12, so that `F = 1`
+/// is not defeated by the round-off of the partial sums).
 fn energy_rank(values: &[f64], fraction: f64) -> usize {
     let total: f64 = values.iter().map(|s| s * s).sum();
-    let target = fraction * total;
+    let target = fraction * total * (1.0 - 1e-12);
     let mut acc = 0.0;
     for (i, s) in values.iter().enumerate() {
         acc += s * s;
