@@ -6,6 +6,8 @@ mod choice;
 #[cfg(feature = "codec")]
 pub mod codec;
 pub mod compress;
+#[cfg(feature = "codec")]
+pub mod demo;
 pub mod denoise;
 pub mod error;
 pub mod linalg;
