@@ -10,13 +10,29 @@ use std::path::PathBuf;
 pub enum Error {
     /// An operating-system error while reading or writing `path`.
     #[error("{}: {err}", path.display())]
-    Io { path: PathBuf, err: std::io::Error },
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the operating system said.
+        err: std::io::Error,
+    },
     /// The file could be read but its content is not valid audio (or not a valid container).
     #[error("{}: {reason}", path.display())]
-    BadInput { path: PathBuf, reason: String },
+    BadInput {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its content.
+        reason: String,
+    },
     /// A parameter is outside its valid range; `name` is the parameter as the user knows it.
     #[error("invalid {name}: {reason}")]
-    InvalidParameter { name: &'static str, reason: String },
+    InvalidParameter {
+        /// The parameter's name in snake_case (`hop`, `window_length`); the command line shows
+        /// it as the flag that sets it (`--hop`).
+        name: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
     /// Bytes that should hold a `.swz` file (or a part of one) are damaged or not of this format.
     #[error("corrupt .swz data: {0}")]
     Corrupt(String),

@@ -1,4 +1,5 @@
 //! sparsewave: approximate, compress and denoise audio with time–frequency and low-rank methods.
+#![warn(missing_docs)]
 
 pub mod approx;
 pub mod audio;

@@ -30,14 +30,23 @@ pub const SEG_SNR_FRAME_SECONDS: f64 = 0.020;
 /// The report every audio-producing command gives against its reference.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Metrics {
+    /// 10·log10(‖x‖² / ‖x − y‖²), dB.
     pub snr_db: f64,
+    /// 100·‖x − y‖² / ‖x‖², percent.
     pub rel_error_pct: f64,
+    /// sqrt(mean((x − y)²)).
     pub rmse: f64,
+    /// mean(|x − y|).
     pub mae: f64,
+    /// max |x − y|.
     pub max_abs_error: f64,
+    /// Normalised cross-correlation ⟨x, y⟩ / (‖x‖·‖y‖).
     pub ncc: f64,
+    /// Mean of per-frame SNRs clipped to [−10, 35] dB over 20 ms frames.
     pub seg_snr_db: f64,
+    /// Log-spectral distance between the STFT power spectra, dB.
     pub lsd_db: f64,
+    /// 10·log10(‖|X|‖² / ‖|Y| − |X|‖²) of the STFT magnitudes, dB: the SNR that ignores phase.
     pub spectral_snr_db: f64,
     /// Only when a noisy input is known (denoising).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -110,6 +110,7 @@ pub struct Storage {
 }
 
 impl Storage {
+    /// The storage of `real_values` numbers for `input_samples` samples.
     pub fn new(real_values: usize, input_samples: usize) -> Self {
         Storage {
             real_values,

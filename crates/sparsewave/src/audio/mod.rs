@@ -23,19 +23,9 @@ pub enum SampleFormat {
 }
 
 impl SampleFormat {
-    /// Parse the `--bits` flag: `16`, `24` or `32f`.
+    /// Parse an output sample format (the CLI's `--bits`): `8`, `16`, `24`, `32` or `32f`.
     pub fn from_bits_flag(s: &str) -> crate::Result<Self> {
-        match s {
-            "8" => Ok(SampleFormat::Int(8)),
-            "16" => Ok(SampleFormat::Int(16)),
-            "24" => Ok(SampleFormat::Int(24)),
-            "32" => Ok(SampleFormat::Int(32)),
-            "32f" | "f32" => Ok(SampleFormat::Float32),
-            _ => Err(crate::Error::param(
-                "--bits",
-                format!("'{s}' is not one of 8, 16, 24, 32, 32f"),
-            )),
-        }
+        s.parse()
     }
 
     /// A short human name ("16-bit int", "32-bit float").
@@ -44,6 +34,25 @@ impl SampleFormat {
             SampleFormat::Int(b) => format!("{b}-bit int"),
             SampleFormat::Float32 => "32-bit float".into(),
             SampleFormat::Float64 => "64-bit float".into(),
+        }
+    }
+}
+
+impl std::str::FromStr for SampleFormat {
+    type Err = crate::Error;
+
+    /// `8`, `16`, `24`, `32` (integer PCM) or `32f` (IEEE float; also `f32`).
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "8" => Ok(SampleFormat::Int(8)),
+            "16" => Ok(SampleFormat::Int(16)),
+            "24" => Ok(SampleFormat::Int(24)),
+            "32" => Ok(SampleFormat::Int(32)),
+            "32f" | "f32" => Ok(SampleFormat::Float32),
+            _ => Err(crate::Error::param(
+                "bits",
+                format!("'{s}' is not one of 8, 16, 24, 32, 32f"),
+            )),
         }
     }
 }

@@ -7,18 +7,26 @@ use plotters::prelude::*;
 /// One named curve.
 #[derive(Clone, Debug)]
 pub struct Series {
+    /// Legend text (empty: no legend entry).
     pub label: String,
+    /// (x, y) points, drawn in order.
     pub points: Vec<(f64, f64)>,
 }
 
 /// A line chart with markers, optional log axes and a legend.
 #[derive(Clone, Debug)]
 pub struct LineChart {
+    /// Title above the plot.
     pub title: String,
+    /// Label of the horizontal axis.
     pub x_label: String,
+    /// Label of the vertical axis.
     pub y_label: String,
+    /// The curves.
     pub series: Vec<Series>,
+    /// Logarithmic horizontal axis (non-positive x are left out).
     pub log_x: bool,
+    /// Logarithmic vertical axis (non-positive y are left out).
     pub log_y: bool,
 }
 

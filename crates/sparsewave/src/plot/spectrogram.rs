@@ -9,13 +9,19 @@ use plotters::style::colors::colormaps::ViridisRGB;
 /// 20 log10(|X| / max|X|) dB over `range_db` dB, with frequency on a linear or log axis.
 #[derive(Clone, Debug)]
 pub struct SpectrogramImage {
+    /// Title above the image.
     pub title: String,
+    /// |X|, time-major: `magnitude[t * bins + k]`.
     pub magnitude: Vec<f64>,
+    /// Number of frames (image columns).
     pub frames: usize,
+    /// Number of frequency bins from 0 to Nyquist (image rows).
     pub bins: usize,
+    /// Sample rate in Hz, for the frequency axis.
     pub sample_rate: u32,
     /// Seconds between frames.
     pub frame_step: f64,
+    /// Logarithmic frequency axis.
     pub log_freq: bool,
     /// Dynamic range shown, dB below the peak (or below `reference` when set).
     pub range_db: f64,
