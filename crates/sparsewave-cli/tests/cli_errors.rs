@@ -10,9 +10,12 @@ fn sparsewave() -> Command {
     Command::cargo_bin("sparsewave").unwrap()
 }
 
-/// Run `args` and check failure, the message fragments, and that `out` was not created.
+/// Run `args` and check failure (exit 1 for errors, 2 for values the argument parser refuses),
+/// the message fragments, and that `out` was not created.
 fn fails(args: &[&str], out: &Path, needles: &[&str]) {
-    let assert = sparsewave().args(args).assert().failure().code(1);
+    let assert = sparsewave().args(args).assert().failure();
+    let code = assert.get_output().status.code();
+    assert!(matches!(code, Some(1 | 2)), "{args:?}: exit code {code:?}");
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     for n in needles {
         assert!(stderr.contains(n), "stderr {stderr:?} lacks {n:?}");

@@ -1,5 +1,4 @@
 //! sparsewave: approximate, compress and denoise audio with time–frequency and low-rank methods.
-#![warn(missing_docs)]
 
 pub mod approx;
 pub mod audio;

@@ -17,7 +17,7 @@ pub struct OutputOpts {
     pub json: bool,
     /// Output sample format: 16, 24, 32 (integer) or 32f (float); default: the input's.
     #[arg(long, value_name = "BITS")]
-    pub bits: Option<String>,
+    pub bits: Option<SampleFormat>,
     /// Mix all channels down to one before processing.
     #[arg(long)]
     pub mono: bool,
@@ -32,14 +32,7 @@ impl OutputOpts {
         if let Some(dir) = &self.plots {
             sparsewave::audio::output::create_dir(dir)?;
         }
-        self.sample_format()
-    }
-
-    pub fn sample_format(&self) -> Result<Option<SampleFormat>> {
-        Ok(match &self.bits {
-            Some(b) => Some(SampleFormat::from_bits_flag(b)?),
-            None => None,
-        })
+        Ok(self.bits)
     }
 }
 
