@@ -11,14 +11,14 @@ use sparsewave::denoise::wsvd::{
     offset_grid, overlap_grid, plain_grid, wsvd_denoise, xfade_weight, xfade_weight_sum,
     BandConfig, Junction, Mapping, SvdSolver, WsvdConfig,
 };
+use sparsewave::linalg::dense::{DenseSvd, SymmetricEig};
 use sparsewave::linalg::hankel::{
     antidiagonal_average, antidiagonal_count, hankel_dims, hankel_gram_lower, hankel_matrix,
     HankelOp, HankelProduct,
 };
-use sparsewave::linalg::lanczos::{
-    DenseSvd, LanczosSvd, LinearOperator, SvdTriplets, SymmetricEig,
-};
+use sparsewave::linalg::lanczos::{LanczosSvd, LinearOperator};
 use sparsewave::linalg::rank_rule::{aic_rank, mdl_rank, RankRule};
+use sparsewave::linalg::triplets::SvdTriplets;
 
 fn gaussian_vec(n: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -102,8 +102,9 @@ fn hankel_products_and_reconstructions_match_dense() {
         antidiagonal_average(hr.as_ref(), &mut want).unwrap();
         let scale = frob(h.as_ref());
         for product in [HankelProduct::Direct, HankelProduct::Fft] {
-            let mut op = HankelOp::with_product(w, product).unwrap();
-            op.set_window(&x).unwrap();
+            let plan = HankelOp::with_product(w, product).unwrap();
+            let mut scratch = plan.make_scratch();
+            let mut op = plan.with_window(&x, &mut scratch).unwrap();
             let mut hv = vec![0.0; p];
             let mut htu = vec![0.0; q];
             op.apply(&v, &mut hv);
@@ -117,14 +118,14 @@ fn hankel_products_and_reconstructions_match_dense() {
                 assert!((d - htu[j]).abs() < 1e-12 * scale, "{product:?} w {w} Hᵀu");
             }
             let mut got = vec![0.0; w];
-            op.hankelize(&a, &b, r, &mut got).unwrap();
+            plan.hankelize(&a, &b, r, &mut got, &mut scratch).unwrap();
             for (g, e) in got.iter().zip(&want) {
                 assert!(
                     (g - e).abs() < 1e-12 * (1.0 + e.abs()),
                     "{product:?} w {w} hankelize"
                 );
             }
-            op.paper_map(&a, &b, r, &mut got).unwrap();
+            plan.paper_map(&a, &b, r, &mut got).unwrap();
             for i in 0..p {
                 assert!((got[i] - hr[(i, 0)]).abs() < 1e-12);
             }
