@@ -101,7 +101,6 @@ pub struct LanczosSvd {
     beta: Vec<f64>,
     coef: Vec<f64>,
     small: SmallSvd,
-    steps: usize,
 }
 
 impl Default for LanczosSvd {
@@ -121,7 +120,6 @@ impl LanczosSvd {
             beta: Vec::new(),
             coef: Vec::new(),
             small: SmallSvd::default(),
-            steps: 0,
         }
     }
 
@@ -135,11 +133,6 @@ impl LanczosSvd {
         }
         self.tol = tol;
         Ok(self)
-    }
-
-    /// Krylov dimension the last [`LanczosSvd::compute`] ended with.
-    pub fn last_steps(&self) -> usize {
-        self.steps
     }
 
     /// The `r` leading singular triplets of `op` into `out`.
@@ -219,7 +212,6 @@ impl LanczosSvd {
             }
             k = (k + (k / 2).max(r)).min(n);
         }
-        self.steps = k;
         values.copy_from_slice(&self.small.values[..r]);
         let ritz = |basis: &[f64], rows: usize, coefs: MatRef<'_, f64>, dst: &mut [f64]| {
             let b = MatRef::from_column_major_slice(&basis[..rows * k], rows, k);

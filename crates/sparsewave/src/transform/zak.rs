@@ -41,8 +41,8 @@
 //! length `M` per time position), each a batch of FFTs: about the cost of one real FFT of length
 //! `L`. Real data are transformed two at a time with one complex FFT (real part = one row or
 //! column, imaginary part = the next) and the Zak-domain filters act on the packed spectrum
-//! directly. Both passes run in parallel with rayon over blocks of rows or columns, each thread
-//! with its own preallocated buffers.
+//! directly. Both passes run in parallel with rayon over blocks of rows or columns, each lane
+//! with its own preallocated buffers in the caller's [`PgbzScratch`].
 //!
 //! - Analysis: the column pass `IFFT_k(Zx · conj(Zg))` is a circular correlation along `r` with
 //!   the window's Zak columns, and `g[j + sM] ∝ exp(−π (s + j/M)²)` has only ~10 rows above
