@@ -5,6 +5,8 @@ use faer::{Mat, MatRef};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
+use rayon::prelude::*;
 use sparsewave::denoise::bands::{band_of_bin, split_bands, BandSplitter};
 use sparsewave::denoise::gaussian::{gaussian_filter, GaussianFilter};
 use sparsewave::denoise::wsvd::{
@@ -14,7 +16,7 @@ use sparsewave::denoise::wsvd::{
 use sparsewave::linalg::dense::{DenseSvd, SymmetricEig};
 use sparsewave::linalg::hankel::{
     antidiagonal_average, antidiagonal_count, hankel_dims, hankel_gram_lower, hankel_matrix,
-    HankelOp, HankelProduct,
+    HankelOp, HankelProduct, HankelScratch,
 };
 use sparsewave::linalg::lanczos::{LanczosSvd, LinearOperator};
 use sparsewave::linalg::rank_rule::{aic_rank, mdl_rank, RankRule};
@@ -181,6 +183,57 @@ fn wsvd_at_rank_2n_returns_a_sum_of_sinusoids() {
             }
         }
     }
+}
+
+/// Products, a truncated SVD and both reconstructions of window `x` through `plan`, as bits.
+fn hankel_bits(plan: &HankelOp, x: &[f64], scratch: &mut HankelScratch) -> Vec<u64> {
+    let (p, q) = plan.dims();
+    let mut op = plan.with_window(x, scratch).unwrap();
+    let (mut hv, mut htu) = (vec![0.0; p], vec![0.0; q]);
+    op.apply(&vec![1.0; q], &mut hv);
+    op.apply_transpose(&vec![-0.5; p], &mut htu);
+    let mut svd = SvdTriplets::default();
+    LanczosSvd::new().compute(&mut op, 3, &mut svd).unwrap();
+    let mut averaged = vec![0.0; x.len()];
+    plan.hankelize(&svd.left, &svd.right, 3, &mut averaged, scratch)
+        .unwrap();
+    let mut paper = vec![0.0; x.len()];
+    plan.paper_map(&svd.left, &svd.right, 3, &mut paper)
+        .unwrap();
+    [hv, htu, svd.values, averaged, paper]
+        .concat()
+        .into_iter()
+        .map(f64::to_bits)
+        .collect()
+}
+
+#[test]
+fn one_hankel_plan_shared_by_threads_gives_the_serial_result_bit_for_bit() {
+    for product in [HankelProduct::Direct, HankelProduct::Fft] {
+        let w = 200;
+        let plan = HankelOp::with_product(w, product).unwrap();
+        let windows: Vec<Vec<f64>> = (0..16).map(|i| gaussian_vec(w, 500 + i)).collect();
+        let mut scratch = plan.make_scratch();
+        let serial: Vec<Vec<u64>> = windows
+            .iter()
+            .map(|x| hankel_bits(&plan, x, &mut scratch))
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let parallel: Vec<Vec<u64>> = pool.install(|| {
+            windows
+                .par_iter()
+                .map_init(|| plan.make_scratch(), |s, x| hankel_bits(&plan, x, s))
+                .collect()
+        });
+        assert!(serial == parallel, "{product:?}: results differ");
+    }
+    // A scratch of another plan is refused.
+    let plan = HankelOp::new(100).unwrap();
+    let mut other = HankelOp::new(101).unwrap().make_scratch();
+    assert!(plan.with_window(&[0.0; 100], &mut other).is_err());
 }
 
 // ---------- Lanczos against dense ----------
