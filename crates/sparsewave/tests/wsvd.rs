@@ -6,7 +6,6 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
-use rayon::prelude::*;
 use sparsewave::denoise::bands::{band_of_bin, split_bands, BandSplitter};
 use sparsewave::denoise::gaussian::{gaussian_filter, GaussianFilter};
 use sparsewave::denoise::wsvd::{
