@@ -1,12 +1,21 @@
 //! `approx --rank 20` on 60 s at 44.1 kHz: STFT, truncated SVD of the 1025 × 5168 magnitude,
 //! original phase, inverse STFT. Compare with scripts/bench_approx.py (SciPy/NumPy) on the same
 //! file: `SPARSEWAVE_BENCH_AUDIO=song.wav cargo bench --bench approx`.
+//!
+//! `svd_rank20/*` isolates the truncated SVD of that magnitude matrix: the crate's Lanczos
+//! (`truncated_svd`, which WSVD uses too) against faer's restarted Lanczos `partial_svd` (the
+//! route the spectrogram approximation took before the two were unified) and the dense thin SVD.
 
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sparsewave::approx::lowrank::{LowRankApprox, PhaseMode};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::matrix_free::eigen::{partial_svd, partial_svd_scratch, PartialEigenParams};
+use faer::{Col, Mat, MatRef, Par};
+use sparsewave::approx::lowrank::{magnitude_matrix, LowRankApprox, PhaseMode};
+use sparsewave::linalg::dense::{truncated_svd, DenseSvd, SvdMethod};
 use sparsewave::linalg::rank_rule::RankRule;
+use sparsewave::linalg::triplets::SvdTriplets;
 use sparsewave::transform::stft::{PadMode, Stft, StftConfig};
 use sparsewave::transform::window::WindowKind;
 
@@ -26,6 +35,57 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    let a = magnitude_matrix(&stft.forward(&x).unwrap());
+    let mut g = c.benchmark_group("svd_rank20");
+    g.sample_size(10);
+    g.bench_function("crate_lanczos", |b| {
+        b.iter(|| {
+            let (svd, method) = truncated_svd(a.as_ref(), 20).unwrap();
+            assert_eq!(method, SvdMethod::Lanczos);
+            svd
+        })
+    });
+    g.bench_function("faer_partial_svd", |b| {
+        b.iter(|| faer_partial_svd(a.as_ref(), 20))
+    });
+    g.bench_function("dense_thin", |b| {
+        let mut out = SvdTriplets::default();
+        b.iter(|| DenseSvd::parallel().compute(a.as_ref(), &mut out).unwrap())
+    });
+    g.finish();
+}
+
+/// faer's restarted Lanczos bidiagonalization with the parameters the crate used before
+/// (Krylov dimension 2k + 32, tolerance 64ε, rayon): the reference the crate's Lanczos is timed
+/// against. Returns the singular values.
+fn faer_partial_svd(a: MatRef<'_, f64>, k: usize) -> Vec<f64> {
+    let (m, n) = (a.nrows(), a.ncols());
+    let op = a.to_owned();
+    let params = PartialEigenParams {
+        max_dim: (2 * k + 32).min(m.min(n)),
+        ..Default::default()
+    };
+    let par = Par::rayon(0);
+    let mut mem = MemBuffer::new(partial_svd_scratch::<f64>(&op, k, par, params));
+    let mut u = Mat::<f64>::zeros(m, k);
+    let mut v = Mat::<f64>::zeros(n, k);
+    let mut s = vec![0.0; k];
+    let v0 = Col::<f64>::from_fn(n, |j| 1.0 + ((j * 7919) % 97) as f64 / 97.0);
+    let v0 = &v0 * (1.0 / v0.norm_l2());
+    let info = partial_svd(
+        u.as_mut(),
+        v.as_mut(),
+        &mut s,
+        &op,
+        v0.as_ref(),
+        f64::EPSILON * 64.0,
+        par,
+        MemStack::new(&mut mem),
+        params,
+    );
+    assert!(info.n_converged_eigen >= k);
+    s
 }
 
 criterion_group!(benches, bench);

@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use realfft::RealFftPlanner;
-use sparsewave::compress::refit::{refit, RefitOptions};
+use sparsewave::compress::refit::{refit, PgbzFrame, RefitOptions};
 use sparsewave::compress::sparsify::{apply_mask, select, Keep};
 use sparsewave::transform::zak::Pgbz;
 
@@ -49,37 +49,50 @@ fn transforms(c: &mut Criterion) {
         })
     });
 
-    let mut plan = Pgbz::new(LEN).unwrap();
+    let plan = Pgbz::new(LEN).unwrap();
+    let mut scratch = plan.make_scratch();
     let mut coefs = plan.make_coefficients();
     let mut y = plan.make_signal();
     group.bench_function("analysis", |b| {
-        b.iter(|| plan.analyze(black_box(&x), &mut coefs).unwrap())
+        b.iter(|| {
+            plan.analyze(black_box(&x), &mut coefs, &mut scratch)
+                .unwrap()
+        })
     });
     group.bench_function("synthesis", |b| {
-        b.iter(|| plan.synthesize(black_box(&coefs), &mut y).unwrap())
+        b.iter(|| {
+            plan.synthesize(black_box(&coefs), &mut y, &mut scratch)
+                .unwrap()
+        })
     });
     group.bench_function("analysis_synthesis", |b| {
         b.iter(|| {
-            plan.analyze(black_box(&x), &mut coefs).unwrap();
-            plan.synthesize(&coefs, &mut y).unwrap();
+            plan.analyze(black_box(&x), &mut coefs, &mut scratch)
+                .unwrap();
+            plan.synthesize(&coefs, &mut y, &mut scratch).unwrap();
         })
     });
 
     // The same signal on the smooth odd lattice 1701 = 3^5·7 (`--lattice 1701x1701`, L = 2.89 M):
     // what the default prime lattice 1627 costs through Bluestein's algorithm.
-    let mut smooth = Pgbz::with_lattice(1701, 1701, LEN).unwrap();
+    let smooth = Pgbz::with_lattice(1701, 1701, LEN).unwrap();
+    let mut smooth_scratch = smooth.make_scratch();
     let mut smooth_coefs = smooth.make_coefficients();
     let mut smooth_y = smooth.make_signal();
     group.bench_function("analysis_synthesis_lattice_1701", |b| {
         b.iter(|| {
-            smooth.analyze(black_box(&x), &mut smooth_coefs).unwrap();
-            smooth.synthesize(&smooth_coefs, &mut smooth_y).unwrap();
+            smooth
+                .analyze(black_box(&x), &mut smooth_coefs, &mut smooth_scratch)
+                .unwrap();
+            smooth
+                .synthesize(&smooth_coefs, &mut smooth_y, &mut smooth_scratch)
+                .unwrap();
         })
     });
-    drop((smooth, smooth_coefs, smooth_y));
+    drop((smooth, smooth_scratch, smooth_coefs, smooth_y));
 
     // CGLS: refit with 0 and with 5 iterations; one iteration = (t5 − t0) / 5.
-    plan.analyze(&x, &mut coefs).unwrap();
+    plan.analyze(&x, &mut coefs, &mut scratch).unwrap();
     let mags: Vec<f64> = coefs.iter().map(|z| z.norm()).collect();
     let kept = select(&mags, &plan.costs(), Keep::Fraction(0.04), LEN)
         .unwrap()
@@ -94,7 +107,15 @@ fn transforms(c: &mut Criterion) {
         group.bench_function(format!("refit_{iterations}_iterations"), |b| {
             b.iter(|| {
                 c.copy_from_slice(&coefs);
-                refit(&mut plan, &x, &kept, &mut c, &mut y, &options).unwrap()
+                refit(
+                    &mut PgbzFrame::new(&plan, &mut scratch),
+                    &x,
+                    &kept,
+                    &mut c,
+                    &mut y,
+                    &options,
+                )
+                .unwrap()
             })
         });
     }

@@ -19,13 +19,13 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use faer::MatRef;
 use sparsewave::denoise::wsvd::{wsvd_denoise, Junction, Mapping, SvdSolver, WsvdConfig};
+use sparsewave::linalg::dense::{DenseSvd, SymmetricEig};
 use sparsewave::linalg::hankel::{
     hankel_dims, hankel_gram_lower, hankel_matrix, HankelOp, HankelProduct,
 };
-use sparsewave::linalg::lanczos::{
-    DenseSvd, LanczosSvd, LinearOperator, SvdTriplets, SymmetricEig,
-};
+use sparsewave::linalg::lanczos::{LanczosSvd, LinearOperator};
 use sparsewave::linalg::rank_rule::RankRule;
+use sparsewave::linalg::triplets::SvdTriplets;
 use sparsewave::noise::{make_noise, NoiseModel};
 
 const FS: f64 = 44100.0;
@@ -134,8 +134,9 @@ fn bench_parts(c: &mut Criterion) {
         let (_, q) = hankel_dims(w);
         let v = vec![0.5; q];
         for product in [HankelProduct::Direct, HankelProduct::Fft] {
-            let mut op = HankelOp::with_product(w, product).unwrap();
-            op.set_window(&x).unwrap();
+            let plan = HankelOp::with_product(w, product).unwrap();
+            let mut scratch = plan.make_scratch();
+            let mut op = plan.with_window(&x, &mut scratch).unwrap();
             let mut y = vec![0.0; op.nrows()];
             group.bench_function(format!("{product:?}/w{w}"), |b| {
                 b.iter(|| op.apply(black_box(&v), &mut y))
@@ -181,8 +182,9 @@ fn bench_parts(c: &mut Criterion) {
                 })
             });
         }
-        let mut op = HankelOp::new(w).unwrap();
-        op.set_window(&x).unwrap();
+        let plan = HankelOp::new(w).unwrap();
+        let mut scratch = plan.make_scratch();
+        let mut op = plan.with_window(&x, &mut scratch).unwrap();
         let mut lanczos = LanczosSvd::new();
         group.bench_function(format!("lanczos/w{w}_r{r}"), |b| {
             b.iter(|| lanczos.compute(&mut op, r, &mut out).unwrap())

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use sparsewave::compress::refit::{refit, RefitOptions};
+use sparsewave::compress::refit::{refit, PgbzFrame, RefitOptions};
 use sparsewave::compress::sparsify::{apply_mask, select, Keep};
 use sparsewave::transform::zak::Pgbz;
 
@@ -56,14 +56,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for path in &files {
         let (x, _rate) = channel0(path)?;
         let start = Instant::now();
-        let mut plan = Pgbz::new(x.len())?;
+        let plan = Pgbz::new(x.len())?;
+        let mut scratch = plan.make_scratch();
         let mut coefs = plan.make_coefficients();
-        plan.analyze(&x, &mut coefs)?;
+        plan.analyze(&x, &mut coefs, &mut scratch)?;
         let magnitudes: Vec<f64> = coefs.iter().map(|c| c.norm()).collect();
         let selection = select(&magnitudes, &plan.costs(), Keep::Fraction(keep), x.len())?;
         apply_mask(&mut coefs, &selection.mask)?;
         let mut y = plan.make_signal();
-        plan.synthesize(&coefs, &mut y)?;
+        plan.synthesize(&coefs, &mut y, &mut scratch)?;
         let transform_time = start.elapsed().as_secs_f64();
         let plain = snr_db(&x, &y[..x.len()]);
 
@@ -72,7 +73,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             max_iterations: iterations,
             tolerance: 0.0,
         };
-        let report = refit(&mut plan, &x, &selection.mask, &mut coefs, &mut y, &options)?;
+        let report = refit(
+            &mut PgbzFrame::new(&plan, &mut scratch),
+            &x,
+            &selection.mask,
+            &mut coefs,
+            &mut y,
+            &options,
+        )?;
         let refit_time = start.elapsed().as_secs_f64();
         let (m, n) = plan.lattice();
         let name = std::path::Path::new(path)

@@ -1,8 +1,10 @@
 //! Spectrogram low-rank approximation and Griffin–Lim on a real clip, and the CLI end to end.
 
 use sparsewave::approx::griffin_lim::{griffin_lim, PhaseInit};
-use sparsewave::approx::lowrank::{LowRankApprox, PhaseMode};
+use sparsewave::approx::lowrank::{magnitude_matrix, LowRankApprox, PhaseMode};
+use sparsewave::linalg::dense::{truncated_svd, DenseSvd, SvdMethod};
 use sparsewave::linalg::rank_rule::RankRule;
+use sparsewave::linalg::triplets::SvdTriplets;
 use sparsewave::metrics::{rel_error_pct, Metrics};
 use sparsewave::transform::stft::{PadMode, Stft, StftConfig};
 use sparsewave::transform::window::WindowKind;
@@ -132,4 +134,26 @@ fn griffin_lim_reduces_spectral_inconsistency() {
     )
     .unwrap();
     assert!(rel_error_pct(&x, &y) < 1e-20);
+}
+
+/// The spectrogram route of the crate's Lanczos SVD (the one WSVD uses) against the dense thin
+/// SVD on the bundled clip at the demo's STFT and rank 20: same singular values and the same
+/// rank-20 matrix to 1e-9 (relative), so the demo's figures do not depend on the route.
+#[test]
+fn lanczos_route_matches_the_thin_svd_on_the_clip() {
+    let x = clip(4.0);
+    let s = sparsewave::metrics::metric_stft();
+    let a = magnitude_matrix(&s.forward(&x).unwrap());
+    let (lanczos, method) = truncated_svd(a.as_ref(), 20).unwrap();
+    assert_eq!(method, SvdMethod::Lanczos);
+    let mut thin = SvdTriplets::default();
+    DenseSvd::parallel().compute(a.as_ref(), &mut thin).unwrap();
+    let s1 = thin.values[0];
+    for (i, (l, t)) in lanczos.s.iter().zip(&thin.values).enumerate() {
+        assert!((l - t).abs() < 1e-9 * s1, "σ{i}: {l} vs {t}");
+    }
+    thin.truncate(20);
+    let reference = thin.to_matrix();
+    let diff = (lanczos.reconstruct(20) - &reference).norm_l2() / reference.norm_l2();
+    assert!(diff < 1e-9, "rank-20 matrices differ by {diff:e}");
 }

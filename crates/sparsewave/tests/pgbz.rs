@@ -3,13 +3,14 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use rustfft::num_complex::Complex64;
 use serde_json::Value;
-use sparsewave::compress::refit::{refit, Frame, RefitOptions};
+use sparsewave::compress::refit::{refit, Frame, PgbzFrame, RefitOptions};
 use sparsewave::compress::sparsify::{
     apply_mask, budget_for_fraction, select, select_budget, select_threshold, Keep, Ranking,
 };
-use sparsewave::transform::zak::{block_ranges, for_each_block, Pgbz};
+use sparsewave::transform::zak::{block_ranges, Pgbz, PgbzScratch};
 use sparsewave::Error;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pgbz");
@@ -100,7 +101,8 @@ fn golden_plan(case: &Value) -> (Pgbz, String) {
 #[test]
 fn golden_window_zak_coefficients_dual_roundtrip() {
     for case in golden_cases() {
-        let (mut plan, tag) = golden_plan(&case);
+        let (plan, tag) = golden_plan(&case);
+        let mut scratch = plan.make_scratch();
         let (m, n) = plan.lattice();
         let l0 = plan.signal_len();
         assert_eq!(plan.padded_len(), usize_of(&case["L"]));
@@ -130,7 +132,7 @@ fn golden_window_zak_coefficients_dual_roundtrip() {
 
         let x0 = reals(&case["x0"]);
         let mut coefs = plan.make_coefficients();
-        plan.analyze(&x0, &mut coefs).unwrap();
+        plan.analyze(&x0, &mut coefs, &mut scratch).unwrap();
         let ch_ref: Vec<Complex64> = complex_matrix(&case["Ch_nm"]).concat();
         let dev = max_dev_complex(&coefs, &ch_ref);
         assert!(dev < GOLDEN_TOL, "{tag} Ch: {dev:e}");
@@ -139,7 +141,7 @@ fn golden_window_zak_coefficients_dual_roundtrip() {
         assert!(dev < GOLDEN_TOL, "{tag} gamma: {dev:e}");
 
         let mut y = plan.make_signal();
-        plan.synthesize(&coefs, &mut y).unwrap();
+        plan.synthesize(&coefs, &mut y, &mut scratch).unwrap();
         let dev = max_dev_real(&y, &reals(&case["y_roundtrip"]));
         assert!(dev < GOLDEN_TOL, "{tag} round trip: {dev:e}");
         assert!(
@@ -152,11 +154,12 @@ fn golden_window_zak_coefficients_dual_roundtrip() {
 #[test]
 fn golden_thresholding_and_least_squares_refit() {
     for case in golden_cases() {
-        let (mut plan, tag) = golden_plan(&case);
+        let (plan, tag) = golden_plan(&case);
+        let mut scratch = plan.make_scratch();
         let l0 = plan.signal_len();
         let x0 = reals(&case["x0"]);
         let mut coefs = plan.make_coefficients();
-        plan.analyze(&x0, &mut coefs).unwrap();
+        plan.analyze(&x0, &mut coefs, &mut scratch).unwrap();
 
         let budget = budget_for_fraction(0.2, l0).unwrap();
         assert_eq!(
@@ -187,7 +190,7 @@ fn golden_thresholding_and_least_squares_refit() {
         let mut kept = coefs.clone();
         apply_mask(&mut kept, &sel.mask).unwrap();
         let mut y = plan.make_signal();
-        plan.synthesize(&kept, &mut y).unwrap();
+        plan.synthesize(&kept, &mut y, &mut scratch).unwrap();
         let dev = max_dev_real(&y, &reals(&case["y_thresholded"]));
         assert!(dev < GOLDEN_TOL, "{tag} y_thresholded: {dev:e}");
 
@@ -195,7 +198,15 @@ fn golden_thresholding_and_least_squares_refit() {
             max_iterations: 200,
             tolerance: 1e-14,
         };
-        let report = refit(&mut plan, &x0, &sel.mask, &mut kept, &mut y, &options).unwrap();
+        let report = refit(
+            &mut PgbzFrame::new(&plan, &mut scratch),
+            &x0,
+            &sel.mask,
+            &mut kept,
+            &mut y,
+            &options,
+        )
+        .unwrap();
         let dev = max_dev_complex(&kept, &complex_matrix(&case["C_ls_nm"]).concat());
         assert!(dev < GOLDEN_TOL, "{tag} C_ls: {dev:e} after {report:?}");
         let dev = max_dev_real(&y, &reals(&case["y_ls"]));
@@ -281,16 +292,17 @@ fn zak_route_equals_direct_definition() {
         // Shorter than L too, to exercise the zero padding.
         for len in [l, (l * 2).div_ceil(3)] {
             let x = random_signal(&mut rng, len);
-            let mut plan = Pgbz::with_lattice(m, n, len).unwrap();
+            let plan = Pgbz::with_lattice(m, n, len).unwrap();
+            let mut scratch = plan.make_scratch();
             let mut coefs = plan.make_coefficients();
-            plan.analyze(&x, &mut coefs).unwrap();
+            plan.analyze(&x, &mut coefs, &mut scratch).unwrap();
             let reference = direct_analysis(&x, &plan.window(), m, n);
             let dev = max_dev_complex(&coefs, &reference);
             assert!(dev < 1e-12, "{m}x{n} len {len}: analysis {dev:e}");
 
             let c = random_coefs(&mut rng, &plan);
             let mut y = plan.make_signal();
-            plan.synthesize(&c, &mut y).unwrap();
+            plan.synthesize(&c, &mut y, &mut scratch).unwrap();
             let reference = direct_synthesis(&c, &plan.dual_window(), m, n);
             let dev = max_dev_real(&y, &reference);
             assert!(dev < 1e-11, "{m}x{n}: synthesis {dev:e}");
@@ -302,9 +314,11 @@ fn zak_route_equals_direct_definition() {
 fn dual_window_is_biorthogonal() {
     // ⟨γ, g_{m,n}⟩ = δ_{m,0} δ_{n,0}: the analysis of γ with g is a unit impulse.
     for (m, n) in LATTICES {
-        let mut plan = Pgbz::with_lattice(m, n, m * n).unwrap();
+        let plan = Pgbz::with_lattice(m, n, m * n).unwrap();
+        let mut scratch = plan.make_scratch();
         let mut c = plan.make_coefficients();
-        plan.analyze(&plan.dual_window(), &mut c).unwrap();
+        plan.analyze(&plan.dual_window(), &mut c, &mut scratch)
+            .unwrap();
         let mut want = plan.make_coefficients();
         want[0] = Complex64::new(1.0, 0.0);
         let dev = max_dev_complex(&c, &want);
@@ -316,13 +330,14 @@ fn dual_window_is_biorthogonal() {
 fn adjoint_identity_with_weighted_inner_product() {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     for (m, n) in LATTICES.into_iter().chain([(41, 45), (129, 129)]) {
-        let mut plan = Pgbz::with_lattice(m, n, m * n).unwrap();
+        let plan = Pgbz::with_lattice(m, n, m * n).unwrap();
+        let mut scratch = plan.make_scratch();
         let c = random_coefs(&mut rng, &plan);
         let y = random_signal(&mut rng, m * n);
         let mut dc = plan.make_signal();
-        plan.synthesize(&c, &mut dc).unwrap();
+        plan.synthesize(&c, &mut dc, &mut scratch).unwrap();
         let mut dy = plan.make_coefficients();
-        plan.adjoint(&y, &mut dy).unwrap();
+        plan.adjoint(&y, &mut dy, &mut scratch).unwrap();
         let lhs: f64 = dc.iter().zip(&y).map(|(a, b)| a * b).sum();
         let rhs = plan.weighted_dot(&c, &dy);
         assert!(
@@ -330,14 +345,65 @@ fn adjoint_identity_with_weighted_inner_product() {
             "{m}x{n}: {lhs} vs {rhs}"
         );
         // The generic trait's default dot agrees with the structured one.
+        let frame = PgbzFrame::new(&plan, &mut scratch);
         let generic: f64 = c
             .iter()
             .zip(&dy)
             .enumerate()
-            .map(|(i, (a, b))| plan.weight(i) * (a.conj() * b).re)
+            .map(|(i, (a, b))| frame.weight(i) * (a.conj() * b).re)
             .sum();
         assert!((generic - rhs).abs() < 1e-12 * rhs.abs().max(1.0));
     }
+}
+
+/// Analysis, synthesis and adjoint of `x` as raw bits, for exact comparisons.
+fn transform_bits(plan: &Pgbz, x: &[f64], scratch: &mut PgbzScratch) -> Vec<u64> {
+    let mut coefs = plan.make_coefficients();
+    plan.analyze(x, &mut coefs, scratch).unwrap();
+    let mut y = plan.make_signal();
+    plan.synthesize(&coefs, &mut y, scratch).unwrap();
+    let mut adjoint = plan.make_coefficients();
+    plan.adjoint(x, &mut adjoint, scratch).unwrap();
+    let complex = coefs.iter().chain(&adjoint).flat_map(|c| [c.re, c.im]);
+    complex.chain(y).map(f64::to_bits).collect()
+}
+
+#[test]
+fn one_plan_shared_by_threads_gives_the_single_thread_result_bit_for_bit() {
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    // Parallel lanes with smooth-length columns (211 is prime), the Zak-route analysis (7x13),
+    // and a lattice in between.
+    for (m, n) in [(211, 211), (41, 45), (7, 13)] {
+        let plan = Pgbz::with_lattice(m, n, m * n).unwrap();
+        let channels: Vec<Vec<f64>> = (0..6).map(|_| random_signal(&mut rng, m * n)).collect();
+        let pool = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+        };
+        // One thread, one scratch (one lane), channels in turn.
+        let serial: Vec<Vec<u64>> = pool(1).install(|| {
+            let mut scratch = plan.make_scratch();
+            channels
+                .iter()
+                .map(|x| transform_bits(&plan, x, &mut scratch))
+                .collect()
+        });
+        // Four threads over the channels, one shared plan, a scratch (four lanes) per thread.
+        let parallel: Vec<Vec<u64>> = pool(4).install(|| {
+            channels
+                .par_iter()
+                .map_init(|| plan.make_scratch(), |s, x| transform_bits(&plan, x, s))
+                .collect()
+        });
+        assert!(serial == parallel, "{m}x{n}: results differ");
+    }
+    // A scratch made for another lattice is refused, not misused.
+    let plan = Pgbz::with_lattice(7, 13, 91).unwrap();
+    let mut other = Pgbz::with_lattice(13, 7, 91).unwrap().make_scratch();
+    let mut c = plan.make_coefficients();
+    assert!(plan.analyze(&[0.0; 91], &mut c, &mut other).is_err());
 }
 
 fn cello() -> Vec<f64> {
@@ -352,12 +418,13 @@ fn cello() -> Vec<f64> {
 fn round_trip_on_real_audio() {
     let x = cello();
     assert_eq!(x.len(), 44100);
-    let mut plan = Pgbz::new(x.len()).unwrap();
+    let plan = Pgbz::new(x.len()).unwrap();
+    let mut scratch = plan.make_scratch();
     assert_eq!(plan.lattice(), (211, 211));
     let mut coefs = plan.make_coefficients();
-    plan.analyze(&x, &mut coefs).unwrap();
+    plan.analyze(&x, &mut coefs, &mut scratch).unwrap();
     let mut y = plan.make_signal();
-    plan.synthesize(&coefs, &mut y).unwrap();
+    plan.synthesize(&coefs, &mut y, &mut scratch).unwrap();
     let peak = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let dev = max_dev_real(&y[..x.len()], &x) / peak;
     assert!(dev < 1e-12, "relative round-trip error {dev:e}");
@@ -370,9 +437,10 @@ fn round_trip_on_real_audio() {
 #[test]
 fn refit_improves_real_audio_and_is_least_squares() {
     let x = cello();
-    let mut plan = Pgbz::new(x.len()).unwrap();
+    let plan = Pgbz::new(x.len()).unwrap();
+    let mut scratch = plan.make_scratch();
     let mut coefs = plan.make_coefficients();
-    plan.analyze(&x, &mut coefs).unwrap();
+    plan.analyze(&x, &mut coefs, &mut scratch).unwrap();
     let sel = select(
         &magnitudes(&coefs),
         &plan.costs(),
@@ -387,7 +455,15 @@ fn refit_improves_real_audio_and_is_least_squares() {
         max_iterations: 300,
         tolerance: 1e-10,
     };
-    let report = refit(&mut plan, &x, &sel.mask, &mut coefs, &mut y, &options).unwrap();
+    let report = refit(
+        &mut PgbzFrame::new(&plan, &mut scratch),
+        &x,
+        &sel.mask,
+        &mut coefs,
+        &mut y,
+        &options,
+    )
+    .unwrap();
     assert!(report.converged, "{report:?}");
     assert!(report.gain_db > 1.0, "{report:?}");
     assert!(coefs
@@ -399,9 +475,9 @@ fn refit_improves_real_audio_and_is_least_squares() {
         .map(|i| x.get(i).copied().unwrap_or(0.0) - y[i])
         .collect();
     let mut grad = plan.make_coefficients();
-    plan.adjoint(&residual, &mut grad).unwrap();
+    plan.adjoint(&residual, &mut grad, &mut scratch).unwrap();
     let mut at_start = plan.make_coefficients();
-    plan.adjoint(&x, &mut at_start).unwrap();
+    plan.adjoint(&x, &mut at_start, &mut scratch).unwrap();
     let scale = at_start.iter().map(|c| c.norm()).fold(0.0, f64::max);
     let worst = grad
         .iter()
@@ -498,16 +574,33 @@ fn refuses_even_and_too_small_lattices() {
     assert!(Pgbz::new(0).is_err());
     assert!(Pgbz::with_lattice(0, 3, 1).is_err());
 
-    let mut plan = Pgbz::with_lattice(5, 5, 20).unwrap();
+    let plan = Pgbz::with_lattice(5, 5, 20).unwrap();
+    let mut scratch = plan.make_scratch();
     let mut c = plan.make_coefficients();
-    assert!(plan.analyze(&[0.0; 26], &mut c).is_err());
-    assert!(plan.analyze(&[0.0; 20], &mut c[1..]).is_err());
-    assert!(plan.synthesize(&c, &mut [0.0; 20]).is_err());
+    assert!(plan.analyze(&[0.0; 26], &mut c, &mut scratch).is_err());
+    assert!(plan.analyze(&[0.0; 20], &mut c[1..], &mut scratch).is_err());
+    assert!(plan.synthesize(&c, &mut [0.0; 20], &mut scratch).is_err());
     let mut y = plan.make_signal();
     let mask = vec![true; c.len()];
     let options = RefitOptions::default();
-    assert!(refit(&mut plan, &[0.0; 26], &mask, &mut c, &mut y, &options).is_err());
-    assert!(refit(&mut plan, &[0.0; 20], &mask[1..], &mut c, &mut y, &options).is_err());
+    assert!(refit(
+        &mut PgbzFrame::new(&plan, &mut scratch),
+        &[0.0; 26],
+        &mask,
+        &mut c,
+        &mut y,
+        &options
+    )
+    .is_err());
+    assert!(refit(
+        &mut PgbzFrame::new(&plan, &mut scratch),
+        &[0.0; 20],
+        &mask[1..],
+        &mut c,
+        &mut y,
+        &options
+    )
+    .is_err());
 }
 
 #[test]
@@ -518,16 +611,21 @@ fn blocks_cover_the_signal_and_round_trip() {
     let x = random_signal(&mut rng, 2500);
     let mut out = vec![0.0; x.len()];
     let mut lattices = Vec::new();
-    for_each_block(&x, 1000, &mut out, |plan, block, dest| {
+    let mut plans: Vec<Pgbz> = Vec::new();
+    for range in block_ranges(x.len(), 1000).unwrap() {
+        let block = &x[range.clone()];
+        if plans.last().is_none_or(|p| p.signal_len() != block.len()) {
+            plans.push(Pgbz::new(block.len()).unwrap());
+        }
+        let plan = plans.last().unwrap();
         lattices.push(plan.lattice());
+        let mut scratch = plan.make_scratch();
         let mut c = plan.make_coefficients();
-        plan.analyze(block, &mut c)?;
+        plan.analyze(block, &mut c, &mut scratch).unwrap();
         let mut y = plan.make_signal();
-        plan.synthesize(&c, &mut y)?;
-        dest.copy_from_slice(&y[..block.len()]);
-        Ok(())
-    })
-    .unwrap();
+        plan.synthesize(&c, &mut y, &mut scratch).unwrap();
+        out[range].copy_from_slice(&y[..block.len()]);
+    }
     assert_eq!(lattices, vec![(33, 33), (33, 33), (23, 23)]);
     assert!(max_dev_real(&out, &x) < 1e-12);
 }

@@ -5,20 +5,21 @@ use faer::{Mat, MatRef};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
 use sparsewave::denoise::bands::{band_of_bin, split_bands, BandSplitter};
 use sparsewave::denoise::gaussian::{gaussian_filter, GaussianFilter};
 use sparsewave::denoise::wsvd::{
     offset_grid, overlap_grid, plain_grid, wsvd_denoise, xfade_weight, xfade_weight_sum,
     BandConfig, Junction, Mapping, SvdSolver, WsvdConfig,
 };
+use sparsewave::linalg::dense::{DenseSvd, SymmetricEig};
 use sparsewave::linalg::hankel::{
     antidiagonal_average, antidiagonal_count, hankel_dims, hankel_gram_lower, hankel_matrix,
-    HankelOp, HankelProduct,
+    HankelOp, HankelProduct, HankelScratch,
 };
-use sparsewave::linalg::lanczos::{
-    DenseSvd, LanczosSvd, LinearOperator, SvdTriplets, SymmetricEig,
-};
+use sparsewave::linalg::lanczos::{LanczosSvd, LinearOperator};
 use sparsewave::linalg::rank_rule::{aic_rank, mdl_rank, RankRule};
+use sparsewave::linalg::triplets::SvdTriplets;
 
 fn gaussian_vec(n: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -102,8 +103,9 @@ fn hankel_products_and_reconstructions_match_dense() {
         antidiagonal_average(hr.as_ref(), &mut want).unwrap();
         let scale = frob(h.as_ref());
         for product in [HankelProduct::Direct, HankelProduct::Fft] {
-            let mut op = HankelOp::with_product(w, product).unwrap();
-            op.set_window(&x).unwrap();
+            let plan = HankelOp::with_product(w, product).unwrap();
+            let mut scratch = plan.make_scratch();
+            let mut op = plan.with_window(&x, &mut scratch).unwrap();
             let mut hv = vec![0.0; p];
             let mut htu = vec![0.0; q];
             op.apply(&v, &mut hv);
@@ -117,14 +119,14 @@ fn hankel_products_and_reconstructions_match_dense() {
                 assert!((d - htu[j]).abs() < 1e-12 * scale, "{product:?} w {w} Hᵀu");
             }
             let mut got = vec![0.0; w];
-            op.hankelize(&a, &b, r, &mut got).unwrap();
+            plan.hankelize(&a, &b, r, &mut got, &mut scratch).unwrap();
             for (g, e) in got.iter().zip(&want) {
                 assert!(
                     (g - e).abs() < 1e-12 * (1.0 + e.abs()),
                     "{product:?} w {w} hankelize"
                 );
             }
-            op.paper_map(&a, &b, r, &mut got).unwrap();
+            plan.paper_map(&a, &b, r, &mut got).unwrap();
             for i in 0..p {
                 assert!((got[i] - hr[(i, 0)]).abs() < 1e-12);
             }
@@ -180,6 +182,57 @@ fn wsvd_at_rank_2n_returns_a_sum_of_sinusoids() {
             }
         }
     }
+}
+
+/// Products, a truncated SVD and both reconstructions of window `x` through `plan`, as bits.
+fn hankel_bits(plan: &HankelOp, x: &[f64], scratch: &mut HankelScratch) -> Vec<u64> {
+    let (p, q) = plan.dims();
+    let mut op = plan.with_window(x, scratch).unwrap();
+    let (mut hv, mut htu) = (vec![0.0; p], vec![0.0; q]);
+    op.apply(&vec![1.0; q], &mut hv);
+    op.apply_transpose(&vec![-0.5; p], &mut htu);
+    let mut svd = SvdTriplets::default();
+    LanczosSvd::new().compute(&mut op, 3, &mut svd).unwrap();
+    let mut averaged = vec![0.0; x.len()];
+    plan.hankelize(&svd.left, &svd.right, 3, &mut averaged, scratch)
+        .unwrap();
+    let mut paper = vec![0.0; x.len()];
+    plan.paper_map(&svd.left, &svd.right, 3, &mut paper)
+        .unwrap();
+    [hv, htu, svd.values, averaged, paper]
+        .concat()
+        .into_iter()
+        .map(f64::to_bits)
+        .collect()
+}
+
+#[test]
+fn one_hankel_plan_shared_by_threads_gives_the_serial_result_bit_for_bit() {
+    for product in [HankelProduct::Direct, HankelProduct::Fft] {
+        let w = 200;
+        let plan = HankelOp::with_product(w, product).unwrap();
+        let windows: Vec<Vec<f64>> = (0..16).map(|i| gaussian_vec(w, 500 + i)).collect();
+        let mut scratch = plan.make_scratch();
+        let serial: Vec<Vec<u64>> = windows
+            .iter()
+            .map(|x| hankel_bits(&plan, x, &mut scratch))
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let parallel: Vec<Vec<u64>> = pool.install(|| {
+            windows
+                .par_iter()
+                .map_init(|| plan.make_scratch(), |s, x| hankel_bits(&plan, x, s))
+                .collect()
+        });
+        assert!(serial == parallel, "{product:?}: results differ");
+    }
+    // A scratch of another plan is refused.
+    let plan = HankelOp::new(100).unwrap();
+    let mut other = HankelOp::new(101).unwrap().make_scratch();
+    assert!(plan.with_window(&[0.0; 100], &mut other).is_err());
 }
 
 // ---------- Lanczos against dense ----------

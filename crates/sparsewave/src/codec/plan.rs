@@ -6,19 +6,18 @@
 
 use super::params::{DwtParams, PgbzParams, StftParams};
 use super::sparse::Layout;
-use crate::compress::refit::{refit, RefitOptions};
+use crate::compress::refit::{refit, PgbzFrame, RefitOptions};
 use crate::transform::stft::{Spectrogram, Stft};
 use crate::transform::wavelet::Dwt;
 use crate::transform::zak::Pgbz;
 use crate::Result;
 use realfft::num_complex::Complex64;
-use std::sync::Mutex;
 
 /// A planned sparse transform for one signal length.
 pub enum SparsePlan {
     Dwt(Dwt),
-    /// PGBZ transforms take `&mut self` (they own their work arrays): channels take turns.
-    Pgbz(Mutex<Pgbz>),
+    /// Shared by all channels; each transform call brings its own scratch.
+    Pgbz(Pgbz),
     Stft {
         stft: Stft,
         len: usize,
@@ -36,13 +35,7 @@ impl SparsePlan {
             Some((m, n)) => Pgbz::with_lattice(m, n, len)?,
             None => Pgbz::new(len)?,
         };
-        Ok(SparsePlan::Pgbz(Mutex::new(plan)))
-    }
-
-    fn pgbz_lock(m: &Mutex<Pgbz>) -> std::sync::MutexGuard<'_, Pgbz> {
-        // A panic elsewhere cannot leave the plan half-updated in a way that matters: every
-        // transform overwrites its work arrays before reading them.
-        m.lock().unwrap_or_else(|e| e.into_inner())
+        Ok(SparsePlan::Pgbz(plan))
     }
 
     pub fn stft(p: &StftParams, len: usize) -> Result<Self> {
@@ -55,7 +48,7 @@ impl SparsePlan {
     pub fn resolved(&self) -> (usize, usize) {
         match self {
             SparsePlan::Dwt(d) => (d.level(), 0),
-            SparsePlan::Pgbz(p) => Self::pgbz_lock(p).lattice(),
+            SparsePlan::Pgbz(p) => p.lattice(),
             SparsePlan::Stft { .. } => (0, 0),
         }
     }
@@ -70,15 +63,12 @@ impl SparsePlan {
                 bands.extend((1..=level).rev().map(|j| lens[j]));
                 Layout::Bands(bands)
             }
-            SparsePlan::Pgbz(p) => {
-                let p = Self::pgbz_lock(p);
-                Layout::Frames {
-                    frames: p.lattice().1,
-                    bins: p.half_channels(),
-                    real_first: true,
-                    real_last: false,
-                }
-            }
+            SparsePlan::Pgbz(p) => Layout::Frames {
+                frames: p.lattice().1,
+                bins: p.half_channels(),
+                real_first: true,
+                real_last: false,
+            },
             SparsePlan::Stft { stft, frames, .. } => Layout::Frames {
                 frames: *frames,
                 bins: stft.bins(),
@@ -97,9 +87,8 @@ impl SparsePlan {
                 Ok(c.as_slice().to_vec())
             }
             SparsePlan::Pgbz(p) => {
-                let mut p = Self::pgbz_lock(p);
                 let mut c = p.make_coefficients();
-                p.analyze(x, &mut c)?;
+                p.analyze(x, &mut c, &mut p.make_scratch())?;
                 Ok(c.iter().flat_map(|c| [c.re, c.im]).collect())
             }
             SparsePlan::Stft { stft, .. } => {
@@ -120,9 +109,8 @@ impl SparsePlan {
                 Ok(y)
             }
             SparsePlan::Pgbz(p) => {
-                let mut p = Self::pgbz_lock(p);
                 let mut y = p.make_signal();
-                p.synthesize(&to_complex(slots), &mut y)?;
+                p.synthesize(&to_complex(slots), &mut y, &mut p.make_scratch())?;
                 y.truncate(p.signal_len());
                 Ok(y)
             }
@@ -161,7 +149,6 @@ pub fn pgbz_refit(
     let SparsePlan::Pgbz(p) = plan else {
         return Ok(slots.to_vec());
     };
-    let mut p = SparsePlan::pgbz_lock(p);
     let mut mask = vec![false; p.coef_len()];
     for &u in kept {
         mask[u as usize] = true;
@@ -172,6 +159,14 @@ pub fn pgbz_refit(
         max_iterations: iterations,
         ..RefitOptions::default()
     };
-    refit(&mut *p, x, &mask, &mut coefs, &mut recon, &options)?;
+    let mut scratch = p.make_scratch();
+    refit(
+        &mut PgbzFrame::new(p, &mut scratch),
+        x,
+        &mask,
+        &mut coefs,
+        &mut recon,
+        &options,
+    )?;
     Ok(coefs.iter().flat_map(|c| [c.re, c.im]).collect())
 }

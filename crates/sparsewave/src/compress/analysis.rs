@@ -8,10 +8,10 @@
 //! | STFT | one-sided bins of the paper's STFT (hop = window/8, so ≈ 8× redundant) | 1 for DC and Nyquist, else 2 |
 //! | DWT | wavedec coefficients (orthogonal, critically sampled + boundary extras) | 1 |
 
-use super::refit::{refit, RefitOptions, RefitReport};
+use super::refit::{refit, PgbzFrame, RefitOptions, RefitReport};
 use crate::transform::stft::{Spectrogram, Stft, StftConfig};
 use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
-use crate::transform::zak::{block_ranges, Pgbz};
+use crate::transform::zak::{block_ranges, Pgbz, PgbzScratch};
 use crate::{Error, Result};
 use realfft::num_complex::Complex64;
 use std::ops::Range;
@@ -57,6 +57,8 @@ struct PgbzBlock {
 enum State {
     Pgbz {
         plans: Vec<Pgbz>,
+        /// One scratch per plan.
+        scratches: Vec<PgbzScratch>,
         blocks: Vec<PgbzBlock>,
         coefs: Vec<Complex64>,
         /// Scratch for [`Analysis::reconstruct`]: one block's masked coefficients and signal,
@@ -78,8 +80,10 @@ enum State {
 }
 
 /// CGLS per PGBZ block on `coefs` (overwritten with the re-fitted coefficients).
+#[allow(clippy::too_many_arguments)]
 fn refit_blocks(
-    plans: &mut [Pgbz],
+    plans: &[Pgbz],
+    scratches: &mut [PgbzScratch],
     blocks: &[PgbzBlock],
     coefs: &mut [Complex64],
     x: &[f64],
@@ -90,10 +94,10 @@ fn refit_blocks(
     let mut reports = Vec::with_capacity(blocks.len());
     let mut y = Vec::new();
     for b in blocks {
-        let plan = &mut plans[b.plan];
+        let plan = &plans[b.plan];
         y.resize(plan.padded_len(), 0.0);
         reports.push(refit(
-            plan,
+            &mut PgbzFrame::new(plan, &mut scratches[b.plan]),
             &x[b.samples.clone()],
             &mask[b.coefs.clone()],
             &mut coefs[b.coefs.clone()],
@@ -127,6 +131,7 @@ impl Analysis {
                     None => std::iter::once(0..len).collect(),
                 };
                 let mut plans: Vec<Pgbz> = Vec::new();
+                let mut scratches: Vec<PgbzScratch> = Vec::new();
                 let mut blocks = Vec::with_capacity(ranges.len());
                 let mut coefs = Vec::new();
                 let mut costs = Vec::new();
@@ -134,17 +139,19 @@ impl Analysis {
                     let plan = match plans.iter().position(|p| p.signal_len() == r.len()) {
                         Some(i) => i,
                         None => {
-                            plans.push(match lattice {
+                            let plan = match lattice {
                                 Some((m, n)) => Pgbz::with_lattice(*m, *n, r.len())?,
                                 None => Pgbz::new(r.len())?,
-                            });
+                            };
+                            scratches.push(plan.make_scratch());
+                            plans.push(plan);
                             plans.len() - 1
                         }
                     };
                     let start = coefs.len();
-                    let p = &mut plans[plan];
+                    let p = &plans[plan];
                     coefs.resize(start + p.coef_len(), Complex64::default());
-                    p.analyze(&x[r.clone()], &mut coefs[start..])?;
+                    p.analyze(&x[r.clone()], &mut coefs[start..], &mut scratches[plan])?;
                     costs.extend(p.costs());
                     blocks.push(PgbzBlock {
                         samples: r,
@@ -156,6 +163,7 @@ impl Analysis {
                 (
                     State::Pgbz {
                         plans,
+                        scratches,
                         blocks,
                         coefs,
                         kept: Vec::new(),
@@ -251,13 +259,14 @@ impl Analysis {
         match &mut self.state {
             State::Pgbz {
                 plans,
+                scratches,
                 blocks,
                 coefs,
                 kept,
                 signal: y,
             } => {
                 for b in blocks.iter() {
-                    let plan = &mut plans[b.plan];
+                    let plan = &plans[b.plan];
                     kept.clear();
                     kept.extend(
                         coefs[b.coefs.clone()]
@@ -266,7 +275,7 @@ impl Analysis {
                             .map(|(c, &k)| if k { *c } else { Complex64::default() }),
                     );
                     y.resize(plan.padded_len(), 0.0);
-                    plan.synthesize(kept, y)?;
+                    plan.synthesize(kept, y, &mut scratches[b.plan])?;
                     out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
                 }
             }
@@ -303,8 +312,17 @@ impl Analysis {
         options: &RefitOptions,
     ) -> Result<Vec<RefitReport>> {
         self.check(mask, out)?;
-        let (plans, blocks, coefs) = self.pgbz_parts()?;
-        refit_blocks(plans, blocks, &mut coefs.to_vec(), x, mask, out, options)
+        let (plans, scratches, blocks, coefs) = self.pgbz_parts()?;
+        refit_blocks(
+            plans,
+            scratches,
+            blocks,
+            &mut coefs.to_vec(),
+            x,
+            mask,
+            out,
+            options,
+        )
     }
 
     /// [`Analysis::refit`] for a single use: re-fits the stored coefficients in place and frees
@@ -320,19 +338,24 @@ impl Analysis {
         self.check(mask, out)?;
         self.magnitudes = Vec::new();
         self.costs = Vec::new();
-        let (plans, blocks, coefs) = self.pgbz_parts()?;
-        refit_blocks(plans, blocks, coefs, x, mask, out, options)
+        let (plans, scratches, blocks, coefs) = self.pgbz_parts()?;
+        refit_blocks(plans, scratches, blocks, coefs, x, mask, out, options)
     }
 
-    /// The PGBZ plans, blocks and coefficients, or the error that only PGBZ has a re-fit.
-    fn pgbz_parts(&mut self) -> Result<(&mut [Pgbz], &[PgbzBlock], &mut [Complex64])> {
+    /// The PGBZ plans, scratches, blocks and coefficients, or the error that only PGBZ has a
+    /// re-fit.
+    #[allow(clippy::type_complexity)]
+    fn pgbz_parts(
+        &mut self,
+    ) -> Result<(&[Pgbz], &mut [PgbzScratch], &[PgbzBlock], &mut [Complex64])> {
         match &mut self.state {
             State::Pgbz {
                 plans,
+                scratches,
                 blocks,
                 coefs,
                 ..
-            } => Ok((plans, blocks, coefs)),
+            } => Ok((plans, scratches, blocks, coefs)),
             _ => Err(Error::param(
                 "--refit",
                 "only PGBZ has a least-squares re-fit",

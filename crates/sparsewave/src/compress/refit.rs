@@ -15,7 +15,7 @@
 
 use rustfft::num_complex::Complex64;
 
-use crate::transform::zak::Pgbz;
+use crate::transform::zak::{Pgbz, PgbzScratch};
 use crate::{Error, Result};
 
 /// A synthesis operator from (complex, weighted) coefficients to real signals, with its adjoint.
@@ -42,26 +42,39 @@ pub trait Frame {
     }
 }
 
+/// A shared PGBZ plan with the scratch its transforms run in: PGBZ as a [`Frame`].
+pub struct PgbzFrame<'a> {
+    plan: &'a Pgbz,
+    scratch: &'a mut PgbzScratch,
+}
+
+impl<'a> PgbzFrame<'a> {
+    /// The frame of `plan`, running in `scratch` (from [`Pgbz::make_scratch`]).
+    pub fn new(plan: &'a Pgbz, scratch: &'a mut PgbzScratch) -> Self {
+        PgbzFrame { plan, scratch }
+    }
+}
+
 /// PGBZ as a frame: synthesis with the dual window on the padded length `L`, half-layout
 /// coefficients weighted 1 (`m = 0`) and 2 (`m ≥ 1`).
-impl Frame for Pgbz {
+impl Frame for PgbzFrame<'_> {
     fn output_len(&self) -> usize {
-        self.padded_len()
+        self.plan.padded_len()
     }
     fn coef_len(&self) -> usize {
-        Pgbz::coef_len(self)
+        self.plan.coef_len()
     }
     fn synthesize(&mut self, coefs: &[Complex64], signal: &mut [f64]) -> Result<()> {
-        Pgbz::synthesize(self, coefs, signal)
+        self.plan.synthesize(coefs, signal, self.scratch)
     }
     fn adjoint(&mut self, signal: &[f64], coefs: &mut [Complex64]) -> Result<()> {
-        Pgbz::adjoint(self, signal, coefs)
+        self.plan.adjoint(signal, coefs, self.scratch)
     }
     fn weight(&self, index: usize) -> f64 {
-        f64::from(Pgbz::cost(index % self.half_channels()))
+        f64::from(Pgbz::cost(index % self.plan.half_channels()))
     }
     fn dot(&self, u: &[Complex64], v: &[Complex64]) -> f64 {
-        self.weighted_dot(u, v)
+        self.plan.weighted_dot(u, v)
     }
 }
 

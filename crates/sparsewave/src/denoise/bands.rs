@@ -49,7 +49,8 @@ pub fn band_of_bin(m: usize, n: usize, sample_rate: f64, cuts_hz: &[f64]) -> usi
     cuts_hz.iter().filter(|&&c| c * n as f64 <= mf).count()
 }
 
-/// A band splitter planned for a signal length, sample rate and cut frequencies.
+/// A band splitter planned for a signal length, sample rate and cut frequencies (immutable:
+/// [`BandSplitter::split`] takes `&self` and works in buffers of its own).
 pub struct BandSplitter {
     n: usize,
     bands: usize,
@@ -57,10 +58,6 @@ pub struct BandSplitter {
     bin_band: Vec<usize>,
     forward: Arc<dyn RealToComplex<f64>>,
     inverse: Arc<dyn ComplexToReal<f64>>,
-    spectrum: Vec<Complex64>,
-    masked: Vec<Complex64>,
-    real: Vec<f64>,
-    scratch: Vec<Complex64>,
 }
 
 impl BandSplitter {
@@ -74,7 +71,6 @@ impl BandSplitter {
         let mut planner = RealFftPlanner::<f64>::new();
         let forward = planner.plan_fft_forward(n);
         let inverse = planner.plan_fft_inverse(n);
-        let scratch_len = forward.get_scratch_len().max(inverse.get_scratch_len());
         let half = n / 2 + 1;
         Ok(BandSplitter {
             n,
@@ -84,10 +80,6 @@ impl BandSplitter {
                 .collect(),
             forward,
             inverse,
-            spectrum: vec![Complex64::default(); half],
-            masked: vec![Complex64::default(); half],
-            real: vec![0.0; n],
-            scratch: vec![Complex64::default(); scratch_len],
         })
     }
 
@@ -97,7 +89,9 @@ impl BandSplitter {
     }
 
     /// Splits `x` (length `n`) into `out[b]` (each resized to `n`), `b = 0 .. bands`.
-    pub fn split(&mut self, x: &[f64], out: &mut [Vec<f64>]) -> Result<()> {
+    ///
+    /// Allocates one spectrum-sized set of buffers per call (not per band).
+    pub fn split(&self, x: &[f64], out: &mut [Vec<f64>]) -> Result<()> {
         if x.len() != self.n {
             return Err(Error::param(
                 "signal",
@@ -110,18 +104,21 @@ impl BandSplitter {
                 format!("expected {} output bands, got {}", self.bands, out.len()),
             ));
         }
-        self.real.copy_from_slice(x);
+        let mut real = x.to_vec();
+        let mut spectrum = self.forward.make_output_vec();
+        let mut masked = self.forward.make_output_vec();
+        let mut scratch = vec![
+            Complex64::default();
+            self.forward
+                .get_scratch_len()
+                .max(self.inverse.get_scratch_len())
+        ];
         self.forward
-            .process_with_scratch(&mut self.real, &mut self.spectrum, &mut self.scratch)
+            .process_with_scratch(&mut real, &mut spectrum, &mut scratch)
             .expect("buffer lengths fixed at planning");
         let scale = 1.0 / self.n as f64;
         for (b, xb) in out.iter_mut().enumerate() {
-            for ((dst, src), &band) in self
-                .masked
-                .iter_mut()
-                .zip(&self.spectrum)
-                .zip(&self.bin_band)
-            {
+            for ((dst, src), &band) in masked.iter_mut().zip(&spectrum).zip(&self.bin_band) {
                 *dst = if band == b {
                     *src
                 } else {
@@ -130,13 +127,13 @@ impl BandSplitter {
             }
             // DC and Nyquist are real for a real signal; clear their round-off so the inverse
             // accepts them.
-            self.masked[0].im = 0.0;
+            masked[0].im = 0.0;
             if self.n % 2 == 0 {
-                self.masked[self.n / 2].im = 0.0;
+                masked[self.n / 2].im = 0.0;
             }
             xb.resize(self.n, 0.0);
             self.inverse
-                .process_with_scratch(&mut self.masked, xb, &mut self.scratch)
+                .process_with_scratch(&mut masked, xb, &mut scratch)
                 .expect("buffer lengths fixed at planning");
             xb.iter_mut().for_each(|v| *v *= scale);
         }
@@ -146,7 +143,7 @@ impl BandSplitter {
 
 /// Splits `x` at `cuts_hz` (one-shot form of [`BandSplitter`]).
 pub fn split_bands(x: &[f64], sample_rate: f64, cuts_hz: &[f64]) -> Result<Vec<Vec<f64>>> {
-    let mut splitter = BandSplitter::new(x.len(), sample_rate, cuts_hz)?;
+    let splitter = BandSplitter::new(x.len(), sample_rate, cuts_hz)?;
     let mut out = vec![Vec::new(); splitter.bands()];
     splitter.split(x, &mut out)?;
     Ok(out)

@@ -26,9 +26,12 @@ use faer::MatRef;
 use rayon::prelude::*;
 
 use crate::denoise::bands::{validate_cuts, BandSplitter};
-use crate::linalg::hankel::{dot, hankel_dims, hankel_gram_lower, HankelOp};
-use crate::linalg::lanczos::{DenseSvd, LanczosSvd, SvdTriplets, SymmetricEig, DEFAULT_TOLERANCE};
+use crate::linalg::dense::{DenseSvd, SymmetricEig};
+use crate::linalg::hankel::{hankel_dims, hankel_gram_lower, HankelOp, HankelScratch};
+use crate::linalg::lanczos::{LanczosSvd, DEFAULT_TOLERANCE};
 use crate::linalg::rank_rule::RankRule;
+use crate::linalg::triplets::SvdTriplets;
+use crate::linalg::vector::dot;
 use crate::{Error, Result};
 
 /// How windows are laid out and joined.
@@ -224,7 +227,7 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
     let band_signals = if cfg.cuts_hz.is_empty() {
         vec![x.to_vec()]
     } else {
-        let mut splitter = BandSplitter::new(x.len(), sample_rate, &cfg.cuts_hz)?;
+        let splitter = BandSplitter::new(x.len(), sample_rate, &cfg.cuts_hz)?;
         let mut out = vec![Vec::new(); splitter.bands()];
         splitter.split(x, &mut out)?;
         out
@@ -344,10 +347,12 @@ fn denoise_band(
     out: &mut [f64],
 ) -> Result<(usize, usize)> {
     let n = x.len();
+    // One plan (FFT plans included) per band, shared by every thread.
+    let plan = HankelOp::new(w)?;
     match junction {
         Junction::Xfade => {
             let spans = overlap_grid(n, w);
-            let (y, ranks) = run_grid(x, w, &spans, setup)?;
+            let (y, ranks) = run_grid(x, &plan, &spans, setup)?;
             out.fill(0.0);
             let mut weight = vec![0.0; n];
             let mut offset = 0;
@@ -366,8 +371,8 @@ fn denoise_band(
         Junction::Interleave => {
             let first = plain_grid(n, w);
             let second = offset_grid(n, w);
-            let (ya, ra) = run_grid(x, w, &first, setup)?;
-            let (yb, rb) = run_grid(x, w, &second, setup)?;
+            let (ya, ra) = run_grid(x, &plan, &first, setup)?;
+            let (yb, rb) = run_grid(x, &plan, &second, setup)?;
             // Both grids tile [0, n) in order, so their outputs are already signals.
             out.iter_mut()
                 .zip(ya.iter().zip(&yb))
@@ -376,7 +381,7 @@ fn denoise_band(
         }
         Junction::MeanFilt | Junction::None => {
             let spans = plain_grid(n, w);
-            let (y, ranks) = run_grid(x, w, &spans, setup)?;
+            let (y, ranks) = run_grid(x, &plan, &spans, setup)?;
             out.copy_from_slice(&y);
             if junction == Junction::MeanFilt {
                 junction_mean_filter(&y, &spans, out);
@@ -405,9 +410,14 @@ fn junction_mean_filter(y: &[f64], spans: &[Span], out: &mut [f64]) {
     }
 }
 
-/// Denoises every window of `spans` (in parallel); returns the window outputs concatenated in
-/// grid order and the sum of ranks.
-fn run_grid(x: &[f64], w: usize, spans: &[Span], setup: WindowSetup) -> Result<(Vec<f64>, usize)> {
+/// Denoises every window of `spans` (in parallel, all sharing `plan`); returns the window
+/// outputs concatenated in grid order and the sum of ranks.
+fn run_grid(
+    x: &[f64],
+    plan: &HankelOp,
+    spans: &[Span],
+    setup: WindowSetup,
+) -> Result<(Vec<f64>, usize)> {
     let total: usize = spans.iter().map(|s| s.len).sum();
     let mut y = vec![0.0; total];
     let mut chunks = Vec::with_capacity(spans.len());
@@ -418,14 +428,14 @@ fn run_grid(x: &[f64], w: usize, spans: &[Span], setup: WindowSetup) -> Result<(
         rest = tail;
     }
     // Enough jobs to balance two to a few dozen threads, few enough that the per-job workspace
-    // (FFT plans, bases) is amortized over many windows.
+    // (bases, scratch) is amortized over many windows.
     let min_len = (spans.len() / (8 * rayon::current_num_threads())).max(1);
     let ranks: Vec<usize> = chunks
         .into_par_iter()
         .zip(spans.par_iter())
         .with_min_len(min_len)
         .map_init(
-            || WindowDenoiser::new(w, setup),
+            || WindowDenoiser::new(plan, setup),
             |denoiser, (out, span)| match denoiser {
                 Ok(d) => d.denoise(&x[span.start..span.start + span.len], out),
                 Err(e) => Err(Error::Numerical(format!("window setup failed: {e}"))),
@@ -457,13 +467,15 @@ pub fn auto_uses_lanczos(w: usize, r: usize) -> bool {
     w >= 64 && 6 * r <= p.min(q)
 }
 
-/// Per-thread window workspace, planned for one window length.
-struct WindowDenoiser {
+/// Per-thread window workspace for one window length: the band's shared Hankel plan and this
+/// thread's scratch and factorization buffers.
+struct WindowDenoiser<'a> {
     w: usize,
     p: usize,
     q: usize,
     setup: WindowSetup,
-    op: HankelOp,
+    plan: &'a HankelOp,
+    hankel: HankelScratch,
     lanczos: LanczosSvd,
     dense: DenseSvd,
     /// Dense Hankel matrix (`p × q`, column-major), for the dense paths.
@@ -477,15 +489,17 @@ struct WindowDenoiser {
     projection: Vec<f64>,
 }
 
-impl WindowDenoiser {
-    fn new(w: usize, setup: WindowSetup) -> Result<Self> {
-        let (p, q) = hankel_dims(w);
+impl<'a> WindowDenoiser<'a> {
+    fn new(plan: &'a HankelOp, setup: WindowSetup) -> Result<Self> {
+        let w = plan.window_len();
+        let (p, q) = plan.dims();
         Ok(WindowDenoiser {
             w,
             p,
             q,
             setup,
-            op: HankelOp::new(w)?,
+            plan,
+            hankel: plan.make_scratch(),
             lanczos: LanczosSvd::new().with_tolerance(setup.tolerance)?,
             dense: DenseSvd::new(),
             h: vec![0.0; p * q],
@@ -524,7 +538,8 @@ impl WindowDenoiser {
     /// length than planned (grid tails and heads) get a workspace of their own.
     fn denoise(&mut self, x: &[f64], out: &mut [f64]) -> Result<usize> {
         if x.len() != self.w {
-            return WindowDenoiser::new(x.len(), self.setup)?.denoise(x, out);
+            let plan = HankelOp::new(x.len())?;
+            return WindowDenoiser::new(&plan, self.setup)?.denoise(x, out);
         }
         let (p, q) = (self.p, self.q);
         let rule = self.setup.rank;
@@ -548,8 +563,8 @@ impl WindowDenoiser {
                     out.copy_from_slice(x);
                     return Ok(r);
                 }
-                self.op.set_window(x)?;
-                self.lanczos.compute(&mut self.op, r, &mut self.triplets)?;
+                let mut op = self.plan.with_window(x, &mut self.hankel)?;
+                self.lanczos.compute(&mut op, r, &mut self.triplets)?;
                 r
             }
         };
@@ -601,8 +616,8 @@ impl WindowDenoiser {
         }
         let b = &self.projection[..q * r];
         match self.setup.mapping {
-            Mapping::AntiDiagonal => self.op.hankelize(u, b, r, out)?,
-            Mapping::Paper => self.op.paper_map(u, b, r, out)?,
+            Mapping::AntiDiagonal => self.plan.hankelize(u, b, r, out, &mut self.hankel)?,
+            Mapping::Paper => self.plan.paper_map(u, b, r, out)?,
         }
         Ok(r)
     }
@@ -620,8 +635,11 @@ impl WindowDenoiser {
             col.iter_mut().for_each(|v| *v *= s);
         }
         match self.setup.mapping {
-            Mapping::AntiDiagonal => self.op.hankelize(&t.left, &t.right, r, out),
-            Mapping::Paper => self.op.paper_map(&t.left, &t.right, r, out),
+            Mapping::AntiDiagonal => {
+                self.plan
+                    .hankelize(&t.left, &t.right, r, out, &mut self.hankel)
+            }
+            Mapping::Paper => self.plan.paper_map(&t.left, &t.right, r, out),
         }
     }
 }

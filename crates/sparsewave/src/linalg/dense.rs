@@ -1,21 +1,30 @@
-//! Thin and truncated SVDs of dense matrices, through faer.
+//! Dense factorizations through faer, with reusable buffers: the crate's one dense SVD
+//! ([`DenseSvd`]), the symmetric eigendecomposition ([`SymmetricEig`]), and the truncated SVD
+//! of a dense matrix ([`truncated_svd`]), which picks between [`DenseSvd`] and the crate's one
+//! Lanczos SVD ([`LanczosSvd`]).
 //!
 //! [`truncated_svd`] returns the k leading singular triplets A ≈ U_k Σ_k V_kᵀ. When k is a
-//! sizeable fraction of min(m, n) it takes faer's thin SVD (all triplets, then keeps k); when
-//! k ≪ min(m, n) it runs faer's restarted Lanczos bidiagonalization (`partial_svd`) on the matrix
-//! as an operator, which costs a few dozen matrix–vector products instead of O(m n min(m, n)).
-//! Lanczos triplets that fail to converge are never returned: the thin SVD takes over.
+//! sizeable fraction of min(m, n) it takes the thin SVD (all triplets, then keeps k); when
+//! k ≪ min(m, n) it runs Golub–Kahan–Lanczos on the matrix as an operator, which costs a few
+//! dozen matrix–vector products instead of O(m n min(m, n)).
 
-use crate::{Error, Result};
 use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::matrix_free::eigen::{partial_svd, partial_svd_scratch, PartialEigenParams};
-use faer::{Col, Mat, MatRef, Par};
+use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
+use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
+use faer::{Mat, MatMut, MatRef, Par, Spec};
 
-/// Leading singular triplets: `u` is m×k, `v` is n×k, `s` descending.
+use crate::linalg::lanczos::LanczosSvd;
+use crate::linalg::triplets::SvdTriplets;
+use crate::{Error, Result};
+
+/// Leading singular triplets as owned matrices: `u` is m×k, `v` is n×k, `s` descending.
 #[derive(Clone, Debug)]
 pub struct TruncatedSvd {
+    /// Left singular vectors `U_k` (m×k).
     pub u: Mat<f64>,
+    /// Singular values `σ₁ ≥ … ≥ σ_k`.
     pub s: Vec<f64>,
+    /// Right singular vectors `V_k` (n×k).
     pub v: Mat<f64>,
 }
 
@@ -36,42 +45,44 @@ impl TruncatedSvd {
         }
         &us * self.v.get(.., ..k).transpose()
     }
+
+    /// The leading `k` (≤ `t.rank`) triplets of `t` as matrices.
+    fn from_triplets(t: &SvdTriplets, k: usize) -> Self {
+        let (m, n) = (t.nrows, t.ncols);
+        TruncatedSvd {
+            u: Mat::from_fn(m, k, |i, j| t.left[j * m + i]),
+            s: t.values[..k].to_vec(),
+            v: Mat::from_fn(n, k, |i, j| t.right[j * n + i]),
+        }
+    }
 }
 
 /// Which algorithm [`truncated_svd`] used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum SvdMethod {
+    /// [`DenseSvd`]: every triplet, then the leading k kept.
     Thin,
+    /// [`LanczosSvd`] on the matrix as an operator.
     Lanczos,
 }
 
 /// Below this fraction k / min(m, n) the Lanczos route is taken.
 const LANCZOS_MAX_FRACTION: f64 = 0.2;
 
-/// All min(m, n) singular triplets.
-pub fn thin_svd(a: MatRef<'_, f64>) -> Result<TruncatedSvd> {
-    let svd = a
-        .thin_svd()
-        .map_err(|e| Error::Numerical(format!("SVD did not converge: {e:?}")))?;
-    Ok(TruncatedSvd {
-        u: svd.U().to_owned(),
-        s: svd.S().column_vector().iter().copied().collect(),
-        v: svd.V().to_owned(),
-    })
-}
-
-/// Singular values only, descending (cheaper than the vectors).
+/// Singular values only, descending (cheaper than the vectors), by [`DenseSvd::parallel`].
 pub fn singular_values(a: MatRef<'_, f64>) -> Result<Vec<f64>> {
-    a.singular_values()
-        .map_err(|e| Error::Numerical(format!("SVD did not converge: {e:?}")))
+    let mut values = Vec::new();
+    DenseSvd::parallel().singular_values(a, &mut values)?;
+    Ok(values)
 }
 
-/// The `k` leading singular triplets of `a` (1 ≤ k ≤ min(m, n)).
+/// The `k` leading singular triplets of `a` (1 ≤ k ≤ min(m, n)), and which route computed them:
+/// [`LanczosSvd`] when `k ≤ 0.2·min(m, n)` and `min(m, n) ≥ 64`, else [`DenseSvd::parallel`].
 pub fn truncated_svd(a: MatRef<'_, f64>, k: usize) -> Result<(TruncatedSvd, SvdMethod)> {
     let kmax = a.nrows().min(a.ncols());
     if k == 0 || k > kmax {
         return Err(Error::param(
-            "--rank",
+            "rank",
             format!(
                 "{k} is outside 1..={kmax} (the matrix is {}×{})",
                 a.nrows(),
@@ -79,64 +90,174 @@ pub fn truncated_svd(a: MatRef<'_, f64>, k: usize) -> Result<(TruncatedSvd, SvdM
             ),
         ));
     }
+    let mut triplets = SvdTriplets::default();
     if (k as f64) > LANCZOS_MAX_FRACTION * kmax as f64 || kmax < 64 {
-        return truncated_svd_thin(a, k);
+        DenseSvd::parallel().compute(a, &mut triplets)?;
+        return Ok((TruncatedSvd::from_triplets(&triplets, k), SvdMethod::Thin));
     }
-    match lanczos_svd(a, k) {
-        Some(t) => Ok((t, SvdMethod::Lanczos)),
-        None => truncated_svd_thin(a, k),
-    }
+    LanczosSvd::new().compute(&mut a.as_ref(), k, &mut triplets)?;
+    Ok((
+        TruncatedSvd::from_triplets(&triplets, k),
+        SvdMethod::Lanczos,
+    ))
 }
 
-fn truncated_svd_thin(a: MatRef<'_, f64>, k: usize) -> Result<(TruncatedSvd, SvdMethod)> {
-    let mut full = thin_svd(a)?;
-    full.u = full.u.get(.., ..k).to_owned();
-    full.v = full.v.get(.., ..k).to_owned();
-    full.s.truncate(k);
-    Ok((full, SvdMethod::Thin))
-}
-
-/// faer's restarted Lanczos bidiagonalization; `None` when fewer than `k` triplets converged.
-fn lanczos_svd(a: MatRef<'_, f64>, k: usize) -> Option<TruncatedSvd> {
+/// faer's SVD of `a` (`m × n`) into `values` (length min(m, n)) and, if given, thin singular
+/// vector buffers (`m × min`, `n × min`, column-major). The scratch buffer is regrown on demand
+/// and tagged with the size it was made for.
+fn dense_svd(
+    a: MatRef<'_, f64>,
+    values: &mut [f64],
+    vectors: Option<(&mut [f64], &mut [f64])>,
+    par: Par,
+    scratch: &mut Option<(usize, MemBuffer)>,
+) -> Result<()> {
     let (m, n) = (a.nrows(), a.ncols());
-    let op = a.to_owned();
-    let params = PartialEigenParams {
-        max_dim: (2 * k + 32).min(m.min(n)),
-        ..Default::default()
+    let mn = m.min(n);
+    let cv = if vectors.is_some() {
+        ComputeSvdVectors::Thin
+    } else {
+        ComputeSvdVectors::No
     };
-    let par = Par::rayon(0);
-    let mut mem = MemBuffer::new(partial_svd_scratch::<f64>(&op, k, par, params));
-    let mut u = Mat::<f64>::zeros(m, k);
-    let mut v = Mat::<f64>::zeros(n, k);
-    let mut s = vec![0.0; k];
-    // A deterministic, non-degenerate start vector.
-    let v0 = Col::<f64>::from_fn(n, |j| 1.0 + ((j * 7919) % 97) as f64 / 97.0);
-    let v0 = &v0 * (1.0 / v0.norm_l2());
-    let info = partial_svd(
-        u.as_mut(),
-        v.as_mut(),
-        &mut s,
-        &op,
-        v0.as_ref(),
-        f64::EPSILON * 64.0,
-        par,
-        MemStack::new(&mut mem),
-        params,
-    );
-    if info.n_converged_eigen < k {
-        return None;
+    let req = svd_scratch::<f64>(m, n, cv, cv, par, Spec::default());
+    let bytes = req.size_bytes();
+    if scratch.as_ref().is_none_or(|(size, _)| *size < bytes) {
+        *scratch = Some((bytes, MemBuffer::new(req)));
     }
-    // Order descending and make the values non-negative (flip the left vector's sign).
-    let mut order: Vec<usize> = (0..k).collect();
-    order.sort_by(|&i, &j| s[j].abs().total_cmp(&s[i].abs()));
-    let u_sorted = Mat::from_fn(m, k, |i, j| u[(i, order[j])] * s[order[j]].signum());
-    let v_sorted = Mat::from_fn(n, k, |i, j| v[(i, order[j])]);
-    let s_sorted = order.iter().map(|&j| s[j].abs()).collect();
-    Some(TruncatedSvd {
-        u: u_sorted,
-        s: s_sorted,
-        v: v_sorted,
-    })
+    let buf = &mut scratch.as_mut().expect("allocated above").1;
+    let stack = MemStack::new(buf);
+    let s = faer::diag::DiagMut::from_slice_mut(values);
+    let result = match vectors {
+        Some((u, v)) => svd(
+            a,
+            s,
+            Some(MatMut::from_column_major_slice_mut(u, m, mn)),
+            Some(MatMut::from_column_major_slice_mut(v, n, mn)),
+            par,
+            stack,
+            Spec::default(),
+        ),
+        None => svd(a, s, None, None, par, stack, Spec::default()),
+    };
+    result.map_err(|e| Error::Numerical(format!("dense SVD did not converge: {e:?}")))
+}
+
+/// The crate's dense SVD: faer's thin SVD (or singular values only), with its scratch buffer
+/// reused between calls.
+pub struct DenseSvd {
+    par: Par,
+    scratch: Option<(usize, MemBuffer)>,
+}
+
+impl Default for DenseSvd {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DenseSvd {
+    /// A single-threaded workspace (for callers that are parallel themselves, e.g. one per
+    /// WSVD thread); buffers are sized by the first call.
+    pub fn new() -> Self {
+        DenseSvd {
+            par: Par::Seq,
+            scratch: None,
+        }
+    }
+
+    /// A workspace whose factorizations use faer's rayon parallelism (for one large matrix).
+    pub fn parallel() -> Self {
+        DenseSvd {
+            par: Par::rayon(0),
+            scratch: None,
+        }
+    }
+
+    /// All `min(m, n)` singular triplets of `a` (values descending) into `out`.
+    pub fn compute(&mut self, a: MatRef<'_, f64>, out: &mut SvdTriplets) -> Result<()> {
+        let (m, n) = (a.nrows(), a.ncols());
+        let mn = m.min(n);
+        out.reset(m, n, mn);
+        dense_svd(
+            a,
+            &mut out.values,
+            Some((&mut out.left, &mut out.right)),
+            self.par,
+            &mut self.scratch,
+        )
+    }
+
+    /// Singular values only (descending) into `values` (resized to `min(m, n)`): cheaper than
+    /// [`DenseSvd::compute`], enough for the information criteria.
+    pub fn singular_values(&mut self, a: MatRef<'_, f64>, values: &mut Vec<f64>) -> Result<()> {
+        values.resize(a.nrows().min(a.ncols()), 0.0);
+        dense_svd(a, values, None, self.par, &mut self.scratch)
+    }
+}
+
+/// Eigendecomposition `G = U·Λ·Uᵀ` of a symmetric matrix (faer's self-adjoint EVD), eigenvalues
+/// descending, with buffers reused between calls.
+#[derive(Default)]
+pub struct SymmetricEig {
+    scratch: Option<(usize, MemBuffer)>,
+    dim: usize,
+    values: Vec<f64>,
+    vectors: Vec<f64>,
+}
+
+impl SymmetricEig {
+    /// A workspace; buffers are sized by the first call.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decomposes the symmetric `n × n` matrix whose lower triangle is `lower` (the strict upper
+    /// triangle is not read).
+    pub fn compute(&mut self, lower: MatRef<'_, f64>) -> Result<()> {
+        let n = lower.nrows();
+        if lower.ncols() != n {
+            return Err(Error::param(
+                "matrix",
+                format!("must be square, got {}×{}", n, lower.ncols()),
+            ));
+        }
+        self.dim = n;
+        self.values.resize(n, 0.0);
+        self.vectors.resize(n * n, 0.0);
+        let req =
+            self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, Par::Seq, Spec::default());
+        let bytes = req.size_bytes();
+        if self.scratch.as_ref().is_none_or(|(size, _)| *size < bytes) {
+            self.scratch = Some((bytes, MemBuffer::new(req)));
+        }
+        let buf = &mut self.scratch.as_mut().expect("allocated above").1;
+        self_adjoint_evd(
+            lower,
+            faer::diag::DiagMut::from_slice_mut(&mut self.values),
+            Some(MatMut::from_column_major_slice_mut(&mut self.vectors, n, n)),
+            Par::Seq,
+            MemStack::new(buf),
+            Spec::default(),
+        )
+        .map_err(|e| Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}")))?;
+        // faer sorts ascending; reverse values and eigenvector columns together.
+        self.values.reverse();
+        for j in 0..n / 2 {
+            let (head, tail) = self.vectors.split_at_mut((n - 1 - j) * n);
+            head[j * n..(j + 1) * n].swap_with_slice(&mut tail[..n]);
+        }
+        Ok(())
+    }
+
+    /// The eigenvalues, descending.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// The eigenvectors of the leading `r` eigenvalues: `n × r`, column-major, orthonormal.
+    pub fn leading_vectors(&self, r: usize) -> &[f64] {
+        &self.vectors[..self.dim * r.min(self.dim)]
+    }
 }
 
 #[cfg(test)]
@@ -152,9 +273,10 @@ mod tests {
     }
 
     #[test]
-    fn lanczos_matches_thin_svd() {
+    fn lanczos_route_matches_thin_svd() {
         let a = test_matrix(300, 500);
-        let full = thin_svd(a.as_ref()).unwrap();
+        let (full, method) = truncated_svd(a.as_ref(), 200).unwrap();
+        assert_eq!(method, SvdMethod::Thin);
         let (t, method) = truncated_svd(a.as_ref(), 10).unwrap();
         assert_eq!(method, SvdMethod::Lanczos);
         for i in 0..10 {
@@ -162,6 +284,11 @@ mod tests {
         }
         let diff = t.reconstruct(10) - full.reconstruct(10);
         assert!(diff.norm_l2() < 1e-8 * full.s[0]);
+        let values = singular_values(a.as_ref()).unwrap();
+        assert!(values
+            .iter()
+            .zip(&full.s)
+            .all(|(a, b)| (a - b).abs() < 1e-12 * full.s[0]));
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! For a window `x[0 .. w)` the Hankel matrix is `H[i][j] = x[i + j]` with
 //! `p = ⌊(w + 1)/2⌋` rows and `q = w − p + 1` columns (so `p ≤ q ≤ p + 1`).
 //!
-//! - [`HankelOp`] is planned once for a window length and then loaded with one window after
-//!   another. It applies `H·v` and `Hᵀ·u` without forming `H`: directly for short windows, and
-//!   for long ones as a circular correlation of length `w` by real FFTs (the window's spectrum is
-//!   computed once per window). The same plan turns a rank-r factorization `H_r = A·Bᵀ` back into
-//!   a signal, either by anti-diagonal averaging ([`HankelOp::hankelize`]) or by the WSVD paper's
-//!   mapping ([`HankelOp::paper_map`]), again without forming `H_r`.
+//! - [`HankelOp`] is planned once for a window length (FFT plans included) and is immutable, so
+//!   one plan serves every thread. Each thread owns a [`HankelScratch`] and loads one window after
+//!   another into it ([`HankelOp::with_window`]); the loaded [`HankelWindow`] applies `H·v` and
+//!   `Hᵀ·u` without forming `H`: directly for short windows, and for long ones as a circular
+//!   correlation of length `w` by real FFTs (the window's spectrum is computed once per window).
+//!   The same plan turns a rank-r factorization `H_r = A·Bᵀ` back into a signal, either by
+//!   anti-diagonal averaging ([`HankelOp::hankelize`]) or by the WSVD paper's mapping
+//!   ([`HankelOp::paper_map`]), again without forming `H_r`.
 //! - [`hankel_matrix`] and [`antidiagonal_average`] are the dense versions, for small windows and
 //!   for tests.
 
@@ -19,6 +21,7 @@ use realfft::num_complex::Complex64;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
 use crate::linalg::lanczos::LinearOperator;
+use crate::linalg::vector::{axpy, dot};
 use crate::{Error, Result};
 
 /// Window length from which [`HankelOp`] switches from direct sums to FFT correlation.
@@ -118,11 +121,17 @@ pub enum HankelProduct {
     Fft,
 }
 
-/// FFT plans and buffers of length `w`, built once.
-struct FftParts {
+/// The real FFT plans of length `w` (shared, `Sync`).
+#[derive(Clone)]
+struct FftPlans {
     forward: Arc<dyn RealToComplex<f64>>,
     inverse: Arc<dyn ComplexToReal<f64>>,
-    /// Spectrum of the current window.
+}
+
+/// The FFT buffers of length `w` one thread works in.
+#[derive(Clone)]
+struct FftBuffers {
+    /// Spectrum of the loaded window.
     window_spectrum: Vec<Complex64>,
     /// Real work buffer of length `w`.
     real: Vec<f64>,
@@ -134,37 +143,20 @@ struct FftParts {
     scratch: Vec<Complex64>,
 }
 
-impl FftParts {
-    fn new(w: usize) -> Self {
-        let mut planner = RealFftPlanner::<f64>::new();
-        let forward = planner.plan_fft_forward(w);
-        let inverse = planner.plan_fft_inverse(w);
-        let scratch_len = forward.get_scratch_len().max(inverse.get_scratch_len());
-        let half = w / 2 + 1;
-        FftParts {
-            forward,
-            inverse,
-            window_spectrum: vec![Complex64::default(); half],
-            real: vec![0.0; w],
-            spectrum: vec![Complex64::default(); half],
-            spectrum_b: vec![Complex64::default(); half],
-            accumulator: vec![Complex64::default(); half],
-            scratch: vec![Complex64::default(); scratch_len],
-        }
-    }
-
+impl FftBuffers {
     /// `spectrum = FFT(v zero-padded to w)`.
-    fn transform_padded(&mut self, v: &[f64]) {
+    fn transform_padded(&mut self, plans: &FftPlans, v: &[f64]) {
         self.real[..v.len()].copy_from_slice(v);
         self.real[v.len()..].fill(0.0);
-        self.forward
+        plans
+            .forward
             .process_with_scratch(&mut self.real, &mut self.spectrum, &mut self.scratch)
             .expect("buffer lengths fixed at planning");
     }
 
     /// `real = IFFT(buf) / w`, after forcing the DC (and Nyquist) bins real, as they are for any
     /// product of spectra of real signals up to round-off.
-    fn inverse_into_real(&mut self, use_accumulator: bool) {
+    fn inverse_into_real(&mut self, plans: &FftPlans, use_accumulator: bool) {
         let w = self.real.len();
         let buf = if use_accumulator {
             &mut self.accumulator
@@ -175,7 +167,8 @@ impl FftParts {
         if w % 2 == 0 {
             buf[w / 2].im = 0.0;
         }
-        self.inverse
+        plans
+            .inverse
             .process_with_scratch(buf, &mut self.real, &mut self.scratch)
             .expect("buffer lengths fixed at planning");
         let scale = 1.0 / w as f64;
@@ -183,18 +176,34 @@ impl FftParts {
     }
 }
 
-/// The Hankel operator of a window, planned once for a window length `w` and loaded with one
-/// window at a time by [`HankelOp::set_window`].
+/// The Hankel operator of `w`-sample windows, planned once for the window length: shape and,
+/// for the FFT product, the real FFT plans. Immutable and `Sync`: threads share one plan, each
+/// with its own [`HankelScratch`].
 ///
 /// FFT path: with `X = FFT_w(x)`, `H·v` is the circular correlation `IFFT(X·conj(FFT_w(v)))`
 /// read at `0 .. p`; no wrap-around reaches those indices because `(p − 1) + (q − 1) = w − 1`.
 /// `Hᵀ·u` is the same with `u` and `q` outputs.
+#[derive(Clone)]
 pub struct HankelOp {
     w: usize,
     p: usize,
     q: usize,
+    fft: Option<FftPlans>,
+}
+
+/// One thread's work space for a [`HankelOp`]: the loaded window (and its spectrum) and the FFT
+/// buffers. Made by [`HankelOp::make_scratch`]; reused for every window, it never reallocates.
+#[derive(Clone)]
+pub struct HankelScratch {
     window: Vec<f64>,
-    fft: Option<FftParts>,
+    fft: Option<FftBuffers>,
+}
+
+/// A window loaded into a scratch: the matrix-free `p × q` Hankel matrix `H[i][j] = x[i + j]`
+/// as a [`LinearOperator`].
+pub struct HankelWindow<'a> {
+    plan: &'a HankelOp,
+    scratch: &'a mut HankelScratch,
 }
 
 impl HankelOp {
@@ -216,16 +225,16 @@ impl HankelOp {
         }
         let (p, q) = hankel_dims(w);
         let fft = match product {
-            HankelProduct::Fft => Some(FftParts::new(w)),
+            HankelProduct::Fft => {
+                let mut planner = RealFftPlanner::<f64>::new();
+                Some(FftPlans {
+                    forward: planner.plan_fft_forward(w),
+                    inverse: planner.plan_fft_inverse(w),
+                })
+            }
             HankelProduct::Direct => None,
         };
-        Ok(HankelOp {
-            w,
-            p,
-            q,
-            window: vec![0.0; w],
-            fft,
-        })
+        Ok(HankelOp { w, p, q, fft })
     }
 
     /// The planned window length.
@@ -238,53 +247,107 @@ impl HankelOp {
         (self.p, self.q)
     }
 
-    /// Loads a window (`x.len()` must equal the planned length).
-    pub fn set_window(&mut self, x: &[f64]) -> Result<()> {
+    /// A work space for this plan (one per thread).
+    pub fn make_scratch(&self) -> HankelScratch {
+        let w = self.w;
+        let fft = self.fft.as_ref().map(|plans| {
+            let scratch_len = plans
+                .forward
+                .get_scratch_len()
+                .max(plans.inverse.get_scratch_len());
+            let half = w / 2 + 1;
+            FftBuffers {
+                window_spectrum: vec![Complex64::default(); half],
+                real: vec![0.0; w],
+                spectrum: vec![Complex64::default(); half],
+                spectrum_b: vec![Complex64::default(); half],
+                accumulator: vec![Complex64::default(); half],
+                scratch: vec![Complex64::default(); scratch_len],
+            }
+        });
+        HankelScratch {
+            window: vec![0.0; w],
+            fft,
+        }
+    }
+
+    fn check_scratch(&self, scratch: &HankelScratch) -> Result<()> {
+        if scratch.window.len() != self.w || scratch.fft.is_some() != self.fft.is_some() {
+            return Err(Error::param(
+                "scratch",
+                format!(
+                    "made for another Hankel plan than this one ({} samples)",
+                    self.w
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Loads the window `x` (`x.len()` must equal the planned length) into `scratch`, giving the
+    /// operator `H` of that window.
+    pub fn with_window<'a>(
+        &'a self,
+        x: &[f64],
+        scratch: &'a mut HankelScratch,
+    ) -> Result<HankelWindow<'a>> {
         if x.len() != self.w {
             return Err(Error::param(
                 "window",
                 format!("operator planned for {} samples, got {}", self.w, x.len()),
             ));
         }
-        self.window.copy_from_slice(x);
-        if let Some(f) = self.fft.as_mut() {
+        self.check_scratch(scratch)?;
+        scratch.window.copy_from_slice(x);
+        if let (Some(plans), Some(f)) = (&self.fft, scratch.fft.as_mut()) {
             f.real.copy_from_slice(x);
-            f.forward
+            plans
+                .forward
                 .process_with_scratch(&mut f.real, &mut f.window_spectrum, &mut f.scratch)
                 .expect("buffer lengths fixed at planning");
         }
-        Ok(())
-    }
-
-    /// `out[i] = Σ_j x[i + j]·v[j]` for `i < out.len()`, `j < v.len()` (a window correlation).
-    fn correlate(&mut self, v: &[f64], out: &mut [f64]) {
-        match self.fft.as_mut() {
-            None => {
-                for (i, o) in out.iter_mut().enumerate() {
-                    *o = dot(&self.window[i..i + v.len()], v);
-                }
-            }
-            Some(f) => {
-                f.transform_padded(v);
-                for (s, x) in f.spectrum.iter_mut().zip(&f.window_spectrum) {
-                    *s = x * s.conj();
-                }
-                f.inverse_into_real(false);
-                out.copy_from_slice(&f.real[..out.len()]);
-            }
-        }
+        Ok(HankelWindow {
+            plan: self,
+            scratch,
+        })
     }
 
     /// Anti-diagonal averaging of `H_r = A·Bᵀ` without forming it:
     /// `y[k] = (Σ_l Σ_{i+j=k} A[i][l]·B[j][l]) / count(k)`, i.e. the sum of the `r` linear
     /// convolutions `a_l * b_l`, divided by [`antidiagonal_count`].
     ///
-    /// `a` is `p × r` and `b` is `q × r`, both column-major; `out` has `w` samples.
-    pub fn hankelize(&mut self, a: &[f64], b: &[f64], r: usize, out: &mut [f64]) -> Result<()> {
+    /// `a` is `p × r` and `b` is `q × r`, both column-major; `out` has `w` samples. Uses the FFT
+    /// buffers of `scratch` (the loaded window is not involved).
+    pub fn hankelize(
+        &self,
+        a: &[f64],
+        b: &[f64],
+        r: usize,
+        out: &mut [f64],
+        scratch: &mut HankelScratch,
+    ) -> Result<()> {
         self.check_factors(a, b, r, out)?;
+        self.check_scratch(scratch)?;
         let (p, q) = (self.p, self.q);
-        match self.fft.as_mut() {
-            None => {
+        match (&self.fft, scratch.fft.as_mut()) {
+            (Some(plans), Some(f)) => {
+                // Linear convolution of lengths p and q has p + q − 1 = w samples: a circular
+                // convolution of length w is exact. Sum in the frequency domain, invert once.
+                f.accumulator.fill(Complex64::default());
+                for l in 0..r {
+                    f.transform_padded(plans, &b[l * q..(l + 1) * q]);
+                    std::mem::swap(&mut f.spectrum, &mut f.spectrum_b);
+                    f.transform_padded(plans, &a[l * p..(l + 1) * p]);
+                    for ((acc, sa), sb) in
+                        f.accumulator.iter_mut().zip(&f.spectrum).zip(&f.spectrum_b)
+                    {
+                        *acc += sa * sb;
+                    }
+                }
+                f.inverse_into_real(plans, true);
+                out.copy_from_slice(&f.real);
+            }
+            _ => {
                 out.fill(0.0);
                 for l in 0..r {
                     let (al, bl) = (&a[l * p..(l + 1) * p], &b[l * q..(l + 1) * q]);
@@ -292,23 +355,6 @@ impl HankelOp {
                         axpy(ai, bl, &mut out[i..i + q]);
                     }
                 }
-            }
-            Some(f) => {
-                // Linear convolution of lengths p and q has p + q − 1 = w samples: a circular
-                // convolution of length w is exact. Sum in the frequency domain, invert once.
-                f.accumulator.fill(Complex64::default());
-                for l in 0..r {
-                    f.transform_padded(&b[l * q..(l + 1) * q]);
-                    std::mem::swap(&mut f.spectrum, &mut f.spectrum_b);
-                    f.transform_padded(&a[l * p..(l + 1) * p]);
-                    for ((acc, sa), sb) in
-                        f.accumulator.iter_mut().zip(&f.spectrum).zip(&f.spectrum_b)
-                    {
-                        *acc += sa * sb;
-                    }
-                }
-                f.inverse_into_real(true);
-                out.copy_from_slice(&f.real);
             }
         }
         for (k, v) in out.iter_mut().enumerate() {
@@ -355,13 +401,35 @@ impl HankelOp {
     }
 }
 
-impl LinearOperator for HankelOp {
+impl HankelWindow<'_> {
+    /// `out[i] = Σ_j x[i + j]·v[j]` for `i < out.len()`, `j < v.len()` (a window correlation).
+    fn correlate(&mut self, v: &[f64], out: &mut [f64]) {
+        match (&self.plan.fft, self.scratch.fft.as_mut()) {
+            (Some(plans), Some(f)) => {
+                f.transform_padded(plans, v);
+                for (s, x) in f.spectrum.iter_mut().zip(&f.window_spectrum) {
+                    *s = x * s.conj();
+                }
+                f.inverse_into_real(plans, false);
+                out.copy_from_slice(&f.real[..out.len()]);
+            }
+            _ => {
+                let window = &self.scratch.window;
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = dot(&window[i..i + v.len()], v);
+                }
+            }
+        }
+    }
+}
+
+impl LinearOperator for HankelWindow<'_> {
     fn nrows(&self) -> usize {
-        self.p
+        self.plan.p
     }
 
     fn ncols(&self) -> usize {
-        self.q
+        self.plan.q
     }
 
     /// `y = H·v`.
@@ -372,26 +440,5 @@ impl LinearOperator for HankelOp {
     /// `y = Hᵀ·u`: `y[j] = Σ_i x[i + j]·u[i]`, the same correlation with the roles swapped.
     fn apply_transpose(&mut self, u: &[f64], y: &mut [f64]) {
         self.correlate(u, y);
-    }
-}
-
-/// Dot product with four independent accumulators, so the compiler can vectorize it.
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-/// `y += alpha·x`.
-pub(crate) fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += alpha * xi;
     }
 }

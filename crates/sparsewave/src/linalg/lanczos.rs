@@ -1,5 +1,4 @@
-//! Truncated SVD: Golub–Kahan–Lanczos bidiagonalization over a matrix-free operator, and the
-//! dense thin SVD it is checked against.
+//! Truncated SVD: Golub–Kahan–Lanczos bidiagonalization over a matrix-free operator.
 //!
 //! [`LanczosSvd`] runs the WSVD paper's Algorithm 1 (Golub–Kahan–Lanczos bidiagonalization)
 //! with full reorthogonalization. After `k` steps from a unit start vector `v₁`,
@@ -16,20 +15,22 @@
 //! reaches the full dimension, where the factorization is exact. Unconverged triplets are never
 //! returned: past the full dimension the call fails with [`Error::Numerical`].
 //!
-//! [`DenseSvd`] is faer's thin SVD (or singular values only) with reusable buffers;
-//! [`SymmetricEig`] is faer's self-adjoint eigendecomposition, likewise.
+//! This is the one truncated SVD of the crate: WSVD runs it on the FFT Hankel operator of each
+//! window, the spectrogram approximation on the dense magnitude matrix (through
+//! [`truncated_svd`](crate::linalg::dense::truncated_svd)); its results are checked against the
+//! dense [`DenseSvd`](crate::linalg::dense::DenseSvd).
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{
-    self_adjoint_evd, self_adjoint_evd_scratch, tridiagonal_self_adjoint_evd, ComputeEigenvectors,
+    self_adjoint_evd_scratch, tridiagonal_self_adjoint_evd, ComputeEigenvectors,
 };
 use faer::linalg::matmul::matmul;
-use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
 use faer::{Accum, MatMut, MatRef, Par, Spec};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::linalg::hankel::{axpy, dot};
+use crate::linalg::triplets::SvdTriplets;
+use crate::linalg::vector::{axpy, dot, norm, scale};
 use crate::{Error, Result};
 
 /// A linear map applied without forming its matrix.
@@ -82,49 +83,6 @@ impl<O: LinearOperator> LinearOperator for Transposed<'_, O> {
     }
 }
 
-/// The leading `rank` singular triplets of an `nrows × ncols` matrix: `values` descending,
-/// `left` (`nrows × rank`) and `right` (`ncols × rank`) column-major with orthonormal columns.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SvdTriplets {
-    pub nrows: usize,
-    pub ncols: usize,
-    pub rank: usize,
-    pub values: Vec<f64>,
-    pub left: Vec<f64>,
-    pub right: Vec<f64>,
-}
-
-impl SvdTriplets {
-    fn reset(&mut self, nrows: usize, ncols: usize, rank: usize) {
-        self.nrows = nrows;
-        self.ncols = ncols;
-        self.rank = rank;
-        self.values.resize(rank, 0.0);
-        self.left.resize(nrows * rank, 0.0);
-        self.right.resize(ncols * rank, 0.0);
-    }
-
-    /// Keeps only the leading `rank` triplets (no-op if `rank ≥ self.rank`).
-    pub fn truncate(&mut self, rank: usize) {
-        if rank < self.rank {
-            self.rank = rank;
-            self.values.truncate(rank);
-            self.left.truncate(self.nrows * rank);
-            self.right.truncate(self.ncols * rank);
-        }
-    }
-
-    /// The rank-`rank` matrix `U·Σ·Vᵀ`, densely (for tests and small problems).
-    pub fn to_matrix(&self) -> faer::Mat<f64> {
-        let (m, n, r) = (self.nrows, self.ncols, self.rank);
-        faer::Mat::from_fn(m, n, |i, j| {
-            (0..r)
-                .map(|l| self.left[l * m + i] * self.values[l] * self.right[l * n + j])
-                .sum()
-        })
-    }
-}
-
 /// Relative residual tolerance of [`LanczosSvd`] by default: `‖Aᵀu − σv‖ ≤ 1e-12·σ₁`.
 pub const DEFAULT_TOLERANCE: f64 = 1e-12;
 
@@ -143,7 +101,6 @@ pub struct LanczosSvd {
     beta: Vec<f64>,
     coef: Vec<f64>,
     small: SmallSvd,
-    steps: usize,
 }
 
 impl Default for LanczosSvd {
@@ -163,7 +120,6 @@ impl LanczosSvd {
             beta: Vec::new(),
             coef: Vec::new(),
             small: SmallSvd::default(),
-            steps: 0,
         }
     }
 
@@ -177,11 +133,6 @@ impl LanczosSvd {
         }
         self.tol = tol;
         Ok(self)
-    }
-
-    /// Krylov dimension the last [`LanczosSvd::compute`] ended with.
-    pub fn last_steps(&self) -> usize {
-        self.steps
     }
 
     /// The `r` leading singular triplets of `op` into `out`.
@@ -261,7 +212,6 @@ impl LanczosSvd {
             }
             k = (k + (k / 2).max(r)).min(n);
         }
-        self.steps = k;
         values.copy_from_slice(&self.small.values[..r]);
         let ritz = |basis: &[f64], rows: usize, coefs: MatRef<'_, f64>, dst: &mut [f64]| {
             let b = MatRef::from_column_major_slice(&basis[..rows * k], rows, k);
@@ -330,8 +280,7 @@ fn orthonormalize(
 ) -> Result<f64> {
     let nrm = residual_norm_after_projection(basis, coef, w);
     if nrm > w.len() as f64 * f64::EPSILON * anorm && nrm > 0.0 {
-        let inv = 1.0 / nrm;
-        w.iter_mut().for_each(|x| *x *= inv);
+        scale(1.0 / nrm, w);
         return Ok(nrm);
     }
     random_unit_orthogonal(rng, basis, coef, w)?;
@@ -349,20 +298,20 @@ const GEMV_MIN_ENTRIES: usize = 4096;
 /// Small bases use dot products and axpys over contiguous columns (a general matmul's dispatch
 /// costs more than the work); from [`GEMV_MIN_ENTRIES`] on, faer's SIMD matrix-vector products.
 fn residual_norm_after_projection(basis: &[f64], coef: &mut [f64], w: &mut [f64]) -> f64 {
-    let mut norm = dot(w, w).sqrt();
+    let mut current = norm(w);
     if basis.is_empty() {
-        return norm;
+        return current;
     }
     for _ in 0..2 {
         project_out(basis, coef, w);
-        let new = dot(w, w).sqrt();
-        let enough = new >= std::f64::consts::FRAC_1_SQRT_2 * norm;
-        norm = new;
+        let new = norm(w);
+        let enough = new >= std::f64::consts::FRAC_1_SQRT_2 * current;
+        current = new;
         if enough {
             break;
         }
     }
-    norm
+    current
 }
 
 /// One classical Gram–Schmidt pass: `w ← w − Q(Qᵀw)`.
@@ -399,8 +348,7 @@ fn random_unit_orthogonal(
         w.iter_mut().for_each(|x| *x = rng.random::<f64>() - 0.5);
         let nrm = residual_norm_after_projection(basis, coef, w);
         if nrm > 1e-8 {
-            let inv = 1.0 / nrm;
-            w.iter_mut().for_each(|x| *x *= inv);
+            scale(1.0 / nrm, w);
             return Ok(());
         }
     }
@@ -506,142 +454,5 @@ impl SmallSvd {
 
     fn y(&self) -> MatRef<'_, f64> {
         MatRef::from_column_major_slice(&self.y, self.k, self.k)
-    }
-}
-
-/// faer's SVD of `a` (`m × n`) into `values` (length min(m, n)) and, if given, thin singular
-/// vector buffers (`m × min`, `n × min`, column-major). The scratch buffer is regrown on demand
-/// and tagged with the size it was made for.
-fn dense_svd(
-    a: MatRef<'_, f64>,
-    values: &mut [f64],
-    vectors: Option<(&mut [f64], &mut [f64])>,
-    scratch: &mut Option<(usize, MemBuffer)>,
-) -> Result<()> {
-    let (m, n) = (a.nrows(), a.ncols());
-    let mn = m.min(n);
-    let cv = if vectors.is_some() {
-        ComputeSvdVectors::Thin
-    } else {
-        ComputeSvdVectors::No
-    };
-    let req = svd_scratch::<f64>(m, n, cv, cv, Par::Seq, Spec::default());
-    let bytes = req.size_bytes();
-    if scratch.as_ref().is_none_or(|(size, _)| *size < bytes) {
-        *scratch = Some((bytes, MemBuffer::new(req)));
-    }
-    let buf = &mut scratch.as_mut().expect("allocated above").1;
-    let stack = MemStack::new(buf);
-    let s = faer::diag::DiagMut::from_slice_mut(values);
-    let result = match vectors {
-        Some((u, v)) => svd(
-            a,
-            s,
-            Some(MatMut::from_column_major_slice_mut(u, m, mn)),
-            Some(MatMut::from_column_major_slice_mut(v, n, mn)),
-            Par::Seq,
-            stack,
-            Spec::default(),
-        ),
-        None => svd(a, s, None, None, Par::Seq, stack, Spec::default()),
-    };
-    result.map_err(|e| Error::Numerical(format!("dense SVD did not converge: {e:?}")))
-}
-
-/// Dense thin SVD (faer) with buffers reused between calls.
-#[derive(Default)]
-pub struct DenseSvd {
-    scratch: Option<(usize, MemBuffer)>,
-}
-
-impl DenseSvd {
-    /// A workspace; buffers are sized by the first call.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// All `min(m, n)` singular triplets of `a` (values descending) into `out`.
-    pub fn compute(&mut self, a: MatRef<'_, f64>, out: &mut SvdTriplets) -> Result<()> {
-        let (m, n) = (a.nrows(), a.ncols());
-        let mn = m.min(n);
-        out.reset(m, n, mn);
-        dense_svd(
-            a,
-            &mut out.values,
-            Some((&mut out.left, &mut out.right)),
-            &mut self.scratch,
-        )
-    }
-
-    /// Singular values only (descending) into `values` (resized to `min(m, n)`): cheaper than
-    /// [`DenseSvd::compute`], enough for the information criteria.
-    pub fn singular_values(&mut self, a: MatRef<'_, f64>, values: &mut Vec<f64>) -> Result<()> {
-        values.resize(a.nrows().min(a.ncols()), 0.0);
-        dense_svd(a, values, None, &mut self.scratch)
-    }
-}
-
-/// Eigendecomposition `G = U·Λ·Uᵀ` of a symmetric matrix (faer's self-adjoint EVD), eigenvalues
-/// descending, with buffers reused between calls.
-#[derive(Default)]
-pub struct SymmetricEig {
-    scratch: Option<(usize, MemBuffer)>,
-    dim: usize,
-    values: Vec<f64>,
-    vectors: Vec<f64>,
-}
-
-impl SymmetricEig {
-    /// A workspace; buffers are sized by the first call.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Decomposes the symmetric `n × n` matrix whose lower triangle is `lower` (the strict upper
-    /// triangle is not read).
-    pub fn compute(&mut self, lower: MatRef<'_, f64>) -> Result<()> {
-        let n = lower.nrows();
-        if lower.ncols() != n {
-            return Err(Error::param(
-                "matrix",
-                format!("must be square, got {}×{}", n, lower.ncols()),
-            ));
-        }
-        self.dim = n;
-        self.values.resize(n, 0.0);
-        self.vectors.resize(n * n, 0.0);
-        let req =
-            self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, Par::Seq, Spec::default());
-        let bytes = req.size_bytes();
-        if self.scratch.as_ref().is_none_or(|(size, _)| *size < bytes) {
-            self.scratch = Some((bytes, MemBuffer::new(req)));
-        }
-        let buf = &mut self.scratch.as_mut().expect("allocated above").1;
-        self_adjoint_evd(
-            lower,
-            faer::diag::DiagMut::from_slice_mut(&mut self.values),
-            Some(MatMut::from_column_major_slice_mut(&mut self.vectors, n, n)),
-            Par::Seq,
-            MemStack::new(buf),
-            Spec::default(),
-        )
-        .map_err(|e| Error::Numerical(format!("symmetric eigensolver did not converge: {e:?}")))?;
-        // faer sorts ascending; reverse values and eigenvector columns together.
-        self.values.reverse();
-        for j in 0..n / 2 {
-            let (head, tail) = self.vectors.split_at_mut((n - 1 - j) * n);
-            head[j * n..(j + 1) * n].swap_with_slice(&mut tail[..n]);
-        }
-        Ok(())
-    }
-
-    /// The eigenvalues, descending.
-    pub fn values(&self) -> &[f64] {
-        &self.values
-    }
-
-    /// The eigenvectors of the leading `r` eigenvalues: `n × r`, column-major, orthonormal.
-    pub fn leading_vectors(&self, r: usize) -> &[f64] {
-        &self.vectors[..self.dim * r.min(self.dim)]
     }
 }

@@ -1,7 +1,13 @@
 //! Dense and matrix-free linear algebra: thin and truncated SVDs, Lanczos bidiagonalization,
 //! Hankel operators.
+//!
+//! Dependencies run one way: [`vector`] (kernels) ← [`triplets`] (the SVD result type) ←
+//! [`lanczos`] (the truncated SVD of any [`lanczos::LinearOperator`]) ← [`dense`] (faer
+//! wrappers and the dense truncated SVD) and [`hankel`] (the Hankel operator).
 
 pub mod dense;
 pub mod hankel;
 pub mod lanczos;
 pub mod rank_rule;
+pub mod triplets;
+pub mod vector;

@@ -64,7 +64,7 @@ impl StftConfig {
     ) -> Result<Self> {
         if win_length == 0 || win_length > n_fft {
             return Err(Error::param(
-                "--n-fft",
+                "n_fft",
                 format!("n_fft ({n_fft}) must be at least the window length ({win_length})"),
             ));
         }
@@ -86,7 +86,7 @@ impl StftConfig {
     pub fn paper_baseline(win_length: usize) -> Result<Self> {
         if win_length < 8 || win_length % 8 != 0 {
             return Err(Error::param(
-                "--window-length",
+                "window_length",
                 format!("{win_length} must be a positive multiple of 8 (hop = window/8)"),
             ));
         }
@@ -104,8 +104,11 @@ impl StftConfig {
 /// A one-sided STFT, time-major: `data[t * bins + k]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Spectrogram {
+    /// Number of frames `T`.
     pub frames: usize,
+    /// One-sided bins per frame, `n_fft/2 + 1`.
     pub bins: usize,
+    /// `X[t, k]` at `data[t·bins + k]`.
     pub data: Vec<Complex64>,
 }
 
@@ -141,15 +144,15 @@ impl Stft {
     /// Validate `cfg` and plan the FFTs.
     pub fn new(cfg: StftConfig) -> Result<Self> {
         if cfg.n_fft < 2 {
-            return Err(Error::param("--n-fft", "must be at least 2"));
+            return Err(Error::param("n_fft", "must be at least 2"));
         }
         if cfg.hop == 0 {
-            return Err(Error::param("--hop", "must be at least 1"));
+            return Err(Error::param("hop", "must be at least 1"));
         }
         let w = cfg.window.len();
         if w == 0 || w > cfg.n_fft {
             return Err(Error::param(
-                "--n-fft",
+                "n_fft",
                 format!(
                     "n_fft ({}) must be at least the window length ({w})",
                     cfg.n_fft

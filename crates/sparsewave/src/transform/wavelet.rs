@@ -187,9 +187,13 @@ impl FromStr for Wavelet {
 /// `rec_lo[k] = dec_lo[F−1−k]`, `rec_hi[k] = (−1)^k dec_lo[k]`, `dec_hi[k] = rec_hi[F−1−k]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FilterBank {
+    /// Decomposition low-pass (scaling) filter, length `F`.
     pub dec_lo: Vec<f64>,
+    /// Decomposition high-pass (wavelet) filter.
     pub dec_hi: Vec<f64>,
+    /// Reconstruction low-pass filter.
     pub rec_lo: Vec<f64>,
+    /// Reconstruction high-pass filter.
     pub rec_hi: Vec<f64>,
 }
 
@@ -856,12 +860,6 @@ impl WaveletCoefs {
     pub fn detail(&self, level: usize) -> Result<&[f64]> {
         let range = self.detail_range(level)?;
         Ok(&self.data[range])
-    }
-
-    /// The detail band `cD_level`, mutable.
-    pub fn detail_mut(&mut self, level: usize) -> Result<&mut [f64]> {
-        let range = self.detail_range(level)?;
-        Ok(&mut self.data[range])
     }
 
     fn detail_range(&self, level: usize) -> Result<std::ops::Range<usize>> {

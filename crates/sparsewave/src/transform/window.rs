@@ -21,13 +21,19 @@ pub enum WindowKind {
     /// 0.35875 − 0.48829 cos 2πx + 0.14128 cos 4πx − 0.01168 cos 6πx.
     BlackmanHarris,
     /// exp(−½ ((n − c)/σ)²) with σ = `std_fraction` · N samples (scipy's `gaussian(N, σ)`).
-    Gaussian { std_fraction: f64 },
+    Gaussian {
+        /// σ as a fraction of the window length `N`.
+        std_fraction: f64,
+    },
 }
 
 /// Periodic (for spectral analysis) or symmetric (for filter design) sampling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Symmetry {
+    /// DFT-even: the `len`-sample window is the first `len` samples of a `len + 1` symmetric one
+    /// (for spectral analysis and overlap-add).
     Periodic,
+    /// Symmetric about its centre (for filter design).
     Symmetric,
 }
 
@@ -92,12 +98,12 @@ impl FromStr for WindowKind {
             _ => {
                 if let Some(f) = lower.strip_prefix("gaussian:") {
                     let std_fraction: f64 = f.parse().map_err(|_| {
-                        Error::param("--window", format!("'{f}' is not a number in '{s}'"))
+                        Error::param("window", format!("'{f}' is not a number in '{s}'"))
                     })?;
                     return Ok(WindowKind::Gaussian { std_fraction });
                 }
                 Err(Error::param(
-                    "--window",
+                    "window",
                     format!("'{s}' is not one of hann, hamming, blackman-harris, gaussian[:F]"),
                 ))
             }

@@ -41,8 +41,8 @@
 //! length `M` per time position), each a batch of FFTs: about the cost of one real FFT of length
 //! `L`. Real data are transformed two at a time with one complex FFT (real part = one row or
 //! column, imaginary part = the next) and the Zak-domain filters act on the packed spectrum
-//! directly. Both passes run in parallel with rayon over blocks of rows or columns, each thread
-//! with its own preallocated buffers.
+//! directly. Both passes run in parallel with rayon over blocks of rows or columns, each lane
+//! with its own preallocated buffers in the caller's [`PgbzScratch`].
 //!
 //! - Analysis: the column pass `IFFT_k(Zx · conj(Zg))` is a circular correlation along `r` with
 //!   the window's Zak columns, and `g[j + sM] ∝ exp(−π (s + j/M)²)` has only ~10 rows above
@@ -64,8 +64,11 @@
 //!
 //! The plan keeps `Zg` (`M × (N+1)/2` complex, ≈ 8·L bytes), for non-smooth `N` the kernel
 //! spectra (`M × (P/2+1)` complex, ≈ 16·L to 24·L bytes), one `N × M` real work array (8·L
-//! bytes), the window's significant rows (~10·M reals) and small per-thread buffers; transforms
-//! take `&mut self` and never allocate. The length-`L` window `g` is not needed after planning and
+//! bytes) and the window's significant rows (~10·M reals); it is immutable after planning, so
+//! one plan serves any number of threads at once. The mutable state lives in a [`PgbzScratch`]
+//! (rustfft's `process_with_scratch` pattern): one `N × M` real work array (8·L bytes) and small
+//! buffers per rayon lane, made once by [`Pgbz::make_scratch`] and passed to every transform,
+//! which then never allocates. The length-`L` window `g` is not needed after planning and
 //! is recomputed by [`Pgbz::window`], saving 8·L bytes. A 10-minute 44.1 kHz signal (L ≈ 26.5 M,
 //! `M = 5145`) runs analysis and synthesis in about 1.0 GB peak, input and outputs included.
 
@@ -125,7 +128,7 @@ impl ZakFilter {
     }
 }
 
-/// Per-thread buffers: room for the packed complex sequences of one block (`COLUMNS/2` columns
+/// Per-lane buffers: room for the packed complex sequences of one block (`COLUMNS/2` columns
 /// or `BLOCK/2` rows), FFT scratch, and two real rows for the row passes.
 #[derive(Clone)]
 struct Lane {
@@ -299,14 +302,18 @@ fn largest_prime_factor(mut n: usize) -> usize {
 
 /// A planned PGBZ transform for one lattice `(M, N)` and one signal length.
 ///
+/// The plan is immutable (and `Sync`): transforms take `&self` and run in a caller-owned
+/// [`PgbzScratch`], so threads share one plan and each brings its own scratch.
+///
 /// ```
 /// use sparsewave::transform::zak::Pgbz;
 /// let x: Vec<f64> = (0..1000).map(|l| (0.01 * l as f64).sin()).collect();
-/// let mut pgbz = Pgbz::new(x.len()).unwrap();           // M = N = 33, L = 1089
+/// let pgbz = Pgbz::new(x.len()).unwrap();                // M = N = 33, L = 1089
+/// let mut scratch = pgbz.make_scratch();
 /// let mut coefs = pgbz.make_coefficients();
-/// pgbz.analyze(&x, &mut coefs).unwrap();
+/// pgbz.analyze(&x, &mut coefs, &mut scratch).unwrap();
 /// let mut y = pgbz.make_signal();                        // length L
-/// pgbz.synthesize(&coefs, &mut y).unwrap();
+/// pgbz.synthesize(&coefs, &mut y, &mut scratch).unwrap();
 /// assert!(x.iter().zip(&y).all(|(a, b)| (a - b).abs() < 1e-12));
 /// ```
 #[derive(Clone)]
@@ -321,6 +328,23 @@ pub struct Pgbz {
     window_rows: Option<WindowRows>,
     /// Smooth-length column convolutions when `N` has a large prime factor.
     smooth: Option<SmoothColumns>,
+    /// Length of a lane's complex block buffer.
+    lane_len: usize,
+    /// Length of a lane's FFT scratch (the largest any of the plan's FFTs needs).
+    fft_scratch_len: usize,
+}
+
+/// The mutable work space of [`Pgbz`] transforms, made by [`Pgbz::make_scratch`] for one plan
+/// (or any plan of the same lattice) and reused across calls.
+///
+/// Holds the `N × M` real work array in signal order (8·L bytes) and one set of small buffers
+/// per parallel lane (the rayon thread count when the scratch was made, 1 for small lattices).
+/// The lane count only decides how columns and rows are shared among threads; every column and
+/// row is computed the same way whatever the count, so results are bit-identical.
+#[derive(Clone)]
+pub struct PgbzScratch {
+    /// The lattice `(M, N)` and the lane buffer sizes the scratch was made for.
+    shape: (usize, usize, usize, usize),
     /// `N × M` real work array in signal order (`work[r·M + j]`).
     work: Vec<f64>,
     lanes: Vec<Lane>,
@@ -389,18 +413,6 @@ impl Pgbz {
             .map(|p| p.get_inplace_scratch_len())
             .max()
             .unwrap_or(0);
-        let threads = if l < PARALLEL_MIN_LEN {
-            1
-        } else {
-            rayon::current_num_threads().max(1)
-        };
-        let lanes = (0..threads)
-            .map(|_| Lane {
-                buf: vec![Complex64::default(); (COLUMNS / 2 * n).max(BLOCK / 2 * m)],
-                scratch: vec![Complex64::default(); scratch_len],
-                acc: vec![0.0; 2 * m],
-            })
-            .collect();
         // Direct analysis when the window's significant rows are fewer than half of all rows
         // (always beyond N ≈ 21); tiny lattices take the Zak route.
         let gauss = Pgauss::new(l, m as f64 / n as f64);
@@ -413,8 +425,8 @@ impl Pgbz {
             plans,
             window_rows,
             smooth: None,
-            work: vec![0.0; l],
-            lanes,
+            lane_len: (COLUMNS / 2 * n).max(BLOCK / 2 * m),
+            fft_scratch_len: scratch_len,
         };
         plan.compute_zak_window(&gauss);
         if plan
@@ -432,12 +444,8 @@ impl Pgbz {
                 .fwd
                 .get_inplace_scratch_len()
                 .max(smooth.inv.get_inplace_scratch_len());
-            for lane in &mut plan.lanes {
-                let buf_len = lane.buf.len().max(COLUMNS / 2 * smooth.len);
-                lane.buf.resize(buf_len, Complex64::default());
-                let scratch = lane.scratch.len().max(scratch_len);
-                lane.scratch.resize(scratch, Complex64::default());
-            }
+            plan.lane_len = plan.lane_len.max(COLUMNS / 2 * smooth.len);
+            plan.fft_scratch_len = plan.fft_scratch_len.max(scratch_len);
             plan.smooth = Some(smooth);
         }
         Ok(plan)
@@ -496,6 +504,44 @@ impl Pgbz {
         hi / lo
     }
 
+    /// The work space the transforms need: one per thread that runs transforms concurrently.
+    /// Made once and reused; the transforms then allocate nothing.
+    pub fn make_scratch(&self) -> PgbzScratch {
+        let lanes = if self.padded_len() < PARALLEL_MIN_LEN {
+            1
+        } else {
+            rayon::current_num_threads().max(1)
+        };
+        let lane = Lane {
+            buf: vec![Complex64::default(); self.lane_len],
+            scratch: vec![Complex64::default(); self.fft_scratch_len],
+            acc: vec![0.0; 2 * self.m],
+        };
+        PgbzScratch {
+            shape: self.scratch_shape(),
+            work: vec![0.0; self.padded_len()],
+            lanes: vec![lane; lanes],
+        }
+    }
+
+    /// What a scratch must have been made for to serve this plan.
+    fn scratch_shape(&self) -> (usize, usize, usize, usize) {
+        (self.m, self.n, self.lane_len, self.fft_scratch_len)
+    }
+
+    fn check_scratch(&self, scratch: &PgbzScratch) -> Result<()> {
+        if scratch.shape != self.scratch_shape() {
+            return Err(Error::param(
+                "scratch",
+                format!(
+                    "made for the {}x{} lattice, not this {}x{} plan (use Pgbz::make_scratch)",
+                    scratch.shape.0, scratch.shape.1, self.m, self.n
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// A zeroed coefficient array of length [`Pgbz::coef_len`].
     pub fn make_coefficients(&self) -> Vec<Complex64> {
         vec![Complex64::default(); self.coef_len()]
@@ -551,22 +597,28 @@ impl Pgbz {
     /// Beyond tiny lattices the correlation `IFFT_k(Zx · conj(Zg))` is evaluated directly from
     /// the window's ~10 significant rows (see `WindowRows`): one pass of contiguous
     /// multiply-adds instead of two FFT passes; the result agrees with the Zak route to rounding.
-    pub fn analyze(&mut self, x: &[f64], coefs: &mut [Complex64]) -> Result<()> {
+    pub fn analyze(
+        &self,
+        x: &[f64],
+        coefs: &mut [Complex64],
+        scratch: &mut PgbzScratch,
+    ) -> Result<()> {
         self.check_input(x, "signal")?;
         self.check_coefs(coefs.len())?;
+        self.check_scratch(scratch)?;
         match &self.window_rows {
             Some(window) => {
                 let (m, n) = (self.m, self.n);
                 forward_rows(
                     &self.plans.fwd_m,
-                    &mut self.lanes,
+                    &mut scratch.lanes,
                     m,
                     n,
                     coefs,
                     |row, out| window.fold_row(x, row, m, n, out),
                 );
             }
-            None => self.analysis_like(x, coefs, ZakFilter::Analysis),
+            None => self.analysis_like(x, coefs, ZakFilter::Analysis, scratch),
         }
         Ok(())
     }
@@ -576,8 +628,14 @@ impl Pgbz {
     ///
     /// The imaginary parts of the `m = 0` coefficients are ignored (those coefficients are real
     /// for every real signal). `synthesize(analyze(x))` equals `x` (padded) to rounding.
-    pub fn synthesize(&mut self, coefs: &[Complex64], y: &mut [f64]) -> Result<()> {
+    pub fn synthesize(
+        &self,
+        coefs: &[Complex64],
+        y: &mut [f64],
+        scratch: &mut PgbzScratch,
+    ) -> Result<()> {
         self.check_coefs(coefs.len())?;
+        self.check_scratch(scratch)?;
         if y.len() != self.padded_len() {
             return Err(Error::param(
                 "output",
@@ -588,10 +646,9 @@ impl Pgbz {
                 ),
             ));
         }
-        let mut work = std::mem::take(&mut self.work);
-        self.synthesize_rows(coefs, &mut work);
-        self.column_pass(&work, y, ZakFilter::Synthesis);
-        self.work = work;
+        let PgbzScratch { work, lanes, .. } = scratch;
+        self.synthesize_rows(coefs, work, lanes);
+        self.column_pass(work, y, ZakFilter::Synthesis, lanes);
         Ok(())
     }
 
@@ -599,10 +656,16 @@ impl Pgbz {
     /// the dual window. It satisfies `⟨D c, y⟩ = ⟨c, D* y⟩_w` with the weighted inner product
     /// `⟨u, v⟩_w = Re Σ w_m conj(u) v`, `w_0 = 1`, `w_{m≥1} = 2`. `y` (at most `L` samples) is
     /// zero-padded to `L`.
-    pub fn adjoint(&mut self, y: &[f64], coefs: &mut [Complex64]) -> Result<()> {
+    pub fn adjoint(
+        &self,
+        y: &[f64],
+        coefs: &mut [Complex64],
+        scratch: &mut PgbzScratch,
+    ) -> Result<()> {
         self.check_input(y, "signal")?;
         self.check_coefs(coefs.len())?;
-        self.analysis_like(y, coefs, ZakFilter::Adjoint);
+        self.check_scratch(scratch)?;
+        self.analysis_like(y, coefs, ZakFilter::Adjoint, scratch);
         Ok(())
     }
 
@@ -680,19 +743,20 @@ impl Pgbz {
     }
 
     /// Column pass (Zak transform, filter, inverse Zak transform) then row pass (FFT over j).
-    fn analysis_like(&mut self, x: &[f64], coefs: &mut [Complex64], filter: ZakFilter) {
-        let mut work = std::mem::take(&mut self.work);
-        self.column_pass(x, &mut work, filter);
+    fn analysis_like(
+        &self,
+        x: &[f64],
+        coefs: &mut [Complex64],
+        filter: ZakFilter,
+        scratch: &mut PgbzScratch,
+    ) {
+        let PgbzScratch { work, lanes, .. } = scratch;
+        self.column_pass(x, work, filter, lanes);
         let m = self.m;
-        forward_rows(
-            &self.plans.fwd_m,
-            &mut self.lanes,
-            m,
-            self.n,
-            coefs,
-            |row, out| out.copy_from_slice(&work[row * m..(row + 1) * m]),
-        );
-        self.work = work;
+        let work = &*work;
+        forward_rows(&self.plans.fwd_m, lanes, m, self.n, coefs, |row, out| {
+            out.copy_from_slice(&work[row * m..(row + 1) * m])
+        });
     }
 
     /// For every Zak column `j`: `out[j + rM] = IFFT_k( FFT_r(src[j + rM]) · F(Zg[·, j]) )[r]`.
@@ -700,19 +764,19 @@ impl Pgbz {
     ///
     /// Each task owns a contiguous range of columns: it gathers them from `src` eight at a time
     /// (one cache line per row), transforms them and writes them straight back into `out`.
-    fn column_pass(&mut self, src: &[f64], out: &mut [f64], filter: ZakFilter) {
+    fn column_pass(&self, src: &[f64], out: &mut [f64], filter: ZakFilter, lanes: &mut [Lane]) {
         if self.smooth.is_some() && !matches!(filter, ZakFilter::Analysis) {
-            return self.smooth_column_pass(src, out, filter);
+            return self.smooth_column_pass(src, out, filter, lanes);
         }
         let (m, n) = (self.m, self.n);
         let nh = n.div_ceil(2);
-        let cols_per_lane = m.div_ceil(self.lanes.len()).next_multiple_of(COLUMNS);
+        let cols_per_lane = m.div_ceil(lanes.len()).next_multiple_of(COLUMNS);
         let tasks = m.div_ceil(cols_per_lane);
         let inv_n = 1.0 / n as f64;
         let inv_mn = inv_n / m as f64;
         let (plans, zg) = (&self.plans, &self.zg);
         let out = ColumnWriter::new(out);
-        self.lanes
+        lanes
             .par_iter_mut()
             .take(tasks)
             .enumerate()
@@ -742,7 +806,13 @@ impl Pgbz {
     /// convolutions (see [`SmoothColumns`]): gather columns zero-padded to `P`, one forward FFT,
     /// the kernels' spectra (conjugated and scaled by `1/M` for the adjoint), one inverse FFT,
     /// and the `N` samples of each column read from offset `N` (synthesis) or `P − N` (adjoint).
-    fn smooth_column_pass(&mut self, src: &[f64], out: &mut [f64], filter: ZakFilter) {
+    fn smooth_column_pass(
+        &self,
+        src: &[f64],
+        out: &mut [f64],
+        filter: ZakFilter,
+        lanes: &mut [Lane],
+    ) {
         let (m, n) = (self.m, self.n);
         let smooth = self.smooth.as_ref().expect("called with smooth columns");
         let p_len = smooth.len;
@@ -751,10 +821,10 @@ impl Pgbz {
             ZakFilter::Adjoint => (true, 1.0 / m as f64, p_len - n),
             _ => (false, 1.0, n),
         };
-        let cols_per_lane = m.div_ceil(self.lanes.len()).next_multiple_of(COLUMNS);
+        let cols_per_lane = m.div_ceil(lanes.len()).next_multiple_of(COLUMNS);
         let tasks = m.div_ceil(cols_per_lane);
         let out = ColumnWriter::new(out);
-        self.lanes
+        lanes
             .par_iter_mut()
             .take(tasks)
             .enumerate()
@@ -781,14 +851,14 @@ impl Pgbz {
 
     /// Row pass of the synthesis: `y[nM + j] = IFFT_m(c[·, n])[j]` (normalised by `1/M`), i.e.
     /// the inverse real FFT of every coefficient row, written into the rows of `y` (length L).
-    fn synthesize_rows(&mut self, coefs: &[Complex64], y: &mut [f64]) {
+    fn synthesize_rows(&self, coefs: &[Complex64], y: &mut [f64], lanes: &mut [Lane]) {
         let (m, n) = (self.m, self.n);
         let mh = m.div_ceil(2);
-        let rows_per_lane = n.div_ceil(self.lanes.len()).next_multiple_of(BLOCK);
+        let rows_per_lane = n.div_ceil(lanes.len()).next_multiple_of(BLOCK);
         let inv_m = &self.plans.inv_m;
         let scale = 1.0 / m as f64;
         y.par_chunks_mut(rows_per_lane * m)
-            .zip(self.lanes.par_iter_mut())
+            .zip(lanes.par_iter_mut())
             .enumerate()
             .for_each(|(task, (y_rows, lane))| {
                 let first = task * rows_per_lane;
@@ -1195,7 +1265,10 @@ unsafe fn scatter_columns(
 }
 
 /// Consecutive block ranges `[0, b), [b, 2b), …` covering `len` samples (the last may be
-/// shorter), for the `--block SECONDS` variant.
+/// shorter), for the block variant: independent PGBZ blocks, each with the square-lattice plan
+/// of its own length. This is a different transform from whole-signal PGBZ: the dual window is
+/// periodic over each block, so each block's errors stay inside it, but blocks meet with no
+/// overlap and a budget is spent per block.
 pub fn block_ranges(len: usize, block_len: usize) -> Result<Vec<Range<usize>>> {
     if block_len == 0 {
         return Err(Error::param(
@@ -1207,48 +1280,6 @@ pub fn block_ranges(len: usize, block_len: usize) -> Result<Vec<Range<usize>>> {
         .step_by(block_len)
         .map(|s| s..(s + block_len).min(len))
         .collect())
-}
-
-/// The `--block SECONDS` variant: runs `step` on independent consecutive blocks of `signal`
-/// (`block_len` samples each, the last one shorter), each with its own square-lattice plan.
-///
-/// `step(plan, block, out)` receives the plan for the block's length, the block's samples and the
-/// matching slice of `output` (same length) to fill. Plans are built once per distinct block
-/// length (at most two). This is a different transform from whole-signal PGBZ: the dual window is
-/// periodic over each block, so each block's errors stay inside it, but blocks meet with no
-/// overlap and a budget is spent per block.
-pub fn for_each_block<F>(
-    signal: &[f64],
-    block_len: usize,
-    output: &mut [f64],
-    mut step: F,
-) -> Result<()>
-where
-    F: FnMut(&mut Pgbz, &[f64], &mut [f64]) -> Result<()>,
-{
-    if output.len() != signal.len() {
-        return Err(Error::param(
-            "output",
-            format!(
-                "block output has {} samples, the signal {}",
-                output.len(),
-                signal.len()
-            ),
-        ));
-    }
-    let mut plans: Vec<Pgbz> = Vec::with_capacity(2);
-    for range in block_ranges(signal.len(), block_len)? {
-        let len = range.len();
-        let plan = match plans.iter().position(|p| p.signal_len() == len) {
-            Some(i) => &mut plans[i],
-            None => {
-                plans.push(Pgbz::new(len)?);
-                plans.last_mut().expect("just pushed")
-            }
-        };
-        step(plan, &signal[range.clone()], &mut output[range])?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

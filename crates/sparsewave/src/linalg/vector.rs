@@ -1,0 +1,61 @@
+//! Dense vector kernels shared by the Hankel operator, the Lanczos SVD and WSVD.
+
+/// `Σ a[i]·b[i]` over the common length, with four independent accumulators so the compiler
+/// can vectorize it (the summation order, and so the rounding, is fixed: lanes of four, then
+/// `(s₀ + s₁) + (s₂ + s₃)`, then the tail).
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `y += alpha·x` over the common length.
+pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += alpha * xi;
+    }
+}
+
+/// The Euclidean norm `‖x‖₂ = √(x·x)` (by [`dot`]).
+pub fn norm(x: &[f64]) -> f64 {
+    dot(x, x).sqrt()
+}
+
+/// `x *= alpha`.
+pub fn scale(alpha: f64, x: &mut [f64]) {
+    x.iter_mut().for_each(|v| *v *= alpha);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernels_match_plain_loops() {
+        let a: Vec<f64> = (0..11).map(|i| (i as f64 * 0.37).sin()).collect();
+        let b: Vec<f64> = (0..11).map(|i| 1.0 / (1.0 + i as f64)).collect();
+        let plain: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!((dot(&a, &b) - plain).abs() < 1e-15);
+        assert!((norm(&a) - a.iter().map(|v| v * v).sum::<f64>().sqrt()).abs() < 1e-15);
+        let mut y = b.clone();
+        axpy(-2.0, &a, &mut y);
+        assert!(y
+            .iter()
+            .zip(&a)
+            .zip(&b)
+            .all(|((y, a), b)| *y == b - 2.0 * a));
+        scale(0.5, &mut y);
+        assert!(y
+            .iter()
+            .zip(&a)
+            .zip(&b)
+            .all(|((y, a), b)| *y == 0.5 * (b - 2.0 * a)));
+    }
+}
