@@ -2,8 +2,11 @@
 //! The byte layout is specified in `docs/FORMAT.md`; this module is its only implementation.
 //!
 //! Parsing never trusts the file: every length is checked against the bytes present and
-//! against [`Limits`] before anything is allocated, and every check failure is a [`Corrupt`]
-//! message that says what was wrong.
+//! against [`Limits`] before anything is allocated, and every check failure is an
+//! [`Error::Corrupt`] whose message says what was wrong.
+
+use super::limits::{self, Limits, MAX_PARAMS};
+use crate::{Error, Result};
 
 /// The four bytes every `.swz` file starts with.
 pub const MAGIC: [u8; 4] = *b"SWZ\x1a";
@@ -11,36 +14,25 @@ pub const MAGIC: [u8; 4] = *b"SWZ\x1a";
 pub const VERSION: u16 = 1;
 /// Bytes of the fixed header before the method parameters.
 pub const FIXED_HEADER: usize = 28;
-/// Upper bound on the parameter block.
-pub const MAX_PARAMS: usize = 4096;
-/// Upper bound on the channel count.
-pub const MAX_CHANNELS: usize = 256;
-/// Upper bound on the sample rate (Hz).
-pub const MAX_SAMPLE_RATE: u32 = 1_536_000;
-
-/// What the decoder is willing to allocate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest channels × samples per channel accepted (decoded audio is 8 bytes a sample).
-    pub max_samples: u64,
+/// `reason` as a [`Error::Corrupt`].
+pub(crate) fn corrupt(reason: impl Into<String>) -> Error {
+    Error::Corrupt(reason.into())
 }
 
-impl Default for Limits {
-    /// 2²⁸ samples (2 GiB of decoded f64 audio; 50 min of stereo at 44.1 kHz).
-    fn default() -> Self {
-        Limits {
-            max_samples: 1 << 28,
-        }
+/// `e` as a [`Error::Corrupt`] whose reason starts with `context` (a channel, a field): a
+/// check that names a parameter becomes damage when the value came from a file.
+pub(crate) fn corrupt_in(context: impl std::fmt::Display, e: Error) -> Error {
+    match e {
+        Error::Corrupt(reason) => Error::Corrupt(format!("{context}: {reason}")),
+        other => Error::Corrupt(format!("{context}: {other}")),
     }
 }
 
-/// A reason the bytes are not a valid file; the caller adds the file name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Corrupt(pub String);
-
-impl Corrupt {
-    pub fn new(reason: impl Into<String>) -> Self {
-        Corrupt(reason.into())
+/// `e` as a [`Error::Corrupt`] (unchanged if it is one).
+pub(crate) fn as_corrupt(e: Error) -> Error {
+    match e {
+        Error::Corrupt(_) => e,
+        other => Error::Corrupt(other.to_string()),
     }
 }
 
@@ -93,15 +85,15 @@ pub struct Parsed<'a> {
 
 /// Parse and check a whole file: magic, version, header CRC, limits, chunk lengths and CRCs,
 /// no trailing bytes.
-pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>, Corrupt> {
+pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
     let mut r = ByteReader::new(bytes);
     let magic = r.take(4, "the magic number")?;
     if magic != MAGIC {
-        return Err(Corrupt::new("not a .swz file (wrong magic number)"));
+        return Err(corrupt("not a .swz file (wrong magic number)"));
     }
     let version = r.u16("the format version")?;
     if version != VERSION {
-        return Err(Corrupt::new(format!(
+        return Err(corrupt(format!(
             "format version {version} is not supported (this build reads version {VERSION})"
         )));
     }
@@ -113,7 +105,7 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>, Corrupt> {
     let frames = r.u64("the length")?;
     let params_len = r.u32("the parameter length")? as usize;
     if params_len > MAX_PARAMS {
-        return Err(Corrupt::new(format!(
+        return Err(corrupt(format!(
             "parameter block of {params_len} bytes exceeds the limit of {MAX_PARAMS}"
         )));
     }
@@ -121,38 +113,24 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>, Corrupt> {
     let header_end = r.pos;
     let crc = r.u32("the header CRC")?;
     if crc != crc32fast::hash(&bytes[..header_end]) {
-        return Err(Corrupt::new("header CRC mismatch (the header is damaged)"));
+        return Err(corrupt("header CRC mismatch (the header is damaged)"));
     }
     if reserved != 0 {
-        return Err(Corrupt::new("reserved header field is not zero"));
+        return Err(corrupt("reserved header field is not zero"));
     }
-    if channels == 0 || usize::from(channels) > MAX_CHANNELS {
-        return Err(Corrupt::new(format!(
-            "{channels} channels is outside 1..={MAX_CHANNELS}"
-        )));
-    }
-    if sample_rate == 0 || sample_rate > MAX_SAMPLE_RATE {
-        return Err(Corrupt::new(format!(
-            "sample rate {sample_rate} Hz is outside 1..={MAX_SAMPLE_RATE}"
-        )));
-    }
+    limits::check_channels(usize::from(channels)).map_err(as_corrupt)?;
+    limits::check_sample_rate(sample_rate).map_err(as_corrupt)?;
     if frames == 0 {
-        return Err(Corrupt::new("the declared length is 0 samples"));
+        return Err(corrupt("the declared length is 0 samples"));
     }
-    let total = frames.checked_mul(u64::from(channels));
-    if total.is_none_or(|t| t > limits.max_samples) {
-        return Err(Corrupt::new(format!(
-            "{channels} × {frames} samples exceed the decoder's limit of {} samples",
-            limits.max_samples
-        )));
-    }
+    limits.check(usize::from(channels), frames).map_err(as_corrupt)?;
     let header_bytes = r.pos;
     let mut payloads = Vec::with_capacity(usize::from(channels));
     for c in 0..channels {
         let len = r.u32("a chunk length")? as usize;
         let crc = r.u32("a chunk CRC")?;
         if len > r.remaining() {
-            return Err(Corrupt::new(format!(
+            return Err(corrupt(format!(
                 "channel {c} declares a {len}-byte payload but only {} bytes follow \
                  (the file is truncated)",
                 r.remaining()
@@ -160,14 +138,14 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>, Corrupt> {
         }
         let payload = r.take(len, "a payload")?;
         if crc32fast::hash(payload) != crc {
-            return Err(Corrupt::new(format!(
+            return Err(corrupt(format!(
                 "channel {c}: payload CRC mismatch (the data is damaged)"
             )));
         }
         payloads.push(payload);
     }
     if r.remaining() != 0 {
-        return Err(Corrupt::new(format!(
+        return Err(corrupt(format!(
             "{} unexpected bytes after the last channel",
             r.remaining()
         )));
@@ -201,9 +179,9 @@ impl<'a> ByteReader<'a> {
         self.bytes.len() - self.pos
     }
 
-    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], Corrupt> {
+    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return Err(Corrupt::new(format!(
+            return Err(corrupt(format!(
                 "truncated: {what} needs {n} bytes at offset {}, {} remain",
                 self.pos,
                 self.remaining()
@@ -214,35 +192,35 @@ impl<'a> ByteReader<'a> {
         Ok(s)
     }
 
-    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], Corrupt> {
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
         let s = self.take(N, what)?;
         Ok(s.try_into().expect("take returned N bytes"))
     }
 
-    pub fn u8(&mut self, what: &str) -> Result<u8, Corrupt> {
+    pub fn u8(&mut self, what: &str) -> Result<u8> {
         Ok(self.array::<1>(what)?[0])
     }
 
-    pub fn u16(&mut self, what: &str) -> Result<u16, Corrupt> {
+    pub fn u16(&mut self, what: &str) -> Result<u16> {
         Ok(u16::from_le_bytes(self.array(what)?))
     }
 
-    pub fn u32(&mut self, what: &str) -> Result<u32, Corrupt> {
+    pub fn u32(&mut self, what: &str) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array(what)?))
     }
 
-    pub fn u64(&mut self, what: &str) -> Result<u64, Corrupt> {
+    pub fn u64(&mut self, what: &str) -> Result<u64> {
         Ok(u64::from_le_bytes(self.array(what)?))
     }
 
-    pub fn f64(&mut self, what: &str) -> Result<f64, Corrupt> {
+    pub fn f64(&mut self, what: &str) -> Result<f64> {
         Ok(f64::from_le_bytes(self.array(what)?))
     }
 
     /// Error unless every byte was read.
-    pub fn finish(&self, what: &str) -> Result<(), Corrupt> {
+    pub fn finish(&self, what: &str) -> Result<()> {
         if self.remaining() != 0 {
-            return Err(Corrupt::new(format!(
+            return Err(corrupt(format!(
                 "{what}: {} unexpected trailing bytes",
                 self.remaining()
             )));
@@ -315,6 +293,6 @@ mod tests {
         let bytes = sample();
         let tight = Limits { max_samples: 1999 };
         let e = parse_file(&bytes, tight).unwrap_err();
-        assert!(e.0.contains("limit"), "{e:?}");
+        assert!(e.to_string().contains("limit"), "{e:?}");
     }
 }
