@@ -13,8 +13,8 @@ use sparsewave::codec::{
 };
 use sparsewave::metrics::Metrics;
 use sparsewave::transform::stft::PadMode;
-use sparsewave::{Choice, Error};
 use sparsewave::transform::window::WindowKind;
+use sparsewave::{Choice, Error};
 use std::path::Path;
 
 fn data(name: &str) -> std::path::PathBuf {
@@ -380,7 +380,11 @@ fn interpolation_limits_are_enforced_by_the_encoder() {
     let audio = synthetic(8000, 1, 600, 7);
     let max = limits::MAX_INTERP_ORDER;
     assert_eq!(
-        refused(&audio, &interp(2, InterpMethod::Lagrange(max + 1)), keep_all()),
+        refused(
+            &audio,
+            &interp(2, InterpMethod::Lagrange(max + 1)),
+            keep_all()
+        ),
         "order"
     );
     let poly = InterpMethod::Poly {
@@ -604,8 +608,14 @@ fn rate_distortion_points_meet_their_targets_and_equal_independent_encodings() {
     assert_eq!(rd.points.len(), 4);
     // 32-bit float PCM at 16 kHz mono.
     assert_eq!(rd.pcm_kbps, 512.0);
-    assert_eq!((rd.flac_bytes, rd.flac_bits), codec::flac_size(&audio).unwrap());
-    assert_eq!(rd.flac_bits, 24, "float sources are measured as 24-bit FLAC");
+    assert_eq!(
+        (rd.flac_bytes, rd.flac_bits),
+        codec::flac_size(&audio).unwrap()
+    );
+    assert_eq!(
+        rd.flac_bits, 24,
+        "float sources are measured as 24-bit FLAC"
+    );
     assert_eq!(rd.flac_kbps, codec::kbps(rd.flac_bytes, audio.seconds()));
     for p in &rd.points {
         assert!(p.target_met, "{p:?}");
@@ -658,9 +668,15 @@ fn crafted_parameters_are_corrupt_errors_that_name_the_field() {
         .unwrap()
         .bytes;
     // SVD block: STFT block (22 bytes), u32 rank, u8 phase kind, u8 phase bits, u32 iterations.
-    let e = corrupt(decode(&with_params_edit(&svd_file, 27, &[17]), Limits::default()));
+    let e = corrupt(decode(
+        &with_params_edit(&svd_file, 27, &[17]),
+        Limits::default(),
+    ));
     assert!(e.contains("phase_bits") && e.contains("17"), "{e}");
-    let e = corrupt(decode(&with_params_edit(&svd_file, 22, &[0; 4]), Limits::default()));
+    let e = corrupt(decode(
+        &with_params_edit(&svd_file, 22, &[0; 4]),
+        Limits::default(),
+    ));
     assert!(e.contains("rank"), "{e}");
     let gl = with_params_edit(&svd_file, 26, &[1]);
     let e = corrupt(decode(

@@ -39,10 +39,13 @@ pub(crate) fn as_corrupt(e: Error) -> Error {
 /// The fixed header fields.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
+    /// Method id ([`super::params::id`]).
     pub method: u8,
     /// Source sample format: 0 = 32-bit float, 1 = 64-bit float, else integer bit depth.
     pub source_format: u8,
+    /// Channel count (1..=[`MAX_CHANNELS`](super::limits::MAX_CHANNELS)).
     pub channels: u16,
+    /// Sample rate in Hz (1..=[`MAX_SAMPLE_RATE`](super::limits::MAX_SAMPLE_RATE)).
     pub sample_rate: u32,
     /// Samples per channel.
     pub frames: u64,
@@ -77,9 +80,11 @@ pub fn write_file(header: &Header, payloads: &[Vec<u8>]) -> Vec<u8> {
 /// Header and per-channel payload slices of a file, all checks passed.
 #[derive(Debug)]
 pub struct Parsed<'a> {
+    /// The header fields.
     pub header: Header,
     /// Bytes of the header including its CRC.
     pub header_bytes: usize,
+    /// One payload per channel, CRC checked.
     pub payloads: Vec<&'a [u8]>,
 }
 
@@ -123,7 +128,9 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
     if frames == 0 {
         return Err(corrupt("the declared length is 0 samples"));
     }
-    limits.check(usize::from(channels), frames).map_err(as_corrupt)?;
+    limits
+        .check(usize::from(channels), frames)
+        .map_err(as_corrupt)?;
     let header_bytes = r.pos;
     let mut payloads = Vec::with_capacity(usize::from(channels));
     for c in 0..channels {
@@ -171,14 +178,17 @@ pub struct ByteReader<'a> {
 }
 
 impl<'a> ByteReader<'a> {
+    /// A reader at the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
         ByteReader { bytes, pos: 0 }
     }
 
+    /// Bytes not read yet.
     pub fn remaining(&self) -> usize {
         self.bytes.len() - self.pos
     }
 
+    /// The next `n` bytes; `what` names them in the error when fewer remain.
     pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
         if n > self.remaining() {
             return Err(corrupt(format!(
@@ -197,22 +207,27 @@ impl<'a> ByteReader<'a> {
         Ok(s.try_into().expect("take returned N bytes"))
     }
 
+    /// The next byte.
     pub fn u8(&mut self, what: &str) -> Result<u8> {
         Ok(self.array::<1>(what)?[0])
     }
 
+    /// The next little-endian `u16`.
     pub fn u16(&mut self, what: &str) -> Result<u16> {
         Ok(u16::from_le_bytes(self.array(what)?))
     }
 
+    /// The next little-endian `u32`.
     pub fn u32(&mut self, what: &str) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array(what)?))
     }
 
+    /// The next little-endian `u64`.
     pub fn u64(&mut self, what: &str) -> Result<u64> {
         Ok(u64::from_le_bytes(self.array(what)?))
     }
 
+    /// The next little-endian IEEE 754 `f64`.
     pub fn f64(&mut self, what: &str) -> Result<f64> {
         Ok(f64::from_le_bytes(self.array(what)?))
     }
@@ -234,22 +249,27 @@ impl<'a> ByteReader<'a> {
 pub struct ByteWriter(pub Vec<u8>);
 
 impl ByteWriter {
+    /// Append a byte.
     pub fn u8(&mut self, v: u8) -> &mut Self {
         self.0.push(v);
         self
     }
+    /// Append a little-endian `u16`.
     pub fn u16(&mut self, v: u16) -> &mut Self {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
+    /// Append a little-endian `u32`.
     pub fn u32(&mut self, v: u32) -> &mut Self {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
+    /// Append a little-endian `u64`.
     pub fn u64(&mut self, v: u64) -> &mut Self {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
+    /// Append a little-endian IEEE 754 `f64`.
     pub fn f64(&mut self, v: f64) -> &mut Self {
         self.0.extend_from_slice(&v.to_le_bytes());
         self

@@ -244,6 +244,7 @@ impl Default for Writer {
 }
 
 impl Writer {
+    /// Code `bit` with `model`, then update the model.
     pub fn bit(&mut self, model: &mut BitModel, bit: bool) {
         self.enc
             .encode_symbol(bit, *model)
@@ -251,6 +252,7 @@ impl Writer {
         model.update(bit);
     }
 
+    /// Code symbol `s` with `model`, then update the model.
     pub fn symbol(&mut self, model: &mut SymbolModel, s: usize) {
         self.enc
             .encode_symbol(s, &*model)
@@ -297,18 +299,21 @@ impl Reader {
         Ok(Reader { dec })
     }
 
+    /// Decode a bit with `model`, then update the model.
     pub fn bit(&mut self, model: &mut BitModel) -> Result<bool> {
         let bit = self.dec.decode_symbol(*model).map_err(|_| invalid())?;
         model.update(bit);
         Ok(bit)
     }
 
+    /// Decode a symbol with `model`, then update the model.
     pub fn symbol(&mut self, model: &mut SymbolModel) -> Result<usize> {
         let s = self.dec.decode_symbol(&*model).map_err(|_| invalid())?;
         model.update(s);
         Ok(s)
     }
 
+    /// Decode `bits` ≤ 32 raw bits written by [`Writer::raw`].
     pub fn raw(&mut self, mut bits: u32) -> Result<u32> {
         let mut v: u32 = 0;
         while bits > 0 {

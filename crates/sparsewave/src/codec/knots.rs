@@ -104,7 +104,9 @@ fn decode_knots(bytes: &[u8], count: usize) -> Option<Vec<i64>> {
     for _ in 0..count {
         let d = coder.read(&mut r, context(prev_diff)).ok()?;
         // Knots are bounded by KNOT_BOUND in magnitude; anything else is damage.
-        let v = prev.checked_add(d).filter(|v| v.unsigned_abs() < KNOT_BOUND)?;
+        let v = prev
+            .checked_add(d)
+            .filter(|v| v.unsigned_abs() < KNOT_BOUND)?;
         q.push(v);
         (prev, prev_diff) = (v, d);
     }

@@ -132,7 +132,9 @@ pub(crate) fn check_method(method: &Method, frames: Option<usize>) -> Result<()>
                 SvdPhase::GriffinLim { iters, .. } if iters > MAX_GL_ITERS => {
                     return Err(Error::param(
                         "iters",
-                        format!("{iters} Griffin–Lim iterations exceed the format's {MAX_GL_ITERS}"),
+                        format!(
+                            "{iters} Griffin–Lim iterations exceed the format's {MAX_GL_ITERS}"
+                        ),
                     ))
                 }
                 _ => {}

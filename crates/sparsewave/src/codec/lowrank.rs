@@ -202,12 +202,7 @@ fn write_factors(
     }
 }
 
-fn read_factors(
-    r: &mut Reader,
-    k: usize,
-    bins: usize,
-    frames: usize,
-) -> Result<Vec<i64>> {
+fn read_factors(r: &mut Reader, k: usize, bins: usize, frames: usize) -> Result<Vec<i64>> {
     let mut coder = IntCoder::new(2 * COLUMN_CLASSES);
     let mut p = vec![0_i64; k * bins];
     let mut q = vec![0_i64; k * frames];

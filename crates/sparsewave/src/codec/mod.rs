@@ -6,12 +6,14 @@
 //! decode:  container checks → range decoding → dequantization → synthesis → audio
 //! ```
 //!
-//! Methods: PGBZ (with or without the least-squares re-fit), DWT, STFT (sparse coefficient payloads, [`sparse`]), spectrogram SVD ([`lowrank`])
-//! and decimation + interpolation ([`knots`]). The byte format is specified in
+//! Methods: PGBZ (with or without the least-squares re-fit), DWT, STFT (sparse coefficient payloads, [`sparse`]), spectrogram SVD (`lowrank`)
+//! and decimation + interpolation (`knots`). The byte format is specified in
 //! `docs/FORMAT.md`. [`encode`] returns, beside the bytes, the audio the decoder will produce
 //! from them (computed by the decoder's own dequantization and synthesis), so reported SNRs
 //! are those of the decoded file. Rate control ([`Target::Bitrate`], [`Target::Snr`]) is in
 //! [`rate`].
+
+#![warn(missing_docs)]
 
 pub mod container;
 pub mod entropy;
@@ -29,11 +31,11 @@ pub mod sparse;
 pub use container::MAGIC;
 pub use flac::flac_size;
 pub use limits::Limits;
-pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFAULT_RD_METHODS};
-pub use settings::{MethodKind, MethodSettings, SvdPhaseKind};
 pub use params::{
     DwtParams, InterpParams, Method, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
 };
+pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFAULT_RD_METHODS};
+pub use settings::{MethodKind, MethodSettings, SvdPhaseKind};
 
 use crate::audio::{Audio, SampleFormat};
 use crate::metrics::{snr_db, Metrics};
@@ -54,13 +56,21 @@ pub enum Target {
     /// or decimation factor, or everything for the sparse methods) and relative quantizer
     /// step (`None` = the method's default, see [`default_step`]).
     Fixed {
+        /// Keep fraction of the input's real numbers (`None`: the method's own setting).
         keep: Option<f64>,
+        /// Relative quantizer step (`None`: [`default_step`]).
         step: Option<f64>,
     },
     /// The best SNR whose file fits this many kilobits per second.
-    Bitrate { kbps: f64 },
+    Bitrate {
+        /// Kilobits (1000 bits) per second of file.
+        kbps: f64,
+    },
     /// The smallest file whose decoded SNR is at least this many dB.
-    Snr { db: f64 },
+    Snr {
+        /// Decoded SNR in dB.
+        db: f64,
+    },
 }
 
 /// The relative step used when none is given: 1/20 of the RMS of what is quantized for the
@@ -484,22 +494,35 @@ fn format_from_code(c: u8) -> Result<SampleFormat> {
 /// The header of a file and its sizes (`sparsewave info`).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct FileInfo {
+    /// Format version of the file.
     pub version: u16,
+    /// Method name ([`Method::name`]).
     pub method: &'static str,
+    /// Sample rate in Hz.
     pub sample_rate: u32,
+    /// Channel count.
     pub channels: usize,
     /// Samples per channel.
     pub samples: usize,
+    /// Samples per channel / sample rate.
     pub duration_seconds: f64,
+    /// The source's sample format, as [`SampleFormat::describe`] writes it.
     pub source_format: String,
     /// Human-readable method parameters.
     pub params: String,
+    /// Absolute quantizer step Δ.
     pub quantizer_step: f64,
+    /// Keep fraction the encoder used (informational).
     pub keep: f64,
+    /// Bytes of the header, parameter block and header CRC.
     pub header_bytes: usize,
+    /// Bytes of each channel's payload (without its length and CRC).
     pub payload_bytes: Vec<usize>,
+    /// Size of the file.
     pub bytes: usize,
+    /// 8·bytes / (channels × samples per channel).
     pub bits_per_sample: f64,
+    /// Bit rate of the file, kbit/s.
     pub kbps: f64,
 }
 

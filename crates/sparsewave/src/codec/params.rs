@@ -12,18 +12,26 @@ use crate::Result;
 
 /// Method ids of the format.
 pub mod id {
+    /// Discrete wavelet transform.
     pub const DWT: u8 = 1;
+    /// Short-time Fourier transform.
     pub const STFT: u8 = 2;
+    /// PGBZ (Gabor frame).
     pub const PGBZ: u8 = 3;
+    /// Spectrogram SVD.
     pub const SVD: u8 = 4;
+    /// Decimation + interpolation.
     pub const INTERP: u8 = 5;
 }
 
 /// A DWT: wavelet, boundary mode, depth (`None` = the default depth for the length).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DwtParams {
+    /// The wavelet.
     pub wavelet: Wavelet,
+    /// The boundary mode.
     pub mode: Mode,
+    /// The depth (`None`: the default depth for the length).
     pub level: Option<usize>,
 }
 
@@ -32,17 +40,24 @@ pub struct DwtParams {
 /// quantization. The re-fit is the encoder's business: the decoder only synthesizes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PgbzParams {
+    /// Lattice (M, N), both odd (`None`: the smallest odd square lattice covering the signal).
     pub lattice: Option<(usize, usize)>,
+    /// CGLS re-fit iterations before quantization (0: none).
     pub refit: usize,
 }
 
 /// A centred STFT (librosa framing) with its window.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StftParams {
+    /// FFT size.
     pub n_fft: usize,
+    /// Frame advance in samples.
     pub hop: usize,
+    /// Window length (≤ n_fft, centred in the frame).
     pub win_length: usize,
+    /// The window.
     pub window: WindowKind,
+    /// How the signal is extended beyond its ends.
     pub pad: PadMode,
 }
 
@@ -111,33 +126,51 @@ impl StftParams {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SvdPhase {
     /// The input's phase, uniformly quantized to `bits` bits per kept bin.
-    Quantized { bits: u8 },
+    Quantized {
+        /// Bits per phase value, 1..=[`MAX_PHASE_BITS`](super::limits::MAX_PHASE_BITS).
+        bits: u8,
+    },
     /// No phase stored: Griffin–Lim from a seeded random start at decode time.
-    GriffinLim { iters: u32, seed: u64 },
+    GriffinLim {
+        /// Iterations, at most [`MAX_GL_ITERS`](super::limits::MAX_GL_ITERS).
+        iters: u32,
+        /// Seed of the random start.
+        seed: u64,
+    },
 }
 
 /// Rank-k SVD of the STFT magnitude.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SvdParams {
+    /// The STFT whose magnitude is factored.
     pub stft: StftParams,
+    /// Rank k (the largest one when a keep fraction sets it).
     pub rank: usize,
+    /// Where the phase comes from at decode time.
     pub phase: SvdPhase,
 }
 
 /// Decimation + interpolation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InterpParams {
+    /// Decimation factor R: every R-th sample is kept, and the last one.
     pub factor: usize,
+    /// The reconstruction.
     pub method: InterpMethod,
 }
 
 /// A coding method and its transform parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Method {
+    /// Discrete wavelet transform.
     Dwt(DwtParams),
+    /// PGBZ.
     Pgbz(PgbzParams),
+    /// STFT.
     Stft(StftParams),
+    /// Spectrogram SVD.
     Svd(SvdParams),
+    /// Decimation + interpolation.
     Interp(InterpParams),
 }
 
@@ -158,7 +191,7 @@ impl Method {
         method_name(self.id())
     }
 
-    /// Check the parameters against the format's [`limits`](super::limits) that do not depend
+    /// Check the parameters against the format's [`limits`] that do not depend
     /// on the input (SVD `phase_bits` and `iters`, interpolation `order`, PGBZ `refit`, …);
     /// [`encode`](super::encode) also checks those that do.
     pub fn validate(&self) -> Result<()> {

@@ -28,9 +28,13 @@ const BISECTIONS: usize = 12;
 /// What the rate control settled on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Choice {
+    /// Keep fraction (`None`: the method's own setting).
     pub keep: Option<f64>,
+    /// Relative quantizer step.
     pub step: f64,
+    /// Trial encodings run.
     pub trials: usize,
+    /// Whether the chosen point meets the target.
     pub target_met: bool,
 }
 
@@ -58,10 +62,7 @@ pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<
         }
         Target::Bitrate { kbps } => {
             if !(kbps.is_finite() && kbps > 0.0) {
-                return Err(Error::param(
-                    "bitrate",
-                    format!("{kbps} must be positive"),
-                ));
+                return Err(Error::param("bitrate", format!("{kbps} must be positive")));
             }
             let budget = (kbps * 1000.0 / 8.0 * audio.seconds()).floor() as usize;
             KEEP_GRID

@@ -2,9 +2,7 @@
 //! user-settable parameters with their defaults ([`MethodSettings`]), from which the library
 //! builds the [`Method`] a file records.
 
-use super::params::{
-    DwtParams, InterpParams, Method, PgbzParams, StftParams, SvdParams, SvdPhase,
-};
+use super::params::{DwtParams, InterpParams, Method, PgbzParams, StftParams, SvdParams, SvdPhase};
 use crate::approx::interp::InterpMethod;
 use crate::choice::choice;
 use crate::transform::stft::PadMode;

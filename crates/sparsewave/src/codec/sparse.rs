@@ -41,9 +41,13 @@ pub enum Layout {
     /// Complex coefficients, `frames` rows of `bins`, time-major. Bin 0 is self-conjugate when
     /// `real_first`, bin `bins − 1` when `real_last`.
     Frames {
+        /// Time frames.
         frames: usize,
+        /// Frequency bins (units) per frame.
         bins: usize,
+        /// Bin 0 is self-conjugate (real).
         real_first: bool,
+        /// The last bin is self-conjugate (real; even FFT sizes).
         real_last: bool,
     },
 }
@@ -164,6 +168,7 @@ pub struct Ranking {
 }
 
 impl Ranking {
+    /// Rank the units of `slots` by magnitude.
     pub fn new(layout: &Layout, slots: &[f64]) -> Self {
         let mags = magnitudes(layout, slots);
         let mut order: Vec<u32> = (0..mags.len() as u32).collect();
@@ -294,24 +299,22 @@ pub fn decode_payload(layout: &Layout, bytes: &[u8]) -> Result<Vec<i64>> {
     let mut r =
         Reader::new(bytes).map_err(|_| corrupt("payload is not a whole number of words"))?;
     layout
-        .scan(
-            |u, left, above, class| -> Result<()> {
-                let l = left.is_some_and(|v| sig[v]);
-                let a = above.is_some_and(|v| sig[v]);
-                if r.bit(&mut m.sig[class * 4 + usize::from(l) + 2 * usize::from(a)])? {
-                    sig[u] = true;
-                    let ctx = class * 3 + usize::from(l) + usize::from(a);
-                    let n = if layout.self_conjugate(u) { 1 } else { spu };
-                    for v in &mut q[u * spu..u * spu + n] {
-                        *v = m.values.read(&mut r, ctx)?;
-                    }
-                    if q[u * spu..(u + 1) * spu].iter().all(|&v| v == 0) {
-                        return Err(corrupt("a significant unit without a non-zero value"));
-                    }
+        .scan(|u, left, above, class| -> Result<()> {
+            let l = left.is_some_and(|v| sig[v]);
+            let a = above.is_some_and(|v| sig[v]);
+            if r.bit(&mut m.sig[class * 4 + usize::from(l) + 2 * usize::from(a)])? {
+                sig[u] = true;
+                let ctx = class * 3 + usize::from(l) + usize::from(a);
+                let n = if layout.self_conjugate(u) { 1 } else { spu };
+                for v in &mut q[u * spu..u * spu + n] {
+                    *v = m.values.read(&mut r, ctx)?;
                 }
-                Ok(())
-            },
-        )
+                if q[u * spu..(u + 1) * spu].iter().all(|&v| v == 0) {
+                    return Err(corrupt("a significant unit without a non-zero value"));
+                }
+            }
+            Ok(())
+        })
         .map_err(|_| corrupt("invalid coefficient stream"))?;
     if !r.exhausted() {
         return Err(corrupt("coefficient stream has unused trailing data"));
