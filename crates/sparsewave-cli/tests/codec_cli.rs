@@ -121,6 +121,57 @@ fn cli_rd_writes_curves_with_lossless_references() {
     }
 }
 
+/// Values the file format cannot hold are refused by the library before anything is written,
+/// and the message names the flag.
+#[test]
+fn cli_encode_refuses_parameters_the_format_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let swz = dir.path().join("clip.swz");
+    let input = data("formats/s16.wav");
+    for (flags, needle) in [
+        (
+            &["--method", "svd", "--phase-bits", "17"][..],
+            "invalid --phase-bits: 17 is outside 1..=16",
+        ),
+        (
+            &[
+                "--method",
+                "svd",
+                "--phase",
+                "griffin-lim",
+                "--iters",
+                "1001",
+            ][..],
+            "invalid --iters:",
+        ),
+        (
+            &[
+                "--method", "interp", "--interp", "lagrange", "--order", "17",
+            ][..],
+            "invalid --order:",
+        ),
+        (
+            &["--method", "pgbz", "--refit", "65536"][..],
+            "invalid --refit:",
+        ),
+    ] {
+        let out = bin()
+            .args([
+                "encode",
+                input.to_str().unwrap(),
+                "-o",
+                swz.to_str().unwrap(),
+            ])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flags:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{flags:?}: {err}");
+        assert!(!swz.exists());
+    }
+}
+
 fn data(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../sparsewave/tests/data")

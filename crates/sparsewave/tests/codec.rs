@@ -5,14 +5,16 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sparsewave::approx::interp::InterpMethod;
-use sparsewave::audio::{decode_file, Audio};
+use sparsewave::audio::{decode_file, Audio, SampleFormat};
 use sparsewave::codec::container::{FIXED_HEADER, MAGIC};
 use sparsewave::codec::{
-    self, decode, encode, DwtParams, InterpParams, Limits, Method, PgbzParams, StftParams,
-    SvdParams, SvdPhase, Target,
+    self, decode, encode, limits, rate_distortion, DwtParams, InterpParams, Limits, Method,
+    MethodKind, MethodSettings, PgbzParams, RdPoint, StftParams, SvdParams, SvdPhase, Target,
 };
+use sparsewave::metrics::Metrics;
 use sparsewave::transform::stft::PadMode;
 use sparsewave::transform::window::WindowKind;
+use sparsewave::{Choice, Error};
 use std::path::Path;
 
 fn data(name: &str) -> std::path::PathBuf {
@@ -112,7 +114,7 @@ fn check_round_trip(audio: &Audio, method: &Method, target: Target) -> codec::En
     let enc = encode(audio, method, target).unwrap();
     let dec = decode(&enc.bytes, Limits::default()).unwrap();
     assert!(
-        same_bits(&dec.channels, &enc.decoded.channels),
+        same_bits(&dec.channels, &enc.audio.channels),
         "{method:?}: decoder output differs from the encoder's reconstruction"
     );
     assert_eq!(dec.sample_rate, audio.sample_rate);
@@ -128,7 +130,7 @@ fn every_method_round_trips_bit_exactly_mono_and_stereo_odd_lengths_several_rate
         for (rate, channels, len) in [(8000, 1, 3001), (44_100, 2, 4410), (48_000, 3, 2999)] {
             let audio = synthetic(rate, channels, len, i as u64);
             let enc = check_round_trip(&audio, method, fixed(0.3, 0.05));
-            let snr = codec::snr_all(&audio, &enc.decoded.channels);
+            let snr = codec::snr_all(&audio, &enc.audio.channels);
             // Griffin–Lim rebuilds a magnitude, not the waveform: no SNR to expect.
             let gl =
                 matches!(method, Method::Svd(p) if matches!(p.phase, SvdPhase::GriffinLim { .. }));
@@ -144,7 +146,7 @@ fn fine_quantization_keeping_everything_is_nearly_transparent() {
     let audio = synthetic(16_000, 1, 5000, 1);
     for method in [&methods()[0], &methods()[1], &methods()[4], &methods()[9]] {
         let enc = check_round_trip(&audio, method, fixed(1.0, 1e-4));
-        let snr = codec::snr_all(&audio, &enc.decoded.channels);
+        let snr = codec::snr_all(&audio, &enc.audio.channels);
         // PGBZ's synthesis amplifies coefficient errors by up to its condition number.
         assert!(snr > 60.0, "{method:?}: SNR {snr:.1} dB");
     }
@@ -180,7 +182,7 @@ fn integer_and_float_sources_keep_their_format() {
 fn silence_and_tiny_inputs_are_handled() {
     let silent = Audio::from_channels(8000, vec![vec![0.0; 1000]]);
     let enc = check_round_trip(&silent, &methods()[0], fixed(0.1, 0.1));
-    assert!(enc.decoded.channels[0].iter().all(|&v| v == 0.0));
+    assert!(enc.audio.channels[0].iter().all(|&v| v == 0.0));
     let one = Audio::from_channels(8000, vec![vec![0.25]]);
     let interp = Method::Interp(InterpParams {
         factor: 1,
@@ -213,11 +215,19 @@ fn bitrate_target_is_met_and_snr_target_is_reached() {
         );
     }
     let enc = check_round_trip(&audio, dwt, Target::Snr { db: 25.0 });
-    let snr = codec::snr_all(&audio, &enc.decoded.channels);
+    let snr = codec::snr_all(&audio, &enc.audio.channels);
     assert!(enc.target_met && (25.0..27.0).contains(&snr), "SNR {snr}");
     // More SNR costs more bits.
     let more = encode(&audio, dwt, Target::Snr { db: 35.0 }).unwrap();
     assert!(more.bytes.len() > enc.bytes.len());
+}
+
+/// The reason of a decoding failure, which must be an [`Error::Corrupt`].
+fn corrupt<T: std::fmt::Debug>(result: sparsewave::Result<T>) -> String {
+    match result {
+        Err(Error::Corrupt(reason)) => reason,
+        other => panic!("expected a Corrupt error, got {other:?}"),
+    }
 }
 
 fn small_file() -> Vec<u8> {
@@ -245,15 +255,12 @@ fn every_flipped_byte_is_refused() {
 fn every_truncation_and_extension_is_refused() {
     let bytes = small_file();
     for len in 0..bytes.len() {
-        let e = decode(&bytes[..len], Limits::default()).unwrap_err();
-        assert!(!e.0.is_empty());
+        let e = corrupt(decode(&bytes[..len], Limits::default()));
+        assert!(!e.is_empty());
     }
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(decode(&longer, Limits::default())
-        .unwrap_err()
-        .0
-        .contains("unexpected"));
+    assert!(corrupt(decode(&longer, Limits::default())).contains("unexpected"));
 }
 
 /// Recompute the header CRC and the chunk CRCs after an edit (a crafted, "valid" file).
@@ -283,7 +290,7 @@ fn wrong_version_unknown_method_and_huge_sizes_give_clear_errors() {
         let mut b = bytes.clone();
         b[at..at + v.len()].copy_from_slice(v);
         fix_crcs(&mut b);
-        decode(&b, Limits::default()).unwrap_err().0
+        corrupt(decode(&b, Limits::default()))
     };
     assert!(edit(4, &2_u16.to_le_bytes()).contains("version 2"));
     assert!(edit(6, &[77]).contains("unknown method id 77"));
@@ -293,10 +300,7 @@ fn wrong_version_unknown_method_and_huge_sizes_give_clear_errors() {
     assert!(edit(12, &0_u32.to_le_bytes()).contains("sample rate"));
     let mut wrong = bytes.clone();
     wrong[0] = b'X';
-    assert!(decode(&wrong, Limits::default())
-        .unwrap_err()
-        .0
-        .contains("magic"));
+    assert!(corrupt(decode(&wrong, Limits::default())).contains("magic"));
 }
 
 /// Random edits with the CRCs recomputed reach the parameter and payload decoders: they may
@@ -321,4 +325,405 @@ fn crafted_files_with_valid_crcs_never_panic() {
         fix_crcs(&mut b);
         let _ = decode(&b, limits);
     }
+}
+
+/// The parameter an encoder error names; panics unless it is an `InvalidParameter`.
+fn refused(audio: &Audio, method: &Method, target: Target) -> &'static str {
+    match encode(audio, method, target) {
+        Err(Error::InvalidParameter { name, .. }) => name,
+        other => panic!("{method:?}: expected an invalid parameter, got {other:?}"),
+    }
+}
+
+fn keep_all() -> Target {
+    Target::Fixed {
+        keep: None,
+        step: None,
+    }
+}
+
+fn svd(phase: SvdPhase) -> Method {
+    Method::Svd(SvdParams {
+        stft: stft_params(256, 64),
+        rank: 3,
+        phase,
+    })
+}
+
+fn interp(factor: usize, method: InterpMethod) -> Method {
+    Method::Interp(InterpParams { factor, method })
+}
+
+#[test]
+fn svd_phase_limits_are_enforced_by_the_encoder() {
+    let audio = synthetic(8000, 1, 1500, 6);
+    for bits in [0, 17, 31, 32, 255] {
+        let m = svd(SvdPhase::Quantized { bits });
+        assert_eq!(refused(&audio, &m, keep_all()), "phase_bits", "{bits} bits");
+        assert!(m.validate().is_err());
+    }
+    check_round_trip(&audio, &svd(SvdPhase::Quantized { bits: 16 }), keep_all());
+    let over = svd(SvdPhase::GriffinLim {
+        iters: limits::MAX_GL_ITERS + 1,
+        seed: 1,
+    });
+    assert_eq!(refused(&audio, &over, keep_all()), "iters");
+    let at = svd(SvdPhase::GriffinLim {
+        iters: limits::MAX_GL_ITERS,
+        seed: 1,
+    });
+    check_round_trip(&audio, &at, keep_all());
+}
+
+#[test]
+fn interpolation_limits_are_enforced_by_the_encoder() {
+    let audio = synthetic(8000, 1, 600, 7);
+    let max = limits::MAX_INTERP_ORDER;
+    assert_eq!(
+        refused(
+            &audio,
+            &interp(2, InterpMethod::Lagrange(max + 1)),
+            keep_all()
+        ),
+        "order"
+    );
+    let poly = InterpMethod::Poly {
+        degree: 99,
+        block: 400,
+    };
+    assert_eq!(refused(&audio, &interp(2, poly), keep_all()), "order");
+    check_round_trip(&audio, &interp(2, InterpMethod::Lagrange(max)), keep_all());
+    let poly_at_limit = InterpMethod::Poly {
+        degree: max,
+        block: 68,
+    };
+    check_round_trip(&audio, &interp(4, poly_at_limit), keep_all());
+    // The factor is at most the length (a u32 field): one over, and beyond 2³².
+    for factor in [0, 601, (1 << 32) + 2] {
+        let m = interp(factor, InterpMethod::Linear);
+        assert_eq!(refused(&audio, &m, keep_all()), "factor", "factor {factor}");
+    }
+    let enc = check_round_trip(&audio, &interp(600, InterpMethod::Linear), keep_all());
+    assert_eq!(enc.kept_real_values, 2, "the first and the last sample");
+}
+
+#[test]
+fn pgbz_limits_are_enforced_by_the_encoder() {
+    let audio = synthetic(8000, 1, 1000, 8);
+    let pgbz = |lattice, refit| Method::Pgbz(PgbzParams { lattice, refit });
+    assert_eq!(
+        refused(&audio, &pgbz(None, limits::MAX_REFIT + 1), keep_all()),
+        "refit"
+    );
+    check_round_trip(&audio, &pgbz(None, limits::MAX_REFIT), fixed(0.2, 0.05));
+    // M·N ≤ 2n + PGBZ_AREA_SLACK = 67 536 for n = 1000: 259² = 67 081 fits, 261² does not.
+    assert_eq!(
+        refused(&audio, &pgbz(Some((261, 261)), 0), keep_all()),
+        "lattice"
+    );
+    check_round_trip(&audio, &pgbz(Some((259, 259)), 0), fixed(0.5, 0.05));
+}
+
+#[test]
+fn stream_limits_are_enforced_by_the_encoder() {
+    let dwt = &methods()[0];
+    let max = limits::MAX_SAMPLE_RATE;
+    let over = synthetic(max + 1, 1, 500, 9);
+    assert_eq!(refused(&over, dwt, fixed(0.5, 0.05)), "sample_rate");
+    let at = synthetic(max, 1, 500, 9);
+    check_round_trip(&at, dwt, fixed(0.5, 0.05));
+
+    let linear = interp(1, InterpMethod::Linear);
+    let wide = |channels: usize| Audio::from_channels(8000, vec![vec![0.125; 8]; channels]);
+    assert_eq!(
+        refused(&wide(limits::MAX_CHANNELS + 1), &linear, keep_all()),
+        "channels"
+    );
+    check_round_trip(&wide(limits::MAX_CHANNELS), &linear, keep_all());
+
+    // channels × samples beyond what the default decoder accepts (checked without allocating).
+    let l = Limits::default();
+    assert!(l.check(2, l.max_samples / 2).is_ok());
+    assert!(matches!(
+        l.check(2, l.max_samples / 2 + 1),
+        Err(Error::InvalidParameter { name: "input", .. })
+    ));
+}
+
+#[test]
+fn an_integer_depth_the_format_cannot_name_is_stored_as_the_next_one_up() {
+    let mut audio = synthetic(8000, 1, 700, 10);
+    audio.format = SampleFormat::Int(20);
+    let enc = encode(&audio, &methods()[0], fixed(0.5, 0.05)).unwrap();
+    let dec = decode(&enc.bytes, Limits::default()).unwrap();
+    assert_eq!(dec.format, SampleFormat::Int(24));
+    assert_eq!(enc.audio.format, SampleFormat::Int(24));
+    assert!(same_bits(&dec.channels, &enc.audio.channels));
+}
+
+#[test]
+fn method_settings_build_each_method_with_its_defaults() {
+    let s = MethodSettings::default();
+    let stft = |hop| StftParams {
+        n_fft: 2048,
+        hop,
+        win_length: 2048,
+        window: WindowKind::Hann,
+        pad: PadMode::Zero,
+    };
+    let expected = [
+        (
+            MethodKind::Pgbz,
+            Method::Pgbz(PgbzParams {
+                lattice: None,
+                refit: 0,
+            }),
+        ),
+        (
+            MethodKind::PgbzLs,
+            Method::Pgbz(PgbzParams {
+                lattice: None,
+                refit: 30,
+            }),
+        ),
+        (
+            MethodKind::Dwt,
+            Method::Dwt(DwtParams {
+                wavelet: "db8".parse().unwrap(),
+                mode: "periodization".parse().unwrap(),
+                level: None,
+            }),
+        ),
+        (MethodKind::Stft, Method::Stft(stft(1024))),
+        (
+            MethodKind::Svd,
+            Method::Svd(SvdParams {
+                stft: stft(512),
+                rank: 20,
+                phase: SvdPhase::Quantized { bits: 5 },
+            }),
+        ),
+        (
+            MethodKind::Interp,
+            Method::Interp(InterpParams {
+                factor: 4,
+                method: InterpMethod::Cubic,
+            }),
+        ),
+    ];
+    for (kind, method) in expected {
+        assert_eq!(s.method(kind).unwrap(), method, "{kind}");
+    }
+    let gl = MethodSettings {
+        phase: "griffin-lim".parse().unwrap(),
+        ..s
+    };
+    assert_eq!(
+        gl.method(MethodKind::Svd).unwrap(),
+        Method::Svd(SvdParams {
+            stft: stft(512),
+            rank: 20,
+            phase: SvdPhase::GriffinLim { iters: 50, seed: 0 },
+        })
+    );
+    // Explicit values win over the per-method defaults.
+    let explicit = MethodSettings {
+        refit: Some(7),
+        hop: Some(300),
+        ..s
+    };
+    assert_eq!(
+        explicit.method(MethodKind::PgbzLs).unwrap(),
+        Method::Pgbz(PgbzParams {
+            lattice: None,
+            refit: 7
+        })
+    );
+    assert_eq!(
+        explicit.method(MethodKind::Stft).unwrap(),
+        Method::Stft(stft(300))
+    );
+    // Names, and the builder refuses what the format cannot record.
+    assert_eq!(
+        MethodKind::NAMES,
+        &["pgbz", "pgbz-ls", "dwt", "stft", "svd", "interp"]
+    );
+    assert_eq!("PGBZ-LS".parse::<MethodKind>().unwrap(), MethodKind::PgbzLs);
+    let e = "mp3".parse::<MethodKind>().unwrap_err().to_string();
+    assert!(e.starts_with("invalid method: 'mp3'"), "{e}");
+    let bad = MethodSettings {
+        phase_bits: 17,
+        ..s
+    };
+    assert!(matches!(
+        bad.method(MethodKind::Svd),
+        Err(Error::InvalidParameter {
+            name: "phase_bits",
+            ..
+        })
+    ));
+    // phase_bits only matters to the SVD.
+    assert!(bad.method(MethodKind::Dwt).is_ok());
+}
+
+#[test]
+fn encode_report_has_the_cli_keys_and_measures_the_decoded_audio() {
+    let audio = synthetic(16_000, 2, 4000, 11);
+    let enc = encode(&audio, &methods()[2], Target::Bitrate { kbps: 40.0 }).unwrap();
+    let json = serde_json::to_value(&enc.report).unwrap();
+    assert_eq!(json["command"], "encode");
+    assert_eq!(json["bytes"], enc.bytes.len());
+    assert_eq!(json["target_met"], enc.target_met);
+    assert_eq!(json["trials"], enc.trials);
+    assert_eq!(json["kept_real_values"], enc.kept_real_values);
+    assert_eq!(json["nonzero_values"], enc.nonzero_values);
+    let kbps = 8.0 * enc.bytes.len() as f64 / audio.seconds() / 1000.0;
+    assert_eq!(json["kbps"].as_f64().unwrap(), kbps);
+    assert!(enc.target_met && kbps <= 40.0);
+    let bps = 8.0 * enc.bytes.len() as f64 / 8000.0;
+    assert_eq!(json["bits_per_sample"].as_f64().unwrap(), bps);
+    assert_eq!(json["params"]["method"], "stft");
+    assert_eq!(json["params"]["step"].as_f64().unwrap(), enc.quant.step);
+    assert_eq!(json["params"]["keep"].as_f64().unwrap(), enc.quant.keep);
+    assert_eq!(
+        json["params"]["relative_step"].as_f64().unwrap(),
+        enc.relative_step
+    );
+    assert!(json["params"]["target"].is_object());
+    let m = Metrics::compute(&audio.channels, &enc.audio.channels, audio.sample_rate).unwrap();
+    assert_eq!(enc.report.metrics.snr_db, m.snr_db);
+    assert_eq!(m.snr_db, codec::snr_all(&audio, &enc.audio.channels));
+}
+
+#[test]
+fn rate_distortion_points_meet_their_targets_and_equal_independent_encodings() {
+    let audio = synthetic(16_000, 1, 8000, 12);
+    let settings = MethodSettings {
+        n_fft: 256,
+        ..MethodSettings::default()
+    };
+    let kinds = [MethodKind::Dwt, MethodKind::Stft];
+    let rates = [12.0, 48.0];
+    let rd = rate_distortion(&audio, &kinds, &settings, &rates).unwrap();
+    assert_eq!(rd.points.len(), 4);
+    // 32-bit float PCM at 16 kHz mono.
+    assert_eq!(rd.pcm_kbps, 512.0);
+    assert_eq!(
+        (rd.flac_bytes, rd.flac_bits),
+        codec::flac_size(&audio).unwrap()
+    );
+    assert_eq!(
+        rd.flac_bits, 24,
+        "float sources are measured as 24-bit FLAC"
+    );
+    assert_eq!(rd.flac_kbps, codec::kbps(rd.flac_bytes, audio.seconds()));
+    for p in &rd.points {
+        assert!(p.target_met, "{p:?}");
+        assert!(p.kbps <= p.target_kbps, "{p:?}");
+        let method = settings.method(p.method).unwrap();
+        let enc = encode(
+            &audio,
+            &method,
+            Target::Bitrate {
+                kbps: p.target_kbps,
+            },
+        )
+        .unwrap();
+        let dec = decode(&enc.bytes, Limits::default()).unwrap();
+        let m = Metrics::compute(&audio.channels, &dec.channels, audio.sample_rate).unwrap();
+        assert_eq!(p.bytes, enc.bytes.len());
+        assert_eq!(p.kbps, codec::kbps(enc.bytes.len(), audio.seconds()));
+        assert_eq!(p.snr_db, m.snr_db);
+        assert_eq!(p.seg_snr_db, m.seg_snr_db);
+    }
+    assert_eq!(rd.curve(MethodKind::Stft).count(), 2);
+    // Higher rates give better SNR on each curve.
+    for kind in kinds {
+        let c: Vec<&RdPoint> = rd.curve(kind).collect();
+        assert!(c[1].snr_db > c[0].snr_db, "{kind}");
+    }
+    let e = rate_distortion(&audio, &kinds, &settings, &[32.0, -1.0]).unwrap_err();
+    assert!(matches!(
+        e,
+        Error::InvalidParameter {
+            name: "bitrates",
+            ..
+        }
+    ));
+}
+
+/// Write `bytes` with the parameter block edited at `offset` (CRCs recomputed).
+fn with_params_edit(bytes: &[u8], offset: usize, v: &[u8]) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    let at = FIXED_HEADER + offset;
+    b[at..at + v.len()].copy_from_slice(v);
+    fix_crcs(&mut b);
+    b
+}
+
+#[test]
+fn crafted_parameters_are_corrupt_errors_that_name_the_field() {
+    let audio = synthetic(8000, 1, 1500, 13);
+    let svd_file = encode(&audio, &svd(SvdPhase::Quantized { bits: 5 }), keep_all())
+        .unwrap()
+        .bytes;
+    // SVD block: STFT block (22 bytes), u32 rank, u8 phase kind, u8 phase bits, u32 iterations.
+    let e = corrupt(decode(
+        &with_params_edit(&svd_file, 27, &[17]),
+        Limits::default(),
+    ));
+    assert!(e.contains("phase_bits") && e.contains("17"), "{e}");
+    let e = corrupt(decode(
+        &with_params_edit(&svd_file, 22, &[0; 4]),
+        Limits::default(),
+    ));
+    assert!(e.contains("rank"), "{e}");
+    let gl = with_params_edit(&svd_file, 26, &[1]);
+    let e = corrupt(decode(
+        &with_params_edit(&gl, 28, &(limits::MAX_GL_ITERS + 1).to_le_bytes()),
+        Limits::default(),
+    ));
+    assert!(e.contains("iters"), "{e}");
+    let interp_file = encode(&audio, &interp(3, InterpMethod::Lagrange(3)), keep_all())
+        .unwrap()
+        .bytes;
+    // Interp block: u32 factor, u8 method, u16 order, u32 block.
+    let e = corrupt(decode(
+        &with_params_edit(&interp_file, 5, &17_u16.to_le_bytes()),
+        Limits::default(),
+    ));
+    assert!(e.contains("order"), "{e}");
+    let e = corrupt(decode(
+        &with_params_edit(&interp_file, 0, &1501_u32.to_le_bytes()),
+        Limits::default(),
+    ));
+    assert!(e.contains("factor"), "{e}");
+    // A payload error names the channel.
+    let mut b = interp_file.clone();
+    let last = b.len() - 1;
+    b[last] ^= 0x55;
+    fix_crcs(&mut b);
+    let e = corrupt(decode(&b, Limits::default()));
+    assert!(e.starts_with("channel 0:"), "{e}");
+}
+
+#[test]
+fn a_damaged_file_is_a_bad_input_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.swz");
+    let mut b = small_file();
+    let last = b.len() - 1;
+    b[last] ^= 1;
+    std::fs::write(&path, &b).unwrap();
+    match codec::decode_file(&path, Limits::default()) {
+        Err(Error::BadInput { path: p, reason }) => {
+            assert_eq!(p, path);
+            assert!(reason.contains("CRC"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        codec::inspect_file(&path, Limits::default()),
+        Err(Error::BadInput { .. })
+    ));
 }

@@ -2,18 +2,14 @@
 
 use super::common::with_spinner;
 use super::compress::{parse_keep_fraction, parse_lattice};
-use anyhow::{bail, Result};
-use serde_json::json;
+use anyhow::Result;
 use sparsewave::approx::interp::InterpMethod;
 use sparsewave::audio::output::write_atomic;
-use sparsewave::codec::{
-    self, DwtParams, InterpParams, Method, PgbzParams, StftParams, SvdParams, SvdPhase, Target,
-};
-use sparsewave::metrics::Metrics;
-use sparsewave::pipeline::{self, Outcome, Report};
-use sparsewave::transform::stft::PadMode;
+use sparsewave::codec::{self, MethodKind, MethodSettings, SvdPhaseKind, Target};
+use sparsewave::pipeline;
+use sparsewave::transform::wavelet::{Mode, Wavelet};
+use sparsewave::transform::window::WindowKind;
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// Compress audio into a `.swz` file (format: docs/FORMAT.md).
 ///
@@ -37,8 +33,8 @@ pub struct Args {
     #[arg(short, long)]
     pub output: PathBuf,
     /// Method: pgbz, pgbz-ls (PGBZ with the least-squares re-fit), dwt, stft, svd, interp.
-    #[arg(long, default_value = "dwt")]
-    pub method: String,
+    #[arg(long, default_value_t = MethodKind::Dwt)]
+    pub method: MethodKind,
     #[command(flatten)]
     pub rate: RateOpts,
     #[command(flatten)]
@@ -81,7 +77,7 @@ impl RateOpts {
     }
 }
 
-/// Method parameters.
+/// Method parameters (defaults: [`MethodSettings::default`]).
 #[derive(clap::Args, Debug, Clone)]
 pub struct MethodOpts {
     /// PGBZ lattice MxN (both odd, M·N ≥ length); default: the smallest odd square lattice.
@@ -91,152 +87,96 @@ pub struct MethodOpts {
     #[arg(long)]
     pub refit: Option<usize>,
     /// DWT wavelet: haar, db1–db38, sym2–sym20, coif1–coif17.
-    #[arg(long, default_value = "db8")]
-    pub wavelet: String,
+    #[arg(long, default_value_t = MethodSettings::default().wavelet)]
+    pub wavelet: Wavelet,
     /// DWT boundary mode.
-    #[arg(long, default_value = "periodization")]
-    pub mode: String,
+    #[arg(long, default_value_t = MethodSettings::default().mode)]
+    pub mode: Mode,
     /// DWT level (default: the maximum for the length, capped at 10).
     #[arg(long)]
     pub level: Option<usize>,
     /// STFT/SVD FFT size.
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = MethodSettings::default().n_fft)]
     pub n_fft: usize,
     /// STFT/SVD hop (default: n_fft/2 for stft, n_fft/4 for svd).
     #[arg(long)]
     pub hop: Option<usize>,
     /// STFT/SVD window: hann, hamming, blackman-harris, gaussian[:F].
-    #[arg(long, default_value = "hann")]
-    pub window: String,
+    #[arg(long, default_value_t = MethodSettings::default().window)]
+    pub window: WindowKind,
     /// SVD rank.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = MethodSettings::default().rank)]
     pub rank: usize,
     /// SVD phase: original (quantized) or griffin-lim (none stored).
-    #[arg(long, default_value = "original")]
-    pub phase: String,
+    #[arg(long, default_value_t = MethodSettings::default().phase)]
+    pub phase: SvdPhaseKind,
     /// SVD: bits per quantized phase value.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = MethodSettings::default().phase_bits)]
     pub phase_bits: u8,
     /// SVD Griffin–Lim iterations at decode time.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = MethodSettings::default().iters)]
     pub iters: u32,
     /// SVD Griffin–Lim seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = MethodSettings::default().seed)]
     pub seed: u64,
     /// interp: decimation factor.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = MethodSettings::default().factor)]
     pub factor: usize,
-    /// interp: linear, quadratic, cubic, cubic-nak, lagrange, poly.
-    #[arg(long, default_value = "cubic")]
-    pub interp: String,
+    /// interp: linear, quadratic, cubic, cubic-nak, lagrange, poly (default cubic).
+    #[arg(long)]
+    pub interp: Option<String>,
     /// interp: Lagrange order / polynomial degree.
     #[arg(long)]
     pub order: Option<usize>,
 }
 
 impl MethodOpts {
-    pub fn method(&self, name: &str) -> Result<Method> {
-        let stft = |default_hop: usize| -> Result<StftParams> {
-            Ok(StftParams {
-                n_fft: self.n_fft,
-                hop: self.hop.unwrap_or(default_hop),
-                win_length: self.n_fft,
-                window: self.window.parse()?,
-                pad: PadMode::Zero,
-            })
-        };
-        let lattice = self.lattice.as_deref().map(parse_lattice).transpose()?;
-        Ok(match name {
-            "pgbz" | "pgbz-ls" => Method::Pgbz(PgbzParams {
-                lattice,
-                refit: self.refit.unwrap_or(if name == "pgbz-ls" { 30 } else { 0 }),
-            }),
-            "dwt" => Method::Dwt(DwtParams {
-                wavelet: self.wavelet.parse()?,
-                mode: self.mode.parse()?,
-                level: self.level,
-            }),
-            "stft" => Method::Stft(stft(self.n_fft / 2)?),
-            "svd" => Method::Svd(SvdParams {
-                stft: stft(self.n_fft / 4)?,
-                rank: self.rank,
-                phase: match self.phase.as_str() {
-                    "original" => SvdPhase::Quantized {
-                        bits: self.phase_bits,
-                    },
-                    "griffin-lim" => SvdPhase::GriffinLim {
-                        iters: self.iters,
-                        seed: self.seed,
-                    },
-                    p => bail!("invalid --phase: '{p}' is not original or griffin-lim"),
-                },
-            }),
-            "interp" => Method::Interp(InterpParams {
-                factor: self.factor,
-                method: InterpMethod::parse(&self.interp, self.order, None)?,
-            }),
-            other => bail!(
-                "invalid --method: '{other}' is not one of pgbz, pgbz-ls, dwt, stft, svd, interp"
-            ),
+    /// The library's settings from the flags.
+    pub fn settings(&self) -> Result<MethodSettings> {
+        let defaults = MethodSettings::default();
+        Ok(MethodSettings {
+            lattice: self.lattice.as_deref().map(parse_lattice).transpose()?,
+            refit: self.refit,
+            wavelet: self.wavelet,
+            mode: self.mode,
+            level: self.level,
+            n_fft: self.n_fft,
+            hop: self.hop,
+            window: self.window,
+            rank: self.rank,
+            phase: self.phase,
+            phase_bits: self.phase_bits,
+            iters: self.iters,
+            seed: self.seed,
+            factor: self.factor,
+            interp: match &self.interp {
+                Some(name) => InterpMethod::parse(name, self.order, None)?,
+                None => defaults.interp,
+            },
         })
     }
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let method = a.methods.method(&a.method)?;
-    if let Method::Svd(SvdParams {
-        phase: SvdPhase::Quantized { bits },
-        ..
-    }) = method
-    {
-        if !(1..=16).contains(&bits) {
-            bail!("invalid --phase-bits: {bits} is outside 1..=16");
-        }
-    }
+    let method = a.methods.settings()?.method(a.method)?;
     let target = a.rate.target()?;
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.mono)?;
-    let t0 = Instant::now();
     let enc = with_spinner("encoding", || codec::encode(&input, &method, target))?;
-    let seconds = t0.elapsed().as_secs_f64();
     write_atomic(&a.output, &enc.bytes)?;
-
-    let metrics = Metrics::compute(&input.channels, &enc.decoded.channels, input.sample_rate)?;
-    let bytes = enc.bytes.len();
-    let kbps = codec::kbps(bytes, input.seconds());
-    let bits_per_sample = 8.0 * bytes as f64 / (input.frames() * input.channel_count()) as f64;
-    let outcome = Outcome::<()> {
-        output: enc.decoded.clone(),
-        infos: Vec::new(),
-        seconds,
-        metrics,
-    };
-    let report = Report::new(
-        "encode",
-        &input,
-        &outcome,
-        json!({
-            "method": method.name(), "target": target, "mono": a.mono,
-            "relative_step": enc.relative_step, "step": enc.quant.step, "keep": enc.quant.keep,
-        }),
-    )
-    .with_files(&a.input, Some(&a.output))
-    .with("bytes", bytes)
-    .with("kbps", kbps)
-    .with("bits_per_sample", bits_per_sample)
-    .with("kept_real_values", enc.kept_real_values)
-    .with("nonzero_values", enc.nonzero_values)
-    .with("trials", enc.trials)
-    .with("target_met", enc.target_met);
+    let mut report = enc.report.with_files(&a.input, Some(&a.output));
+    report.params["mono"] = a.mono.into();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     println!("{} → {}", a.input.display(), a.output.display());
     println!(
-        "  {} ({} bytes): {kbps:.2} kbit/s, {bits_per_sample:.4} bits/sample",
+        "  {} ({} bytes): {:.2} kbit/s, {:.4} bits/sample",
         method.name(),
-        bytes
+        enc.bytes.len(),
+        enc.kbps,
+        enc.bits_per_sample
     );
     println!(
         "  keep {:.4}, step {:.4} (relative), {} trials{}",
@@ -249,7 +189,10 @@ pub fn run(a: Args) -> Result<()> {
             "; WARNING: the target could not be met, closest encoding written"
         }
     );
-    println!("  encoded in {seconds:.3} s; decoded audio against the input:");
+    println!(
+        "  encoded in {:.3} s; decoded audio against the input:",
+        report.seconds
+    );
     super::common::print_metrics(&report.metrics);
     Ok(())
 }

@@ -1,12 +1,10 @@
 //! `sparsewave rd`: rate–distortion curves of the codec's methods.
 
-use super::common::{parse_list, with_spinner};
+use super::common::with_spinner;
 use super::encode::MethodOpts;
 use anyhow::Result;
-use serde_json::json;
 use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};
-use sparsewave::codec::{self, Target};
-use sparsewave::metrics::Metrics;
+use sparsewave::codec::{self, MethodKind, RateDistortion, RdPoint};
 use sparsewave::pipeline;
 use sparsewave::plot::{self, LineChart, Series};
 use std::path::{Path, PathBuf};
@@ -25,11 +23,11 @@ pub struct Args {
     /// Input audio.
     pub input: PathBuf,
     /// Methods, comma-separated (pgbz, pgbz-ls, dwt, stft, svd, interp).
-    #[arg(long, default_value = "pgbz,dwt,stft,svd")]
-    pub methods: String,
+    #[arg(long, value_delimiter = ',', default_values_t = codec::DEFAULT_RD_METHODS)]
+    pub methods: Vec<MethodKind>,
     /// Target bit rates in kbit/s, comma-separated.
-    #[arg(long, default_value = "16,24,32,48,64,96,128")]
-    pub bitrates: String,
+    #[arg(long, value_delimiter = ',', default_values_t = codec::DEFAULT_RD_BITRATES)]
+    pub bitrates: Vec<f64>,
     /// Folder for the CSV, JSON and plots (default: the input's folder).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -43,29 +41,8 @@ pub struct Args {
     pub json: bool,
 }
 
-/// One point of a curve.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct RdPoint {
-    pub method: String,
-    pub target_kbps: f64,
-    pub kbps: f64,
-    pub bytes: usize,
-    pub bits_per_sample: f64,
-    pub snr_db: f64,
-    pub seg_snr_db: f64,
-    pub target_met: bool,
-}
-
 pub fn run(a: Args) -> Result<()> {
-    let names: Vec<String> = parse_list("--methods", &a.methods)?;
-    let methods = names
-        .iter()
-        .map(|n| a.params.method(n))
-        .collect::<Result<Vec<_>>>()?;
-    let rates: Vec<f64> = parse_list("--bitrates", &a.bitrates)?;
-    if let Some(bad) = rates.iter().find(|r| !(r.is_finite() && **r > 0.0)) {
-        anyhow::bail!("invalid --bitrates: {bad} is not a positive rate");
-    }
+    let settings = a.params.settings()?;
     let dir = a
         .out_dir
         .clone()
@@ -75,40 +52,9 @@ pub fn run(a: Args) -> Result<()> {
         create_dir(&dir)?;
     }
     let input = pipeline::load(&a.input, a.mono)?;
-    let samples = input.frames() * input.channel_count();
-    let pcm_bits = match input.format {
-        sparsewave::audio::SampleFormat::Int(b) => u32::from(b),
-        sparsewave::audio::SampleFormat::Float32 => 32,
-        sparsewave::audio::SampleFormat::Float64 => 64,
-    };
-    let pcm_kbps =
-        f64::from(input.sample_rate) * input.channel_count() as f64 * f64::from(pcm_bits) / 1000.0;
-    let (flac_bytes, flac_bits) = codec::flac_size(&input)?;
-    let flac_kbps = codec::kbps(flac_bytes, input.seconds());
-
-    let mut points = Vec::new();
-    for (name, method) in names.iter().zip(&methods) {
-        let prepared = with_spinner(&format!("analysing ({name})"), || {
-            codec::prepare(&input, method)
-        })?;
-        for &kbps in &rates {
-            let enc = with_spinner(&format!("{name} at {kbps} kbit/s"), || {
-                codec::encode_prepared(prepared.as_ref(), &input, method, Target::Bitrate { kbps })
-            })?;
-            let m = Metrics::compute(&input.channels, &enc.decoded.channels, input.sample_rate)?;
-            let bytes = enc.bytes.len();
-            points.push(RdPoint {
-                method: name.clone(),
-                target_kbps: kbps,
-                kbps: codec::kbps(bytes, input.seconds()),
-                bytes,
-                bits_per_sample: 8.0 * bytes as f64 / samples as f64,
-                snr_db: m.snr_db,
-                seg_snr_db: m.seg_snr_db,
-                target_met: enc.target_met,
-            });
-        }
-    }
+    let rd = with_spinner("rate–distortion points", || {
+        codec::rate_distortion(&input, &a.methods, &settings, &a.bitrates)
+    })?;
 
     let stem = a
         .input
@@ -117,60 +63,37 @@ pub fn run(a: Args) -> Result<()> {
     let csv_path = dir.join(format!("{stem}_rd.csv"));
     write_atomic_with(&csv_path, |w| {
         let mut csv = csv::Writer::from_writer(w);
-        for p in &points {
+        for p in &rd.points {
             csv.serialize(p).map_err(std::io::Error::other)?;
         }
         csv.flush()
     })?;
     let snr_png = dir.join(format!("{stem}_rd_snr.png"));
     let seg_png = dir.join(format!("{stem}_rd_segsnr.png"));
-    plot::save(
-        &snr_png,
-        &chart(
-            &names,
-            &points,
-            |p| p.snr_db,
-            "SNR (dB)",
-            pcm_kbps,
-            flac_kbps,
-        ),
-    )?;
+    plot::save(&snr_png, &chart(&a.methods, &rd, |p| p.snr_db, "SNR (dB)"))?;
     plot::save(
         &seg_png,
-        &chart(
-            &names,
-            &points,
-            |p| p.seg_snr_db,
-            "segmental SNR (dB)",
-            pcm_kbps,
-            flac_kbps,
-        ),
+        &chart(&a.methods, &rd, |p| p.seg_snr_db, "segmental SNR (dB)"),
     )?;
-    let report = json!({
-        "command": "rd", "input": a.input, "sample_rate": input.sample_rate,
-        "channels": input.channel_count(), "samples": input.frames(),
-        "pcm_kbps": pcm_kbps, "flac_bytes": flac_bytes, "flac_kbps": flac_kbps,
-        "flac_bits": flac_bits, "points": points,
-        "csv": csv_path, "plots": [snr_png, seg_png],
-    });
+    let rd = rd.with_files(&a.input, &csv_path, vec![snr_png.clone(), seg_png]);
     let json_path = dir.join(format!("{stem}_rd.json"));
-    write_atomic(
-        &json_path,
-        serde_json::to_string_pretty(&report)?.as_bytes(),
-    )?;
+    write_atomic(&json_path, serde_json::to_string_pretty(&rd)?.as_bytes())?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(&rd)?);
         return Ok(());
     }
     println!(
-        "{}: PCM {pcm_kbps:.1} kbit/s, FLAC {flac_kbps:.1} kbit/s ({flac_bytes} bytes)",
-        a.input.display()
+        "{}: PCM {:.1} kbit/s, FLAC {:.1} kbit/s ({} bytes)",
+        a.input.display(),
+        rd.pcm_kbps,
+        rd.flac_kbps,
+        rd.flac_bytes
     );
     println!("  method   target   kbit/s     SNR   segSNR");
-    for p in &points {
+    for p in &rd.points {
         println!(
             "  {:<8} {:>6.1} {:>8.2} {:>7.2} {:>8.2}{}",
-            p.method,
+            p.method.name(),
             p.target_kbps,
             p.kbps,
             p.snr_db,
@@ -194,14 +117,14 @@ pub fn run(a: Args) -> Result<()> {
 /// One curve per method against kbit/s (log axis), and the two lossless references as vertical
 /// segments spanning the measured range.
 fn chart(
-    names: &[String],
-    points: &[RdPoint],
+    methods: &[MethodKind],
+    rd: &RateDistortion,
     value: impl Fn(&RdPoint) -> f64,
     y_label: &str,
-    pcm_kbps: f64,
-    flac_kbps: f64,
 ) -> LineChart {
-    let ys: Vec<f64> = points
+    let (pcm_kbps, flac_kbps) = (rd.pcm_kbps, rd.flac_kbps);
+    let ys: Vec<f64> = rd
+        .points
         .iter()
         .map(&value)
         .filter(|v| v.is_finite())
@@ -212,15 +135,11 @@ fn chart(
         .copied()
         .fold(f64::NEG_INFINITY, f64::max)
         .max(lo + 1.0);
-    let mut series: Vec<Series> = names
+    let mut series: Vec<Series> = methods
         .iter()
-        .map(|n| Series {
-            label: n.clone(),
-            points: points
-                .iter()
-                .filter(|p| &p.method == n)
-                .map(|p| (p.kbps, value(p)))
-                .collect(),
+        .map(|&m| Series {
+            label: m.to_string(),
+            points: rd.curve(m).map(|p| (p.kbps, value(p))).collect(),
         })
         .collect();
     for (label, x) in [

@@ -2,8 +2,11 @@
 //! The byte layout is specified in `docs/FORMAT.md`; this module is its only implementation.
 //!
 //! Parsing never trusts the file: every length is checked against the bytes present and
-//! against [`Limits`] before anything is allocated, and every check failure is a [`Corrupt`]
-//! message that says what was wrong.
+//! against [`Limits`] before anything is allocated, and every check failure is an
+//! [`Error::Corrupt`] whose message says what was wrong.
+
+use super::limits::{self, Limits, MAX_PARAMS};
+use crate::{Error, Result};
 
 /// The four bytes every `.swz` file starts with.
 pub const MAGIC: [u8; 4] = *b"SWZ\x1a";
@@ -11,46 +14,38 @@ pub const MAGIC: [u8; 4] = *b"SWZ\x1a";
 pub const VERSION: u16 = 1;
 /// Bytes of the fixed header before the method parameters.
 pub const FIXED_HEADER: usize = 28;
-/// Upper bound on the parameter block.
-pub const MAX_PARAMS: usize = 4096;
-/// Upper bound on the channel count.
-pub const MAX_CHANNELS: usize = 256;
-/// Upper bound on the sample rate (Hz).
-pub const MAX_SAMPLE_RATE: u32 = 1_536_000;
-
-/// What the decoder is willing to allocate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest channels × samples per channel accepted (decoded audio is 8 bytes a sample).
-    pub max_samples: u64,
+/// `reason` as a [`Error::Corrupt`].
+pub(crate) fn corrupt(reason: impl Into<String>) -> Error {
+    Error::Corrupt(reason.into())
 }
 
-impl Default for Limits {
-    /// 2²⁸ samples (2 GiB of decoded f64 audio; 50 min of stereo at 44.1 kHz).
-    fn default() -> Self {
-        Limits {
-            max_samples: 1 << 28,
-        }
+/// `e` as a [`Error::Corrupt`] whose reason starts with `context` (a channel, a field): a
+/// check that names a parameter becomes damage when the value came from a file.
+pub(crate) fn corrupt_in(context: impl std::fmt::Display, e: Error) -> Error {
+    match e {
+        Error::Corrupt(reason) => Error::Corrupt(format!("{context}: {reason}")),
+        other => Error::Corrupt(format!("{context}: {other}")),
     }
 }
 
-/// A reason the bytes are not a valid file; the caller adds the file name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Corrupt(pub String);
-
-impl Corrupt {
-    pub fn new(reason: impl Into<String>) -> Self {
-        Corrupt(reason.into())
+/// `e` as a [`Error::Corrupt`] (unchanged if it is one).
+pub(crate) fn as_corrupt(e: Error) -> Error {
+    match e {
+        Error::Corrupt(_) => e,
+        other => Error::Corrupt(other.to_string()),
     }
 }
 
 /// The fixed header fields.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
+    /// Method id ([`super::params::id`]).
     pub method: u8,
     /// Source sample format: 0 = 32-bit float, 1 = 64-bit float, else integer bit depth.
     pub source_format: u8,
+    /// Channel count (1..=[`MAX_CHANNELS`](super::limits::MAX_CHANNELS)).
     pub channels: u16,
+    /// Sample rate in Hz (1..=[`MAX_SAMPLE_RATE`](super::limits::MAX_SAMPLE_RATE)).
     pub sample_rate: u32,
     /// Samples per channel.
     pub frames: u64,
@@ -85,23 +80,25 @@ pub fn write_file(header: &Header, payloads: &[Vec<u8>]) -> Vec<u8> {
 /// Header and per-channel payload slices of a file, all checks passed.
 #[derive(Debug)]
 pub struct Parsed<'a> {
+    /// The header fields.
     pub header: Header,
     /// Bytes of the header including its CRC.
     pub header_bytes: usize,
+    /// One payload per channel, CRC checked.
     pub payloads: Vec<&'a [u8]>,
 }
 
 /// Parse and check a whole file: magic, version, header CRC, limits, chunk lengths and CRCs,
 /// no trailing bytes.
-pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>, Corrupt> {
+pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
     let mut r = ByteReader::new(bytes);
     let magic = r.take(4, "the magic number")?;
     if magic != MAGIC {
-        return Err(Corrupt::new("not a .swz file (wrong magic number)"));
+        return Err(corrupt("not a .swz file (wrong magic number)"));
     }
     let version = r.u16("the format version")?;
     if version != VERSION {
-        return Err(Corrupt::new(format!(
+        return Err(corrupt(format!(
             "format version {version} is not supported (this build reads version {VERSION})"
         )));
     }
@@ -113,7 +110,7 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>, Corrupt> {
     let frames = r.u64("the length")?;
     let params_len = r.u32("the parameter length")? as usize;
     if params_len > MAX_PARAMS {
-        return Err(Corrupt::new(format!(
+        return Err(corrupt(format!(
             "parameter block of {params_len} bytes exceeds the limit of {MAX_PARAMS}"
         )));
     }
@@ -121,38 +118,26 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>, Corrupt> {
     let header_end = r.pos;
     let crc = r.u32("the header CRC")?;
     if crc != crc32fast::hash(&bytes[..header_end]) {
-        return Err(Corrupt::new("header CRC mismatch (the header is damaged)"));
+        return Err(corrupt("header CRC mismatch (the header is damaged)"));
     }
     if reserved != 0 {
-        return Err(Corrupt::new("reserved header field is not zero"));
+        return Err(corrupt("reserved header field is not zero"));
     }
-    if channels == 0 || usize::from(channels) > MAX_CHANNELS {
-        return Err(Corrupt::new(format!(
-            "{channels} channels is outside 1..={MAX_CHANNELS}"
-        )));
-    }
-    if sample_rate == 0 || sample_rate > MAX_SAMPLE_RATE {
-        return Err(Corrupt::new(format!(
-            "sample rate {sample_rate} Hz is outside 1..={MAX_SAMPLE_RATE}"
-        )));
-    }
+    limits::check_channels(usize::from(channels)).map_err(as_corrupt)?;
+    limits::check_sample_rate(sample_rate).map_err(as_corrupt)?;
     if frames == 0 {
-        return Err(Corrupt::new("the declared length is 0 samples"));
+        return Err(corrupt("the declared length is 0 samples"));
     }
-    let total = frames.checked_mul(u64::from(channels));
-    if total.is_none_or(|t| t > limits.max_samples) {
-        return Err(Corrupt::new(format!(
-            "{channels} × {frames} samples exceed the decoder's limit of {} samples",
-            limits.max_samples
-        )));
-    }
+    limits
+        .check(usize::from(channels), frames)
+        .map_err(as_corrupt)?;
     let header_bytes = r.pos;
     let mut payloads = Vec::with_capacity(usize::from(channels));
     for c in 0..channels {
         let len = r.u32("a chunk length")? as usize;
         let crc = r.u32("a chunk CRC")?;
         if len > r.remaining() {
-            return Err(Corrupt::new(format!(
+            return Err(corrupt(format!(
                 "channel {c} declares a {len}-byte payload but only {} bytes follow \
                  (the file is truncated)",
                 r.remaining()
@@ -160,14 +145,14 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>, Corrupt> {
         }
         let payload = r.take(len, "a payload")?;
         if crc32fast::hash(payload) != crc {
-            return Err(Corrupt::new(format!(
+            return Err(corrupt(format!(
                 "channel {c}: payload CRC mismatch (the data is damaged)"
             )));
         }
         payloads.push(payload);
     }
     if r.remaining() != 0 {
-        return Err(Corrupt::new(format!(
+        return Err(corrupt(format!(
             "{} unexpected bytes after the last channel",
             r.remaining()
         )));
@@ -193,17 +178,20 @@ pub struct ByteReader<'a> {
 }
 
 impl<'a> ByteReader<'a> {
+    /// A reader at the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
         ByteReader { bytes, pos: 0 }
     }
 
+    /// Bytes not read yet.
     pub fn remaining(&self) -> usize {
         self.bytes.len() - self.pos
     }
 
-    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], Corrupt> {
+    /// The next `n` bytes; `what` names them in the error when fewer remain.
+    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return Err(Corrupt::new(format!(
+            return Err(corrupt(format!(
                 "truncated: {what} needs {n} bytes at offset {}, {} remain",
                 self.pos,
                 self.remaining()
@@ -214,35 +202,40 @@ impl<'a> ByteReader<'a> {
         Ok(s)
     }
 
-    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], Corrupt> {
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
         let s = self.take(N, what)?;
         Ok(s.try_into().expect("take returned N bytes"))
     }
 
-    pub fn u8(&mut self, what: &str) -> Result<u8, Corrupt> {
+    /// The next byte.
+    pub fn u8(&mut self, what: &str) -> Result<u8> {
         Ok(self.array::<1>(what)?[0])
     }
 
-    pub fn u16(&mut self, what: &str) -> Result<u16, Corrupt> {
+    /// The next little-endian `u16`.
+    pub fn u16(&mut self, what: &str) -> Result<u16> {
         Ok(u16::from_le_bytes(self.array(what)?))
     }
 
-    pub fn u32(&mut self, what: &str) -> Result<u32, Corrupt> {
+    /// The next little-endian `u32`.
+    pub fn u32(&mut self, what: &str) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array(what)?))
     }
 
-    pub fn u64(&mut self, what: &str) -> Result<u64, Corrupt> {
+    /// The next little-endian `u64`.
+    pub fn u64(&mut self, what: &str) -> Result<u64> {
         Ok(u64::from_le_bytes(self.array(what)?))
     }
 
-    pub fn f64(&mut self, what: &str) -> Result<f64, Corrupt> {
+    /// The next little-endian IEEE 754 `f64`.
+    pub fn f64(&mut self, what: &str) -> Result<f64> {
         Ok(f64::from_le_bytes(self.array(what)?))
     }
 
     /// Error unless every byte was read.
-    pub fn finish(&self, what: &str) -> Result<(), Corrupt> {
+    pub fn finish(&self, what: &str) -> Result<()> {
         if self.remaining() != 0 {
-            return Err(Corrupt::new(format!(
+            return Err(corrupt(format!(
                 "{what}: {} unexpected trailing bytes",
                 self.remaining()
             )));
@@ -256,22 +249,27 @@ impl<'a> ByteReader<'a> {
 pub struct ByteWriter(pub Vec<u8>);
 
 impl ByteWriter {
+    /// Append a byte.
     pub fn u8(&mut self, v: u8) -> &mut Self {
         self.0.push(v);
         self
     }
+    /// Append a little-endian `u16`.
     pub fn u16(&mut self, v: u16) -> &mut Self {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
+    /// Append a little-endian `u32`.
     pub fn u32(&mut self, v: u32) -> &mut Self {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
+    /// Append a little-endian `u64`.
     pub fn u64(&mut self, v: u64) -> &mut Self {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
+    /// Append a little-endian IEEE 754 `f64`.
     pub fn f64(&mut self, v: f64) -> &mut Self {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
@@ -315,6 +313,6 @@ mod tests {
         let bytes = sample();
         let tight = Limits { max_samples: 1999 };
         let e = parse_file(&bytes, tight).unwrap_err();
-        assert!(e.0.contains("limit"), "{e:?}");
+        assert!(e.to_string().contains("limit"), "{e:?}");
     }
 }

@@ -24,6 +24,9 @@ use constriction::stream::{Decode, Encode};
 use std::borrow::Borrow;
 use std::num::NonZeroU32;
 
+use super::container::corrupt;
+use crate::{Error, Result};
+
 /// Fixed-point precision of the probabilities handed to the range coder.
 const PRECISION: usize = 24;
 const ONE: u32 = 1 << PRECISION;
@@ -31,9 +34,11 @@ const ONE: u32 = 1 << PRECISION;
 /// Buckets of [`IntCoder`]: 0 for zero, then bit lengths 1..=32.
 const BUCKETS: usize = 33;
 
-/// A decoding failure: the bytes are not a stream this encoder could have produced.
-#[derive(Debug)]
-pub struct Corrupt;
+/// The error of every read: the bytes are not a stream this encoder could have produced.
+/// Callers say which stream it was.
+fn invalid() -> Error {
+    corrupt("invalid range-coded stream")
+}
 
 /// An adaptive binary model.
 #[derive(Clone, Copy, Debug)]
@@ -239,6 +244,7 @@ impl Default for Writer {
 }
 
 impl Writer {
+    /// Code `bit` with `model`, then update the model.
     pub fn bit(&mut self, model: &mut BitModel, bit: bool) {
         self.enc
             .encode_symbol(bit, *model)
@@ -246,6 +252,7 @@ impl Writer {
         model.update(bit);
     }
 
+    /// Code symbol `s` with `model`, then update the model.
     pub fn symbol(&mut self, model: &mut SymbolModel, s: usize) {
         self.enc
             .encode_symbol(s, &*model)
@@ -280,31 +287,34 @@ pub struct Reader {
 
 impl Reader {
     /// `bytes` must be a whole number of 32-bit words.
-    pub fn new(bytes: &[u8]) -> Result<Self, Corrupt> {
+    pub fn new(bytes: &[u8]) -> Result<Self> {
         if bytes.len() % 4 != 0 {
-            return Err(Corrupt);
+            return Err(invalid());
         }
         let words: Vec<u32> = bytes
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        let dec = DefaultRangeDecoder::from_compressed(words).map_err(|_| Corrupt)?;
+        let dec = DefaultRangeDecoder::from_compressed(words).map_err(|_| invalid())?;
         Ok(Reader { dec })
     }
 
-    pub fn bit(&mut self, model: &mut BitModel) -> Result<bool, Corrupt> {
-        let bit = self.dec.decode_symbol(*model).map_err(|_| Corrupt)?;
+    /// Decode a bit with `model`, then update the model.
+    pub fn bit(&mut self, model: &mut BitModel) -> Result<bool> {
+        let bit = self.dec.decode_symbol(*model).map_err(|_| invalid())?;
         model.update(bit);
         Ok(bit)
     }
 
-    pub fn symbol(&mut self, model: &mut SymbolModel) -> Result<usize, Corrupt> {
-        let s = self.dec.decode_symbol(&*model).map_err(|_| Corrupt)?;
+    /// Decode a symbol with `model`, then update the model.
+    pub fn symbol(&mut self, model: &mut SymbolModel) -> Result<usize> {
+        let s = self.dec.decode_symbol(&*model).map_err(|_| invalid())?;
         model.update(s);
         Ok(s)
     }
 
-    pub fn raw(&mut self, mut bits: u32) -> Result<u32, Corrupt> {
+    /// Decode `bits` ≤ 32 raw bits written by [`Writer::raw`].
+    pub fn raw(&mut self, mut bits: u32) -> Result<u32> {
         let mut v: u32 = 0;
         while bits > 0 {
             let n = bits.min(16);
@@ -312,7 +322,7 @@ impl Reader {
             let chunk = self
                 .dec
                 .decode_symbol(Raw { bits: n })
-                .map_err(|_| Corrupt)?;
+                .map_err(|_| invalid())?;
             v = (v << n) | chunk;
         }
         Ok(v)
@@ -358,7 +368,7 @@ impl IntCoder {
     }
 
     /// Read an integer written by [`write`](Self::write) in the same context.
-    pub fn read(&mut self, r: &mut Reader, ctx: usize) -> Result<i64, Corrupt> {
+    pub fn read(&mut self, r: &mut Reader, ctx: usize) -> Result<i64> {
         let b = r.symbol(&mut self.buckets[ctx])?;
         if b == 0 {
             return Ok(0);

@@ -4,9 +4,10 @@
 //! each a signed integer whose context is the bucket of the previous difference (capped at 11).
 //! The decoder rebuilds all n samples with the interpolation method of the parameters.
 
-use super::container::Corrupt;
+use super::container::{corrupt, corrupt_in};
 use super::entropy::{IntCoder, Reader, Writer};
-use super::params::{write_params, InterpParams, Method, Quant};
+use super::limits::KNOT_BOUND;
+use super::params::{InterpParams, Method, Quant};
 use super::{check_step, Prepared, Trial};
 use crate::approx::interp::{decimate_and_interpolate, knot_indices};
 use crate::audio::Audio;
@@ -33,6 +34,10 @@ impl InterpPrepared {
 }
 
 impl Prepared for InterpPrepared {
+    fn method(&self) -> Method {
+        Method::Interp(self.params)
+    }
+
     fn trial(&self, keep: Option<f64>, step: f64, want_signals: bool) -> Result<Trial> {
         check_step(step)?;
         let len = self.channels[0].len();
@@ -49,8 +54,8 @@ impl Prepared for InterpPrepared {
             .par_iter()
             .map(|x| {
                 let q: Vec<i64> = idx.iter().map(|&i| (x[i] / step).round() as i64).collect();
-                if q.iter().any(|v| v.unsigned_abs() >= 1 << 31) {
-                    return Err(Error::param("--step", format!("{step:e} is too small")));
+                if q.iter().any(|v| v.unsigned_abs() >= KNOT_BOUND) {
+                    return Err(Error::param("step", format!("{step:e} is too small")));
                 }
                 let payload = encode_knots(&q);
                 let signal = if want_signals {
@@ -67,7 +72,7 @@ impl Prepared for InterpPrepared {
             keep: 1.0 / factor as f64,
         };
         Ok(super::assemble_trial(
-            write_params(&Method::Interp(params), (0, 0), quant),
+            Method::Interp(params),
             per_channel,
             want_signals,
             quant,
@@ -98,8 +103,10 @@ fn decode_knots(bytes: &[u8], count: usize) -> Option<Vec<i64>> {
     let mut q = Vec::with_capacity(count);
     for _ in 0..count {
         let d = coder.read(&mut r, context(prev_diff)).ok()?;
-        // Knots are bounded by 2³¹ in magnitude; anything else is damage.
-        let v = prev.checked_add(d).filter(|v| v.unsigned_abs() < 1 << 31)?;
+        // Knots are bounded by KNOT_BOUND in magnitude; anything else is damage.
+        let v = prev
+            .checked_add(d)
+            .filter(|v| v.unsigned_abs() < KNOT_BOUND)?;
         q.push(v);
         (prev, prev_diff) = (v, d);
     }
@@ -128,16 +135,16 @@ pub fn decode(
     len: usize,
     quant: Quant,
     payloads: &[&[u8]],
-) -> Result<Vec<Vec<f64>>, Corrupt> {
-    let idx = knot_indices(len, params.factor).map_err(|e| Corrupt::new(e.to_string()))?;
+) -> Result<Vec<Vec<f64>>> {
+    let idx = knot_indices(len, params.factor).map_err(super::container::as_corrupt)?;
     payloads
         .par_iter()
         .enumerate()
         .map(|(c, bytes)| {
             let q = decode_knots(bytes, idx.len())
-                .ok_or_else(|| Corrupt::new(format!("channel {c}: invalid sample stream")))?;
+                .ok_or_else(|| corrupt(format!("channel {c}: invalid sample stream")))?;
             rebuild(params, len, &idx, &q, quant.step)
-                .map_err(|e| Corrupt::new(format!("channel {c}: {e}")))
+                .map_err(|e| corrupt_in(format_args!("channel {c}"), e))
         })
         .collect()
 }

@@ -13,9 +13,10 @@
 //! The decoder rebuilds B⁺ with the sum over j in increasing order (the encoder uses the same
 //! function) and either applies the decoded phase or runs Griffin–Lim from the seeded start.
 
-use super::container::Corrupt;
+use super::container::{as_corrupt, corrupt, corrupt_in};
 use super::entropy::{IntCoder, Reader, Writer};
-use super::params::{write_params, Method, Quant, SvdParams, SvdPhase};
+use super::limits::QUANTIZED_BOUND;
+use super::params::{Method, Quant, SvdParams, SvdPhase};
 use super::{check_step, Prepared, Trial};
 use crate::approx::griffin_lim::{griffin_lim, PhaseInit};
 use crate::approx::lowrank::magnitude_matrix;
@@ -55,7 +56,7 @@ impl SvdPrepared {
         let kmax = bins.min(frames);
         if params.rank == 0 || params.rank > kmax {
             return Err(Error::param(
-                "--rank",
+                "rank",
                 format!(
                     "{} is outside 1..={kmax} ({bins} bins × {frames} frames)",
                     params.rank
@@ -103,6 +104,10 @@ fn rank_for_keep(keep: f64, len: usize, bins: usize, frames: usize) -> usize {
 }
 
 impl Prepared for SvdPrepared {
+    fn method(&self) -> Method {
+        Method::Svd(self.params)
+    }
+
     fn trial(&self, keep: Option<f64>, step: f64, want_signals: bool) -> Result<Trial> {
         check_step(step)?;
         let k = keep
@@ -135,8 +140,8 @@ impl Prepared for SvdPrepared {
                     .chain(&ch.q[..k * frames])
                     .map(|v| (v / abs_step).round() as i64)
                     .collect();
-                if pq.iter().any(|v| v.unsigned_abs() >= 1 << 32) {
-                    return Err(Error::param("--step", "too small for these factors"));
+                if pq.iter().any(|v| v.unsigned_abs() >= QUANTIZED_BOUND) {
+                    return Err(Error::param("step", "too small for these factors"));
                 }
                 let mut w = Writer::default();
                 let mut coder = IntCoder::new(2 * COLUMN_CLASSES);
@@ -169,7 +174,7 @@ impl Prepared for SvdPrepared {
             keep: keep.unwrap_or(1.0),
         };
         Ok(super::assemble_trial(
-            write_params(&Method::Svd(params), (0, 0), quant),
+            Method::Svd(params),
             per_channel,
             want_signals,
             quant,
@@ -197,12 +202,7 @@ fn write_factors(
     }
 }
 
-fn read_factors(
-    r: &mut Reader,
-    k: usize,
-    bins: usize,
-    frames: usize,
-) -> Result<Vec<i64>, super::entropy::Corrupt> {
+fn read_factors(r: &mut Reader, k: usize, bins: usize, frames: usize) -> Result<Vec<i64>> {
     let mut coder = IntCoder::new(2 * COLUMN_CLASSES);
     let mut p = vec![0_i64; k * bins];
     let mut q = vec![0_i64; k * frames];
@@ -252,7 +252,7 @@ fn write_phases(w: &mut Writer, spec: &Spectrogram, mag: &[f64], bits: u8) -> Ve
         .collect()
 }
 
-fn read_phases(r: &mut Reader, mag: &[f64], bits: u8) -> Result<Vec<u32>, super::entropy::Corrupt> {
+fn read_phases(r: &mut Reader, mag: &[f64], bits: u8) -> Result<Vec<u32>> {
     mag.iter()
         .map(|&m| {
             if m > 0.0 {
@@ -306,15 +306,12 @@ pub fn decode(
     len: usize,
     quant: Quant,
     payloads: &[&[u8]],
-) -> Result<Vec<Vec<f64>>, Corrupt> {
-    let stft = params
-        .stft
-        .plan()
-        .map_err(|e| Corrupt::new(e.to_string()))?;
+) -> Result<Vec<Vec<f64>>> {
+    let stft = params.stft.plan().map_err(as_corrupt)?;
     let (bins, frames) = (stft.bins(), stft.frame_count(len));
     let k = params.rank;
     if k > bins.min(frames) {
-        return Err(Corrupt::new(format!(
+        return Err(corrupt(format!(
             "rank {k} exceeds the {bins} × {frames} spectrogram"
         )));
     }
@@ -322,7 +319,7 @@ pub fn decode(
         .par_iter()
         .enumerate()
         .map(|(c, bytes)| {
-            let fail = |what: &str| Corrupt::new(format!("channel {c}: invalid {what}"));
+            let fail = |what: &str| corrupt(format!("channel {c}: invalid {what}"));
             let mut r = Reader::new(bytes).map_err(|_| fail("payload length"))?;
             let pq = read_factors(&mut r, k, bins, frames).map_err(|_| fail("factor stream"))?;
             let mag = magnitude(&pq, quant.step, k, bins, frames);
@@ -336,7 +333,7 @@ pub fn decode(
                 return Err(fail("payload (unused trailing data)"));
             }
             synthesize(&stft, params, &mag, phases.as_deref(), frames, len)
-                .map_err(|e| Corrupt::new(format!("channel {c}: {e}")))
+                .map_err(|e| corrupt_in(format_args!("channel {c}"), e))
         })
         .collect()
 }

@@ -6,46 +6,48 @@
 //! decode:  container checks → range decoding → dequantization → synthesis → audio
 //! ```
 //!
-//! Methods: PGBZ (with or without the least-squares re-fit), DWT, STFT (sparse coefficient payloads, [`sparse`]), spectrogram SVD ([`lowrank`])
-//! and decimation + interpolation ([`knots`]). The byte format is specified in
+//! Methods: PGBZ (with or without the least-squares re-fit), DWT, STFT (sparse coefficient payloads, [`sparse`]), spectrogram SVD (`lowrank`)
+//! and decimation + interpolation (`knots`). The byte format is specified in
 //! `docs/FORMAT.md`. [`encode`] returns, beside the bytes, the audio the decoder will produce
 //! from them (computed by the decoder's own dequantization and synthesis), so reported SNRs
 //! are those of the decoded file. Rate control ([`Target::Bitrate`], [`Target::Snr`]) is in
 //! [`rate`].
 
+#![warn(missing_docs)]
+
 pub mod container;
 pub mod entropy;
 mod flac;
 mod knots;
+pub mod limits;
 mod lowrank;
 pub mod params;
 mod plan;
 pub mod rate;
+mod rd;
+mod settings;
 pub mod sparse;
 
-pub use container::{Corrupt, Limits, MAGIC};
+pub use container::MAGIC;
 pub use flac::flac_size;
+pub use limits::Limits;
 pub use params::{
     DwtParams, InterpParams, Method, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
 };
+pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFAULT_RD_METHODS};
+pub use settings::{MethodKind, MethodSettings, SvdPhaseKind};
 
 use crate::audio::{Audio, SampleFormat};
-use crate::metrics::snr_db;
+use crate::metrics::{snr_db, Metrics};
+use crate::pipeline::{Outcome, Report};
 use crate::{Error, Result};
-use container::Header;
+use container::{as_corrupt, corrupt, corrupt_in, Header};
 use plan::SparsePlan;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-
-impl std::fmt::Display for Corrupt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Corrupt {}
+use std::time::Instant;
 
 /// What the encoder aims for.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -54,13 +56,21 @@ pub enum Target {
     /// or decimation factor, or everything for the sparse methods) and relative quantizer
     /// step (`None` = the method's default, see [`default_step`]).
     Fixed {
+        /// Keep fraction of the input's real numbers (`None`: the method's own setting).
         keep: Option<f64>,
+        /// Relative quantizer step (`None`: [`default_step`]).
         step: Option<f64>,
     },
     /// The best SNR whose file fits this many kilobits per second.
-    Bitrate { kbps: f64 },
+    Bitrate {
+        /// Kilobits (1000 bits) per second of file.
+        kbps: f64,
+    },
     /// The smallest file whose decoded SNR is at least this many dB.
-    Snr { db: f64 },
+    Snr {
+        /// Decoded SNR in dB.
+        db: f64,
+    },
 }
 
 /// The relative step used when none is given: 1/20 of the RMS of what is quantized for the
@@ -75,13 +85,20 @@ pub fn default_step(method: &Method) -> f64 {
 /// One encoding attempt: everything the file holds, and optionally the decoded signal.
 #[derive(Clone, Debug)]
 pub struct Trial {
+    /// The method as the parameter block records it (resolved DWT depth and PGBZ lattice, the
+    /// rank or decimation factor the keep fraction chose).
+    pub method: Method,
+    /// The parameter block.
     pub params: Vec<u8>,
+    /// One entropy-coded payload per channel.
     pub payloads: Vec<Vec<u8>>,
+    /// The decoded channels, when asked for.
     pub signals: Option<Vec<Vec<f64>>>,
     /// Real numbers kept before quantization (all channels, fair count).
     pub kept_real_values: usize,
     /// Non-zero quantized values stored (all channels).
     pub nonzero_values: usize,
+    /// The quantizer the parameter block records.
     pub quant: Quant,
 }
 
@@ -97,6 +114,9 @@ impl Trial {
 
 /// A method prepared on one input (analysis done once), ready for many trials.
 pub trait Prepared: Sync {
+    /// The method being encoded (for the sparse methods, with the depth or lattice the plan
+    /// resolved).
+    fn method(&self) -> Method;
     /// Encode with a keep fraction (None = the method's own setting) and a relative step.
     fn trial(&self, keep: Option<f64>, step: f64, want_signals: bool) -> Result<Trial>;
 }
@@ -120,6 +140,18 @@ struct SparsePrepared {
 impl SparsePrepared {
     fn new(method: Method, plan: SparsePlan, audio: &Audio) -> Result<Self> {
         let layout = plan.layout();
+        let resolved = plan.resolved();
+        let method = match method {
+            Method::Dwt(p) => Method::Dwt(DwtParams {
+                level: Some(resolved.0),
+                ..p
+            }),
+            Method::Pgbz(p) => Method::Pgbz(PgbzParams {
+                lattice: Some(resolved),
+                ..p
+            }),
+            other => other,
+        };
         let slots: Vec<Vec<f64>> = audio
             .channels
             .par_iter()
@@ -172,6 +204,10 @@ impl SparsePrepared {
 }
 
 impl Prepared for SparsePrepared {
+    fn method(&self) -> Method {
+        self.method
+    }
+
     fn trial(&self, keep: Option<f64>, step: f64, want_signals: bool) -> Result<Trial> {
         let keep = keep.unwrap_or(1.0);
         check_keep(keep)?;
@@ -205,7 +241,7 @@ impl Prepared for SparsePrepared {
             keep,
         };
         Ok(assemble_trial(
-            params::write_params(&self.method, self.plan.resolved(), quant),
+            self.method,
             per_channel,
             want_signals,
             quant,
@@ -217,15 +253,16 @@ impl Prepared for SparsePrepared {
 /// quantized values.
 pub(crate) type ChannelTrial = (Vec<u8>, Option<Vec<f64>>, usize, usize);
 
-/// Collect per-channel results into a [`Trial`].
+/// Collect per-channel results into a [`Trial`] of the resolved `method`.
 fn assemble_trial(
-    params: Vec<u8>,
+    method: Method,
     per_channel: Vec<ChannelTrial>,
     want_signals: bool,
     quant: Quant,
 ) -> Trial {
     let mut t = Trial {
-        params,
+        method,
+        params: params::write_params(&method, quant),
         payloads: Vec::new(),
         signals: want_signals.then(Vec::new),
         kept_real_values: 0,
@@ -245,14 +282,14 @@ fn assemble_trial(
 
 fn check_keep(keep: f64) -> Result<()> {
     if !(keep > 0.0 && keep <= 1.0) {
-        return Err(Error::param("--keep", format!("{keep} is outside (0, 1]")));
+        return Err(Error::param("keep", format!("{keep} is outside (0, 1]")));
     }
     Ok(())
 }
 
 fn check_step(step: f64) -> Result<()> {
     if !(step.is_finite() && step > 0.0) {
-        return Err(Error::param("--step", format!("{step} must be positive")));
+        return Err(Error::param("step", format!("{step} must be positive")));
     }
     Ok(())
 }
@@ -262,16 +299,10 @@ pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
     if audio.channel_count() == 0 || audio.frames() == 0 {
         return Err(Error::param("input", "has no samples"));
     }
-    if audio.channel_count() > container::MAX_CHANNELS {
-        return Err(Error::param(
-            "input",
-            format!(
-                "{} channels exceed the format's {}",
-                audio.channel_count(),
-                container::MAX_CHANNELS
-            ),
-        ));
-    }
+    limits::check_channels(audio.channel_count())?;
+    limits::check_sample_rate(audio.sample_rate)?;
+    Limits::default().check(audio.channel_count(), audio.frames() as u64)?;
+    limits::check_method(method, Some(audio.frames()))?;
     let len = audio.frames();
     Ok(match method {
         Method::Dwt(p) => Box::new(SparsePrepared::new(
@@ -294,42 +325,77 @@ pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
     })
 }
 
-/// The result of [`encode`].
+/// The result of [`encode`]: the file, the audio the decoder will read from it, and the
+/// report of the `encode` job.
 #[derive(Clone, Debug)]
 pub struct Encoded {
     /// The `.swz` file.
     pub bytes: Vec<u8>,
-    /// What [`decode`] returns for `bytes`, bit for bit.
-    pub decoded: Audio,
-    /// Keep fraction, absolute step and counts of the chosen encoding.
+    /// What [`decode`] returns for `bytes`, bit for bit (sample format included).
+    pub audio: Audio,
+    /// Keep fraction and absolute step of the chosen encoding.
     pub quant: Quant,
     /// The relative step chosen (unit: RMS of what is quantized).
     pub relative_step: f64,
+    /// Real numbers kept before quantization (all channels, fair count).
     pub kept_real_values: usize,
+    /// Non-zero quantized values stored (all channels).
     pub nonzero_values: usize,
     /// Trials the rate control ran (1 for a fixed target).
     pub trials: usize,
     /// False when a rate target could not be met (the closest encoding is returned).
     pub target_met: bool,
+    /// Bit rate of the file: 8·bytes / duration / 1000 ([`kbps`]).
+    pub kbps: f64,
+    /// 8·bytes / (channels × samples per channel).
+    pub bits_per_sample: f64,
+    /// The report (`encode --json`): the decoded audio measured against the input, `params`
+    /// {method, target, relative_step, step, keep} and the fields above as `bytes`, `kbps`,
+    /// `bits_per_sample`, `kept_real_values`, `nonzero_values`, `trials`, `target_met`.
+    pub report: Report,
 }
 
-/// Encode `audio` with `method` to meet `target`.
+/// The effective parameters an [`Encoded`] report records.
+#[derive(serde::Serialize)]
+struct EncodeParams {
+    method: &'static str,
+    target: Target,
+    relative_step: f64,
+    step: f64,
+    keep: f64,
+}
+
+/// Encode `audio` with `method` to meet `target`. Every parameter is checked against the
+/// format's [`limits`] before anything is encoded, and the parameters actually written are
+/// checked again before the file is assembled: the decoder never refuses the result.
 pub fn encode(audio: &Audio, method: &Method, target: Target) -> Result<Encoded> {
-    encode_prepared(prepare(audio, method)?.as_ref(), audio, method, target)
+    let t0 = Instant::now();
+    let prepared = prepare(audio, method)?;
+    encode_timed(prepared.as_ref(), audio, target, t0)
 }
 
-/// [`encode`] with the analysis done once by [`prepare`] (for several targets on one input).
-pub fn encode_prepared(
+/// [`encode`] with the analysis done once by [`prepare`] (for several targets on one input);
+/// the report's time excludes the analysis.
+pub fn encode_prepared(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<Encoded> {
+    encode_timed(prepared, audio, target, Instant::now())
+}
+
+fn encode_timed(
     prepared: &dyn Prepared,
     audio: &Audio,
-    method: &Method,
     target: Target,
+    t0: Instant,
 ) -> Result<Encoded> {
-    let choice = rate::choose(prepared, audio, method, target)?;
+    let choice = rate::choose(prepared, audio, target)?;
     let trial = prepared.trial(choice.keep, choice.step, true)?;
+    // What the parameter block holds is resolved by the trial (lattice, depth, rank,
+    // factor): check it as the decoder will.
+    limits::check_method(&trial.method, Some(audio.frames()))?;
+    limits::check_quant(trial.quant)?;
+    let format = stored_format(audio.format);
     let header = Header {
-        method: method.id(),
-        source_format: format_code(audio.format),
+        method: trial.method.id(),
+        source_format: format_code(format),
         channels: audio.channel_count() as u16,
         sample_rate: audio.sample_rate,
         frames: audio.frames() as u64,
@@ -340,18 +406,48 @@ pub fn encode_prepared(
     let decoded = Audio {
         sample_rate: audio.sample_rate,
         channels: trial.signals.expect("signals were requested"),
-        format: audio.format,
+        format,
         codec: "swz".into(),
     };
+    let seconds = t0.elapsed().as_secs_f64();
+    let metrics = Metrics::compute(&audio.channels, &decoded.channels, audio.sample_rate)?;
+    let kbps = kbps(bytes.len(), audio.seconds());
+    let bits_per_sample =
+        8.0 * bytes.len() as f64 / (audio.frames() * audio.channel_count()) as f64;
+    // The report is built around the decoded audio without copying it.
+    let outcome = Outcome::<()> {
+        output: decoded,
+        infos: Vec::new(),
+        seconds,
+        metrics,
+    };
+    let params = EncodeParams {
+        method: trial.method.name(),
+        target,
+        relative_step: choice.step,
+        step: trial.quant.step,
+        keep: trial.quant.keep,
+    };
+    let report = Report::new("encode", audio, &outcome, params)
+        .with("bytes", bytes.len())
+        .with("kbps", kbps)
+        .with("bits_per_sample", bits_per_sample)
+        .with("kept_real_values", trial.kept_real_values)
+        .with("nonzero_values", trial.nonzero_values)
+        .with("trials", choice.trials)
+        .with("target_met", choice.target_met);
     Ok(Encoded {
         bytes,
-        decoded,
+        audio: outcome.output,
         quant: trial.quant,
         relative_step: choice.step,
         kept_real_values: trial.kept_real_values,
         nonzero_values: trial.nonzero_values,
         trials: choice.trials,
         target_met: choice.target_met,
+        kbps,
+        bits_per_sample,
+        report,
     })
 }
 
@@ -362,47 +458,76 @@ pub fn snr_all(input: &Audio, decoded: &[Vec<f64>]) -> f64 {
     snr_db(&x, &y)
 }
 
+/// The source format a file records: the format stores integer depths 8, 16, 24 and 32, so
+/// another depth (a 12- or 20-bit FLAC) is recorded as the next one up, which holds its
+/// samples exactly.
+fn stored_format(f: SampleFormat) -> SampleFormat {
+    match f {
+        SampleFormat::Int(b) => SampleFormat::Int(match b {
+            ..=8 => 8,
+            9..=16 => 16,
+            17..=24 => 24,
+            _ => 32,
+        }),
+        float => float,
+    }
+}
+
+/// The source-format code of a [`stored_format`].
 fn format_code(f: SampleFormat) -> u8 {
     match f {
         SampleFormat::Float32 => 0,
         SampleFormat::Float64 => 1,
-        SampleFormat::Int(b) => b.clamp(8, 32) as u8,
+        SampleFormat::Int(b) => b as u8,
     }
 }
 
-fn format_from_code(c: u8) -> Result<SampleFormat, Corrupt> {
+fn format_from_code(c: u8) -> Result<SampleFormat> {
     match c {
         0 => Ok(SampleFormat::Float32),
         1 => Ok(SampleFormat::Float64),
         8 | 16 | 24 | 32 => Ok(SampleFormat::Int(u16::from(c))),
-        _ => Err(Corrupt::new(format!("invalid source sample format {c}"))),
+        _ => Err(corrupt(format!("invalid source sample format {c}"))),
     }
 }
 
 /// The header of a file and its sizes (`sparsewave info`).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct FileInfo {
+    /// Format version of the file.
     pub version: u16,
+    /// Method name ([`Method::name`]).
     pub method: &'static str,
+    /// Sample rate in Hz.
     pub sample_rate: u32,
+    /// Channel count.
     pub channels: usize,
     /// Samples per channel.
     pub samples: usize,
+    /// Samples per channel / sample rate.
     pub duration_seconds: f64,
+    /// The source's sample format, as [`SampleFormat::describe`] writes it.
     pub source_format: String,
     /// Human-readable method parameters.
     pub params: String,
+    /// Absolute quantizer step Δ.
     pub quantizer_step: f64,
+    /// Keep fraction the encoder used (informational).
     pub keep: f64,
+    /// Bytes of the header, parameter block and header CRC.
     pub header_bytes: usize,
+    /// Bytes of each channel's payload (without its length and CRC).
     pub payload_bytes: Vec<usize>,
+    /// Size of the file.
     pub bytes: usize,
+    /// 8·bytes / (channels × samples per channel).
     pub bits_per_sample: f64,
+    /// Bit rate of the file, kbit/s.
     pub kbps: f64,
 }
 
 /// Check a whole file (CRCs, limits, parameters) and describe it without decoding payloads.
-pub fn inspect(bytes: &[u8], limits: Limits) -> Result<FileInfo, Corrupt> {
+pub fn inspect(bytes: &[u8], limits: Limits) -> Result<FileInfo> {
     let parsed = container::parse_file(bytes, limits)?;
     let h = &parsed.header;
     let frames = h.frames as usize;
@@ -473,14 +598,14 @@ fn describe_stft(p: &StftParams) -> String {
 }
 
 /// Decode a `.swz` file held in memory. Every size is checked before it is used; any damage
-/// gives a [`Corrupt`] error that says what is wrong.
-pub fn decode(bytes: &[u8], limits: Limits) -> Result<Audio, Corrupt> {
+/// gives an [`Error::Corrupt`] that says what is wrong.
+pub fn decode(bytes: &[u8], limits: Limits) -> Result<Audio> {
     let parsed = container::parse_file(bytes, limits)?;
     let h = &parsed.header;
     let len = h.frames as usize;
     let (method, quant) = params::read_params(h.method, &h.params, len)?;
     let format = format_from_code(h.source_format)?;
-    let bad = |e: Error| Corrupt::new(e.to_string());
+    let bad = as_corrupt;
     let channels: Vec<Vec<f64>> = match &method {
         Method::Dwt(p) => decode_sparse(SparsePlan::dwt(p, len).map_err(bad)?, &parsed, quant)?,
         Method::Stft(p) => decode_sparse(SparsePlan::stft(p, len).map_err(bad)?, &parsed, quant)?,
@@ -500,7 +625,7 @@ fn decode_sparse(
     plan: SparsePlan,
     parsed: &container::Parsed<'_>,
     quant: Quant,
-) -> Result<Vec<Vec<f64>>, Corrupt> {
+) -> Result<Vec<Vec<f64>>> {
     let layout = plan.layout();
     parsed
         .payloads
@@ -508,9 +633,9 @@ fn decode_sparse(
         .enumerate()
         .map(|(c, payload)| {
             let q = sparse::decode_payload(&layout, payload)
-                .map_err(|e| Corrupt::new(format!("channel {c}: {e}")))?;
+                .map_err(|e| corrupt_in(format_args!("channel {c}"), e))?;
             plan.synthesize(&sparse::dequantize(&q, quant.step))
-                .map_err(|e| Corrupt::new(format!("channel {c}: {e}")))
+                .map_err(|e| corrupt_in(format_args!("channel {c}"), e))
         })
         .collect()
 }
@@ -520,14 +645,22 @@ pub fn is_swz(bytes: &[u8]) -> bool {
     bytes.starts_with(&MAGIC)
 }
 
-/// Read and decode the file at `path`; errors name the file.
+/// Read and decode the file at `path`; damage is an [`Error::BadInput`] naming the file.
 pub fn decode_file(path: &Path, limits: Limits) -> Result<Audio> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    decode(&bytes, limits).map_err(|e| Error::bad_input(path, e.0))
+    decode(&bytes, limits).map_err(|e| in_file(path, e))
 }
 
-/// Read the file at `path` and describe it; errors name the file.
+/// Read the file at `path` and describe it; damage is an [`Error::BadInput`] naming the file.
 pub fn inspect_file(path: &Path, limits: Limits) -> Result<FileInfo> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    inspect(&bytes, limits).map_err(|e| Error::bad_input(path, e.0))
+    inspect(&bytes, limits).map_err(|e| in_file(path, e))
+}
+
+/// A [`Error::Corrupt`] of the bytes of `path` as an [`Error::BadInput`] naming the file.
+fn in_file(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Corrupt(reason) => Error::bad_input(path, reason),
+        other => other,
+    }
 }

@@ -2,37 +2,36 @@
 //! `docs/FORMAT.md`). Decoding a parameter block validates every field against the limits the
 //! decoder enforces, so that a crafted block cannot make the decoder allocate without bound.
 
-use super::container::{ByteReader, ByteWriter, Corrupt};
+use super::container::{as_corrupt, corrupt, ByteReader, ByteWriter};
+use super::limits;
 use crate::approx::interp::InterpMethod;
 use crate::transform::stft::{PadMode, Stft, StftConfig};
 use crate::transform::wavelet::{Family, Mode, Wavelet};
 use crate::transform::window::WindowKind;
-use crate::{Error, Result};
-
-/// Largest FFT size the codec accepts.
-pub const MAX_N_FFT: usize = 1 << 16;
-/// STFT redundancy n_fft/hop above this is refused (it only wastes bits, and bounds what a
-/// decoder allocates).
-pub const MAX_REDUNDANCY: usize = 16;
-/// Largest Griffin–Lim iteration count a file may ask of the decoder.
-pub const MAX_GL_ITERS: u32 = 1000;
-/// Largest Lagrange order / polynomial degree of the interpolation method.
-pub const MAX_INTERP_ORDER: usize = 16;
+use crate::Result;
 
 /// Method ids of the format.
 pub mod id {
+    /// Discrete wavelet transform.
     pub const DWT: u8 = 1;
+    /// Short-time Fourier transform.
     pub const STFT: u8 = 2;
+    /// PGBZ (Gabor frame).
     pub const PGBZ: u8 = 3;
+    /// Spectrogram SVD.
     pub const SVD: u8 = 4;
+    /// Decimation + interpolation.
     pub const INTERP: u8 = 5;
 }
 
 /// A DWT: wavelet, boundary mode, depth (`None` = the default depth for the length).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DwtParams {
+    /// The wavelet.
     pub wavelet: Wavelet,
+    /// The boundary mode.
     pub mode: Mode,
+    /// The depth (`None`: the default depth for the length).
     pub level: Option<usize>,
 }
 
@@ -41,38 +40,31 @@ pub struct DwtParams {
 /// quantization. The re-fit is the encoder's business: the decoder only synthesizes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PgbzParams {
+    /// Lattice (M, N), both odd (`None`: the smallest odd square lattice covering the signal).
     pub lattice: Option<(usize, usize)>,
+    /// CGLS re-fit iterations before quantization (0: none).
     pub refit: usize,
 }
 
 /// A centred STFT (librosa framing) with its window.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StftParams {
+    /// FFT size.
     pub n_fft: usize,
+    /// Frame advance in samples.
     pub hop: usize,
+    /// Window length (≤ n_fft, centred in the frame).
     pub win_length: usize,
+    /// The window.
     pub window: WindowKind,
+    /// How the signal is extended beyond its ends.
     pub pad: PadMode,
 }
 
 impl StftParams {
     /// The plan; refuses sizes the format does not allow.
     pub fn plan(&self) -> Result<Stft> {
-        if self.n_fft > MAX_N_FFT {
-            return Err(Error::param(
-                "--n-fft",
-                format!("{} exceeds the codec's limit of {MAX_N_FFT}", self.n_fft),
-            ));
-        }
-        if self.hop == 0 || self.hop > self.n_fft || self.n_fft > MAX_REDUNDANCY * self.hop {
-            return Err(Error::param(
-                "--hop",
-                format!(
-                    "hop {} with n_fft {} is outside n_fft/{MAX_REDUNDANCY}..=n_fft",
-                    self.hop, self.n_fft
-                ),
-            ));
-        }
+        limits::check_stft(self.n_fft, self.hop)?;
         Stft::new(StftConfig::centered(
             self.n_fft,
             self.hop,
@@ -100,7 +92,7 @@ impl StftParams {
             });
     }
 
-    fn read(r: &mut ByteReader<'_>) -> Result<Self, Corrupt> {
+    fn read(r: &mut ByteReader<'_>) -> Result<Self> {
         let n_fft = r.u32("n_fft")? as usize;
         let hop = r.u32("hop")? as usize;
         let win_length = r.u32("window length")? as usize;
@@ -111,12 +103,12 @@ impl StftParams {
             1 => WindowKind::Hamming,
             2 => WindowKind::BlackmanHarris,
             3 if std.is_finite() && std > 0.0 => WindowKind::Gaussian { std_fraction: std },
-            _ => return Err(Corrupt::new(format!("invalid window kind {kind}"))),
+            _ => return Err(corrupt(format!("invalid window kind {kind}"))),
         };
         let pad = match r.u8("pad mode")? {
             0 => PadMode::Zero,
             1 => PadMode::Reflect,
-            p => return Err(Corrupt::new(format!("invalid pad mode {p}"))),
+            p => return Err(corrupt(format!("invalid pad mode {p}"))),
         };
         let p = StftParams {
             n_fft,
@@ -125,7 +117,7 @@ impl StftParams {
             window,
             pad,
         };
-        p.plan().map_err(|e| Corrupt::new(e.to_string()))?;
+        p.plan().map_err(as_corrupt)?;
         Ok(p)
     }
 }
@@ -134,33 +126,51 @@ impl StftParams {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SvdPhase {
     /// The input's phase, uniformly quantized to `bits` bits per kept bin.
-    Quantized { bits: u8 },
+    Quantized {
+        /// Bits per phase value, 1..=[`MAX_PHASE_BITS`](super::limits::MAX_PHASE_BITS).
+        bits: u8,
+    },
     /// No phase stored: Griffin–Lim from a seeded random start at decode time.
-    GriffinLim { iters: u32, seed: u64 },
+    GriffinLim {
+        /// Iterations, at most [`MAX_GL_ITERS`](super::limits::MAX_GL_ITERS).
+        iters: u32,
+        /// Seed of the random start.
+        seed: u64,
+    },
 }
 
 /// Rank-k SVD of the STFT magnitude.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SvdParams {
+    /// The STFT whose magnitude is factored.
     pub stft: StftParams,
+    /// Rank k (the largest one when a keep fraction sets it).
     pub rank: usize,
+    /// Where the phase comes from at decode time.
     pub phase: SvdPhase,
 }
 
 /// Decimation + interpolation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InterpParams {
+    /// Decimation factor R: every R-th sample is kept, and the last one.
     pub factor: usize,
+    /// The reconstruction.
     pub method: InterpMethod,
 }
 
 /// A coding method and its transform parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Method {
+    /// Discrete wavelet transform.
     Dwt(DwtParams),
+    /// PGBZ.
     Pgbz(PgbzParams),
+    /// STFT.
     Stft(StftParams),
+    /// Spectrogram SVD.
     Svd(SvdParams),
+    /// Decimation + interpolation.
     Interp(InterpParams),
 }
 
@@ -176,9 +186,16 @@ impl Method {
         }
     }
 
-    /// The method's name on the command line.
+    /// The method's name in the format (`pgbz` with or without the re-fit).
     pub fn name(&self) -> &'static str {
         method_name(self.id())
+    }
+
+    /// Check the parameters against the format's [`limits`] that do not depend
+    /// on the input (SVD `phase_bits` and `iters`, interpolation `order`, PGBZ `refit`, …);
+    /// [`encode`](super::encode) also checks those that do.
+    pub fn validate(&self) -> Result<()> {
+        limits::check_method(self, None)
     }
 }
 
@@ -219,22 +236,21 @@ fn mode_code(m: Mode) -> u8 {
         .expect("every mode is listed") as u8
 }
 
-/// Serialize the parameter block. `resolved` is the DWT depth, or the PGBZ lattice (M, N), the
-/// plan chose; `quant` the quantizer.
-pub fn write_params(method: &Method, resolved: (usize, usize), quant: Quant) -> Vec<u8> {
-    let dwt_level = resolved.0;
+/// Serialize the parameter block of a resolved `method` (with the DWT depth and the PGBZ
+/// lattice the plan chose) and its quantizer. The caller has checked the
+/// values against the format's limits (`limits::check_method`), so every field fits.
+pub fn write_params(method: &Method, quant: Quant) -> Vec<u8> {
     let mut w = ByteWriter::default();
     match method {
         Method::Dwt(p) => {
             w.u8(family_code(p.wavelet.family()))
                 .u8(p.wavelet.order() as u8)
                 .u8(mode_code(p.mode))
-                .u8(dwt_level as u8);
+                .u8(p.level.unwrap_or(0) as u8);
         }
         Method::Pgbz(p) => {
-            w.u32(resolved.0 as u32)
-                .u32(resolved.1 as u32)
-                .u16(p.refit.min(usize::from(u16::MAX)) as u16);
+            let (m, n) = p.lattice.unwrap_or((0, 0));
+            w.u32(m as u32).u32(n as u32).u16(p.refit as u16);
         }
         Method::Stft(p) => p.write(&mut w),
         Method::Svd(p) => {
@@ -265,9 +281,8 @@ pub fn write_params(method: &Method, resolved: (usize, usize), quant: Quant) -> 
 }
 
 /// Parse a parameter block; `frames` is the declared length (for the DWT depth check).
-pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Quant), Corrupt> {
+pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Quant)> {
     let mut r = ByteReader::new(bytes);
-    let bad = |e: Error| Corrupt::new(e.to_string());
     let m = match method {
         id::DWT => {
             let family = match r.u8("wavelet family")? {
@@ -275,14 +290,16 @@ pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Q
                 1 => Family::Daubechies,
                 2 => Family::Symlets,
                 3 => Family::Coiflets,
-                f => return Err(Corrupt::new(format!("invalid wavelet family {f}"))),
+                f => return Err(corrupt(format!("invalid wavelet family {f}"))),
             };
-            let wavelet = Wavelet::new(family, usize::from(r.u8("wavelet order")?)).map_err(bad)?;
+            let wavelet =
+                Wavelet::new(family, usize::from(r.u8("wavelet order")?)).map_err(as_corrupt)?;
             let mode = *Mode::ALL
                 .get(usize::from(r.u8("wavelet mode")?))
-                .ok_or_else(|| Corrupt::new("invalid wavelet mode"))?;
+                .ok_or_else(|| corrupt("invalid wavelet mode"))?;
             let level = usize::from(r.u8("wavelet level")?);
-            crate::transform::wavelet::Dwt::new(wavelet, mode, Some(level), frames).map_err(bad)?;
+            crate::transform::wavelet::Dwt::new(wavelet, mode, Some(level), frames)
+                .map_err(as_corrupt)?;
             Method::Dwt(DwtParams {
                 wavelet,
                 mode,
@@ -298,13 +315,10 @@ pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Q
             let iters = r.u32("Griffin–Lim iterations")?;
             let seed = r.u64("Griffin–Lim seed")?;
             let phase = match kind {
-                0 if (1..=16).contains(&bits) => SvdPhase::Quantized { bits },
-                1 if iters <= MAX_GL_ITERS => SvdPhase::GriffinLim { iters, seed },
-                _ => return Err(Corrupt::new("invalid phase parameters")),
+                0 => SvdPhase::Quantized { bits },
+                1 => SvdPhase::GriffinLim { iters, seed },
+                k => return Err(corrupt(format!("invalid phase kind {k}"))),
             };
-            if rank == 0 {
-                return Err(Corrupt::new("rank 0"));
-            }
             Method::Svd(SvdParams { stft, rank, phase })
         }
         id::INTERP => {
@@ -312,12 +326,6 @@ pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Q
             let code = r.u8("interpolation method")?;
             let order = usize::from(r.u16("interpolation order")?);
             let block = r.u32("polynomial block")? as usize;
-            if factor == 0 || factor > frames.max(1) {
-                return Err(Corrupt::new(format!("decimation factor {factor}")));
-            }
-            if order > MAX_INTERP_ORDER || block > frames.max(1) {
-                return Err(Corrupt::new("interpolation order or block out of range"));
-            }
             let method = match code {
                 0 => InterpMethod::Linear,
                 1 => InterpMethod::Quadratic,
@@ -328,7 +336,7 @@ pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Q
                     degree: order,
                     block,
                 },
-                c => return Err(Corrupt::new(format!("invalid interpolation method {c}"))),
+                c => return Err(corrupt(format!("invalid interpolation method {c}"))),
             };
             Method::Interp(InterpParams { factor, method })
         }
@@ -336,33 +344,23 @@ pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Q
             let m = r.u32("PGBZ M")? as usize;
             let n = r.u32("PGBZ N")? as usize;
             let refit = usize::from(r.u16("PGBZ re-fit iterations")?);
-            // The lattice covers the signal; beyond twice its length (plus slack for short
-            // signals) it would only make the decoder allocate.
-            let area = m.saturating_mul(n);
-            if m % 2 == 0 || n % 2 == 0 || area < frames || area > 2 * frames + (1 << 16) {
-                return Err(Corrupt::new(format!(
-                    "PGBZ lattice {m}x{n} does not fit a signal of {frames} samples"
-                )));
-            }
             Method::Pgbz(PgbzParams {
                 lattice: Some((m, n)),
                 refit,
             })
         }
         other => {
-            return Err(Corrupt::new(format!(
+            return Err(corrupt(format!(
                 "unknown method id {other} (written by a newer sparsewave?)"
             )))
         }
     };
-    let step = r.f64("quantizer step")?;
-    let keep = r.f64("keep fraction")?;
-    if !(step.is_finite() && step > 0.0) {
-        return Err(Corrupt::new(format!("invalid quantizer step {step}")));
-    }
-    if !(keep.is_finite() && (0.0..=1.0).contains(&keep)) {
-        return Err(Corrupt::new(format!("invalid keep fraction {keep}")));
-    }
+    let quant = Quant {
+        step: r.f64("quantizer step")?,
+        keep: r.f64("keep fraction")?,
+    };
     r.finish("parameter block")?;
-    Ok((m, Quant { step, keep }))
+    limits::check_method(&m, Some(frames)).map_err(as_corrupt)?;
+    limits::check_quant(quant).map_err(as_corrupt)?;
+    Ok((m, quant))
 }

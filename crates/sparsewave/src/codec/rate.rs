@@ -14,7 +14,7 @@
 //! so the chosen point meets its target exactly as measured. The grid points run in parallel.
 //! When no point meets the target, the closest one is returned with `target_met = false`.
 
-use super::{default_step, snr_all, Method, Prepared, Target};
+use super::{default_step, snr_all, Prepared, Target};
 use crate::audio::Audio;
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -28,9 +28,13 @@ const BISECTIONS: usize = 12;
 /// What the rate control settled on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Choice {
+    /// Keep fraction (`None`: the method's own setting).
     pub keep: Option<f64>,
+    /// Relative quantizer step.
     pub step: f64,
+    /// Trial encodings run.
     pub trials: usize,
+    /// Whether the chosen point meets the target.
     pub target_met: bool,
 }
 
@@ -46,27 +50,19 @@ struct Point {
 }
 
 /// Choose keep and step for `target`.
-pub fn choose(
-    prepared: &dyn Prepared,
-    audio: &Audio,
-    method: &Method,
-    target: Target,
-) -> Result<Choice> {
+pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<Choice> {
     let points: Vec<Point> = match target {
         Target::Fixed { keep, step } => {
             return Ok(Choice {
                 keep,
-                step: step.unwrap_or_else(|| default_step(method)),
+                step: step.unwrap_or_else(|| default_step(&prepared.method())),
                 trials: 1,
                 target_met: true,
             })
         }
         Target::Bitrate { kbps } => {
             if !(kbps.is_finite() && kbps > 0.0) {
-                return Err(Error::param(
-                    "--bitrate",
-                    format!("{kbps} must be positive"),
-                ));
+                return Err(Error::param("bitrate", format!("{kbps} must be positive")));
             }
             let budget = (kbps * 1000.0 / 8.0 * audio.seconds()).floor() as usize;
             KEEP_GRID
@@ -76,7 +72,7 @@ pub fn choose(
         }
         Target::Snr { db } => {
             if !db.is_finite() {
-                return Err(Error::param("--snr", format!("{db} is not a number")));
+                return Err(Error::param("snr", format!("{db} is not a number")));
             }
             KEEP_GRID
                 .par_iter()

@@ -20,13 +20,15 @@
 //! - for significant units, each slot as a signed integer ([`IntCoder`]) in a context of
 //!   the class and the number of significant neighbours: 24 contexts.
 
-use super::entropy::{BitModel, Corrupt, IntCoder, Reader, Writer};
+use super::container::corrupt;
+use super::entropy::{BitModel, IntCoder, Reader, Writer};
+use super::limits::QUANTIZED_BOUND;
 use crate::{Error, Result};
 
 /// Rounding offset of the dead-zone quantizer.
 pub const ROUNDING: f64 = 1.0 / 3.0;
-/// Quantized magnitudes must stay below this (the integer code holds 32-bit magnitudes).
-const MAX_Q: f64 = 4_294_967_295.0;
+/// |c|/Δ must stay below this, so that quantized magnitudes fit the integer code.
+const MAX_Q: f64 = (QUANTIZED_BOUND - 1) as f64;
 const CLASSES: usize = 8;
 
 /// How the coefficients of one channel are arranged.
@@ -39,9 +41,13 @@ pub enum Layout {
     /// Complex coefficients, `frames` rows of `bins`, time-major. Bin 0 is self-conjugate when
     /// `real_first`, bin `bins − 1` when `real_last`.
     Frames {
+        /// Time frames.
         frames: usize,
+        /// Frequency bins (units) per frame.
         bins: usize,
+        /// Bin 0 is self-conjugate (real).
         real_first: bool,
+        /// The last bin is self-conjugate (real; even FFT sizes).
         real_last: bool,
     },
 }
@@ -162,6 +168,7 @@ pub struct Ranking {
 }
 
 impl Ranking {
+    /// Rank the units of `slots` by magnitude.
     pub fn new(layout: &Layout, slots: &[f64]) -> Self {
         let mags = magnitudes(layout, slots);
         let mut order: Vec<u32> = (0..mags.len() as u32).collect();
@@ -215,7 +222,7 @@ pub fn quantize(layout: &Layout, slots: &[f64], kept: &[u32], step: f64) -> Resu
         for s in u * spu..u * spu + n {
             if slots[s].is_nan() || slots[s].abs() / step >= MAX_Q {
                 return Err(Error::param(
-                    "--step",
+                    "step",
                     format!(
                         "step {step:e} is too small for coefficients of size {:e}",
                         slots[s]
@@ -284,34 +291,33 @@ pub fn encode_payload(layout: &Layout, q: &[i64]) -> Vec<u8> {
 }
 
 /// Decode the quantized slots of one channel; any stream the encoder cannot produce is an error.
-pub fn decode_payload(layout: &Layout, bytes: &[u8]) -> std::result::Result<Vec<i64>, String> {
+pub fn decode_payload(layout: &Layout, bytes: &[u8]) -> Result<Vec<i64>> {
     let spu = layout.slots_per_unit();
     let mut q = vec![0_i64; layout.slots()];
     let mut sig = vec![false; layout.units()];
     let mut m = Models::new();
-    let mut r = Reader::new(bytes).map_err(|_| "payload is not a whole number of words")?;
+    let mut r =
+        Reader::new(bytes).map_err(|_| corrupt("payload is not a whole number of words"))?;
     layout
-        .scan(
-            |u, left, above, class| -> std::result::Result<(), Corrupt> {
-                let l = left.is_some_and(|v| sig[v]);
-                let a = above.is_some_and(|v| sig[v]);
-                if r.bit(&mut m.sig[class * 4 + usize::from(l) + 2 * usize::from(a)])? {
-                    sig[u] = true;
-                    let ctx = class * 3 + usize::from(l) + usize::from(a);
-                    let n = if layout.self_conjugate(u) { 1 } else { spu };
-                    for v in &mut q[u * spu..u * spu + n] {
-                        *v = m.values.read(&mut r, ctx)?;
-                    }
-                    if q[u * spu..(u + 1) * spu].iter().all(|&v| v == 0) {
-                        return Err(Corrupt);
-                    }
+        .scan(|u, left, above, class| -> Result<()> {
+            let l = left.is_some_and(|v| sig[v]);
+            let a = above.is_some_and(|v| sig[v]);
+            if r.bit(&mut m.sig[class * 4 + usize::from(l) + 2 * usize::from(a)])? {
+                sig[u] = true;
+                let ctx = class * 3 + usize::from(l) + usize::from(a);
+                let n = if layout.self_conjugate(u) { 1 } else { spu };
+                for v in &mut q[u * spu..u * spu + n] {
+                    *v = m.values.read(&mut r, ctx)?;
                 }
-                Ok(())
-            },
-        )
-        .map_err(|_| "invalid coefficient stream".to_string())?;
+                if q[u * spu..(u + 1) * spu].iter().all(|&v| v == 0) {
+                    return Err(corrupt("a significant unit without a non-zero value"));
+                }
+            }
+            Ok(())
+        })
+        .map_err(|_| corrupt("invalid coefficient stream"))?;
     if !r.exhausted() {
-        return Err("coefficient stream has unused trailing data".into());
+        return Err(corrupt("coefficient stream has unused trailing data"));
     }
     Ok(q)
 }
