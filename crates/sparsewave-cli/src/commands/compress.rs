@@ -58,10 +58,10 @@ pub fn parse_lattice(s: &str) -> Result<(usize, usize)> {
 
 /// `--keep` for `encode`: now [`Keep`]'s `FromStr`.
 pub fn parse_keep_fraction(s: &str) -> Result<f64> {
-    match s.parse()? {
-        Keep::Fraction(f) => Ok(f),
-        other => unreachable!("Keep parses to a fraction, got {other:?}"),
-    }
+    let Keep::Fraction(f) = s.parse()? else {
+        anyhow::bail!("invalid --keep: '{s}' is not a fraction");
+    };
+    Ok(f)
 }
 
 /// Keep the largest coefficients of a time–frequency representation, under a budget of real numbers.
