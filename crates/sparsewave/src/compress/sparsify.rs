@@ -77,10 +77,9 @@ impl FromStr for Keep {
                 format!("'{s}' is not a percentage like 4% or a fraction like 0.04"),
             )
         })?;
-        if !(fraction > 0.0 && fraction <= 1.0) {
-            return Err(Error::param("keep", format!("{s} is outside (0 %, 100 %]")));
-        }
-        Ok(Keep::Fraction(fraction))
+        let keep = Keep::Fraction(fraction);
+        keep.validate()?;
+        Ok(keep)
     }
 }
 

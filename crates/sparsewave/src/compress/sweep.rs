@@ -14,7 +14,7 @@ use super::analysis::{Analysis, Representation};
 use super::job::rebuild;
 use super::params::{validate_refit, CompressMethod, RepresentationParams};
 use super::refit::RefitOptions;
-use super::sparsify::{budget_for_fraction, Ranking};
+use super::sparsify::{budget_for_fraction, Keep, Ranking};
 use crate::choice::choice;
 use crate::denoise::gate::GateConfig;
 use crate::{Error, Result};
@@ -190,12 +190,7 @@ pub fn keep_percentages(s: &str) -> Result<Vec<f64>> {
                     Error::param("keep", format!("'{p}' in '{s}' is not a percentage"))
                 })?;
                 let f = pct / 100.0;
-                if !(f > 0.0 && f <= 1.0) {
-                    return Err(Error::param(
-                        "keep",
-                        format!("{p} % is outside (0 %, 100 %]"),
-                    ));
-                }
+                Keep::Fraction(f).validate()?;
                 Ok(f)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -236,11 +231,8 @@ pub fn parse_levels(s: &str) -> Result<Vec<usize>> {
 
 /// Sweep all `cfg.methods` over `cfg.keeps` on `channels` (sample rate `rate`).
 pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Sweep> {
-    if let Some(&bad) = cfg.keeps.iter().find(|&&f| !(f > 0.0 && f <= 1.0)) {
-        return Err(Error::param(
-            "keep",
-            format!("{} % is outside (0, 100] %", bad * 100.0),
-        ));
+    for &f in &cfg.keeps {
+        Keep::Fraction(f).validate()?;
     }
     validate_refit(&cfg.refit)?;
     let last = cfg.keeps.len().saturating_sub(1);
