@@ -53,7 +53,7 @@ fn sweeps(c: &mut Criterion) {
     let mut group = c.benchmark_group("sweep");
     group.sample_size(10);
     for method in [SweepMethod::Pgbz, SweepMethod::Stft, SweepMethod::Dwt] {
-        let cfg = config(method.clone());
+        let cfg = config(method);
         group.bench_function(method.name(), |b| {
             b.iter(|| black_box(sweep(black_box(&channels), rate, &cfg).unwrap()))
         });

@@ -157,3 +157,202 @@ fn lanczos_route_matches_the_thin_svd_on_the_clip() {
     let diff = (lanczos.reconstruct(20) - &reference).norm_l2() / reference.norm_l2();
     assert!(diff < 1e-9, "rank-20 matrices differ by {diff:e}");
 }
+
+// The product API: the `approx` and `interp` jobs.
+
+mod jobs {
+    use super::clip;
+    use sparsewave::approx::interp::{decimate_and_interpolate, InterpKind, InterpMethod};
+    use sparsewave::approx::interp_job::{interp, Decimation};
+    use sparsewave::approx::job::{approx, ApproxParams, Phase, PhaseStart, StftParams};
+    use sparsewave::audio::Audio;
+    use sparsewave::linalg::rank_rule::RankRule;
+
+    fn stereo(seconds: f64) -> Audio {
+        let x = clip(seconds);
+        let reversed: Vec<f64> = x.iter().rev().copied().collect();
+        Audio::from_channels(44_100, vec![x, reversed])
+    }
+
+    fn small_stft() -> StftParams {
+        StftParams {
+            n_fft: 512,
+            hop: 128,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rank_sweep_points_are_the_eckart_young_tail() {
+        let input = stereo(0.5);
+        let params = ApproxParams {
+            stft: small_stft(),
+            rank: RankRule::Fixed(7),
+            sweep_ranks: Some(vec![1, 3, 10, 40]),
+            ..Default::default()
+        };
+        let job = approx(&input, &params).unwrap();
+        let sv = &job.singular_values;
+        // Every singular value of channel 0 (a sweep needs them all).
+        assert_eq!(sv.len(), job.shape.0.min(job.shape.1));
+        let total: f64 = sv.iter().map(|s| s * s).sum();
+        let tail = |k: usize| (sv[k..].iter().map(|s| s * s).sum::<f64>() / total).sqrt();
+        let points = job.rank_sweep.as_ref().unwrap();
+        assert_eq!(
+            points.iter().map(|p| p.rank).collect::<Vec<_>>(),
+            [1, 3, 10, 40]
+        );
+        for p in points {
+            assert!(
+                (p.eckart_young_rel_error - tail(p.rank)).abs() < 1e-12,
+                "k {}",
+                p.rank
+            );
+            // Measured before clipping negatives: the truncated SVD is Eckart–Young optimal.
+            assert!(
+                (p.frobenius_rel_error - tail(p.rank)).abs() < 1e-8,
+                "k {}: {} vs {}",
+                p.rank,
+                p.frobenius_rel_error,
+                tail(p.rank)
+            );
+            let (m, n) = job.shape;
+            assert_eq!(p.stored_real_values, p.rank * (m + n + 1) + m * n);
+        }
+        // More rank, less error.
+        assert!(points.windows(2).all(|w| w[1].snr_db > w[0].snr_db));
+        // The report: per-channel ranks and errors, channel 0's equal to the tail at k = 7.
+        let v = serde_json::to_value(&job.report).unwrap();
+        assert_eq!(v["command"], "approx");
+        assert_eq!(v["rank"], serde_json::json!([7, 7]));
+        let fro = v["frobenius_rel_error"][0].as_f64().unwrap();
+        assert!((fro - tail(7)).abs() < 1e-8, "{fro} vs {}", tail(7));
+        assert_eq!(v["spectrogram_shape"][0], job.shape.0);
+        assert!(v["svd_method"].is_string());
+        assert_eq!(v["params"]["n_fft"], 512);
+        assert_eq!(v["params"]["win_length"], 512);
+        assert_eq!(v["params"]["window"], "hann");
+        assert_eq!(v["params"]["pad"], "zero");
+        let (m, n) = job.shape;
+        assert_eq!(v["storage"]["real_values"], 2 * (7 * (m + n + 1) + m * n));
+    }
+
+    #[test]
+    fn energy_rule_and_griffin_lim_through_the_job() {
+        let input = stereo(0.25);
+        let params = ApproxParams {
+            stft: small_stft(),
+            phase: "griffin-lim".parse().unwrap(),
+            iters: 5,
+            init_phase: "original".parse().unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(params.rank, RankRule::Energy(0.95));
+        let job = approx(&input, &params).unwrap();
+        let sv = &job.singular_values;
+        let total: f64 = sv.iter().map(|s| s * s).sum();
+        let kept: f64 = sv[..job.rank].iter().map(|s| s * s).sum();
+        let fewer: f64 = sv[..job.rank - 1].iter().map(|s| s * s).sum();
+        assert!(kept >= 0.95 * total && fewer < 0.95 * total);
+        assert_eq!(job.audio.channels[0].len(), input.channels[0].len());
+        let v = serde_json::to_value(&job.report).unwrap();
+        assert!(v["params"]["phase"]["GriffinLim"].is_object());
+    }
+
+    #[test]
+    fn approx_validation_names_the_parameter() {
+        let input = stereo(0.1);
+        let err = |p: ApproxParams| approx(&input, &p).unwrap_err().to_string();
+        let e = err(ApproxParams {
+            rank: RankRule::Energy(1.5),
+            ..Default::default()
+        });
+        assert!(e.starts_with("invalid energy:"), "{e}");
+        let e = err(ApproxParams {
+            stft: small_stft(),
+            rank: RankRule::Fixed(0),
+            ..Default::default()
+        });
+        assert!(e.starts_with("invalid rank: 0 is outside"), "{e}");
+        let e = err(ApproxParams {
+            rank: RankRule::Aic,
+            ..Default::default()
+        });
+        assert!(e.starts_with("invalid rank:"), "{e}");
+        let e = err(ApproxParams {
+            stft: StftParams {
+                hop: 0,
+                ..small_stft()
+            },
+            ..Default::default()
+        });
+        assert!(e.contains("hop") && e.contains("at least 1"), "{e}");
+        let e = err(ApproxParams {
+            stft: small_stft(),
+            sweep_ranks: Some(vec![2, 100_000]),
+            ..Default::default()
+        });
+        assert!(e.starts_with("invalid sweep_ranks: rank 100000"), "{e}");
+        let e = "gl".parse::<Phase>().unwrap_err().to_string();
+        assert!(e.starts_with("invalid phase:"), "{e}");
+        let e = "zero".parse::<PhaseStart>().unwrap_err().to_string();
+        assert!(e.starts_with("invalid init_phase:"), "{e}");
+    }
+
+    #[test]
+    fn interp_job_is_per_channel_decimation() {
+        let input = stereo(0.1);
+        let params = Decimation {
+            factor: 3,
+            method: InterpMethod::new(InterpKind::Lagrange, Some(5), None).unwrap(),
+        };
+        let job = interp(&input, &params).unwrap();
+        for (c, x) in input.channels.iter().enumerate() {
+            let want = decimate_and_interpolate(x, 3, params.method).unwrap();
+            assert_eq!(job.audio.channels[c], want.signal);
+        }
+        let n = input.channels[0].len();
+        let knots = (n - 1) / 3 + 1 + usize::from((n - 1) % 3 != 0);
+        let v = serde_json::to_value(&job.report).unwrap();
+        assert_eq!(v["kept_samples"], knots);
+        assert_eq!(v["storage"]["real_values"], 2 * knots);
+        assert_eq!(v["params"]["factor"], 3);
+        assert_eq!(v["params"]["method"]["Lagrange"], 5);
+    }
+
+    #[test]
+    fn interp_validation_names_the_parameter() {
+        let err = |d: Decimation| d.validate().unwrap_err().to_string();
+        let e = err(Decimation {
+            factor: 0,
+            method: InterpMethod::Cubic,
+        });
+        assert_eq!(e, "invalid factor: must be at least 1");
+        let e = InterpMethod::new(InterpKind::Lagrange, Some(0), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("invalid order:"), "{e}");
+        let e = InterpMethod::new(InterpKind::Poly, Some(5), Some(3))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("invalid block:"), "{e}");
+        assert_eq!(
+            InterpMethod::new(InterpKind::Poly, None, None).unwrap(),
+            InterpMethod::Poly {
+                degree: 3,
+                block: 16
+            }
+        );
+        let e = "sinc".parse::<InterpKind>().unwrap_err().to_string();
+        assert!(e.starts_with("invalid method: 'sinc'"), "{e}");
+        assert_eq!(
+            InterpMethod::parse("CUBIC-NAK", None, None).unwrap(),
+            InterpMethod::CubicNotAKnot
+        );
+        // Too few kept samples for the method: named by the factor that dropped them.
+        let e = decimate_and_interpolate(&[0.0; 10], 9, InterpMethod::CubicNotAKnot)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("invalid factor:"), "{e}");
+    }
+}

@@ -3,17 +3,13 @@
 use super::common::{
     comparison_plots, parse_list, print_report, sibling, with_spinner, OutputOpts,
 };
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde_json::json;
-use sparsewave::approx::griffin_lim::PhaseInit;
-use sparsewave::approx::lowrank::{LowRankApprox, PhaseMode};
+use sparsewave::approx::job::{approx, ApproxParams, RankPoint, StftParams};
 use sparsewave::audio::output::write_atomic_with;
 use sparsewave::linalg::rank_rule::RankRule;
-use sparsewave::metrics::{rel_error_pct, snr_db};
-use sparsewave::pipeline::{self, Report, Storage};
+use sparsewave::pipeline;
 use sparsewave::plot::{self, LineChart, Series};
-use sparsewave::transform::stft::{PadMode, Stft, StftConfig};
-use sparsewave::transform::window::WindowKind;
 use std::path::PathBuf;
 
 /// Low-rank approximation of the magnitude spectrogram.
@@ -75,120 +71,76 @@ pub struct Args {
     pub out: OutputOpts,
 }
 
-pub fn stft_from_flags(
-    n_fft: usize,
-    hop: usize,
-    win: Option<usize>,
-    window: &str,
-    pad: &str,
-) -> Result<Stft> {
-    let kind: WindowKind = window.parse()?;
-    let pad_mode: PadMode = pad.parse()?;
-    Ok(Stft::new(StftConfig::centered(
-        n_fft,
-        hop,
-        win.unwrap_or(n_fft),
-        kind,
-        pad_mode,
-    )?)?)
+impl Args {
+    /// The library's parameters (choices parsed here, so that a bad value exits with the
+    /// library's message and code 1).
+    fn params(&self) -> Result<ApproxParams> {
+        let params = ApproxParams {
+            stft: StftParams {
+                n_fft: self.n_fft,
+                hop: self.hop,
+                win_length: self.win_length,
+                window: self.window.parse()?,
+                pad: self.pad.parse()?,
+            },
+            rank: match (self.rank, self.energy) {
+                (Some(k), _) => RankRule::Fixed(k),
+                (None, Some(f)) => RankRule::Energy(f),
+                (None, None) => ApproxParams::default().rank,
+            },
+            phase: self.phase.parse()?,
+            iters: self.iters,
+            init_phase: self.init_phase.parse()?,
+            seed: self.seed,
+            sweep_ranks: self
+                .sweep_ranks
+                .as_deref()
+                .map(|s| parse_list("--sweep-ranks", s))
+                .transpose()?,
+            all_singular_values: self.out.plots.is_some(),
+        };
+        params.validate()?;
+        Ok(params)
+    }
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let stft = stft_from_flags(a.n_fft, a.hop, a.win_length, &a.window, &a.pad)?;
-    let rule = match (a.rank, a.energy) {
-        (Some(k), _) => RankRule::Fixed(k),
-        (None, Some(f)) => RankRule::Energy(f),
-        (None, None) => RankRule::Energy(0.95),
-    };
-    let phase = match a.phase.as_str() {
-        "original" => PhaseMode::Original,
-        "griffin-lim" | "griffinlim" => PhaseMode::GriffinLim {
-            iters: a.iters,
-            init: match a.init_phase.as_str() {
-                "random" => PhaseInit::Random { seed: a.seed },
-                "original" => PhaseInit::Given,
-                other => bail!("invalid --init-phase: '{other}' is not random or original"),
-            },
-        },
-        other => bail!("invalid --phase: '{other}' is not original or griffin-lim"),
-    };
-    let sweep: Option<Vec<usize>> = a
-        .sweep_ranks
-        .as_deref()
-        .map(|s| parse_list("--sweep-ranks", s))
-        .transpose()?;
+    let params = a.params()?;
     let bits = a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.out.mono)?;
-    let need_all = matches!(rule, RankRule::Energy(_)) || a.out.plots.is_some() || sweep.is_some();
+    let job = with_spinner("low-rank approximation", || approx(&input, &params))?;
+    let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
+    let mut report = job
+        .report
+        .with_files(&a.input, Some(&a.output))
+        .with_write(written);
+    report.params["mono"] = a.out.mono.into();
 
-    let mut sweeps = Vec::new();
-    let outcome = with_spinner("low-rank approximation", || {
-        pipeline::process(&input, |_, x, _| {
-            let plan = LowRankApprox::new(&stft, x, need_all)?;
-            let out = plan.run(rule, phase)?;
-            if let Some(ranks) = &sweep {
-                sweeps.push(rank_sweep(&plan, x, ranks, phase)?);
-            }
-            Ok((out.signal.clone(), out))
-        })
-    })?;
-    let written = sparsewave::audio::write_wav(&a.output, &outcome.output, bits)?;
-    let first = &outcome.infos[0];
-    let real_values: usize = outcome.infos.iter().map(|o| o.stored_real_values).sum();
-    let samples = input.frames() * input.channel_count();
-    let mut report = Report::new(
-        "approx",
-        &input,
-        &outcome,
-        json!({
-            "rank_rule": rule, "phase": phase, "n_fft": a.n_fft, "hop": a.hop,
-            "win_length": a.win_length.unwrap_or(a.n_fft), "window": a.window, "pad": a.pad,
-            "mono": a.out.mono,
-        }),
-    )
-    .with_files(&a.input, Some(&a.output))
-    .with_write(written)
-    .with(
-        "rank",
-        outcome.infos.iter().map(|o| o.rank).collect::<Vec<_>>(),
-    )
-    .with("svd_method", first.svd_method)
-    .with("spectrogram_shape", first.shape)
-    .with(
-        "frobenius_rel_error",
-        outcome
-            .infos
-            .iter()
-            .map(|o| o.frobenius_error / o.total_energy.sqrt())
-            .collect::<Vec<_>>(),
-    );
-    report.storage = Some(Storage::new(real_values, samples));
-
-    if sweep.is_some() {
+    if let Some(points) = &job.rank_sweep {
         let csv_path = sibling(&a.output, a.out.plots.as_deref(), "_rank_sweep.csv");
-        write_sweep_csv(&csv_path, &sweeps[0])?;
+        write_sweep_csv(&csv_path, points)?;
         let png = csv_path.with_extension("png");
-        plot::save(&png, &sweep_chart(&sweeps[0]))?;
+        plot::save(&png, &sweep_chart(points))?;
         report = report.with("rank_sweep", json!({"csv": csv_path, "plot": png}));
     }
     if let Some(dir) = &a.out.plots {
         let (stem, mut figs) =
-            comparison_plots(dir, &a.output, &input, &outcome, "rank-k approximation")?;
+            comparison_plots(dir, &a.output, &input, &job.audio, "rank-k approximation")?;
         let sv_path = dir.join(format!("{stem}_singular_values.png"));
-        let sv = &first.singular_values;
         plot::save(
             &sv_path,
             &LineChart {
                 title: format!(
                     "singular values of |STFT| (channel 0; rank {} kept)",
-                    first.rank
+                    job.rank
                 ),
                 x_label: "index i".into(),
                 y_label: "σ_i".into(),
                 series: vec![Series {
                     label: String::new(),
-                    points: sv
+                    points: job
+                        .singular_values
                         .iter()
                         .enumerate()
                         .map(|(i, &s)| ((i + 1) as f64, s))
@@ -204,63 +156,10 @@ pub fn run(a: Args) -> Result<()> {
     if !a.out.json {
         println!(
             "rank {} ({:?} SVD of a {}×{} magnitude spectrogram), phase: {}",
-            first.rank, first.svd_method, first.shape.0, first.shape.1, a.phase
+            job.rank, job.svd_method, job.shape.0, job.shape.1, params.phase
         );
     }
     print_report(&report, a.out.json)
-}
-
-/// One point of the error-vs-rank curve.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct RankPoint {
-    pub rank: usize,
-    pub snr_db: f64,
-    pub rel_error_pct: f64,
-    /// ‖A − A_k‖_F / ‖A‖_F as measured.
-    pub frobenius_rel_error: f64,
-    /// sqrt(Σ_{i>k} σ_i²) / ‖A‖_F: the Eckart–Young optimum.
-    pub eckart_young_rel_error: f64,
-    pub stored_real_values: usize,
-}
-
-fn rank_sweep(
-    plan: &LowRankApprox<'_>,
-    x: &[f64],
-    ranks: &[usize],
-    phase: PhaseMode,
-) -> sparsewave::Result<Vec<RankPoint>> {
-    let kmax = plan.shape().0.min(plan.shape().1);
-    if let Some(&bad) = ranks.iter().find(|&&k| k == 0 || k > kmax) {
-        return Err(sparsewave::Error::param(
-            "--sweep-ranks",
-            format!("rank {bad} is outside 1..={kmax}"),
-        ));
-    }
-    let top = *ranks.iter().max().unwrap_or(&1);
-    let (svd, _) = plan.svd(top)?;
-    let sv = plan
-        .all_singular_values()
-        .expect("sweeps compute all singular values");
-    let total = plan.total_energy();
-    ranks
-        .iter()
-        .map(|&k| {
-            let (y, fro) = plan.synthesize(&svd, k, phase)?;
-            let tail: f64 = sv[k..].iter().map(|s| s * s).sum();
-            Ok(RankPoint {
-                rank: k,
-                snr_db: snr_db(x, &y),
-                rel_error_pct: rel_error_pct(x, &y),
-                frobenius_rel_error: fro / total.sqrt(),
-                eckart_young_rel_error: (tail / total).sqrt(),
-                stored_real_values: sparsewave::approx::lowrank::stored_real_values(
-                    k,
-                    plan.shape(),
-                    phase,
-                ),
-            })
-        })
-        .collect()
 }
 
 fn write_sweep_csv(path: &std::path::Path, points: &[RankPoint]) -> Result<()> {

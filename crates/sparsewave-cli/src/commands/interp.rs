@@ -2,9 +2,9 @@
 
 use super::common::{comparison_plots, print_report, with_spinner, OutputOpts};
 use anyhow::Result;
-use serde_json::json;
-use sparsewave::approx::interp::{decimate_and_interpolate, InterpMethod};
-use sparsewave::pipeline::{self, Report, Storage};
+use sparsewave::approx::interp::InterpMethod;
+use sparsewave::approx::interp_job::{interp, Decimation};
+use sparsewave::pipeline;
 use std::path::PathBuf;
 
 /// Keep every R-th sample (and the last), rebuild all samples by interpolation.
@@ -41,46 +41,30 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let method = InterpMethod::parse(&a.method, a.order, a.block)?;
-    if a.factor == 0 {
-        anyhow::bail!("invalid --factor: must be at least 1");
-    }
+    let params = Decimation {
+        factor: a.factor,
+        method: InterpMethod::new(a.method.parse()?, a.order, a.block)?,
+    };
+    params.validate()?;
     let bits = a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.out.mono)?;
-    let outcome = with_spinner("interpolating", || {
-        pipeline::process(&input, |_, x, _| {
-            let out = decimate_and_interpolate(x, a.factor, method)?;
-            Ok((out.signal.clone(), out))
-        })
-    })?;
-    let written = sparsewave::audio::write_wav(&a.output, &outcome.output, bits)?;
-    let stored: usize = outcome.infos.iter().map(|o| o.stored_real_values).sum();
-    let samples = input.frames() * input.channel_count();
-    let mut report = Report::new(
-        "interp",
-        &input,
-        &outcome,
-        json!({"factor": a.factor, "method": method, "mono": a.out.mono}),
-    )
-    .with_files(&a.input, Some(&a.output))
-    .with_write(written)
-    .with("kept_samples", outcome.infos[0].knots);
-    report.storage = Some(Storage::new(stored, samples));
+    let job = with_spinner("interpolating", || interp(&input, &params))?;
+    let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
+    let mut report = job
+        .report
+        .with_files(&a.input, Some(&a.output))
+        .with_write(written);
+    report.params["mono"] = a.out.mono.into();
     if let Some(dir) = &a.out.plots {
-        let (_, figs) = comparison_plots(
-            dir,
-            &a.output,
-            &input,
-            &outcome,
-            &format!("{} ×{}", a.method, a.factor),
-        )?;
+        let label = format!("{} ×{}", a.method, a.factor);
+        let (_, figs) = comparison_plots(dir, &a.output, &input, &job.audio, &label)?;
         report = report.with("plots", figs);
     }
     if !a.out.json {
         println!(
             "decimation by {} with {:?} reconstruction",
-            a.factor, method
+            params.factor, params.method
         );
     }
     print_report(&report, a.out.json)

@@ -1,17 +1,15 @@
 //! `sparsewave sweep`: error against kept coefficients, every method on one recording.
 
-use super::common::{parse_list, with_spinner};
-use super::compress::{parse_keep_fraction, RepresentationOpts};
-use anyhow::{bail, Result};
+use super::common::with_spinner;
+use super::compress::RepresentationOpts;
+use anyhow::Result;
 use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};
-use sparsewave::compress::analysis::{Analysis, Representation};
 use sparsewave::compress::refit::RefitOptions;
-use sparsewave::compress::sparsify::{budget_for_fraction, select_budget};
-use sparsewave::compress::sweep::{sweep, SweepConfig, SweepMethod, SweepPoint};
-use sparsewave::denoise::gate::{spectral_gate, GateConfig};
+use sparsewave::compress::sweep::{
+    keep_percentages, parse_levels, sweep, SweepConfig, SweepMethod, SweepPoint,
+};
 use sparsewave::pipeline;
 use sparsewave::plot::{self, LineChart, Series, WaveformComparison};
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Sweep keep levels for several methods: SNR and relative error against kept real numbers.
@@ -54,35 +52,15 @@ pub struct Args {
     pub rep: RepresentationOpts,
 }
 
-fn parse_levels(s: &str) -> Result<Vec<usize>> {
-    if let Some((a, b)) = s.split_once("..") {
-        let (a, b): (usize, usize) = (a.trim().parse()?, b.trim().parse()?);
-        if a == 0 || a > b {
-            bail!("invalid --levels: '{s}' is not a range like 5..10");
-        }
-        return Ok((a..=b).collect());
-    }
-    parse_list("--levels", s)
-}
-
 pub fn run(a: Args) -> Result<()> {
     let methods = a
         .methods
         .split(',')
-        .map(|m| SweepMethod::parse(m.trim()))
+        .map(str::parse::<SweepMethod>)
         .collect::<sparsewave::Result<Vec<_>>>()?;
-    let keeps: Vec<f64> = a
-        .keep
-        .split(',')
-        .map(|k| parse_keep_fraction(&format!("{}%", k.trim().trim_end_matches('%'))))
-        .collect::<Result<_>>()?;
-    if methods.is_empty() || keeps.is_empty() {
-        bail!("invalid --methods/--keep: nothing to sweep");
-    }
-    let levels: Vec<Option<usize>> = match &a.levels {
-        Some(s) => parse_levels(s)?.into_iter().map(Some).collect(),
-        None => vec![None],
-    };
+    let keeps = keep_percentages(&a.keep)?;
+    let levels = a.levels.as_deref().map(parse_levels).transpose()?;
+    let rep = a.rep.params()?;
     let stem = a
         .input
         .file_stem()
@@ -93,35 +71,26 @@ pub fn run(a: Args) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from(format!("{stem}_sweep")));
     let input = pipeline::load(&a.input, a.mono)?;
     let rate = input.sample_rate;
-    create_dir(&dir)?;
-    let cfg = SweepConfig {
-        methods: methods.clone(),
-        keeps: keeps.clone(),
-        pgbz: a.rep.representation("pgbz", rate, None)?,
-        stft: a.rep.representation("stft", rate, None)?,
-        dwt: levels
-            .iter()
-            .map(|&l| a.rep.representation("dwt", rate, l))
-            .collect::<Result<_>>()?,
-        refit: RefitOptions {
-            max_iterations: a.refit_iters,
-            ..Default::default()
-        },
-        gate: GateConfig::default(),
+    let refit = RefitOptions {
+        max_iterations: a.refit_iters,
+        ..Default::default()
     };
-    let points = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))?;
+    let cfg = SweepConfig::new(methods, keeps, &rep, levels.as_deref(), refit, rate)?;
+    create_dir(&dir)?;
+    let result = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))?;
+    let points = &result.points;
 
     // CSV + JSON.
     write_atomic_with(&dir.join("sweep.csv"), |w| {
         let mut csv = csv::Writer::from_writer(w);
-        for p in &points {
+        for p in points {
             csv.serialize(p).map_err(std::io::Error::other)?;
         }
         csv.flush()
     })?;
     write_atomic(
         &dir.join("sweep.json"),
-        serde_json::to_string_pretty(&points)?.as_bytes(),
+        serde_json::to_string_pretty(points)?.as_bytes(),
     )?;
     // Curves.
     let samples = (input.frames() * input.channel_count()) as f64;
@@ -130,7 +99,8 @@ pub fn run(a: Args) -> Result<()> {
             title: format!("{stem}: {title}"),
             x_label: "kept real numbers (% of the input's samples, log scale)".into(),
             y_label: y_label.into(),
-            series: methods
+            series: cfg
+                .methods
                 .iter()
                 .map(|m| Series {
                     label: m.name().into(),
@@ -164,62 +134,34 @@ pub fn run(a: Args) -> Result<()> {
         ),
     )?;
     // NMSE table at the last level, and the waveform comparison there.
-    let last = *keeps.last().expect("non-empty");
-    let mut table = String::new();
-    let _ = writeln!(
-        table,
-        "NMSE at {:.1} % kept (PGBZ paper, Table I: relative error × kept count × CPU seconds)\n",
-        last * 100.0
-    );
-    let _ = writeln!(
-        table,
-        "| method | SNR (dB) | rel. error (%) | kept real values | CPU s | NMSE |"
-    );
-    let _ = writeln!(table, "| --- | ---: | ---: | ---: | ---: | ---: |");
-    for p in points.iter().filter(|p| p.keep_fraction == last) {
-        let _ = writeln!(
-            table,
-            "| {} | {:.2} | {:.4} | {} | {:.3} | {:.4e} |",
-            p.method,
-            p.snr_db,
-            p.rel_error_pct,
-            p.kept_real_values,
-            p.seconds,
-            p.rel_error_pct / 100.0 * p.kept_real_values as f64 * p.seconds
-        );
-    }
+    let table = result.nmse_table();
     write_atomic(&dir.join("nmse.md"), table.as_bytes())?;
     let x = &input.channels[0];
-    for m in &methods {
-        let best_level = points
-            .iter()
-            .find(|p| p.method == m.name() && p.keep_fraction == last)
-            .and_then(|p| p.level);
-        let y = reconstruct_at(m, &cfg, x, rate, last, best_level)?;
+    for w in &result.waveforms {
         plot::save(
-            &dir.join(format!("waveform_{}.png", m.name())),
+            &dir.join(format!("waveform_{}.png", w.method)),
             &WaveformComparison {
                 title: format!(
                     "{stem}: {} at {:.1} % kept (channel 0)",
-                    m.name(),
-                    last * 100.0
+                    w.method,
+                    w.keep_fraction * 100.0
                 ),
                 sample_rate: rate,
                 reference: x.clone(),
-                estimate: y,
+                estimate: w.samples.clone(),
                 reference_label: "input".into(),
-                estimate_label: m.name().into(),
+                estimate_label: w.method.name().into(),
                 zoom_start: 0.4 * x.len() as f64 / f64::from(rate),
                 markers: Vec::new(),
             },
         )?;
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&points)?);
+        println!("{}", serde_json::to_string_pretty(points)?);
     } else {
         println!("| method | keep (%) | kept real values | SNR (dB) | rel. error (%) | s |");
         println!("| --- | ---: | ---: | ---: | ---: | ---: |");
-        for p in &points {
+        for p in points {
             println!(
                 "| {} | {} | {} | {:.2} | {:.4} | {:.3} |",
                 p.method,
@@ -234,45 +176,4 @@ pub fn run(a: Args) -> Result<()> {
         println!("written to {}", dir.display());
     }
     Ok(())
-}
-
-/// Channel-0 reconstruction of one method at `keep`, for the waveform figure.
-fn reconstruct_at(
-    m: &SweepMethod,
-    cfg: &SweepConfig,
-    x: &[f64],
-    rate: u32,
-    keep: f64,
-    level: Option<usize>,
-) -> Result<Vec<f64>> {
-    let rep: Representation = match m {
-        SweepMethod::Stft => cfg.stft.clone(),
-        SweepMethod::Dwt => match (&cfg.dwt[0], level) {
-            (Representation::Dwt { wavelet, mode, .. }, Some(l)) => Representation::Dwt {
-                wavelet: *wavelet,
-                mode: *mode,
-                level: Some(l),
-            },
-            (r, _) => r.clone(),
-        },
-        _ => cfg.pgbz.clone(),
-    };
-    let mut analysis = Analysis::new(&rep, x)?;
-    let sel = select_budget(
-        analysis.magnitudes(),
-        analysis.costs(),
-        budget_for_fraction(keep, x.len())?,
-    )?;
-    let mut y = vec![0.0; x.len()];
-    match m {
-        SweepMethod::PgbzLs => {
-            analysis.refit(x, &sel.mask, &mut y, &cfg.refit)?;
-        }
-        SweepMethod::PgbzGate => {
-            analysis.reconstruct(&sel.mask, &mut y)?;
-            y = spectral_gate(&y, rate, &cfg.gate)?;
-        }
-        _ => analysis.reconstruct(&sel.mask, &mut y)?,
-    }
-    Ok(y)
 }

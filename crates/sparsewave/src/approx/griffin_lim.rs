@@ -20,7 +20,10 @@ use realfft::num_complex::Complex64;
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub enum PhaseInit {
     /// Uniform random phase from a seeded ChaCha8 generator.
-    Random { seed: u64 },
+    Random {
+        /// The generator's seed.
+        seed: u64,
+    },
     /// The phase of the given spectrogram (the signal's own).
     Given,
     /// φ = 0 everywhere (librosa's `init=None`), for parity tests.

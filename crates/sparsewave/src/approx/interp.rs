@@ -15,58 +15,99 @@
 //! - `poly`: piecewise least-squares polynomials of degree d, one per block of B knot intervals
 //!   (the blocks share their boundary knots); only the coefficients are stored.
 
+use crate::choice::choice;
 use crate::{Error, Result};
 use faer::linalg::solvers::SolveLstsq;
 use faer::Mat;
 
+choice! {
+    /// The name of a reconstruction method (its order and block are separate parameters; see
+    /// [`InterpMethod::new`]).
+    pub enum InterpKind: "method" {
+        /// Piecewise linear.
+        Linear = "linear",
+        /// Interpolating quadratic B-spline.
+        Quadratic = "quadratic",
+        /// Natural cubic spline.
+        Cubic = "cubic",
+        /// Not-a-knot cubic spline.
+        CubicNotAKnot = "cubic-nak",
+        /// Local Lagrange interpolation of a given order.
+        Lagrange = "lagrange",
+        /// Piecewise least-squares polynomials of a given degree.
+        Poly = "poly",
+    }
+}
+
 /// The reconstruction method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum InterpMethod {
+    /// Piecewise linear.
     Linear,
+    /// Interpolating quadratic B-spline (knots at the midpoints between data sites).
     Quadratic,
+    /// Natural cubic spline.
     Cubic,
+    /// Not-a-knot cubic spline.
     CubicNotAKnot,
     /// Local Lagrange of this order (≥ 1).
     Lagrange(usize),
     /// Least-squares polynomial of `degree` per block of `block` knot intervals.
     Poly {
+        /// Polynomial degree d.
         degree: usize,
+        /// Knot intervals per block (at least 1 and at least `degree`).
         block: usize,
     },
 }
 
 impl InterpMethod {
-    /// Parse `--method` with its `--order` (and the poly block length).
+    /// The method `kind` with its order (Lagrange order or polynomial degree, default 3) and,
+    /// for `poly`, its block (default 4·(d + 1)); checked with [`InterpMethod::validate`].
+    pub fn new(kind: InterpKind, order: Option<usize>, block: Option<usize>) -> Result<Self> {
+        let order = order.unwrap_or(3);
+        let method = match kind {
+            InterpKind::Linear => InterpMethod::Linear,
+            InterpKind::Quadratic => InterpMethod::Quadratic,
+            InterpKind::Cubic => InterpMethod::Cubic,
+            InterpKind::CubicNotAKnot => InterpMethod::CubicNotAKnot,
+            InterpKind::Lagrange => InterpMethod::Lagrange(order),
+            InterpKind::Poly => InterpMethod::Poly {
+                degree: order,
+                block: block.unwrap_or(4 * (order + 1)),
+            },
+        };
+        method.validate()?;
+        Ok(method)
+    }
+
+    /// [`InterpMethod::new`] with the kind given by name (see [`InterpKind`]).
     pub fn parse(name: &str, order: Option<usize>, block: Option<usize>) -> Result<Self> {
-        Ok(match name {
-            "linear" => InterpMethod::Linear,
-            "quadratic" => InterpMethod::Quadratic,
-            "cubic" => InterpMethod::Cubic,
-            "cubic-nak" => InterpMethod::CubicNotAKnot,
-            "lagrange" => InterpMethod::Lagrange(order.unwrap_or(3)),
-            "poly" => {
-                let degree = order.unwrap_or(3);
-                InterpMethod::Poly {
-                    degree,
-                    block: block.unwrap_or(4 * (degree + 1)),
-                }
+        Self::new(name.parse()?, order, block)
+    }
+
+    /// Checks the order (Lagrange order ≥ 1, parameter `order`) and the poly block (at least 1
+    /// and at least the degree, parameter `block`).
+    pub fn validate(&self) -> Result<()> {
+        match *self {
+            InterpMethod::Lagrange(0) => {
+                Err(Error::param("order", "Lagrange order must be at least 1"))
             }
-            _ => {
-                return Err(Error::param(
-                    "--method",
-                    format!(
-                        "'{name}' is not one of linear, quadratic, cubic, cubic-nak, lagrange, poly"
-                    ),
+            InterpMethod::Poly { degree, block } if block == 0 || block < degree => {
+                Err(Error::param(
+                    "block",
+                    format!("a block of {block} intervals cannot fit a degree-{degree} polynomial"),
                 ))
             }
-        })
+            _ => Ok(()),
+        }
     }
 }
 
 /// Kept sample indices: 0, R, 2R, … and n − 1.
 pub fn knot_indices(n: usize, factor: usize) -> Result<Vec<usize>> {
     if factor == 0 {
-        return Err(Error::param("--factor", "must be at least 1"));
+        return Err(Error::param("factor", "must be at least 1"));
     }
     if n == 0 {
         return Err(Error::param("signal", "is empty"));
@@ -81,9 +122,11 @@ pub fn knot_indices(n: usize, factor: usize) -> Result<Vec<usize>> {
 /// The result of decimation + reconstruction.
 #[derive(Clone, Debug)]
 pub struct InterpOutput {
+    /// The reconstruction, the input's length.
     pub signal: Vec<f64>,
     /// Real numbers stored: kept samples, or polynomial coefficients for `poly`.
     pub stored_real_values: usize,
+    /// Kept samples (knots).
     pub knots: usize,
 }
 
@@ -93,6 +136,7 @@ pub fn decimate_and_interpolate(
     factor: usize,
     method: InterpMethod,
 ) -> Result<InterpOutput> {
+    method.validate()?;
     let idx = knot_indices(x.len(), factor)?;
     let t: Vec<f64> = idx.iter().map(|&i| i as f64).collect();
     let v: Vec<f64> = idx.iter().map(|&i| x[i]).collect();
@@ -100,7 +144,7 @@ pub fn decimate_and_interpolate(
     let need = |k: usize, what: &str| -> Result<()> {
         if t.len() < k {
             Err(Error::param(
-                "--factor",
+                "factor",
                 format!(
                     "{what} needs at least {k} kept samples, factor {factor} keeps {}",
                     t.len()
@@ -128,19 +172,10 @@ pub fn decimate_and_interpolate(
             (natural_cubic(&t, &v, n), t.len())
         }
         InterpMethod::Lagrange(order) => {
-            if order == 0 {
-                return Err(Error::param("--order", "Lagrange order must be at least 1"));
-            }
             need(order + 1, "Lagrange interpolation of this order")?;
             (lagrange(&t, &v, order, n), t.len())
         }
         InterpMethod::Poly { degree, block } => {
-            if block == 0 || block < degree {
-                return Err(Error::param(
-                    "--block",
-                    format!("a block of {block} intervals cannot fit a degree-{degree} polynomial"),
-                ));
-            }
             need(degree + 1, "a polynomial of this degree")?;
             block_polynomials(&t, &v, degree, block, n)?
         }

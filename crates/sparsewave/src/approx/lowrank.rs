@@ -27,12 +27,18 @@ pub enum PhaseMode {
     /// The input's own phase φ.
     Original,
     /// Griffin–Lim iterations from the given start.
-    GriffinLim { iters: usize, init: PhaseInit },
+    GriffinLim {
+        /// Iterations.
+        iters: usize,
+        /// The start.
+        init: PhaseInit,
+    },
 }
 
 /// The result of one approximation.
 #[derive(Clone, Debug)]
 pub struct LowRankOutput {
+    /// The approximated signal, the input's length.
     pub signal: Vec<f64>,
     /// The rank used.
     pub rank: usize,

@@ -4,10 +4,11 @@
 //!
 //! | method | coefficients | cost of one stored coefficient |
 //! | --- | --- | --- |
-//! | PGBZ | half layout C[n][m], m = 0..(M−1)/2 (conjugate partners implied) | 1 for m = 0, else 2 |
+//! | PGBZ | half layout `C[n][m]`, `m = 0..(M−1)/2` (conjugate partners implied) | 1 for m = 0, else 2 |
 //! | STFT | one-sided bins of the paper's STFT (hop = window/8, so ≈ 8× redundant) | 1 for DC and Nyquist, else 2 |
 //! | DWT | wavedec coefficients (orthogonal, critically sampled + boundary extras) | 1 |
 
+use super::params::Lattice;
 use super::refit::{refit, PgbzFrame, RefitOptions, RefitReport};
 use crate::transform::stft::{Spectrogram, Stft, StftConfig};
 use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
@@ -23,15 +24,23 @@ pub enum Representation {
     /// `lattice` is given; `block` splits the signal into independent PGBZ blocks of that many
     /// samples (a documented variant for very long inputs).
     Pgbz {
-        lattice: Option<(usize, usize)>,
+        /// The lattice; `None`: the smallest odd square lattice holding the (block) length.
+        lattice: Option<Lattice>,
+        /// Samples per independent block; `None`: one block.
         block: Option<usize>,
     },
     /// The PGBZ paper's STFT baseline (Blackman–Harris analysis, Hamming synthesis, hop = w/8).
-    Stft { window_length: usize },
+    Stft {
+        /// Window length (a positive multiple of 8).
+        window_length: usize,
+    },
     /// Multilevel DWT (PyWavelets' wavedec); `level` None = PyWavelets' maximum, capped at 10.
     Dwt {
+        /// The wavelet.
         wavelet: Wavelet,
+        /// The boundary mode.
         mode: Mode,
+        /// The decomposition level.
         level: Option<usize>,
     },
 }
@@ -140,7 +149,7 @@ impl Analysis {
                         Some(i) => i,
                         None => {
                             let plan = match lattice {
-                                Some((m, n)) => Pgbz::with_lattice(*m, *n, r.len())?,
+                                Some(l) => Pgbz::with_lattice(l.m, l.n, r.len())?,
                                 None => Pgbz::new(r.len())?,
                             };
                             scratches.push(plan.make_scratch());
@@ -325,11 +334,11 @@ impl Analysis {
         )
     }
 
-    /// [`Analysis::refit`] for a single use: re-fits the stored coefficients in place and frees
-    /// the ranking data first, saving a coefficient-sized copy (this is what keeps a 10-minute
-    /// recording within 2 GB).
-    pub fn into_refit(
-        mut self,
+    /// [`Analysis::refit`] for the last use of the analysis: re-fits the stored coefficients in
+    /// place and frees the ranking data first, saving a coefficient-sized copy (this is what
+    /// keeps a 10-minute recording within 2 GB). Afterwards the analysis refuses every mask.
+    pub fn refit_in_place(
+        &mut self,
         x: &[f64],
         mask: &[bool],
         out: &mut [f64],
@@ -357,7 +366,7 @@ impl Analysis {
                 ..
             } => Ok((plans, scratches, blocks, coefs)),
             _ => Err(Error::param(
-                "--refit",
+                "refit",
                 "only PGBZ has a least-squares re-fit",
             )),
         }

@@ -18,20 +18,69 @@
 //! signal length: see [`budget_for_fraction`].
 
 use std::cmp::Ordering;
+use std::str::FromStr;
 
 use rayon::prelude::*;
 
 use crate::{Error, Result};
 
-/// What to keep, as the CLI offers it.
+/// What to keep of a representation.
+///
+/// Parsed ([`FromStr`]) from a keep fraction: `"4%"`, `"4 %"` or `"0.04"`, in (0, 1].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Keep {
-    /// `--keep FRACTION`: a budget of `round(fraction · L0)` real numbers.
+    /// A budget of `round(fraction · L0)` real numbers, `L0` the channel's length; `fraction ∈ (0, 1]`.
     Fraction(f64),
-    /// `--keep-count K`: a budget of `K` real numbers.
+    /// A budget of this many real numbers per channel.
     RealNumbers(usize),
-    /// `--threshold T`: every entry with magnitude `≥ T`, whatever it costs.
+    /// Every coefficient with `|c| ≥ T`, whatever it costs; `T` finite and `≥ 0`.
     Threshold(f64),
+}
+
+impl Default for Keep {
+    /// 4 % of the input's real degrees of freedom.
+    fn default() -> Self {
+        Keep::Fraction(0.04)
+    }
+}
+
+impl Keep {
+    /// Checks the value: a fraction in (0, 1] (parameter `keep`), a finite threshold `≥ 0`
+    /// (parameter `threshold`).
+    pub fn validate(&self) -> Result<()> {
+        match *self {
+            Keep::Fraction(f) if !(f > 0.0 && f <= 1.0) => Err(Error::param(
+                "keep",
+                format!("{} % is outside (0 %, 100 %]", f * 100.0),
+            )),
+            Keep::Threshold(t) if !(t.is_finite() && t >= 0.0) => Err(Error::param(
+                "threshold",
+                format!("{t} is not a finite number ≥ 0"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FromStr for Keep {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        let fraction = match t.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+            None => t.parse::<f64>(),
+        }
+        .map_err(|_| {
+            Error::param(
+                "keep",
+                format!("'{s}' is not a percentage like 4% or a fraction like 0.04"),
+            )
+        })?;
+        let keep = Keep::Fraction(fraction);
+        keep.validate()?;
+        Ok(keep)
+    }
 }
 
 /// The outcome of a selection.
@@ -302,6 +351,18 @@ fn validate(magnitudes: &[f64], costs: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keep_parses_percentages_and_fractions() {
+        assert_eq!("4%".parse::<Keep>().unwrap(), Keep::Fraction(0.04));
+        assert_eq!(" 4 % ".parse::<Keep>().unwrap(), Keep::Fraction(0.04));
+        assert_eq!("0.04".parse::<Keep>().unwrap(), Keep::Fraction(0.04));
+        assert_eq!("100%".parse::<Keep>().unwrap(), Keep::Fraction(1.0));
+        for bad in ["0%", "150%", "-3", "four", "", "NaN"] {
+            let e = bad.parse::<Keep>().unwrap_err().to_string();
+            assert!(e.starts_with("invalid keep:"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn stops_at_first_entry_that_does_not_fit() {

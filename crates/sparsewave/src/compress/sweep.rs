@@ -5,60 +5,42 @@
 //! channels. `seconds` of a point = the method's analysis time + that point's selection and
 //! synthesis (and re-fit or gate) time: the CPU cost of compressing at that level alone, which
 //! the PGBZ paper's NMSE (relative error × kept count × CPU seconds) multiplies in.
+//!
+//! Each level is reconstructed exactly as the [`compress`](super::job::compress) job does at
+//! the same keep fraction (one shared reconstruction step), so a point's signal is the one the
+//! job would write.
 
 use super::analysis::{Analysis, Representation};
+use super::job::rebuild;
+use super::params::{validate_refit, CompressMethod, RepresentationParams};
 use super::refit::RefitOptions;
-use super::sparsify::{budget_for_fraction, Ranking};
-use crate::denoise::gate::{spectral_gate, GateConfig};
+use super::sparsify::{budget_for_fraction, Keep, Ranking};
+use crate::choice::choice;
+use crate::denoise::gate::GateConfig;
 use crate::{Error, Result};
+use std::fmt::Write as _;
 use std::time::Instant;
 
-/// A curve of the sweep.
-#[derive(Clone, Debug, PartialEq)]
-pub enum SweepMethod {
-    /// Plain PGBZ thresholding.
-    Pgbz,
-    /// PGBZ + least-squares re-fit of the kept coefficients.
-    PgbzLs,
-    /// PGBZ + spectral-gate post-filter.
-    PgbzGate,
-    /// The paper's STFT baseline.
-    Stft,
-    /// DWT; with several levels, the best level per point (as the paper did).
-    Dwt,
-}
-
-impl SweepMethod {
-    pub fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "pgbz" => SweepMethod::Pgbz,
-            "pgbz-ls" => SweepMethod::PgbzLs,
-            "pgbz-gate" => SweepMethod::PgbzGate,
-            "stft" => SweepMethod::Stft,
-            "dwt" => SweepMethod::Dwt,
-            _ => {
-                return Err(Error::param(
-                    "--methods",
-                    format!("'{s}' is not one of pgbz, pgbz-ls, pgbz-gate, stft, dwt"),
-                ))
-            }
-        })
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            SweepMethod::Pgbz => "pgbz",
-            SweepMethod::PgbzLs => "pgbz-ls",
-            SweepMethod::PgbzGate => "pgbz-gate",
-            SweepMethod::Stft => "stft",
-            SweepMethod::Dwt => "dwt",
-        }
+choice! {
+    /// A curve of the sweep.
+    pub enum SweepMethod: "methods" {
+        /// Plain PGBZ thresholding.
+        Pgbz = "pgbz",
+        /// PGBZ + least-squares re-fit of the kept coefficients.
+        PgbzLs = "pgbz-ls",
+        /// PGBZ + spectral-gate post-filter.
+        PgbzGate = "pgbz-gate",
+        /// The paper's STFT baseline.
+        Stft = "stft",
+        /// DWT; with several levels, the best level per point (as the paper did).
+        Dwt = "dwt",
     }
 }
 
 /// What to sweep.
 #[derive(Clone, Debug)]
 pub struct SweepConfig {
+    /// The curves, in output order.
     pub methods: Vec<SweepMethod>,
     /// Keep fractions in (0, 1].
     pub keeps: Vec<f64>,
@@ -68,47 +50,214 @@ pub struct SweepConfig {
     pub stft: Representation,
     /// DWT representations, one per candidate level (the best per point is reported).
     pub dwt: Vec<Representation>,
+    /// The re-fit of `pgbz-ls`.
     pub refit: RefitOptions,
+    /// The spectral gate of `pgbz-gate`.
     pub gate: GateConfig,
+}
+
+impl SweepConfig {
+    /// The sweep of `methods` over `keeps` with the representations of `rep` at `rate` Hz;
+    /// `levels` lists candidate DWT levels (`None`: `rep.level`), the gate has its defaults.
+    pub fn new(
+        methods: Vec<SweepMethod>,
+        keeps: Vec<f64>,
+        rep: &RepresentationParams,
+        levels: Option<&[usize]>,
+        refit: RefitOptions,
+        rate: u32,
+    ) -> Result<Self> {
+        if methods.is_empty() {
+            return Err(Error::param("methods", "nothing to sweep"));
+        }
+        if keeps.is_empty() {
+            return Err(Error::param("keep", "nothing to sweep"));
+        }
+        let dwt = match levels {
+            Some(levels) => levels
+                .iter()
+                .map(|&l| {
+                    RepresentationParams {
+                        level: Some(l),
+                        ..rep.clone()
+                    }
+                    .representation(CompressMethod::Dwt, rate)
+                })
+                .collect::<Result<_>>()?,
+            None => vec![rep.representation(CompressMethod::Dwt, rate)?],
+        };
+        Ok(SweepConfig {
+            methods,
+            keeps,
+            pgbz: rep.representation(CompressMethod::Pgbz, rate)?,
+            stft: rep.representation(CompressMethod::Stft, rate)?,
+            dwt,
+            refit,
+            gate: GateConfig::default(),
+        })
+    }
 }
 
 /// One point of a curve.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SweepPoint {
+    /// The method's name ([`SweepMethod::name`]).
     pub method: String,
+    /// The keep fraction.
     pub keep_fraction: f64,
+    /// Real numbers kept, summed over the channels.
     pub kept_real_values: usize,
+    /// `10 log10(‖x‖² / ‖x − y‖²)` over all channels.
     pub snr_db: f64,
+    /// `100 · ‖x − y‖² / ‖x‖²`.
     pub rel_error_pct: f64,
+    /// Analysis + this level's selection and synthesis, seconds (summed over the channels).
     pub seconds: f64,
     /// The DWT level that won this point (DWT only; null otherwise).
     pub level: Option<usize>,
 }
 
-/// Sweep all `cfg.methods` over `cfg.keeps` on `channels` (sample rate `rate`).
-pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Vec<SweepPoint>> {
-    if let Some(&bad) = cfg.keeps.iter().find(|&&f| !(f > 0.0 && f <= 1.0)) {
-        return Err(Error::param(
-            "--keep",
-            format!("{} % is outside (0, 100] %", bad * 100.0),
-        ));
+impl SweepPoint {
+    /// The PGBZ paper's NMSE (its Table I): relative error × kept count × CPU seconds.
+    pub fn nmse(&self) -> f64 {
+        self.rel_error_pct / 100.0 * self.kept_real_values as f64 * self.seconds
     }
+}
+
+/// Channel 0 reconstructed by one method at the last keep level (the winning level for DWT).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepWaveform {
+    /// The method.
+    pub method: SweepMethod,
+    /// The keep fraction (the sweep's last).
+    pub keep_fraction: f64,
+    /// The reconstruction, the length of channel 0.
+    pub samples: Vec<f64>,
+}
+
+/// What a sweep measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    /// Every point, method by method, keeps in the configured order.
+    pub points: Vec<SweepPoint>,
+    /// One channel-0 reconstruction per method at the last keep level, for waveform figures.
+    pub waveforms: Vec<SweepWaveform>,
+}
+
+impl Sweep {
+    /// The points at the last keep level, as a Markdown table with their NMSE (the PGBZ
+    /// paper's Table I: relative error × kept count × CPU seconds).
+    pub fn nmse_table(&self) -> String {
+        let Some(last) = self.points.last().map(|p| p.keep_fraction) else {
+            return String::new();
+        };
+        let mut table = String::new();
+        let _ = writeln!(
+            table,
+            "NMSE at {:.1} % kept (PGBZ paper, Table I: relative error × kept count × CPU seconds)\n",
+            last * 100.0
+        );
+        let _ = writeln!(
+            table,
+            "| method | SNR (dB) | rel. error (%) | kept real values | CPU s | NMSE |"
+        );
+        let _ = writeln!(table, "| --- | ---: | ---: | ---: | ---: | ---: |");
+        for p in self.points.iter().filter(|p| p.keep_fraction == last) {
+            let _ = writeln!(
+                table,
+                "| {} | {:.2} | {:.4} | {} | {:.3} | {:.4e} |",
+                p.method,
+                p.snr_db,
+                p.rel_error_pct,
+                p.kept_real_values,
+                p.seconds,
+                p.nmse()
+            );
+        }
+        table
+    }
+}
+
+/// Keep levels written in percent, comma-separated ("100,50,4" or "4%,2%"), as fractions
+/// in (0, 1] (parameter `keep`).
+pub fn keep_percentages(s: &str) -> Result<Vec<f64>> {
+    let keeps =
+        s.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let pct: f64 = p.trim_end_matches('%').trim().parse().map_err(|_| {
+                    Error::param("keep", format!("'{p}' in '{s}' is not a percentage"))
+                })?;
+                let f = pct / 100.0;
+                Keep::Fraction(f).validate()?;
+                Ok(f)
+            })
+            .collect::<Result<Vec<_>>>()?;
+    if keeps.is_empty() {
+        return Err(Error::param("keep", "nothing to sweep"));
+    }
+    Ok(keeps)
+}
+
+/// DWT candidate levels: a range "5..10" (inclusive, starting at 1 or more) or a list "8,10"
+/// (parameter `levels`).
+pub fn parse_levels(s: &str) -> Result<Vec<usize>> {
+    let bad = || {
+        Error::param(
+            "levels",
+            format!("'{s}' is not a range like 5..10 or a list like 8,10"),
+        )
+    };
+    if let Some((a, b)) = s.split_once("..") {
+        let a: usize = a.trim().parse().map_err(|_| bad())?;
+        let b: usize = b.trim().parse().map_err(|_| bad())?;
+        if a == 0 || a > b {
+            return Err(bad());
+        }
+        return Ok((a..=b).collect());
+    }
+    let levels = s
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().map_err(|_| bad()))
+        .collect::<Result<Vec<usize>>>()?;
+    if levels.is_empty() {
+        return Err(bad());
+    }
+    Ok(levels)
+}
+
+/// Sweep all `cfg.methods` over `cfg.keeps` on `channels` (sample rate `rate`).
+pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Sweep> {
+    for &f in &cfg.keeps {
+        Keep::Fraction(f).validate()?;
+    }
+    validate_refit(&cfg.refit)?;
+    let last = cfg.keeps.len().saturating_sub(1);
     let energy: f64 = channels.iter().flatten().map(|v| v * v).sum();
     let mut points = Vec::new();
-    for method in &cfg.methods {
+    let mut waveforms = Vec::new();
+    for &method in &cfg.methods {
         let reps: Vec<&Representation> = match method {
             SweepMethod::Pgbz | SweepMethod::PgbzLs | SweepMethod::PgbzGate => vec![&cfg.pgbz],
             SweepMethod::Stft => vec![&cfg.stft],
             SweepMethod::Dwt => cfg.dwt.iter().collect(),
         };
-        // best[keep index] over the candidate representations (levels).
+        let refit = (method == SweepMethod::PgbzLs).then_some(&cfg.refit);
+        let gate = (method == SweepMethod::PgbzGate).then_some(&cfg.gate);
+        // best[keep index] over the candidate representations (levels), with channel 0's
+        // reconstruction at the last level of the winner.
         let mut best: Vec<Option<SweepPoint>> = vec![None; cfg.keeps.len()];
+        let mut best_waveform = Vec::new();
         for rep in reps {
             let mut err = vec![0.0; cfg.keeps.len()];
             let mut kept = vec![0usize; cfg.keeps.len()];
             let mut secs = vec![0.0; cfg.keeps.len()];
             let mut level = None;
-            for x in channels {
+            let mut waveform = Vec::new();
+            for (c, x) in channels.iter().enumerate() {
                 let t0 = Instant::now();
                 let mut analysis = Analysis::new(rep, x)?;
                 let ranking = Ranking::new(analysis.magnitudes(), analysis.costs())?;
@@ -122,22 +271,16 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Vec<
                     let t1 = Instant::now();
                     let budget = budget_for_fraction(f, x.len())?;
                     kept[i] += ranking.fill_mask(budget, &mut mask)?;
-                    match method {
-                        SweepMethod::PgbzLs => {
-                            analysis.refit(x, &mask, &mut y, &cfg.refit)?;
-                        }
-                        SweepMethod::PgbzGate => {
-                            analysis.reconstruct(&mask, &mut y)?;
-                            y = spectral_gate(&y, rate, &cfg.gate)?;
-                        }
-                        _ => analysis.reconstruct(&mask, &mut y)?,
-                    }
+                    rebuild(&mut analysis, x, &mask, refit, gate, rate, true, &mut y)?;
                     secs[i] += analysis_seconds + t1.elapsed().as_secs_f64();
                     err[i] += x
                         .iter()
                         .zip(&y)
                         .map(|(a, b)| (a - b) * (a - b))
                         .sum::<f64>();
+                    if c == 0 && i == last {
+                        waveform.clone_from(&y);
+                    }
                 }
             }
             for (i, &f) in cfg.keeps.iter().enumerate() {
@@ -152,10 +295,20 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Vec<
                 };
                 if best[i].as_ref().is_none_or(|b| p.snr_db > b.snr_db) {
                     best[i] = Some(p);
+                    if i == last {
+                        best_waveform = std::mem::take(&mut waveform);
+                    }
                 }
             }
         }
+        if let Some(&keep_fraction) = cfg.keeps.last() {
+            waveforms.push(SweepWaveform {
+                method,
+                keep_fraction,
+                samples: best_waveform,
+            });
+        }
         points.extend(best.into_iter().flatten());
     }
-    Ok(points)
+    Ok(Sweep { points, waveforms })
 }
