@@ -62,16 +62,18 @@ impl Default for GateConfig {
 }
 
 impl GateConfig {
-    fn validate(&self) -> Result<()> {
+    /// Checks the parameters: attenuation finite and ≥ 0, smoothing widths ≥ 0, percentile in
+    /// [0, 100] with a finite margin, or a non-empty noise clip with a finite `n_std`.
+    pub fn validate(&self) -> Result<()> {
         if !(self.attenuation_db >= 0.0 && self.attenuation_db.is_finite()) {
             return Err(Error::param(
-                "--gate-attenuation",
+                "gate_attenuation",
                 "must be a finite number of dB ≥ 0",
             ));
         }
         if !(self.smooth_ms >= 0.0 && self.smooth_hz >= 0.0) {
             return Err(Error::param(
-                "--gate-smooth",
+                "gate_smooth",
                 "smoothing widths must be ≥ 0",
             ));
         }
@@ -82,7 +84,7 @@ impl GateConfig {
             } => {
                 if !(0.0..=100.0).contains(percentile) || !margin_db.is_finite() {
                     return Err(Error::param(
-                        "--gate-percentile",
+                        "gate_percentile",
                         "the percentile must be in [0, 100] and the margin finite",
                     ));
                 }
@@ -90,7 +92,7 @@ impl GateConfig {
             NoiseProfile::Clip { noise, n_std } => {
                 if noise.is_empty() || !n_std.is_finite() {
                     return Err(Error::param(
-                        "--noise-clip",
+                        "noise_clip",
                         "the noise clip is empty or n_std is not finite",
                     ));
                 }
