@@ -5,7 +5,9 @@ use super::common::{print_metrics, print_report, sibling, with_spinner, OutputOp
 use anyhow::{Context, Result};
 use serde_json::json;
 use sparsewave::audio::Audio;
-use sparsewave::denoise::denoiser::{Cuts, DenoiseMethod, DenoiseParams, WsvdOverrides, WsvdPreset};
+use sparsewave::denoise::denoiser::{
+    Cuts, DenoiseMethod, DenoiseParams, WsvdOverrides, WsvdPreset,
+};
 use sparsewave::denoise::job::{check_reference, denoise};
 use sparsewave::denoise::shrink::{ThresholdKind, ThresholdRule};
 use sparsewave::denoise::wsvd::{Junction, Mapping, SvdSolver};
@@ -87,16 +89,31 @@ pub struct MethodOpts {
     #[arg(long, value_name = "HZ[,HZ...]")]
     pub bands: Option<Cuts>,
     /// WSVD: rank ratio R ∈ (0, 1], r = ⌈R·q⌉; one value or one per band.
-    #[arg(long, value_name = "R[,R...]", value_delimiter = ',', group = "rank_choice")]
+    #[arg(
+        long,
+        value_name = "R[,R...]",
+        value_delimiter = ',',
+        group = "rank_choice"
+    )]
     pub ratio: Option<Vec<f64>>,
     /// WSVD: fixed rank; one value or one per band.
-    #[arg(long, value_name = "K[,K...]", value_delimiter = ',', group = "rank_choice")]
+    #[arg(
+        long,
+        value_name = "K[,K...]",
+        value_delimiter = ',',
+        group = "rank_choice"
+    )]
     pub rank: Option<Vec<usize>>,
     /// WSVD: information criterion: aic or mdl.
     #[arg(long, value_name = "RULE", group = "rank_choice")]
     pub rank_rule: Option<Criterion>,
     /// WSVD: energy fraction F ∈ (0, 1]; one value or one per band.
-    #[arg(long, value_name = "F[,F...]", value_delimiter = ',', group = "rank_choice")]
+    #[arg(
+        long,
+        value_name = "F[,F...]",
+        value_delimiter = ',',
+        group = "rank_choice"
+    )]
     pub energy: Option<Vec<f64>>,
     /// WSVD: truncated SVD: lanczos, dense or auto.
     #[arg(long)]

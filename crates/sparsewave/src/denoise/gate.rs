@@ -72,10 +72,7 @@ impl GateConfig {
             ));
         }
         if !(self.smooth_ms >= 0.0 && self.smooth_hz >= 0.0) {
-            return Err(Error::param(
-                "gate_smooth",
-                "smoothing widths must be ≥ 0",
-            ));
+            return Err(Error::param("gate_smooth", "smoothing widths must be ≥ 0"));
         }
         match &self.profile {
             NoiseProfile::Percentile {

@@ -52,9 +52,7 @@ pub fn denoise(noisy: &Audio, denoiser: &Denoiser, clean: Option<&Audio>) -> Res
                 rate,
             )?);
             let m = Metrics::compute(&clean.channels, &noisy.channels, rate)?;
-            report = report
-                .with("reference", "clean")
-                .with("input_metrics", &m);
+            report = report.with("reference", "clean").with("input_metrics", &m);
             Some(m)
         }
         None => {

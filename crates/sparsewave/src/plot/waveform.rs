@@ -33,7 +33,7 @@ pub const ZOOM_SECONDS: f64 = 0.2;
 /// Index of the first sample of the loudest `len`-sample stretch of `x` (largest `Σ x²`),
 /// searched with hop `⌊len/2⌋`; `len` is clamped to `[1, x.len()]`, and ties go to the latest
 /// start. 0 for an empty signal.
-pub fn loudest_start(x: &[f64], len: usize) -> usize {
+fn loudest_start(x: &[f64], len: usize) -> usize {
     let len = len.clamp(1, x.len().max(1));
     let hop = (len / 2).max(1);
     (0..=x.len().saturating_sub(len))
@@ -46,9 +46,9 @@ pub fn loudest_start(x: &[f64], len: usize) -> usize {
 }
 
 impl WaveformComparison {
-    /// A comparison zoomed on the loudest [`ZOOM_SECONDS`] of `reference`
-    /// ([`loudest_start`]), with the `marks` (sample indices) that fall inside the zoom drawn
-    /// as markers.
+    /// A comparison zoomed on the loudest [`ZOOM_SECONDS`] of `reference` (the stretch of
+    /// largest `Σ x²` among starts on a grid of half its length), with the `marks` (sample
+    /// indices) that fall inside the zoom drawn as markers.
     pub fn zoomed_on_loudest(
         title: String,
         sample_rate: u32,
@@ -225,5 +225,20 @@ impl Figure for WaveformComparison {
             (z0, z1),
             true,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loudest_start;
+
+    #[test]
+    fn loudest_start_finds_the_burst_on_its_grid() {
+        let mut x = vec![0.01; 2000];
+        x[1300..1400].iter_mut().for_each(|v| *v = 1.0);
+        assert_eq!(loudest_start(&x, 200), 1200);
+        assert_eq!(loudest_start(&x, 100), 1300);
+        assert_eq!(loudest_start(&[], 200), 0);
+        assert_eq!(loudest_start(&x[..50], 200), 0);
     }
 }
