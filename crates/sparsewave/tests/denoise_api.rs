@@ -354,15 +354,25 @@ fn window_starts_follow_the_junction_grid() {
             ..WsvdConfig::single_band(100, RankRule::Aic)
         })
     };
+    // Plain grid with its 50-sample tail window.
     assert_eq!(
         cfg(Junction::None).window_starts(350, 0).unwrap(),
-        [0, 100, 200]
+        [0, 100, 200, 300]
     );
-    let xfade = cfg(Junction::Xfade).window_starts(400, 0).unwrap();
-    assert_eq!(&xfade[..4], [0, 50, 100, 150]);
-    let interleave = cfg(Junction::Interleave).window_starts(400, 0).unwrap();
-    assert!(interleave.windows(2).all(|w| w[0] < w[1]));
-    assert!(interleave.contains(&50) && interleave.contains(&100));
+    assert_eq!(
+        cfg(Junction::MeanFilt).window_starts(350, 0).unwrap(),
+        [0, 100, 200, 300]
+    );
+    // Hop 50, then the window [275, 375) that ends the signal.
+    assert_eq!(
+        cfg(Junction::Xfade).window_starts(375, 0).unwrap(),
+        [0, 50, 100, 150, 200, 250, 275]
+    );
+    // Both grids: the plain one and the one offset by a 50-sample head.
+    assert_eq!(
+        cfg(Junction::Interleave).window_starts(350, 0).unwrap(),
+        [0, 50, 100, 150, 200, 250, 300]
+    );
     assert_eq!(cfg(Junction::None).window_starts(350, 1), None);
     assert_eq!(Denoiser::gaussian(1.0).unwrap().window_starts(350, 0), None);
 }
@@ -586,7 +596,8 @@ fn waveform_zoom_starts_at_the_loudest_stretch() {
     let rate = 1000;
     let mut x = vec![0.01; 2000];
     x[1300..1400].iter_mut().for_each(|v| *v = 1.0);
-    // Zoom 0.2 s = 200 samples, searched on a 100-sample grid: [1200, 1400) holds the burst.
+    // Zoom 0.2 s = 200 samples, searched on a 100-sample grid: [1200, 1400) and [1300, 1500)
+    // both hold the whole burst, and ties go to the later start.
     let fig = WaveformComparison::zoomed_on_loudest(
         "t".into(),
         rate,
@@ -594,6 +605,6 @@ fn waveform_zoom_starts_at_the_loudest_stretch() {
         (&x, "denoised"),
         &[0, 1200, 1300, 1400, 1401],
     );
-    assert_eq!(fig.zoom_start, 1.2);
-    assert_eq!(fig.markers, [1.2, 1.3, 1.4]);
+    assert_eq!(fig.zoom_start, 1.3);
+    assert_eq!(fig.markers, [1.3, 1.4, 1.401]);
 }
