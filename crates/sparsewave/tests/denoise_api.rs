@@ -305,8 +305,10 @@ fn params_validate_into_the_chosen_denoiser() {
         p.gate_percentile = 150.0;
     });
     assert_eq!(blamed(e.unwrap_err()), "gate_percentile");
-    let mut gate = DenoiseParams::default();
-    gate.method = DenoiseMethod::Gate;
+    let gate = DenoiseParams {
+        method: DenoiseMethod::Gate,
+        ..DenoiseParams::default()
+    };
     let empty = Audio::from_channels(44100, vec![vec![]]);
     assert_eq!(
         blamed(gate.denoiser(Some(&empty)).unwrap_err()),

@@ -1,5 +1,5 @@
 //! Denoisers: WSVD and its baselines, how one is chosen ([`denoiser`]), the `denoise` job
-//! ([`job`]) and the Table 1 benchmark ([`bench`]).
+//! ([`job`]) and the Table 1 benchmark ([`mod@bench`]).
 
 pub mod bands;
 pub mod bench;

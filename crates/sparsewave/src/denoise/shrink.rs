@@ -72,11 +72,15 @@ impl ThresholdKind {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WaveletShrink {
+    /// The wavelet of the DWT.
     pub wavelet: Wavelet,
+    /// Signal extension at the ends.
     pub mode: Mode,
     /// Decomposition depth; `None` is the DWT's default (maximum level, at most 10).
     pub level: Option<usize>,
+    /// How the threshold is chosen.
     pub rule: ThresholdRule,
+    /// How a coefficient is shrunk by it.
     pub kind: ThresholdKind,
 }
 

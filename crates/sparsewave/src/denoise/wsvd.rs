@@ -215,11 +215,13 @@ pub struct BandStats {
 /// The denoised signal and what WSVD did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WsvdOutput {
+    /// The denoised signal (same length as the input).
     pub signal: Vec<f64>,
     /// Mean rank over all windows of all bands.
     pub mean_rank: f64,
     /// Total number of windows.
     pub windows: usize,
+    /// Statistics of each band, lowest first.
     pub bands: Vec<BandStats>,
 }
 
@@ -276,7 +278,9 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
 /// A window of a grid: `[start, start + len)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
+    /// First sample.
     pub start: usize,
+    /// Length, samples.
     pub len: usize,
 }
 

@@ -21,7 +21,7 @@ pub struct WaveformComparison {
     pub reference_label: String,
     /// Legend label of the estimate.
     pub estimate_label: String,
-    /// Start of the zoomed window, seconds (its length is [`ZOOM_SECONDS`]).
+    /// Start of the zoomed window, seconds (its length is `ZOOM_SECONDS`, 0.2 s).
     pub zoom_start: f64,
     /// Extra vertical markers (seconds), e.g. WSVD window boundaries, drawn in the zoom.
     pub markers: Vec<f64>,
@@ -46,7 +46,7 @@ fn loudest_start(x: &[f64], len: usize) -> usize {
 }
 
 impl WaveformComparison {
-    /// A comparison zoomed on the loudest [`ZOOM_SECONDS`] of `reference` (the stretch of
+    /// A comparison zoomed on the loudest 0.2 s (`ZOOM_SECONDS`) of `reference` (the stretch of
     /// largest `Σ x²` among starts on a grid of half its length), with the `marks` (sample
     /// indices) that fall inside the zoom drawn as markers.
     pub fn zoomed_on_loudest(
