@@ -55,7 +55,16 @@ fn json_of(args: &[&str]) -> Value {
 
 /// Run `args`, expect exit code 1, every needle in stderr, no panic, `out` not created.
 fn fails(args: &[&str], out: &Path, needles: &[&str]) {
-    let assert = sparsewave().args(args).assert().failure().code(1);
+    fails_with(1, args, out, needles);
+}
+
+/// As [`fails`] for a value the command line parser refuses (clap's usage error, code 2).
+fn refused(args: &[&str], out: &Path, needles: &[&str]) {
+    fails_with(2, args, out, needles);
+}
+
+fn fails_with(code: i32, args: &[&str], out: &Path, needles: &[&str]) {
+    let assert = sparsewave().args(args).assert().failure().code(code);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     for n in needles {
         assert!(
@@ -399,6 +408,11 @@ fn bad_parameters() {
         args.extend_from_slice(extra);
         fails(&args, &out, needles);
     };
+    let denoise_refused = |extra: &[&str], needles: &[&str]| {
+        let mut args = vec!["denoise", noisy, "-o", o];
+        args.extend_from_slice(extra);
+        refused(&args, &out, needles);
+    };
     denoise(&["--window", "3"], &["window", "at least 4"]);
     denoise(&["--window", "50000"], &["window", "44100"]);
     denoise(&["--ratio", "0"], &["ratio", "(0, 1]"]);
@@ -419,13 +433,13 @@ fn bad_parameters() {
         &["--bands", "1000", "--window", "100,100,100"],
         &["--window", "3 values for 2 band"],
     );
-    denoise(&["--window", "20x"], &["--window", "20x"]);
-    denoise(&["--rank-rule", "bic"], &["--rank-rule", "bic"]);
-    denoise(&["--method", "median"], &["--method", "median"]);
-    denoise(&["--junction", "fade"], &["--junction", "fade"]);
-    denoise(&["--preset", "fast"], &["--preset", "fast"]);
+    denoise_refused(&["--window", "20x"], &["--window", "20x"]);
+    denoise_refused(&["--rank-rule", "bic"], &["--rank-rule", "bic"]);
+    denoise_refused(&["--method", "median"], &["--method", "median"]);
+    denoise_refused(&["--junction", "fade"], &["--junction", "fade"]);
+    denoise_refused(&["--preset", "fast"], &["--preset", "fast"]);
     denoise(&["--method", "gaussian", "--sigma", "0"], &["sigma"]);
-    denoise(
+    denoise_refused(
         &["--method", "wavelet", "--wavelet", "db99"],
         &["wavelet", "db99"],
     );
@@ -453,9 +467,13 @@ fn bad_parameters() {
         args.extend_from_slice(extra);
         fails(&args, &out, needles);
     };
-    addnoise(
-        &["--snr", "10", "--model", "pink"],
-        &["noise model", "pink"],
+    refused(
+        &["addnoise", clean, "-o", o, "--snr", "10", "--model", "pink"],
+        &out,
+        &[
+            "--model",
+            "'pink' is not one of awgn, mixture, alpha-stable, middleton",
+        ],
     );
     addnoise(&["--snr", "inf"], &["snr", "finite"]);
     addnoise(&["--snr", "NaN"], &["snr", "finite"]);
@@ -487,7 +505,18 @@ fn bad_parameters() {
         fails(&args, &bench_dir, needles);
     };
     bench(&["--snr", "24,inf"], &["snr", "finite"]);
-    bench(&["--model", "brown"], &["noise model", "brown"]);
+    refused(
+        &[
+            "denoise-bench",
+            clean,
+            "-o",
+            bench_dir.to_str().unwrap(),
+            "--model",
+            "brown",
+        ],
+        &bench_dir,
+        &["--model", "'brown' is not one of"],
+    );
     bench(
         &["--model", "alpha-stable", "--alpha", "3"],
         &["alpha", "(0, 2]"],

@@ -20,18 +20,71 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1, Poisson, StandardNormal};
 
+use crate::audio::Audio;
+use crate::pipeline::{self, Report};
 use crate::{Error, Result};
 
-/// A noise model. All models are zero-mean and symmetric.
+crate::choice::choice! {
+    /// The name of a noise model, without its parameters (see [`NoiseModel`]).
+    pub enum NoiseKind: "model" {
+        /// White Gaussian noise.
+        Awgn = "awgn" | "gaussian" | "white",
+        /// Two-component Gaussian mixture.
+        Mixture = "mixture" | "gaussian-mixture",
+        /// Symmetric α-stable noise.
+        AlphaStable = "alpha-stable" | "alpha" | "stable",
+        /// Middleton class A impulsive noise.
+        Middleton = "middleton" | "middleton-a",
+    }
+}
+
+/// Every parameter of every model, so that a caller (a command line, a form) can hold them all
+/// and let [`NoiseModel::new`] pick those of the chosen model. The defaults are the command
+/// line's.
 #[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NoiseParams {
+    /// Mixture: probability ε ∈ [0, 1] of the wide component.
+    pub epsilon: f64,
+    /// Mixture: variance ratio κ > 0 of the wide to the narrow component.
+    pub kappa: f64,
+    /// α-stable: characteristic exponent α ∈ (0, 2].
+    pub alpha: f64,
+    /// Middleton: impulsive index A > 0.
+    pub a: f64,
+    /// Middleton: Gaussian-to-impulsive power ratio Γ > 0.
+    pub gamma: f64,
+}
+
+impl Default for NoiseParams {
+    /// ε = 0.1, κ = 100, α = 1.5, A = 0.1, Γ = 0.01.
+    fn default() -> Self {
+        NoiseParams {
+            epsilon: 0.1,
+            kappa: 100.0,
+            alpha: 1.5,
+            a: 0.1,
+            gamma: 0.01,
+        }
+    }
+}
+
+/// A noise model. All models are zero-mean and symmetric.
+///
+/// Serialises as the model's name under `"model"` with its parameters beside it:
+/// `{"model": "awgn"}`, `{"model": "mixture", "epsilon": ε, "kappa": κ}`,
+/// `{"model": "alpha-stable", "alpha": α}`, `{"model": "middleton", "a": A, "gamma": Γ}`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "model")]
 pub enum NoiseModel {
     /// White Gaussian noise N(0, s²); `scale` is the standard deviation s.
+    #[serde(rename = "awgn")]
     Awgn,
     /// Gaussian mixture `(1−ε)·N(0, σ²) + ε·N(0, κ·σ²)`: each sample is, independently with
     /// probability ε, drawn from the wide component whose variance is κ times the narrow one.
     ///
     /// `scale` is the standard deviation of the whole mixture, i.e.
     /// `σ² = scale² / (1 − ε + ε·κ)`.
+    #[serde(rename = "mixture")]
     GaussianMixture {
         /// Probability ε ∈ [0, 1] of the wide component.
         epsilon: f64,
@@ -47,6 +100,7 @@ pub enum NoiseModel {
     /// dispersion* `2γ²`: `γ = sqrt(‖x‖² / (n · 10^(SNR/10)) / 2)`, i.e. the noise has the same γ
     /// as the Gaussian (α = 2) noise of that SNR would have. The empirical SNR of a given draw is
     /// then random (and usually lower, because of the heavy tails).
+    #[serde(rename = "alpha-stable")]
     AlphaStable {
         /// Characteristic exponent α ∈ (0, 2]; 2 is Gaussian, 1 is Cauchy.
         alpha: f64,
@@ -56,6 +110,7 @@ pub enum NoiseModel {
     /// `σ_k² = σ² · (k/A + Γ) / (1 + Γ)`, so that the total variance is σ².
     ///
     /// `scale` is σ, the standard deviation of the whole process.
+    #[serde(rename = "middleton")]
     MiddletonA {
         /// Impulsive index A > 0 (small A: rare, strong impulses).
         a: f64,
@@ -65,6 +120,36 @@ pub enum NoiseModel {
 }
 
 impl NoiseModel {
+    /// The model `kind` with its parameters taken from `params`, validated.
+    pub fn new(kind: NoiseKind, params: &NoiseParams) -> Result<Self> {
+        let model = match kind {
+            NoiseKind::Awgn => NoiseModel::Awgn,
+            NoiseKind::Mixture => NoiseModel::GaussianMixture {
+                epsilon: params.epsilon,
+                kappa: params.kappa,
+            },
+            NoiseKind::AlphaStable => NoiseModel::AlphaStable {
+                alpha: params.alpha,
+            },
+            NoiseKind::Middleton => NoiseModel::MiddletonA {
+                a: params.a,
+                gamma: params.gamma,
+            },
+        };
+        model.validate()?;
+        Ok(model)
+    }
+
+    /// The model's name.
+    pub fn kind(&self) -> NoiseKind {
+        match self {
+            NoiseModel::Awgn => NoiseKind::Awgn,
+            NoiseModel::GaussianMixture { .. } => NoiseKind::Mixture,
+            NoiseModel::AlphaStable { .. } => NoiseKind::AlphaStable,
+            NoiseModel::MiddletonA { .. } => NoiseKind::Middleton,
+        }
+    }
+
     /// Checks the model's own parameters.
     pub fn validate(&self) -> Result<()> {
         match *self {
@@ -98,13 +183,13 @@ impl NoiseModel {
                 // below that bound.
                 if !(a.is_finite() && a > 0.0 && a <= Poisson::<f64>::MAX_LAMBDA) {
                     return Err(Error::param(
-                        "A",
+                        "a",
                         format!("impulsive index must be finite and > 0, got {a}"),
                     ));
                 }
                 if !(gamma.is_finite() && gamma > 0.0) {
                     return Err(Error::param(
-                        "Gamma",
+                        "gamma",
                         format!("Gaussian-to-impulsive ratio must be finite and > 0, got {gamma}"),
                     ));
                 }
@@ -184,6 +269,57 @@ pub fn make_noise(model: NoiseModel, x: &[f64], snr_db: f64, seed: u64) -> Resul
     Ok(e)
 }
 
+/// A recording with added noise, the noise alone and the report of the `addnoise` job.
+#[derive(Clone, Debug)]
+pub struct NoisyAudio {
+    /// `clean + noise`, channel by channel.
+    pub audio: Audio,
+    /// The noise alone (same rate, channels and length).
+    pub noise: Audio,
+    /// Keys of `addnoise --json`: the metrics compare the noisy audio with the clean input (so
+    /// `snr_db` is the achieved input SNR); `params` is the model's JSON (see [`NoiseModel`])
+    /// with `snr_db` and `seed`.
+    pub report: Report,
+}
+
+/// The `params` of the `addnoise` report.
+#[derive(serde::Serialize)]
+struct AddNoiseParams {
+    #[serde(flatten)]
+    model: NoiseModel,
+    snr_db: f64,
+    seed: u64,
+}
+
+/// Adds noise of `model` to every channel of `clean` at input SNR `snr_db` (see
+/// [`make_noise`]), each channel on its own: channel `c` draws from seed `seed + c` (wrapping),
+/// so channel 1 of a stereo run equals a mono run of that channel with seed `seed + 1`.
+pub fn add_noise(clean: &Audio, model: NoiseModel, snr_db: f64, seed: u64) -> Result<NoisyAudio> {
+    let mut noise = Vec::with_capacity(clean.channel_count());
+    let outcome = pipeline::process(clean, |c, x, _| {
+        let e = make_noise(model, x, snr_db, seed.wrapping_add(c as u64))?;
+        let y = x.iter().zip(&e).map(|(a, b)| a + b).collect();
+        noise.push(e);
+        Ok((y, ()))
+    })?;
+    let params = AddNoiseParams {
+        model,
+        snr_db,
+        seed,
+    };
+    let report = Report::new("addnoise", clean, &outcome, params);
+    Ok(NoisyAudio {
+        noise: Audio {
+            channels: noise,
+            sample_rate: clean.sample_rate,
+            format: clean.format,
+            codec: clean.codec.clone(),
+        },
+        audio: outcome.output,
+        report,
+    })
+}
+
 fn fill_gaussian(rng: &mut ChaCha8Rng, out: &mut [f64], sd: f64) {
     for v in out {
         let z: f64 = rng.sample(StandardNormal);
@@ -233,7 +369,7 @@ fn fill_middleton(
     gamma: f64,
     sigma: f64,
 ) -> Result<()> {
-    let poisson = Poisson::new(a).map_err(|e| Error::param("A", e.to_string()))?;
+    let poisson = Poisson::new(a).map_err(|e| Error::param("a", e.to_string()))?;
     for v in out {
         let k: f64 = poisson.sample(rng);
         let var = (k / a + gamma) / (1.0 + gamma);

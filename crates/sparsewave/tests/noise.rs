@@ -3,7 +3,10 @@
 //! Tolerances are about five standard errors of each estimate (stated per test), so a correct
 //! generator fails with negligible probability and the seeds are fixed anyway.
 
-use sparsewave::noise::{make_noise, sample_noise, NoiseModel};
+use serde_json::json;
+use sparsewave::audio::Audio;
+use sparsewave::noise::{add_noise, make_noise, sample_noise, NoiseKind, NoiseModel, NoiseParams};
+use sparsewave::{Choice, Error};
 
 const N: usize = 1_000_000;
 
@@ -236,4 +239,111 @@ fn invalid_parameters_are_rejected() {
         assert!(sample_noise(m, 10, 1.0, 0).is_err(), "{m:?}");
     }
     assert!(sample_noise(NoiseModel::Awgn, 10, -1.0, 0).is_err());
+}
+
+#[test]
+fn add_noise_hits_the_snr_per_channel_with_seed_plus_channel() {
+    let x = signal(20_000);
+    let y: Vec<f64> = x.iter().rev().map(|v| 0.25 * v).collect();
+    let stereo = Audio::from_channels(8000, vec![x.clone(), y.clone()]);
+    let model = NoiseModel::GaussianMixture {
+        epsilon: 0.05,
+        kappa: 50.0,
+    };
+    let out = add_noise(&stereo, model, 7.5, 11).unwrap();
+    for (c, clean) in [&x, &y].into_iter().enumerate() {
+        let e = &out.noise.channels[c];
+        assert!((snr_db(clean, e) - 7.5).abs() < 1e-9, "channel {c}");
+        let sum: Vec<f64> = clean.iter().zip(e).map(|(a, b)| a + b).collect();
+        assert_eq!(out.audio.channels[c], sum);
+        // Channel c draws from seed + c.
+        assert_eq!(e, &make_noise(model, clean, 7.5, 11 + c as u64).unwrap());
+    }
+    // Channel 1 of the stereo run is a mono run of that channel with seed + 1.
+    let mono = add_noise(&Audio::from_channels(8000, vec![y.clone()]), model, 7.5, 12).unwrap();
+    assert_eq!(mono.audio.channels[0], out.audio.channels[1]);
+    assert_eq!(mono.noise.channels[0], out.noise.channels[1]);
+    assert_eq!(out.noise.sample_rate, 8000);
+    // The report: the achieved SNR over both channels (equal per channel, so equal overall)
+    // and the model's parameters.
+    assert!((out.report.metrics.snr_db - 7.5).abs() < 1e-9);
+    assert_eq!(out.report.command, "addnoise");
+    assert_eq!(
+        out.report.params,
+        json!({"model": "mixture", "epsilon": 0.05, "kappa": 50.0, "snr_db": 7.5, "seed": 11})
+    );
+    // The seed wraps instead of overflowing.
+    assert!(add_noise(&stereo, NoiseModel::Awgn, 10.0, u64::MAX).is_ok());
+}
+
+#[test]
+fn model_names_parameters_and_json() {
+    assert_eq!(
+        NoiseKind::NAMES,
+        &["awgn", "mixture", "alpha-stable", "middleton"]
+    );
+    for (name, kind) in [
+        ("white", NoiseKind::Awgn),
+        ("Gaussian", NoiseKind::Awgn),
+        ("gaussian-mixture", NoiseKind::Mixture),
+        ("stable", NoiseKind::AlphaStable),
+        ("alpha", NoiseKind::AlphaStable),
+        ("middleton-a", NoiseKind::Middleton),
+    ] {
+        assert_eq!(name.parse::<NoiseKind>().unwrap(), kind, "{name}");
+    }
+    let e = "pink".parse::<NoiseKind>().unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "invalid model: 'pink' is not one of awgn, mixture, alpha-stable, middleton"
+    );
+    let p = NoiseParams::default();
+    let json_of = |kind| serde_json::to_value(NoiseModel::new(kind, &p).unwrap()).unwrap();
+    assert_eq!(json_of(NoiseKind::Awgn), json!({"model": "awgn"}));
+    assert_eq!(
+        json_of(NoiseKind::Mixture),
+        json!({"model": "mixture", "epsilon": 0.1, "kappa": 100.0})
+    );
+    assert_eq!(
+        json_of(NoiseKind::AlphaStable),
+        json!({"model": "alpha-stable", "alpha": 1.5})
+    );
+    assert_eq!(
+        json_of(NoiseKind::Middleton),
+        json!({"model": "middleton", "a": 0.1, "gamma": 0.01})
+    );
+    for kind in [
+        NoiseKind::Awgn,
+        NoiseKind::Mixture,
+        NoiseKind::AlphaStable,
+        NoiseKind::Middleton,
+    ] {
+        assert_eq!(NoiseModel::new(kind, &p).unwrap().kind(), kind);
+    }
+    let blamed = |kind, p: NoiseParams| match NoiseModel::new(kind, &p).unwrap_err() {
+        Error::InvalidParameter { name, .. } => name,
+        other => panic!("{other}"),
+    };
+    assert_eq!(
+        blamed(NoiseKind::AlphaStable, NoiseParams { alpha: 2.5, ..p }),
+        "alpha"
+    );
+    assert_eq!(
+        blamed(NoiseKind::Mixture, NoiseParams { epsilon: 1.5, ..p }),
+        "epsilon"
+    );
+    assert_eq!(
+        blamed(NoiseKind::Mixture, NoiseParams { kappa: 0.0, ..p }),
+        "kappa"
+    );
+    assert_eq!(
+        blamed(NoiseKind::Middleton, NoiseParams { a: 0.0, ..p }),
+        "a"
+    );
+    assert_eq!(
+        blamed(NoiseKind::Middleton, NoiseParams { gamma: 0.0, ..p }),
+        "gamma"
+    );
+    // Parameters of other models are not looked at.
+    assert!(NoiseModel::new(NoiseKind::Awgn, &NoiseParams { alpha: 9.0, ..p }).is_ok());
 }

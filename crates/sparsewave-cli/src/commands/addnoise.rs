@@ -1,33 +1,33 @@
 //! `sparsewave addnoise`: add seeded noise of a chosen model at a target input SNR.
 
 use super::common::{print_report, OutputOpts};
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde_json::json;
-use sparsewave::audio::{write_wav, Audio, SampleFormat};
-use sparsewave::noise::{make_noise, NoiseModel};
-use sparsewave::pipeline::{self, Report};
+use sparsewave::audio::{write_wav, SampleFormat};
+use sparsewave::noise::{add_noise, NoiseKind, NoiseModel, NoiseParams};
+use sparsewave::pipeline;
 use std::path::PathBuf;
 
 /// Noise model flags, shared with `denoise-bench`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct NoiseOpts {
     /// Noise model: awgn, mixture, alpha-stable or middleton.
-    #[arg(long, default_value = "awgn")]
-    pub model: String,
+    #[arg(long, default_value_t = NoiseKind::Awgn)]
+    pub model: NoiseKind,
     /// mixture: probability ε ∈ [0, 1] of the wide component.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = NoiseParams::default().epsilon)]
     pub epsilon: f64,
     /// mixture: variance ratio κ > 0 of the wide to the narrow component.
-    #[arg(long, default_value_t = 100.0)]
+    #[arg(long, default_value_t = NoiseParams::default().kappa)]
     pub kappa: f64,
     /// alpha-stable: characteristic exponent α ∈ (0, 2] (2 Gaussian, 1 Cauchy).
-    #[arg(long, default_value_t = 1.5)]
+    #[arg(long, default_value_t = NoiseParams::default().alpha)]
     pub alpha: f64,
     /// middleton: impulsive index A > 0 (small A: rare, strong impulses).
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = NoiseParams::default().a)]
     pub a: f64,
     /// middleton: Gaussian-to-impulsive power ratio Γ > 0.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = NoiseParams::default().gamma)]
     pub gamma: f64,
     /// Seed of the noise generator (ChaCha8); channel c uses seed + c.
     #[arg(long, default_value_t = 0)]
@@ -37,66 +37,14 @@ pub struct NoiseOpts {
 impl NoiseOpts {
     /// The validated model.
     pub fn model(&self) -> Result<NoiseModel> {
-        let model = match self.model.to_ascii_lowercase().as_str() {
-            "awgn" | "gaussian" | "white" => NoiseModel::Awgn,
-            "mixture" | "gaussian-mixture" => NoiseModel::GaussianMixture {
-                epsilon: self.epsilon,
-                kappa: self.kappa,
-            },
-            "alpha-stable" | "alpha" | "stable" => NoiseModel::AlphaStable { alpha: self.alpha },
-            "middleton" | "middleton-a" => NoiseModel::MiddletonA {
-                a: self.a,
-                gamma: self.gamma,
-            },
-            other => bail!(
-                "invalid --model: unknown noise model '{other}'; valid models: awgn, mixture, \
-                 alpha-stable, middleton"
-            ),
+        let params = NoiseParams {
+            epsilon: self.epsilon,
+            kappa: self.kappa,
+            alpha: self.alpha,
+            a: self.a,
+            gamma: self.gamma,
         };
-        model.validate()?;
-        Ok(model)
-    }
-}
-
-/// The model and its parameters as JSON.
-pub fn model_json(model: NoiseModel) -> serde_json::Value {
-    match model {
-        NoiseModel::Awgn => json!({"model": "awgn"}),
-        NoiseModel::GaussianMixture { epsilon, kappa } => {
-            json!({"model": "mixture", "epsilon": epsilon, "kappa": kappa})
-        }
-        NoiseModel::AlphaStable { alpha } => json!({"model": "alpha-stable", "alpha": alpha}),
-        NoiseModel::MiddletonA { a, gamma } => {
-            json!({"model": "middleton", "a": a, "gamma": gamma})
-        }
-    }
-}
-
-/// Noise for every channel of `clean` at input SNR `snr_db` (each channel on its own, with seed
-/// `seed + c` for channel c); the noise alone.
-pub fn noise_for(clean: &Audio, model: NoiseModel, snr_db: f64, seed: u64) -> Result<Audio> {
-    let channels = clean
-        .channels
-        .iter()
-        .enumerate()
-        .map(|(c, x)| make_noise(model, x, snr_db, seed.wrapping_add(c as u64)))
-        .collect::<sparsewave::Result<Vec<_>>>()?;
-    Ok(Audio {
-        channels,
-        ..clean.clone()
-    })
-}
-
-/// `clean + noise`, channel by channel.
-pub fn add(clean: &Audio, noise: &Audio) -> Audio {
-    Audio {
-        channels: clean
-            .channels
-            .iter()
-            .zip(&noise.channels)
-            .map(|(x, e)| x.iter().zip(e).map(|(a, b)| a + b).collect())
-            .collect(),
-        ..clean.clone()
+        Ok(NoiseModel::new(self.model, &params)?)
     }
 }
 
@@ -140,42 +88,28 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let model = a.noise.model()?;
-    if !a.snr.is_finite() {
-        bail!(
-            "invalid --snr: must be a finite number of dB, got {}",
-            a.snr
-        );
-    }
     let bits = a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;
     if let Some(n) = &a.noise_out {
         pipeline::check_output(n, &[&a.input, &a.output])?;
     }
     let clean = pipeline::load(&a.input, a.out.mono)?;
-    let noise = noise_for(&clean, model, a.snr, a.noise.seed)?;
-    let mut channel = 0;
-    let outcome = pipeline::process(&clean, |_, x, _| {
-        let e = &noise.channels[channel];
-        channel += 1;
-        Ok((x.iter().zip(e).map(|(a, b)| a + b).collect(), ()))
-    })?;
-    let written = sparsewave::audio::write_wav(&a.output, &outcome.output, bits)?;
+    let noisy = add_noise(&clean, model, a.snr, a.noise.seed)?;
+    let written = write_wav(&a.output, &noisy.audio, bits)?;
     let noise_write = match &a.noise_out {
         Some(path) => Some(write_wav(
             path,
-            &noise,
+            &noisy.noise,
             Some(bits.unwrap_or(SampleFormat::Float32)),
         )?),
         None => None,
     };
-    let mut params = model_json(model);
-    params["snr_db"] = json!(a.snr);
-    params["seed"] = json!(a.noise.seed);
-    params["mono"] = json!(a.out.mono);
-    let mut report = Report::new("addnoise", &clean, &outcome, params)
+    let mut report = noisy
+        .report
         .with_files(&a.input, Some(&a.output))
         .with_write(written)
         .with("noise_output", &a.noise_out);
+    report.params["mono"] = json!(a.out.mono);
     if let Some(w) = noise_write {
         report = report.with("noise_clipped_samples", w.clipped_samples);
     }
@@ -188,7 +122,7 @@ pub fn run(a: Args) -> Result<()> {
             dir,
             &stem,
             &clean,
-            &outcome.output,
+            &noisy.audio,
             "noisy",
         )?;
         report = report.with("plots", figs);
@@ -196,7 +130,9 @@ pub fn run(a: Args) -> Result<()> {
     if !a.out.json {
         println!(
             "{} noise at {} dB input SNR (seed {}); metrics: noisy output against the clean input",
-            a.noise.model, a.snr, a.noise.seed
+            model.kind(),
+            a.snr,
+            a.noise.seed
         );
     }
     print_report(&report, a.out.json)

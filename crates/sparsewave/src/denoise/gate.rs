@@ -1,17 +1,19 @@
 //! Stationary spectral gating (the method of the Python package noisereduce, stationary mode),
 //! used as the PGBZ artifact post-filter and as a denoising baseline.
 //!
-//! On the STFT X (n_fft 2048, hop 512, Hann by default):
+//! On the STFT `X` (n_fft 2048, hop 512, Hann by default):
 //!
+//! ```text
 //! 1. a per-bin threshold T[k] in dB:
 //!    - from a noise clip: T[k] = mean_t N_dB[t, k] + n_std · std_t N_dB[t, k] (noisereduce's
 //!      rule, n_std = 1.5), N_dB the clip's magnitude in dB;
 //!    - from the signal itself: T[k] = P-th percentile over time of X_dB[·, k] + margin (dB);
 //! 2. a binary mask m[t, k] = 1 where X_dB[t, k] ≥ T[k] (signal), 0 elsewhere (noise);
-//! 3. the mask softened by a separable triangular filter over ±`smooth_ms` in time and
-//!    ±`smooth_hz` in frequency, m̃ = max(m, smooth(m)): smoothing only widens the pass region
+//! 3. the mask softened by a separable triangular filter over ±smooth_ms in time and
+//!    ±smooth_hz in frequency, m̃ = max(m, smooth(m)): smoothing only widens the pass region
 //!    (noisereduce convolves the mask and so also attenuates isolated tonal peaks);
 //! 4. gain G = g + (1 − g) · m̃ with g = 10^(−attenuation/20), Y = G · X, y = ISTFT(Y).
+//! ```
 
 use crate::transform::stft::{PadMode, Stft, StftConfig};
 use crate::transform::window::WindowKind;
@@ -22,11 +24,18 @@ use crate::{Error, Result};
 pub enum NoiseProfile {
     /// Estimated from the signal: this percentile (0–100) of each bin's dB magnitude over time,
     /// plus `margin_db`.
-    Percentile { percentile: f64, margin_db: f64 },
+    Percentile {
+        /// Percentile over time, 0–100.
+        percentile: f64,
+        /// Margin above it, dB.
+        margin_db: f64,
+    },
     /// From a noise-only clip: mean + `n_std` standard deviations of each bin's dB magnitude.
     Clip {
+        /// The noise-only signal.
         #[serde(skip)]
         noise: Vec<f64>,
+        /// Standard deviations above the mean.
         n_std: f64,
     },
 }
@@ -34,6 +43,7 @@ pub enum NoiseProfile {
 /// Spectral gate parameters.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct GateConfig {
+    /// Where the noise threshold comes from.
     pub profile: NoiseProfile,
     /// Attenuation of gated bins, dB (≥ 0).
     pub attenuation_db: f64,
@@ -41,7 +51,9 @@ pub struct GateConfig {
     pub smooth_ms: f64,
     /// Half-width of the mask smoothing in frequency, Hz.
     pub smooth_hz: f64,
+    /// FFT size of the STFT.
     pub n_fft: usize,
+    /// Hop of the STFT, samples.
     pub hop: usize,
 }
 
@@ -62,18 +74,17 @@ impl Default for GateConfig {
 }
 
 impl GateConfig {
-    fn validate(&self) -> Result<()> {
+    /// Checks the parameters: attenuation finite and ≥ 0, smoothing widths ≥ 0, percentile in
+    /// [0, 100] with a finite margin, or a non-empty noise clip with a finite `n_std`.
+    pub fn validate(&self) -> Result<()> {
         if !(self.attenuation_db >= 0.0 && self.attenuation_db.is_finite()) {
             return Err(Error::param(
-                "--gate-attenuation",
+                "gate_attenuation",
                 "must be a finite number of dB ≥ 0",
             ));
         }
         if !(self.smooth_ms >= 0.0 && self.smooth_hz >= 0.0) {
-            return Err(Error::param(
-                "--gate-smooth",
-                "smoothing widths must be ≥ 0",
-            ));
+            return Err(Error::param("gate_smooth", "smoothing widths must be ≥ 0"));
         }
         match &self.profile {
             NoiseProfile::Percentile {
@@ -82,7 +93,7 @@ impl GateConfig {
             } => {
                 if !(0.0..=100.0).contains(percentile) || !margin_db.is_finite() {
                     return Err(Error::param(
-                        "--gate-percentile",
+                        "gate_percentile",
                         "the percentile must be in [0, 100] and the margin finite",
                     ));
                 }
@@ -90,7 +101,7 @@ impl GateConfig {
             NoiseProfile::Clip { noise, n_std } => {
                 if noise.is_empty() || !n_std.is_finite() {
                     return Err(Error::param(
-                        "--noise-clip",
+                        "noise_clip",
                         "the noise clip is empty or n_std is not finite",
                     ));
                 }

@@ -23,22 +23,24 @@
 use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
 use crate::{Error, Result};
 
-/// How the threshold is chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ThresholdRule {
-    /// VisuShrink: `λ = σ·√(2 ln n)`, one threshold for all levels.
-    Universal,
-    /// BayesShrink: `λ_j = σ² / σ_x,j`, one threshold per level.
-    Bayes,
+crate::choice::choice! {
+    /// How the threshold is chosen.
+    pub enum ThresholdRule: "rule" {
+        /// VisuShrink: `λ = σ·√(2 ln n)`, one threshold for all levels.
+        Universal = "universal" | "visu",
+        /// BayesShrink: `λ_j = σ² / σ_x,j`, one threshold per level.
+        Bayes = "bayes",
+    }
 }
 
-/// How a coefficient is shrunk by a threshold λ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ThresholdKind {
-    /// `sign(c)·max(|c| − λ, 0)`.
-    Soft,
-    /// `c` if `|c| ≥ λ`, else 0.
-    Hard,
+crate::choice::choice! {
+    /// How a coefficient is shrunk by a threshold λ.
+    pub enum ThresholdKind: "threshold" {
+        /// `sign(c)·max(|c| − λ, 0)`.
+        Soft = "soft",
+        /// `c` if `|c| ≥ λ`, else 0.
+        Hard = "hard",
+    }
 }
 
 impl ThresholdKind {
@@ -70,11 +72,15 @@ impl ThresholdKind {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WaveletShrink {
+    /// The wavelet of the DWT.
     pub wavelet: Wavelet,
+    /// Signal extension at the ends.
     pub mode: Mode,
     /// Decomposition depth; `None` is the DWT's default (maximum level, at most 10).
     pub level: Option<usize>,
+    /// How the threshold is chosen.
     pub rule: ThresholdRule,
+    /// How a coefficient is shrunk by it.
     pub kind: ThresholdKind,
 }
 

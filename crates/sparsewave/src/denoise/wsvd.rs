@@ -34,72 +34,85 @@ use crate::linalg::triplets::SvdTriplets;
 use crate::linalg::vector::dot;
 use crate::{Error, Result};
 
-/// How windows are laid out and joined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Junction {
-    /// 50 %-overlapping windows (hop `⌊w/2⌋`) weighted by `sin²(π(t + ½)/w)`, normalized
-    /// overlap-add: `y = Σ weight·y_window / Σ weight`. The default.
-    Xfade,
-    /// Two non-overlapping grids, the second offset by `⌊w/2⌋` (with a head window of `⌊w/2⌋`
-    /// samples), averaged sample by sample.
-    Interleave,
-    /// Non-overlapping windows, then the paper's mean filter at each junction: the two samples
-    /// on each side of a window boundary are replaced by the 5-sample moving average (centred,
-    /// clipped at the signal ends) of the unfiltered output.
-    MeanFilt,
-    /// Non-overlapping windows, nothing at the junctions.
-    None,
+crate::choice::choice! {
+    /// How windows are laid out and joined.
+    pub enum Junction: "junction" {
+        /// 50 %-overlapping windows (hop `⌊w/2⌋`) weighted by `sin²(π(t + ½)/w)`, normalized
+        /// overlap-add: `y = Σ weight·y_window / Σ weight`. The default.
+        Xfade = "xfade",
+        /// Two non-overlapping grids, the second offset by `⌊w/2⌋` (with a head window of `⌊w/2⌋`
+        /// samples), averaged sample by sample.
+        Interleave = "interleave",
+        /// Non-overlapping windows, then the paper's mean filter at each junction: the two samples
+        /// on each side of a window boundary are replaced by the 5-sample moving average (centred,
+        /// clipped at the signal ends) of the unfiltered output.
+        MeanFilt = "meanfilt",
+        /// Non-overlapping windows, nothing at the junctions.
+        None = "none",
+    }
 }
 
-/// How the rank-r Hankel matrix becomes a signal again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mapping {
-    /// Average over each anti-diagonal (Hankelization). The default.
-    AntiDiagonal,
-    /// The paper's: first column, then the last row without its first entry.
-    Paper,
+crate::choice::choice! {
+    /// How the rank-r Hankel matrix becomes a signal again.
+    pub enum Mapping: "mapping" {
+        /// Average over each anti-diagonal (Hankelization). The default.
+        AntiDiagonal = "antidiagonal" | "anti-diagonal",
+        /// The paper's: first column, then the last row without its first entry.
+        Paper = "paper",
+    }
 }
 
-/// Which truncated SVD computes a window's triplets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SvdSolver {
-    /// Golub–Kahan–Lanczos on the FFT Hankel operator (rules that need every singular value get
-    /// them from faer's values-only SVD first).
-    Lanczos,
-    /// faer's dense thin SVD of the `p × q` matrix.
-    Dense,
-    /// For rules needing every singular value: the Gram route (below). Otherwise dense for
-    /// short windows and for ranks close to `min(p, q)`, Lanczos for the rest (crossover
-    /// measured, see [`auto_uses_lanczos`]).
-    ///
-    /// Gram route: with `p ≤ q`, the squared singular values `λ = σ²` are the eigenvalues of
-    /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by [`hankel_gram_lower`]; a
-    /// symmetric eigendecomposition `G = U·Λ·Uᵀ` (1.5–1.8× cheaper than the SVD with vectors at w = 200,
-    /// benches/wsvd.rs `window_solver/gram_evd`) gives the rank and `U_r`, and
-    /// `H_r = U_r·(U_rᵀ·H)` is mapped back with the factors `U_r` and `Hᵀ·U_r`. Forming `G` squares the condition number: `λ_k` carries an absolute error of
-    /// about `p·ε·λ₁`, i.e. a relative error `p·ε·λ₁/λ_k`. That is harmless for the kept
-    /// (large) values, and the rank rules see the small ones only through sums and logarithms;
-    /// to keep those accurate, a window whose spread `λ_min/λ₁` is below [`GRAM_MIN_SPREAD`]
-    /// (near noise-free or silent windows) falls back to the dense SVD.
-    Auto,
+crate::choice::choice! {
+    /// Which truncated SVD computes a window's triplets.
+    pub enum SvdSolver: "svd" {
+        /// Golub–Kahan–Lanczos on the FFT Hankel operator (rules that need every singular value get
+        /// them from faer's values-only SVD first).
+        Lanczos = "lanczos",
+        /// faer's dense thin SVD of the `p × q` matrix.
+        Dense = "dense",
+        /// For rules needing every singular value: the Gram route (below). Otherwise dense for
+        /// short windows and for ranks close to `min(p, q)`, Lanczos for the rest (crossover
+        /// measured, see [`auto_uses_lanczos`]).
+        ///
+        /// Gram route: with `p ≤ q`, the squared singular values `λ = σ²` are the eigenvalues of
+        /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by [`hankel_gram_lower`]; a
+        /// symmetric eigendecomposition `G = U·Λ·Uᵀ` (1.5–1.8× cheaper than the SVD with vectors at w = 200,
+        /// benches/wsvd.rs `window_solver/gram_evd`) gives the rank and `U_r`, and
+        /// `H_r = U_r·(U_rᵀ·H)` is mapped back with the factors `U_r` and `Hᵀ·U_r`. Forming `G` squares the condition number: `λ_k` carries an absolute error of
+        /// about `p·ε·λ₁`, i.e. a relative error `p·ε·λ₁/λ_k`. That is harmless for the kept
+        /// (large) values, and the rank rules see the small ones only through sums and logarithms;
+        /// to keep those accurate, a window whose spread `λ_min/λ₁` is below [`GRAM_MIN_SPREAD`]
+        /// (near noise-free or silent windows) falls back to the dense SVD.
+        Auto = "auto",
+    }
 }
 
-/// One band's window length and rank rule.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One band's window length and rank rule. Serialises as `{"window": w, "rank_rule": …}`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct BandConfig {
     /// Window length `w ≥ 4` samples.
     pub window: usize,
+    /// How many singular triplets each window keeps.
+    #[serde(rename = "rank_rule")]
     pub rank: RankRule,
 }
 
 /// WSVD configuration. `bands` has one entry per band: `cuts_hz.len() + 1` of them.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialises with the keys `cuts_hz`, `bands`, `junction`, `mapping`, `svd` (the solver) and
+/// `tolerance`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WsvdConfig {
     /// Cut frequencies in Hz, strictly increasing, in `(0, fs/2)`; empty for no division.
     pub cuts_hz: Vec<f64>,
+    /// Window length and rank rule of each band, lowest band first.
     pub bands: Vec<BandConfig>,
+    /// How windows are laid out and joined.
     pub junction: Junction,
+    /// How a window's rank-r matrix becomes samples again.
     pub mapping: Mapping,
+    /// Which truncated SVD computes the windows' triplets.
+    #[serde(rename = "svd")]
     pub solver: SvdSolver,
     /// Lanczos residual tolerance relative to σ₁.
     pub tolerance: f64,
@@ -191,23 +204,27 @@ impl WsvdConfig {
 /// better, far below what moves an information criterion's argmin except at exact ties.
 pub const GRAM_MIN_SPREAD: f64 = 1e-8;
 
-/// Per-band statistics.
-#[derive(Debug, Clone, PartialEq)]
+/// Per-band statistics. Serialises as `{"window", "windows", "mean_rank"}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BandStats {
+    /// The band's window length, samples.
     pub window: usize,
     /// Windows processed (both grids for [`Junction::Interleave`]).
     pub windows: usize,
+    /// Mean rank over the band's windows.
     pub mean_rank: f64,
 }
 
 /// The denoised signal and what WSVD did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WsvdOutput {
+    /// The denoised signal (same length as the input).
     pub signal: Vec<f64>,
     /// Mean rank over all windows of all bands.
     pub mean_rank: f64,
     /// Total number of windows.
     pub windows: usize,
+    /// Statistics of each band, lowest first.
     pub bands: Vec<BandStats>,
 }
 
@@ -264,7 +281,9 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
 /// A window of a grid: `[start, start + len)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
+    /// First sample.
     pub start: usize,
+    /// Length, samples.
     pub len: usize,
 }
 

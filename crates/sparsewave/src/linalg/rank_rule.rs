@@ -15,11 +15,15 @@
 use crate::{Error, Result};
 
 /// A rank rule. See the module documentation for the formulas.
+///
+/// Serialises as `{"ratio": R}`, `{"rank": K}`, `"aic"`, `"mdl"` or `{"energy": F}`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RankRule {
     /// `r = ⌈ratio·q⌉`, `ratio ∈ (0, 1]`.
     Ratio(f64),
     /// A fixed rank `1 ≤ r ≤ min(p, q)`.
+    #[serde(rename = "rank")]
     Fixed(usize),
     /// Akaike information criterion (Wax–Kailath).
     Aic,
@@ -90,10 +94,23 @@ pub fn rank_from_ratio(ratio: f64, q: usize) -> usize {
     (ratio * q as f64).ceil() as usize
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Criterion {
-    Aic,
-    Mdl,
+crate::choice::choice! {
+    /// A Wax–Kailath information criterion (the rules that need no parameter).
+    pub enum Criterion: "rank_rule" {
+        /// Akaike information criterion.
+        Aic = "aic",
+        /// Minimum description length.
+        Mdl = "mdl",
+    }
+}
+
+impl From<Criterion> for RankRule {
+    fn from(criterion: Criterion) -> Self {
+        match criterion {
+            Criterion::Aic => RankRule::Aic,
+            Criterion::Mdl => RankRule::Mdl,
+        }
+    }
 }
 
 /// Wax–Kailath: with `λ = s²`, `m = λ.len()`, `N` snapshots and `G_k`, `A_k` the geometric and

@@ -9,13 +9,19 @@ use plotters::prelude::*;
 /// Four stacked panels comparing a reference with an estimate (one channel).
 #[derive(Clone, Debug)]
 pub struct WaveformComparison {
+    /// Figure title.
     pub title: String,
+    /// Sample rate of both signals, Hz.
     pub sample_rate: u32,
+    /// The reference signal.
     pub reference: Vec<f64>,
+    /// The signal compared with it (same length).
     pub estimate: Vec<f64>,
+    /// Legend label of the reference.
     pub reference_label: String,
+    /// Legend label of the estimate.
     pub estimate_label: String,
-    /// Start of the zoomed window, seconds (its length is [`ZOOM_SECONDS`]).
+    /// Start of the zoomed window, seconds (its length is `ZOOM_SECONDS`, 0.2 s).
     pub zoom_start: f64,
     /// Extra vertical markers (seconds), e.g. WSVD window boundaries, drawn in the zoom.
     pub markers: Vec<f64>,
@@ -23,6 +29,52 @@ pub struct WaveformComparison {
 
 /// Length of the zoomed panel.
 pub const ZOOM_SECONDS: f64 = 0.2;
+
+/// Index of the first sample of the loudest `len`-sample stretch of `x` (largest `Σ x²`),
+/// searched with hop `⌊len/2⌋`; `len` is clamped to `[1, x.len()]`, and ties go to the latest
+/// start. 0 for an empty signal.
+fn loudest_start(x: &[f64], len: usize) -> usize {
+    let len = len.clamp(1, x.len().max(1));
+    let hop = (len / 2).max(1);
+    (0..=x.len().saturating_sub(len))
+        .step_by(hop)
+        .max_by(|&a, &b| {
+            let e = |s: usize| x[s..s + len].iter().map(|v| v * v).sum::<f64>();
+            e(a).total_cmp(&e(b))
+        })
+        .unwrap_or(0)
+}
+
+impl WaveformComparison {
+    /// A comparison zoomed on the loudest 0.2 s (`ZOOM_SECONDS`) of `reference` (the stretch of
+    /// largest `Σ x²` among starts on a grid of half its length), with the `marks` (sample
+    /// indices) that fall inside the zoom drawn as markers.
+    pub fn zoomed_on_loudest(
+        title: String,
+        sample_rate: u32,
+        (reference, reference_label): (&[f64], &str),
+        (estimate, estimate_label): (&[f64], &str),
+        marks: &[usize],
+    ) -> Self {
+        let fs = f64::from(sample_rate);
+        let zoom_len = (ZOOM_SECONDS * fs) as usize;
+        let start = loudest_start(reference, zoom_len);
+        WaveformComparison {
+            title,
+            sample_rate,
+            reference: reference.to_vec(),
+            estimate: estimate.to_vec(),
+            reference_label: reference_label.into(),
+            estimate_label: estimate_label.into(),
+            zoom_start: start as f64 / fs,
+            markers: marks
+                .iter()
+                .filter(|&&m| m >= start && m <= start + zoom_len)
+                .map(|&m| m as f64 / fs)
+                .collect(),
+        }
+    }
+}
 
 /// Min/max envelope of `v` over `cols` columns (keeps peaks visible on long signals).
 fn envelope(v: &[f64], start: usize, end: usize, cols: usize, rate: f64) -> Vec<(f64, f64)> {
@@ -173,5 +225,21 @@ impl Figure for WaveformComparison {
             (z0, z1),
             true,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loudest_start;
+
+    #[test]
+    fn loudest_start_finds_the_burst_on_its_grid() {
+        let mut x = vec![0.01; 2000];
+        x[1300..1400].iter_mut().for_each(|v| *v = 1.0);
+        // [1200, 1400) and [1300, 1500) both hold the burst: the later start wins.
+        assert_eq!(loudest_start(&x, 200), 1300);
+        assert_eq!(loudest_start(&x, 100), 1300);
+        assert_eq!(loudest_start(&[], 200), 0);
+        assert_eq!(loudest_start(&x[..50], 200), 0);
     }
 }
