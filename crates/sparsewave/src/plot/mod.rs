@@ -48,6 +48,87 @@ pub trait Figure {
 pub type DrawResult<DB> =
     std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// Any figure the library draws: what a job's figure set holds, so that the command line, a web
+/// server or the Python package render the same figures.
+#[derive(Clone, Debug)]
+pub enum Plot {
+    /// Curves (error against rank, SNR against kept coefficients, rate–distortion, …).
+    Chart(LineChart),
+    /// A magnitude image (spectrogram, coefficient map).
+    Spectrogram(SpectrogramImage),
+    /// Reference against estimate with the error curves and a zoom.
+    Waveform(WaveformComparison),
+}
+
+impl Figure for Plot {
+    fn size(&self) -> (u32, u32) {
+        match self {
+            Plot::Chart(f) => f.size(),
+            Plot::Spectrogram(f) => f.size(),
+            Plot::Waveform(f) => f.size(),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        match self {
+            Plot::Chart(f) => f.draw(area),
+            Plot::Spectrogram(f) => f.draw(area),
+            Plot::Waveform(f) => f.draw(area),
+        }
+    }
+}
+
+impl From<LineChart> for Plot {
+    fn from(f: LineChart) -> Self {
+        Plot::Chart(f)
+    }
+}
+
+impl From<SpectrogramImage> for Plot {
+    fn from(f: SpectrogramImage) -> Self {
+        Plot::Spectrogram(f)
+    }
+}
+
+impl From<WaveformComparison> for Plot {
+    fn from(f: WaveformComparison) -> Self {
+        Plot::Waveform(f)
+    }
+}
+
+/// A figure and the name it is saved under (`<stem>_<name>.png`).
+#[derive(Clone, Debug)]
+pub struct NamedPlot {
+    /// Short file-name part (`input_spectrogram`, `singular_values`).
+    pub name: String,
+    /// The figure.
+    pub plot: Plot,
+}
+
+impl NamedPlot {
+    /// `plot` under `name`.
+    pub fn new(name: impl Into<String>, plot: impl Into<Plot>) -> Self {
+        NamedPlot {
+            name: name.into(),
+            plot: plot.into(),
+        }
+    }
+}
+
+/// Render every plot into `dir` (created if needed) as `<stem>_<name>.png`; returns the paths in
+/// order. Each file is written atomically.
+pub fn save_all(dir: &Path, stem: &str, plots: &[NamedPlot]) -> Result<Vec<std::path::PathBuf>> {
+    crate::audio::output::create_dir(dir)?;
+    plots
+        .iter()
+        .map(|p| {
+            let path = dir.join(format!("{stem}_{}.png", p.name));
+            save(&path, &p.plot)?;
+            Ok(path)
+        })
+        .collect()
+}
+
 /// Render `fig` to `path`: SVG when the extension is `svg`, PNG otherwise.
 pub fn save(path: &Path, fig: &impl Figure) -> Result<()> {
     ensure_font();
