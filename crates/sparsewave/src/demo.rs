@@ -5,22 +5,24 @@
 //! file as the decoder reads it back; denoising rows add white Gaussian noise at 20 dB SNR
 //! (seed 0) and compare the denoised audio with the clean clip.
 
-use crate::approx::griffin_lim::PhaseInit;
-use crate::approx::interp::{decimate_and_interpolate, InterpMethod};
-use crate::approx::lowrank::{LowRankApprox, PhaseMode};
+use crate::approx::interp::InterpMethod;
+use crate::approx::interp_job::{interp, Decimation};
+use crate::approx::job::{approx, ApproxParams, Phase};
 use crate::audio::{decode_reader, Audio};
 use crate::codec::{self, DwtParams, Method, PgbzParams, Target};
-use crate::compress::analysis::{Analysis, Representation};
+use crate::compress::job::compress;
+use crate::compress::params::{CompressMethod, CompressParams, RepresentationParams};
 use crate::compress::refit::RefitOptions;
-use crate::compress::sparsify::{select, Keep};
-use crate::denoise::gate::{spectral_gate, GateConfig};
-use crate::denoise::gaussian::gaussian_filter;
+use crate::compress::sparsify::Keep;
+use crate::denoise::denoiser::Denoiser;
+use crate::denoise::gate::GateConfig;
+use crate::denoise::job::denoise;
 use crate::denoise::shrink::{ThresholdKind, ThresholdRule, WaveletShrink};
-use crate::denoise::wsvd::{wsvd_denoise, WsvdConfig};
+use crate::denoise::wsvd::WsvdConfig;
 use crate::linalg::rank_rule::RankRule;
-use crate::metrics::{metric_stft, Metrics};
-use crate::noise::{make_noise, NoiseModel};
-use crate::pipeline::{self, Outcome};
+use crate::metrics::Metrics;
+use crate::noise::{add_noise, NoiseModel};
+use crate::pipeline::Report;
 use crate::transform::wavelet::{Mode, Wavelet};
 use crate::{Error, Result};
 use std::fmt::Write as _;
@@ -54,46 +56,41 @@ pub struct DemoRow {
     pub swz: Option<Vec<u8>>,
 }
 
-/// Run every method family on `clip`. `on_step` is called with each row's name before it runs
-/// (for a progress display).
+/// Run every method family on `clip` through the library's product API. `on_step` is called
+/// with each row's name before it runs (for a progress display).
 pub fn run(clip: &Audio, mut on_step: impl FnMut(&str)) -> Result<Vec<DemoRow>> {
-    let samples = clip.frames() as f64;
     let mut rows = Vec::new();
-    let row = |name: &'static str, method: String, outcome: Outcome<Option<usize>>| DemoRow {
+    let row = |name: &'static str, method: String, audio: Audio, report: &Report| DemoRow {
         name,
         method,
-        storage_ratio: outcome.infos[0].map(|v| v as f64 / samples),
-        metrics: outcome.metrics,
-        seconds: outcome.seconds,
-        output: outcome.output,
+        output: audio,
+        metrics: report.metrics.clone(),
+        storage_ratio: report.storage.map(|s| s.ratio),
+        seconds: report.seconds,
         swz: None,
     };
-    let stft = metric_stft();
 
     // Family 1: spectrogram low-rank approximation, decimation + interpolation.
-    let griffin_lim = PhaseMode::GriffinLim {
-        iters: 50,
-        init: PhaseInit::Random { seed: 0 },
-    };
     for (name, rank, phase) in [
-        ("approx_k20_original_phase", 20, PhaseMode::Original),
-        ("approx_k100_original_phase", 100, PhaseMode::Original),
-        ("approx_k100_griffin_lim", 100, griffin_lim),
+        ("approx_k20_original_phase", 20, Phase::Original),
+        ("approx_k100_original_phase", 100, Phase::Original),
+        ("approx_k100_griffin_lim", 100, Phase::GriffinLim),
     ] {
         on_step(name);
-        let outcome = pipeline::process(clip, |_, x, _| {
-            let out = LowRankApprox::new(&stft, x, false)?.run(RankRule::Fixed(rank), phase)?;
-            Ok((out.signal, Some(out.stored_real_values)))
-        })?;
-        let phase_name = match phase {
-            PhaseMode::Original => "original phase",
-            PhaseMode::GriffinLim { .. } => "Griffin–Lim, 50 iterations",
+        let params = ApproxParams {
+            rank: RankRule::Fixed(rank),
+            phase,
+            iters: 50,
+            seed: 0,
+            ..ApproxParams::default()
         };
-        rows.push(row(
-            name,
-            format!("spectrogram SVD rank {rank}, {phase_name}"),
-            outcome,
-        ));
+        let job = approx(clip, &params)?;
+        let phase_name = match phase {
+            Phase::Original => "original phase",
+            Phase::GriffinLim => "Griffin–Lim, 50 iterations",
+        };
+        let what = format!("spectrogram SVD rank {rank}, {phase_name}");
+        rows.push(row(name, what, job.audio, &job.report));
     }
     for (name, factor, method) in [
         ("interp_x4_cubic", 4, InterpMethod::Cubic),
@@ -101,62 +98,39 @@ pub fn run(clip: &Audio, mut on_step: impl FnMut(&str)) -> Result<Vec<DemoRow>> 
         ("interp_x8_linear", 8, InterpMethod::Linear),
     ] {
         on_step(name);
-        let outcome = pipeline::process(clip, |_, x, _| {
-            let out = decimate_and_interpolate(x, factor, method)?;
-            Ok((out.signal, Some(out.stored_real_values)))
-        })?;
-        rows.push(row(
-            name,
-            format!("decimation ×{factor}, {method:?}"),
-            outcome,
-        ));
+        let job = interp(clip, &Decimation { factor, method })?;
+        let what = format!("decimation ×{factor}, {method:?}");
+        rows.push(row(name, what, job.audio, &job.report));
     }
 
     // Family 2: sparse time–frequency compression at 4 % kept.
-    let pgbz = Representation::Pgbz {
-        lattice: None,
-        block: None,
-    };
-    let db5 = Representation::Dwt {
+    let db5 = RepresentationParams {
         wavelet: "db5".parse::<Wavelet>()?,
         mode: Mode::Periodization,
-        level: None,
+        ..RepresentationParams::default()
     };
-    for (name, rep, refit) in [
-        ("compress_pgbz_4pct", pgbz.clone(), false),
-        ("compress_pgbz_ls_4pct", pgbz, true),
-        (
-            "compress_stft_4pct",
-            Representation::Stft {
-                window_length: 1024,
-            },
-            false,
-        ),
-        ("compress_dwt_db5_4pct", db5, false),
+    for (name, method, refit) in [
+        ("compress_pgbz_4pct", CompressMethod::Pgbz, false),
+        ("compress_pgbz_ls_4pct", CompressMethod::Pgbz, true),
+        ("compress_stft_4pct", CompressMethod::Stft, false),
+        ("compress_dwt_db5_4pct", CompressMethod::Dwt, false),
     ] {
         on_step(name);
-        let outcome = pipeline::process(clip, |_, x, _| {
-            let mut analysis = Analysis::new(&rep, x)?;
-            let keep = Keep::Fraction(0.04);
-            let sel = select(analysis.magnitudes(), analysis.costs(), keep, x.len())?;
-            let mut y = vec![0.0; x.len()];
-            if refit {
-                analysis.refit(x, &sel.mask, &mut y, &RefitOptions::default())?;
-            } else {
-                analysis.reconstruct(&sel.mask, &mut y)?;
-            }
-            Ok((y, Some(sel.kept_reals)))
-        })?;
-        let what = if refit {
-            format!("{} + least-squares re-fit", rep.name())
-        } else {
-            rep.name().to_string()
+        let params = CompressParams {
+            method,
+            keep: Keep::Fraction(0.04),
+            refit: refit.then(RefitOptions::default),
+            postfilter: None,
+            representation: db5.clone(),
         };
-        rows.push(row(
-            name,
-            format!("{what}, 4 % of the real degrees of freedom kept"),
-            outcome,
-        ));
+        let job = compress(clip, &params, false)?;
+        let what = if refit {
+            format!("{method} + least-squares re-fit")
+        } else {
+            method.to_string()
+        };
+        let what = format!("{what}, 4 % of the real degrees of freedom kept");
+        rows.push(row(name, what, job.audio, &job.report));
     }
 
     // Real compressed files at 32 kbit/s, measured as the decoder reads them back.
@@ -180,36 +154,29 @@ pub fn run(clip: &Audio, mut on_step: impl FnMut(&str)) -> Result<Vec<DemoRow>> 
         on_step(name);
         let t0 = Instant::now();
         let encoded = codec::encode(clip, &method, Target::Bitrate { kbps: 32.0 })?;
-        let decoded = codec::decode(&encoded.bytes, codec::Limits::default())
-            .map_err(|e| Error::Corrupt(e.to_string()))?;
-        let mut outcome =
-            pipeline::process(clip, |c, _, _| Ok((decoded.channels[c].clone(), None)))?;
-        // The time of a row is the rate-controlled encode plus the decode.
-        outcome.seconds = t0.elapsed().as_secs_f64();
-        let kbps = codec::kbps(encoded.bytes.len(), clip.seconds());
+        let decoded = codec::decode(&encoded.bytes, codec::Limits::default())?;
+        let metrics = Metrics::compute(&clip.channels, &decoded.channels, clip.sample_rate)?;
         rows.push(DemoRow {
+            name,
+            method: format!("{name}.swz: {:.1} kbit/s file, decoded", encoded.kbps),
+            output: decoded,
+            metrics,
+            storage_ratio: None,
+            // The time of a row is the rate-controlled encode plus the decode.
+            seconds: t0.elapsed().as_secs_f64(),
             swz: Some(encoded.bytes),
-            ..row(
-                name,
-                format!("{name}.swz: {kbps:.1} kbit/s file, decoded"),
-                outcome,
-            )
         });
     }
 
-    // Family 3: denoising of the clip with white noise at 20 dB SNR (seeded).
-    let noisy_of = |x: &[f64]| -> Result<Vec<f64>> {
-        let e = make_noise(NoiseModel::Awgn, x, 20.0, 0)?;
-        Ok(x.iter().zip(&e).map(|(a, b)| a + b).collect())
-    };
+    // Family 3: denoising of the clip with white noise at 20 dB SNR (seeded), measured against
+    // the clean clip.
     on_step("noisy_awgn_20db");
-    let noisy = pipeline::process(clip, |_, x, _| Ok((noisy_of(x)?, None)))?;
-    rows.push(row(
-        "noisy_awgn_20db",
-        "input + white Gaussian noise at 20.00 dB SNR (denoisers' input)".into(),
-        noisy,
-    ));
-    let rate = f64::from(clip.sample_rate);
+    let noisy = add_noise(clip, NoiseModel::Awgn, 20.0, 0)?;
+    let what = "input + white Gaussian noise at 20.00 dB SNR (denoisers' input)";
+    rows.push(DemoRow {
+        storage_ratio: None,
+        ..row("noisy_awgn_20db", what.into(), noisy.audio.clone(), &noisy.report)
+    });
     let shrink = WaveletShrink {
         wavelet: "db3".parse::<Wavelet>()?,
         mode: Mode::Symmetric,
@@ -217,38 +184,37 @@ pub fn run(clip: &Audio, mut on_step: impl FnMut(&str)) -> Result<Vec<DemoRow>> 
         rule: ThresholdRule::Universal,
         kind: ThresholdKind::Soft,
     };
-    type Denoise<'a> = Box<dyn Fn(&[f64]) -> Result<Vec<f64>> + 'a>;
-    let denoisers: Vec<(&'static str, &str, Denoise)> = vec![
+    let denoisers = [
         (
             "denoise_wsvd",
             "WSVD (w 200, AIC rank, xfade) on the noisy clip",
-            Box::new(|y| Ok(wsvd_denoise(y, rate, &WsvdConfig::default())?.signal)),
+            Denoiser::Wsvd(WsvdConfig::default()),
         ),
         (
             "denoise_wsvd_paper",
             "WSVD, the paper's preset",
-            Box::new(|y| Ok(wsvd_denoise(y, rate, &WsvdConfig::paper())?.signal)),
+            Denoiser::Wsvd(WsvdConfig::paper()),
         ),
         (
             "denoise_wavelet_db3",
             "wavelet shrinkage db3 L4, universal soft",
-            Box::new(|y| shrink.denoise(y)),
+            Denoiser::Wavelet(shrink),
         ),
         (
             "denoise_gaussian_s1",
             "Gaussian filter σ = 1 sample",
-            Box::new(|y| gaussian_filter(y, 1.0)),
+            Denoiser::gaussian(1.0)?,
         ),
         (
             "denoise_gate",
             "spectral gate, noise estimated from the signal",
-            Box::new(|y| spectral_gate(y, clip.sample_rate, &GateConfig::default())),
+            Denoiser::gate(GateConfig::default(), None)?,
         ),
     ];
-    for (name, what, denoise) in denoisers {
+    for (name, what, denoiser) in denoisers {
         on_step(name);
-        let outcome = pipeline::process(clip, |_, x, _| Ok((denoise(&noisy_of(x)?)?, None)))?;
-        rows.push(row(name, what.into(), outcome));
+        let job = denoise(&noisy.audio, &denoiser, Some(clip))?;
+        rows.push(row(name, what.into(), job.audio, &job.report));
     }
     Ok(rows)
 }
