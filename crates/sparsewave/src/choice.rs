@@ -49,7 +49,7 @@ macro_rules! choice {
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.name())
+                f.pad(self.name())
             }
         }
 

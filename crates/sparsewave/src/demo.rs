@@ -175,7 +175,12 @@ pub fn run(clip: &Audio, mut on_step: impl FnMut(&str)) -> Result<Vec<DemoRow>> 
     let what = "input + white Gaussian noise at 20.00 dB SNR (denoisers' input)";
     rows.push(DemoRow {
         storage_ratio: None,
-        ..row("noisy_awgn_20db", what.into(), noisy.audio.clone(), &noisy.report)
+        ..row(
+            "noisy_awgn_20db",
+            what.into(),
+            noisy.audio.clone(),
+            &noisy.report,
+        )
     });
     let shrink = WaveletShrink {
         wavelet: "db3".parse::<Wavelet>()?,

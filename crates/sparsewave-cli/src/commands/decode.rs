@@ -20,18 +20,14 @@ pub struct Args {
     pub output: PathBuf,
     /// Output sample format: 16, 24, 32 (integer) or 32f (float).
     #[arg(long, value_name = "BITS")]
-    pub bits: Option<String>,
+    pub bits: Option<SampleFormat>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let bits = a
-        .bits
-        .as_deref()
-        .map(SampleFormat::from_bits_flag)
-        .transpose()?;
+    let bits = a.bits;
     pipeline::check_output(&a.output, &[&a.input])?;
     let t0 = Instant::now();
     let audio = with_spinner("decoding", || {

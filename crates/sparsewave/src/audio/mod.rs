@@ -1,7 +1,7 @@
 //! Audio in memory, decoding and WAV output.
 //!
 //! Audio I/O is a leaf: transforms never see files, only `&[f64]` slices of one channel.
-//! [`decode`] reads WAV, FLAC, MP3 and Ogg Vorbis through symphonia; [`write_wav`] writes WAV
+//! [`decode_file`] reads WAV, FLAC, MP3 and Ogg Vorbis through symphonia; [`write_wav`] writes WAV
 //! through hound, atomically (see [`output`]).
 
 mod decode;
@@ -23,11 +23,6 @@ pub enum SampleFormat {
 }
 
 impl SampleFormat {
-    /// Parse an output sample format (the CLI's `--bits`): `8`, `16`, `24`, `32` or `32f`.
-    pub fn from_bits_flag(s: &str) -> crate::Result<Self> {
-        s.parse()
-    }
-
     /// A short human name ("16-bit int", "32-bit float").
     pub fn describe(self) -> String {
         match self {
