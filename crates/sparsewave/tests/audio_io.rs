@@ -134,3 +134,82 @@ fn atomic_write_leaves_nothing_on_failure() {
     assert!(r.is_err());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// A one-channel 8 kHz clip of 100 samples.
+fn tiny() -> Audio {
+    Audio::from_channels(8000, vec![vec![0.25; 100]])
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_get_the_umask_mode_or_keep_the_replaced_files_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // What a plain create gives here (0666 less this process's umask).
+    let probe = dir.path().join("probe");
+    std::fs::File::create(&probe).unwrap();
+    let plain = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+    let new = dir.path().join("new.wav");
+    write_wav(&new, &tiny(), None).unwrap();
+    assert_eq!(
+        std::fs::metadata(&new).unwrap().permissions().mode() & 0o777,
+        plain
+    );
+    // Replacing a 0640 file keeps 0640.
+    let old = dir.path().join("old.wav");
+    std::fs::write(&old, b"x").unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o640)).unwrap();
+    write_wav(&old, &tiny(), None).unwrap();
+    assert_eq!(
+        std::fs::metadata(&old).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    assert_eq!(decode_file(&old).unwrap().frames(), 100);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_target_that_is_not_a_regular_file_is_refused_and_left_alone() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.wav");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo on this system: nothing to test
+    }
+    let e = write_wav(&fifo, &tiny(), None).unwrap_err().to_string();
+    assert!(
+        e.contains("pipe.wav") && e.contains("not a regular file"),
+        "{e}"
+    );
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "temporary file left"
+    );
+}
+
+#[test]
+fn wav_is_not_written_under_another_formats_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["flac", "mp3", "ogg", "FLAC"] {
+        let p = dir.path().join(format!("out.{ext}"));
+        let e = write_wav(&p, &tiny(), None).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("out.{ext}")) && e.contains("writes WAV"),
+            "{e}"
+        );
+        assert!(!p.exists());
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn an_unwritable_target_is_named_in_the_error_not_the_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("missing-folder").join("out.wav");
+    let e = write_wav(&p, &tiny(), None).unwrap_err().to_string();
+    assert!(e.contains("missing-folder/out.wav"), "{e}");
+    assert!(!e.contains(".sparsewave-"), "{e}");
+}

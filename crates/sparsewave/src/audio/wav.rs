@@ -84,7 +84,28 @@ fn quantize(v: f64, scale: f64) -> i64 {
 
 /// Write `audio` to `path` as WAV, atomically (temporary file + rename).
 pub fn write_wav(path: &Path, audio: &Audio, format: Option<SampleFormat>) -> Result<WriteReport> {
+    refuse_other_audio_extension(path)?;
     let (bytes, report) = encode_wav(audio, format)?;
     write_atomic(path, &bytes)?;
     Ok(report)
+}
+
+/// Extensions of audio formats other than WAV: writing WAV data under one of them would give a
+/// file that other tools misread.
+const OTHER_AUDIO_EXTENSIONS: &[&str] = &[
+    "flac", "mp3", "ogg", "oga", "opus", "m4a", "aac", "aif", "aiff", "wma", "swz",
+];
+
+/// Refuse to write WAV under the name of another audio format.
+fn refuse_other_audio_extension(path: &Path) -> Result<()> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext {
+        Some(e) if OTHER_AUDIO_EXTENSIONS.contains(&e.as_str()) => Err(Error::bad_input(
+            path,
+            format!("sparsewave writes WAV audio; name the output .wav, not .{e}"),
+        )),
+        _ => Ok(()),
+    }
 }
