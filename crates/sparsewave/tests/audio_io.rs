@@ -213,3 +213,20 @@ fn an_unwritable_target_is_named_in_the_error_not_the_temporary_file() {
     assert!(e.contains("missing-folder/out.wav"), "{e}");
     assert!(!e.contains(".sparsewave-"), "{e}");
 }
+
+#[test]
+fn a_sample_rate_whose_byte_rate_overflows_the_wav_header_is_refused() {
+    // 4 GHz × 1 channel × 16 bits = 8 GB/s: more than the header's 32-bit byte rate.
+    let audio = Audio::from_channels(4_000_000_000, vec![vec![0.0; 10]]);
+    let e = encode_wav(&audio, Some(SampleFormat::Int(16)))
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("invalid sample_rate:"), "{e}");
+    // 192 kHz stereo float is fine and round-trips its header.
+    let audio = Audio::from_channels(192_000, vec![vec![0.5; 10], vec![-0.5; 10]]);
+    let (bytes, _) = encode_wav(&audio, Some(SampleFormat::Float32)).unwrap();
+    let spec = hound::WavReader::new(std::io::Cursor::new(bytes))
+        .unwrap()
+        .spec();
+    assert_eq!((spec.sample_rate, spec.channels), (192_000, 2));
+}

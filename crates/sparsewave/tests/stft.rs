@@ -140,3 +140,13 @@ fn bad_parameters_are_errors() {
     let cfg = StftConfig::centered(256, 0, 256, WindowKind::Hann, PadMode::Zero).unwrap();
     assert!(Stft::new(cfg).is_err());
 }
+
+#[test]
+fn a_hop_longer_than_the_window_is_refused() {
+    // 1024-sample window, hop 1025: every 1025th sample would be seen by no frame.
+    let cfg = StftConfig::centered(1024, 1025, 1024, WindowKind::Hann, PadMode::Zero).unwrap();
+    let e = Stft::new(cfg).err().expect("hop 1025 refused").to_string();
+    assert!(e.starts_with("invalid hop:") && e.contains("window"), "{e}");
+    let ok = StftConfig::centered(1024, 1024, 1024, WindowKind::Hann, PadMode::Zero).unwrap();
+    assert!(Stft::new(ok).is_ok());
+}

@@ -35,6 +35,20 @@ pub fn encode_wav(audio: &Audio, format: Option<SampleFormat>) -> Result<(Vec<u8
         SampleFormat::Int(b) => (b, hound::SampleFormat::Int),
         _ => (32, hound::SampleFormat::Float),
     };
+    // The header stores bytes per second in 32 bits: a rate that overflows it gives a file other
+    // tools refuse.
+    let byte_rate =
+        u64::from(audio.sample_rate) * u64::from(channels) * u64::from(bits_per_sample) / 8;
+    if audio.sample_rate == 0 || byte_rate > u64::from(u32::MAX) {
+        return Err(Error::param(
+            "sample_rate",
+            format!(
+                "{} Hz × {channels} channel(s) × {bits_per_sample} bits cannot be written as WAV \
+                 (the header's byte rate is limited to 2³² − 1 bytes per second)",
+                audio.sample_rate
+            ),
+        ));
+    }
     let spec = hound::WavSpec {
         channels,
         sample_rate: audio.sample_rate,

@@ -159,6 +159,16 @@ impl Stft {
                 ),
             ));
         }
+        if cfg.hop > w {
+            return Err(Error::param(
+                "hop",
+                format!(
+                    "{} is longer than the window ({w} samples): the frames would leave gaps \
+                     that no inverse can fill",
+                    cfg.hop
+                ),
+            ));
+        }
         if cfg.synthesis.as_ref().is_some_and(|s| s.len() != w) {
             return Err(Error::param(
                 "synthesis window",
