@@ -230,3 +230,61 @@ fn a_sample_rate_whose_byte_rate_overflows_the_wav_header_is_refused() {
         .spec();
     assert_eq!((spec.sample_rate, spec.channels), (192_000, 2));
 }
+
+/// A mono 8 kHz WAVE_FORMAT_EXTENSIBLE PCM file with `valid` significant bits in a
+/// `container`-bit word (left-justified, as the format requires), built byte by byte.
+fn extensible_pcm(container: u16, valid: u16, samples: &[i32]) -> Vec<u8> {
+    let block = container / 8;
+    let mut data = Vec::new();
+    for &s in samples {
+        let word = s << (container - valid);
+        data.extend_from_slice(&word.to_le_bytes()[..usize::from(block)]);
+    }
+    let mut fmt = Vec::new();
+    fmt.extend_from_slice(&0xFFFEu16.to_le_bytes()); // WAVE_FORMAT_EXTENSIBLE
+    fmt.extend_from_slice(&1u16.to_le_bytes()); // channels
+    fmt.extend_from_slice(&8000u32.to_le_bytes());
+    fmt.extend_from_slice(&(8000 * u32::from(block)).to_le_bytes());
+    fmt.extend_from_slice(&block.to_le_bytes());
+    fmt.extend_from_slice(&container.to_le_bytes());
+    fmt.extend_from_slice(&22u16.to_le_bytes()); // extension size
+    fmt.extend_from_slice(&valid.to_le_bytes());
+    fmt.extend_from_slice(&4u32.to_le_bytes()); // channel mask: front centre
+                                                // KSDATAFORMAT_SUBTYPE_PCM
+    fmt.extend_from_slice(&[
+        1, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71,
+    ]);
+    let mut body = b"WAVEfmt ".to_vec();
+    body.extend_from_slice(&(fmt.len() as u32).to_le_bytes());
+    body.extend_from_slice(&fmt);
+    body.extend_from_slice(b"data");
+    body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    body.extend_from_slice(&data);
+    let mut file = b"RIFF".to_vec();
+    file.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    file.extend_from_slice(&body);
+    file
+}
+
+#[test]
+fn twelve_and_twenty_bit_pcm_decode_exactly_and_write_back_losslessly() {
+    for (container, valid, format) in [
+        (16, 12, SampleFormat::Int(16)),
+        (24, 20, SampleFormat::Int(24)),
+    ] {
+        let full = 1i32 << (valid - 1);
+        let samples = [full / 2, -full / 4, full - 1, -full, 0, 3];
+        let bytes = extensible_pcm(container, valid, &samples);
+        let audio = sparsewave::audio::decode_reader(bytes, "wav").unwrap();
+        assert_eq!(audio.format, format, "{valid}-bit");
+        let want: Vec<f64> = samples
+            .iter()
+            .map(|&s| f64::from(s) / f64::from(full))
+            .collect();
+        assert_eq!(audio.channels[0], want, "{valid}-bit");
+        // Written back in the next whole-byte depth, the samples survive bit for bit.
+        let (wav, _) = encode_wav(&audio, None).unwrap();
+        let again = sparsewave::audio::decode_reader(wav, "wav").unwrap();
+        assert_eq!(again.channels[0], want, "{valid}-bit round trip");
+    }
+}

@@ -157,9 +157,10 @@ fn sample_format_of(p: &symphonia::core::codecs::audio::AudioCodecParameters) ->
         Some(S::U16 | S::S16) => SampleFormat::Int(16),
         Some(S::U24 | S::S24) => SampleFormat::Int(24),
         Some(S::U32 | S::S32) => SampleFormat::Int(p.bits_per_sample.unwrap_or(32) as u16),
-        // Lossy codecs decode to float.
+        // Integer PCM of any valid bit depth (12-bit, 20-bit…) is written back in the next
+        // depth that holds it exactly; lossy codecs decode to float.
         None => match p.bits_per_sample {
-            Some(b @ (8 | 16 | 24 | 32)) => SampleFormat::Int(b as u16),
+            Some(b @ 1..=32) => SampleFormat::Int((b.div_ceil(8) * 8).max(8) as u16),
             _ => SampleFormat::Float32,
         },
     }
