@@ -41,7 +41,7 @@ pub struct Interpolated {
 #[cfg(feature = "plot")]
 impl Interpolated {
     /// The comparison set of this run against its `input` ([`crate::plot::report::comparison`]),
-    /// labelled "<method> ×<factor>" (e.g. "cubic ×4").
+    /// labelled `"<method> ×<factor>"` (e.g. "cubic ×4").
     pub fn figures(&self, input: &Audio) -> Result<Vec<crate::plot::NamedPlot>> {
         let Decimation { factor, method } = self.decimation;
         let label = format!("{} ×{factor}", method.kind());
