@@ -346,7 +346,7 @@ mod jobs {
         let e = "sinc".parse::<InterpKind>().unwrap_err().to_string();
         assert!(e.starts_with("invalid method: 'sinc'"), "{e}");
         assert_eq!(
-            InterpMethod::parse("CUBIC-NAK", None, None).unwrap(),
+            InterpMethod::new("CUBIC-NAK".parse().unwrap(), None, None).unwrap(),
             InterpMethod::CubicNotAKnot
         );
         // Too few kept samples for the method: named by the factor that dropped them.

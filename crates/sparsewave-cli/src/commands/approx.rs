@@ -1,15 +1,16 @@
 //! `sparsewave approx`: rank-k SVD of the STFT magnitude, original or Griffin–Lim phase.
 
-use super::common::{
-    comparison_plots, parse_list, print_report, sibling, with_spinner, OutputOpts,
-};
+use super::common::{parse_list, print_report, sibling, with_spinner, OutputOpts};
+use super::compress::stem_of;
 use anyhow::Result;
 use serde_json::json;
-use sparsewave::approx::job::{approx, ApproxParams, RankPoint, StftParams};
+use sparsewave::approx::job::{approx, ApproxParams, Phase, PhaseStart, RankPoint, StftParams};
 use sparsewave::audio::output::write_atomic_with;
 use sparsewave::linalg::rank_rule::RankRule;
 use sparsewave::pipeline;
-use sparsewave::plot::{self, LineChart, Series};
+use sparsewave::plot;
+use sparsewave::transform::stft::PadMode;
+use sparsewave::transform::window::WindowKind;
 use std::path::PathBuf;
 
 /// Low-rank approximation of the magnitude spectrogram.
@@ -42,7 +43,7 @@ pub struct Args {
     pub sweep_ranks: Option<String>,
     /// Phase of the approximation: original or griffin-lim.
     #[arg(long, default_value = "original")]
-    pub phase: String,
+    pub phase: Phase,
     /// Griffin–Lim iterations.
     #[arg(long, default_value_t = 50)]
     pub iters: usize,
@@ -51,7 +52,7 @@ pub struct Args {
     pub seed: u64,
     /// Griffin–Lim start: random or original.
     #[arg(long, default_value = "random")]
-    pub init_phase: String,
+    pub init_phase: PhaseStart,
     /// FFT size.
     #[arg(long, default_value_t = 2048)]
     pub n_fft: usize,
@@ -63,34 +64,33 @@ pub struct Args {
     pub win_length: Option<usize>,
     /// Window: hann, hamming, blackman-harris, gaussian[:F].
     #[arg(long, default_value = "hann")]
-    pub window: String,
+    pub window: WindowKind,
     /// Padding of the centred frames: zero (librosa ≥ 0.10) or reflect.
     #[arg(long, default_value = "zero")]
-    pub pad: String,
+    pub pad: PadMode,
     #[command(flatten)]
     pub out: OutputOpts,
 }
 
 impl Args {
-    /// The library's parameters (choices parsed here, so that a bad value exits with the
-    /// library's message and code 1).
+    /// The library's parameters.
     fn params(&self) -> Result<ApproxParams> {
         let params = ApproxParams {
             stft: StftParams {
                 n_fft: self.n_fft,
                 hop: self.hop,
                 win_length: self.win_length,
-                window: self.window.parse()?,
-                pad: self.pad.parse()?,
+                window: self.window,
+                pad: self.pad,
             },
             rank: match (self.rank, self.energy) {
                 (Some(k), _) => RankRule::Fixed(k),
                 (None, Some(f)) => RankRule::Energy(f),
                 (None, None) => ApproxParams::default().rank,
             },
-            phase: self.phase.parse()?,
+            phase: self.phase,
             iters: self.iters,
-            init_phase: self.init_phase.parse()?,
+            init_phase: self.init_phase,
             seed: self.seed,
             sweep_ranks: self
                 .sweep_ranks
@@ -113,45 +113,24 @@ pub fn run(a: Args) -> Result<()> {
     let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
     let mut report = job
         .report
+        .clone()
         .with_files(&a.input, Some(&a.output))
         .with_write(written);
     report.params["mono"] = a.out.mono.into();
 
-    if let Some(points) = &job.rank_sweep {
+    if let (Some(points), Some(figure)) = (&job.rank_sweep, job.rank_sweep_figure()) {
         let csv_path = sibling(&a.output, a.out.plots.as_deref(), "_rank_sweep.csv");
         write_sweep_csv(&csv_path, points)?;
         let png = csv_path.with_extension("png");
-        plot::save(&png, &sweep_chart(points))?;
+        plot::save(&png, &figure.plot)?;
         report = report.with("rank_sweep", json!({"csv": csv_path, "plot": png}));
     }
     if let Some(dir) = &a.out.plots {
-        let (stem, mut figs) =
-            comparison_plots(dir, &a.output, &input, &job.audio, "rank-k approximation")?;
-        let sv_path = dir.join(format!("{stem}_singular_values.png"));
-        plot::save(
-            &sv_path,
-            &LineChart {
-                title: format!(
-                    "singular values of |STFT| (channel 0; rank {} kept)",
-                    job.rank
-                ),
-                x_label: "index i".into(),
-                y_label: "σ_i".into(),
-                series: vec![Series {
-                    label: String::new(),
-                    points: job
-                        .singular_values
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &s)| ((i + 1) as f64, s))
-                        .collect(),
-                }],
-                log_x: true,
-                log_y: true,
-            },
-        )?;
-        figs.push(sv_path);
-        report = report.with("plots", figs);
+        let figures = job.figures(&input)?;
+        report = report.with(
+            "plots",
+            plot::save_all(dir, &stem_of(&a.output, "out"), &figures)?,
+        );
     }
     if !a.out.json {
         println!(
@@ -171,30 +150,4 @@ fn write_sweep_csv(path: &std::path::Path, points: &[RankPoint]) -> Result<()> {
         csv.flush()
     })?;
     Ok(())
-}
-
-fn sweep_chart(points: &[RankPoint]) -> LineChart {
-    LineChart {
-        title: "error vs rank k (channel 0)".into(),
-        x_label: "rank k".into(),
-        y_label: "relative error (%)".into(),
-        series: vec![
-            Series {
-                label: "waveform relative error ‖x − y‖²/‖x‖² (%)".into(),
-                points: points
-                    .iter()
-                    .map(|p| (p.rank as f64, p.rel_error_pct))
-                    .collect(),
-            },
-            Series {
-                label: "spectrogram ‖A − A_k‖_F / ‖A‖_F (%)".into(),
-                points: points
-                    .iter()
-                    .map(|p| (p.rank as f64, 100.0 * p.frobenius_rel_error))
-                    .collect(),
-            },
-        ],
-        log_x: true,
-        log_y: true,
-    }
 }

@@ -136,20 +136,3 @@ pub fn sibling(path: &Path, plots: Option<&Path>, suffix: &str) -> PathBuf {
         .unwrap_or_default();
     dir.join(format!("{stem}{suffix}"))
 }
-
-/// The standard figure set (spectrograms, error spectrogram, waveform comparison) of `result`
-/// against `input` into `dir`, named after the output file; returns the file stem used and the
-/// paths written.
-pub fn comparison_plots(
-    dir: &Path,
-    output: &Path,
-    input: &sparsewave::audio::Audio,
-    result: &sparsewave::audio::Audio,
-    label: &str,
-) -> Result<(String, Vec<PathBuf>)> {
-    let stem = output
-        .file_stem()
-        .map_or("out".into(), |s| s.to_string_lossy().into_owned());
-    let figs = sparsewave::plot::report::comparison_figures(dir, &stem, input, result, label)?;
-    Ok((stem, figs))
-}

@@ -1,23 +1,24 @@
 //! `sparsewave compress`: keep the largest time–frequency coefficients and listen to the result.
 
-use super::common::{comparison_plots, print_report, with_spinner, OutputOpts};
+use super::common::{print_report, with_spinner, OutputOpts};
 use anyhow::Result;
-use sparsewave::compress::job::{compress, CoefficientImage};
+use sparsewave::compress::job::compress;
 use sparsewave::compress::params::{
     CompressMethod, CompressParams, Lattice, PostFilter, RepresentationParams,
 };
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sparsify::Keep;
 use sparsewave::pipeline;
-use sparsewave::plot::{self, SpectrogramImage};
-use std::path::PathBuf;
+use sparsewave::plot;
+use sparsewave::transform::wavelet::{Mode, Wavelet};
+use std::path::{Path, PathBuf};
 
 /// Flags that choose and parameterise a representation.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RepresentationOpts {
     /// PGBZ lattice MxN (both odd, M·N ≥ length); default: the smallest odd square lattice.
     #[arg(long, value_name = "MxN")]
-    pub lattice: Option<String>,
+    pub lattice: Option<Lattice>,
     /// PGBZ: split into independent blocks of this many seconds (a variant for very long inputs).
     #[arg(long, value_name = "SECONDS")]
     pub block: Option<f64>,
@@ -26,42 +27,27 @@ pub struct RepresentationOpts {
     pub window_length: usize,
     /// Wavelet: haar, db1–db38, sym2–sym20, coif1–coif17.
     #[arg(long, default_value = "db5")]
-    pub wavelet: String,
+    pub wavelet: Wavelet,
     /// DWT boundary mode: periodization, symmetric, zero, periodic, reflect.
     #[arg(long, default_value = "periodization")]
-    pub mode: String,
+    pub mode: Mode,
     /// DWT level (default: PyWavelets' maximum for the length, capped at 10).
     #[arg(long)]
     pub level: Option<usize>,
 }
 
 impl RepresentationOpts {
-    /// The library's representation settings (choices parsed here, so that a bad value exits
-    /// with the library's message and code 1).
-    pub fn params(&self) -> Result<RepresentationParams> {
-        Ok(RepresentationParams {
-            lattice: self.lattice.as_deref().map(str::parse).transpose()?,
+    /// The library's representation settings.
+    pub fn params(&self) -> RepresentationParams {
+        RepresentationParams {
+            lattice: self.lattice,
             block_seconds: self.block,
             window_length: self.window_length,
-            wavelet: self.wavelet.parse()?,
-            mode: self.mode.parse()?,
+            wavelet: self.wavelet,
+            mode: self.mode,
             level: self.level,
-        })
+        }
     }
-}
-
-/// `--lattice` for `encode`: now [`Lattice`]'s `FromStr`.
-pub fn parse_lattice(s: &str) -> Result<(usize, usize)> {
-    let l: Lattice = s.parse()?;
-    Ok((l.m, l.n))
-}
-
-/// `--keep` for `encode`: now [`Keep`]'s `FromStr`.
-pub fn parse_keep_fraction(s: &str) -> Result<f64> {
-    let Keep::Fraction(f) = s.parse()? else {
-        anyhow::bail!("invalid --keep: '{s}' is not a fraction");
-    };
-    Ok(f)
 }
 
 /// Keep the largest coefficients of a time–frequency representation, under a budget of real numbers.
@@ -84,10 +70,10 @@ pub struct Args {
     pub output: PathBuf,
     /// pgbz, stft or dwt.
     #[arg(long, default_value = "pgbz")]
-    pub method: String,
+    pub method: CompressMethod,
     /// Fraction of the input's real degrees of freedom to keep ("4%" or "0.04"; default 4%).
     #[arg(long, conflicts_with_all = ["keep_count", "threshold"])]
-    pub keep: Option<String>,
+    pub keep: Option<Keep>,
     /// Keep this many real numbers per channel.
     #[arg(long, conflicts_with = "threshold")]
     pub keep_count: Option<usize>,
@@ -105,7 +91,7 @@ pub struct Args {
     pub refit_tol: f64,
     /// Post-filter against the compression artifact: "gate" (stationary spectral gate).
     #[arg(long)]
-    pub postfilter: Option<String>,
+    pub postfilter: Option<PostFilter>,
     #[command(flatten)]
     pub rep: RepresentationOpts,
     #[command(flatten)]
@@ -115,44 +101,31 @@ pub struct Args {
 impl Args {
     /// The library's parameters.
     fn params(&self) -> Result<CompressParams> {
-        let keep = match (&self.keep, self.keep_count, self.threshold) {
+        let keep = match (self.keep, self.keep_count, self.threshold) {
             (_, Some(k), _) => Keep::RealNumbers(k),
             (_, _, Some(t)) => Keep::Threshold(t),
-            (Some(s), _, _) => s.parse()?,
-            (None, None, None) => Keep::default(),
+            (keep, None, None) => keep.unwrap_or_default(),
         };
         let params = CompressParams {
-            method: self.method.parse::<CompressMethod>()?,
+            method: self.method,
             keep,
             refit: (!self.no_refit).then_some(RefitOptions {
                 max_iterations: self.refit_iters,
                 tolerance: self.refit_tol,
             }),
-            postfilter: self
-                .postfilter
-                .as_deref()
-                .map(str::parse::<PostFilter>)
-                .transpose()?,
-            representation: self.rep.params()?,
+            postfilter: self.postfilter,
+            representation: self.rep.params(),
         };
         params.validate()?;
         Ok(params)
     }
 }
 
-/// A coefficient map as a figure, in dB against `peak`.
-fn figure(image: &CoefficientImage, title: String, rate: u32, peak: f64) -> SpectrogramImage {
-    SpectrogramImage {
-        title,
-        magnitude: image.magnitude.clone(),
-        frames: image.frames,
-        bins: image.bins,
-        sample_rate: rate,
-        frame_step: image.frame_step,
-        log_freq: false,
-        range_db: 90.0,
-        reference: Some(peak),
-    }
+/// The file stem of `path` (figure and table names start with it), or `default`.
+// Shared by this family of commands (approx, interp, sweep, rd); belongs in `common.rs`.
+pub fn stem_of(path: &Path, default: &str) -> String {
+    path.file_stem()
+        .map_or(default.into(), |s| s.to_string_lossy().into_owned())
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -166,33 +139,16 @@ pub fn run(a: Args) -> Result<()> {
     let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
     let mut report = job
         .report
+        .clone()
         .with_files(&a.input, Some(&a.output))
         .with_write(written);
     report.params["mono"] = a.out.mono.into();
     if let Some(dir) = &a.out.plots {
-        let (stem, mut figs) =
-            comparison_plots(dir, &a.output, &input, &job.audio, params.method.name())?;
-        if let Some(images) = &job.images {
-            let rate = input.sample_rate;
-            let name = images.representation;
-            for (file, image, title) in [
-                (
-                    "coefficients",
-                    &images.all,
-                    format!("{name} coefficients |c| (dB)"),
-                ),
-                (
-                    "coefficients_kept",
-                    &images.kept,
-                    format!("{name} coefficients kept (dB, same scale)"),
-                ),
-            ] {
-                let p = dir.join(format!("{stem}_{file}.png"));
-                plot::save(&p, &figure(image, title, rate, images.peak))?;
-                figs.push(p);
-            }
-        }
-        report = report.with("plots", figs);
+        let figures = job.figures(&input)?;
+        report = report.with(
+            "plots",
+            plot::save_all(dir, &stem_of(&a.output, "out"), &figures)?,
+        );
     }
     if !a.out.json {
         println!(

@@ -1,11 +1,12 @@
 //! `sparsewave encode`: write a `.swz` compressed file.
 
 use super::common::with_spinner;
-use super::compress::{parse_keep_fraction, parse_lattice};
 use anyhow::Result;
-use sparsewave::approx::interp::InterpMethod;
+use sparsewave::approx::interp::{InterpKind, InterpMethod};
 use sparsewave::audio::output::write_atomic;
 use sparsewave::codec::{self, MethodKind, MethodSettings, SvdPhaseKind, Target};
+use sparsewave::compress::params::Lattice;
+use sparsewave::compress::sparsify::Keep;
 use sparsewave::pipeline;
 use sparsewave::transform::wavelet::{Mode, Wavelet};
 use sparsewave::transform::window::WindowKind;
@@ -52,7 +53,7 @@ pub struct Args {
 pub struct RateOpts {
     /// Keep fraction: "10%" or 0.1 (with --step; default: all, the dead zone decides).
     #[arg(long, conflicts_with_all = ["bitrate", "snr"])]
-    pub keep: Option<String>,
+    pub keep: Option<Keep>,
     /// Relative quantizer step (default 0.05; interp: absolute, default 2^-15).
     #[arg(long, conflicts_with_all = ["bitrate", "snr"])]
     pub step: Option<f64>,
@@ -65,15 +66,20 @@ pub struct RateOpts {
 }
 
 impl RateOpts {
-    pub fn target(&self) -> Result<Target> {
-        Ok(match (self.bitrate, self.snr) {
+    /// The rate target the flags ask for.
+    pub fn target(&self) -> Target {
+        match (self.bitrate, self.snr) {
             (Some(kbps), _) => Target::Bitrate { kbps },
             (None, Some(db)) => Target::Snr { db },
             (None, None) => Target::Fixed {
-                keep: self.keep.as_deref().map(parse_keep_fraction).transpose()?,
+                // `Keep` parses keep fractions only.
+                keep: self.keep.and_then(|k| match k {
+                    Keep::Fraction(f) => Some(f),
+                    Keep::RealNumbers(_) | Keep::Threshold(_) => None,
+                }),
                 step: self.step,
             },
-        })
+        }
     }
 }
 
@@ -82,7 +88,7 @@ impl RateOpts {
 pub struct MethodOpts {
     /// PGBZ lattice MxN (both odd, M·N ≥ length); default: the smallest odd square lattice.
     #[arg(long, value_name = "MxN")]
-    pub lattice: Option<String>,
+    pub lattice: Option<Lattice>,
     /// PGBZ re-fit: CGLS iterations (pgbz-ls default 30; pgbz default 0 = none).
     #[arg(long)]
     pub refit: Option<usize>,
@@ -122,9 +128,9 @@ pub struct MethodOpts {
     /// interp: decimation factor.
     #[arg(long, default_value_t = MethodSettings::default().factor)]
     pub factor: usize,
-    /// interp: linear, quadratic, cubic, cubic-nak, lagrange, poly (default cubic).
-    #[arg(long)]
-    pub interp: Option<String>,
+    /// interp: linear, quadratic, cubic, cubic-nak, lagrange, poly.
+    #[arg(long, default_value_t = MethodSettings::default().interp.kind())]
+    pub interp: InterpKind,
     /// interp: Lagrange order / polynomial degree.
     #[arg(long)]
     pub order: Option<usize>,
@@ -133,9 +139,8 @@ pub struct MethodOpts {
 impl MethodOpts {
     /// The library's settings from the flags.
     pub fn settings(&self) -> Result<MethodSettings> {
-        let defaults = MethodSettings::default();
         Ok(MethodSettings {
-            lattice: self.lattice.as_deref().map(parse_lattice).transpose()?,
+            lattice: self.lattice.map(|l| (l.m, l.n)),
             refit: self.refit,
             wavelet: self.wavelet,
             mode: self.mode,
@@ -149,17 +154,14 @@ impl MethodOpts {
             iters: self.iters,
             seed: self.seed,
             factor: self.factor,
-            interp: match &self.interp {
-                Some(name) => InterpMethod::parse(name, self.order, None)?,
-                None => defaults.interp,
-            },
+            interp: InterpMethod::new(self.interp, self.order, None)?,
         })
     }
 }
 
 pub fn run(a: Args) -> Result<()> {
     let method = a.methods.settings()?.method(a.method)?;
-    let target = a.rate.target()?;
+    let target = a.rate.target();
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.mono)?;
     let enc = with_spinner("encoding", || codec::encode(&input, &method, target))?;

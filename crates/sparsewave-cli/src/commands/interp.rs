@@ -1,10 +1,12 @@
 //! `sparsewave interp`: decimation and reconstruction by interpolation.
 
-use super::common::{comparison_plots, print_report, with_spinner, OutputOpts};
+use super::common::{print_report, with_spinner, OutputOpts};
+use super::compress::stem_of;
 use anyhow::Result;
-use sparsewave::approx::interp::InterpMethod;
+use sparsewave::approx::interp::{InterpKind, InterpMethod};
 use sparsewave::approx::interp_job::{interp, Decimation};
 use sparsewave::pipeline;
+use sparsewave::plot;
 use std::path::PathBuf;
 
 /// Keep every R-th sample (and the last), rebuild all samples by interpolation.
@@ -29,7 +31,7 @@ pub struct Args {
     pub factor: usize,
     /// Reconstruction method.
     #[arg(long, default_value = "cubic")]
-    pub method: String,
+    pub method: InterpKind,
     /// Lagrange order n, or polynomial degree d (default 3).
     #[arg(long)]
     pub order: Option<usize>,
@@ -43,7 +45,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let params = Decimation {
         factor: a.factor,
-        method: InterpMethod::new(a.method.parse()?, a.order, a.block)?,
+        method: InterpMethod::new(a.method, a.order, a.block)?,
     };
     params.validate()?;
     let bits = a.out.prepare()?;
@@ -53,13 +55,16 @@ pub fn run(a: Args) -> Result<()> {
     let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
     let mut report = job
         .report
+        .clone()
         .with_files(&a.input, Some(&a.output))
         .with_write(written);
     report.params["mono"] = a.out.mono.into();
     if let Some(dir) = &a.out.plots {
-        let label = format!("{} ×{}", a.method, a.factor);
-        let (_, figs) = comparison_plots(dir, &a.output, &input, &job.audio, &label)?;
-        report = report.with("plots", figs);
+        let figures = job.figures(&input)?;
+        report = report.with(
+            "plots",
+            plot::save_all(dir, &stem_of(&a.output, "out"), &figures)?,
+        );
     }
     if !a.out.json {
         println!(

@@ -1,12 +1,13 @@
 //! `sparsewave rd`: rate–distortion curves of the codec's methods.
 
 use super::common::with_spinner;
+use super::compress::stem_of;
 use super::encode::MethodOpts;
 use anyhow::Result;
 use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};
-use sparsewave::codec::{self, MethodKind, RateDistortion, RdPoint};
+use sparsewave::codec::{self, MethodKind};
 use sparsewave::pipeline;
-use sparsewave::plot::{self, LineChart, Series};
+use sparsewave::plot;
 use std::path::{Path, PathBuf};
 
 /// SNR and segmental SNR against the real bit rate of `.swz` files, one curve per method, with
@@ -56,10 +57,7 @@ pub fn run(a: Args) -> Result<()> {
         codec::rate_distortion(&input, &a.methods, &settings, &a.bitrates)
     })?;
 
-    let stem = a
-        .input
-        .file_stem()
-        .map_or("rd".into(), |s| s.to_string_lossy().into_owned());
+    let stem = stem_of(&a.input, "rd");
     let csv_path = dir.join(format!("{stem}_rd.csv"));
     write_atomic_with(&csv_path, |w| {
         let mut csv = csv::Writer::from_writer(w);
@@ -68,14 +66,8 @@ pub fn run(a: Args) -> Result<()> {
         }
         csv.flush()
     })?;
-    let snr_png = dir.join(format!("{stem}_rd_snr.png"));
-    let seg_png = dir.join(format!("{stem}_rd_segsnr.png"));
-    plot::save(&snr_png, &chart(&a.methods, &rd, |p| p.snr_db, "SNR (dB)"))?;
-    plot::save(
-        &seg_png,
-        &chart(&a.methods, &rd, |p| p.seg_snr_db, "segmental SNR (dB)"),
-    )?;
-    let rd = rd.with_files(&a.input, &csv_path, vec![snr_png.clone(), seg_png]);
+    let plots = plot::save_all(&dir, &stem, &rd.figures()?)?;
+    let rd = rd.with_files(&a.input, &csv_path, plots);
     let json_path = dir.join(format!("{stem}_rd.json"));
     write_atomic(&json_path, serde_json::to_string_pretty(&rd)?.as_bytes())?;
     if a.json {
@@ -108,55 +100,12 @@ pub fn run(a: Args) -> Result<()> {
     println!(
         "  wrote {}, {}, {}",
         csv_path.display(),
-        snr_png.display(),
+        rd.plots
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
         json_path.display()
     );
     Ok(())
-}
-
-/// One curve per method against kbit/s (log axis), and the two lossless references as vertical
-/// segments spanning the measured range.
-fn chart(
-    methods: &[MethodKind],
-    rd: &RateDistortion,
-    value: impl Fn(&RdPoint) -> f64,
-    y_label: &str,
-) -> LineChart {
-    let (pcm_kbps, flac_kbps) = (rd.pcm_kbps, rd.flac_kbps);
-    let ys: Vec<f64> = rd
-        .points
-        .iter()
-        .map(&value)
-        .filter(|v| v.is_finite())
-        .collect();
-    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
-    let hi = ys
-        .iter()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max)
-        .max(lo + 1.0);
-    let mut series: Vec<Series> = methods
-        .iter()
-        .map(|&m| Series {
-            label: m.to_string(),
-            points: rd.curve(m).map(|p| (p.kbps, value(p))).collect(),
-        })
-        .collect();
-    for (label, x) in [
-        (format!("PCM ({pcm_kbps:.0} kbit/s)"), pcm_kbps),
-        (format!("FLAC, lossless ({flac_kbps:.0} kbit/s)"), flac_kbps),
-    ] {
-        series.push(Series {
-            label,
-            points: vec![(x, lo), (x, hi)],
-        });
-    }
-    LineChart {
-        title: format!("rate–distortion: {y_label} of the decoded audio"),
-        x_label: "bit rate (kbit/s)".into(),
-        y_label: y_label.into(),
-        series,
-        log_x: true,
-        log_y: false,
-    }
 }

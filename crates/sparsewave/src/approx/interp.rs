@@ -81,9 +81,16 @@ impl InterpMethod {
         Ok(method)
     }
 
-    /// [`InterpMethod::new`] with the kind given by name (see [`InterpKind`]).
-    pub fn parse(name: &str, order: Option<usize>, block: Option<usize>) -> Result<Self> {
-        Self::new(name.parse()?, order, block)
+    /// The method's name, without its order and block.
+    pub fn kind(&self) -> InterpKind {
+        match self {
+            InterpMethod::Linear => InterpKind::Linear,
+            InterpMethod::Quadratic => InterpKind::Quadratic,
+            InterpMethod::Cubic => InterpKind::Cubic,
+            InterpMethod::CubicNotAKnot => InterpKind::CubicNotAKnot,
+            InterpMethod::Lagrange(_) => InterpKind::Lagrange,
+            InterpMethod::Poly { .. } => InterpKind::Poly,
+        }
     }
 
     /// Checks the order (Lagrange order ≥ 1, parameter `order`) and the poly block (at least 1
@@ -537,6 +544,6 @@ mod tests {
         let x = vec![0.0; 10];
         assert!(decimate_and_interpolate(&x, 0, InterpMethod::Linear).is_err());
         assert!(decimate_and_interpolate(&x, 9, InterpMethod::CubicNotAKnot).is_err());
-        assert!(InterpMethod::parse("sinc", None, None).is_err());
+        assert!("sinc".parse::<InterpKind>().is_err());
     }
 }

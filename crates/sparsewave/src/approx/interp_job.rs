@@ -29,11 +29,24 @@ impl Decimation {
 /// What the [`interp`] job returns.
 #[derive(Clone, Debug)]
 pub struct Interpolated {
+    /// The decimation that ran (the figures' label).
+    pub decimation: Decimation,
     /// The reconstruction: same rate, channel count and length as the input.
     pub audio: Audio,
     /// The report (the CLI's `interp --json`): `kept_samples` (per channel), `storage` (kept
     /// samples, or polynomial coefficients for `poly`, over all channels), `params`.
     pub report: Report,
+}
+
+#[cfg(feature = "plot")]
+impl Interpolated {
+    /// The comparison set of this run against its `input` ([`crate::plot::report::comparison`]),
+    /// labelled `"<method> ×<factor>"` (e.g. "cubic ×4").
+    pub fn figures(&self, input: &Audio) -> Result<Vec<crate::plot::NamedPlot>> {
+        let Decimation { factor, method } = self.decimation;
+        let label = format!("{} ×{factor}", method.kind());
+        crate::plot::report::comparison(input, &self.audio, &label)
+    }
 }
 
 /// Decimate every channel of `input` and rebuild it by interpolation.
@@ -54,6 +67,7 @@ pub fn interp(input: &Audio, params: &Decimation) -> Result<Interpolated> {
     .with("kept_samples", outcome.infos[0].1);
     report.storage = Some(Storage::new(stored, samples));
     Ok(Interpolated {
+        decimation: *params,
         audio: outcome.output,
         report,
     })

@@ -227,6 +227,72 @@ pub struct Approximated {
     pub rank_sweep: Option<Vec<RankPoint>>,
 }
 
+#[cfg(feature = "plot")]
+impl Approximated {
+    /// The figures of this run against its `input`: the comparison set
+    /// ([`crate::plot::report::comparison`], labelled "rank-k approximation") and
+    /// `singular_values` (channel 0's σ_i against i, log–log).
+    pub fn figures(&self, input: &Audio) -> Result<Vec<crate::plot::NamedPlot>> {
+        use crate::plot::{LineChart, NamedPlot, Series};
+        let mut plots =
+            crate::plot::report::comparison(input, &self.audio, "rank-k approximation")?;
+        plots.push(NamedPlot::new(
+            "singular_values",
+            LineChart {
+                title: format!(
+                    "singular values of |STFT| (channel 0; rank {} kept)",
+                    self.rank
+                ),
+                x_label: "index i".into(),
+                y_label: "σ_i".into(),
+                series: vec![Series {
+                    label: String::new(),
+                    points: self
+                        .singular_values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &s)| ((i + 1) as f64, s))
+                        .collect(),
+                }],
+                log_x: true,
+                log_y: true,
+            },
+        ));
+        Ok(plots)
+    }
+
+    /// The error-vs-rank figure `rank_sweep` (channel 0, log–log): the waveform relative error
+    /// `100 · ‖x − y‖² / ‖x‖²` and the spectrogram error `100 · ‖A − A_k‖_F / ‖A‖_F` against k;
+    /// `None` without a rank sweep.
+    pub fn rank_sweep_figure(&self) -> Option<crate::plot::NamedPlot> {
+        use crate::plot::{LineChart, NamedPlot, Series};
+        let points = self.rank_sweep.as_deref()?;
+        let curve = |label: &str, value: fn(&RankPoint) -> f64| Series {
+            label: label.into(),
+            points: points.iter().map(|p| (p.rank as f64, value(p))).collect(),
+        };
+        Some(NamedPlot::new(
+            "rank_sweep",
+            LineChart {
+                title: "error vs rank k (channel 0)".into(),
+                x_label: "rank k".into(),
+                y_label: "relative error (%)".into(),
+                series: vec![
+                    curve(
+                        "waveform relative error ‖x − y‖²/‖x‖² (%)",
+                        |p| p.rel_error_pct,
+                    ),
+                    curve("spectrogram ‖A − A_k‖_F / ‖A‖_F (%)", |p| {
+                        100.0 * p.frobenius_rel_error
+                    }),
+                ],
+                log_x: true,
+                log_y: true,
+            },
+        ))
+    }
+}
+
 /// Approximate every channel of `input` by the rank-k SVD of its STFT magnitude.
 ///
 /// `frobenius_rel_error` = ‖A − A_k‖_F / ‖A‖_F per channel; storage counts U_k, Σ_k, V_k and,

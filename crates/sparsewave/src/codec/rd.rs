@@ -5,6 +5,8 @@
 
 use super::{encode_prepared, flac_size, kbps, prepare, MethodKind, MethodSettings, Target};
 use crate::audio::{Audio, SampleFormat};
+#[cfg(feature = "plot")]
+use crate::plot::{LineChart, NamedPlot, Series};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -71,6 +73,10 @@ pub struct RateDistortion {
     pub csv: Option<PathBuf>,
     /// The figures written.
     pub plots: Vec<PathBuf>,
+    /// The methods, in the order asked (one curve each in the figures; not serialised: the
+    /// points name theirs).
+    #[serde(skip)]
+    pub methods: Vec<MethodKind>,
 }
 
 impl RateDistortion {
@@ -85,6 +91,65 @@ impl RateDistortion {
     /// The points of one method, in bit-rate order.
     pub fn curve(&self, method: MethodKind) -> impl Iterator<Item = &RdPoint> {
         self.points.iter().filter(move |p| p.method == method)
+    }
+}
+
+#[cfg(feature = "plot")]
+impl RateDistortion {
+    /// The figures: `rd_snr` (SNR of the decoded audio against kbit/s) and `rd_segsnr`
+    /// (segmental SNR), one curve per method on a log rate axis, with the PCM and FLAC rates
+    /// drawn as vertical segments spanning the measured range (and 0 dB).
+    pub fn figures(&self) -> Result<Vec<NamedPlot>> {
+        Ok(vec![
+            NamedPlot::new("rd_snr", self.chart(|p| p.snr_db, "SNR (dB)")),
+            NamedPlot::new(
+                "rd_segsnr",
+                self.chart(|p| p.seg_snr_db, "segmental SNR (dB)"),
+            ),
+        ])
+    }
+
+    /// One curve per method of `value` against kbit/s (log axis), and the two lossless
+    /// references as vertical segments from min(0, lowest value) to the highest value.
+    fn chart(&self, value: fn(&RdPoint) -> f64, y_label: &str) -> LineChart {
+        let (pcm_kbps, flac_kbps) = (self.pcm_kbps, self.flac_kbps);
+        let ys: Vec<f64> = self
+            .points
+            .iter()
+            .map(value)
+            .filter(|v| v.is_finite())
+            .collect();
+        let lo = ys.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
+        let hi = ys
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
+            .max(lo + 1.0);
+        let mut series: Vec<Series> = self
+            .methods
+            .iter()
+            .map(|&m| Series {
+                label: m.to_string(),
+                points: self.curve(m).map(|p| (p.kbps, value(p))).collect(),
+            })
+            .collect();
+        for (label, x) in [
+            (format!("PCM ({pcm_kbps:.0} kbit/s)"), pcm_kbps),
+            (format!("FLAC, lossless ({flac_kbps:.0} kbit/s)"), flac_kbps),
+        ] {
+            series.push(Series {
+                label,
+                points: vec![(x, lo), (x, hi)],
+            });
+        }
+        LineChart {
+            title: format!("rate–distortion: {y_label} of the decoded audio"),
+            x_label: "bit rate (kbit/s)".into(),
+            y_label: y_label.into(),
+            series,
+            log_x: true,
+            log_y: false,
+        }
     }
 }
 
@@ -144,5 +209,6 @@ pub fn rate_distortion(
         points,
         csv: None,
         plots: Vec::new(),
+        methods: methods.to_vec(),
     })
 }

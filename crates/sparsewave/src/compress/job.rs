@@ -2,7 +2,7 @@
 //! every channel, with the report the command line prints as `--json`.
 
 use super::analysis::{Analysis, Representation};
-use super::params::{CompressParams, PostFilter};
+use super::params::{CompressMethod, CompressParams, PostFilter};
 use super::refit::{RefitOptions, RefitReport};
 use super::sparsify::select;
 use crate::audio::Audio;
@@ -60,6 +60,8 @@ pub struct RefitSummary {
 /// What the [`compress`] job returns.
 #[derive(Clone, Debug)]
 pub struct Compressed {
+    /// The method that ran (the figures' label).
+    pub method: CompressMethod,
     /// The reconstruction: same rate, channel count and length as the input.
     pub audio: Audio,
     /// The report (the CLI's `compress --json`): `kept` {`real_values`, `fraction`,
@@ -72,6 +74,59 @@ pub struct Compressed {
     pub refit: Option<RefitSummary>,
     /// Channel 0's coefficient images, when asked for.
     pub images: Option<CoefficientImages>,
+}
+
+#[cfg(feature = "plot")]
+impl CoefficientImage {
+    /// This map as a figure titled `title`, in dB against `peak` over 90 dB, linear frequency.
+    pub fn figure(
+        &self,
+        title: String,
+        sample_rate: u32,
+        peak: f64,
+    ) -> crate::plot::SpectrogramImage {
+        crate::plot::SpectrogramImage {
+            title,
+            magnitude: self.magnitude.clone(),
+            frames: self.frames,
+            bins: self.bins,
+            sample_rate,
+            frame_step: self.frame_step,
+            log_freq: false,
+            range_db: 90.0,
+            reference: Some(peak),
+        }
+    }
+}
+
+#[cfg(feature = "plot")]
+impl Compressed {
+    /// The figures of this run against its `input`: the comparison set
+    /// ([`crate::plot::report::comparison`], labelled with the method's name) and, when the
+    /// coefficient images were computed, `coefficients` (every coefficient of channel 0) and
+    /// `coefficients_kept` (the kept ones), both in dB against the largest coefficient.
+    pub fn figures(&self, input: &Audio) -> Result<Vec<crate::plot::NamedPlot>> {
+        use crate::plot::NamedPlot;
+        let mut plots = crate::plot::report::comparison(input, &self.audio, self.method.name())?;
+        if let Some(images) = &self.images {
+            let (name, rate, peak) = (images.representation, input.sample_rate, images.peak);
+            plots.push(NamedPlot::new(
+                "coefficients",
+                images
+                    .all
+                    .figure(format!("{name} coefficients |c| (dB)"), rate, peak),
+            ));
+            plots.push(NamedPlot::new(
+                "coefficients_kept",
+                images.kept.figure(
+                    format!("{name} coefficients kept (dB, same scale)"),
+                    rate,
+                    peak,
+                ),
+            ));
+        }
+        Ok(plots)
+    }
 }
 
 /// What compressing one channel produced.
@@ -179,6 +234,7 @@ pub fn compress(
     let mut infos = outcome.infos;
     let images = infos.first_mut().and_then(|i| i.images.take());
     Ok(Compressed {
+        method: params.method,
         audio: outcome.output,
         report,
         kept,
