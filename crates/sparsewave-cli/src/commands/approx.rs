@@ -1,7 +1,7 @@
 //! `sparsewave approx`: rank-k SVD of the STFT magnitude, original or Griffin–Lim phase.
 
+use super::common::stem_of;
 use super::common::{parse_list, print_report, sibling, with_spinner, OutputOpts};
-use super::compress::stem_of;
 use anyhow::Result;
 use serde_json::json;
 use sparsewave::approx::job::{approx, ApproxParams, Phase, PhaseStart, RankPoint, StftParams};

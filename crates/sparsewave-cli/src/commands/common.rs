@@ -136,3 +136,9 @@ pub fn sibling(path: &Path, plots: Option<&Path>, suffix: &str) -> PathBuf {
         .unwrap_or_default();
     dir.join(format!("{stem}{suffix}"))
 }
+
+/// The file stem of `path` (figure and table names start with it), or `default`.
+pub fn stem_of(path: &Path, default: &str) -> String {
+    path.file_stem()
+        .map_or(default.into(), |s| s.to_string_lossy().into_owned())
+}

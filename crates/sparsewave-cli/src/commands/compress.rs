@@ -1,6 +1,6 @@
 //! `sparsewave compress`: keep the largest time–frequency coefficients and listen to the result.
 
-use super::common::{print_report, with_spinner, OutputOpts};
+use super::common::{print_report, stem_of, with_spinner, OutputOpts};
 use anyhow::Result;
 use sparsewave::compress::job::compress;
 use sparsewave::compress::params::{
@@ -11,7 +11,7 @@ use sparsewave::compress::sparsify::Keep;
 use sparsewave::pipeline;
 use sparsewave::plot;
 use sparsewave::transform::wavelet::{Mode, Wavelet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Flags that choose and parameterise a representation.
 #[derive(clap::Args, Debug, Clone)]
@@ -119,13 +119,6 @@ impl Args {
         params.validate()?;
         Ok(params)
     }
-}
-
-/// The file stem of `path` (figure and table names start with it), or `default`.
-// Shared by this family of commands (approx, interp, sweep, rd); belongs in `common.rs`.
-pub fn stem_of(path: &Path, default: &str) -> String {
-    path.file_stem()
-        .map_or(default.into(), |s| s.to_string_lossy().into_owned())
 }
 
 pub fn run(a: Args) -> Result<()> {

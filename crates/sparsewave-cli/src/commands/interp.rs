@@ -1,7 +1,7 @@
 //! `sparsewave interp`: decimation and reconstruction by interpolation.
 
+use super::common::stem_of;
 use super::common::{print_report, with_spinner, OutputOpts};
-use super::compress::stem_of;
 use anyhow::Result;
 use sparsewave::approx::interp::{InterpKind, InterpMethod};
 use sparsewave::approx::interp_job::{interp, Decimation};

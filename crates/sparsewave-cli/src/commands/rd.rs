@@ -1,7 +1,7 @@
 //! `sparsewave rd`: rate–distortion curves of the codec's methods.
 
+use super::common::stem_of;
 use super::common::with_spinner;
-use super::compress::stem_of;
 use super::encode::MethodOpts;
 use anyhow::Result;
 use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};

@@ -1,7 +1,8 @@
 //! `sparsewave sweep`: error against kept coefficients, every method on one recording.
 
+use super::common::stem_of;
 use super::common::with_spinner;
-use super::compress::{stem_of, RepresentationOpts};
+use super::compress::RepresentationOpts;
 use anyhow::Result;
 use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};
 use sparsewave::compress::refit::RefitOptions;
