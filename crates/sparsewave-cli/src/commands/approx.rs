@@ -1,13 +1,11 @@
 //! `sparsewave approx`: rank-k SVD of the STFT magnitude, original or Griffin–Lim phase.
 
-use super::common::stem_of;
 use super::common::{parse_list, print_report, sibling, with_spinner, OutputOpts};
 use anyhow::Result;
 use serde_json::json;
 use sparsewave::approx::job::{approx, ApproxParams, Phase, PhaseStart, RankPoint, StftParams};
 use sparsewave::audio::output::write_atomic_with;
 use sparsewave::linalg::rank_rule::RankRule;
-use sparsewave::pipeline;
 use sparsewave::plot;
 use sparsewave::transform::stft::PadMode;
 use sparsewave::transform::window::WindowKind;
@@ -106,17 +104,13 @@ impl Args {
 
 pub fn run(a: Args) -> Result<()> {
     let params = a.params()?;
-    let bits = a.out.prepare()?;
-    pipeline::check_output(&a.output, &[&a.input])?;
-    let input = pipeline::load(&a.input, a.out.mono)?;
+    let input = a.out.start(&a.input, &a.output)?;
     let job = with_spinner("low-rank approximation", || approx(&input, &params))?;
-    let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
-    let mut report = job
-        .report
-        .clone()
-        .with_files(&a.input, Some(&a.output))
-        .with_write(written);
-    report.params["mono"] = a.out.mono.into();
+    let mut report = a
+        .out
+        .finish(&a.input, &a.output, &job.audio, job.report.clone(), || {
+            job.figures(&input)
+        })?;
 
     if let (Some(points), Some(figure)) = (&job.rank_sweep, job.rank_sweep_figure()) {
         let csv_path = sibling(&a.output, a.out.plots.as_deref(), "_rank_sweep.csv");
@@ -124,13 +118,6 @@ pub fn run(a: Args) -> Result<()> {
         let png = csv_path.with_extension("png");
         plot::save(&png, &figure.plot)?;
         report = report.with("rank_sweep", json!({"csv": csv_path, "plot": png}));
-    }
-    if let Some(dir) = &a.out.plots {
-        let figures = job.figures(&input)?;
-        report = report.with(
-            "plots",
-            plot::save_all(dir, &stem_of(&a.output, "out"), &figures)?,
-        );
     }
     if !a.out.json {
         println!(

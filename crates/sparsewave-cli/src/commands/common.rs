@@ -2,9 +2,10 @@
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use sparsewave::audio::SampleFormat;
+use sparsewave::audio::{write_wav, Audio, SampleFormat};
 use sparsewave::metrics::Metrics;
-use sparsewave::pipeline::Report;
+use sparsewave::pipeline::{self, Report};
+use sparsewave::plot::{self, NamedPlot};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -33,6 +34,36 @@ impl OutputOpts {
             sparsewave::audio::output::create_dir(dir)?;
         }
         Ok(self.bits)
+    }
+
+    /// The head every audio-producing command shares, run after its parameters are validated:
+    /// create the plot folder, check that `output` can be written (and is not `input`), and
+    /// load `input` (mixed down with `--mono`).
+    pub fn start(&self, input: &Path, output: &Path) -> Result<Audio> {
+        self.prepare()?;
+        pipeline::check_output(output, &[input])?;
+        Ok(pipeline::load(input, self.mono)?)
+    }
+
+    /// The tail every audio-producing command shares: write `audio` to `output` (WAV, in
+    /// `--bits` or the input's format), render `figures` into `--plots`, and complete the job's
+    /// `report` with the files, the clip count, `mono` and the figure paths.
+    pub fn finish(
+        &self,
+        input: &Path,
+        output: &Path,
+        audio: &Audio,
+        report: Report,
+        figures: impl FnOnce() -> sparsewave::Result<Vec<NamedPlot>>,
+    ) -> Result<Report> {
+        let written = write_wav(output, audio, self.bits)?;
+        let mut report = report.with_files(input, Some(output)).with_write(written);
+        report.params["mono"] = self.mono.into();
+        if let Some(dir) = &self.plots {
+            let paths = plot::save_all(dir, &stem_of(output, "out"), &figures()?)?;
+            report = report.with("plots", paths);
+        }
+        Ok(report)
     }
 }
 

@@ -1,6 +1,6 @@
 //! `sparsewave compress`: keep the largest time–frequency coefficients and listen to the result.
 
-use super::common::{print_report, stem_of, with_spinner, OutputOpts};
+use super::common::{print_report, with_spinner, OutputOpts};
 use anyhow::Result;
 use sparsewave::compress::job::compress;
 use sparsewave::compress::params::{
@@ -8,8 +8,6 @@ use sparsewave::compress::params::{
 };
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sparsify::Keep;
-use sparsewave::pipeline;
-use sparsewave::plot;
 use sparsewave::transform::wavelet::{Mode, Wavelet};
 use std::path::PathBuf;
 
@@ -123,26 +121,15 @@ impl Args {
 
 pub fn run(a: Args) -> Result<()> {
     let params = a.params()?;
-    let bits = a.out.prepare()?;
-    pipeline::check_output(&a.output, &[&a.input])?;
-    let input = pipeline::load(&a.input, a.out.mono)?;
+    let input = a.out.start(&a.input, &a.output)?;
     let job = with_spinner(&format!("{} compression", params.method), || {
         compress(&input, &params, a.out.plots.is_some())
     })?;
-    let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
-    let mut report = job
-        .report
-        .clone()
-        .with_files(&a.input, Some(&a.output))
-        .with_write(written);
-    report.params["mono"] = a.out.mono.into();
-    if let Some(dir) = &a.out.plots {
-        let figures = job.figures(&input)?;
-        report = report.with(
-            "plots",
-            plot::save_all(dir, &stem_of(&a.output, "out"), &figures)?,
-        );
-    }
+    let report = a
+        .out
+        .finish(&a.input, &a.output, &job.audio, job.report.clone(), || {
+            job.figures(&input)
+        })?;
     if !a.out.json {
         println!(
             "{}: kept {} real values ({:.3} % of the input){}",

@@ -1,12 +1,9 @@
 //! `sparsewave interp`: decimation and reconstruction by interpolation.
 
-use super::common::stem_of;
 use super::common::{print_report, with_spinner, OutputOpts};
 use anyhow::Result;
 use sparsewave::approx::interp::{InterpKind, InterpMethod};
 use sparsewave::approx::interp_job::{interp, Decimation};
-use sparsewave::pipeline;
-use sparsewave::plot;
 use std::path::PathBuf;
 
 /// Keep every R-th sample (and the last), rebuild all samples by interpolation.
@@ -48,24 +45,13 @@ pub fn run(a: Args) -> Result<()> {
         method: InterpMethod::new(a.method, a.order, a.block)?,
     };
     params.validate()?;
-    let bits = a.out.prepare()?;
-    pipeline::check_output(&a.output, &[&a.input])?;
-    let input = pipeline::load(&a.input, a.out.mono)?;
+    let input = a.out.start(&a.input, &a.output)?;
     let job = with_spinner("interpolating", || interp(&input, &params))?;
-    let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
-    let mut report = job
-        .report
-        .clone()
-        .with_files(&a.input, Some(&a.output))
-        .with_write(written);
-    report.params["mono"] = a.out.mono.into();
-    if let Some(dir) = &a.out.plots {
-        let figures = job.figures(&input)?;
-        report = report.with(
-            "plots",
-            plot::save_all(dir, &stem_of(&a.output, "out"), &figures)?,
-        );
-    }
+    let report = a
+        .out
+        .finish(&a.input, &a.output, &job.audio, job.report.clone(), || {
+            job.figures(&input)
+        })?;
     if !a.out.json {
         println!(
             "decimation by {} with {:?} reconstruction",
