@@ -82,7 +82,7 @@ pub fn denoise(noisy: &Audio, denoiser: &Denoiser, clean: Option<&Audio>) -> Res
 #[cfg(feature = "plot")]
 impl Denoised {
     /// The figures of `denoise --plots` (channel 0), in order: the comparison set of `noisy`
-    /// against the output labelled `"denoised"` ([`comparison`](crate::plot::report::comparison):
+    /// against the output labelled `"denoised"` ([`comparison`]:
     /// `input_spectrogram`, `output_spectrogram`, `error_spectrogram`, `waveform`), then
     /// `waveform_windows`: the output against `clean` (or against `noisy` without a reference),
     /// zoomed on the reference's loudest 0.2 s, with the [`window_starts`](Self::window_starts)
