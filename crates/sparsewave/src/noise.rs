@@ -282,6 +282,16 @@ pub struct NoisyAudio {
     pub report: Report,
 }
 
+#[cfg(feature = "plot")]
+impl NoisyAudio {
+    /// The figures of `addnoise --plots`: the comparison set of `clean` (the recording given to
+    /// [`add_noise`]) against the noisy audio labelled `"noisy"`
+    /// ([`comparison`](crate::plot::report::comparison)).
+    pub fn figures(&self, clean: &Audio) -> Result<Vec<crate::plot::NamedPlot>> {
+        crate::plot::report::comparison(clean, &self.audio, "noisy")
+    }
+}
+
 /// The `params` of the `addnoise` report.
 #[derive(serde::Serialize)]
 struct AddNoiseParams {

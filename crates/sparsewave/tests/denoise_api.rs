@@ -610,3 +610,178 @@ fn waveform_zoom_starts_at_the_loudest_stretch() {
     assert_eq!(fig.zoom_start, 1.3);
     assert_eq!(fig.markers, [1.3, 1.4, 1.401]);
 }
+
+/// The names of a figure set, in order.
+#[cfg(feature = "plot")]
+fn names(figures: &[sparsewave::plot::NamedPlot]) -> Vec<&str> {
+    figures.iter().map(|f| f.name.as_str()).collect()
+}
+
+/// The waveform figure of a set, by name.
+#[cfg(feature = "plot")]
+fn waveform<'a>(
+    figures: &'a [sparsewave::plot::NamedPlot],
+    name: &str,
+) -> &'a sparsewave::plot::WaveformComparison {
+    match figures.iter().find(|f| f.name == name).map(|f| &f.plot) {
+        Some(sparsewave::plot::Plot::Waveform(w)) => w,
+        _ => panic!("no waveform figure {name}"),
+    }
+}
+
+/// The markers a zoomed figure should show: the marks in `[start, start + 0.2 s]`, in seconds.
+#[cfg(feature = "plot")]
+fn markers_in_zoom(fig: &sparsewave::plot::WaveformComparison, marks: &[usize]) -> Vec<f64> {
+    let rate = f64::from(fig.sample_rate);
+    let start = (fig.zoom_start * rate).round() as usize;
+    let len = (0.2 * rate) as usize;
+    marks
+        .iter()
+        .filter(|&&m| m >= start && m <= start + len)
+        .map(|&m| m as f64 / rate)
+        .collect()
+}
+
+#[cfg(feature = "plot")]
+#[test]
+fn denoise_figures_are_the_comparison_set_and_the_windows() {
+    use sparsewave::plot::report::comparison;
+    use sparsewave::plot::Plot;
+    let clean = folk(1.0);
+    let noisy = add_noise(&clean, NoiseModel::Awgn, 10.0, 0).unwrap().audio;
+    let job = denoise(&noisy, &Denoiser::Wsvd(WsvdConfig::default()), Some(&clean)).unwrap();
+    // w = 200 with a 50 % crossfade over 44 100 samples: starts every 100 samples, the last
+    // window ending on the last sample.
+    let starts: Vec<usize> = (0..440).map(|k| 100 * k).collect();
+    assert_eq!(job.window_starts, starts);
+
+    let figures = job.figures(&noisy, Some(&clean)).unwrap();
+    assert_eq!(
+        names(&figures),
+        [
+            "input_spectrogram",
+            "output_spectrogram",
+            "error_spectrogram",
+            "waveform",
+            "waveform_windows"
+        ]
+    );
+    // The first four are the standard comparison of the noisy input with the output.
+    for (fig, standard) in figures
+        .iter()
+        .zip(comparison(&noisy, &job.audio, "denoised").unwrap())
+    {
+        match (&fig.plot, &standard.plot) {
+            (Plot::Spectrogram(a), Plot::Spectrogram(b)) => {
+                assert_eq!((&a.title, &a.magnitude), (&b.title, &b.magnitude));
+                assert_eq!(a.reference, b.reference);
+            }
+            (Plot::Waveform(a), Plot::Waveform(b)) => {
+                assert_eq!((&a.title, &a.reference), (&b.title, &b.reference));
+                assert_eq!(a.estimate, b.estimate);
+            }
+            _ => panic!("{} is not the standard figure", fig.name),
+        }
+    }
+    // The last compares the output with the clean reference, window starts marked.
+    let windows = waveform(&figures, "waveform_windows");
+    assert_eq!(windows.reference, clean.channels[0]);
+    assert_eq!(windows.estimate, job.audio.channels[0]);
+    assert_eq!(
+        (
+            windows.reference_label.as_str(),
+            windows.estimate_label.as_str()
+        ),
+        ("clean", "denoised")
+    );
+    assert_eq!(
+        windows.title,
+        "clean vs denoised (channel 0; window starts marked)"
+    );
+    let expected = markers_in_zoom(windows, &starts);
+    assert!(expected.len() >= 88, "{} marks in 0.2 s", expected.len());
+    assert_eq!(windows.markers, expected);
+
+    // Without a reference the noisy input stands in; other methods have no windows to mark.
+    let alone = denoise(&noisy, &Denoiser::gaussian(2.0).unwrap(), None).unwrap();
+    assert!(alone.window_starts.is_empty());
+    let figures = alone.figures(&noisy, None).unwrap();
+    let windows = waveform(&figures, "waveform_windows");
+    assert_eq!(windows.reference, noisy.channels[0]);
+    assert_eq!(windows.reference_label, "noisy");
+    assert!(windows.markers.is_empty());
+}
+
+#[cfg(feature = "plot")]
+#[test]
+fn bench_figures_share_the_clean_db_scale_and_mark_the_wsvd_windows() {
+    use sparsewave::metrics::metric_stft;
+    use sparsewave::plot::Plot;
+    let params = BenchParams {
+        snrs: vec![24.0, -7.5],
+        noise: NoiseModel::Awgn,
+        seed: 0,
+        max_seconds: Some(0.25),
+    };
+    let bench = denoise_bench(&folk(0.5), &params).unwrap();
+    let level_names: Vec<String> = bench.levels.iter().map(|l| l.name()).collect();
+    assert_eq!(level_names, ["snr24", "snrm7.5"]);
+
+    let figures = bench.figures().unwrap();
+    let mut expected = vec!["spectrogram_clean".to_string()];
+    for level in &level_names {
+        for name in [
+            "spectrogram_noisy",
+            "waveform_noisy",
+            "waveform_wsvd",
+            "spectrogram_wsvd",
+            "waveform_wsvd_paper",
+            "spectrogram_wsvd_paper",
+        ] {
+            expected.push(format!("{level}_{name}"));
+        }
+    }
+    assert_eq!(names(&figures), expected);
+
+    // 0 dB of every spectrogram is the peak of the clean recording's metric spectrogram.
+    let stft = metric_stft();
+    let magnitude = |x: &[f64]| stft.forward(x).unwrap().magnitude();
+    let clean = &bench.clean.channels[0];
+    let peak = magnitude(clean).iter().fold(0.0_f64, |m, v| m.max(*v));
+    assert!(peak > 0.0);
+    for fig in &figures {
+        if let Plot::Spectrogram(s) = &fig.plot {
+            assert_eq!(s.reference, Some(peak), "{}", fig.name);
+        }
+    }
+    let Plot::Spectrogram(noisy) = &figures[1].plot else {
+        panic!("not a spectrogram");
+    };
+    assert_eq!(
+        noisy.magnitude,
+        magnitude(&bench.levels[0].noisy.channels[0])
+    );
+    assert_eq!(
+        noisy.title,
+        "noisy input, 24 dB: magnitude spectrogram (channel 0)"
+    );
+
+    // Waveforms: clean against the noisy input (no marks), and against each WSVD output with
+    // the window starts of its first band.
+    let level = &bench.levels[1];
+    let fig = waveform(&figures, "snrm7.5_waveform_noisy");
+    assert_eq!(
+        (&fig.reference, &fig.estimate),
+        (clean, &level.noisy.channels[0])
+    );
+    assert!(fig.markers.is_empty());
+    for output in &level.outputs[..2] {
+        let fig = waveform(&figures, &format!("snrm7.5_waveform_{}", output.method.id));
+        let y = &output.audio.channels[0];
+        assert_eq!((&fig.reference, &fig.estimate), (clean, y));
+        let starts = output.method.denoiser.window_starts(y.len(), 0).unwrap();
+        let expected = markers_in_zoom(fig, &starts);
+        assert!(!expected.is_empty());
+        assert_eq!(fig.markers, expected);
+    }
+}

@@ -347,3 +347,47 @@ fn model_names_parameters_and_json() {
     // Parameters of other models are not looked at.
     assert!(NoiseModel::new(NoiseKind::Awgn, &NoiseParams { alpha: 9.0, ..p }).is_ok());
 }
+
+#[cfg(feature = "plot")]
+#[test]
+fn addnoise_figures_compare_the_clean_input_with_the_noisy_output() {
+    use sparsewave::plot::Plot;
+    let rate = 8000;
+    let x: Vec<f64> = (0..4000)
+        .map(|i| (2.0 * std::f64::consts::PI * 440.0 * i as f64 / f64::from(rate)).sin())
+        .collect();
+    let clean = Audio::from_channels(rate, vec![x]);
+    let noisy = add_noise(&clean, NoiseModel::Awgn, 10.0, 0).unwrap();
+    let figures = noisy.figures(&clean).unwrap();
+    let names: Vec<&str> = figures.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "input_spectrogram",
+            "output_spectrogram",
+            "error_spectrogram",
+            "waveform"
+        ]
+    );
+    let Plot::Waveform(w) = &figures[3].plot else {
+        panic!("not a waveform");
+    };
+    assert_eq!(w.title, "input vs noisy (channel 0)");
+    assert_eq!(w.reference, clean.channels[0]);
+    assert_eq!(w.estimate, noisy.audio.channels[0]);
+    assert_eq!(w.estimate_label, "noisy");
+    // The error spectrogram is |F − G| of clean and noisy, i.e. the noise's own spectrum.
+    let Plot::Spectrogram(error) = &figures[2].plot else {
+        panic!("not a spectrogram");
+    };
+    let noise = sparsewave::metrics::metric_stft()
+        .forward(&noisy.noise.channels[0])
+        .unwrap()
+        .magnitude();
+    let worst = error
+        .magnitude
+        .iter()
+        .zip(&noise)
+        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+    assert!(worst < 1e-9, "{worst}");
+}

@@ -106,6 +106,7 @@ pub fn run(a: Args) -> Result<()> {
     };
     let mut report = noisy
         .report
+        .clone()
         .with_files(&a.input, Some(&a.output))
         .with_write(written)
         .with("noise_output", &a.noise_out);
@@ -118,14 +119,8 @@ pub fn run(a: Args) -> Result<()> {
             .output
             .file_stem()
             .map_or("addnoise".into(), |s| s.to_string_lossy().into_owned());
-        let figs = sparsewave::plot::report::comparison_figures(
-            dir,
-            &stem,
-            &clean,
-            &noisy.audio,
-            "noisy",
-        )?;
-        report = report.with("plots", figs);
+        let figures = noisy.figures(&clean)?;
+        report = report.with("plots", sparsewave::plot::save_all(dir, &stem, &figures)?);
     }
     if !a.out.json {
         println!(

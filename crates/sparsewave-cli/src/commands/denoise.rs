@@ -1,7 +1,7 @@
 //! `sparsewave denoise`: WSVD and its baselines (wavelet shrinkage, Gaussian filter, spectral
 //! gate), with metrics against a clean reference when one is given.
 
-use super::common::{print_metrics, print_report, sibling, with_spinner, OutputOpts};
+use super::common::{print_metrics, print_report, with_spinner, OutputOpts};
 use anyhow::{Context, Result};
 use serde_json::json;
 use sparsewave::audio::Audio;
@@ -13,7 +13,7 @@ use sparsewave::denoise::shrink::{ThresholdKind, ThresholdRule};
 use sparsewave::denoise::wsvd::{Junction, Mapping, SvdSolver};
 use sparsewave::linalg::rank_rule::Criterion;
 use sparsewave::pipeline;
-use sparsewave::plot::{self, WaveformComparison};
+use sparsewave::plot;
 use sparsewave::transform::wavelet::{Mode, Wavelet};
 use std::path::{Path, PathBuf};
 
@@ -217,6 +217,7 @@ pub fn run(a: Args) -> Result<()> {
     let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
     let mut report = job
         .report
+        .clone()
         .with_files(&a.input, Some(&a.output))
         .with_write(written);
     report.params["mono"] = json!(a.out.mono);
@@ -228,26 +229,8 @@ pub fn run(a: Args) -> Result<()> {
             .output
             .file_stem()
             .map_or("denoise".into(), |s| s.to_string_lossy().into_owned());
-        let mut figs =
-            plot::report::comparison_figures(dir, &stem, &noisy, &job.audio, "denoised")?;
-        let (reference, label) = match &clean {
-            Some(clean) => (clean, "clean"),
-            None => (&noisy, "noisy"),
-        };
-        let x = &reference.channels[0];
-        let path = sibling(&a.output, Some(dir), "_waveform_windows.png");
-        plot::save(
-            &path,
-            &WaveformComparison::zoomed_on_loudest(
-                format!("{label} vs denoised (channel 0; window starts marked)"),
-                noisy.sample_rate,
-                (x, label),
-                (&job.audio.channels[0], "denoised"),
-                &denoiser.window_starts(x.len(), 0).unwrap_or_default(),
-            ),
-        )?;
-        figs.push(path);
-        report = report.with("plots", figs);
+        let figures = job.figures(&noisy, clean.as_ref())?;
+        report = report.with("plots", plot::save_all(dir, &stem, &figures)?);
     }
     if a.out.json {
         return print_report(&report, true);

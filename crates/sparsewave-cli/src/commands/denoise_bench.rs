@@ -9,7 +9,7 @@ use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};
 use sparsewave::audio::write_wav;
 use sparsewave::denoise::bench::{denoise_bench, BenchLevel, BenchParams};
 use sparsewave::pipeline;
-use sparsewave::plot::{self, report::spectrogram_of, WaveformComparison};
+use sparsewave::plot;
 use std::path::{Path, PathBuf};
 
 /// Compare every denoiser on a clean recording with added noise.
@@ -63,16 +63,6 @@ pub struct Args {
     pub json: bool,
 }
 
-/// File-name tag of an SNR ("24", "10", "m5" for −5, "7.5").
-fn snr_tag(snr: f64) -> String {
-    let s = format!("{}", snr.abs());
-    if snr < 0.0 {
-        format!("m{s}")
-    } else {
-        s
-    }
-}
-
 pub fn run(a: Args) -> Result<()> {
     let params = BenchParams {
         snrs: a.snr.clone(),
@@ -87,86 +77,25 @@ pub fn run(a: Args) -> Result<()> {
     create_dir(&plots)?;
     let bench = with_spinner("denoising benchmark", || denoise_bench(&input, &params))
         .with_context(|| a.clean.display().to_string())?;
-    let clean = &bench.clean;
-    let rate = clean.sample_rate;
     let stem = a
         .clean
         .file_stem()
         .map_or("clean".into(), |s| s.to_string_lossy().into_owned());
     let out = |name: &str| a.output.join(format!("{stem}_{name}"));
     if !a.no_audio {
-        write_wav(&out("clean.wav"), clean, None)?;
+        write_wav(&out("clean.wav"), &bench.clean, None)?;
     }
-    let peak = spectrogram_peak(&clean.channels[0])?;
-    let spectrogram = |path: PathBuf, title: &str, x: &[f64]| -> Result<()> {
-        plot::save(&path, &spectrogram_of(title, x, rate, false, Some(peak))?)?;
-        Ok(())
-    };
-    let plot_path = |name: &str| plots.join(format!("{stem}_{name}.png"));
-    spectrogram(
-        plot_path("spectrogram_clean"),
-        "clean: magnitude spectrogram (channel 0)",
-        &clean.channels[0],
-    )?;
     for level in &bench.levels {
-        let snr = level.input_snr_db;
-        let tag = snr_tag(snr);
+        let name = level.name();
         if !a.no_audio {
-            write_wav(&out(&format!("snr{tag}_noisy.wav")), &level.noisy, None)?;
-        }
-        let (x0, y0) = (&clean.channels[0], &level.noisy.channels[0]);
-        spectrogram(
-            plot_path(&format!("snr{tag}_spectrogram_noisy")),
-            &format!("noisy input, {snr} dB: magnitude spectrogram (channel 0)"),
-            y0,
-        )?;
-        plot::save(
-            &plot_path(&format!("snr{tag}_waveform_noisy")),
-            &WaveformComparison::zoomed_on_loudest(
-                format!("clean vs noisy input at {snr} dB (channel 0)"),
-                rate,
-                (x0, "clean"),
-                (y0, "noisy"),
-                &[],
-            ),
-        )?;
-        for output in &level.outputs {
-            let method = &output.method;
-            if !a.no_audio {
-                write_wav(
-                    &out(&format!("snr{tag}_{}.wav", method.id)),
-                    &output.audio,
-                    None,
-                )?;
-            }
-            let y = &output.audio.channels[0];
-            // WSVD methods get their figures, with the window starts of the first band marked.
-            if let Some(starts) = method.denoiser.window_starts(y.len(), 0) {
-                plot::save(
-                    &plot_path(&format!("snr{tag}_waveform_{}", method.id)),
-                    &WaveformComparison::zoomed_on_loudest(
-                        format!(
-                            "clean vs {} at {snr} dB (channel 0; window starts of the first band \
-                             marked)",
-                            method.label
-                        ),
-                        rate,
-                        (x0, "clean"),
-                        (y, "denoised"),
-                        &starts,
-                    ),
-                )?;
-                spectrogram(
-                    plot_path(&format!("snr{tag}_spectrogram_{}", method.id)),
-                    &format!(
-                        "{} at {snr} dB: magnitude spectrogram (channel 0)",
-                        method.label
-                    ),
-                    y,
-                )?;
+            write_wav(&out(&format!("{name}_noisy.wav")), &level.noisy, None)?;
+            for output in &level.outputs {
+                let file = format!("{name}_{}.wav", output.method.id);
+                write_wav(&out(&file), &output.audio, None)?;
             }
         }
     }
+    plot::save_all(&plots, &stem, &bench.figures()?)?;
 
     let mut result = bench.json();
     result["input"] = json!(a.clean);
@@ -191,12 +120,6 @@ pub fn run(a: Args) -> Result<()> {
         println!("tables, audio and plots written to {}", a.output.display());
     }
     Ok(())
-}
-
-/// Peak magnitude of the metric spectrogram, the common 0 dB of the spectrogram figures.
-fn spectrogram_peak(x: &[f64]) -> Result<f64> {
-    let spec = sparsewave::metrics::metric_stft().forward(x)?;
-    Ok(spec.magnitude().iter().fold(0.0_f64, |m, v| m.max(*v)))
 }
 
 fn write_csv(path: &Path, levels: &[BenchLevel]) -> Result<()> {

@@ -14,6 +14,8 @@ use crate::denoise::shrink::{ThresholdKind, ThresholdRule, WaveletShrink};
 use crate::denoise::wsvd::WsvdConfig;
 use crate::metrics::Metrics;
 use crate::noise::{add_noise, NoiseModel};
+#[cfg(feature = "plot")]
+use crate::plot::{report::spectrogram_of, NamedPlot, WaveformComparison};
 use crate::transform::wavelet::{Family, Mode, Wavelet};
 use crate::{Error, Result};
 
@@ -184,6 +186,16 @@ pub struct BenchLevel {
     pub outputs: Vec<BenchOutput>,
 }
 
+impl BenchLevel {
+    /// The file-name prefix of this level's audio and figures: `snr` and the input SNR, a
+    /// negative one written with `m` (`"snr24"`, `"snr7.5"`, `"snrm5"` for −5 dB).
+    pub fn name(&self) -> String {
+        let snr = self.input_snr_db;
+        let sign = if snr < 0.0 { "m" } else { "" };
+        format!("snr{sign}{}", snr.abs())
+    }
+}
+
 /// The benchmark's result.
 #[derive(Clone, Debug)]
 pub struct DenoiseBench {
@@ -267,6 +279,85 @@ impl DenoiseBench {
             "seed": self.params.seed,
             "levels": self.levels,
         })
+    }
+
+    /// The figures of `denoise-bench` (channel 0), in order: `spectrogram_clean`; then for each
+    /// level (prefix [`BenchLevel::name`], e.g. `snr24_`) `spectrogram_noisy`, `waveform_noisy`
+    /// (clean against noisy) and, for each WSVD method, `waveform_<id>` (clean against its
+    /// output, the window starts of its first band marked) and `spectrogram_<id>`.
+    ///
+    /// Every spectrogram is drawn on one dB scale: 0 dB is the peak magnitude of the clean
+    /// recording's spectrogram (metric STFT, see [`spectrogram_of`]).
+    #[cfg(feature = "plot")]
+    pub fn figures(&self) -> Result<Vec<NamedPlot>> {
+        let rate = self.clean.sample_rate;
+        let x = &self.clean.channels[0];
+        let mut clean = spectrogram_of(
+            "clean: magnitude spectrogram (channel 0)",
+            x,
+            rate,
+            false,
+            None,
+        )?;
+        let peak = clean.magnitude.iter().fold(0.0_f64, |m, v| m.max(*v));
+        clean.reference = Some(peak);
+        let spectrogram =
+            |title: &str, y: &[f64]| spectrogram_of(title, y, rate, false, Some(peak));
+        let mut figures = vec![NamedPlot::new("spectrogram_clean", clean)];
+        for level in &self.levels {
+            let (snr, prefix) = (level.input_snr_db, level.name());
+            let y = &level.noisy.channels[0];
+            figures.push(NamedPlot::new(
+                format!("{prefix}_spectrogram_noisy"),
+                spectrogram(
+                    &format!("noisy input, {snr} dB: magnitude spectrogram (channel 0)"),
+                    y,
+                )?,
+            ));
+            figures.push(NamedPlot::new(
+                format!("{prefix}_waveform_noisy"),
+                WaveformComparison::zoomed_on_loudest(
+                    format!("clean vs noisy input at {snr} dB (channel 0)"),
+                    rate,
+                    (x, "clean"),
+                    (y, "noisy"),
+                    &[],
+                ),
+            ));
+            for output in &level.outputs {
+                let method = &output.method;
+                let y = &output.audio.channels[0];
+                // Only the WSVD methods have windows, and only they get figures.
+                let Some(starts) = method.denoiser.window_starts(y.len(), 0) else {
+                    continue;
+                };
+                figures.push(NamedPlot::new(
+                    format!("{prefix}_waveform_{}", method.id),
+                    WaveformComparison::zoomed_on_loudest(
+                        format!(
+                            "clean vs {} at {snr} dB (channel 0; window starts of the first band \
+                             marked)",
+                            method.label
+                        ),
+                        rate,
+                        (x, "clean"),
+                        (y, "denoised"),
+                        &starts,
+                    ),
+                ));
+                figures.push(NamedPlot::new(
+                    format!("{prefix}_spectrogram_{}", method.id),
+                    spectrogram(
+                        &format!(
+                            "{} at {snr} dB: magnitude spectrogram (channel 0)",
+                            method.label
+                        ),
+                        y,
+                    )?,
+                ));
+            }
+        }
+        Ok(figures)
     }
 
     /// The tables in Markdown, one per input SNR, under a line naming the recording (`name`),

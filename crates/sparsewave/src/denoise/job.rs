@@ -10,6 +10,8 @@ use crate::audio::Audio;
 use crate::denoise::denoiser::{ChannelInfo, Denoiser};
 use crate::metrics::Metrics;
 use crate::pipeline::{self, Outcome, Report};
+#[cfg(feature = "plot")]
+use crate::plot::{report::comparison, NamedPlot, WaveformComparison};
 use crate::{Error, Result};
 
 /// What [`denoise`] produced.
@@ -27,6 +29,10 @@ pub struct Denoised {
     pub mean_rank: Option<f64>,
     /// With a clean reference: the noisy input measured against it.
     pub input_metrics: Option<Metrics>,
+    /// WSVD: the sample indices where the windows of the first band start (the same in every
+    /// channel, see [`Denoiser::window_starts`]); empty for the other methods. The marks of the
+    /// `waveform_windows` figure.
+    pub window_starts: Vec<usize>,
 }
 
 /// Denoises every channel of `noisy` and measures the result (see the module documentation).
@@ -67,7 +73,40 @@ pub fn denoise(noisy: &Audio, denoiser: &Denoiser, clean: Option<&Audio>) -> Res
         infos: outcome.infos,
         mean_rank,
         input_metrics,
+        window_starts: denoiser
+            .window_starts(noisy.frames(), 0)
+            .unwrap_or_default(),
     })
+}
+
+#[cfg(feature = "plot")]
+impl Denoised {
+    /// The figures of `denoise --plots` (channel 0), in order: the comparison set of `noisy`
+    /// against the output labelled `"denoised"` ([`comparison`]:
+    /// `input_spectrogram`, `output_spectrogram`, `error_spectrogram`, `waveform`), then
+    /// `waveform_windows`: the output against `clean` (or against `noisy` without a reference),
+    /// zoomed on the reference's loudest 0.2 s, with the [`window_starts`](Self::window_starts)
+    /// marked.
+    ///
+    /// `noisy` and `clean` are the recordings given to [`denoise`].
+    pub fn figures(&self, noisy: &Audio, clean: Option<&Audio>) -> Result<Vec<NamedPlot>> {
+        let mut figures = comparison(noisy, &self.audio, "denoised")?;
+        let (reference, label) = match clean {
+            Some(clean) => (clean, "clean"),
+            None => (noisy, "noisy"),
+        };
+        figures.push(NamedPlot::new(
+            "waveform_windows",
+            WaveformComparison::zoomed_on_loudest(
+                format!("{label} vs denoised (channel 0; window starts marked)"),
+                noisy.sample_rate,
+                (&reference.channels[0], label),
+                (&self.audio.channels[0], "denoised"),
+                &self.window_starts,
+            ),
+        ));
+        Ok(figures)
+    }
 }
 
 /// Runs `denoiser` on every channel of `noisy`; the outcome's metrics compare the output with
