@@ -3,7 +3,6 @@
 
 use super::common::{print_metrics, print_report, with_spinner, OutputOpts};
 use anyhow::{Context, Result};
-use serde_json::json;
 use sparsewave::audio::Audio;
 use sparsewave::denoise::denoiser::{
     Cuts, DenoiseMethod, DenoiseParams, WsvdOverrides, WsvdPreset,
@@ -13,7 +12,6 @@ use sparsewave::denoise::shrink::{ThresholdKind, ThresholdRule};
 use sparsewave::denoise::wsvd::{Junction, Mapping, SvdSolver};
 use sparsewave::linalg::rank_rule::Criterion;
 use sparsewave::pipeline;
-use sparsewave::plot;
 use sparsewave::transform::wavelet::{Mode, Wavelet};
 use std::path::{Path, PathBuf};
 
@@ -201,7 +199,7 @@ pub fn run(a: Args) -> Result<()> {
         None => None,
     };
     let denoiser = a.method.params().denoiser(noise_clip.as_ref())?;
-    let bits = a.out.prepare()?;
+    a.out.prepare()?;
     let mut inputs: Vec<&Path> = vec![&a.input];
     inputs.extend(a.clean.as_deref());
     inputs.extend(a.method.noise_clip.as_deref());
@@ -214,23 +212,13 @@ pub fn run(a: Args) -> Result<()> {
         .transpose()?;
     let job = with_spinner("denoising", || denoise(&noisy, &denoiser, clean.as_ref()))
         .with_context(|| format!("{}", a.input.display()))?;
-    let written = sparsewave::audio::write_wav(&a.output, &job.audio, bits)?;
-    let mut report = job
-        .report
-        .clone()
-        .with_files(&a.input, Some(&a.output))
-        .with_write(written);
-    report.params["mono"] = json!(a.out.mono);
+    let mut report = a
+        .out
+        .finish(&a.input, &a.output, &job.audio, job.report.clone(), || {
+            job.figures(&noisy, clean.as_ref())
+        })?;
     if clean.is_some() {
         report = report.with("clean", &a.clean);
-    }
-    if let Some(dir) = &a.out.plots {
-        let stem = a
-            .output
-            .file_stem()
-            .map_or("denoise".into(), |s| s.to_string_lossy().into_owned());
-        let figures = job.figures(&noisy, clean.as_ref())?;
-        report = report.with("plots", plot::save_all(dir, &stem, &figures)?);
     }
     if a.out.json {
         return print_report(&report, true);
