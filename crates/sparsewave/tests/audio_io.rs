@@ -288,3 +288,38 @@ fn twelve_and_twenty_bit_pcm_decode_exactly_and_write_back_losslessly() {
         assert_eq!(again.channels[0], want, "{valid}-bit round trip");
     }
 }
+
+#[test]
+fn staged_outputs_are_all_or_nothing() {
+    use sparsewave::audio::output::Staged;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.wav"), dir.path().join("b.csv"));
+    // The second output cannot be written (its name is a folder): the first must not appear.
+    std::fs::create_dir(&b).unwrap();
+    let mut staged = Staged::default();
+    sparsewave::audio::stage_wav(&mut staged, &a, &tiny(), None).unwrap();
+    assert!(staged.add(&b, b"x").is_err());
+    drop(staged);
+    assert!(!a.exists());
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names,
+        [std::ffi::OsString::from("b.csv")],
+        "temporary files left: {names:?}"
+    );
+    // Committed, both appear with their content.
+    std::fs::remove_dir(&b).unwrap();
+    let mut staged = Staged::default();
+    sparsewave::audio::stage_wav(&mut staged, &a, &tiny(), None).unwrap();
+    staged.add(&b, b"x").unwrap();
+    assert!(
+        !a.exists() && !b.exists(),
+        "nothing is visible before commit"
+    );
+    staged.commit().unwrap();
+    assert_eq!(decode_file(&a).unwrap().frames(), 100);
+    assert_eq!(std::fs::read(&b).unwrap(), b"x");
+}

@@ -3,7 +3,8 @@
 use super::common::{print_report, OutputOpts};
 use anyhow::Result;
 use serde_json::json;
-use sparsewave::audio::{write_wav, SampleFormat};
+use sparsewave::audio::output::Staged;
+use sparsewave::audio::{stage_wav, SampleFormat};
 use sparsewave::noise::{add_noise, NoiseKind, NoiseModel, NoiseParams};
 use sparsewave::pipeline;
 use std::path::PathBuf;
@@ -95,15 +96,19 @@ pub fn run(a: Args) -> Result<()> {
     }
     let clean = pipeline::load(&a.input, a.out.mono)?;
     let noisy = add_noise(&clean, model, a.snr, a.noise.seed)?;
-    let written = write_wav(&a.output, &noisy.audio, bits)?;
+    // Both files or neither.
+    let mut staged = Staged::default();
+    let written = stage_wav(&mut staged, &a.output, &noisy.audio, bits)?;
     let noise_write = match &a.noise_out {
-        Some(path) => Some(write_wav(
+        Some(path) => Some(stage_wav(
+            &mut staged,
             path,
             &noisy.noise,
             Some(bits.unwrap_or(SampleFormat::Float32)),
         )?),
         None => None,
     };
+    staged.commit()?;
     let mut report = noisy
         .report
         .clone()

@@ -4,7 +4,7 @@ use super::common::stem_of;
 use super::common::with_spinner;
 use super::compress::RepresentationOpts;
 use anyhow::Result;
-use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};
+use sparsewave::audio::output::{create_dir, Staged};
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sweep::{
     keep_percentages, parse_levels, sweep, SweepConfig, SweepMethod,
@@ -77,22 +77,25 @@ pub fn run(a: Args) -> Result<()> {
     let result = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))?;
     let points = &result.points;
 
-    write_atomic_with(&dir.join("sweep.csv"), |w| {
+    // Every file or none.
+    let mut staged = Staged::default();
+    staged.add_with(&dir.join("sweep.csv"), |w| {
         let mut csv = csv::Writer::from_writer(w);
         for p in points {
             csv.serialize(p).map_err(std::io::Error::other)?;
         }
         csv.flush()
     })?;
-    write_atomic(
+    staged.add(
         &dir.join("sweep.json"),
         serde_json::to_string_pretty(points)?.as_bytes(),
     )?;
     let table = result.nmse_table();
-    write_atomic(&dir.join("nmse.md"), table.as_bytes())?;
+    staged.add(&dir.join("nmse.md"), table.as_bytes())?;
     for p in result.figures(&input, &stem)? {
-        plot::save(&dir.join(format!("{}.png", p.name)), &p.plot)?;
+        plot::stage(&mut staged, &dir.join(format!("{}.png", p.name)), &p.plot)?;
     }
+    staged.commit()?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(points)?);
     } else {

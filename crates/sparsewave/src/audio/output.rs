@@ -42,58 +42,99 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Let `fill` write the content into a temporary file beside `path`, flush it and rename it
 /// over `path`. When `fill` fails, the temporary file is removed and `path` is untouched.
-///
-/// The file gets the mode a plain `create` would give it (0666 less the umask), or keeps the mode
-/// of the regular file it replaces. A `path` that exists and is not a regular file (a device such
-/// as `/dev/null`, a pipe, a socket, a folder) is refused rather than replaced. Errors name
-/// `path`, never the temporary file.
+/// See [`Staged`] for the file's mode, the targets refused, and the errors.
 pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
 ) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let replaced = match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => {
-            return Err(Error::bad_input(
+    let mut staged = Staged::default();
+    staged.add_with(path, fill)?;
+    staged.commit()
+}
+
+/// Outputs written all or nothing: each is written to a temporary file beside its destination,
+/// and only [`Staged::commit`] renames them into place; dropping a `Staged` without committing
+/// removes every temporary file, so a command with several outputs that fails half-way leaves
+/// none of them.
+///
+/// A file gets the mode a plain `create` would give it (0666 less the umask), or keeps the mode
+/// of the regular file it replaces. A destination that exists and is not a regular file (a
+/// device such as `/dev/null`, a pipe, a socket, a folder) is refused rather than replaced.
+/// Errors name the destination, never the temporary file.
+#[derive(Default)]
+pub struct Staged {
+    files: Vec<(tempfile::NamedTempFile, PathBuf)>,
+}
+
+impl Staged {
+    /// Stage `bytes` for `path`.
+    pub fn add(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        self.add_with(path, |w| w.write_all(bytes))
+    }
+
+    /// Stage the content `fill` writes for `path`.
+    pub fn add_with(
+        &mut self,
+        path: &Path,
+        fill: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let replaced = match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(Error::bad_input(
+                    path,
+                    "is a directory, expected a file name",
+                ))
+            }
+            Ok(m) if !m.is_file() => return Err(Error::bad_input(
                 path,
-                "is a directory, expected a file name",
-            ))
+                "exists and is not a regular file (a device, pipe or socket); refusing to replace it",
+            )),
+            Ok(m) => Some(m.permissions()),
+            Err(_) => None,
+        };
+        let io = |e: std::io::Error| {
+            Error::io(path, std::io::Error::new(e.kind(), e.kind().to_string()))
+        };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".sparsewave-").suffix(".tmp");
+        #[cfg(unix)]
+        {
+            // 0666, which open(2) reduces by the umask, as `File::create` does (tempfile's own
+            // default is 0600).
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        Ok(m) if !m.is_file() => return Err(Error::bad_input(
-            path,
-            "exists and is not a regular file (a device, pipe or socket); refusing to replace it",
-        )),
-        Ok(m) => Some(m.permissions()),
-        Err(_) => None,
-    };
-    // Name the user's path in every error: the temporary file's own name means nothing to them.
-    let io =
-        |e: std::io::Error| Error::io(path, std::io::Error::new(e.kind(), e.kind().to_string()));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".sparsewave-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        // 0666, which open(2) reduces by the umask, as `File::create` does (tempfile's own
-        // default is 0600).
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
+        let mut tmp = builder.tempfile_in(dir).map_err(io)?;
+        {
+            let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+            fill(&mut w).map_err(|e| Error::io(path, e))?;
+            w.flush().map_err(|e| Error::io(path, e))?;
+        }
+        if let Some(mode) = replaced {
+            // open(2) applied the umask to the mode asked for: give the replaced file's mode back.
+            tmp.as_file().set_permissions(mode).map_err(io)?;
+        }
+        tmp.as_file().sync_all().map_err(io)?;
+        self.files.push((tmp, path.to_path_buf()));
+        Ok(())
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        fill(&mut w).map_err(|e| Error::io(path, e))?;
-        w.flush().map_err(|e| Error::io(path, e))?;
+
+    /// Rename every staged file into place, in the order they were staged.
+    pub fn commit(self) -> Result<()> {
+        for (tmp, path) in self.files {
+            tmp.persist(&path).map_err(|e| {
+                Error::io(
+                    &path,
+                    std::io::Error::new(e.error.kind(), e.error.kind().to_string()),
+                )
+            })?;
+        }
+        Ok(())
     }
-    if let Some(mode) = replaced {
-        // open(2) applied the umask to the mode asked for: give the replaced file's mode back.
-        tmp.as_file().set_permissions(mode).map_err(io)?;
-    }
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
 }
 
 /// Create `dir` (and parents) when missing, with an error that names it.

@@ -1,6 +1,6 @@
 //! WAV output through hound, atomic, with clipping counted.
 
-use super::output::write_atomic;
+use super::output::Staged;
 use super::{Audio, SampleFormat};
 use crate::{Error, Result};
 use std::path::Path;
@@ -98,9 +98,22 @@ fn quantize(v: f64, scale: f64) -> i64 {
 
 /// Write `audio` to `path` as WAV, atomically (temporary file + rename).
 pub fn write_wav(path: &Path, audio: &Audio, format: Option<SampleFormat>) -> Result<WriteReport> {
+    let mut staged = Staged::default();
+    let report = stage_wav(&mut staged, path, audio, format)?;
+    staged.commit()?;
+    Ok(report)
+}
+
+/// [`write_wav`] as one output of several written all or nothing ([`Staged`]).
+pub fn stage_wav(
+    staged: &mut Staged,
+    path: &Path,
+    audio: &Audio,
+    format: Option<SampleFormat>,
+) -> Result<WriteReport> {
     refuse_other_audio_extension(path)?;
     let (bytes, report) = encode_wav(audio, format)?;
-    write_atomic(path, &bytes)?;
+    staged.add(path, &bytes)?;
     Ok(report)
 }
 

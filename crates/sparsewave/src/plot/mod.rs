@@ -13,7 +13,7 @@ pub use chart::{LineChart, Series};
 pub use spectrogram::SpectrogramImage;
 pub use waveform::WaveformComparison;
 
-use crate::audio::output::{write_atomic, write_atomic_with};
+use crate::audio::output::Staged;
 use crate::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -115,22 +115,32 @@ impl NamedPlot {
     }
 }
 
-/// Render every plot into `dir` (created if needed) as `<stem>_<name>.png`; returns the paths in
-/// order. Each file is written atomically.
+/// Render every plot into `dir` (created if needed) as `<stem>_<name>.png`, all or nothing;
+/// returns the paths in order.
 pub fn save_all(dir: &Path, stem: &str, plots: &[NamedPlot]) -> Result<Vec<std::path::PathBuf>> {
     crate::audio::output::create_dir(dir)?;
-    plots
+    let mut staged = Staged::default();
+    let paths = plots
         .iter()
         .map(|p| {
             let path = dir.join(format!("{stem}_{}.png", p.name));
-            save(&path, &p.plot)?;
+            stage(&mut staged, &path, &p.plot)?;
             Ok(path)
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    staged.commit()?;
+    Ok(paths)
 }
 
 /// Render `fig` to `path`: SVG when the extension is `svg`, PNG otherwise.
 pub fn save(path: &Path, fig: &impl Figure) -> Result<()> {
+    let mut staged = Staged::default();
+    stage(&mut staged, path, fig)?;
+    staged.commit()
+}
+
+/// [`save`] as one output of several written all or nothing ([`Staged`]).
+pub fn stage(staged: &mut Staged, path: &Path, fig: &impl Figure) -> Result<()> {
     ensure_font();
     let size = fig.size();
     let draw_err = |e: String| Error::bad_input(path, format!("cannot draw figure: {e}"));
@@ -145,7 +155,7 @@ pub fn save(path: &Path, fig: &impl Figure) -> Result<()> {
             fig.draw(&area).map_err(|e| draw_err(e.to_string()))?;
             area.present().map_err(|e| draw_err(e.to_string()))?;
         }
-        write_atomic(path, svg.as_bytes())
+        staged.add(path, svg.as_bytes())
     } else {
         let (w, h) = size;
         let mut rgb = vec![0u8; (w * h * 3) as usize];
@@ -155,7 +165,7 @@ pub fn save(path: &Path, fig: &impl Figure) -> Result<()> {
             fig.draw(&area).map_err(|e| draw_err(e.to_string()))?;
             area.present().map_err(|e| draw_err(e.to_string()))?;
         }
-        write_atomic_with(path, |out| encode_png(out, w, h, &rgb))
+        staged.add_with(path, |out| encode_png(out, w, h, &rgb))
     }
 }
 
