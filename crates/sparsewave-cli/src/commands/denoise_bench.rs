@@ -5,8 +5,8 @@ use super::addnoise::NoiseOpts;
 use super::common::with_spinner;
 use anyhow::{Context, Result};
 use serde_json::json;
-use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};
-use sparsewave::audio::write_wav;
+use sparsewave::audio::output::{create_dir, Staged};
+use sparsewave::audio::stage_wav;
 use sparsewave::denoise::bench::{denoise_bench, BenchLevel, BenchParams};
 use sparsewave::pipeline;
 use sparsewave::plot;
@@ -72,30 +72,39 @@ pub fn run(a: Args) -> Result<()> {
     };
     params.validate()?;
     let input = pipeline::load(&a.clean, a.mono)?;
-    create_dir(&a.output)?;
-    let plots = a.output.join("plots");
-    create_dir(&plots)?;
     let bench = with_spinner("denoising benchmark", || denoise_bench(&input, &params))
         .with_context(|| a.clean.display().to_string())?;
+    let plots = a.output.join("plots");
+    create_dir(&plots)?;
+    // Every file or none.
+    let mut staged = Staged::default();
     let stem = a
         .clean
         .file_stem()
         .map_or("clean".into(), |s| s.to_string_lossy().into_owned());
     let out = |name: &str| a.output.join(format!("{stem}_{name}"));
     if !a.no_audio {
-        write_wav(&out("clean.wav"), &bench.clean, None)?;
+        stage_wav(&mut staged, &out("clean.wav"), &bench.clean, None)?;
     }
     for level in &bench.levels {
         let name = level.name();
         if !a.no_audio {
-            write_wav(&out(&format!("{name}_noisy.wav")), &level.noisy, None)?;
+            stage_wav(
+                &mut staged,
+                &out(&format!("{name}_noisy.wav")),
+                &level.noisy,
+                None,
+            )?;
             for output in &level.outputs {
                 let file = format!("{name}_{}.wav", output.method.id);
-                write_wav(&out(&file), &output.audio, None)?;
+                stage_wav(&mut staged, &out(&file), &output.audio, None)?;
             }
         }
     }
-    plot::save_all(&plots, &stem, &bench.figures()?)?;
+    for p in bench.figures()? {
+        let path = plots.join(format!("{stem}_{}.png", p.name));
+        plot::stage(&mut staged, &path, &p.plot)?;
+    }
 
     let mut result = bench.json();
     result["input"] = json!(a.clean);
@@ -107,12 +116,13 @@ pub fn run(a: Args) -> Result<()> {
         "plots": plots,
     });
     let md = bench.markdown(&a.clean.display().to_string());
-    write_atomic(&out("denoise_bench.md"), md.as_bytes())?;
-    write_csv(&out("denoise_bench.csv"), &bench.levels)?;
-    write_atomic(
+    staged.add(&out("denoise_bench.md"), md.as_bytes())?;
+    stage_csv(&mut staged, &out("denoise_bench.csv"), &bench.levels)?;
+    staged.add(
         &out("denoise_bench.json"),
         serde_json::to_string_pretty(&result)?.as_bytes(),
     )?;
+    staged.commit()?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
@@ -122,8 +132,8 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
-fn write_csv(path: &Path, levels: &[BenchLevel]) -> Result<()> {
-    write_atomic_with(path, |w| {
+fn stage_csv(staged: &mut Staged, path: &Path, levels: &[BenchLevel]) -> Result<()> {
+    staged.add_with(path, |w| {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record([
             "input_snr_db",
