@@ -150,6 +150,14 @@ pub fn snr_db(x: &[f64], y: &[f64]) -> f64 {
     ratio_db(x.iter().map(|v| v * v).sum(), e)
 }
 
+/// [`snr_db`] of all channels together (channel after channel, as one signal), without copying
+/// them into one buffer.
+pub fn joint_snr_db(x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
+    let pairs = || x.iter().flatten().zip(y.iter().flatten());
+    let e: f64 = pairs().map(|(a, b)| (a - b) * (a - b)).sum();
+    ratio_db(x.iter().flatten().map(|v| v * v).sum(), e)
+}
+
 /// Relative squared error in % = 100 ‖x − y‖² / ‖x‖².
 pub fn rel_error_pct(x: &[f64], y: &[f64]) -> f64 {
     let e: f64 = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum();
@@ -254,6 +262,15 @@ fn lsd_frame_sum(a: &[f64], b: &[f64], bins: usize, peak: f64) -> (f64, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joint_snr_is_the_snr_of_the_channels_end_to_end() {
+        let x = vec![vec![1.0, -2.0, 0.5], vec![3.0, 0.25]];
+        let y = vec![vec![0.9, -2.1, 0.5], vec![2.5, 0.0]];
+        // ‖x‖² = 1 + 4 + 0.25 + 9 + 0.0625; ‖x − y‖² = 0.01 + 0.01 + 0 + 0.25 + 0.0625.
+        let want = 10.0 * (14.3125_f64 / 0.3325).log10();
+        assert!((joint_snr_db(&x, &y) - want).abs() < 1e-12);
+    }
 
     #[test]
     fn hand_computed_case() {

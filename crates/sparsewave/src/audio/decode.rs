@@ -160,7 +160,7 @@ fn sample_format_of(p: &symphonia::core::codecs::audio::AudioCodecParameters) ->
         // Integer PCM of any valid bit depth (12-bit, 20-bit…) is written back in the next
         // depth that holds it exactly; lossy codecs decode to float.
         None => match p.bits_per_sample {
-            Some(b @ 1..=32) => SampleFormat::Int((b.div_ceil(8) * 8).max(8) as u16),
+            Some(b @ 1..=32) => SampleFormat::Int(b as u16).whole_bytes(),
             _ => SampleFormat::Float32,
         },
     }

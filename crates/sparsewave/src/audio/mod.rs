@@ -23,6 +23,15 @@ pub enum SampleFormat {
 }
 
 impl SampleFormat {
+    /// The format a file stores these samples in exactly: integer depths are rounded up to a
+    /// whole number of bytes (a 12-bit source is stored as 16-bit, a 20-bit one as 24-bit).
+    pub fn whole_bytes(self) -> Self {
+        match self {
+            SampleFormat::Int(b) => SampleFormat::Int((b.div_ceil(8) * 8).clamp(8, 32)),
+            float => float,
+        }
+    }
+
     /// A short human name ("16-bit int", "32-bit float").
     pub fn describe(self) -> String {
         match self {

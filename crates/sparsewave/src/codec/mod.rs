@@ -38,7 +38,7 @@ pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFA
 pub use settings::{MethodKind, MethodSettings, SvdPhaseKind};
 
 use crate::audio::{Audio, SampleFormat};
-use crate::metrics::{snr_db, Metrics};
+use crate::metrics::Metrics;
 use crate::pipeline::{Outcome, Report};
 use crate::{Error, Result};
 use container::{as_corrupt, corrupt, corrupt_in, Header};
@@ -392,7 +392,7 @@ fn encode_timed(
     // factor): check it as the decoder will.
     limits::check_method(&trial.method, Some(audio.frames()))?;
     limits::check_quant(trial.quant)?;
-    let format = stored_format(audio.format);
+    let format = audio.format.whole_bytes();
     let header = Header {
         method: trial.method.id(),
         source_format: format_code(format),
@@ -451,29 +451,7 @@ fn encode_timed(
     })
 }
 
-/// SNR (dB) of `decoded` against `input` over all channels.
-pub fn snr_all(input: &Audio, decoded: &[Vec<f64>]) -> f64 {
-    let x: Vec<f64> = input.channels.iter().flatten().copied().collect();
-    let y: Vec<f64> = decoded.iter().flatten().copied().collect();
-    snr_db(&x, &y)
-}
-
-/// The source format a file records: the format stores integer depths 8, 16, 24 and 32, so
-/// another depth (a 12- or 20-bit FLAC) is recorded as the next one up, which holds its
-/// samples exactly.
-fn stored_format(f: SampleFormat) -> SampleFormat {
-    match f {
-        SampleFormat::Int(b) => SampleFormat::Int(match b {
-            ..=8 => 8,
-            9..=16 => 16,
-            17..=24 => 24,
-            _ => 32,
-        }),
-        float => float,
-    }
-}
-
-/// The source-format code of a [`stored_format`].
+/// The source-format code of a format as a file records it ([`SampleFormat::whole_bytes`]).
 fn format_code(f: SampleFormat) -> u8 {
     match f {
         SampleFormat::Float32 => 0,

@@ -14,8 +14,9 @@
 //! so the chosen point meets its target exactly as measured. The grid points run in parallel.
 //! When no point meets the target, the closest one is returned with `target_met = false`.
 
-use super::{default_step, snr_all, Prepared, Target};
+use super::{default_step, Prepared, Target};
 use crate::audio::Audio;
+use crate::metrics::joint_snr_db;
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -107,7 +108,7 @@ fn bytes_at(p: &dyn Prepared, keep: f64, log_step: f64) -> Result<usize> {
 fn snr_at(p: &dyn Prepared, audio: &Audio, keep: f64, log_step: f64) -> Result<(f64, usize)> {
     let t = p.trial(Some(keep), log_step.exp2(), true)?;
     let signals = t.signals.as_deref().expect("signals were requested");
-    Ok((snr_all(audio, signals), t.file_bytes()))
+    Ok((joint_snr_db(&audio.channels, signals), t.file_bytes()))
 }
 
 fn for_bitrate(p: &dyn Prepared, audio: &Audio, keep: f64, budget: usize) -> Result<Point> {
