@@ -39,6 +39,20 @@ pub enum Error {
     /// A numerical procedure failed (e.g. an iteration did not converge).
     #[error("numerical failure: {0}")]
     Numerical(String),
+    /// A step would need more memory than the limit ([`crate::memory`]); refused before
+    /// allocating.
+    #[error(
+        "{task} needs about {needed} of memory, more than the limit of {limit} \
+         (the memory available on this machine, or the limit set with --max-memory)"
+    )]
+    OutOfMemory {
+        /// What would need the memory, with the sizes that decide it.
+        task: String,
+        /// The estimate.
+        needed: crate::memory::ByteSize,
+        /// The limit it exceeds.
+        limit: crate::memory::ByteSize,
+    },
 }
 
 impl Error {

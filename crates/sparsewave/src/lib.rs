@@ -58,6 +58,7 @@ pub mod demo;
 pub mod denoise;
 pub mod error;
 pub mod linalg;
+pub mod memory;
 pub mod metrics;
 pub mod noise;
 pub mod pipeline;

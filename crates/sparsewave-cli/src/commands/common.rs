@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use sparsewave::audio::{write_wav, Audio, SampleFormat};
+use sparsewave::audio::output::{check_dir, Staged};
+use sparsewave::audio::{stage_wav, Audio, SampleFormat};
 use sparsewave::metrics::Metrics;
 use sparsewave::pipeline::{self, Report};
 use sparsewave::plot::{self, NamedPlot};
@@ -28,17 +29,18 @@ pub struct OutputOpts {
 }
 
 impl OutputOpts {
-    /// Validate the flags and create the plot folder, before any long computation.
+    /// Validate the flags before any long computation (the plot folder is created only when
+    /// the outputs are written).
     pub fn prepare(&self) -> Result<Option<SampleFormat>> {
         if let Some(dir) = &self.plots {
-            sparsewave::audio::output::create_dir(dir)?;
+            check_dir(dir)?;
         }
         Ok(self.bits)
     }
 
     /// The head every audio-producing command shares, run after its parameters are validated:
-    /// create the plot folder, check that `output` can be written (and is not `input`), and
-    /// load `input` (mixed down with `--mono`).
+    /// check the plot folder, that `output` can be written (and is not `input`), and load
+    /// `input` (mixed down with `--mono`).
     pub fn start(&self, input: &Path, output: &Path) -> Result<Audio> {
         self.prepare()?;
         pipeline::check_output(output, &[input])?;
@@ -46,8 +48,8 @@ impl OutputOpts {
     }
 
     /// The tail every audio-producing command shares: write `audio` to `output` (WAV, in
-    /// `--bits` or the input's format), render `figures` into `--plots`, and complete the job's
-    /// `report` with the files, the clip count, `mono` and the figure paths.
+    /// `--bits` or the input's format) and render `figures` into `--plots`, all or nothing, and
+    /// complete the job's `report` with the files, the clip count, `mono` and the figure paths.
     pub fn finish(
         &self,
         input: &Path,
@@ -56,13 +58,15 @@ impl OutputOpts {
         report: Report,
         figures: impl FnOnce() -> sparsewave::Result<Vec<NamedPlot>>,
     ) -> Result<Report> {
-        let written = write_wav(output, audio, self.bits)?;
+        let mut staged = Staged::default();
+        let written = stage_wav(&mut staged, output, audio, self.bits)?;
         let mut report = report.with_files(input, Some(output)).with_write(written);
         report.params["mono"] = self.mono.into();
         if let Some(dir) = &self.plots {
-            let paths = plot::save_all(dir, &stem_of(output, "out"), &figures()?)?;
+            let paths = plot::stage_all(&mut staged, dir, &stem_of(output, "out"), &figures()?)?;
             report = report.with("plots", paths);
         }
+        staged.commit()?;
         Ok(report)
     }
 }

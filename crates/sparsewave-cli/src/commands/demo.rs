@@ -2,8 +2,8 @@
 
 use super::common::with_spinner;
 use anyhow::Result;
-use sparsewave::audio::output::{create_dir, write_atomic};
-use sparsewave::audio::write_wav;
+use sparsewave::audio::output::{check_dir, Staged};
+use sparsewave::audio::stage_wav;
 use sparsewave::demo;
 use sparsewave::plot;
 use std::path::PathBuf;
@@ -21,24 +21,30 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    create_dir(&a.output)?;
+    check_dir(&a.output)?;
     let clip = demo::clip()?;
     let rows = with_spinner("demo", || demo::run(&clip, |_| {}))?;
-    write_wav(&a.output.join("input.wav"), &clip, None)?;
+    // Every file or none.
+    let mut staged = Staged::default();
+    staged.create_dir(&a.output)?;
+    stage_wav(&mut staged, &a.output.join("input.wav"), &clip, None)?;
     let plots = a.output.join("plots");
     for row in &rows {
-        write_wav(
+        stage_wav(
+            &mut staged,
             &a.output.join(format!("{}.wav", row.name)),
             &row.output,
             None,
         )?;
         if let Some(bytes) = &row.swz {
-            write_atomic(&a.output.join(format!("{}.swz", row.name)), bytes)?;
+            staged.add(&a.output.join(format!("{}.swz", row.name)), bytes)?;
         }
-        plot::report::comparison_figures(&plots, row.name, &clip, &row.output, row.name)?;
+        let figures = plot::report::comparison(&clip, &row.output, row.name)?;
+        plot::stage_all(&mut staged, &plots, row.name, &figures)?;
     }
     let table = demo::summary_markdown(&clip, &rows);
-    write_atomic(&a.output.join("summary.md"), table.as_bytes())?;
+    staged.add(&a.output.join("summary.md"), table.as_bytes())?;
+    staged.commit()?;
     println!("{table}");
     println!(
         "audio, figures (plots/) and summary.md written to {}",

@@ -5,7 +5,7 @@ use super::addnoise::NoiseOpts;
 use super::common::with_spinner;
 use anyhow::{Context, Result};
 use serde_json::json;
-use sparsewave::audio::output::{create_dir, Staged};
+use sparsewave::audio::output::{check_dir, Staged};
 use sparsewave::audio::stage_wav;
 use sparsewave::denoise::bench::{denoise_bench, BenchLevel, BenchParams};
 use sparsewave::pipeline;
@@ -71,13 +71,14 @@ pub fn run(a: Args) -> Result<()> {
         max_seconds: a.max_seconds,
     };
     params.validate()?;
+    let plots = a.output.join("plots");
+    check_dir(&plots)?;
     let input = pipeline::load(&a.clean, a.mono)?;
     let bench = with_spinner("denoising benchmark", || denoise_bench(&input, &params))
         .with_context(|| a.clean.display().to_string())?;
-    let plots = a.output.join("plots");
-    create_dir(&plots)?;
     // Every file or none.
     let mut staged = Staged::default();
+    staged.create_dir(&plots)?;
     let stem = a
         .clean
         .file_stem()

@@ -3,8 +3,8 @@
 use super::common::stem_of;
 use super::common::with_spinner;
 use super::encode::MethodOpts;
-use anyhow::Result;
-use sparsewave::audio::output::{create_dir, write_atomic, write_atomic_with};
+use anyhow::{Context, Result};
+use sparsewave::audio::output::{check_dir, Staged};
 use sparsewave::codec::{self, MethodKind};
 use sparsewave::pipeline;
 use sparsewave::plot;
@@ -49,27 +49,30 @@ pub fn run(a: Args) -> Result<()> {
         .clone()
         .or_else(|| a.input.parent().map(Path::to_path_buf))
         .unwrap_or_default();
-    if !dir.as_os_str().is_empty() {
-        create_dir(&dir)?;
-    }
+    check_dir(&dir)?;
     let input = pipeline::load(&a.input, a.mono)?;
     let rd = with_spinner("rate–distortion points", || {
         codec::rate_distortion(&input, &a.methods, &settings, &a.bitrates)
-    })?;
+    })
+    .with_context(|| a.input.display().to_string())?;
+    // Every file or none.
+    let mut staged = Staged::default();
+    staged.create_dir(&dir)?;
 
     let stem = stem_of(&a.input, "rd");
     let csv_path = dir.join(format!("{stem}_rd.csv"));
-    write_atomic_with(&csv_path, |w| {
+    staged.add_with(&csv_path, |w| {
         let mut csv = csv::Writer::from_writer(w);
         for p in &rd.points {
             csv.serialize(p).map_err(std::io::Error::other)?;
         }
         csv.flush()
     })?;
-    let plots = plot::save_all(&dir, &stem, &rd.figures()?)?;
+    let plots = plot::stage_all(&mut staged, &dir, &stem, &rd.figures()?)?;
     let rd = rd.with_files(&a.input, &csv_path, plots);
     let json_path = dir.join(format!("{stem}_rd.json"));
-    write_atomic(&json_path, serde_json::to_string_pretty(&rd)?.as_bytes())?;
+    staged.add(&json_path, serde_json::to_string_pretty(&rd)?.as_bytes())?;
+    staged.commit()?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rd)?);
         return Ok(());

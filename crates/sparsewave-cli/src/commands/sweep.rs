@@ -3,8 +3,8 @@
 use super::common::stem_of;
 use super::common::with_spinner;
 use super::compress::RepresentationOpts;
-use anyhow::Result;
-use sparsewave::audio::output::{create_dir, Staged};
+use anyhow::{Context, Result};
+use sparsewave::audio::output::{check_dir, Staged};
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sweep::{
     keep_percentages, parse_levels, sweep, SweepConfig, SweepMethod,
@@ -73,12 +73,14 @@ pub fn run(a: Args) -> Result<()> {
     };
     let rep = a.rep.params();
     let cfg = SweepConfig::new(a.methods, keeps, &rep, levels.as_deref(), refit, rate)?;
-    create_dir(&dir)?;
-    let result = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))?;
+    check_dir(&dir)?;
+    let result = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))
+        .with_context(|| a.input.display().to_string())?;
     let points = &result.points;
 
     // Every file or none.
     let mut staged = Staged::default();
+    staged.create_dir(&dir)?;
     staged.add_with(&dir.join("sweep.csv"), |w| {
         let mut csv = csv::Writer::from_writer(w);
         for p in points {

@@ -1,28 +1,41 @@
 //! Decoding WAV, FLAC, MP3 and Ogg Vorbis into [`Audio`] through symphonia.
 
 use super::{Audio, SampleFormat};
-use crate::{Error, Result};
-use std::io::{Cursor, Read};
+use crate::{memory, Error, Result};
+use std::io::Cursor;
 use std::path::Path;
 use symphonia::core::codecs::audio::AudioDecoderOptions;
 use symphonia::core::errors::Error as SymErr;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
 
 /// Read and decode an audio file. Errors name `path` and say what is wrong with it.
 ///
 /// Checks made beyond the decoder's own: the file is not empty, it holds at least one sample,
 /// a WAV or FLAC file holds as many frames as its header declares (a truncated file is an
-/// error, not a shorter signal), and every sample is finite.
+/// error, not a shorter signal), every sample is finite, and the decoded samples fit in the
+/// [memory limit](crate::memory) — checked against the header's frame count before decoding,
+/// and as the samples arrive for streams (pipes, devices) and formats that declare none.
+/// The file is streamed, never read whole into memory.
 pub fn decode_file(path: &Path) -> Result<Audio> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| Error::io(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::bad_input(path, "is a folder, not an audio file"));
+    }
+    let source: Box<dyn MediaSource> = if meta.is_file() {
+        if meta.len() == 0 {
+            return Err(Error::bad_input(path, "file is empty"));
+        }
+        Box::new(file)
+    } else {
+        // A pipe or a device: read once, front to back.
+        Box::new(ReadOnlySource::new(file))
+    };
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    decode_reader(bytes, ext).map_err(|reason| Error::bad_input(path, reason))
+    decode_source(source, ext).map_err(|reason| Error::bad_input(path, reason))
 }
 
 /// Decode audio held in memory; `extension` is a hint ("wav", "flac", …, or "").
@@ -31,7 +44,15 @@ pub fn decode_reader(bytes: Vec<u8>, extension: &str) -> std::result::Result<Aud
     if bytes.is_empty() {
         return Err("file is empty".into());
     }
-    let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
+    decode_source(Box::new(Cursor::new(bytes)), extension)
+}
+
+/// Decode from any media source; the error is a plain reason.
+fn decode_source(
+    source: Box<dyn MediaSource>,
+    extension: &str,
+) -> std::result::Result<Audio, String> {
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if !extension.is_empty() {
         hint.with_extension(extension);
@@ -70,6 +91,19 @@ pub fn decode_reader(bytes: Vec<u8>, extension: &str) -> std::result::Result<Aud
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| format!("unsupported codec: {e}"))?;
 
+    let channel_count = params.channels.as_ref().map_or(1, |c| c.count().max(1));
+    // The decoded samples (f64) are the largest buffer; processing needs a few times more,
+    // which the steps check themselves.
+    let budget = |frames: u64, channels: usize| {
+        memory::check(
+            || format!("decoding {frames} frames × {channels} channels"),
+            8.0 * frames as f64 * channels as f64,
+        )
+        .map_err(|e| e.to_string())
+    };
+    if let Some(declared) = declared_frames {
+        budget(declared, channel_count)?;
+    }
     let mut channels: Vec<Vec<f64>> = Vec::new();
     let mut packet_planes: Vec<Vec<f64>> = Vec::new();
     loop {
@@ -95,6 +129,9 @@ pub fn decode_reader(bytes: Vec<u8>, extension: &str) -> std::result::Result<Aud
         }
         for (ch, plane) in channels.iter_mut().zip(&packet_planes) {
             ch.extend_from_slice(plane);
+        }
+        if declared_frames.is_none() {
+            budget(channels[0].len() as u64, channels.len())?;
         }
     }
 

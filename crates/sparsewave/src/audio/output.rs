@@ -61,12 +61,49 @@ pub fn write_atomic_with(
 /// of the regular file it replaces. A destination that exists and is not a regular file (a
 /// device such as `/dev/null`, a pipe, a socket, a folder) is refused rather than replaced.
 /// Errors name the destination, never the temporary file.
+///
+/// Folders made for the outputs ([`Staged::create_dir`]) are removed again when the set is
+/// dropped uncommitted, so a failed run leaves no empty folder either.
 #[derive(Default)]
 pub struct Staged {
     files: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    /// Folders this set created, outermost first.
+    created_dirs: Vec<PathBuf>,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Uncommitted: the temporary files go with `files`; then the folders, innermost first
+        // (`remove_dir` leaves a folder that something else has filled meanwhile).
+        self.files.clear();
+        for dir in self.created_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 impl Staged {
+    /// Create `dir` and its missing parents for outputs of this set; what this call creates is
+    /// removed again if the set is not committed. Errors name `dir`.
+    pub fn create_dir(&mut self, dir: &Path) -> Result<()> {
+        if dir.as_os_str().is_empty() {
+            return Ok(()); // the current folder
+        }
+        let missing: Vec<&Path> = dir
+            .ancestors()
+            .filter(|d| !d.as_os_str().is_empty())
+            .take_while(|d| !d.exists())
+            .collect();
+        if !missing.is_empty() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            self.created_dirs
+                .extend(missing.into_iter().rev().map(Path::to_path_buf));
+        } else if !dir.is_dir() {
+            return Err(Error::bad_input(dir, "exists and is not a folder"));
+        }
+        Ok(())
+    }
+
     /// Stage `bytes` for `path`.
     pub fn add(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
         self.add_with(path, |w| w.write_all(bytes))
@@ -124,8 +161,10 @@ impl Staged {
     }
 
     /// Rename every staged file into place, in the order they were staged.
-    pub fn commit(self) -> Result<()> {
-        for (tmp, path) in self.files {
+    pub fn commit(mut self) -> Result<()> {
+        // Committed folders stay, whatever happens to the renames.
+        self.created_dirs.clear();
+        for (tmp, path) in std::mem::take(&mut self.files) {
             tmp.persist(&path).map_err(|e| {
                 Error::io(
                     &path,
@@ -137,7 +176,22 @@ impl Staged {
     }
 }
 
-/// Create `dir` (and parents) when missing, with an error that names it.
-pub fn create_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+/// Refuse, before any work, an output folder that cannot be one: `dir` exists and is not a
+/// folder, or its nearest existing ancestor is not a folder. The folder itself is created only
+/// when the outputs are written ([`Staged::create_dir`]).
+pub fn check_dir(dir: &Path) -> Result<()> {
+    let existing = dir
+        .ancestors()
+        .find(|d| d.as_os_str().is_empty() || d.exists())
+        .unwrap_or(Path::new("."));
+    if existing.as_os_str().is_empty() || existing.is_dir() {
+        Ok(())
+    } else if existing == dir {
+        Err(Error::bad_input(dir, "exists and is not a folder"))
+    } else {
+        Err(Error::bad_input(
+            dir,
+            format!("cannot be created: {} is not a folder", existing.display()),
+        ))
+    }
 }

@@ -10,6 +10,10 @@ use crate::{Error, Result};
 /// SciPy's default truncation, in standard deviations.
 pub const TRUNCATE: f64 = 4.0;
 
+/// The largest kernel radius accepted, 2²² taps (σ up to about 24 s at 44.1 kHz): beyond it a
+/// filter is a memory and time sink, not smoothing.
+pub const MAX_RADIUS: usize = 1 << 22;
+
 /// A Gaussian filter with its kernel computed once.
 #[derive(Debug, Clone)]
 pub struct GaussianFilter {
@@ -28,7 +32,19 @@ impl GaussianFilter {
             ));
         }
         // SciPy: lw = int(truncate * sd + 0.5).
-        let radius = (TRUNCATE * sigma + 0.5) as usize;
+        let radius = TRUNCATE * sigma + 0.5;
+        if radius > MAX_RADIUS as f64 {
+            return Err(Error::param(
+                "sigma",
+                format!(
+                    "{sigma} samples is wider than the {} samples this filter allows \
+                     (kernel radius 4σ ≤ {MAX_RADIUS}; each output sample costs 2·radius \
+                     multiplications)",
+                    MAX_RADIUS as f64 / TRUNCATE
+                ),
+            ));
+        }
+        let radius = radius as usize;
         let k: Vec<f64> = (0..=radius)
             .map(|j| (-0.5 / (sigma * sigma) * (j * j) as f64).exp())
             .collect();

@@ -118,18 +118,28 @@ impl NamedPlot {
 /// Render every plot into `dir` (created if needed) as `<stem>_<name>.png`, all or nothing;
 /// returns the paths in order.
 pub fn save_all(dir: &Path, stem: &str, plots: &[NamedPlot]) -> Result<Vec<std::path::PathBuf>> {
-    crate::audio::output::create_dir(dir)?;
     let mut staged = Staged::default();
-    let paths = plots
+    let paths = stage_all(&mut staged, dir, stem, plots)?;
+    staged.commit()?;
+    Ok(paths)
+}
+
+/// [`save_all`] as part of a larger set of outputs written all or nothing ([`Staged`]).
+pub fn stage_all(
+    staged: &mut Staged,
+    dir: &Path,
+    stem: &str,
+    plots: &[NamedPlot],
+) -> Result<Vec<std::path::PathBuf>> {
+    staged.create_dir(dir)?;
+    plots
         .iter()
         .map(|p| {
             let path = dir.join(format!("{stem}_{}.png", p.name));
-            stage(&mut staged, &path, &p.plot)?;
+            stage(staged, &path, &p.plot)?;
             Ok(path)
         })
-        .collect::<Result<Vec<_>>>()?;
-    staged.commit()?;
-    Ok(paths)
+        .collect()
 }
 
 /// Render `fig` to `path`: SVG when the extension is `svg`, PNG otherwise.

@@ -1,11 +1,10 @@
 //! Figure sets: the standard one of a run that turns an input into an output, and the
 //! spectrogram of a signal.
 
-use super::{save_all, NamedPlot, SpectrogramImage, WaveformComparison};
+use super::{NamedPlot, SpectrogramImage, WaveformComparison};
 use crate::audio::Audio;
 use crate::metrics::metric_stft;
 use crate::Result;
-use std::path::{Path, PathBuf};
 
 /// Spectrogram figure of one channel with the metric STFT (2048/512 Hann).
 pub fn spectrogram_of(
@@ -80,15 +79,4 @@ pub fn comparison(input: &Audio, output: &Audio, label: &str) -> Result<Vec<Name
             ),
         ),
     ])
-}
-
-/// [`comparison`] rendered into `dir` as `<stem>_*.png`; returns the paths.
-pub fn comparison_figures(
-    dir: &Path,
-    stem: &str,
-    input: &Audio,
-    output: &Audio,
-    label: &str,
-) -> Result<Vec<PathBuf>> {
-    save_all(dir, stem, &comparison(input, output, label)?)
 }

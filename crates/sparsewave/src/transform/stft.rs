@@ -175,6 +175,12 @@ impl Stft {
                 "must have the analysis window's length",
             ));
         }
+        // Two windows (f64) and the real FFT plans' twiddles and scratch (complex), each about
+        // n_fft long.
+        crate::memory::check(
+            || format!("an STFT plan with n_fft {}", cfg.n_fft),
+            64.0 * cfg.n_fft as f64,
+        )?;
         let centre = |v: &[f64]| {
             let mut out = vec![0.0; cfg.n_fft];
             let off = (cfg.n_fft - v.len()) / 2;
@@ -272,6 +278,15 @@ impl Stft {
         let bins = self.bins();
         let first = frames.start;
         let count = frames.len();
+        crate::memory::check(
+            || {
+                format!(
+                    "the STFT of {} samples ({count} frames × {bins} bins)",
+                    x.len()
+                )
+            },
+            16.0 * count as f64 * bins as f64,
+        )?;
         let mut data = vec![Complex64::default(); count * bins];
         data.par_chunks_mut(bins).enumerate().for_each_init(
             || {

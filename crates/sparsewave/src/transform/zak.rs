@@ -962,7 +962,12 @@ fn validate_lattice(m: usize, n: usize, signal_len: usize) -> Result<()> {
             format!("{m}x{n}: M·N = {l} is smaller than the signal length {signal_len}"),
         ));
     }
-    Ok(())
+    // The Zak window (M·⌈N/2⌉ complex), the coefficients of one analysis (as many) and a
+    // caller's signal, scratch and re-fit vectors: about 64 bytes per lattice point.
+    crate::memory::check(
+        || format!("PGBZ on the {m}x{n} lattice ({l} points)"),
+        64.0 * l as f64,
+    )
 }
 
 /// LTFAT's `pgauss(L, tfr)`: `g[i] = g~[i] / ‖g~‖₂` with

@@ -1,0 +1,148 @@
+//! The memory budget: sizes that come from a file or a parameter are checked against it
+//! before anything that large is allocated, so that a hostile or mistaken value (an `n_fft` of
+//! 2³⁰, a 99999 × 99999 lattice, an endless input stream) is refused with the estimate and the
+//! limit instead of being killed by the operating system.
+//!
+//! The limit is the process's: [`set_limit`] (the command line's `--max-memory`), or else the
+//! memory the machine has available now (`MemAvailable` in `/proc/meminfo`; no limit where that
+//! is unknown). Estimates are of the largest buffers a step holds at once, not exact counts.
+
+use crate::{Error, Result};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// 0 = not set: use the machine's available memory.
+static LIMIT: AtomicU64 = AtomicU64::new(0);
+
+/// Set the process's memory limit in bytes (`None`: the machine's available memory).
+pub fn set_limit(limit: Option<ByteSize>) {
+    LIMIT.store(limit.map_or(0, |b| b.0.max(1)), Ordering::Relaxed);
+}
+
+/// The memory limit in bytes: [`set_limit`]'s, or the machine's available memory, or
+/// `u64::MAX` when neither is known.
+pub fn limit() -> u64 {
+    match LIMIT.load(Ordering::Relaxed) {
+        0 => available().unwrap_or(u64::MAX),
+        set => set,
+    }
+}
+
+/// The machine's available memory (`MemAvailable`), where the system reports it.
+fn available() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// Refuse a step whose buffers need about `bytes` (f64 so that products of sizes cannot
+/// overflow) when that exceeds [`limit`]; `task` says what would need them.
+pub fn check(task: impl FnOnce() -> String, bytes: f64) -> Result<()> {
+    let limit = limit();
+    if bytes.is_finite() && bytes <= limit as f64 {
+        return Ok(());
+    }
+    Err(Error::OutOfMemory {
+        task: task(),
+        needed: ByteSize(if bytes.is_finite() && bytes < u64::MAX as f64 {
+            bytes as u64
+        } else {
+            u64::MAX
+        }),
+        limit: ByteSize(limit),
+    })
+}
+
+/// A number of bytes, printed in binary units (`1.5 GiB`) and parsed from `4G`, `512M`,
+/// `1.5GiB`, `800MB` or a plain count of bytes (K, M, G, T are powers of 1024).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ByteSize(pub u64);
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+        let mut value = self.0 as f64;
+        let mut unit = 0;
+        while value >= 1024.0 && unit + 1 < UNITS.len() {
+            value /= 1024.0;
+            unit += 1;
+        }
+        if unit == 0 {
+            write!(f, "{} B", self.0)
+        } else {
+            write!(f, "{value:.1} {}", UNITS[unit])
+        }
+    }
+}
+
+impl FromStr for ByteSize {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || {
+            Error::param(
+                "max_memory",
+                format!("'{s}' is not a size (examples: 4G, 512M, 1.5GiB, 1000000)"),
+            )
+        };
+        let t = s.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (number, unit) = t.split_at(split);
+        let number: f64 = number.parse().map_err(|_| bad())?;
+        let shift = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 0,
+            "k" | "kb" | "kib" => 10,
+            "m" | "mb" | "mib" => 20,
+            "g" | "gb" | "gib" => 30,
+            "t" | "tb" | "tib" => 40,
+            _ => return Err(bad()),
+        };
+        let bytes = number * (1_u64 << shift) as f64;
+        if !(bytes.is_finite() && bytes >= 1.0 && bytes < u64::MAX as f64) {
+            return Err(bad());
+        }
+        Ok(ByteSize(bytes as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_in_binary_units_and_print_back() {
+        assert_eq!("4G".parse::<ByteSize>().unwrap(), ByteSize(4 << 30));
+        assert_eq!("512 MiB".parse::<ByteSize>().unwrap(), ByteSize(512 << 20));
+        assert_eq!("1.5gb".parse::<ByteSize>().unwrap(), ByteSize(3 << 29));
+        assert_eq!("1000".parse::<ByteSize>().unwrap(), ByteSize(1000));
+        for bad in ["", "G", "-1G", "4X", "1e9", "0"] {
+            assert!(bad.parse::<ByteSize>().is_err(), "{bad}");
+        }
+        assert_eq!(ByteSize(3 << 29).to_string(), "1.5 GiB");
+        assert_eq!(ByteSize(999).to_string(), "999 B");
+    }
+
+    #[test]
+    fn the_machine_reports_its_available_memory() {
+        // Every machine this project runs on is Linux with /proc/meminfo.
+        let bytes = available().expect("MemAvailable");
+        assert!(bytes > 1 << 20, "{bytes}");
+    }
+
+    #[test]
+    fn an_estimate_above_the_limit_is_refused_with_both_figures() {
+        let e = check(|| "a test buffer".into(), 1e30)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("a test buffer") && e.contains("needs about"),
+            "{e}"
+        );
+        assert!(check(|| unreachable!(), 1024.0).is_ok());
+        assert!(check(|| "NaN".into(), f64::NAN).is_err());
+    }
+}
