@@ -61,12 +61,15 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
+/// Whether `path` is a regular file that starts like a `.swz` file (a pipe is not sniffed: its
+/// bytes can be read only once).
 fn starts_with_swz_magic(path: &std::path::Path) -> bool {
     use std::io::Read;
     let mut head = [0_u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok()
         && sparsewave::codec::is_swz(&head)
 }
 

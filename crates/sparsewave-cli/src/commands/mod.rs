@@ -38,6 +38,10 @@ Examples:
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Refuse work whose estimated memory exceeds SIZE (4G, 512M, …) with a clear error instead
+    /// of being killed; default: the memory available when the command starts.
+    #[arg(long, global = true, value_name = "SIZE")]
+    max_memory: Option<sparsewave::memory::ByteSize>,
 }
 
 #[derive(Subcommand)]
@@ -62,6 +66,7 @@ enum Command {
 pub fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    sparsewave::memory::set_limit(cli.max_memory);
     let result = match cli.command {
         Command::Approx(a) => approx::run(a),
         Command::Interp(a) => interp::run(a),

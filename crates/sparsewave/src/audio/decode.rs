@@ -2,13 +2,13 @@
 
 use super::{Audio, SampleFormat};
 use crate::{memory, Error, Result};
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 use symphonia::core::codecs::audio::AudioDecoderOptions;
 use symphonia::core::errors::Error as SymErr;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
 /// Read and decode an audio file. Errors name `path` and say what is wrong with it.
@@ -31,8 +31,8 @@ pub fn decode_file(path: &Path) -> Result<Audio> {
         }
         Box::new(file)
     } else {
-        // A pipe or a device: read once, front to back.
-        Box::new(ReadOnlySource::new(file))
+        // A pipe or a device: the reader probes by reading ahead and seeking back.
+        Box::new(RewindableStream::new(file))
     };
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     decode_source(source, ext).map_err(|reason| Error::bad_input(path, reason))
@@ -92,12 +92,12 @@ fn decode_source(
         .map_err(|e| format!("unsupported codec: {e}"))?;
 
     let channel_count = params.channels.as_ref().map_or(1, |c| c.count().max(1));
-    // The decoded samples (f64) are the largest buffer; processing needs a few times more,
-    // which the steps check themselves.
+    // The decoded samples and an output of the same size (f64): every command needs at least
+    // these; steps that need more check their own buffers.
     let budget = |frames: u64, channels: usize| {
         memory::check(
-            || format!("decoding {frames} frames × {channels} channels"),
-            8.0 * frames as f64 * channels as f64,
+            || format!("decoding {frames} frames × {channels} channel(s) and an output as large"),
+            16.0 * frames as f64 * channels as f64,
         )
         .map_err(|e| e.to_string())
     };
@@ -200,5 +200,90 @@ fn sample_format_of(p: &symphonia::core::codecs::audio::AudioCodecParameters) ->
             Some(b @ 1..=32) => SampleFormat::Int(b as u16).whole_bytes(),
             _ => SampleFormat::Float32,
         },
+    }
+}
+
+/// A stream that can only be read front to back (a pipe, a device), made seekable over what has
+/// been read so far: the bytes are kept, and a seek forward reads up to the target. The kept
+/// bytes grow with the decoded samples, which the decoder's memory budget bounds.
+struct RewindableStream<R> {
+    inner: R,
+    kept: Vec<u8>,
+    pos: usize,
+}
+
+impl<R: Read> RewindableStream<R> {
+    fn new(inner: R) -> Self {
+        RewindableStream {
+            inner,
+            kept: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    /// Read from the stream until `len` bytes are kept or it ends.
+    fn fill_to(&mut self, len: usize) -> std::io::Result<()> {
+        if len > self.kept.len() {
+            let missing = (len - self.kept.len()) as u64;
+            (&mut self.inner)
+                .take(missing)
+                .read_to_end(&mut self.kept)?;
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for RewindableStream<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.fill_to(self.pos + buf.len())?;
+        let n = buf.len().min(self.kept.len().saturating_sub(self.pos));
+        buf[..n].copy_from_slice(&self.kept[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl<R: Read> Seek for RewindableStream<R> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::Current(d) => (self.pos as u64).checked_add_signed(d),
+            SeekFrom::End(_) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "a stream has no known end",
+                ))
+            }
+        };
+        let target = target
+            .and_then(|t| usize::try_from(t).ok())
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad seek"))?;
+        self.fill_to(target)?;
+        self.pos = target.min(self.kept.len());
+        Ok(self.pos as u64)
+    }
+}
+
+impl<R: Read + Send + Sync> MediaSource for RewindableStream<R> {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_decodes_like_the_file() {
+        let bytes = std::fs::read("tests/data/folk_4s.wav").unwrap();
+        let from_memory = decode_reader(bytes.clone(), "wav").unwrap();
+        let from_stream =
+            decode_source(Box::new(RewindableStream::new(Cursor::new(bytes))), "").unwrap();
+        assert_eq!(from_stream.channels, from_memory.channels);
     }
 }
