@@ -3,7 +3,7 @@
 
 use super::addnoise::NoiseOpts;
 use super::common::with_spinner;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::json;
 use sparsewave::audio::output::{check_dir, Staged};
 use sparsewave::audio::stage_wav;
@@ -74,8 +74,7 @@ pub fn run(a: Args) -> Result<()> {
     let plots = a.output.join("plots");
     check_dir(&plots)?;
     let input = pipeline::load(&a.clean, a.mono)?;
-    let bench = with_spinner("denoising benchmark", || denoise_bench(&input, &params))
-        .with_context(|| a.clean.display().to_string())?;
+    let bench = with_spinner("denoising benchmark", || denoise_bench(&input, &params))?;
     // Every file or none.
     let mut staged = Staged::default();
     staged.create_dir(&plots)?;

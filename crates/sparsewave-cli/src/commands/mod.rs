@@ -87,9 +87,33 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let message = with_flag_names(&e, matches.subcommand_name());
+            let message = with_input_name(&e, message, &matches);
             eprintln!("sparsewave: error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `message` prefixed with the subcommand's input file when the error does not already name a
+/// file: a parameter that the input's length, rate or content makes invalid (a DWT level too
+/// deep for a short file, a lattice too large for the memory) is reported against that file.
+fn with_input_name(e: &anyhow::Error, message: String, matches: &clap::ArgMatches) -> String {
+    let names_a_file = e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref(),
+            Some(sparsewave::Error::Io { .. } | sparsewave::Error::BadInput { .. })
+        )
+    });
+    let input = matches.subcommand().and_then(|(_, m)| {
+        ["input", "clean"]
+            .into_iter()
+            .find_map(|id| m.try_get_one::<std::path::PathBuf>(id).ok().flatten())
+    });
+    match input {
+        Some(path) if !names_a_file && !message.contains(&*path.to_string_lossy()) => {
+            format!("{}: {message}", path.display())
+        }
+        _ => message,
     }
 }
 

@@ -3,7 +3,7 @@
 use super::common::stem_of;
 use super::common::with_spinner;
 use super::encode::MethodOpts;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sparsewave::audio::output::{check_dir, Staged};
 use sparsewave::codec::{self, MethodKind};
 use sparsewave::pipeline;
@@ -53,8 +53,7 @@ pub fn run(a: Args) -> Result<()> {
     let input = pipeline::load(&a.input, a.mono)?;
     let rd = with_spinner("rate–distortion points", || {
         codec::rate_distortion(&input, &a.methods, &settings, &a.bitrates)
-    })
-    .with_context(|| a.input.display().to_string())?;
+    })?;
     // Every file or none.
     let mut staged = Staged::default();
     staged.create_dir(&dir)?;

@@ -3,7 +3,7 @@
 use super::common::stem_of;
 use super::common::with_spinner;
 use super::compress::RepresentationOpts;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sparsewave::audio::output::{check_dir, Staged};
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sweep::{
@@ -74,8 +74,7 @@ pub fn run(a: Args) -> Result<()> {
     let rep = a.rep.params();
     let cfg = SweepConfig::new(a.methods, keeps, &rep, levels.as_deref(), refit, rate)?;
     check_dir(&dir)?;
-    let result = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))
-        .with_context(|| a.input.display().to_string())?;
+    let result = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))?;
     let points = &result.points;
 
     // Every file or none.

@@ -69,15 +69,20 @@ impl StftParams {
         self.win_length.unwrap_or(self.n_fft)
     }
 
-    /// The planned STFT (this checks every value).
-    pub fn stft(&self) -> Result<Stft> {
-        Stft::new(StftConfig::centered(
+    /// The STFT's configuration (this checks the window and FFT sizes).
+    pub fn config(&self) -> Result<StftConfig> {
+        StftConfig::centered(
             self.n_fft,
             self.hop,
             self.win_length(),
             self.window,
             self.pad,
-        )?)
+        )
+    }
+
+    /// The planned STFT (this checks every value).
+    pub fn stft(&self) -> Result<Stft> {
+        Stft::new(self.config()?)
     }
 }
 
@@ -149,7 +154,7 @@ impl ApproxParams {
                 ))
             }
         }
-        self.stft.stft().map(drop)
+        self.stft.config()?.validate()
     }
 }
 
@@ -299,7 +304,20 @@ impl Approximated {
 /// with the original phase, the phase matrix (about 2× the input for any k).
 pub fn approx(input: &Audio, params: &ApproxParams) -> Result<Approximated> {
     params.validate()?;
-    let stft = params.stft.stft()?;
+    let config = params.stft.config()?;
+    // One channel at a time: the plan, and per bin and frame the complex spectrogram, its
+    // magnitude and phase, the low-rank magnitude and the output spectrogram (≈ 64 bytes).
+    let (frames, bins) = (config.frame_count(input.frames()), config.bins());
+    crate::memory::check(
+        || {
+            format!(
+                "the spectrogram SVD of {} samples ({frames} frames × {bins} bins)",
+                input.frames()
+            )
+        },
+        64.0 * params.stft.n_fft as f64 + 64.0 * frames as f64 * bins as f64,
+    )?;
+    let stft = Stft::new(config)?;
     let rule = params.rank;
     let phase = params.phase_mode();
     let need_all =

@@ -53,7 +53,73 @@ pub struct StftConfig {
     pub pad_mode: PadMode,
 }
 
+/// Refuse an FFT size whose plan does not fit in memory, before its windows are built: two
+/// windows (f64) and the real FFT plans' twiddles and scratch (complex), each about `n_fft`
+/// long.
+fn check_plan_memory(n_fft: usize) -> Result<()> {
+    crate::memory::check(
+        || format!("an STFT plan with n_fft {n_fft}"),
+        64.0 * n_fft as f64,
+    )
+}
+
 impl StftConfig {
+    /// One-sided bins per frame, `n_fft/2 + 1`.
+    pub fn bins(&self) -> usize {
+        self.n_fft / 2 + 1
+    }
+
+    /// Check that the configuration can be planned and inverted: `n_fft ≥ 2`, a window of
+    /// 1..=n_fft samples, `1 ≤ hop ≤` window, a synthesis window of the same length, and a plan
+    /// that fits in memory. Cheap: nothing is planned.
+    pub fn validate(&self) -> Result<()> {
+        if self.n_fft < 2 {
+            return Err(Error::param("n_fft", "must be at least 2"));
+        }
+        if self.hop == 0 {
+            return Err(Error::param("hop", "must be at least 1"));
+        }
+        let w = self.window.len();
+        if w == 0 || w > self.n_fft {
+            return Err(Error::param(
+                "n_fft",
+                format!(
+                    "n_fft ({}) must be at least the window length ({w})",
+                    self.n_fft
+                ),
+            ));
+        }
+        if self.hop > w {
+            return Err(Error::param(
+                "hop",
+                format!(
+                    "{} is longer than the window ({w} samples): the frames would leave gaps \
+                     that no inverse can fill",
+                    self.hop
+                ),
+            ));
+        }
+        if self.synthesis.as_ref().is_some_and(|s| s.len() != w) {
+            return Err(Error::param(
+                "synthesis window",
+                "must have the analysis window's length",
+            ));
+        }
+        check_plan_memory(self.n_fft)?;
+        Ok(())
+    }
+
+    /// Frames for a signal of `len` samples: librosa's 1 + ⌊(len + 2·pad − n_fft)/hop⌋, raised
+    /// if needed so that the last frame reaches the last sample (large hops, short signals).
+    pub fn frame_count(&self, len: usize) -> usize {
+        let (n_fft, hop, pad) = (self.n_fft, self.hop.max(1), self.pad);
+        let librosa = (len + 2 * pad)
+            .checked_sub(n_fft)
+            .map_or(1, |span| 1 + span / hop);
+        let cover = 1 + (pad + len).saturating_sub(n_fft).div_ceil(hop);
+        librosa.max(cover)
+    }
+
     /// librosa's framing: `center=True` pads n_fft/2 on each side.
     pub fn centered(
         n_fft: usize,
@@ -68,6 +134,7 @@ impl StftConfig {
                 format!("n_fft ({n_fft}) must be at least the window length ({win_length})"),
             ));
         }
+        check_plan_memory(n_fft)?;
         Ok(StftConfig {
             n_fft,
             hop,
@@ -90,6 +157,7 @@ impl StftConfig {
                 format!("{win_length} must be a positive multiple of 8 (hop = window/8)"),
             ));
         }
+        check_plan_memory(win_length)?;
         Ok(StftConfig {
             n_fft: win_length,
             hop: win_length / 8,
@@ -141,46 +209,9 @@ pub struct Stft {
 }
 
 impl Stft {
-    /// Validate `cfg` and plan the FFTs.
+    /// Validate `cfg` ([`StftConfig::validate`]) and plan the FFTs.
     pub fn new(cfg: StftConfig) -> Result<Self> {
-        if cfg.n_fft < 2 {
-            return Err(Error::param("n_fft", "must be at least 2"));
-        }
-        if cfg.hop == 0 {
-            return Err(Error::param("hop", "must be at least 1"));
-        }
-        let w = cfg.window.len();
-        if w == 0 || w > cfg.n_fft {
-            return Err(Error::param(
-                "n_fft",
-                format!(
-                    "n_fft ({}) must be at least the window length ({w})",
-                    cfg.n_fft
-                ),
-            ));
-        }
-        if cfg.hop > w {
-            return Err(Error::param(
-                "hop",
-                format!(
-                    "{} is longer than the window ({w} samples): the frames would leave gaps \
-                     that no inverse can fill",
-                    cfg.hop
-                ),
-            ));
-        }
-        if cfg.synthesis.as_ref().is_some_and(|s| s.len() != w) {
-            return Err(Error::param(
-                "synthesis window",
-                "must have the analysis window's length",
-            ));
-        }
-        // Two windows (f64) and the real FFT plans' twiddles and scratch (complex), each about
-        // n_fft long.
-        crate::memory::check(
-            || format!("an STFT plan with n_fft {}", cfg.n_fft),
-            64.0 * cfg.n_fft as f64,
-        )?;
+        cfg.validate()?;
         let centre = |v: &[f64]| {
             let mut out = vec![0.0; cfg.n_fft];
             let off = (cfg.n_fft - v.len()) / 2;
@@ -206,20 +237,14 @@ impl Stft {
         &self.cfg
     }
 
-    /// One-sided bins per frame, n_fft/2 + 1.
+    /// One-sided bins per frame, `n_fft/2 + 1`.
     pub fn bins(&self) -> usize {
-        self.cfg.n_fft / 2 + 1
+        self.cfg.bins()
     }
 
-    /// Frames for a signal of `len` samples: librosa's 1 + ⌊(len + 2·pad − n_fft)/hop⌋, raised
-    /// if needed so that the last frame reaches the last sample (large hops, short signals).
+    /// Frames for a signal of `len` samples ([`StftConfig::frame_count`]).
     pub fn frame_count(&self, len: usize) -> usize {
-        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
-        let librosa = (len + 2 * pad)
-            .checked_sub(n_fft)
-            .map_or(1, |span| 1 + span / hop);
-        let cover = 1 + (pad + len).saturating_sub(n_fft).div_ceil(hop);
-        librosa.max(cover)
+        self.cfg.frame_count(len)
     }
 
     /// Sample `i` of the padded signal (index into the virtual array of length len + 2·pad).

@@ -1,0 +1,293 @@
+//! The bad-input catalogue (README, "Bad input"): one test per class of hostile input. Every
+//! refusal is checked for a non-zero exit, a message that names the user's file (or flag) and
+//! the problem, no panic, nothing left behind in the working folder (no output, no temporary
+//! file, no folder) and an unchanged input.
+
+use assert_cmd::Command;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+const S16: &str = "../sparsewave/tests/data/formats/s16.wav";
+const FOLK: &str = "../sparsewave/tests/data/folk_4s.wav";
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("sparsewave")
+}
+
+/// Every path under `dir` with its content (files) or `None` (folders).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.insert(p.clone(), None);
+            out.extend(snapshot(&p));
+        } else {
+            out.insert(p.clone(), Some(std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+/// A working folder holding a copy of `source` as `in.wav`.
+struct Work {
+    dir: tempfile::TempDir,
+}
+
+impl Work {
+    fn with(source: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(source, dir.path().join("in.wav")).unwrap();
+        Work { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Run `args` in this folder and check the refusal: exit 1 (2 for values the argument
+    /// parser refuses), every needle in the message, and the folder exactly as before.
+    fn refused(&self, args: &[&str], needles: &[&str]) {
+        let before = snapshot(self.dir.path());
+        let out = Command::new(bin())
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(1 | 2)),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for n in needles {
+            assert!(stderr.contains(n), "{args:?}: {stderr:?} lacks {n:?}");
+        }
+        assert_eq!(
+            snapshot(self.dir.path()),
+            before,
+            "{args:?} changed the folder"
+        );
+    }
+}
+
+#[test]
+fn sizes_beyond_the_memory_are_refused_before_allocating() {
+    let w = Work::with(FOLK);
+    w.refused(
+        &["approx", "in.wav", "-o", "out.wav", "--n-fft", "1073741824"],
+        &["in.wav", "STFT plan with n_fft 1073741824", "needs about"],
+    );
+    w.refused(
+        &[
+            "compress",
+            "in.wav",
+            "-o",
+            "out.wav",
+            "--method",
+            "pgbz",
+            "--lattice",
+            "99999x99999",
+        ],
+        &["in.wav", "99999x99999 lattice", "needs about"],
+    );
+    w.refused(
+        &[
+            "denoise", "in.wav", "-o", "out.wav", "--method", "gaussian", "--sigma", "1e9",
+        ],
+        &["--sigma", "1000000000 samples is wider"],
+    );
+    // The same classes with the limit set by hand: a 4 s file does not fit in 1 MiB.
+    w.refused(
+        &["approx", "in.wav", "-o", "out.wav", "--max-memory", "1M"],
+        &["in.wav", "176400 frames", "limit of 1.0 MiB"],
+    );
+    w.refused(
+        &["approx", "in.wav", "-o", "out.wav", "--max-memory", "lots"],
+        &["--max-memory", "'lots' is not a size"],
+    );
+}
+
+#[test]
+fn unbounded_inputs_end_with_a_clear_error() {
+    let w = Work::with(S16);
+    // A device that never ends and holds no audio.
+    w.refused(
+        &["approx", "/dev/zero", "-o", "out.wav"],
+        &["/dev/zero", "not a recognised audio file"],
+    );
+    // A WAV header declaring an unknown length followed by an endless stream on a pipe: read
+    // until the decoded samples would pass the limit, then refused.
+    let mut header = b"RIFF\xff\xff\xff\xffWAVEfmt ".to_vec();
+    for v in [16_u32.to_le_bytes().to_vec(), vec![1, 0, 1, 0]] {
+        header.extend(v);
+    }
+    header.extend(44100_u32.to_le_bytes());
+    header.extend(88200_u32.to_le_bytes());
+    header.extend([2, 0, 16, 0]);
+    header.extend(b"data\xff\xff\xff\xff");
+    let mut child = std::process::Command::new(bin())
+        .args([
+            "approx",
+            "/dev/stdin",
+            "-o",
+            "out.wav",
+            "--max-memory",
+            "16M",
+        ])
+        .current_dir(w.dir.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let zeros = vec![0_u8; 1 << 16];
+        // Stops when the reader gives up (broken pipe) or after 1 GiB.
+        let _ = stdin.write_all(&header);
+        for _ in 0..(1 << 14) {
+            if stdin.write_all(&zeros).is_err() {
+                break;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("/dev/stdin") && stderr.contains("limit of 16.0 MiB"),
+        "{stderr}"
+    );
+    assert!(!w.path("out.wav").exists());
+}
+
+#[test]
+fn outputs_other_tools_could_misread_or_that_replace_non_files_are_refused() {
+    let w = Work::with(S16);
+    for ext in ["flac", "mp3", "ogg"] {
+        let name = format!("out.{ext}");
+        w.refused(
+            &["interp", "in.wav", "-o", &name, "--factor", "2"],
+            &[&name, "name the output .wav"],
+        );
+    }
+    // A device node is refused, not replaced by a regular file.
+    w.refused(
+        &["interp", "in.wav", "-o", "/dev/null", "--factor", "2"],
+        &["/dev/null", "not a regular file"],
+    );
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    // An output folder that is a file, named as the user gave it.
+    std::fs::write(w.path("afile"), b"x").unwrap();
+    w.refused(
+        &["interp", "in.wav", "-o", "afile/out.wav", "--factor", "2"],
+        &["afile/out.wav", "output folder does not exist"],
+    );
+}
+
+#[test]
+fn written_files_get_the_umask_or_keep_the_mode_they_replace() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::with(S16);
+    let run = |umask: &str, out: &str| {
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+            .arg(bin())
+            .args(["interp", "in.wav", "-o", out, "--factor", "2"])
+            .current_dir(w.dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::metadata(w.path(out)).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(run("027", "new.wav"), 0o640);
+    assert_eq!(run("022", "other.wav"), 0o644);
+    std::fs::set_permissions(w.path("new.wav"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(run("022", "new.wav"), 0o600, "the replaced file's mode");
+}
+
+#[test]
+fn commands_with_several_outputs_write_all_or_nothing() {
+    let w = Work::with(S16);
+    // The figure's name is taken by a folder: the audio must not be written either.
+    std::fs::create_dir_all(w.path("figs/out_input_spectrogram.png")).unwrap();
+    w.refused(
+        &[
+            "approx", "in.wav", "-o", "out.wav", "--rank", "2", "--plots", "figs",
+        ],
+        &["out_input_spectrogram.png", "is a directory"],
+    );
+    // A parameter that only the input can refuse: the plot folder is not created.
+    w.refused(
+        &[
+            "compress", "in.wav", "-o", "out.wav", "--method", "dwt", "--level", "20", "--plots",
+            "new_figs",
+        ],
+        &["in.wav", "--level", "too deep for 2205 samples"],
+    );
+    // A plot folder that cannot be one is refused before any work.
+    std::fs::write(w.path("afile"), b"x").unwrap();
+    w.refused(
+        &["approx", "in.wav", "-o", "out.wav", "--plots", "afile/figs"],
+        &["afile/figs", "afile is not a folder"],
+    );
+    // The second output of addnoise cannot be written: neither is written.
+    w.refused(
+        &[
+            "addnoise",
+            "in.wav",
+            "-o",
+            "noisy.wav",
+            "--snr",
+            "10",
+            "--noise-out",
+            "nowhere/noise.wav",
+        ],
+        &["nowhere/noise.wav"],
+    );
+    // sweep and rd: folders that cannot be made.
+    w.refused(
+        &["sweep", "in.wav", "-o", "afile/sweep"],
+        &["afile/sweep", "not a folder"],
+    );
+    w.refused(
+        &[
+            "rd",
+            "in.wav",
+            "--methods",
+            "dwt",
+            "--bitrates",
+            "64",
+            "--out-dir",
+            "afile/rd",
+        ],
+        &["afile/rd", "not a folder"],
+    );
+}
+
+#[test]
+fn demo_writes_its_folder_all_or_nothing() {
+    let w = Work::with(S16);
+    // A figure's name is taken by a folder: the run fails after its work and leaves no file
+    // and no folder besides what was there.
+    std::fs::create_dir_all(w.path("demo/plots/approx_k20_original_phase_waveform.png")).unwrap();
+    let before = snapshot(w.dir.path());
+    let out = Command::new(bin())
+        .args(["demo", "-o", "demo"])
+        .current_dir(w.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("approx_k20_original_phase_waveform.png"));
+    assert_eq!(snapshot(w.dir.path()), before);
+}
