@@ -393,11 +393,19 @@ fn value_text(flag: &str, value: &Value) -> std::result::Result<Option<String>, 
     }
 }
 
-/// The first line of a clap error, without its `error: ` prefix.
+/// A clap error on one line: its text up to the usage, without the `error: ` prefix.
 fn clap_message(e: &clap::Error) -> String {
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or_default();
-    first.strip_prefix("error: ").unwrap_or(first).to_string()
+    let lines: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty() && !l.starts_with("Usage:"))
+        .map(str::trim)
+        .collect();
+    let joined = lines.join(" ");
+    joined
+        .strip_prefix("error: ")
+        .unwrap_or(&joined)
+        .to_string()
 }
 
 /// A path as an argument (paths that are not UTF-8 are passed lossily).
