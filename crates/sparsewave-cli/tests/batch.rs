@@ -519,7 +519,8 @@ fn job_array_environments_select_the_shard() {
     // The binary reads the variables: each environment runs the jobs i ≡ I (mod N).
     let dir = corpus();
     let root = dir.path();
-    let cases: [(&[(&str, &str)], &[&str], &str, u64, u64); 2] = [
+    type Vars = &'static [(&'static str, &'static str)];
+    let cases: [(Vars, &[&str], &str, u64, u64); 2] = [
         (
             &[
                 ("SLURM_ARRAY_TASK_ID", "1"),

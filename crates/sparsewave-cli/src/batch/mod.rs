@@ -84,20 +84,10 @@ pub struct Summary {
     pub wall_seconds: f64,
     /// Audio processed by the successful jobs, seconds (input samples / sample rate).
     pub audio_seconds: f64,
+    /// Throughput: hours of audio processed per hour of wall time (audio s / wall s).
+    pub audio_hours_per_hour: f64,
     /// The results file.
     pub results: PathBuf,
-}
-
-impl Summary {
-    /// Throughput: hours of audio processed per hour of wall time (= audio s / wall s).
-    pub fn audio_hours_per_hour(&self) -> f64 {
-        self.audio_seconds / self.wall_seconds.max(1e-9)
-    }
-
-    /// Whether every job of the shard is done (now or before).
-    pub fn is_complete(&self) -> bool {
-        self.failed == 0 && self.not_started == 0
-    }
 }
 
 impl fmt::Display for Summary {
@@ -118,7 +108,7 @@ impl fmt::Display for Summary {
             },
             self.wall_seconds,
             self.audio_seconds,
-            self.audio_hours_per_hour(),
+            self.audio_hours_per_hour,
             self.results.display()
         )
     }
@@ -230,6 +220,7 @@ pub fn run(
         not_started: 0,
         wall_seconds: 0.0,
         audio_seconds: 0.0,
+        audio_hours_per_hour: 0.0,
         results: results_path,
     };
     for outcome in outcomes {
@@ -244,6 +235,7 @@ pub fn run(
         }
     }
     summary.wall_seconds = start.elapsed().as_secs_f64();
+    summary.audio_hours_per_hour = summary.audio_seconds / summary.wall_seconds.max(1e-9);
     Ok(summary)
 }
 

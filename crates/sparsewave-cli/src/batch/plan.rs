@@ -45,7 +45,7 @@ impl Plan {
                 Ok(ShardPlan {
                     shard,
                     jobs: mine.len(),
-                    audio_seconds: mine.iter().flatten().sum(),
+                    audio_seconds: mine.iter().flatten().fold(0.0, |sum, s| sum + s),
                     unknown: mine.iter().filter(|d| d.is_none()).count(),
                 })
             })

@@ -83,9 +83,7 @@ pub fn run(a: Args) -> Result<()> {
     })?;
     bar.finish_and_clear();
     if a.json {
-        let mut v = serde_json::to_value(&summary)?;
-        v["audio_hours_per_hour"] = summary.audio_hours_per_hour().into();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         println!("{summary}");
     }
