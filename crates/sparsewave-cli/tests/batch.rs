@@ -269,11 +269,15 @@ fn a_killed_run_leaves_no_partial_output_and_a_rerun_finishes() {
     while count() < 3 && child.try_wait().unwrap().is_none() {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
+    let killed_midway = child.try_wait().unwrap().is_none();
     child.kill().unwrap();
     child.wait().unwrap();
     // Whatever the kill interrupted: every recorded line is whole, every output file is
     // complete (equal to the reference), and no job is recorded twice.
     let before = results(&results_path);
+    if killed_midway {
+        assert!(before.len() < FILES, "the kill came after the last job");
+    }
     let reference_files = outputs(reference.path());
     for (name, bytes) in outputs(root) {
         if name.starts_with("job") {
