@@ -361,6 +361,7 @@ fn every_manifest_error_is_reported_with_its_line() {
         json!({"command": "compress", "input": "in/clip03.wav", "output": "out/e.wav", "mono": "maybe"}).to_string(), // 12
         json!({"command": "interp", "input": "in/clip03.wav", "output": "out/f.wav"}).to_string(), // 13
         "[1, 2]".to_string(),                                                      // 14
+        json!({"command": "interp", "input": "in/clip04.wav", "output": "nowhere/g.wav", "factor": 2}).to_string(), // 15
     ];
     std::fs::write(root.join("bad.jsonl"), lines.join("\n")).unwrap();
     let out = run(root, &["batch", "bad.jsonl"]);
@@ -379,6 +380,7 @@ fn every_manifest_error_is_reported_with_its_line() {
         (12, "'mono' is a switch"),
         (13, "--factor"),
         (14, "expected a JSON object"),
+        (15, "nowhere/g.wav does not exist"),
     ];
     for (line, needle) in expected {
         let found = err

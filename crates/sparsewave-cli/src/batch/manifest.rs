@@ -123,9 +123,10 @@ impl Manifest {
     }
 
     /// Check every line and return the jobs, or one error listing every bad line: unreadable
-    /// line, missing or unknown `command`, missing `input` or `output`, a parameter the command
-    /// does not have or a bad value (clap's own message), a duplicate output, an output that
-    /// is an input of any job.
+    /// line, missing or unknown `command`, missing `input` or `output`, an output whose folder
+    /// does not exist, a parameter the command does not have or a bad value (clap's own
+    /// message), a duplicate output, an output that is an input of any job. (A missing input
+    /// is not a manifest error: that job fails and the others run.)
     pub fn validate(&self) -> std::result::Result<Vec<Job>, ManifestError> {
         let mut problems = Vec::new();
         let mut jobs = Vec::new();
@@ -232,6 +233,15 @@ impl Manifest {
                 }
             }
             args.push(format!("--{flag}={text}"));
+        }
+        if let Some(out) = outputs
+            .iter()
+            .find(|p| !p.parent().is_some_and(Path::is_dir))
+        {
+            return Err(format!(
+                "the folder of output {} does not exist",
+                out.display()
+            ));
         }
         // The subcommand alone parses `args` as `sparsewave ARGS` would (its name stands in
         // for the program's), at a fraction of the cost of the whole command line.
