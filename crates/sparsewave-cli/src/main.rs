@@ -1,7 +1,5 @@
 //! The `sparsewave` command line: parse, call the library, print. See `sparsewave --help`.
 
-mod commands;
-
 fn main() -> std::process::ExitCode {
-    commands::main()
+    sparsewave_cli::commands::main()
 }

@@ -1,6 +1,6 @@
 //! `sparsewave addnoise`: add seeded noise of a chosen model at a target input SNR.
 
-use super::common::{print_report, OutputOpts};
+use super::common::{report_text, with_spinner, Done, OutputOpts};
 use anyhow::Result;
 use serde_json::json;
 use sparsewave::audio::output::Staged;
@@ -87,7 +87,8 @@ pub struct Args {
     pub out: OutputOpts,
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// Run the job without printing: read, add noise, write, and report.
+pub fn execute(a: &Args) -> Result<Done> {
     let model = a.noise.model()?;
     let bits = a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;
@@ -127,13 +128,17 @@ pub fn run(a: Args) -> Result<()> {
         let figures = noisy.figures(&clean)?;
         report = report.with("plots", sparsewave::plot::save_all(dir, &stem, &figures)?);
     }
-    if !a.out.json {
-        println!(
-            "{} noise at {} dB input SNR (seed {}); metrics: noisy output against the clean input",
-            model.kind(),
-            a.snr,
-            a.noise.seed
-        );
-    }
-    print_report(&report, a.out.json)
+    let text = format!(
+        "{} noise at {} dB input SNR (seed {}); metrics: noisy output against the clean input\n{}",
+        model.kind(),
+        a.snr,
+        a.noise.seed,
+        report_text(&report)
+    );
+    Ok(Done { report, text })
+}
+
+/// The `addnoise` subcommand: [`execute`] under a spinner, then print.
+pub fn run(a: Args) -> Result<()> {
+    with_spinner("adding noise", || execute(&a))?.print(a.out.json)
 }

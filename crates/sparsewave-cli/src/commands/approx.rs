@@ -1,6 +1,6 @@
 //! `sparsewave approx`: rank-k SVD of the STFT magnitude, original or Griffin–Lim phase.
 
-use super::common::{parse_list, print_report, sibling, with_spinner, OutputOpts};
+use super::common::{parse_list, report_text, sibling, with_spinner, Done, OutputOpts};
 use anyhow::Result;
 use serde_json::json;
 use sparsewave::approx::job::{approx, ApproxParams, Phase, PhaseStart, RankPoint, StftParams};
@@ -102,10 +102,11 @@ impl Args {
     }
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// Run the job without printing: read, approximate, write, and report.
+pub fn execute(a: &Args) -> Result<Done> {
     let params = a.params()?;
     let input = a.out.start(&a.input, &a.output)?;
-    let job = with_spinner("low-rank approximation", || approx(&input, &params))?;
+    let job = approx(&input, &params)?;
     let mut report = a
         .out
         .finish(&a.input, &a.output, &job.audio, job.report.clone(), || {
@@ -119,13 +120,21 @@ pub fn run(a: Args) -> Result<()> {
         plot::save(&png, &figure.plot)?;
         report = report.with("rank_sweep", json!({"csv": csv_path, "plot": png}));
     }
-    if !a.out.json {
-        println!(
-            "rank {} ({:?} SVD of a {}×{} magnitude spectrogram), phase: {}",
-            job.rank, job.svd_method, job.shape.0, job.shape.1, params.phase
-        );
-    }
-    print_report(&report, a.out.json)
+    let text = format!(
+        "rank {} ({:?} SVD of a {}×{} magnitude spectrogram), phase: {}\n{}",
+        job.rank,
+        job.svd_method,
+        job.shape.0,
+        job.shape.1,
+        params.phase,
+        report_text(&report)
+    );
+    Ok(Done { report, text })
+}
+
+/// The `approx` subcommand: [`execute`] under a spinner, then print.
+pub fn run(a: Args) -> Result<()> {
+    with_spinner("low-rank approximation", || execute(&a))?.print(a.out.json)
 }
 
 fn write_sweep_csv(path: &std::path::Path, points: &[RankPoint]) -> Result<()> {

@@ -96,49 +96,76 @@ pub fn with_spinner<T>(message: &str, work: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Print the metrics block of a human-readable report.
-pub fn print_metrics(m: &Metrics) {
-    println!("  SNR                 {:>9.2} dB", m.snr_db);
-    println!("  relative error      {:>9.4} %", m.rel_error_pct);
-    println!("  segmental SNR       {:>9.2} dB", m.seg_snr_db);
-    println!("  spectral SNR        {:>9.2} dB", m.spectral_snr_db);
-    println!("  log-spectral dist.  {:>9.2} dB", m.lsd_db);
-    println!("  RMSE                {:>9.6}", m.rmse);
-    println!("  MAE                 {:>9.6}", m.mae);
-    println!("  max |error|         {:>9.6}", m.max_abs_error);
-    println!("  NCC                 {:>9.6}", m.ncc);
-    if let Some(nrr) = m.nrr_db {
-        println!("  NRR                 {:>9.2} dB", nrr);
+/// A finished job: its report (the `--json` object, also what `batch` records) and its text
+/// for a terminal.
+pub struct Done<R = Report> {
+    /// The machine-readable report.
+    pub report: R,
+    /// The human-readable lines printed without `--json`, each ending in a newline.
+    pub text: String,
+}
+
+impl<R: serde::Serialize> Done<R> {
+    /// Print the report as pretty JSON, or the text.
+    pub fn print(&self, json: bool) -> Result<()> {
+        if json {
+            println!("{}", serde_json::to_string_pretty(&self.report)?);
+        } else {
+            print!("{}", self.text);
+        }
+        Ok(())
     }
 }
 
-/// Print a report: JSON, or the common text lines (callers print their own extras first).
-pub fn print_report(report: &Report, json: bool) -> Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(report)?);
-        return Ok(());
+/// Print the metrics block of a human-readable report.
+pub fn print_metrics(m: &Metrics) {
+    print!("{}", metrics_text(m));
+}
+
+/// The metrics block of a human-readable report.
+pub fn metrics_text(m: &Metrics) -> String {
+    let mut lines = vec![
+        format!("  SNR                 {:>9.2} dB", m.snr_db),
+        format!("  relative error      {:>9.4} %", m.rel_error_pct),
+        format!("  segmental SNR       {:>9.2} dB", m.seg_snr_db),
+        format!("  spectral SNR        {:>9.2} dB", m.spectral_snr_db),
+        format!("  log-spectral dist.  {:>9.2} dB", m.lsd_db),
+        format!("  RMSE                {:>9.6}", m.rmse),
+        format!("  MAE                 {:>9.6}", m.mae),
+        format!("  max |error|         {:>9.6}", m.max_abs_error),
+        format!("  NCC                 {:>9.6}", m.ncc),
+    ];
+    if let Some(nrr) = m.nrr_db {
+        lines.push(format!("  NRR                 {:>9.2} dB", nrr));
     }
-    println!(
-        "{} → {}",
-        report
-            .input
-            .as_deref()
-            .map_or("(audio)".into(), |p| p.display().to_string()),
-        report
-            .output
-            .as_deref()
-            .map_or("(no output)".into(), |p| p.display().to_string())
-    );
-    println!(
-        "  {} Hz, {} channel(s), {} samples ({:.2} s); processed in {:.3} s",
-        report.sample_rate,
-        report.channels,
-        report.samples,
-        report.samples as f64 / f64::from(report.sample_rate),
-        report.seconds
-    );
+    lines_text(&lines)
+}
+
+/// The common text lines of a report (callers put their own extras first).
+pub fn report_text(report: &Report) -> String {
+    let mut lines = vec![
+        format!(
+            "{} → {}",
+            report
+                .input
+                .as_deref()
+                .map_or("(audio)".into(), |p| p.display().to_string()),
+            report
+                .output
+                .as_deref()
+                .map_or("(no output)".into(), |p| p.display().to_string())
+        ),
+        format!(
+            "  {} Hz, {} channel(s), {} samples ({:.2} s); processed in {:.3} s",
+            report.sample_rate,
+            report.channels,
+            report.samples,
+            report.samples as f64 / f64::from(report.sample_rate),
+            report.seconds
+        ),
+    ];
     if let Some(s) = &report.storage {
-        println!(
+        lines.push(format!(
             "  storage: {} real values for {} input samples = {:.3}× the input{}",
             s.real_values,
             s.input_samples,
@@ -148,16 +175,20 @@ pub fn print_report(report: &Report, json: bool) -> Result<()> {
             } else {
                 ""
             }
-        );
+        ));
     }
     if report.clipped_samples > 0 {
-        println!(
+        lines.push(format!(
             "  warning: {} samples clipped to [−1, 1] when writing",
             report.clipped_samples
-        );
+        ));
     }
-    print_metrics(&report.metrics);
-    Ok(())
+    lines_text(&lines) + &metrics_text(&report.metrics)
+}
+
+/// Lines joined into text, each ending in a newline.
+pub fn lines_text(lines: &[String]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 /// `dir/<stem of path><suffix>`, where dir is `plots` when given, else the folder of `path`.

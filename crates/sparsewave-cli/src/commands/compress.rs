@@ -1,6 +1,6 @@
 //! `sparsewave compress`: keep the largest time–frequency coefficients and listen to the result.
 
-use super::common::{print_report, with_spinner, OutputOpts};
+use super::common::{report_text, with_spinner, Done, OutputOpts};
 use anyhow::Result;
 use sparsewave::compress::job::compress;
 use sparsewave::compress::params::{
@@ -119,28 +119,32 @@ impl Args {
     }
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// Run the job without printing: read, compress, write, and report.
+pub fn execute(a: &Args) -> Result<Done> {
     let params = a.params()?;
     let input = a.out.start(&a.input, &a.output)?;
-    let job = with_spinner(&format!("{} compression", params.method), || {
-        compress(&input, &params, a.out.plots.is_some())
-    })?;
+    let job = compress(&input, &params, a.out.plots.is_some())?;
     let report = a
         .out
         .finish(&a.input, &a.output, &job.audio, job.report.clone(), || {
             job.figures(&input)
         })?;
-    if !a.out.json {
-        println!(
-            "{}: kept {} real values ({:.3} % of the input){}",
-            params.method,
-            job.kept.real_values,
-            100.0 * job.kept.fraction,
-            job.refit.map_or(String::new(), |r| format!(
-                "; least-squares re-fit: {} iterations, {:+.2} dB",
-                r.iterations, r.gain_db
-            ))
-        );
-    }
-    print_report(&report, a.out.json)
+    let text = format!(
+        "{}: kept {} real values ({:.3} % of the input){}\n{}",
+        params.method,
+        job.kept.real_values,
+        100.0 * job.kept.fraction,
+        job.refit.map_or(String::new(), |r| format!(
+            "; least-squares re-fit: {} iterations, {:+.2} dB",
+            r.iterations, r.gain_db
+        )),
+        report_text(&report)
+    );
+    Ok(Done { report, text })
+}
+
+/// The `compress` subcommand: [`execute`] under a spinner, then print.
+pub fn run(a: Args) -> Result<()> {
+    let method = a.method;
+    with_spinner(&format!("{method} compression"), || execute(&a))?.print(a.out.json)
 }

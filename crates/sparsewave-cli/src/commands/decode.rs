@@ -1,6 +1,6 @@
 //! `sparsewave decode`: `.swz` back to WAV.
 
-use super::common::with_spinner;
+use super::common::{lines_text, with_spinner, Done};
 use anyhow::Result;
 use serde_json::json;
 use sparsewave::audio::{write_wav, SampleFormat};
@@ -26,29 +26,23 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(a: Args) -> Result<()> {
-    let bits = a.bits;
+/// Run the job without printing: decode, write the WAV file, and report.
+pub fn execute(a: &Args) -> Result<Done<serde_json::Value>> {
     pipeline::check_output(&a.output, &[&a.input])?;
     let t0 = Instant::now();
-    let audio = with_spinner("decoding", || {
-        codec::decode_file(&a.input, Limits::default())
-    })?;
+    let audio = codec::decode_file(&a.input, Limits::default())?;
     let seconds = t0.elapsed().as_secs_f64();
-    let written = write_wav(&a.output, &audio, bits)?;
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "command": "decode", "input": a.input, "output": a.output,
-                "sample_rate": audio.sample_rate, "channels": audio.channel_count(),
-                "samples": audio.frames(), "seconds": seconds,
-                "realtime_factor": audio.seconds() / seconds.max(1e-9),
-                "clipped_samples": written.clipped_samples,
-            }))?
-        );
-    } else {
-        println!("{} → {}", a.input.display(), a.output.display());
-        println!(
+    let written = write_wav(&a.output, &audio, a.bits)?;
+    let report = json!({
+        "command": "decode", "input": a.input, "output": a.output,
+        "sample_rate": audio.sample_rate, "channels": audio.channel_count(),
+        "samples": audio.frames(), "seconds": seconds,
+        "realtime_factor": audio.seconds() / seconds.max(1e-9),
+        "clipped_samples": written.clipped_samples,
+    });
+    let mut lines = vec![
+        format!("{} → {}", a.input.display(), a.output.display()),
+        format!(
             "  {} Hz, {} channel(s), {} samples ({:.2} s); decoded in {:.3} s ({:.0}× real time)",
             audio.sample_rate,
             audio.channel_count(),
@@ -56,13 +50,21 @@ pub fn run(a: Args) -> Result<()> {
             audio.seconds(),
             seconds,
             audio.seconds() / seconds.max(1e-9)
-        );
-        if written.clipped_samples > 0 {
-            println!(
-                "  warning: {} samples clipped to [−1, 1] when writing",
-                written.clipped_samples
-            );
-        }
+        ),
+    ];
+    if written.clipped_samples > 0 {
+        lines.push(format!(
+            "  warning: {} samples clipped to [−1, 1] when writing",
+            written.clipped_samples
+        ));
     }
-    Ok(())
+    Ok(Done {
+        report,
+        text: lines_text(&lines),
+    })
+}
+
+/// The `decode` subcommand: [`execute`] under a spinner, then print.
+pub fn run(a: Args) -> Result<()> {
+    with_spinner("decoding", || execute(&a))?.print(a.json)
 }

@@ -1,7 +1,7 @@
 //! `sparsewave denoise`: WSVD and its baselines (wavelet shrinkage, Gaussian filter, spectral
 //! gate), with metrics against a clean reference when one is given.
 
-use super::common::{print_metrics, print_report, with_spinner, OutputOpts};
+use super::common::{lines_text, metrics_text, report_text, with_spinner, Done, OutputOpts};
 use anyhow::{Context, Result};
 use sparsewave::audio::Audio;
 use sparsewave::denoise::denoiser::{
@@ -193,7 +193,8 @@ fn load_clean(path: &Path, mono: bool, noisy: &Audio) -> Result<Audio> {
     Ok(clean)
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// Run the job without printing: read, denoise, write, and report.
+pub fn execute(a: &Args) -> Result<Done> {
     let noise_clip = match &a.method.noise_clip {
         Some(path) => Some(pipeline::load(path, false)?),
         None => None,
@@ -210,7 +211,7 @@ pub fn run(a: Args) -> Result<()> {
         .as_deref()
         .map(|p| load_clean(p, a.out.mono, &noisy))
         .transpose()?;
-    let job = with_spinner("denoising", || denoise(&noisy, &denoiser, clean.as_ref()))
+    let job = denoise(&noisy, &denoiser, clean.as_ref())
         .with_context(|| format!("{}", a.input.display()))?;
     let mut report = a
         .out
@@ -220,21 +221,26 @@ pub fn run(a: Args) -> Result<()> {
     if clean.is_some() {
         report = report.with("clean", &a.clean);
     }
-    if a.out.json {
-        return print_report(&report, true);
-    }
-    println!("method: {}", denoiser.params());
+    let mut lines = vec![format!("method: {}", denoiser.params())];
     if let Some(r) = job.mean_rank {
-        println!("mean rank {r:.2} over {} channel(s)", job.infos.len());
+        lines.push(format!(
+            "mean rank {r:.2} over {} channel(s)",
+            job.infos.len()
+        ));
     }
-    match &clean {
-        Some(_) => println!("metrics of the denoised output against the clean reference:"),
-        None => println!("no --clean reference: metrics of the output against the noisy input"),
-    }
-    print_report(&report, false)?;
+    lines.push(match &clean {
+        Some(_) => "metrics of the denoised output against the clean reference:".into(),
+        None => "no --clean reference: metrics of the output against the noisy input".into(),
+    });
+    let mut text = lines_text(&lines) + &report_text(&report);
     if let Some(m) = &job.input_metrics {
-        println!("noisy input against the clean reference:");
-        print_metrics(m);
+        text += "noisy input against the clean reference:\n";
+        text += &metrics_text(m);
     }
-    Ok(())
+    Ok(Done { report, text })
+}
+
+/// The `denoise` subcommand: [`execute`] under a spinner, then print.
+pub fn run(a: Args) -> Result<()> {
+    with_spinner("denoising", || execute(&a))?.print(a.out.json)
 }

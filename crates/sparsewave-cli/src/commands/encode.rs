@@ -1,6 +1,6 @@
 //! `sparsewave encode`: write a `.swz` compressed file.
 
-use super::common::with_spinner;
+use super::common::{lines_text, metrics_text, with_spinner, Done};
 use anyhow::Result;
 use sparsewave::approx::interp::{InterpKind, InterpMethod};
 use sparsewave::audio::output::write_atomic;
@@ -159,42 +159,46 @@ impl MethodOpts {
     }
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// Run the job without printing: read, encode, write the `.swz` file, and report.
+pub fn execute(a: &Args) -> Result<Done> {
     let method = a.methods.settings()?.method(a.method)?;
     let target = a.rate.target();
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.mono)?;
-    let enc = with_spinner("encoding", || codec::encode(&input, &method, target))?;
+    let enc = codec::encode(&input, &method, target)?;
     write_atomic(&a.output, &enc.bytes)?;
     let mut report = enc.report.with_files(&a.input, Some(&a.output));
     report.params["mono"] = a.mono.into();
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
-    }
-    println!("{} → {}", a.input.display(), a.output.display());
-    println!(
-        "  {} ({} bytes): {:.2} kbit/s, {:.4} bits/sample",
-        method.name(),
-        enc.bytes.len(),
-        enc.kbps,
-        enc.bits_per_sample
-    );
-    println!(
-        "  keep {:.4}, step {:.4} (relative), {} trials{}",
-        enc.quant.keep,
-        enc.relative_step,
-        enc.trials,
-        if enc.target_met {
-            ""
-        } else {
-            "; WARNING: the target could not be met, closest encoding written"
-        }
-    );
-    println!(
-        "  encoded in {:.3} s; decoded audio against the input:",
-        report.seconds
-    );
-    super::common::print_metrics(&report.metrics);
-    Ok(())
+    let lines = [
+        format!("{} → {}", a.input.display(), a.output.display()),
+        format!(
+            "  {} ({} bytes): {:.2} kbit/s, {:.4} bits/sample",
+            method.name(),
+            enc.bytes.len(),
+            enc.kbps,
+            enc.bits_per_sample
+        ),
+        format!(
+            "  keep {:.4}, step {:.4} (relative), {} trials{}",
+            enc.quant.keep,
+            enc.relative_step,
+            enc.trials,
+            if enc.target_met {
+                ""
+            } else {
+                "; WARNING: the target could not be met, closest encoding written"
+            }
+        ),
+        format!(
+            "  encoded in {:.3} s; decoded audio against the input:",
+            report.seconds
+        ),
+    ];
+    let text = lines_text(&lines) + &metrics_text(&report.metrics);
+    Ok(Done { report, text })
+}
+
+/// The `encode` subcommand: [`execute`] under a spinner, then print.
+pub fn run(a: Args) -> Result<()> {
+    with_spinner("encoding", || execute(&a))?.print(a.json)
 }

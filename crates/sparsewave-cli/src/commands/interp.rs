@@ -1,6 +1,6 @@
 //! `sparsewave interp`: decimation and reconstruction by interpolation.
 
-use super::common::{print_report, with_spinner, OutputOpts};
+use super::common::{report_text, with_spinner, Done, OutputOpts};
 use anyhow::Result;
 use sparsewave::approx::interp::{InterpKind, InterpMethod};
 use sparsewave::approx::interp_job::{interp, Decimation};
@@ -39,24 +39,30 @@ pub struct Args {
     pub out: OutputOpts,
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// Run the job without printing: read, decimate and interpolate, write, and report.
+pub fn execute(a: &Args) -> Result<Done> {
     let params = Decimation {
         factor: a.factor,
         method: InterpMethod::new(a.method, a.order, a.block)?,
     };
     params.validate()?;
     let input = a.out.start(&a.input, &a.output)?;
-    let job = with_spinner("interpolating", || interp(&input, &params))?;
+    let job = interp(&input, &params)?;
     let report = a
         .out
         .finish(&a.input, &a.output, &job.audio, job.report.clone(), || {
             job.figures(&input)
         })?;
-    if !a.out.json {
-        println!(
-            "decimation by {} with {:?} reconstruction",
-            params.factor, params.method
-        );
-    }
-    print_report(&report, a.out.json)
+    let text = format!(
+        "decimation by {} with {:?} reconstruction\n{}",
+        params.factor,
+        params.method,
+        report_text(&report)
+    );
+    Ok(Done { report, text })
+}
+
+/// The `interp` subcommand: [`execute`] under a spinner, then print.
+pub fn run(a: Args) -> Result<()> {
+    with_spinner("interpolating", || execute(&a))?.print(a.out.json)
 }

@@ -1,16 +1,17 @@
 //! Subcommands: one file each. Parsing (clap) → validated library configuration → run → print.
 
-mod addnoise;
-mod approx;
-mod common;
-mod compress;
-mod decode;
+pub(crate) mod addnoise;
+pub(crate) mod approx;
+mod batch;
+pub(crate) mod common;
+pub(crate) mod compress;
+pub(crate) mod decode;
 mod demo;
-mod denoise;
+pub(crate) mod denoise;
 mod denoise_bench;
-mod encode;
+pub(crate) mod encode;
 mod info;
-mod interp;
+pub(crate) mod interp;
 mod metrics;
 mod rd;
 mod spectrogram;
@@ -34,10 +35,11 @@ Examples:
   sparsewave encode song.wav -o song.swz --method dwt --bitrate 32
   sparsewave decode song.swz -o song_decoded.wav
   sparsewave rd song.wav --methods pgbz,dwt,stft,svd --bitrates 16,32,64
-  sparsewave metrics song.wav song_k20.wav --json")]
-struct Cli {
+  sparsewave metrics song.wav song_k20.wav --json
+  sparsewave batch jobs.jsonl --jobs 8 --shard 0/4")]
+pub(crate) struct Cli {
     #[command(subcommand)]
-    command: Command,
+    pub(crate) command: Command,
     /// Refuse work whose estimated memory exceeds SIZE (4G, 512M, …) with a clear error instead
     /// of being killed; default: the memory available when the command starts.
     #[arg(long, global = true, value_name = "SIZE")]
@@ -45,7 +47,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {
+pub(crate) enum Command {
     Approx(approx::Args),
     Interp(interp::Args),
     Compress(compress::Args),
@@ -60,6 +62,7 @@ enum Command {
     Denoise(denoise::Args),
     DenoiseBench(denoise_bench::Args),
     Addnoise(addnoise::Args),
+    Batch(batch::Args),
 }
 
 /// Parse, run, and turn errors into a message on stderr and exit code 1.
@@ -82,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::Denoise(a) => denoise::run(a),
         Command::DenoiseBench(a) => denoise_bench::run(a),
         Command::Addnoise(a) => addnoise::run(a),
+        Command::Batch(a) => batch::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,7 +123,7 @@ fn with_input_name(e: &anyhow::Error, message: String, matches: &clap::ArgMatche
 
 /// The error chain as text, with the library's parameter names (`hop`) replaced by the flags
 /// of `subcommand` that set them (`--hop`).
-fn with_flag_names(e: &anyhow::Error, subcommand: Option<&str>) -> String {
+pub(crate) fn with_flag_names(e: &anyhow::Error, subcommand: Option<&str>) -> String {
     let mut message = format!("{e:#}");
     let Some(sub) = subcommand.and_then(|s| Cli::command().find_subcommand(s).cloned()) else {
         return message;

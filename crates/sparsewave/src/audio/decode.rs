@@ -4,10 +4,10 @@ use super::{Audio, SampleFormat};
 use crate::{memory, Error, Result};
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymErr;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
@@ -53,39 +53,11 @@ fn decode_source(
     extension: &str,
 ) -> std::result::Result<Audio, String> {
     let mss = MediaSourceStream::new(source, Default::default());
-    let mut hint = Hint::new();
-    if !extension.is_empty() {
-        hint.with_extension(extension);
-    }
-    let mut format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            mss,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .map_err(|e| match e {
-            SymErr::Unsupported(_) => {
-                "not a recognised audio file (expected WAV, FLAC, MP3 or Ogg Vorbis)".to_string()
-            }
-            other => format!("cannot read audio header: {other}"),
-        })?;
+    let mut format = open_format(mss, extension)?;
     let container = format.format_info().short_name.to_string();
-    let track = format
-        .default_track(TrackType::Audio)
-        .ok_or("file holds no audio track")?;
-    let track_id = track.id;
-    let declared_frames = track.num_frames;
-    let params = track
-        .codec_params
-        .as_ref()
-        .and_then(|p| p.audio())
-        .ok_or("audio track has no codec parameters")?
-        .clone();
-    let sample_rate = params
-        .sample_rate
-        .filter(|&r| r > 0)
-        .ok_or("header declares no sample rate")?;
+    let track = AudioTrack::of(format.as_ref())?;
+    let (track_id, declared_frames, params) = (track.id, track.frames, track.params);
+    let sample_rate = track.sample_rate;
     let format_of_source = sample_format_of(&params);
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
@@ -164,8 +136,105 @@ fn decode_source(
     })
 }
 
+/// What an audio file's header declares, read without decoding the samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    /// The container's short name (`"wave"`, `"flac"`, `"ogg"`, …).
+    pub container: String,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Frames (samples per channel) the header declares, when it declares them (MP3 without
+    /// a Xing/VBRI header does not).
+    pub frames: Option<u64>,
+}
+
+impl Header {
+    /// The declared duration in seconds, frames / sample rate.
+    pub fn seconds(&self) -> Option<f64> {
+        self.frames.map(|f| f as f64 / f64::from(self.sample_rate))
+    }
+}
+
+/// Read the header of an audio file (cheap: the samples are not decoded; a corrupt body is
+/// not noticed). Errors name `path`, as [`decode_file`]'s do.
+pub fn probe_file(path: &Path) -> Result<Header> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let empty = file.metadata().map_err(|e| Error::io(path, e))?.len() == 0;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let header = (!empty)
+        .then_some(())
+        .ok_or_else(|| "file is empty".to_string())
+        .and_then(|()| {
+            let mss = MediaSourceStream::new(Box::new(file), Default::default());
+            let format = open_format(mss, ext)?;
+            let track = AudioTrack::of(format.as_ref())?;
+            Ok(Header {
+                container: format.format_info().short_name.to_string(),
+                sample_rate: track.sample_rate,
+                frames: track.frames,
+            })
+        });
+    header.map_err(|reason| Error::bad_input(path, reason))
+}
+
+/// Probe the container of `mss` (with `extension` as a hint, or ""), as a format reader.
+fn open_format<'s>(
+    mss: MediaSourceStream<'s>,
+    extension: &str,
+) -> std::result::Result<Box<dyn FormatReader + 's>, String> {
+    let mut hint = Hint::new();
+    if !extension.is_empty() {
+        hint.with_extension(extension);
+    }
+    symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| match e {
+            SymErr::Unsupported(_) => {
+                "not a recognised audio file (expected WAV, FLAC, MP3 or Ogg Vorbis)".to_string()
+            }
+            other => format!("cannot read audio header: {other}"),
+        })
+}
+
+/// The default audio track of a container, with what its header declares.
+struct AudioTrack {
+    id: u32,
+    frames: Option<u64>,
+    sample_rate: u32,
+    params: AudioCodecParameters,
+}
+
+impl AudioTrack {
+    fn of(format: &(dyn FormatReader + '_)) -> std::result::Result<Self, String> {
+        let track = format
+            .default_track(TrackType::Audio)
+            .ok_or("file holds no audio track")?;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or("audio track has no codec parameters")?
+            .clone();
+        let sample_rate = params
+            .sample_rate
+            .filter(|&r| r > 0)
+            .ok_or("header declares no sample rate")?;
+        Ok(AudioTrack {
+            id: track.id,
+            frames: track.num_frames,
+            sample_rate,
+            params,
+        })
+    }
+}
+
 /// The source's sample format, as far as the codec parameters tell it.
-fn sample_format_of(p: &symphonia::core::codecs::audio::AudioCodecParameters) -> SampleFormat {
+fn sample_format_of(p: &AudioCodecParameters) -> SampleFormat {
     use symphonia::core::audio::sample::SampleFormat as S;
     use symphonia::core::codecs::audio::well_known as ids;
     // PCM float WAV files carry their type in the codec id only.

@@ -8,7 +8,7 @@ mod decode;
 pub mod output;
 mod wav;
 
-pub use decode::{decode_file, decode_reader};
+pub use decode::{decode_file, decode_reader, probe_file, Header};
 pub use wav::{encode_wav, stage_wav, write_wav, WriteReport};
 
 /// How samples are stored in a file: integer of a bit depth, or IEEE float.
