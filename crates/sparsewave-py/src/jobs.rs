@@ -461,7 +461,8 @@ fn metrics<'py>(
 /// (kbit/s), ``snr`` (dB), or ``keep`` (fraction) and/or ``step`` (relative quantizer step).
 /// Method settings: ``lattice``, ``refit``, ``wavelet``, ``mode``, ``level``, ``n_fft``,
 /// ``hop``, ``window``, ``rank``, ``phase``, ``phase_bits``, ``iters``, ``seed``, ``factor``,
-/// ``interp``, ``order``.
+/// ``interp``, ``order``. ``bits`` is the sample format the file records for its decoded audio
+/// (8, 16, 24, 32 or ``"32f"``, default 32-bit float; the CLI records its input file's).
 ///
 /// >>> data, report = sw.encode(x, sr, method="dwt", bitrate=32)
 /// >>> y, sr2 = sw.decode(data)
@@ -469,7 +470,7 @@ fn metrics<'py>(
 #[pyo3(signature = (x, sr, *, method = "dwt", keep = None, step = None, bitrate = None,
     snr = None, lattice = None, refit = None, wavelet = None, mode = None, level = None,
     n_fft = None, hop = None, window = None, rank = None, phase = None, phase_bits = None,
-    iters = None, seed = None, factor = None, interp = None, order = None))]
+    iters = None, seed = None, factor = None, interp = None, order = None, bits = None))]
 #[allow(clippy::too_many_arguments)]
 fn encode<'py>(
     py: Python<'py>,
@@ -496,8 +497,12 @@ fn encode<'py>(
     factor: Option<usize>,
     interp: Option<&str>,
     order: Option<usize>,
+    bits: Option<BitsArg>,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyAny>)> {
-    let audio = Signal::extract(x, "x")?.audio(sr)?;
+    let mut audio = Signal::extract(x, "x")?.audio(sr)?;
+    if let Some(bits) = bits {
+        audio.format = bits.format()?;
+    }
     let d = MethodSettings::default();
     let settings = MethodSettings {
         lattice: match lattice {
