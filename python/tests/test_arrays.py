@@ -51,3 +51,21 @@ def test_channels_are_independent_and_seeded_per_channel(clip):
     stereo = np.stack([x[0], x[0]])
     noisy = sw.add_noise(stereo, sr, snr=10, seed=7)
     np.testing.assert_array_equal(noisy[1], sw.add_noise(x[0], sr, snr=10, seed=8))
+
+
+def test_istft_reads_every_layout_alike(clip):
+    """A Fortran-ordered complex128 spectrogram (stft's own output) is read in place, any other
+    layout or complex64 is copied: the results are the same."""
+    x = np.stack([clip[0][0], 0.5 * clip[0][0]])
+    S = sw.stft(x, n_fft=1024, hop=256)
+    reference = sw.istft(np.ascontiguousarray(S), hop=256, length=x.shape[-1])
+    np.testing.assert_allclose(reference, x, atol=1e-12)
+    for variant in [S, np.asfortranarray(S), S[1], np.ascontiguousarray(S[1]), S[:, :, ::2]]:
+        expected = (
+            sw.istft(np.ascontiguousarray(variant), hop=256)
+            if variant.ndim == 3
+            else reference[1][: 256 * (variant.shape[-1] - 1)]
+        )
+        np.testing.assert_array_equal(sw.istft(variant, hop=256)[..., : expected.shape[-1]], expected)
+    y32 = sw.istft(S.astype(np.complex64), hop=256, length=x.shape[-1])
+    np.testing.assert_allclose(y32, x, atol=1e-6)

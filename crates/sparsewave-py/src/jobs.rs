@@ -6,7 +6,7 @@
 //! with the GIL released, and returns the output in the input's layout with the report as a
 //! dict whose keys are those of the CLI's `--json`.
 
-use crate::arrays::{channels_2d, check_rate, Signal};
+use crate::arrays::{channels_2d, check_rate, layout, Signal};
 use crate::errors::{conflict, invalid, to_py};
 use crate::options::{choice, optional, BitsArg, KeepArg, LatticeArg, OneOrMany};
 use pyo3::prelude::*;
@@ -17,8 +17,8 @@ use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sparsify::Keep;
 use sparsewave::denoise::denoiser::Cuts;
 use sparsewave::{
-    ApproxParams, CompressParams, Decimation, DenoiseParams, InterpMethod, Metrics, NoiseModel,
-    NoiseParams, RankRule, Report, WsvdOverrides,
+    ApproxParams, Audio, CompressParams, Decimation, DenoiseParams, InterpMethod, Metrics,
+    NoiseModel, NoiseParams, RankRule, Report, WsvdOverrides,
 };
 use std::path::PathBuf;
 
@@ -78,7 +78,7 @@ fn save(
     sr: u32,
     bits: Option<BitsArg>,
 ) -> PyResult<usize> {
-    let audio = Signal::extract(y, "y")?.audio(sr)?;
+    let (audio, _) = Signal::extract(y, "y")?.into_audio(sr)?;
     let format = bits.map(BitsArg::format).transpose()?;
     let written = py
         .detach(|| sparsewave::write_wav(&path, &audio, format))
@@ -117,8 +117,7 @@ fn approx<'py>(
     window: Option<&str>,
     pad: Option<&str>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let signal = Signal::extract(x, "x")?;
-    let audio = signal.audio(sr)?;
+    let (audio, one_d) = Signal::extract(x, "x")?.into_audio(sr)?;
     let d = ApproxParams::default();
     let params = ApproxParams {
         stft: StftParams {
@@ -145,7 +144,7 @@ fn approx<'py>(
         .detach(|| sparsewave::approx(&audio, &params))
         .map_err(to_py)?;
     Ok((
-        signal.output(py, job.audio.channels)?,
+        layout(py, one_d, job.audio.channels)?,
         report(py, &job.report)?,
     ))
 }
@@ -169,8 +168,7 @@ fn interp<'py>(
     order: Option<usize>,
     block: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let signal = Signal::extract(x, "x")?;
-    let audio = signal.audio(sr)?;
+    let (audio, one_d) = Signal::extract(x, "x")?.into_audio(sr)?;
     let params = Decimation {
         factor,
         method: InterpMethod::new(method.parse().map_err(to_py)?, order, block).map_err(to_py)?,
@@ -180,7 +178,7 @@ fn interp<'py>(
         .detach(|| sparsewave::interp(&audio, &params))
         .map_err(to_py)?;
     Ok((
-        signal.output(py, job.audio.channels)?,
+        layout(py, one_d, job.audio.channels)?,
         report(py, &job.report)?,
     ))
 }
@@ -219,8 +217,7 @@ fn compress<'py>(
     mode: Option<&str>,
     level: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let signal = Signal::extract(x, "x")?;
-    let audio = signal.audio(sr)?;
+    let (audio, one_d) = Signal::extract(x, "x")?.into_audio(sr)?;
     let d = CompressParams::default();
     let keep = match (keep, keep_count, threshold) {
         (Some(_), Some(_), _) => return Err(conflict("keep", "keep_count")),
@@ -256,7 +253,7 @@ fn compress<'py>(
         .detach(|| sparsewave::compress(&audio, &params, false))
         .map_err(to_py)?;
     Ok((
-        signal.output(py, job.audio.channels)?,
+        layout(py, one_d, job.audio.channels)?,
         report(py, &job.report)?,
     ))
 }
@@ -308,14 +305,9 @@ fn denoise<'py>(
     gate_margin: Option<f64>,
     gate_attenuation: Option<f64>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let signal = Signal::extract(x, "x")?;
-    let noisy = signal.audio(sr)?;
-    let clean = clean
-        .map(|c| Signal::extract(c, "clean")?.audio(sr))
-        .transpose()?;
-    let noise_clip = noise_clip
-        .map(|c| Signal::extract(c, "noise_clip")?.audio(sr))
-        .transpose()?;
+    let (noisy, one_d) = Signal::extract(x, "x")?.into_audio(sr)?;
+    let clean = optional_audio(clean, "clean", sr)?;
+    let noise_clip = optional_audio(noise_clip, "noise_clip", sr)?;
     let d = DenoiseParams::default();
     let params = DenoiseParams {
         method: choice(method, d.method)?,
@@ -346,9 +338,19 @@ fn denoise<'py>(
         .detach(|| sparsewave::denoise(&noisy, &denoiser, clean.as_ref()))
         .map_err(to_py)?;
     Ok((
-        signal.output(py, job.audio.channels)?,
+        layout(py, one_d, job.audio.channels)?,
         report(py, &job.report)?,
     ))
+}
+
+/// An optional second recording (argument `name`) at the rate of the first.
+fn optional_audio(
+    obj: Option<&Bound<'_, PyAny>>,
+    name: &'static str,
+    sr: u32,
+) -> PyResult<Option<Audio>> {
+    obj.map(|o| Ok(Signal::extract(o, name)?.into_audio(sr)?.0))
+        .transpose()
 }
 
 /// WSVD cut frequencies: a list of Hz, one number, or a string (`"1000,3500"`, `"none"`).
@@ -393,8 +395,7 @@ fn add_noise<'py>(
     a: Option<f64>,
     gamma: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let signal = Signal::extract(x, "x")?;
-    let audio = signal.audio(sr)?;
+    let (audio, one_d) = Signal::extract(x, "x")?.into_audio(sr)?;
     let d = NoiseParams::default();
     let params = NoiseParams {
         epsilon: epsilon.unwrap_or(d.epsilon),
@@ -407,7 +408,7 @@ fn add_noise<'py>(
     let noisy = py
         .detach(|| sparsewave::add_noise(&audio, model, snr, seed))
         .map_err(to_py)?;
-    signal.output(py, noisy.audio.channels)
+    layout(py, one_d, noisy.audio.channels)
 }
 
 /// Every metric of ``test`` against ``reference`` (``sparsewave metrics``): a dict with
@@ -499,7 +500,7 @@ fn encode<'py>(
     order: Option<usize>,
     bits: Option<BitsArg>,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyAny>)> {
-    let mut audio = Signal::extract(x, "x")?.audio(sr)?;
+    let (mut audio, _) = Signal::extract(x, "x")?.into_audio(sr)?;
     if let Some(bits) = bits {
         audio.format = bits.format()?;
     }

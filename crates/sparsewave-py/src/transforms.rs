@@ -4,17 +4,20 @@
 //! Every transform of a 2-D `(channels, samples)` input runs the same plan on each row; the
 //! result has a leading channel axis.
 
-use crate::arrays::{complex_stack, layout, Signal};
+use crate::arrays::{layout, ComplexStack, RealRows};
 use crate::errors::{invalid, to_py};
 use crate::options::choice;
-use numpy::ndarray::{Array2, Array3, Axis};
-use numpy::{Complex64, IntoPyArray, PyArray1};
+use numpy::ndarray::{Array2, Array3};
+use numpy::{
+    Complex64, IntoPyArray, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 use rayon::prelude::*;
 use sparsewave::approx::job::StftParams;
-use sparsewave::transform::stft::{Spectrogram, Stft, StftConfig};
-use sparsewave::transform::wavelet::{dwt_max_level, Dwt, Mode, Wavelet};
+use sparsewave::transform::stft::{Stft, StftConfig};
+use sparsewave::transform::wavelet::{dwt_max_level, Dwt, Mode, Wavelet, WaveletCoefs};
 use sparsewave::transform::zak::Pgbz;
+use std::cell::RefCell;
 
 /// Adds the functions and classes of this module to `m`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -34,6 +37,69 @@ fn wavelet_and_mode(wavelet: &str, mode: &str) -> PyResult<(Wavelet, Mode)> {
     ))
 }
 
+thread_local! {
+    /// This thread's last wavelet coefficient set (with its scratch space), reused by the next
+    /// transform of the same wavelet, mode and lengths: on long signals the first touch of
+    /// fresh memory costs more than the transform itself.
+    static COEFS: RefCell<Option<(Wavelet, Mode, WaveletCoefs)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with a coefficient set of `dwt` (this thread's cached one when it fits).
+fn with_coefs<R>(dwt: &Dwt, f: impl FnOnce(&mut WaveletCoefs) -> R) -> R {
+    COEFS.with_borrow_mut(|slot| {
+        let fits = matches!(slot, Some((w, m, c))
+            if *w == dwt.wavelet() && *m == dwt.mode() && c.level_lens() == dwt.level_lens());
+        if !fits {
+            *slot = Some((dwt.wavelet(), dwt.mode(), dwt.make_coefficients()));
+        }
+        let (_, _, coefs) = slot.as_mut().expect("filled above");
+        f(coefs)
+    })
+}
+
+/// Band lengths of a plan in storage order, `[len(cA_L), len(cD_L), …, len(cD_1)]`.
+fn band_lens(dwt: &Dwt) -> Vec<usize> {
+    let lens = dwt.level_lens();
+    let level = dwt.level();
+    std::iter::once(lens[level])
+        .chain((1..=level).rev().map(|j| lens[j]))
+        .collect()
+}
+
+/// `rows × len` float64 arrays (zeroed), one per length, and their memory split into rows:
+/// `rows[r][b]` is row `r` of array `b`.
+#[allow(clippy::type_complexity)]
+fn output_rows<'py>(
+    py: Python<'py>,
+    rows: usize,
+    lens: &[usize],
+) -> (Vec<Bound<'py, PyArray2<f64>>>, Vec<Vec<&'py mut [f64]>>) {
+    let arrays: Vec<_> = lens
+        .iter()
+        .map(|&len| PyArray2::<f64>::zeros(py, [rows, len], false))
+        .collect();
+    let mut split: Vec<Vec<&mut [f64]>> = (0..rows).map(|_| Vec::new()).collect();
+    for (array, &len) in arrays.iter().zip(lens) {
+        // SAFETY: the arrays were just made here, are C-contiguous, and nothing else refers to
+        // them until they are returned to Python after these slices are dropped.
+        let memory = unsafe { std::slice::from_raw_parts_mut(array.data(), rows * len) };
+        for (r, row) in memory.chunks_exact_mut(len).enumerate() {
+            split[r].push(row);
+        }
+    }
+    (arrays, split)
+}
+
+/// `array` (`rows × len`), as 1-D `(len,)` when `one_d`.
+fn shaped<'py>(array: Bound<'py, PyArray2<f64>>, one_d: bool) -> PyResult<Bound<'py, PyAny>> {
+    if one_d {
+        let len = array.shape()[1];
+        Ok(array.reshape([len])?.into_any())
+    } else {
+        Ok(array.into_any())
+    }
+}
+
 /// Multilevel DWT of the last axis: ``[cA_L, cD_L, …, cD_1]``, each of the input's layout,
 /// the same values as ``pywt.wavedec(data, wavelet, mode, level)``. ``level=None`` is
 /// PyWavelets' ``dwt_max_level``.
@@ -46,43 +112,31 @@ fn wavedec<'py>(
     mode: &str,
     level: Option<usize>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    let signal = Signal::extract(data, "data")?;
+    let input = RealRows::extract(data, "data")?;
+    let rows = input.rows();
     let (wavelet, mode) = wavelet_and_mode(wavelet, mode)?;
-    let n = signal.channels[0].len();
+    let n = rows[0].len();
     let level = level.unwrap_or_else(|| dwt_max_level(n, wavelet.filter_len()));
     let dwt = Dwt::new(wavelet, mode, Some(level), n).map_err(to_py)?;
-    let channels = &signal.channels;
-    let (rows, offsets) = py
-        .detach(|| {
-            let rows = channels
-                .par_iter()
-                .map(|x| {
-                    let mut coefs = dwt.make_coefficients();
-                    dwt.analyze(x, &mut coefs)?;
-                    Ok(coefs.as_slice().to_vec())
+    let (arrays, outputs) = output_rows(py, rows.len(), &band_lens(&dwt));
+    py.detach(|| {
+        outputs
+            .into_par_iter()
+            .zip(rows.par_iter())
+            .try_for_each(|(bands, x)| {
+                with_coefs(&dwt, |coefs| {
+                    dwt.analyze(x, coefs)?;
+                    let flat = coefs.as_slice();
+                    for (w, band) in coefs.offsets().windows(2).zip(bands) {
+                        band.copy_from_slice(&flat[w[0]..w[1]]);
+                    }
+                    Ok(())
                 })
-                .collect::<sparsewave::Result<Vec<Vec<f64>>>>()?;
-            Ok::<_, sparsewave::Error>((rows, dwt.make_coefficients().offsets().to_vec()))
-        })
-        .map_err(to_py)?;
-    offsets
-        .windows(2)
-        .map(|w| {
-            let band = w[0]..w[1];
-            if signal.one_d {
-                Ok(PyArray1::from_slice(py, &rows[0][band]).into_any())
-            } else {
-                let flat: Vec<f64> = rows
-                    .iter()
-                    .flat_map(|r| &r[band.clone()])
-                    .copied()
-                    .collect();
-                let a = Array2::from_shape_vec((rows.len(), band.len()), flat)
-                    .map_err(|e| invalid("data", e.to_string()))?;
-                Ok(a.into_pyarray(py).into_any())
-            }
-        })
-        .collect()
+            })
+    })
+    .map_err(to_py)?;
+    let one_d = input.one_d();
+    arrays.into_iter().map(|a| shaped(a, one_d)).collect()
 }
 
 /// Inverse of [`wavedec`]: ``coeffs = [cA_L, cD_L, …, cD_1]`` back to ``length`` samples
@@ -98,39 +152,34 @@ fn waverec<'py>(
     length: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (wavelet, mode) = wavelet_and_mode(wavelet, mode)?;
-    let bands = coeffs
+    let inputs = coeffs
         .iter()
-        .map(|c| Signal::extract(c, "coeffs"))
+        .map(|c| RealRows::extract(c, "coeffs"))
         .collect::<PyResult<Vec<_>>>()?;
+    let bands: Vec<Vec<&[f64]>> = inputs.iter().map(RealRows::rows).collect();
     let Some(finest) = bands.last().filter(|_| bands.len() >= 2) else {
         return Err(invalid(
             "coeffs",
             "needs the approximation and at least one detail band",
         ));
     };
-    let one_d = bands[0].one_d;
-    let rows = bands[0].channels.len();
-    if bands
-        .iter()
-        .any(|b| b.one_d != one_d || b.channels.len() != rows)
-    {
+    let one_d = inputs[0].one_d();
+    let rows = bands[0].len();
+    if inputs.iter().any(|b| b.one_d() != one_d) || bands.iter().any(|b| b.len() != rows) {
         return Err(invalid(
             "coeffs",
             "bands differ in dimensions or channel count",
         ));
     }
-    let c1 = finest.channels[0].len();
+    let c1 = finest[0].len();
     let n = length.unwrap_or(match mode {
         Mode::Periodization => 2 * c1,
         _ => (2 * c1 + 2).saturating_sub(wavelet.filter_len()),
     });
     let level = bands.len() - 1;
     let dwt = Dwt::new(wavelet, mode, Some(level), n).map_err(to_py)?;
-    let lens = dwt.level_lens();
-    let expected: Vec<usize> = std::iter::once(lens[level])
-        .chain((1..=level).rev().map(|j| lens[j]))
-        .collect();
-    let given: Vec<usize> = bands.iter().map(|b| b.channels[0].len()).collect();
+    let expected = band_lens(&dwt);
+    let given: Vec<usize> = bands.iter().map(|b| b[0].len()).collect();
     if given != expected {
         return Err(invalid(
             "coeffs",
@@ -140,23 +189,24 @@ fn waverec<'py>(
             ),
         ));
     }
-    let out = py
-        .detach(|| {
-            (0..rows)
-                .into_par_iter()
-                .map(|r| {
-                    let mut coefs = dwt.make_coefficients();
-                    let flat: Vec<f64> =
-                        bands.iter().flat_map(|b| &b.channels[r]).copied().collect();
-                    coefs.as_mut_slice().copy_from_slice(&flat);
-                    let mut y = vec![0.0; n];
-                    dwt.synthesize(&mut coefs, &mut y)?;
-                    Ok(y)
+    let (mut arrays, outputs) = output_rows(py, rows, &[n]);
+    py.detach(|| {
+        outputs
+            .into_par_iter()
+            .enumerate()
+            .try_for_each(|(r, mut out)| {
+                with_coefs(&dwt, |coefs| {
+                    let offsets = coefs.offsets().to_vec();
+                    let flat = coefs.as_mut_slice();
+                    for (band, w) in bands.iter().zip(offsets.windows(2)) {
+                        flat[w[0]..w[1]].copy_from_slice(band[r]);
+                    }
+                    dwt.synthesize(coefs, &mut out[0])
                 })
-                .collect::<sparsewave::Result<Vec<Vec<f64>>>>()
-        })
-        .map_err(to_py)?;
-    layout(py, one_d, out)
+            })
+    })
+    .map_err(to_py)?;
+    shaped(arrays.remove(0), one_d)
 }
 
 /// A window by name (``"hann"``) or as samples.
@@ -223,28 +273,32 @@ fn stft<'py>(
     window: Option<WindowArg>,
     pad_mode: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let signal = Signal::extract(y, "y")?;
+    let input = RealRows::extract(y, "y")?;
     let plan = plan_stft(n_fft, hop, win_length, window, pad_mode)?;
-    let channels = &signal.channels;
-    let specs = py
-        .detach(|| {
-            channels
-                .iter()
-                .map(|x| plan.forward(x))
-                .collect::<sparsewave::Result<Vec<Spectrogram>>>()
-        })
-        .map_err(to_py)?;
-    let (frames, bins) = (specs[0].frames, specs[0].bins);
-    let shape_error = |e: numpy::ndarray::ShapeError| invalid("y", e.to_string());
-    if signal.one_d {
-        let spec = specs.into_iter().next().map(|s| s.data).unwrap_or_default();
-        let a = Array2::from_shape_vec((frames, bins), spec).map_err(shape_error)?;
-        return Ok(a.reversed_axes().into_pyarray(py).into_any());
+    let channels = input.rows();
+    let (frames, bins) = (plan.frame_count(channels[0].len()), plan.bins());
+    // The result is written straight into NumPy's memory, time-major per channel (the
+    // library's layout), and returned as the transposed view `(…, bins, frames)`.
+    let out = PyArray3::<Complex64>::zeros(py, [channels.len(), frames, bins], false);
+    // SAFETY: the array was just made here, is C-contiguous, and nothing else refers to it
+    // until it is returned after this slice is dropped.
+    let memory =
+        unsafe { std::slice::from_raw_parts_mut(out.data(), channels.len() * frames * bins) };
+    py.detach(|| {
+        channels
+            .iter()
+            .zip(memory.chunks_exact_mut(frames * bins))
+            .try_for_each(|(x, spec)| plan.forward_frames_into(x, 0..frames, spec))
+    })
+    .map_err(to_py)?;
+    let spectra = out.permute(Some([0, 2, 1]))?;
+    if input.one_d() {
+        Ok(spectra
+            .reshape_with_order([bins, frames], numpy::npyffi::NPY_ORDER::NPY_FORTRANORDER)?
+            .into_any())
+    } else {
+        Ok(spectra.into_any())
     }
-    let rows = specs.len();
-    let flat: Vec<Complex64> = specs.into_iter().flat_map(|s| s.data).collect();
-    let a = Array3::from_shape_vec((rows, frames, bins), flat).map_err(shape_error)?;
-    Ok(a.permuted_axes([0, 2, 1]).into_pyarray(py).into_any())
 }
 
 /// librosa's ``istft`` (centred frames): ``S`` of shape ``(bins, frames)`` or
@@ -264,8 +318,8 @@ fn istft<'py>(
     pad_mode: Option<&str>,
     length: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (one_d, s3) = complex_stack(stft_matrix, "stft_matrix", "(bins, frames)")?;
-    let (bins, frames) = (s3.shape()[1], s3.shape()[2]);
+    let stack = ComplexStack::extract(stft_matrix, "stft_matrix", "(bins, frames)")?;
+    let (bins, frames) = stack.shape;
     if bins < 2 || frames == 0 {
         return Err(invalid(
             "stft_matrix",
@@ -274,25 +328,24 @@ fn istft<'py>(
     }
     let n_fft = n_fft.unwrap_or(2 * (bins - 1));
     let plan = plan_stft(Some(n_fft), hop, win_length, window, pad_mode)?;
+    if plan.bins() != bins {
+        return Err(invalid(
+            "n_fft",
+            format!("{n_fft} gives {} bins, stft_matrix has {bins}", plan.bins()),
+        ));
+    }
     let hop = plan.config().hop;
     let length = length.unwrap_or(n_fft + hop * (frames - 1) - 2 * (n_fft / 2));
-    let specs: Vec<Spectrogram> = s3
-        .axis_iter(Axis(0))
-        .map(|channel| Spectrogram {
-            frames,
-            bins,
-            data: channel.t().iter().copied().collect(),
-        })
-        .collect();
+    let channels = stack.channels();
     let out = py
         .detach(|| {
-            specs
+            channels
                 .iter()
-                .map(|spec| plan.inverse(spec, length))
+                .map(|data| plan.inverse_frames(data, length))
                 .collect::<sparsewave::Result<Vec<Vec<f64>>>>()
         })
         .map_err(to_py)?;
-    layout(py, one_d, out)
+    layout(py, stack.one_d, out)
 }
 
 /// Periodic Gabor transform through the Zak transform (PGBZ), planned for one signal length.
@@ -355,9 +408,9 @@ impl PyPgbz {
     /// Analysis (LTFAT ``dgtreal``): ``x`` of at most ``L`` samples → ``((M + 1)/2, N)``
     /// complex coefficients (``(channels, (M + 1)/2, N)`` for a 2-D input).
     fn analyze<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let signal = Signal::extract(x, "x")?;
+        let input = RealRows::extract(x, "x")?;
         let plan = &self.plan;
-        let channels = &signal.channels;
+        let channels = input.rows();
         let coefs = py
             .detach(|| {
                 let mut scratch = plan.make_scratch();
@@ -373,7 +426,7 @@ impl PyPgbz {
             .map_err(to_py)?;
         let (mh, n) = (plan.half_channels(), plan.lattice().1);
         let shape_error = |e: numpy::ndarray::ShapeError| invalid("x", e.to_string());
-        if signal.one_d {
+        if input.one_d() {
             let c = coefs.into_iter().next().unwrap_or_default();
             let a = Array2::from_shape_vec((n, mh), c).map_err(shape_error)?;
             return Ok(a.reversed_axes().into_pyarray(py).into_any());
@@ -390,22 +443,16 @@ impl PyPgbz {
         py: Python<'py>,
         coefs: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (one_d, c3) = complex_stack(coefs, "coefs", "((M+1)/2, N)")?;
+        let stack = ComplexStack::extract(coefs, "coefs", "((M+1)/2, N)")?;
         let plan = &self.plan;
         let (mh, n) = (plan.half_channels(), plan.lattice().1);
-        if c3.shape()[1..] != [mh, n] {
+        if stack.shape != (mh, n) {
             return Err(invalid(
                 "coefs",
-                format!(
-                    "has shape {:?}, this plan's is ({mh}, {n})",
-                    &c3.shape()[1..]
-                ),
+                format!("has shape {:?}, this plan's is ({mh}, {n})", stack.shape),
             ));
         }
-        let rows: Vec<Vec<Complex64>> = c3
-            .axis_iter(Axis(0))
-            .map(|c| c.t().iter().copied().collect())
-            .collect();
+        let rows = stack.channels();
         let out = py
             .detach(|| {
                 let mut scratch = plan.make_scratch();
@@ -419,7 +466,7 @@ impl PyPgbz {
                     .collect::<sparsewave::Result<Vec<Vec<f64>>>>()
             })
             .map_err(to_py)?;
-        layout(py, one_d, out)
+        layout(py, stack.one_d, out)
     }
 
     fn __repr__(&self) -> String {
