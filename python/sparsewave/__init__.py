@@ -17,7 +17,7 @@ failures ``RuntimeError``.
 >>> sw.save("denoised.wav", y, sr, bits=16)
 """
 
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Optional, Sequence
 
 import numpy as np
 

@@ -201,7 +201,7 @@ fn waverec<'py>(
                     for (band, w) in bands.iter().zip(offsets.windows(2)) {
                         flat[w[0]..w[1]].copy_from_slice(band[r]);
                     }
-                    dwt.synthesize(coefs, &mut out[0])
+                    dwt.synthesize(coefs, out[0])
                 })
             })
     })
