@@ -5,10 +5,11 @@ keyword arguments and defaults, and return the command line's ``--json`` report 
 the transforms take PyWavelets' and librosa's arguments.
 
 Arrays in: 1-D ``(samples,)`` or 2-D ``(channels, samples)``, float32 or float64, any memory
-layout (the samples are always copied into the library; float32 is widened exactly). Arrays
-out: new float64 (complex128 for coefficients) arrays of the input's layout. The GIL is
-released while the library computes. Bad parameters raise ``ValueError`` with the library's
-message, unreadable files ``OSError`` (``FileNotFoundError``, ``PermissionError``), numerical
+layout (the jobs copy the samples into the library, float32 widened exactly; the transforms
+read C-contiguous float64 arrays in place and copy others). Arrays out: new float64
+(complex128 for coefficients) arrays of the input's layout. The GIL is released while the
+library computes. Bad parameters raise ``ValueError`` with the library's message, unreadable
+files ``OSError`` (``FileNotFoundError``, ``PermissionError``), numerical
 failures ``RuntimeError``.
 
 >>> import sparsewave as sw
