@@ -79,7 +79,9 @@ def main():
     x = np.ascontiguousarray(x[:want])
     noisy = sw.add_noise(x, sr, model="awgn", snr=10, seed=0)
 
-    print(f"{path.name}: {len(x)} samples at {sr} Hz ({len(x) / sr:.1f} s), median of {args.runs} runs")
+    print(
+        f"{path.name}: {len(x)} samples at {sr} Hz ({len(x) / sr:.1f} s), median of {args.runs} runs"
+    )
     print(
         f"sparsewave {sw.__version__}, PyWavelets {pywt.__version__}, librosa {librosa.__version__}, "
         f"scipy {scipy.__version__}, noisereduce {getattr(noisereduce, '__version__', '?')}, "
@@ -92,37 +94,67 @@ def main():
         tp = median_time(peer, runs)
         to = median_time(ours, runs)
         rows.append((name, tp, to))
-        print(f"{name:34s} peer {tp * 1e3:9.2f} ms   sparsewave {to * 1e3:9.2f} ms   ratio {tp / to:6.2f}x")
+        print(
+            f"{name:34s} peer {tp * 1e3:9.2f} ms   sparsewave {to * 1e3:9.2f} ms   ratio {tp / to:6.2f}x"
+        )
         sys.stdout.flush()
 
     for mode in ["symmetric", "periodization"]:
         c_pywt = pywt.wavedec(x, "db8", mode=mode, level=10)
         c_sw = sw.wavedec(x, "db8", mode=mode, level=10)
-        pair(f"wavedec db8 {mode}", lambda: pywt.wavedec(x, "db8", mode=mode, level=10),
-             lambda: sw.wavedec(x, "db8", mode=mode, level=10))
-        pair(f"waverec db8 {mode}", lambda: pywt.waverec(c_pywt, "db8", mode=mode),
-             lambda: sw.waverec(c_sw, "db8", mode=mode))
+        pair(
+            f"wavedec db8 {mode}",
+            lambda: pywt.wavedec(x, "db8", mode=mode, level=10),
+            lambda: sw.wavedec(x, "db8", mode=mode, level=10),
+        )
+        pair(
+            f"waverec db8 {mode}",
+            lambda: pywt.waverec(c_pywt, "db8", mode=mode),
+            lambda: sw.waverec(c_sw, "db8", mode=mode),
+        )
 
     S = librosa.stft(x, n_fft=2048, hop_length=512)
-    pair("stft n_fft 2048 hop 512", lambda: librosa.stft(x, n_fft=2048, hop_length=512),
-         lambda: sw.stft(x, n_fft=2048, hop=512))
-    pair("istft n_fft 2048 hop 512", lambda: librosa.istft(S, hop_length=512, length=len(x)),
-         lambda: sw.istft(S, hop=512, length=len(x)))
-    pair("approx rank 20 (svds pipeline)", lambda: svds_approx(x), lambda: sw.approx(x, sr, rank=20))
-    pair("denoise (noisereduce default)", lambda: noisereduce.reduce_noise(y=noisy, sr=sr),
-         lambda: sw.denoise(noisy, sr), runs=max(1, args.runs // 2))
+    pair(
+        "stft n_fft 2048 hop 512",
+        lambda: librosa.stft(x, n_fft=2048, hop_length=512),
+        lambda: sw.stft(x, n_fft=2048, hop=512),
+    )
+    pair(
+        "istft n_fft 2048 hop 512",
+        lambda: librosa.istft(S, hop_length=512, length=len(x)),
+        lambda: sw.istft(S, hop=512, length=len(x)),
+    )
+    pair(
+        "approx rank 20 (svds pipeline)", lambda: svds_approx(x), lambda: sw.approx(x, sr, rank=20)
+    )
+    pair(
+        "denoise (noisereduce default)",
+        lambda: noisereduce.reduce_noise(y=noisy, sr=sr),
+        lambda: sw.denoise(noisy, sr),
+        runs=max(1, args.runs // 2),
+    )
     # Not speed, but what the time buys: SNR against the clean signal (the input had 10 dB).
     snr_nr = sw.metrics(x, noisereduce.reduce_noise(y=noisy, sr=sr), sr)["snr_db"]
     snr_sw = sw.metrics(x, sw.denoise(noisy, sr)[0], sr)["snr_db"]
-    print(f"denoise output SNR: noisereduce {snr_nr:.2f} dB, sparsewave {snr_sw:.2f} dB (input 10 dB)")
+    print(
+        f"denoise output SNR: noisereduce {snr_nr:.2f} dB, sparsewave {snr_sw:.2f} dB (input 10 dB)"
+    )
 
     print()
     print("| operation | peer | peer (ms) | sparsewave (ms) | ratio |")
     print("| --- | --- | ---: | ---: | ---: |")
-    peers = {"wavedec": "pywt", "waverec": "pywt", "stft": "librosa", "istft": "librosa",
-             "approx": "scipy svds", "denoise": "noisereduce"}
+    peers = {
+        "wavedec": "pywt",
+        "waverec": "pywt",
+        "stft": "librosa",
+        "istft": "librosa",
+        "approx": "scipy svds",
+        "denoise": "noisereduce",
+    }
     for name, tp, to in rows:
-        print(f"| {name} | {peers[name.split()[0]]} | {tp * 1e3:.1f} | {to * 1e3:.1f} | {tp / to:.2f}× |")
+        print(
+            f"| {name} | {peers[name.split()[0]]} | {tp * 1e3:.1f} | {to * 1e3:.1f} | {tp / to:.2f}× |"
+        )
 
 
 if __name__ == "__main__":

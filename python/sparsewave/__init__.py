@@ -164,7 +164,9 @@ def _hop(hop: Optional[int], hop_length: Optional[int]) -> Optional[int]:
 
 def _window(window: Any) -> Any:
     """A window name, or the samples of a window given as an array."""
-    return window if window is None or isinstance(window, str) else np.asarray(window, dtype=np.float64).tolist()
+    if window is None or isinstance(window, str):
+        return window
+    return np.asarray(window, dtype=np.float64).tolist()
 
 
 def _centered(center: bool) -> None:

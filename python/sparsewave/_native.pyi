@@ -103,7 +103,9 @@ def add_noise(
     a: Optional[float] = None,
     gamma: Optional[float] = None,
 ) -> F64: ...
-def metrics(reference: Real, test: Real, sr: int, *, noisy: Optional[Real] = None) -> Dict[str, float]: ...
+def metrics(
+    reference: Real, test: Real, sr: int, *, noisy: Optional[Real] = None
+) -> Dict[str, float]: ...
 def encode(
     x: Real,
     sr: int,

@@ -25,7 +25,9 @@ def test_non_contiguous_input_is_read_correctly(clip):
     wide[1, ::2] = x[0]
     view = wide[1:2, ::2]  # strided, not contiguous
     assert not view.flags["C_CONTIGUOUS"]
-    np.testing.assert_array_equal(sw.compress(view, sr, method="dwt")[0], sw.compress(x, sr, method="dwt")[0])
+    np.testing.assert_array_equal(
+        sw.compress(view, sr, method="dwt")[0], sw.compress(x, sr, method="dwt")[0]
+    )
     fortran = np.asfortranarray(np.stack([x[0], x[0][::-1]]))
     y, _ = sw.denoise(fortran, sr, method="gaussian")
     y2, _ = sw.denoise(np.ascontiguousarray(fortran), sr, method="gaussian")
@@ -66,6 +68,8 @@ def test_istft_reads_every_layout_alike(clip):
             if variant.ndim == 3
             else reference[1][: 256 * (variant.shape[-1] - 1)]
         )
-        np.testing.assert_array_equal(sw.istft(variant, hop=256)[..., : expected.shape[-1]], expected)
+        np.testing.assert_array_equal(
+            sw.istft(variant, hop=256)[..., : expected.shape[-1]], expected
+        )
     y32 = sw.istft(S.astype(np.complex64), hop=256, length=x.shape[-1])
     np.testing.assert_allclose(y32, x, atol=1e-6)

@@ -36,4 +36,8 @@ def test_python_keeps_running_during_a_long_call(clip):
     # stamping all through it.
     inside = [start] + [t for t in stamps if start < t < end] + [end]
     largest_gap = max(b - a for a, b in zip(inside, inside[1:]))
-    assert len(inside) > 20 and largest_gap < 0.25 * (end - start), (len(inside), largest_gap, end - start)
+    assert len(inside) > 20 and largest_gap < 0.25 * (end - start), (
+        len(inside),
+        largest_gap,
+        end - start,
+    )

@@ -22,9 +22,14 @@ def run_job(cli, tmp_path, command, *flags):
     [
         (["--rank", "20"], dict(rank=20)),
         ([], {}),
-        (["--energy", "0.9", "--n-fft", "1024", "--hop", "256"], dict(energy=0.9, n_fft=1024, hop=256)),
-        (["--rank", "10", "--phase", "griffin-lim", "--iters", "5", "--seed", "3"],
-         dict(rank=10, phase="griffin-lim", iters=5, seed=3)),
+        (
+            ["--energy", "0.9", "--n-fft", "1024", "--hop", "256"],
+            dict(energy=0.9, n_fft=1024, hop=256),
+        ),
+        (
+            ["--rank", "10", "--phase", "griffin-lim", "--iters", "5", "--seed", "3"],
+            dict(rank=10, phase="griffin-lim", iters=5, seed=3),
+        ),
     ],
 )
 def test_approx_equals_cli(clip, cli, tmp_path, flags, kwargs):
@@ -48,9 +53,15 @@ def test_interp_equals_cli(clip, cli, tmp_path):
     [
         ([], {}),
         (["--method", "pgbz", "--keep", "4%"], dict(method="pgbz", keep=0.04)),
-        (["--method", "dwt", "--keep", "2%", "--wavelet", "db8"], dict(method="dwt", keep="2%", wavelet="db8")),
+        (
+            ["--method", "dwt", "--keep", "2%", "--wavelet", "db8"],
+            dict(method="dwt", keep="2%", wavelet="db8"),
+        ),
         (["--method", "stft", "--keep-count", "9000"], dict(method="stft", keep_count=9000)),
-        (["--method", "pgbz", "--no-refit", "--keep", "3%"], dict(method="pgbz", refit=False, keep=0.03)),
+        (
+            ["--method", "pgbz", "--no-refit", "--keep", "3%"],
+            dict(method="pgbz", refit=False, keep=0.03),
+        ),
     ],
 )
 def test_compress_equals_cli(clip, cli, tmp_path, flags, kwargs):
@@ -67,7 +78,10 @@ def test_compress_equals_cli(clip, cli, tmp_path, flags, kwargs):
         ([], {}),
         (["--method", "wavelet"], dict(method="wavelet")),
         (["--method", "wsvd", "--preset", "paper"], dict(method="wsvd", preset="paper")),
-        (["--method", "wsvd", "--window", "300", "--rank", "8"], dict(method="wsvd", window=300, rank=8)),
+        (
+            ["--method", "wsvd", "--window", "300", "--rank", "8"],
+            dict(method="wsvd", window=300, rank=8),
+        ),
         (["--method", "gaussian", "--sigma", "2"], dict(method="gaussian", sigma=2.0)),
     ],
 )
@@ -88,7 +102,9 @@ def test_denoise_equals_cli(clip, cli, tmp_path, flags, kwargs):
 
 def test_add_noise_equals_cli(clip, cli, tmp_path):
     x, sr = clip
-    y_cli, report_cli = run_job(cli, tmp_path, "addnoise", "--model", "mixture", "--snr", "12", "--seed", "5")
+    y_cli, report_cli = run_job(
+        cli, tmp_path, "addnoise", "--model", "mixture", "--snr", "12", "--seed", "5"
+    )
     y = sw.add_noise(x, sr, model="mixture", snr=12, seed=5)
     np.testing.assert_allclose(y, y_cli, rtol=0, atol=F32 * 4)
     # The achieved SNR is the asked one (the noise is scaled to it).
@@ -119,7 +135,10 @@ def test_metrics_equals_cli_and_closed_forms(clip, cli, tmp_path):
     [
         (["--method", "dwt", "--bitrate", "32"], dict(method="dwt", bitrate=32)),
         (["--method", "pgbz", "--snr", "20"], dict(method="pgbz", snr=20)),
-        (["--method", "stft", "--keep", "10%", "--step", "0.1"], dict(method="stft", keep="10%", step=0.1)),
+        (
+            ["--method", "stft", "--keep", "10%", "--step", "0.1"],
+            dict(method="stft", keep="10%", step=0.1),
+        ),
         (["--method", "svd", "--rank", "30"], dict(method="svd", rank=30)),
         (["--method", "interp", "--factor", "3"], dict(method="interp", factor=3)),
     ],

@@ -95,7 +95,9 @@ def test_istft_equals_librosa(clip, kw):
         theirs = librosa.istft(S, length=length, **inverse_kw)
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(sw.istft(sw.stft(x, **kw), length=len(x), **inverse_kw), x, atol=1e-12)
+    np.testing.assert_allclose(
+        sw.istft(sw.stft(x, **kw), length=len(x), **inverse_kw), x, atol=1e-12
+    )
 
 
 def test_stft_hop_is_an_alias_and_defaults_are_librosas(clip):
@@ -130,7 +132,9 @@ def test_pgbz_equals_ltfat_vectors():
         np.testing.assert_allclose(C, expected, rtol=0, atol=1e-13)
         np.testing.assert_allclose(g.window(), case["g"], atol=1e-15)
         np.testing.assert_allclose(g.dual_window(), case["gamma"], atol=1e-13)
-        np.testing.assert_allclose(g.synthesize(C), np.asarray(case["y_roundtrip"])[:L0], atol=1e-13)
+        np.testing.assert_allclose(
+            g.synthesize(C), np.asarray(case["y_roundtrip"])[:L0], atol=1e-13
+        )
 
 
 def test_pgbz_round_trip_on_music(clip):
