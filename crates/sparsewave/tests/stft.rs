@@ -150,3 +150,24 @@ fn a_hop_longer_than_the_window_is_refused() {
     let ok = StftConfig::centered(1024, 1024, 1024, WindowKind::Hann, PadMode::Zero).unwrap();
     assert!(Stft::new(ok).is_ok());
 }
+
+#[test]
+fn forward_into_a_caller_buffer_equals_forward() {
+    let stft =
+        Stft::new(StftConfig::centered(512, 128, 400, WindowKind::Hann, PadMode::Reflect).unwrap())
+            .unwrap();
+    let x = test_signal(5000);
+    let whole = stft.forward(&x).unwrap();
+    // All frames, then a block in the middle, into buffers the caller made.
+    let mut out = vec![Default::default(); whole.frames * whole.bins];
+    stft.forward_frames_into(&x, 0..whole.frames, &mut out)
+        .unwrap();
+    assert_eq!(out, whole.data);
+    let mut block = vec![Default::default(); 7 * whole.bins];
+    stft.forward_frames_into(&x, 10..17, &mut block).unwrap();
+    assert_eq!(block[..], whole.data[10 * whole.bins..17 * whole.bins]);
+    // A buffer of the wrong size is an error naming it, and nothing is written.
+    let mut short = vec![Default::default(); whole.bins];
+    let err = stft.forward_frames_into(&x, 0..2, &mut short).unwrap_err();
+    assert!(err.to_string().starts_with("invalid output:"), "{err}");
+}

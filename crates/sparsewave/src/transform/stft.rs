@@ -296,24 +296,53 @@ impl Stft {
     /// Frames `frames` of the forward STFT of `x` only (for streaming over long signals; the
     /// frame indices are those of [`Stft::forward`]).
     pub fn forward_frames(&self, x: &[f64], frames: std::ops::Range<usize>) -> Result<Spectrogram> {
+        let bins = self.bins();
+        crate::memory::check(
+            || {
+                format!(
+                    "the STFT of {} samples ({} frames × {bins} bins)",
+                    x.len(),
+                    frames.len()
+                )
+            },
+            16.0 * frames.len() as f64 * bins as f64,
+        )?;
+        let mut data = vec![Complex64::default(); frames.len() * bins];
+        self.forward_frames_into(x, frames.clone(), &mut data)?;
+        Ok(Spectrogram {
+            frames: frames.len(),
+            bins,
+            data,
+        })
+    }
+
+    /// [`Stft::forward_frames`] into a caller's buffer of `frames.len() · bins` values, in the
+    /// [`Spectrogram`] layout (`out[t·bins + k]` = frame `frames.start + t`, bin `k`): for
+    /// callers that own the memory of the result (e.g. a NumPy array).
+    pub fn forward_frames_into(
+        &self,
+        x: &[f64],
+        frames: std::ops::Range<usize>,
+        out: &mut [Complex64],
+    ) -> Result<()> {
         if x.is_empty() {
             return Err(Error::param("signal", "is empty"));
         }
         let hop = self.cfg.hop;
         let bins = self.bins();
-        let first = frames.start;
-        let count = frames.len();
-        crate::memory::check(
-            || {
+        if out.len() != frames.len() * bins {
+            return Err(Error::param(
+                "output",
                 format!(
-                    "the STFT of {} samples ({count} frames × {bins} bins)",
-                    x.len()
-                )
-            },
-            16.0 * count as f64 * bins as f64,
-        )?;
-        let mut data = vec![Complex64::default(); count * bins];
-        data.par_chunks_mut(bins).enumerate().for_each_init(
+                    "holds {} values, {} frames of {bins} bins need {}",
+                    out.len(),
+                    frames.len(),
+                    frames.len() * bins
+                ),
+            ));
+        }
+        let first = frames.start;
+        out.par_chunks_mut(bins).enumerate().for_each_init(
             || {
                 (
                     self.forward.make_input_vec(),
@@ -327,11 +356,7 @@ impl Stft {
                     .expect("buffer sizes come from the plan");
             },
         );
-        Ok(Spectrogram {
-            frames: count,
-            bins,
-            data,
-        })
+        Ok(())
     }
 
     /// Inverse STFT by weighted overlap-add, returning exactly `len` samples.
@@ -339,18 +364,36 @@ impl Stft {
     /// Samples where the overlap-added window product is not positive (possible only when the
     /// hop leaves gaps between windows) are set to 0.
     pub fn inverse(&self, spec: &Spectrogram, len: usize) -> Result<Vec<f64>> {
-        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
         if spec.bins != self.bins() {
             return Err(Error::param(
                 "spectrogram",
                 format!("has {} bins, the STFT plan {}", spec.bins, self.bins()),
             ));
         }
+        self.inverse_frames(&spec.data, len)
+    }
+
+    /// [`Stft::inverse`] of frames held in a caller's buffer in the [`Spectrogram`] layout
+    /// (`data[t·bins + k]`, `data.len()` a multiple of [`Stft::bins`]): for callers that own
+    /// the memory of the coefficients (e.g. a NumPy array), without copying them.
+    pub fn inverse_frames(&self, data: &[Complex64], len: usize) -> Result<Vec<f64>> {
+        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
+        let bins = self.bins();
+        if data.len() % bins != 0 {
+            return Err(Error::param(
+                "spectrogram",
+                format!(
+                    "holds {} values, not a whole number of frames of {bins} bins",
+                    data.len()
+                ),
+            ));
+        }
+        let frames = data.len() / bins;
         // Frames are processed in parallel blocks; each block overlap-adds into its own segment
         // of the padded time axis (numerator and window-product denominator), and the segments
         // are then summed into the output. Memory: one segment per block, not one per frame.
         const BLOCK: usize = 64;
-        let segments: Vec<(usize, Vec<f64>, Vec<f64>)> = (0..spec.frames.div_ceil(BLOCK))
+        let segments: Vec<(usize, Vec<f64>, Vec<f64>)> = (0..frames.div_ceil(BLOCK))
             .into_par_iter()
             .map_init(
                 || {
@@ -362,14 +405,14 @@ impl Stft {
                 },
                 |(buf, frame, scratch), block| {
                     let t0 = block * BLOCK;
-                    let t1 = (t0 + BLOCK).min(spec.frames);
+                    let t1 = (t0 + BLOCK).min(frames);
                     let seg_start = t0 * hop;
                     let seg_len = (t1 - 1 - t0) * hop + n_fft;
                     let mut num = vec![0.0; seg_len];
                     let mut den = vec![0.0; seg_len];
                     let scale = 1.0 / n_fft as f64;
                     for t in t0..t1 {
-                        buf.copy_from_slice(spec.frame(t));
+                        buf.copy_from_slice(&data[t * bins..(t + 1) * bins]);
                         // A real signal's DC and Nyquist bins are real; drop any imaginary
                         // rounding an approximation may have introduced (realfft insists).
                         buf[0].im = 0.0;
