@@ -13,6 +13,7 @@ mod info;
 mod interp;
 mod metrics;
 mod rd;
+mod serve;
 mod spectrogram;
 mod sweep;
 
@@ -56,6 +57,7 @@ enum Command {
     Denoise(denoise::Args),
     DenoiseBench(denoise_bench::Args),
     Addnoise(addnoise::Args),
+    Serve(serve::Args),
 }
 
 /// Parse, run, and turn errors into a message on stderr and exit code 1.
@@ -77,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Denoise(a) => denoise::run(a),
         Command::DenoiseBench(a) => denoise_bench::run(a),
         Command::Addnoise(a) => addnoise::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,222 @@
+//! The jobs of one server: their states, results and folders, and the bounded queue.
+//!
+//! At most `workers` jobs run at once (one per core, on tokio's blocking pool); at most
+//! `capacity` jobs are queued or running, beyond which a new job is refused (503). Each job
+//! writes into its own folder under the server's private temporary folder; the folder is
+//! removed when the job is deleted and, with the server's folder, when the server stops.
+
+use super::jobs::{Inputs, Job};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+/// Where a job is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Waiting for a free worker.
+    Queued,
+    /// Running.
+    Running,
+    /// Finished; its report and files are available.
+    Done,
+    /// Failed; `error` says why.
+    Failed,
+}
+
+/// One job as `GET /api/jobs/{id}` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    /// The job's id.
+    pub id: String,
+    /// The command it runs.
+    pub command: &'static str,
+    /// The uploaded file's name.
+    pub input: String,
+    /// Where it is.
+    pub state: State,
+    /// 0 until done, 1 when done or failed (the library reports no finer progress).
+    pub progress: f64,
+    /// Seconds since the job was accepted (while queued or running) or that it took.
+    pub elapsed: f64,
+    /// The report (the command line's `--json` object) once done.
+    pub report: Option<Value>,
+    /// The error message (the library's) if it failed.
+    pub error: Option<String>,
+    /// The files it wrote, once done.
+    pub files: Vec<String>,
+}
+
+struct Entry {
+    status: Status,
+    accepted: Instant,
+    dir: PathBuf,
+}
+
+/// Every job of the server.
+pub struct Registry {
+    root: PathBuf,
+    jobs: Mutex<HashMap<String, Entry>>,
+    next_id: AtomicU64,
+    workers: Arc<Semaphore>,
+    capacity: usize,
+}
+
+/// Why a job was not accepted.
+pub enum Refusal {
+    /// The queue holds `capacity` jobs already.
+    QueueFull(usize),
+    /// The job's folder could not be created.
+    Io(std::io::Error),
+}
+
+impl Registry {
+    /// A registry writing job folders under `root` (private, removed by its owner), running at
+    /// most `workers` jobs at once and holding at most `capacity` queued or running jobs.
+    pub fn new(root: &Path, workers: usize, capacity: usize) -> Registry {
+        Registry {
+            root: root.to_path_buf(),
+            jobs: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            workers: Arc::new(Semaphore::new(workers.max(1))),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+        // A poisoned lock only means a panic elsewhere while holding it; the map is still valid.
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Jobs queued or running.
+    fn active(jobs: &HashMap<String, Entry>) -> usize {
+        jobs.values()
+            .filter(|e| matches!(e.status.state, State::Queued | State::Running))
+            .count()
+    }
+
+    /// Refuse early (before an upload is decoded) when the queue is full.
+    pub fn check_capacity(&self) -> Result<(), Refusal> {
+        if Self::active(&self.lock()) >= self.capacity {
+            return Err(Refusal::QueueFull(self.capacity));
+        }
+        Ok(())
+    }
+
+    /// Accept `job` on `inputs`: queue it, run it when a worker is free, and return its id.
+    pub fn submit(self: &Arc<Self>, job: Job, inputs: Inputs) -> Result<String, Refusal> {
+        let id = format!("{:x}", self.next_id.fetch_add(1, Ordering::Relaxed));
+        let dir = self.root.join(format!("job-{id}"));
+        {
+            let mut jobs = self.lock();
+            if Self::active(&jobs) >= self.capacity {
+                return Err(Refusal::QueueFull(self.capacity));
+            }
+            std::fs::create_dir(&dir).map_err(Refusal::Io)?;
+            jobs.insert(
+                id.clone(),
+                Entry {
+                    status: Status {
+                        id: id.clone(),
+                        command: job.command_name(),
+                        input: inputs.name.clone(),
+                        state: State::Queued,
+                        progress: 0.0,
+                        elapsed: 0.0,
+                        report: None,
+                        error: None,
+                        files: Vec::new(),
+                    },
+                    accepted: Instant::now(),
+                    dir: dir.clone(),
+                },
+            );
+        }
+        let registry = Arc::clone(self);
+        let job_id = id.clone();
+        tokio::spawn(async move {
+            let Ok(_permit) = registry.workers.clone().acquire_owned().await else {
+                return;
+            };
+            if !registry.set_running(&job_id) {
+                return; // deleted while queued
+            }
+            let run_dir = dir.clone();
+            let result = tokio::task::spawn_blocking(move || job.run(&inputs, &run_dir)).await;
+            let result = match result {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("the job stopped unexpectedly: {e}")),
+            };
+            registry.finish(&job_id, &dir, result);
+        });
+        Ok(id)
+    }
+
+    fn set_running(&self, id: &str) -> bool {
+        match self.lock().get_mut(id) {
+            Some(e) => {
+                e.status.state = State::Running;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn finish(&self, id: &str, dir: &Path, result: Result<super::jobs::Finished, String>) {
+        let mut jobs = self.lock();
+        let Some(e) = jobs.get_mut(id) else {
+            // Deleted while running: its folder goes now that nothing writes into it.
+            let _ = std::fs::remove_dir_all(dir);
+            return;
+        };
+        e.status.elapsed = e.accepted.elapsed().as_secs_f64();
+        e.status.progress = 1.0;
+        match result {
+            Ok(done) => {
+                e.status.state = State::Done;
+                e.status.report = Some(done.report);
+                e.status.files = done.files;
+            }
+            Err(message) => {
+                e.status.state = State::Failed;
+                e.status.error = Some(message);
+            }
+        }
+    }
+
+    /// The status of job `id`.
+    pub fn status(&self, id: &str) -> Option<Status> {
+        let jobs = self.lock();
+        let e = jobs.get(id)?;
+        let mut status = e.status.clone();
+        if matches!(status.state, State::Queued | State::Running) {
+            status.elapsed = e.accepted.elapsed().as_secs_f64();
+        }
+        Some(status)
+    }
+
+    /// The path of file `name` of job `id`, if the job wrote a file of that name. The name is
+    /// only compared with the job's own list: it never reaches the file system.
+    pub fn file(&self, id: &str, name: &str) -> Option<PathBuf> {
+        let jobs = self.lock();
+        let e = jobs.get(id)?;
+        let listed = e.status.files.iter().find(|f| f.as_str() == name)?;
+        Some(e.dir.join(listed))
+    }
+
+    /// Forget job `id` and remove its folder (at once, or when it stops running).
+    pub fn delete(&self, id: &str) -> bool {
+        let Some(e) = self.lock().remove(id) else {
+            return false;
+        };
+        if e.status.state != State::Running {
+            let _ = std::fs::remove_dir_all(&e.dir);
+        }
+        true
+    }
+}
