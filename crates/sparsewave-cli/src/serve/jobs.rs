@@ -19,8 +19,8 @@ use sparsewave::compress::sparsify::Keep;
 use sparsewave::denoise::denoiser::{Cuts, DenoiseParams, Denoiser};
 use sparsewave::denoise::job::{check_reference, denoise};
 use sparsewave::noise::{add_noise, NoiseKind, NoiseModel, NoiseParams};
-use sparsewave::plot::{self, NamedPlot};
 use sparsewave::pipeline::Report;
+use sparsewave::plot::{self, NamedPlot};
 use sparsewave::{Error, RankRule, Result};
 use std::path::Path;
 

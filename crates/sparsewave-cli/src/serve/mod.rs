@@ -39,7 +39,11 @@ pub fn run(config: Config) -> Result<()> {
         .tempdir()
         .context("cannot create the server's temporary folder")?;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let registry = Arc::new(Registry::new(root.path(), workers, workers * QUEUE_PER_WORKER));
+    let registry = Arc::new(Registry::new(
+        root.path(),
+        workers,
+        workers * QUEUE_PER_WORKER,
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -57,6 +61,10 @@ pub fn run(config: Config) -> Result<()> {
         let url = format!("http://{addr}/");
         println!("sparsewave: serving on {url} (Ctrl-C stops)");
         let _ = std::io::stdout().flush();
+        eprintln!(
+            "sparsewave: job files are kept in {} until the server stops",
+            root.path().display()
+        );
         if config.open {
             open_browser(&url);
         }
@@ -67,7 +75,8 @@ pub fn run(config: Config) -> Result<()> {
     });
     // Jobs still running are abandoned; their folder goes with the server's.
     runtime.shutdown_timeout(Duration::from_secs(1));
-    root.close().context("cannot remove the server's temporary folder")?;
+    root.close()
+        .context("cannot remove the server's temporary folder")?;
     served
 }
 
@@ -80,7 +89,11 @@ fn allowed_hosts(addr: SocketAddr) -> Option<Vec<String>> {
     let port = addr.port();
     let mut hosts = vec![addr.to_string()];
     if ip.is_loopback() {
-        hosts.extend([format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")]);
+        hosts.extend([
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ]);
     }
     Some(hosts)
 }

@@ -46,7 +46,14 @@ impl Params {
         };
         let fields = schema::fields(command);
         for key in values.keys() {
-            if !fields.iter().any(|f| f.name == key) {
+            if let Some(f) = fields.iter().find(|f| f.name == key) {
+                if matches!(f.kind, schema::Kind::File) {
+                    return Err(Error::param(
+                        f.name,
+                        format!("send the file as the multipart part '{key}', not in params"),
+                    ));
+                }
+            } else {
                 let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
                 return Err(Error::param(
                     "params",
@@ -138,7 +145,11 @@ impl Params {
             .collect();
         match given.as_slice() {
             [first, second, ..] => Err(Error::param(
-                names.iter().find(|n| *n == second).copied().unwrap_or("params"),
+                names
+                    .iter()
+                    .find(|n| *n == second)
+                    .copied()
+                    .unwrap_or("params"),
                 format!("cannot be used with {first}"),
             )),
             _ => Ok(()),
@@ -186,8 +197,10 @@ mod tests {
 
     #[test]
     fn lists_come_as_text_or_arrays() {
-        let p = Params::from_json(r#"{"command": "denoise", "window": [150, 100], "ratio": "0.1, 0.2"}"#)
-            .unwrap();
+        let p = Params::from_json(
+            r#"{"command": "denoise", "window": [150, 100], "ratio": "0.1, 0.2"}"#,
+        )
+        .unwrap();
         assert_eq!(p.list::<usize>("window").unwrap(), Some(vec![150, 100]));
         assert_eq!(p.list::<f64>("ratio").unwrap(), Some(vec![0.1, 0.2]));
     }
@@ -200,15 +213,26 @@ mod tests {
             .get::<sparsewave::denoise::wsvd::Junction>("junction")
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("invalid junction: 'glue' is not one of xfade"), "{e}");
+        assert!(
+            e.starts_with("invalid junction: 'glue' is not one of xfade"),
+            "{e}"
+        );
         let e = p.get::<f64>("sigma").unwrap_err().to_string();
-        assert!(e.starts_with("invalid sigma: 'x' is not a valid value"), "{e}");
+        assert!(
+            e.starts_with("invalid sigma: 'x' is not a valid value"),
+            "{e}"
+        );
         let e = Params::from_json(r#"{"command": "denoise", "hop": 3}"#)
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown parameter 'hop' for denoise"), "{e}");
-        let e = Params::from_json(r#"{"command": "paint"}"#).unwrap_err().to_string();
-        assert!(e.starts_with("invalid command: 'paint' is not one of info, approx"), "{e}");
+        let e = Params::from_json(r#"{"command": "paint"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("invalid command: 'paint' is not one of info, approx"),
+            "{e}"
+        );
         let p = Params::from_json(r#"{"command": "approx", "rank": 3, "energy": 0.9}"#).unwrap();
         let e = p.at_most_one(&["rank", "energy"]).unwrap_err().to_string();
         assert_eq!(e, "invalid energy: cannot be used with rank");

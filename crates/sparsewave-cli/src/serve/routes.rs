@@ -45,8 +45,14 @@ pub fn app(state: Arc<AppState>) -> Router {
         .saturating_add(64 * 1024);
     Router::new()
         .route("/", get(|| asset("text/html; charset=utf-8", INDEX_HTML)))
-        .route("/app.js", get(|| asset("text/javascript; charset=utf-8", APP_JS)))
-        .route("/style.css", get(|| asset("text/css; charset=utf-8", STYLE_CSS)))
+        .route(
+            "/app.js",
+            get(|| asset("text/javascript; charset=utf-8", APP_JS)),
+        )
+        .route(
+            "/style.css",
+            get(|| asset("text/css; charset=utf-8", STYLE_CSS)),
+        )
         .route("/api/schema", get(get_schema))
         .route("/api/jobs", axum::routing::post(post_job))
         .route("/api/jobs/{id}", get(get_job).delete(delete_job))
@@ -134,7 +140,10 @@ async fn read_upload(mut multipart: Multipart, limit: u64) -> Result<Upload, Res
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large(limit)
         } else {
-            error(StatusCode::BAD_REQUEST, format!("cannot read the upload: {}", e.body_text()))
+            error(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the upload: {}", e.body_text()),
+            )
         }
     };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
@@ -162,7 +171,10 @@ async fn read_upload(mut multipart: Multipart, limit: u64) -> Result<Upload, Res
 }
 
 /// Decode an uploaded file with the library; errors name the file as the user sent it.
-fn decode_upload((name, bytes): (String, Bytes), mono: bool) -> sparsewave::Result<(String, Audio)> {
+fn decode_upload(
+    (name, bytes): (String, Bytes),
+    mono: bool,
+) -> sparsewave::Result<(String, Audio)> {
     let extension = std::path::Path::new(&name)
         .extension()
         .and_then(|e| e.to_str())
@@ -182,11 +194,17 @@ fn decode_upload((name, bytes): (String, Bytes), mono: bool) -> sparsewave::Resu
 fn prepare(upload: Upload) -> sparsewave::Result<(Job, Inputs)> {
     let params = Params::from_json(upload.params.as_deref().unwrap_or("{}"))?;
     let job = Job::from_params(&params)?;
-    let file = upload
-        .file
-        .ok_or_else(|| Error::param("file", "missing: send the audio as the multipart part 'file'"))?;
+    let file = upload.file.ok_or_else(|| {
+        Error::param(
+            "file",
+            "missing: send the audio as the multipart part 'file'",
+        )
+    })?;
     let (name, audio) = decode_upload(file, job.mono)?;
-    let clean = upload.clean.map(|f| decode_upload(f, job.mono)).transpose()?;
+    let clean = upload
+        .clean
+        .map(|f| decode_upload(f, job.mono))
+        .transpose()?;
     let noise_clip = upload
         .noise_clip
         .map(|f| decode_upload(f, false).map(|(_, a)| a))
@@ -201,7 +219,11 @@ fn prepare(upload: Upload) -> sparsewave::Result<(Job, Inputs)> {
     Ok((job, inputs))
 }
 
-async fn post_job(State(state): State<Arc<AppState>>, headers: HeaderMap, multipart: Multipart) -> Response {
+async fn post_job(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
     let limit = state.max_upload_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -235,7 +257,9 @@ fn refused(refusal: Refusal) -> Response {
     match refusal {
         Refusal::QueueFull(n) => error(
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("the job queue is full ({n} jobs queued or running); try again when one finishes"),
+            format!(
+                "the job queue is full ({n} jobs queued or running); try again when one finishes"
+            ),
         ),
         Refusal::Io(e) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -264,7 +288,10 @@ async fn get_file(
     UrlPath((id, name)): UrlPath<(String, String)>,
 ) -> Response {
     let Some(path) = state.registry.file(&id, &name) else {
-        return error(StatusCode::NOT_FOUND, format!("job '{id}' has no file '{name}'"));
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("job '{id}' has no file '{name}'"),
+        );
     };
     let content_type = match path.extension().and_then(|e| e.to_str()) {
         Some("wav") => "audio/wav",

@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 use sparsewave::approx::job::ApproxParams;
-use sparsewave::codec::{MethodKind, MethodSettings, SvdPhaseKind, DEFAULT_RD_BITRATES, DEFAULT_RD_METHODS};
+use sparsewave::codec::{
+    MethodKind, MethodSettings, SvdPhaseKind, DEFAULT_RD_BITRATES, DEFAULT_RD_METHODS,
+};
 use sparsewave::compress::params::{CompressParams, PostFilter};
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::denoise::denoiser::{DenoiseMethod, DenoiseParams, WsvdPreset};
@@ -161,7 +163,11 @@ impl Field {
     }
 }
 
-fn choice<T: Choice + Display>(name: &'static str, default: Option<T>, help: &'static str) -> Field {
+fn choice<T: Choice + Display>(
+    name: &'static str,
+    default: Option<T>,
+    help: &'static str,
+) -> Field {
     let mut f = Field::new(name, Kind::Choice, default.map(|d| d.to_string()), help);
     f.choices = T::NAMES.iter().map(|s| s.to_string()).collect();
     f
@@ -200,8 +206,12 @@ fn mode(default: Mode) -> Field {
 fn output_fields() -> Vec<Field> {
     vec![
         flag("mono", "mix all channels down to one before processing"),
-        text("bits", NONE, "output WAV sample format: 16, 24, 32 or 32f (default: the input's)")
-            .suggest(&["16", "24", "32", "32f"]),
+        text(
+            "bits",
+            NONE,
+            "output WAV sample format: 16, 24, 32 or 32f (default: the input's)",
+        )
+        .suggest(&["16", "24", "32", "32f"]),
     ]
 }
 
@@ -226,7 +236,11 @@ pub fn fields(command: Command) -> Vec<Field> {
             method.choices = MethodKind::NAMES.iter().map(|s| s.to_string()).collect();
             let mut f = vec![
                 method,
-                text("bitrates", Some(bitrates), "target bit rates in kbit/s, comma-separated"),
+                text(
+                    "bitrates",
+                    Some(bitrates),
+                    "target bit rates in kbit/s, comma-separated",
+                ),
             ];
             f.extend(codec_fields());
             f.push(flag("mono", "mix all channels down to one before encoding"));
@@ -244,18 +258,40 @@ pub fn fields(command: Command) -> Vec<Field> {
 fn approx_fields() -> Vec<Field> {
     let d = ApproxParams::default();
     vec![
-        int("rank", NONE, "keep this many singular values (default: the energy rule)"),
-        float("energy", energy_default(d.rank), "keep the smallest rank holding this fraction of Σσ²"),
-        text("sweep_ranks", NONE, "also measure these ranks (\"1,5,10,20\"): an error-vs-rank curve"),
-        choice("phase", Some(d.phase), "phase of the result: the input's or Griffin–Lim"),
+        int(
+            "rank",
+            NONE,
+            "keep this many singular values (default: the energy rule)",
+        ),
+        float(
+            "energy",
+            energy_default(d.rank),
+            "keep the smallest rank holding this fraction of Σσ²",
+        ),
+        text(
+            "sweep_ranks",
+            NONE,
+            "also measure these ranks (\"1,5,10,20\"): an error-vs-rank curve",
+        ),
+        choice(
+            "phase",
+            Some(d.phase),
+            "phase of the result: the input's or Griffin–Lim",
+        ),
         int("iters", Some(d.iters), "Griffin–Lim iterations").only_when("phase", &["griffin-lim"]),
-        int("seed", Some(d.seed), "Griffin–Lim random start seed").only_when("phase", &["griffin-lim"]),
-        choice("init_phase", Some(d.init_phase), "Griffin–Lim start").only_when("phase", &["griffin-lim"]),
+        int("seed", Some(d.seed), "Griffin–Lim random start seed")
+            .only_when("phase", &["griffin-lim"]),
+        choice("init_phase", Some(d.init_phase), "Griffin–Lim start")
+            .only_when("phase", &["griffin-lim"]),
         int("n_fft", Some(d.stft.n_fft), "FFT length"),
         int("hop", Some(d.stft.hop), "hop between frames"),
         int("win_length", NONE, "window length (default: n_fft)"),
         text("window", Some(d.stft.window), "analysis window").suggest(&WINDOWS),
-        choice("pad", Some(d.stft.pad), "frame centring: zero (librosa ≥ 0.10) or reflect"),
+        choice(
+            "pad",
+            Some(d.stft.pad),
+            "frame centring: zero (librosa ≥ 0.10) or reflect",
+        ),
     ]
 }
 
@@ -277,10 +313,15 @@ fn energy_default(rule: RankRule) -> Option<f64> {
 
 fn interp_fields() -> Vec<Field> {
     vec![
-        int("factor", NONE, "keep every factor-th sample").required(MethodSettings::default().factor),
+        int("factor", NONE, "keep every factor-th sample")
+            .required(MethodSettings::default().factor),
         choice("method", Some(InterpKind::Cubic), "reconstruction"),
-        int("order", NONE, "Lagrange order / polynomial degree (default 3)")
-            .only(&["lagrange", "poly"]),
+        int(
+            "order",
+            NONE,
+            "Lagrange order / polynomial degree (default 3)",
+        )
+        .only(&["lagrange", "poly"]),
         int("block", NONE, "poly: kept samples per least-squares block").only(&["poly"]),
     ]
 }
@@ -291,35 +332,84 @@ fn compress_fields() -> Vec<Field> {
     let r = RefitOptions::default();
     vec![
         choice("method", Some(d.method), "representation"),
-        text("keep", keep_percent(d.keep), "fraction of the input's real degrees of freedom to keep (\"4%\" or 0.04)"),
-        int("keep_count", NONE, "keep this many real numbers per channel instead"),
-        float("threshold", NONE, "keep every coefficient with |c| ≥ T instead"),
-        flag("no_refit", "no least-squares re-fit (plain thresholding, as in the paper)")
-            .only(&["pgbz"]),
-        int("refit_iters", Some(r.max_iterations), "re-fit: maximum CGLS iterations").only(&["pgbz"]),
+        text(
+            "keep",
+            keep_percent(d.keep),
+            "fraction of the input's real degrees of freedom to keep (\"4%\" or 0.04)",
+        ),
+        int(
+            "keep_count",
+            NONE,
+            "keep this many real numbers per channel instead",
+        ),
+        float(
+            "threshold",
+            NONE,
+            "keep every coefficient with |c| ≥ T instead",
+        ),
+        flag(
+            "no_refit",
+            "no least-squares re-fit (plain thresholding, as in the paper)",
+        )
+        .only(&["pgbz"]),
+        int(
+            "refit_iters",
+            Some(r.max_iterations),
+            "re-fit: maximum CGLS iterations",
+        )
+        .only(&["pgbz"]),
         float("refit_tol", Some(r.tolerance), "re-fit: relative tolerance").only(&["pgbz"]),
         {
-            let mut f = choice::<PostFilter>("postfilter", None, "post-filter against the artifact");
+            let mut f =
+                choice::<PostFilter>("postfilter", None, "post-filter against the artifact");
             f.default = None;
             f
         },
-        text("lattice", NONE, "PGBZ lattice MxN, both odd (default: smallest odd square)")
-            .only(&["pgbz"]),
-        float("block", NONE, "PGBZ: independent blocks of this many seconds").only(&["pgbz"]),
-        int("window_length", Some(d.representation.window_length), "STFT window length")
-            .only(&["stft"]),
-        text("wavelet", Some(d.representation.wavelet), "wavelet").suggest(&WAVELETS).only(&["dwt"]),
+        text(
+            "lattice",
+            NONE,
+            "PGBZ lattice MxN, both odd (default: smallest odd square)",
+        )
+        .only(&["pgbz"]),
+        float(
+            "block",
+            NONE,
+            "PGBZ: independent blocks of this many seconds",
+        )
+        .only(&["pgbz"]),
+        int(
+            "window_length",
+            Some(d.representation.window_length),
+            "STFT window length",
+        )
+        .only(&["stft"]),
+        text("wavelet", Some(d.representation.wavelet), "wavelet")
+            .suggest(&WAVELETS)
+            .only(&["dwt"]),
         mode(d.representation.mode).only(&["dwt"]),
-        int("level", NONE, "DWT level (default: PyWavelets' maximum, capped at 10)").only(&["dwt"]),
+        int(
+            "level",
+            NONE,
+            "DWT level (default: PyWavelets' maximum, capped at 10)",
+        )
+        .only(&["dwt"]),
     ]
 }
 
 /// How `encode` chooses its quantization.
 fn rate_fields() -> Vec<Field> {
     vec![
-        float("bitrate", NONE, "target bit rate in kbit/s (none of these: the method's fixed settings)"),
+        float(
+            "bitrate",
+            NONE,
+            "target bit rate in kbit/s (none of these: the method's fixed settings)",
+        ),
         float("snr", NONE, "target SNR in dB instead of a bit rate"),
-        text("keep", NONE, "fixed settings instead: keep fraction (\"4%\")"),
+        text(
+            "keep",
+            NONE,
+            "fixed settings instead: keep fraction (\"4%\")",
+        ),
         float("step", NONE, "fixed settings: relative quantizer step"),
     ]
 }
@@ -330,12 +420,16 @@ fn codec_fields() -> Vec<Field> {
     vec![
         text("lattice", NONE, "PGBZ lattice MxN").only(&["pgbz", "pgbz-ls"]),
         int("refit", NONE, "PGBZ re-fit iterations").only(&["pgbz", "pgbz-ls"]),
-        text("wavelet", Some(d.wavelet), "wavelet").suggest(&WAVELETS).only(&["dwt"]),
+        text("wavelet", Some(d.wavelet), "wavelet")
+            .suggest(&WAVELETS)
+            .only(&["dwt"]),
         mode(d.mode).only(&["dwt"]),
         int("level", NONE, "DWT level").only(&["dwt"]),
         int("n_fft", Some(d.n_fft), "FFT length").only(&["stft", "svd"]),
         int("hop", NONE, "hop (default: the method's)").only(&["stft", "svd"]),
-        text("window", Some(d.window), "window").suggest(&WINDOWS).only(&["stft", "svd"]),
+        text("window", Some(d.window), "window")
+            .suggest(&WINDOWS)
+            .only(&["stft", "svd"]),
         int("rank", Some(d.rank), "SVD rank").only(&["svd"]),
         choice::<SvdPhaseKind>("phase", Some(d.phase), "SVD phase").only(&["svd"]),
         int("phase_bits", Some(d.phase_bits), "SVD phase bits").only(&["svd"]),
@@ -352,14 +446,33 @@ fn denoise_fields() -> Vec<Field> {
     const WSVD: &[&str] = &["wsvd"];
     vec![
         choice::<DenoiseMethod>("method", Some(d.method), "denoiser"),
-        Field::new("clean", Kind::File, None, "clean reference: metrics against it"),
+        Field::new(
+            "clean",
+            Kind::File,
+            None,
+            "clean reference: metrics against it",
+        ),
         choice::<WsvdPreset>("preset", Some(d.preset), "WSVD preset").only(WSVD),
-        text("window", NONE, "WSVD window length, one or one per band (\"150,100,100\")").only(WSVD),
-        text("bands", NONE, "WSVD cut frequencies in Hz (\"1000,3500\") or none").only(WSVD),
+        text(
+            "window",
+            NONE,
+            "WSVD window length, one or one per band (\"150,100,100\")",
+        )
+        .only(WSVD),
+        text(
+            "bands",
+            NONE,
+            "WSVD cut frequencies in Hz (\"1000,3500\") or none",
+        )
+        .only(WSVD),
         text("ratio", NONE, "WSVD rank ratio R ∈ (0, 1], one or per band").only(WSVD),
         text("rank", NONE, "WSVD fixed rank, one or per band").only(WSVD),
         {
-            let mut f = choice::<Criterion>("rank_rule", None, "WSVD information criterion (default aic)");
+            let mut f = choice::<Criterion>(
+                "rank_rule",
+                None,
+                "WSVD information criterion (default aic)",
+            );
             f.default = None;
             f.only(WSVD)
         },
@@ -367,16 +480,39 @@ fn denoise_fields() -> Vec<Field> {
         choice::<SvdSolver>("svd", None, "WSVD truncated SVD").only(WSVD),
         choice::<Mapping>("mapping", None, "WSVD matrix-to-signal mapping").only(WSVD),
         choice::<Junction>("junction", None, "WSVD window junctions").only(WSVD),
-        text("wavelet", Some(d.wavelet), "wavelet").suggest(&WAVELETS).only(&["wavelet"]),
+        text("wavelet", Some(d.wavelet), "wavelet")
+            .suggest(&WAVELETS)
+            .only(&["wavelet"]),
         int("level", Some(d.level), "decomposition level").only(&["wavelet"]),
         choice::<ThresholdKind>("threshold", Some(d.threshold), "soft or hard").only(&["wavelet"]),
         choice::<ThresholdRule>("rule", Some(d.rule), "threshold rule").only(&["wavelet"]),
         mode(d.mode).only(&["wavelet"]),
         float("sigma", Some(d.sigma), "Gaussian σ in samples").only(&["gaussian"]),
-        Field::new("noise_clip", Kind::File, None, "gate: a noise-only recording").only(&["gate"]),
-        float("gate_percentile", Some(d.gate_percentile), "gate: noise-floor percentile").only(&["gate"]),
-        float("gate_margin", Some(d.gate_margin), "gate: margin above the floor, dB").only(&["gate"]),
-        float("gate_attenuation", Some(d.gate_attenuation), "gate: attenuation, dB").only(&["gate"]),
+        Field::new(
+            "noise_clip",
+            Kind::File,
+            None,
+            "gate: a noise-only recording",
+        )
+        .only(&["gate"]),
+        float(
+            "gate_percentile",
+            Some(d.gate_percentile),
+            "gate: noise-floor percentile",
+        )
+        .only(&["gate"]),
+        float(
+            "gate_margin",
+            Some(d.gate_margin),
+            "gate: margin above the floor, dB",
+        )
+        .only(&["gate"]),
+        float(
+            "gate_attenuation",
+            Some(d.gate_attenuation),
+            "gate: attenuation, dB",
+        )
+        .only(&["gate"]),
     ]
 }
 
@@ -385,11 +521,21 @@ fn addnoise_fields() -> Vec<Field> {
     vec![
         float("snr", NONE, "input SNR in dB").required(10),
         choice("model", Some(NoiseKind::Awgn), "noise model"),
-        float("epsilon", Some(d.epsilon), "mixture: probability of the wide component").only_when("model", &["mixture"]),
+        float(
+            "epsilon",
+            Some(d.epsilon),
+            "mixture: probability of the wide component",
+        )
+        .only_when("model", &["mixture"]),
         float("kappa", Some(d.kappa), "mixture: variance ratio").only_when("model", &["mixture"]),
         float("alpha", Some(d.alpha), "α-stable exponent").only_when("model", &["alpha-stable"]),
         float("a", Some(d.a), "Middleton impulsive index").only_when("model", &["middleton"]),
-        float("gamma", Some(d.gamma), "Middleton Gaussian-to-impulsive ratio").only_when("model", &["middleton"]),
+        float(
+            "gamma",
+            Some(d.gamma),
+            "Middleton Gaussian-to-impulsive ratio",
+        )
+        .only_when("model", &["middleton"]),
         int("seed", Some(0), "noise seed"),
     ]
 }
