@@ -26,4 +26,5 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { cat "$log"; echo "web-tests: the server did not start"; exit 1; }
 
-SPARSEWAVE_URL="$url" SPARSEWAVE_BIN="$bin" node "$here/test.mjs"
+# An optional script name and its arguments (e.g. latency.mjs FILE) replace the browser test.
+SPARSEWAVE_URL="$url" SPARSEWAVE_BIN="$bin" node "$here/${1:-test.mjs}" "${@:2}"

@@ -191,6 +191,11 @@ try {
   assert.equal(boxes.length, 7);
   assert.ok(boxes[1].left > boxes[0].left && Math.abs(boxes[1].top - boxes[0].top) < 1, "side by side");
 
+  step("the summary compares every result");
+  const summary = await page.$$eval("#summary tbody tr", (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+  assert.equal(summary.length, 7);
+  assert.equal(summary[6][3], denoised.report.metrics.snr_db.toFixed(2));
+
   step("the A/B switch keeps the playhead");
   const ab = `${card(denoiseId)} .player`;
   await page.click(`${ab} .play`);
@@ -203,7 +208,7 @@ try {
 
   step(`screenshot → ${SCREENSHOT}`);
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.$eval("#results", (r) => (r.scrollLeft = 0));
+  await page.$eval("#results", (r) => (r.scrollLeft = r.scrollWidth));
   mkdirSync(dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   assert.deepEqual(consoleErrors, [], "no errors in the page");

@@ -516,7 +516,7 @@ fn bad_input_gives_the_library_error_and_files_are_private_and_cleaned() {
         format!("/api/jobs/{id}/files/../secret.txt"),
         format!("/api/jobs/{id}/files/..%2F..%2F..%2F..%2Fetc%2Fpasswd"),
         format!("/api/jobs/{id}/../../secret.txt"),
-        format!("/api/jobs/..%2Fsecret.txt/files/x"),
+        "/api/jobs/..%2Fsecret.txt/files/x".to_string(),
         "/../../etc/passwd".to_string(),
     ] {
         let (status, _) = raw_request(&server.addr, &server.addr, "GET", &path);

@@ -53,5 +53,8 @@ fn the_page_works_in_headless_chromium() {
         .args(["-TERM", &server.id().to_string()])
         .status();
     let _ = server.wait();
-    assert!(status.success(), "the browser test failed (see its output above)");
+    assert!(
+        status.success(),
+        "the browser test failed (see its output above)"
+    );
 }

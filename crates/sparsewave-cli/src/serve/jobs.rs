@@ -52,6 +52,8 @@ enum Work {
 /// A job ready to run: its work and the output settings every command shares.
 #[derive(Debug)]
 pub struct Job {
+    /// The command it runs.
+    pub command: Command,
     work: Work,
     /// Mix the input down to one channel first.
     pub mono: bool,
@@ -114,24 +116,11 @@ impl Job {
             }
         };
         Ok(Job {
+            command: p.command,
             work,
             mono: p.flag("mono")?,
             bits: p.get("bits")?,
         })
-    }
-
-    /// The command this job runs.
-    pub fn command_name(&self) -> &'static str {
-        match self.work {
-            Work::Info => "info",
-            Work::Approx(_) => "approx",
-            Work::Interp(_) => "interp",
-            Work::Compress(_) => "compress",
-            Work::Encode(..) => "encode",
-            Work::Rd(..) => "rd",
-            Work::Denoise(_) => "denoise",
-            Work::Addnoise(..) => "addnoise",
-        }
     }
 
     /// Check the inputs against the job before it is queued: the clean reference matches the
@@ -287,8 +276,7 @@ impl Output<'_> {
             Path::new("rd.csv"),
             names.iter().map(Into::into).collect(),
         );
-        let mut report = serde_json::to_value(&rd).map_err(json_error)?;
-        report["params"] = json!({"mono": self.mono});
+        let report = serde_json::to_value(&rd).map_err(json_error)?;
         let mut files = names;
         files.push("rd.csv".into());
         files.push(self.report(&report)?);

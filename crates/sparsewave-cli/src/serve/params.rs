@@ -40,7 +40,10 @@ impl Params {
             None => {
                 return Err(Error::param(
                     "command",
-                    format!("missing; one of {}", schema::Command::NAMES.join(", ")),
+                    format!(
+                        "missing; one of {}",
+                        Command::ALL.map(Command::name).join(", ")
+                    ),
                 ))
             }
         };

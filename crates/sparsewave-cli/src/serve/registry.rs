@@ -123,7 +123,7 @@ impl Registry {
                 Entry {
                     status: Status {
                         id: id.clone(),
-                        command: job.command_name(),
+                        command: job.command.name(),
                         input: inputs.name.clone(),
                         state: State::Queued,
                         progress: 0.0,

@@ -86,7 +86,7 @@ async fn check_host(State(state): State<Arc<AppState>>, request: Request, next: 
         .unwrap_or("")
         .to_ascii_lowercase();
     let allowed = match &state.allowed_hosts {
-        Some(hosts) => hosts.iter().any(|h| *h == host),
+        Some(hosts) => hosts.contains(&host),
         None => is_ip_or_localhost(&host),
     };
     if allowed {

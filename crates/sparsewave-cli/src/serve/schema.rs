@@ -52,14 +52,19 @@ impl Command {
         Command::Denoise,
         Command::Addnoise,
     ];
-    /// The commands' names (as on the command line).
-    pub const NAMES: [&'static str; 8] = [
-        "info", "approx", "interp", "compress", "encode", "rd", "denoise", "addnoise",
-    ];
 
     /// The command's name.
     pub fn name(self) -> &'static str {
-        Self::NAMES[Self::ALL.iter().position(|&c| c == self).unwrap_or(0)]
+        match self {
+            Command::Info => "info",
+            Command::Approx => "approx",
+            Command::Interp => "interp",
+            Command::Compress => "compress",
+            Command::Encode => "encode",
+            Command::Rd => "rd",
+            Command::Denoise => "denoise",
+            Command::Addnoise => "addnoise",
+        }
     }
 }
 
@@ -79,7 +84,10 @@ impl std::str::FromStr for Command {
             .ok_or_else(|| {
                 Error::param(
                     "command",
-                    format!("'{s}' is not one of {}", Self::NAMES.join(", ")),
+                    format!(
+                        "'{s}' is not one of {}",
+                        Self::ALL.map(Command::name).join(", ")
+                    ),
                 )
             })
     }

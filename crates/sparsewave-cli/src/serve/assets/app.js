@@ -169,6 +169,7 @@ async function openFile(file) {
   state.jobs = [];
   state.noisy = null;
   $("#results").replaceChildren();
+  updateSummary();
   $("#info").hidden = true;
   $("#run").disabled = true;
   state.file = file;
@@ -269,6 +270,7 @@ function addResult(status, inputLabel) {
     fetch(`/api/jobs/${status.id}`, { method: "DELETE" });
     card.player?.stop();
     card.remove();
+    updateSummary();
   };
 
   const tbody = $(".metrics tbody", card);
@@ -336,8 +338,44 @@ function addResult(status, inputLabel) {
     };
     $(".actions", card).append(button);
   }
+  card.dataset.title = $(".title", card).textContent;
+  card.dataset.input = inputLabel ? inputLabel.split(" ")[0] : state.file.name;
+  card.report = report;
+  card.elapsed = status.elapsed;
   $("#results").append(card);
+  updateSummary();
   card.scrollIntoView({ behavior: "smooth", inline: "end", block: "nearest" });
+}
+
+// One line per result, to compare the methods at a glance; the best SNR of each input is bold.
+function updateSummary() {
+  const cards = [...document.querySelectorAll(".result")];
+  const table = $("#summary");
+  table.hidden = cards.length === 0;
+  const rows = cards.map((card, i) => {
+    const r = card.report;
+    const m = r.metrics ?? {};
+    const size = r.kbps !== undefined ? `${r.kbps.toFixed(1)} kbit/s`
+      : r.storage ? `${(100 * r.storage.ratio).toFixed(2)} % of the samples` : "";
+    return { card, cells: [i + 1, card.dataset.title, card.dataset.input, m.snr_db, m.seg_snr_db, m.lsd_db, size, card.elapsed] };
+  });
+  const best = {};
+  for (const { card, cells } of rows) {
+    if (card.dataset.command !== "addnoise" && typeof cells[3] === "number") {
+      best[card.dataset.input] = Math.max(best[card.dataset.input] ?? -Infinity, cells[3]);
+    }
+  }
+  $("tbody", table).replaceChildren(...rows.map(({ card, cells }) => {
+    const tr = document.createElement("tr");
+    tr.dataset.id = card.dataset.id;
+    cells.forEach((v, j) => {
+      const td = tr.insertCell();
+      td.textContent = typeof v === "number" ? (j === 0 ? v : v.toFixed(2)) : (v ?? "");
+      if (j === 3 && v === best[card.dataset.input] && card.dataset.command !== "addnoise") td.className = "best";
+    });
+    tr.onclick = () => card.scrollIntoView({ behavior: "smooth", inline: "center", block: "nearest" });
+    return tr;
+  }));
 }
 
 // ---------------------------------------------------------------- players
