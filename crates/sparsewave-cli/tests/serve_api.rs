@@ -508,7 +508,12 @@ fn bad_input_gives_the_library_error_and_files_are_private_and_cleaned() {
     assert_eq!(job["report"]["channels"], 1);
     let id = job["id"].as_str().unwrap();
     let job_dir = server.jobs_dir.join(format!("job-{id}"));
-    assert!(job_dir.join("spectrogram.png").is_file());
+    // Figures are drawn when first asked for, into the job's folder.
+    assert!(job_dir.join("report.json").is_file());
+    assert!(!job_dir.join("spectrogram.png").exists());
+    let png = download(&server, &job, "spectrogram.png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(std::fs::read(job_dir.join("spectrogram.png")).unwrap(), png);
     std::fs::write(server.jobs_dir.join("secret.txt"), "x").unwrap();
     for path in [
         format!("/api/jobs/{id}/files/..%2Fsecret.txt"),

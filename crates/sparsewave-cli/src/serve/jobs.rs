@@ -1,7 +1,9 @@
 //! What a job does: its parameters turned into the library's (checked before the job is
 //! accepted), and the run that calls the library's product API and writes the job's files —
-//! `output.wav` (through the library's WAV encoder), `residual.wav`, `output.swz`, the figures
-//! as PNG, `report.json` — into the job's private folder.
+//! `output.wav` (through the library's WAV encoder), `residual.wav`, `output.swz`,
+//! `report.json` — into the job's private folder. Its figures are handed back unrendered: each
+//! is drawn as `<name>.png` the first time it is asked for, so a result is shown as soon as its
+//! audio and numbers exist and the figures are drawn in parallel, one request each.
 
 use super::params::Params;
 use super::schema::Command;
@@ -20,8 +22,9 @@ use sparsewave::denoise::denoiser::{Cuts, DenoiseParams, Denoiser};
 use sparsewave::denoise::job::{check_reference, denoise};
 use sparsewave::noise::{add_noise, NoiseKind, NoiseModel, NoiseParams};
 use sparsewave::pipeline::Report;
-use sparsewave::plot::{self, NamedPlot};
+use sparsewave::plot::{self, NamedPlot, Plot};
 use sparsewave::{Error, RankRule, Result};
+use std::cell::RefCell;
 use std::path::Path;
 
 /// The audio a job reads, decoded from the request's parts (mixed down with `mono`).
@@ -60,13 +63,15 @@ pub struct Job {
     bits: Option<SampleFormat>,
 }
 
-/// What a finished job produced: its report (the command line's `--json` object) and the names
-/// of the files it wrote in its folder, in the order the page lists them.
+/// What a finished job produced: its report (the command line's `--json` object), the names of
+/// its files in the order the page lists them, and the figures not yet drawn.
 pub struct Finished {
     /// The report.
     pub report: Value,
-    /// File names inside the job's folder.
+    /// File names inside the job's folder (figures included, drawn or not).
     pub files: Vec<String>,
+    /// The figures by file name (`waveform.png`), to draw into the job's folder on demand.
+    pub figures: Vec<(String, Plot)>,
 }
 
 impl Job {
@@ -144,6 +149,7 @@ impl Job {
             inputs,
             mono: self.mono,
             bits: self.bits,
+            figures: RefCell::new(Vec::new()),
         };
         match &self.work {
             Work::Info => out.info(),
@@ -152,20 +158,20 @@ impl Job {
                 let mut figures = job.figures(input)?;
                 figures.extend(job.rank_sweep_figure());
                 let report = job.report.clone().with("rank", job.rank);
-                out.audio_job(&job.audio, report, &figures)
+                out.audio_job(&job.audio, report, figures)
             }
             Work::Interp(params) => {
                 let job = interp(input, params)?;
-                out.audio_job(&job.audio, job.report.clone(), &job.figures(input)?)
+                out.audio_job(&job.audio, job.report.clone(), job.figures(input)?)
             }
             Work::Compress(params) => {
                 let job = compress(input, params, true)?;
-                out.audio_job(&job.audio, job.report.clone(), &job.figures(input)?)
+                out.audio_job(&job.audio, job.report.clone(), job.figures(input)?)
             }
             Work::Encode(method, target) => {
                 let enc = codec::encode(input, method, *target)?;
                 let figures = plot::report::comparison(input, &enc.audio, method.name())?;
-                out.encode_job(&enc, &figures)
+                out.encode_job(&enc, figures)
             }
             Work::Rd(methods, settings, bitrates) => {
                 let rd = codec::rate_distortion(input, methods, settings, bitrates)?;
@@ -179,7 +185,7 @@ impl Job {
                 if let Some((name, _)) = &inputs.clean {
                     report = report.with("clean", name);
                 }
-                out.audio_job(&job.audio, report, &job.figures(input, clean)?)
+                out.audio_job(&job.audio, report, job.figures(input, clean)?)
             }
             Work::Addnoise(model, snr, seed) => {
                 let noisy = add_noise(input, *model, *snr, *seed)?;
@@ -190,7 +196,7 @@ impl Job {
                     .clone()
                     .with("noise_output", "noise.wav")
                     .with("noise_clipped_samples", noise_write.clipped_samples);
-                let mut done = out.audio_job(&noisy.audio, report, &noisy.figures(input)?)?;
+                let mut done = out.audio_job(&noisy.audio, report, noisy.figures(input)?)?;
                 done.files.insert(2, "noise.wav".into());
                 Ok(done)
             }
@@ -204,6 +210,8 @@ struct Output<'a> {
     inputs: &'a Inputs,
     mono: bool,
     bits: Option<SampleFormat>,
+    /// The figures handed back unrendered.
+    figures: RefCell<Vec<(String, Plot)>>,
 }
 
 impl Output<'_> {
@@ -225,25 +233,30 @@ impl Output<'_> {
             false,
             None,
         )?;
-        let mut files = self.figures(&[NamedPlot::new("spectrogram", figure)])?;
+        let mut files = self.figures(vec![NamedPlot::new("spectrogram", figure)]);
         files.push(self.report(&report)?);
-        Ok(Finished { report, files })
+        Ok(self.finished(report, files))
     }
 
     /// A job that turns the input into `audio`: `output.wav`, `residual.wav` (input − output,
     /// 32-bit float), the figures and the report, completed as the command line completes it.
-    fn audio_job(&self, audio: &Audio, report: Report, figures: &[NamedPlot]) -> Result<Finished> {
+    fn audio_job(
+        &self,
+        audio: &Audio,
+        report: Report,
+        figures: Vec<NamedPlot>,
+    ) -> Result<Finished> {
         let written = write_wav(&self.dir.join("output.wav"), audio, self.bits)?;
         let mut files = vec!["output.wav".to_string(), self.residual(audio)?];
         let report = report
             .with_files(Path::new(&self.inputs.name), Some(Path::new("output.wav")))
             .with_write(written);
-        files.extend(self.figures(figures)?);
+        files.extend(self.figures(figures));
         self.finish(report, files)
     }
 
     /// `encode`: `output.swz`, the decoded audio as `output.wav`, `residual.wav`, the figures.
-    fn encode_job(&self, enc: &codec::Encoded, figures: &[NamedPlot]) -> Result<Finished> {
+    fn encode_job(&self, enc: &codec::Encoded, figures: Vec<NamedPlot>) -> Result<Finished> {
         std::fs::write(self.dir.join("output.swz"), &enc.bytes)
             .map_err(|e| Error::io("output.swz", e))?;
         write_wav(&self.dir.join("output.wav"), &enc.audio, None)?;
@@ -252,7 +265,7 @@ impl Output<'_> {
             "output.wav".to_string(),
             self.residual(&enc.audio)?,
         ];
-        files.extend(self.figures(figures)?);
+        files.extend(self.figures(figures));
         let report = enc
             .report
             .clone()
@@ -270,7 +283,7 @@ impl Output<'_> {
             }
             csv.flush()
         })?;
-        let names = self.figures(&rd.figures()?)?;
+        let names = self.figures(rd.figures()?);
         let rd = rd.with_files(
             Path::new(&self.inputs.name),
             Path::new("rd.csv"),
@@ -280,7 +293,7 @@ impl Output<'_> {
         let mut files = names;
         files.push("rd.csv".into());
         files.push(self.report(&report)?);
-        Ok(Finished { report, files })
+        Ok(self.finished(report, files))
     }
 
     /// Add `mono` to the report's parameters, write it, and list it last.
@@ -288,7 +301,16 @@ impl Output<'_> {
         report.params["mono"] = self.mono.into();
         let report = serde_json::to_value(&report).map_err(json_error)?;
         files.push(self.report(&report)?);
-        Ok(Finished { report, files })
+        Ok(self.finished(report, files))
+    }
+
+    /// The job's result: `report`, `files` and the figures collected.
+    fn finished(&self, report: Value, files: Vec<String>) -> Finished {
+        Finished {
+            report,
+            files,
+            figures: self.figures.take(),
+        }
     }
 
     /// `residual.wav`: input − output, channel by channel, as 32-bit float (never clipped to
@@ -310,14 +332,15 @@ impl Output<'_> {
         Ok("residual.wav".into())
     }
 
-    /// Render `figures` as `<name>.png`; returns the file names.
-    fn figures(&self, figures: &[NamedPlot]) -> Result<Vec<String>> {
+    /// Keep `figures` to draw on demand as `<name>.png`; returns the file names.
+    fn figures(&self, figures: Vec<NamedPlot>) -> Vec<String> {
+        let mut kept = self.figures.borrow_mut();
         figures
-            .iter()
+            .into_iter()
             .map(|f| {
                 let name = format!("{}.png", f.name);
-                plot::save(&self.dir.join(&name), &f.plot)?;
-                Ok(name)
+                kept.push((name.clone(), f.plot));
+                name
             })
             .collect()
     }

@@ -3,11 +3,13 @@
 //! At most `workers` jobs run at once (one per core, on tokio's blocking pool); at most
 //! `capacity` jobs are queued or running, beyond which a new job is refused (503). Each job
 //! writes into its own folder under the server's private temporary folder; the folder is
-//! removed when the job is deleted and, with the server's folder, when the server stops.
+//! removed when the job is deleted and, with the server's folder, when the server stops. A
+//! job's figures are drawn into its folder the first time one is asked for ([`JobFile`]).
 
-use super::jobs::{Inputs, Job};
+use super::jobs::{Finished, Inputs, Job};
 use serde::Serialize;
 use serde_json::Value;
+use sparsewave::plot::{self, Plot};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,10 +54,39 @@ pub struct Status {
     pub files: Vec<String>,
 }
 
+/// A figure not drawn yet; `None` once drawn into its file.
+type PendingFigure = Arc<Mutex<Option<Plot>>>;
+
 struct Entry {
     status: Status,
     accepted: Instant,
     dir: PathBuf,
+    /// The figures by file name.
+    figures: HashMap<String, PendingFigure>,
+}
+
+/// One of a job's files, ready to be read once [`JobFile::ensure`] has drawn it if it is a
+/// figure not drawn yet.
+pub struct JobFile {
+    /// Where it is (inside the job's folder).
+    pub path: PathBuf,
+    figure: Option<PendingFigure>,
+}
+
+impl JobFile {
+    /// Draw the figure into its file if nobody has yet (blocking: call it off the async
+    /// threads). Concurrent requests for one figure draw it once.
+    pub fn ensure(&self) -> sparsewave::Result<()> {
+        let Some(figure) = &self.figure else {
+            return Ok(());
+        };
+        let mut slot = figure.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = slot.as_ref() {
+            plot::save(&self.path, p)?;
+            *slot = None;
+        }
+        Ok(())
+    }
 }
 
 /// Every job of the server.
@@ -134,6 +165,7 @@ impl Registry {
                     },
                     accepted: Instant::now(),
                     dir: dir.clone(),
+                    figures: HashMap::new(),
                 },
             );
         }
@@ -167,7 +199,7 @@ impl Registry {
         }
     }
 
-    fn finish(&self, id: &str, dir: &Path, result: Result<super::jobs::Finished, String>) {
+    fn finish(&self, id: &str, dir: &Path, result: Result<Finished, String>) {
         let mut jobs = self.lock();
         let Some(e) = jobs.get_mut(id) else {
             // Deleted while running: its folder goes now that nothing writes into it.
@@ -181,6 +213,11 @@ impl Registry {
                 e.status.state = State::Done;
                 e.status.report = Some(done.report);
                 e.status.files = done.files;
+                e.figures = done
+                    .figures
+                    .into_iter()
+                    .map(|(name, p)| (name, Arc::new(Mutex::new(Some(p)))))
+                    .collect();
             }
             Err(message) => {
                 e.status.state = State::Failed;
@@ -200,13 +237,16 @@ impl Registry {
         Some(status)
     }
 
-    /// The path of file `name` of job `id`, if the job wrote a file of that name. The name is
-    /// only compared with the job's own list: it never reaches the file system.
-    pub fn file(&self, id: &str, name: &str) -> Option<PathBuf> {
+    /// File `name` of job `id`, if the job lists a file of that name. The name is only compared
+    /// with the job's own list: it never reaches the file system.
+    pub fn file(&self, id: &str, name: &str) -> Option<JobFile> {
         let jobs = self.lock();
         let e = jobs.get(id)?;
         let listed = e.status.files.iter().find(|f| f.as_str() == name)?;
-        Some(e.dir.join(listed))
+        Some(JobFile {
+            path: e.dir.join(listed),
+            figure: e.figures.get(listed).cloned(),
+        })
     }
 
     /// Forget job `id` and remove its folder (at once, or when it stops running).

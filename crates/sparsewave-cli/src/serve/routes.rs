@@ -287,12 +287,19 @@ async fn get_file(
     State(state): State<Arc<AppState>>,
     UrlPath((id, name)): UrlPath<(String, String)>,
 ) -> Response {
-    let Some(path) = state.registry.file(&id, &name) else {
+    let Some(file) = state.registry.file(&id, &name) else {
         return error(
             StatusCode::NOT_FOUND,
             format!("job '{id}' has no file '{name}'"),
         );
     };
+    let path = file.path.clone();
+    // A figure is drawn the first time it is asked for.
+    match tokio::task::spawn_blocking(move || file.ensure()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
     let content_type = match path.extension().and_then(|e| e.to_str()) {
         Some("wav") => "audio/wav",
         Some("png") => "image/png",

@@ -25,15 +25,16 @@ async function submitJob(params, file, extra = {}) {
   return answer.id;
 }
 
+// Poll a job until it ends: every 100 ms for the first seconds, then every 300 ms.
 async function waitFor(id, onTick) {
-  for (;;) {
+  for (let polls = 0; ; polls++) {
     const response = await fetch(`/api/jobs/${id}`);
     const status = await response.json();
     if (!response.ok) throw new Error(status.error || `HTTP ${response.status}`);
     onTick?.(status);
     if (status.state === "done") return status;
     if (status.state === "failed") throw new Error(status.error);
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, polls < 30 ? 100 : 300));
   }
 }
 
@@ -196,8 +197,8 @@ async function openFile(file) {
     $("#info-rms").textContent = `${r.rms.toFixed(4)} (${r.rms_dbfs.toFixed(2)} dBFS)`;
     $("#input-spectrogram").src = fileUrl(status.id, "spectrogram.png");
     $("#info").hidden = false;
-    $("#run").disabled = false;
     state.original = await decodeAudio(await file.arrayBuffer());
+    $("#run").disabled = false;
   } catch (e) {
     showError(e.message);
   }
