@@ -157,10 +157,12 @@ fn run_job(server: &Server, params: Value, parts: &[(&str, &str, &[u8])]) -> Val
     loop {
         let job = get_json(server, &format!("/api/jobs/{id}"));
         match job["state"].as_str().unwrap() {
-            "done" => {
+            // The result comes first, its figures after.
+            "done" if job["figures_pending"] == false => {
                 assert_eq!(job["progress"], 1.0);
                 return job;
             }
+            "done" => assert!(!job["report"].is_null()),
             "failed" => panic!("job failed: {}", job["error"]),
             "queued" | "running" => assert!(job["report"].is_null()),
             other => panic!("state {other}"),
@@ -365,7 +367,7 @@ fn every_family_matches_the_command_line() {
     let id = answer["id"].as_str().unwrap();
     let job = loop {
         let job = get_json(&server, &format!("/api/jobs/{id}"));
-        if job["state"] == "done" {
+        if job["state"] == "done" && job["figures_pending"] == false {
             break job;
         }
         assert_ne!(job["state"], "failed", "{}", job["error"]);

@@ -1,9 +1,8 @@
 //! What a job does: its parameters turned into the library's (checked before the job is
 //! accepted), and the run that calls the library's product API and writes the job's files —
 //! `output.wav` (through the library's WAV encoder), `residual.wav`, `output.swz`,
-//! `report.json` — into the job's private folder. Its figures are handed back unrendered: each
-//! is drawn as `<name>.png` the first time it is asked for, so a result is shown as soon as its
-//! audio and numbers exist and the figures are drawn in parallel, one request each.
+//! `report.json` — into the job's private folder. Its figures come after, as a separate step
+//! ([`FigureWork`]), so that a result is shown as soon as its audio and numbers exist.
 
 use super::params::Params;
 use super::schema::Command;
@@ -22,10 +21,10 @@ use sparsewave::denoise::denoiser::{Cuts, DenoiseParams, Denoiser};
 use sparsewave::denoise::job::{check_reference, denoise};
 use sparsewave::noise::{add_noise, NoiseKind, NoiseModel, NoiseParams};
 use sparsewave::pipeline::Report;
-use sparsewave::plot::{self, NamedPlot, Plot};
+use sparsewave::plot::{self, NamedPlot};
 use sparsewave::{Error, RankRule, Result};
-use std::cell::RefCell;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The audio a job reads, decoded from the request's parts (mixed down with `mono`).
 pub struct Inputs {
@@ -63,16 +62,18 @@ pub struct Job {
     bits: Option<SampleFormat>,
 }
 
-/// What a finished job produced: its report (the command line's `--json` object), the names of
-/// its files in the order the page lists them, and the figures not yet drawn.
+/// What a finished job produced: its report (the command line's `--json` object) and the names
+/// of the files it wrote in its folder, in the order the page lists them.
 pub struct Finished {
     /// The report.
     pub report: Value,
-    /// File names inside the job's folder (figures included, drawn or not).
+    /// File names inside the job's folder.
     pub files: Vec<String>,
-    /// The figures by file name (`waveform.png`), to draw into the job's folder on demand.
-    pub figures: Vec<(String, Plot)>,
 }
+
+/// The second step of a job: its figures (the command line's `--plots` set), computed after its
+/// result is published.
+pub type FigureWork = Box<dyn FnOnce() -> Result<Vec<NamedPlot>> + Send>;
 
 impl Job {
     /// The job `params` describe, with every parameter checked by the library.
@@ -141,41 +142,67 @@ impl Job {
         Ok(())
     }
 
-    /// Run the job on `inputs` and write its files into `dir`.
-    pub fn run(&self, inputs: &Inputs, dir: &Path) -> Result<Finished> {
+    /// Run the job on `inputs` and write its files into `dir`; the figures are left to the
+    /// returned [`FigureWork`].
+    pub fn run(&self, inputs: Arc<Inputs>, dir: &Path) -> Result<(Finished, FigureWork)> {
         let input = &inputs.audio;
         let out = Output {
             dir,
-            inputs,
+            inputs: &inputs,
             mono: self.mono,
             bits: self.bits,
-            figures: RefCell::new(Vec::new()),
         };
-        match &self.work {
-            Work::Info => out.info(),
+        let held = Arc::clone(&inputs);
+        Ok(match &self.work {
+            Work::Info => (
+                out.info()?,
+                Box::new(move || {
+                    let audio = &held.audio;
+                    let figure = plot::report::spectrogram_of(
+                        "input: magnitude spectrogram (channel 0)",
+                        &audio.channels[0],
+                        audio.sample_rate,
+                        false,
+                        None,
+                    )?;
+                    Ok(vec![NamedPlot::new("spectrogram", figure)])
+                }),
+            ),
             Work::Approx(params) => {
                 let job = approx(input, params)?;
-                let mut figures = job.figures(input)?;
-                figures.extend(job.rank_sweep_figure());
                 let report = job.report.clone().with("rank", job.rank);
-                out.audio_job(&job.audio, report, figures)
+                (
+                    out.audio_job(&job.audio, report)?,
+                    Box::new(move || {
+                        let mut figures = job.figures(&held.audio)?;
+                        figures.extend(job.rank_sweep_figure());
+                        Ok(figures)
+                    }),
+                )
             }
             Work::Interp(params) => {
                 let job = interp(input, params)?;
-                out.audio_job(&job.audio, job.report.clone(), job.figures(input)?)
+                let done = out.audio_job(&job.audio, job.report.clone())?;
+                (done, Box::new(move || job.figures(&held.audio)))
             }
             Work::Compress(params) => {
                 let job = compress(input, params, true)?;
-                out.audio_job(&job.audio, job.report.clone(), job.figures(input)?)
+                let done = out.audio_job(&job.audio, job.report.clone())?;
+                (done, Box::new(move || job.figures(&held.audio)))
             }
             Work::Encode(method, target) => {
                 let enc = codec::encode(input, method, *target)?;
-                let figures = plot::report::comparison(input, &enc.audio, method.name())?;
-                out.encode_job(&enc, figures)
+                let done = out.encode_job(&enc)?;
+                let name = method.name();
+                (
+                    done,
+                    Box::new(move || plot::report::comparison(&held.audio, &enc.audio, name)),
+                )
             }
             Work::Rd(methods, settings, bitrates) => {
                 let rd = codec::rate_distortion(input, methods, settings, bitrates)?;
-                out.rd_job(rd)
+                let figures = rd.figures()?;
+                (out.rd_job(rd, &figures)?, Box::new(move || Ok(figures)))
             }
             Work::Denoise(params) => {
                 let denoiser: Denoiser = params.denoiser(inputs.noise_clip.as_ref())?;
@@ -185,7 +212,11 @@ impl Job {
                 if let Some((name, _)) = &inputs.clean {
                     report = report.with("clean", name);
                 }
-                out.audio_job(&job.audio, report, job.figures(input, clean)?)
+                let done = out.audio_job(&job.audio, report)?;
+                (
+                    done,
+                    Box::new(move || job.figures(&held.audio, held.clean.as_ref().map(|(_, a)| a))),
+                )
             }
             Work::Addnoise(model, snr, seed) => {
                 let noisy = add_noise(input, *model, *snr, *seed)?;
@@ -196,11 +227,11 @@ impl Job {
                     .clone()
                     .with("noise_output", "noise.wav")
                     .with("noise_clipped_samples", noise_write.clipped_samples);
-                let mut done = out.audio_job(&noisy.audio, report, noisy.figures(input)?)?;
+                let mut done = out.audio_job(&noisy.audio, report)?;
                 done.files.insert(2, "noise.wav".into());
-                Ok(done)
+                (done, Box::new(move || noisy.figures(&held.audio)))
             }
-        }
+        })
     }
 }
 
@@ -210,12 +241,10 @@ struct Output<'a> {
     inputs: &'a Inputs,
     mono: bool,
     bits: Option<SampleFormat>,
-    /// The figures handed back unrendered.
-    figures: RefCell<Vec<(String, Plot)>>,
 }
 
 impl Output<'_> {
-    /// `info`: the command line's `info --json` object and the input's spectrogram.
+    /// `info`: the command line's `info --json` object (the spectrogram is its figure).
     fn info(&self) -> Result<Finished> {
         let audio = &self.inputs.audio;
         let db = |v: f64| 20.0 * v.log10();
@@ -226,46 +255,31 @@ impl Output<'_> {
             "duration_seconds": audio.seconds(), "peak": audio.peak(), "rms": audio.rms(),
             "peak_dbfs": db(audio.peak()), "rms_dbfs": db(audio.rms()), "mono": self.mono,
         });
-        let figure = plot::report::spectrogram_of(
-            "input: magnitude spectrogram (channel 0)",
-            &audio.channels[0],
-            audio.sample_rate,
-            false,
-            None,
-        )?;
-        let mut files = self.figures(vec![NamedPlot::new("spectrogram", figure)]);
-        files.push(self.report(&report)?);
-        Ok(self.finished(report, files))
+        let files = vec![self.report(&report)?];
+        Ok(Finished { report, files })
     }
 
     /// A job that turns the input into `audio`: `output.wav`, `residual.wav` (input − output,
-    /// 32-bit float), the figures and the report, completed as the command line completes it.
-    fn audio_job(
-        &self,
-        audio: &Audio,
-        report: Report,
-        figures: Vec<NamedPlot>,
-    ) -> Result<Finished> {
+    /// 32-bit float) and the report, completed as the command line completes it.
+    fn audio_job(&self, audio: &Audio, report: Report) -> Result<Finished> {
         let written = write_wav(&self.dir.join("output.wav"), audio, self.bits)?;
-        let mut files = vec!["output.wav".to_string(), self.residual(audio)?];
+        let files = vec!["output.wav".to_string(), self.residual(audio)?];
         let report = report
             .with_files(Path::new(&self.inputs.name), Some(Path::new("output.wav")))
             .with_write(written);
-        files.extend(self.figures(figures));
         self.finish(report, files)
     }
 
-    /// `encode`: `output.swz`, the decoded audio as `output.wav`, `residual.wav`, the figures.
-    fn encode_job(&self, enc: &codec::Encoded, figures: Vec<NamedPlot>) -> Result<Finished> {
+    /// `encode`: `output.swz`, the decoded audio as `output.wav`, `residual.wav`.
+    fn encode_job(&self, enc: &codec::Encoded) -> Result<Finished> {
         std::fs::write(self.dir.join("output.swz"), &enc.bytes)
             .map_err(|e| Error::io("output.swz", e))?;
         write_wav(&self.dir.join("output.wav"), &enc.audio, None)?;
-        let mut files = vec![
+        let files = vec![
             "output.swz".to_string(),
             "output.wav".to_string(),
             self.residual(&enc.audio)?,
         ];
-        files.extend(self.figures(figures));
         let report = enc
             .report
             .clone()
@@ -273,8 +287,8 @@ impl Output<'_> {
         self.finish(report, files)
     }
 
-    /// `rd`: the curves as figures and `rd.csv`; the report is the command line's `rd --json`.
-    fn rd_job(&self, rd: codec::RateDistortion) -> Result<Finished> {
+    /// `rd`: `rd.csv`; the report is the command line's `rd --json`, which names the figures.
+    fn rd_job(&self, rd: codec::RateDistortion, figures: &[NamedPlot]) -> Result<Finished> {
         let csv_path = self.dir.join("rd.csv");
         write_atomic_with(&csv_path, |w| {
             let mut csv = csv::Writer::from_writer(w);
@@ -283,17 +297,15 @@ impl Output<'_> {
             }
             csv.flush()
         })?;
-        let names = self.figures(rd.figures()?);
+        let names: Vec<String> = figures.iter().map(|f| format!("{}.png", f.name)).collect();
         let rd = rd.with_files(
             Path::new(&self.inputs.name),
             Path::new("rd.csv"),
             names.iter().map(Into::into).collect(),
         );
         let report = serde_json::to_value(&rd).map_err(json_error)?;
-        let mut files = names;
-        files.push("rd.csv".into());
-        files.push(self.report(&report)?);
-        Ok(self.finished(report, files))
+        let files = vec!["rd.csv".into(), self.report(&report)?];
+        Ok(Finished { report, files })
     }
 
     /// Add `mono` to the report's parameters, write it, and list it last.
@@ -301,16 +313,7 @@ impl Output<'_> {
         report.params["mono"] = self.mono.into();
         let report = serde_json::to_value(&report).map_err(json_error)?;
         files.push(self.report(&report)?);
-        Ok(self.finished(report, files))
-    }
-
-    /// The job's result: `report`, `files` and the figures collected.
-    fn finished(&self, report: Value, files: Vec<String>) -> Finished {
-        Finished {
-            report,
-            files,
-            figures: self.figures.take(),
-        }
+        Ok(Finished { report, files })
     }
 
     /// `residual.wav`: input − output, channel by channel, as 32-bit float (never clipped to
@@ -330,19 +333,6 @@ impl Output<'_> {
             Some(SampleFormat::Float32),
         )?;
         Ok("residual.wav".into())
-    }
-
-    /// Keep `figures` to draw on demand as `<name>.png`; returns the file names.
-    fn figures(&self, figures: Vec<NamedPlot>) -> Vec<String> {
-        let mut kept = self.figures.borrow_mut();
-        figures
-            .into_iter()
-            .map(|f| {
-                let name = format!("{}.png", f.name);
-                kept.push((name.clone(), f.plot));
-                name
-            })
-            .collect()
     }
 
     /// Write `report.json`.

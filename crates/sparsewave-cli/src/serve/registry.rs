@@ -9,7 +9,7 @@
 use super::jobs::{Finished, Inputs, Job};
 use serde::Serialize;
 use serde_json::Value;
-use sparsewave::plot::{self, Plot};
+use sparsewave::plot::{self, NamedPlot, Plot};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,8 +50,11 @@ pub struct Status {
     pub report: Option<Value>,
     /// The error message (the library's) if it failed.
     pub error: Option<String>,
-    /// The files it wrote, once done.
+    /// The files it wrote, once done; its figures (`*.png`) are added when `figures_pending`
+    /// turns false.
     pub files: Vec<String>,
+    /// The figures are still being computed (they follow the result).
+    pub figures_pending: bool,
 }
 
 /// A figure not drawn yet; `None` once drawn into its file.
@@ -162,6 +165,7 @@ impl Registry {
                         report: None,
                         error: None,
                         files: Vec::new(),
+                        figures_pending: true,
                     },
                     accepted: Instant::now(),
                     dir: dir.clone(),
@@ -178,13 +182,23 @@ impl Registry {
             if !registry.set_running(&job_id) {
                 return; // deleted while queued
             }
-            let run_dir = dir.clone();
-            let result = tokio::task::spawn_blocking(move || job.run(&inputs, &run_dir)).await;
-            let result = match result {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(e) => Err(format!("the job stopped unexpectedly: {e}")),
-            };
-            registry.finish(&job_id, &dir, result);
+            let (worker, worker_id, run_dir) = (Arc::clone(&registry), job_id.clone(), dir.clone());
+            let ran =
+                tokio::task::spawn_blocking(move || match job.run(Arc::new(inputs), &run_dir) {
+                    Ok((done, figures)) => {
+                        if worker.finish(&worker_id, &run_dir, Ok(done)) {
+                            let plots = figures().map_err(|e| e.to_string());
+                            worker.add_figures(&worker_id, &run_dir, plots);
+                        }
+                    }
+                    Err(e) => {
+                        worker.finish(&worker_id, &run_dir, Err(e.to_string()));
+                    }
+                })
+                .await;
+            if let Err(e) = ran {
+                registry.abort(&job_id, &dir, &format!("the job stopped unexpectedly: {e}"));
+            }
         });
         Ok(id)
     }
@@ -199,12 +213,13 @@ impl Registry {
         }
     }
 
-    fn finish(&self, id: &str, dir: &Path, result: Result<Finished, String>) {
+    /// Publish a job's result (its figures follow); false if the job was deleted meanwhile.
+    fn finish(&self, id: &str, dir: &Path, result: Result<Finished, String>) -> bool {
         let mut jobs = self.lock();
         let Some(e) = jobs.get_mut(id) else {
             // Deleted while running: its folder goes now that nothing writes into it.
             let _ = std::fs::remove_dir_all(dir);
-            return;
+            return false;
         };
         e.status.elapsed = e.accepted.elapsed().as_secs_f64();
         e.status.progress = 1.0;
@@ -213,15 +228,47 @@ impl Registry {
                 e.status.state = State::Done;
                 e.status.report = Some(done.report);
                 e.status.files = done.files;
-                e.figures = done
-                    .figures
-                    .into_iter()
-                    .map(|(name, p)| (name, Arc::new(Mutex::new(Some(p)))))
-                    .collect();
+                true
             }
             Err(message) => {
                 e.status.state = State::Failed;
                 e.status.error = Some(message);
+                e.status.figures_pending = false;
+                false
+            }
+        }
+    }
+
+    /// List a finished job's figures (drawn when first asked for), or why there are none.
+    fn add_figures(&self, id: &str, dir: &Path, plots: Result<Vec<NamedPlot>, String>) {
+        let mut jobs = self.lock();
+        let Some(e) = jobs.get_mut(id) else {
+            let _ = std::fs::remove_dir_all(dir);
+            return;
+        };
+        e.status.figures_pending = false;
+        match plots {
+            Ok(plots) => {
+                for p in plots {
+                    let name = format!("{}.png", p.name);
+                    e.status.files.push(name.clone());
+                    e.figures.insert(name, Arc::new(Mutex::new(Some(p.plot))));
+                }
+            }
+            Err(message) => e.status.error = Some(format!("figures: {message}")),
+        }
+    }
+
+    /// A job whose thread ended without a result: failed if it was running, else its figures.
+    fn abort(&self, id: &str, dir: &Path, message: &str) {
+        let state = self.lock().get(id).map(|e| e.status.state);
+        match state {
+            Some(State::Running) => {
+                self.finish(id, dir, Err(message.to_string()));
+            }
+            Some(_) => self.add_figures(id, dir, Err(message.to_string())),
+            None => {
+                let _ = std::fs::remove_dir_all(dir);
             }
         }
     }

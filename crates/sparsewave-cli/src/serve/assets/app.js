@@ -25,14 +25,15 @@ async function submitJob(params, file, extra = {}) {
   return answer.id;
 }
 
-// Poll a job until it ends: every 100 ms for the first seconds, then every 300 ms.
-async function waitFor(id, onTick) {
+// Poll a job until it ends (or, with `figures`, until its figures are listed too): every
+// 100 ms for the first seconds, then every 300 ms.
+async function waitFor(id, onTick, figures = false) {
   for (let polls = 0; ; polls++) {
     const response = await fetch(`/api/jobs/${id}`);
     const status = await response.json();
     if (!response.ok) throw new Error(status.error || `HTTP ${response.status}`);
     onTick?.(status);
-    if (status.state === "done") return status;
+    if (status.state === "done" && !(figures && status.figures_pending)) return status;
     if (status.state === "failed") throw new Error(status.error);
     await new Promise((r) => setTimeout(r, polls < 30 ? 100 : 300));
   }
@@ -195,7 +196,10 @@ async function openFile(file) {
     $("#info-duration").dataset.value = r.duration_seconds;
     $("#info-peak").textContent = `${r.peak.toFixed(4)} (${r.peak_dbfs.toFixed(2)} dBFS)`;
     $("#info-rms").textContent = `${r.rms.toFixed(4)} (${r.rms_dbfs.toFixed(2)} dBFS)`;
-    $("#input-spectrogram").src = fileUrl(status.id, "spectrogram.png");
+    $("#input-spectrogram").removeAttribute("src");
+    waitFor(status.id, null, true).then(() => {
+      if (state.file === file) $("#input-spectrogram").src = fileUrl(status.id, "spectrogram.png");
+    });
     $("#info").hidden = false;
     state.original = await decodeAudio(await file.arrayBuffer());
     $("#run").disabled = false;
@@ -291,28 +295,9 @@ function addResult(status, inputLabel) {
     }
   }
 
-  const figures = $(".figures", card);
-  for (const name of status.files.filter((f) => f.endsWith(".png"))) {
-    const fig = document.createElement("figure");
-    if (/waveform|rd_|singular|rank_sweep|coefficients/.test(name)) fig.className = "wide";
-    const img = document.createElement("img");
-    img.src = fileUrl(status.id, name);
-    img.alt = name.replace(".png", "").replaceAll("_", " ");
-    img.onclick = () => window.open(img.src, "_blank");
-    const caption = document.createElement("figcaption");
-    caption.textContent = img.alt;
-    fig.append(img, caption);
-    figures.append(fig);
-  }
-
-  const downloads = $(".downloads", card);
-  downloads.append("download:");
-  for (const name of status.files) {
-    const a = document.createElement("a");
-    a.href = fileUrl(status.id, name);
-    a.download = `${status.command}-${status.id}-${name}`;
-    a.textContent = name;
-    downloads.append(a);
+  fillFiles(card, status);
+  if (status.figures_pending) {
+    waitFor(status.id, null, true).then((s) => fillFiles(card, s)).catch((e) => showError(e.message));
   }
 
   if (status.files.includes("output.wav")) {
@@ -377,6 +362,35 @@ function updateSummary() {
     tr.onclick = () => card.scrollIntoView({ behavior: "smooth", inline: "center", block: "nearest" });
     return tr;
   }));
+}
+
+// The card's figures and downloads, from the job's file list.
+function fillFiles(card, status) {
+  const figures = $(".figures", card);
+  figures.replaceChildren();
+  for (const name of status.files.filter((f) => f.endsWith(".png"))) {
+    const fig = document.createElement("figure");
+    if (/waveform|rd_|singular|rank_sweep|coefficients/.test(name)) fig.className = "wide";
+    const img = document.createElement("img");
+    img.src = fileUrl(status.id, name);
+    img.alt = name.replace(".png", "").replaceAll("_", " ");
+    img.onclick = () => window.open(img.src, "_blank");
+    const caption = document.createElement("figcaption");
+    caption.textContent = img.alt;
+    fig.append(img, caption);
+    figures.append(fig);
+  }
+
+  const downloads = $(".downloads", card);
+  downloads.replaceChildren();
+  downloads.append("download:");
+  for (const name of status.files) {
+    const a = document.createElement("a");
+    a.href = fileUrl(status.id, name);
+    a.download = `${status.command}-${status.id}-${name}`;
+    a.textContent = name;
+    downloads.append(a);
+  }
 }
 
 // ---------------------------------------------------------------- players
