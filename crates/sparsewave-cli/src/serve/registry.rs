@@ -48,7 +48,7 @@ pub struct Status {
     pub elapsed: f64,
     /// The report (the command line's `--json` object) once done.
     pub report: Option<Value>,
-    /// The error message (the library's) if it failed.
+    /// The error message (the library's) if it failed, or `figures: …` if only its figures did.
     pub error: Option<String>,
     /// The files it wrote, once done; its figures (`*.png`) are added when `figures_pending`
     /// turns false.
