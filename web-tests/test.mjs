@@ -207,9 +207,10 @@ try {
   await page.click(`${ab} .play`);
 
   step(`screenshot → ${SCREENSHOT}`);
-  await page.evaluate(() => window.scrollTo(0, 0));
   // The last three results (denoise; addnoise → denoise) fill the view.
-  await page.$eval("#results", (r) => (r.scrollLeft = r.children[4].offsetLeft - r.children[0].offsetLeft));
+  await page.waitForTimeout(1000); // let the smooth scrolls to new results end
+  await page.$eval(".result:nth-child(5)", (c) => c.scrollIntoView({ inline: "start", block: "nearest", behavior: "instant" }));
+  await page.evaluate(() => window.scrollTo(0, 0));
   mkdirSync(dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   assert.deepEqual(consoleErrors, [], "no errors in the page");
