@@ -14,6 +14,7 @@ mod info;
 pub(crate) mod interp;
 mod metrics;
 mod rd;
+mod serve;
 mod spectrogram;
 mod sweep;
 
@@ -63,6 +64,7 @@ pub(crate) enum Command {
     DenoiseBench(denoise_bench::Args),
     Addnoise(addnoise::Args),
     Batch(batch::Args),
+    Serve(serve::Args),
 }
 
 /// Parse, run, and turn errors into a message on stderr and exit code 1.
@@ -86,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::DenoiseBench(a) => denoise_bench::run(a),
         Command::Addnoise(a) => addnoise::run(a),
         Command::Batch(a) => batch::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
