@@ -44,3 +44,21 @@ fn version_1_files_decode_bit_for_bit() {
         assert_eq!(fingerprint(&audio.channels), expected, "{name}");
     }
 }
+
+/// Damage to a version-1 file is refused like damage to a version-2 one: every flipped byte
+/// (CRC-checked), every truncation.
+#[test]
+fn damaged_version_1_files_are_refused() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/swz_v1");
+    for (name, ..) in FILES {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        for i in (0..bytes.len()).step_by(7) {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x10;
+            assert!(decode(&bad, Limits::default()).is_err(), "{name}: flip at {i}");
+        }
+        for len in (0..bytes.len()).step_by(13) {
+            assert!(decode(&bytes[..len], Limits::default()).is_err(), "{name}: {len} bytes");
+        }
+    }
+}
