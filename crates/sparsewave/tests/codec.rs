@@ -547,7 +547,7 @@ fn method_settings_build_each_method_with_its_defaults() {
     // Names, and the builder refuses what the format cannot record.
     assert_eq!(
         MethodKind::NAMES,
-        &["pgbz", "pgbz-ls", "dwt", "stft", "svd", "interp"]
+        &["pgbz", "pgbz-ls", "dwt", "stft", "svd", "interp", "auto"]
     );
     assert_eq!("PGBZ-LS".parse::<MethodKind>().unwrap(), MethodKind::PgbzLs);
     let e = "mp3".parse::<MethodKind>().unwrap_err().to_string();

@@ -44,8 +44,12 @@ fn snr_targets_are_delivered_within_a_tenth_of_a_db() {
     let settings = MethodSettings::default();
     for kind in [MethodKind::Dwt, MethodKind::Pgbz, MethodKind::Auto] {
         for db in [20.0, 30.0] {
-            let enc = encode_best(audio, &settings.candidates(kind).unwrap(), Target::Snr { db })
-                .unwrap();
+            let enc = encode_best(
+                audio,
+                &settings.candidates(kind).unwrap(),
+                Target::Snr { db },
+            )
+            .unwrap();
             bit_exact(&enc);
             let snr = joint_snr_db(&audio.channels, &enc.audio.channels);
             assert!(enc.target_met, "{kind} at {db} dB");
@@ -90,8 +94,17 @@ fn auto_keeps_the_smaller_file_and_says_which() {
     let target = Target::Snr { db: 25.0 };
     let pgbz = encode(audio, &settings.method(MethodKind::Pgbz).unwrap(), target).unwrap();
     let dwt = encode(audio, &settings.method(MethodKind::Dwt).unwrap(), target).unwrap();
-    let auto = encode_best(audio, &settings.candidates(MethodKind::Auto).unwrap(), target).unwrap();
-    let smaller = if pgbz.bytes.len() < dwt.bytes.len() { &pgbz } else { &dwt };
+    let auto = encode_best(
+        audio,
+        &settings.candidates(MethodKind::Auto).unwrap(),
+        target,
+    )
+    .unwrap();
+    let smaller = if pgbz.bytes.len() < dwt.bytes.len() {
+        &pgbz
+    } else {
+        &dwt
+    };
     assert_eq!(auto.bytes, smaller.bytes);
     assert_eq!(auto.trials, pgbz.trials + dwt.trials);
     let json = serde_json::to_value(&auto.report).unwrap();

@@ -55,10 +55,16 @@ fn damaged_version_1_files_are_refused() {
         for i in (0..bytes.len()).step_by(7) {
             let mut bad = bytes.clone();
             bad[i] ^= 0x10;
-            assert!(decode(&bad, Limits::default()).is_err(), "{name}: flip at {i}");
+            assert!(
+                decode(&bad, Limits::default()).is_err(),
+                "{name}: flip at {i}"
+            );
         }
         for len in (0..bytes.len()).step_by(13) {
-            assert!(decode(&bytes[..len], Limits::default()).is_err(), "{name}: {len} bytes");
+            assert!(
+                decode(&bytes[..len], Limits::default()).is_err(),
+                "{name}: {len} bytes"
+            );
         }
     }
 }

@@ -166,7 +166,9 @@ pub fn run(a: Args) -> Result<()> {
     let target = a.rate.target();
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.mono)?;
-    let enc = with_spinner("encoding", || codec::encode_best(&input, &candidates, target))?;
+    let enc = with_spinner("encoding", || {
+        codec::encode_best(&input, &candidates, target)
+    })?;
     write_atomic(&a.output, &enc.bytes)?;
     let mut report = enc.report.with_files(&a.input, Some(&a.output));
     report.params["mono"] = a.mono.into();
@@ -178,7 +180,11 @@ pub fn run(a: Args) -> Result<()> {
     println!(
         "  {}{} ({} bytes): {:.2} kbit/s, {:.4} bits/sample",
         enc.method.name(),
-        if candidates.len() > 1 { " (chosen by auto)" } else { "" },
+        if candidates.len() > 1 {
+            " (chosen by auto)"
+        } else {
+            ""
+        },
         enc.bytes.len(),
         enc.kbps,
         enc.bits_per_sample

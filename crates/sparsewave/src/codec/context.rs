@@ -185,7 +185,12 @@ impl Models {
     }
 
     /// Read the values of a significant unit into `values` (one or two).
-    pub fn read_values(&mut self, r: &mut Reader, cx: UnitContext, values: &mut [i64]) -> Result<()> {
+    pub fn read_values(
+        &mut self,
+        r: &mut Reader,
+        cx: UnitContext,
+        values: &mut [i64],
+    ) -> Result<()> {
         values[0] = self.first.read_with(r, cx.primary(), &mut self.mantissa)?;
         if values.len() > 1 {
             values[1] = self
@@ -289,7 +294,11 @@ impl StaticCosts {
 
 /// The magnitude class of a unit's values: bit length of the largest |q|.
 pub fn magnitude_class(values: &[i64]) -> u8 {
-    values.iter().map(|&v| IntCoder::bucket(v)).max().unwrap_or(0) as u8
+    values
+        .iter()
+        .map(|&v| IntCoder::bucket(v))
+        .max()
+        .unwrap_or(0) as u8
 }
 
 #[cfg(test)]
@@ -309,6 +318,8 @@ mod tests {
 
     /// A 3-frame × 4-bin lattice, magnitudes by hand: the contexts of every unit.
     #[test]
+    // The sums are written out term by term, as computed by hand.
+    #[allow(clippy::identity_op, clippy::erasing_op)]
     fn lattice_contexts_on_a_hand_computed_map() {
         let layout = Layout::Frames {
             frames: 3,
@@ -321,16 +332,16 @@ mod tests {
         // Unit (t, k): 2·((t,k−1) + (t−1,k)) + (t,k−2) + (t−1,k−1) + (t−1,k+1) + (t−2,k),
         // magnitudes capped at 8.
         let scores = [
-            0,                     // (0,0)
-            2 * 3,                 // (0,1)
-            2 * 0 + 3,             // (0,2)
-            2 * 1 + 0,             // (0,3)
-            2 * 3 + 0,             // (1,0): above 3, above-right 0
-            2 * (2 + 0) + 3 + 1,   // (1,1): left 2, above 0, above-left 3, above-right 1
-            2 * (1 + 1) + 2 + 0,   // (1,2): left 1, above 1, left2 2, above-left 0, above-right 0
-            2 * (0 + 0) + 1 + 1,   // (1,3): left 0, above 0, left2 1, above-left 1
-            2 * (0 + 2) + 1 + 3,   // (2,0): above 2, above-right 1, two above 3
-            2 * (8 + 1) + 2 + 0,   // (2,1): left 9→8, above 1, above-left 2, above-right 0
+            0,                           // (0,0)
+            2 * 3,                       // (0,1)
+            2 * 0 + 3,                   // (0,2)
+            2 * 1 + 0,                   // (0,3)
+            2 * 3 + 0,                   // (1,0): above 3, above-right 0
+            2 * (2 + 0) + 3 + 1,         // (1,1): left 2, above 0, above-left 3, above-right 1
+            2 * (1 + 1) + 2 + 0, // (1,2): left 1, above 1, left2 2, above-left 0, above-right 0
+            2 * (0 + 0) + 1 + 1, // (1,3): left 0, above 0, left2 1, above-left 1
+            2 * (0 + 2) + 1 + 3, // (2,0): above 2, above-right 1, two above 3
+            2 * (8 + 1) + 2 + 0, // (2,1): left 9→8, above 1, above-left 2, above-right 0
             2 * (0 + 0) + 8 + 1 + 0 + 1, // (2,2): left2 9→8, above-left 1, two above 1
             2 * (0 + 0) + 0 + 0 + 0, // (2,3): left 0, above 0, left2 0, above-left 0, two above 0
         ];
@@ -347,15 +358,17 @@ mod tests {
 
     /// Bands [2, 2, 4]: parents and siblings of every coefficient.
     #[test]
+    // The sums are written out term by term, as computed by hand.
+    #[allow(clippy::identity_op, clippy::erasing_op)]
     fn band_contexts_on_a_hand_computed_map() {
         let layout = Layout::Bands(vec![2, 2, 4]);
         let mag: [u8; 8] = [5, 1, 0, 3, 2, 0, 0, 7];
         let scores = [
-            0,             // a0
-            2 * 5,         // a1: left a0
-            2 * 5 + 1,     // d1[0]: parent a0 (5), p+1 = a1 (1)
+            0,               // a0
+            2 * 5,           // a1: left a0
+            2 * 5 + 1,       // d1[0]: parent a0 (5), p+1 = a1 (1)
             2 * (0 + 1) + 5, // d1[1]: left d1[0] 0, parent a1 1, p−1 a0 5
-            2 * 0 + 3,     // d2[0]: parent d1[0] 0, p+1 d1[1] 3
+            2 * 0 + 3,       // d2[0]: parent d1[0] 0, p+1 d1[1] 3
             2 * (2 + 0) + 3, // d2[1]: left 2, parent d1[0] 0, p+1 3
             2 * (0 + 3) + 2, // d2[2]: left 0, parent d1[1] 3, left2 2, p−1 0
             2 * (0 + 3) + 0, // d2[3]: left 0, parent d1[1] 3, left2 0, p−1 0

@@ -31,7 +31,6 @@ use crate::{Error, Result};
 const PRECISION: usize = 24;
 const ONE: u32 = 1 << PRECISION;
 
-
 /// The error of every read: the bytes are not a stream this encoder could have produced.
 /// Callers say which stream it was.
 fn invalid() -> Error {
@@ -357,7 +356,10 @@ impl IntCoder {
     /// Write q (|q| < 2³²) in context `ctx`.
     pub fn write(&mut self, w: &mut Writer, ctx: usize, q: i64) {
         let b = Self::bucket(q);
-        debug_assert!(b < Self::BUCKETS, "quantized values are bounded by the quantizer");
+        debug_assert!(
+            b < Self::BUCKETS,
+            "quantized values are bounded by the quantizer"
+        );
         w.symbol(&mut self.buckets[ctx], b);
         if b > 1 {
             let m = q.unsigned_abs() as u32;
@@ -384,7 +386,10 @@ impl IntCoder {
     /// then the sign raw (format version 2).
     pub fn write_with(&mut self, w: &mut Writer, ctx: usize, q: i64, first_bit: &mut [BitModel]) {
         let b = Self::bucket(q);
-        debug_assert!(b < Self::BUCKETS, "quantized values are bounded by the quantizer");
+        debug_assert!(
+            b < Self::BUCKETS,
+            "quantized values are bounded by the quantizer"
+        );
         w.symbol(&mut self.buckets[ctx], b);
         if b > 1 {
             let m = q.unsigned_abs() as u32;

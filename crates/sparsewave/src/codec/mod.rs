@@ -16,7 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod container;
-mod context;
+pub mod context;
 pub mod entropy;
 mod flac;
 mod knots;

@@ -123,20 +123,33 @@ pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<
             let floor = ((1.0 - BITRATE_TOLERANCE) * budget as f64).ceil() as usize;
             let within = |p: &&Probe| p.bytes <= budget && p.bytes >= floor;
             let fits = |p: &&Probe| p.bytes <= budget;
-            if let Some(b) = measured.clone().filter(within).max_by(|a, b| snr(a).total_cmp(&snr(b))) {
+            if let Some(b) = measured
+                .clone()
+                .filter(within)
+                .max_by(|a, b| snr(a).total_cmp(&snr(b)))
+            {
                 (b, true)
             } else if let Some(b) = measured.clone().filter(fits).max_by_key(|p| p.bytes) {
                 // The file fits, below the window (e.g. the finest step is small enough).
                 (b, true)
             } else {
-                (measured.min_by_key(|p| p.bytes).expect("a trial was measured"), false)
+                (
+                    measured
+                        .min_by_key(|p| p.bytes)
+                        .expect("a trial was measured"),
+                    false,
+                )
             }
         }
         Target::Snr { db } => {
             let within = |p: &&Probe| snr(p) >= db && snr(p) <= db + SNR_TOLERANCE_DB;
             if let Some(b) = measured.clone().filter(within).min_by_key(|p| p.bytes) {
                 (b, true)
-            } else if let Some(b) = measured.clone().filter(|p| snr(p) >= db).min_by_key(|p| p.bytes) {
+            } else if let Some(b) = measured
+                .clone()
+                .filter(|p| snr(p) >= db)
+                .min_by_key(|p| p.bytes)
+            {
                 // The target is reached, above the window (e.g. the coarsest step overshoots).
                 (b, true)
             } else {

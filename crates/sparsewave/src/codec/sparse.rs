@@ -311,7 +311,8 @@ fn choose_values(
                 .map(|(&a, &v)| (a - v as f64).powi(2))
                 .sum::<f64>()
     };
-    let mut best_cost = distortion(&[0, 0][..scaled.len()]) + lambda * costs.significance(cx, false);
+    let mut best_cost =
+        distortion(&[0, 0][..scaled.len()]) + lambda * costs.significance(cx, false);
     let mut best = None;
     let significant = lambda * costs.significance(cx, true);
     let first = options(scaled[0]);
