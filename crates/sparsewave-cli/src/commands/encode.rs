@@ -23,6 +23,7 @@ use std::path::PathBuf;
 Examples:
   sparsewave encode song.wav -o song.swz --method dwt --bitrate 32
   sparsewave encode song.wav -o song.swz --method pgbz --snr 25
+  sparsewave encode song.wav -o song.swz --method auto --snr 30 --json
   sparsewave encode song.wav -o song.swz --method pgbz-ls --keep 4% --step 0.1
   sparsewave encode song.wav -o song.swz --method stft --keep 10% --step 0.1
   sparsewave encode song.wav -o song.swz --method svd --rank 40 --phase griffin-lim
@@ -33,7 +34,8 @@ pub struct Args {
     /// Output .swz file.
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Method: pgbz, pgbz-ls (PGBZ with the least-squares re-fit), dwt, stft, svd, interp.
+    /// Method: pgbz, pgbz-ls (PGBZ with the least-squares re-fit), dwt, stft, svd, interp, or
+    /// auto (whichever of pgbz and dwt gives the smaller file at the target).
     #[arg(long, default_value_t = MethodKind::Dwt)]
     pub method: MethodKind,
     #[command(flatten)]
@@ -159,21 +161,27 @@ impl MethodOpts {
     }
 }
 
-/// Run the job without printing: read, encode, write the `.swz` file, and report.
+/// Run the job without printing: read, encode (the smaller file of the candidates with
+/// `auto`), write the `.swz` file, and report.
 pub fn execute(a: &Args) -> Result<Done> {
-    let method = a.methods.settings()?.method(a.method)?;
+    let candidates = a.methods.settings()?.candidates(a.method)?;
     let target = a.rate.target();
     pipeline::check_output(&a.output, &[&a.input])?;
     let input = pipeline::load(&a.input, a.mono)?;
-    let enc = codec::encode(&input, &method, target)?;
+    let enc = codec::encode_best(&input, &candidates, target)?;
     write_atomic(&a.output, &enc.bytes)?;
     let mut report = enc.report.with_files(&a.input, Some(&a.output));
     report.params["mono"] = a.mono.into();
     let lines = [
         format!("{} → {}", a.input.display(), a.output.display()),
         format!(
-            "  {} ({} bytes): {:.2} kbit/s, {:.4} bits/sample",
-            method.name(),
+            "  {}{} ({} bytes): {:.2} kbit/s, {:.4} bits/sample",
+            enc.method.name(),
+            if candidates.len() > 1 {
+                " (chosen by auto)"
+            } else {
+                ""
+            },
             enc.bytes.len(),
             enc.kbps,
             enc.bits_per_sample

@@ -19,11 +19,12 @@ use std::path::{Path, PathBuf};
 #[command(after_help = "\
 Examples:
   sparsewave rd song.wav --methods pgbz,dwt,stft,svd --bitrates 16,24,32,48,64,96,128
-  sparsewave rd song.wav --methods dwt,stft --bitrates 8,16,32 --out-dir figs/ --json")]
+  sparsewave rd song.wav --methods dwt,stft --bitrates 8,16,32 --out-dir figs/ --json
+  sparsewave rd song.wav --methods auto,pgbz,dwt")]
 pub struct Args {
     /// Input audio.
     pub input: PathBuf,
-    /// Methods, comma-separated (pgbz, pgbz-ls, dwt, stft, svd, interp).
+    /// Methods, comma-separated (pgbz, pgbz-ls, dwt, stft, svd, interp, auto).
     #[arg(long, value_delimiter = ',', default_values_t = codec::DEFAULT_RD_METHODS)]
     pub methods: Vec<MethodKind>,
     /// Target bit rates in kbit/s, comma-separated.

@@ -10,8 +10,11 @@ use crate::{Error, Result};
 
 /// The four bytes every `.swz` file starts with.
 pub const MAGIC: [u8; 4] = *b"SWZ\x1a";
-/// The format version this code writes and reads.
-pub const VERSION: u16 = 1;
+/// The format version this code writes.
+pub const VERSION: u16 = 2;
+/// The oldest format version this code reads (version 1 differs only in the sparse payloads'
+/// entropy coding).
+pub const OLDEST_VERSION: u16 = 1;
 /// Bytes of the fixed header before the method parameters.
 pub const FIXED_HEADER: usize = 28;
 /// `reason` as a [`Error::Corrupt`].
@@ -80,6 +83,8 @@ pub fn write_file(header: &Header, payloads: &[Vec<u8>]) -> Vec<u8> {
 /// Header and per-channel payload slices of a file, all checks passed.
 #[derive(Debug)]
 pub struct Parsed<'a> {
+    /// The format version of the file.
+    pub version: u16,
     /// The header fields.
     pub header: Header,
     /// Bytes of the header including its CRC.
@@ -97,9 +102,10 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
         return Err(corrupt("not a .swz file (wrong magic number)"));
     }
     let version = r.u16("the format version")?;
-    if version != VERSION {
+    if !(OLDEST_VERSION..=VERSION).contains(&version) {
         return Err(corrupt(format!(
-            "format version {version} is not supported (this build reads version {VERSION})"
+            "format version {version} is not supported (this build reads versions \
+             {OLDEST_VERSION} to {VERSION})"
         )));
     }
     let method = r.u8("the method id")?;
@@ -158,6 +164,7 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
         )));
     }
     Ok(Parsed {
+        version,
         header: Header {
             method,
             source_format,

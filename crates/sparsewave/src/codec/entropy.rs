@@ -31,9 +31,6 @@ use crate::{Error, Result};
 const PRECISION: usize = 24;
 const ONE: u32 = 1 << PRECISION;
 
-/// Buckets of [`IntCoder`]: 0 for zero, then bit lengths 1..=32.
-const BUCKETS: usize = 33;
-
 /// The error of every read: the bytes are not a stream this encoder could have produced.
 /// Callers say which stream it was.
 fn invalid() -> Error {
@@ -341,10 +338,13 @@ pub struct IntCoder {
 }
 
 impl IntCoder {
+    /// Buckets: 0 for zero, then bit lengths 1..=32.
+    pub const BUCKETS: usize = 33;
+
     /// `contexts` independent bucket models.
     pub fn new(contexts: usize) -> Self {
         IntCoder {
-            buckets: vec![SymbolModel::new(BUCKETS); contexts],
+            buckets: vec![SymbolModel::new(Self::BUCKETS); contexts],
         }
     }
 
@@ -356,7 +356,10 @@ impl IntCoder {
     /// Write q (|q| < 2³²) in context `ctx`.
     pub fn write(&mut self, w: &mut Writer, ctx: usize, q: i64) {
         let b = Self::bucket(q);
-        debug_assert!(b < BUCKETS, "quantized values are bounded by the quantizer");
+        debug_assert!(
+            b < Self::BUCKETS,
+            "quantized values are bounded by the quantizer"
+        );
         w.symbol(&mut self.buckets[ctx], b);
         if b > 1 {
             let m = q.unsigned_abs() as u32;
@@ -375,6 +378,49 @@ impl IntCoder {
         }
         let mantissa = if b > 1 { r.raw(b as u32 - 1)? } else { 0 };
         let m = (1_i64 << (b - 1)) | i64::from(mantissa);
+        Ok(if r.raw(1)? == 1 { -m } else { m })
+    }
+
+    /// Write q in context `ctx` with the bit of |q| below its leading one (bucket b ≥ 2)
+    /// coded by the adaptive model `first_bit[b]` and the remaining b − 2 mantissa bits raw;
+    /// then the sign raw (format version 2).
+    pub fn write_with(&mut self, w: &mut Writer, ctx: usize, q: i64, first_bit: &mut [BitModel]) {
+        let b = Self::bucket(q);
+        debug_assert!(
+            b < Self::BUCKETS,
+            "quantized values are bounded by the quantizer"
+        );
+        w.symbol(&mut self.buckets[ctx], b);
+        if b > 1 {
+            let m = q.unsigned_abs() as u32;
+            w.bit(&mut first_bit[b], (m >> (b - 2)) & 1 == 1);
+            if b > 2 {
+                w.raw(m & ((1 << (b - 2)) - 1), b as u32 - 2);
+            }
+        }
+        if b > 0 {
+            w.raw(u32::from(q < 0), 1);
+        }
+    }
+
+    /// Read an integer written by [`write_with`](Self::write_with) in the same context.
+    pub fn read_with(
+        &mut self,
+        r: &mut Reader,
+        ctx: usize,
+        first_bit: &mut [BitModel],
+    ) -> Result<i64> {
+        let b = r.symbol(&mut self.buckets[ctx])?;
+        if b == 0 {
+            return Ok(0);
+        }
+        let mut m = 1_i64 << (b - 1);
+        if b > 1 {
+            m |= i64::from(r.bit(&mut first_bit[b])?) << (b - 2);
+            if b > 2 {
+                m |= i64::from(r.raw(b as u32 - 2)?);
+            }
+        }
         Ok(if r.raw(1)? == 1 { -m } else { m })
     }
 }

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod container;
+pub mod context;
 pub mod entropy;
 mod flac;
 mod knots;
@@ -35,7 +36,7 @@ pub use params::{
     DwtParams, InterpParams, Method, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
 };
 pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFAULT_RD_METHODS};
-pub use settings::{MethodKind, MethodSettings, SvdPhaseKind};
+pub use settings::{MethodKind, MethodSettings, SvdPhaseKind, AUTO_METHODS};
 
 use crate::audio::{Audio, SampleFormat};
 use crate::metrics::Metrics;
@@ -117,6 +118,11 @@ pub trait Prepared: Sync {
     /// The method being encoded (for the sparse methods, with the depth or lattice the plan
     /// resolved).
     fn method(&self) -> Method;
+    /// The keep fractions the rate control tries ([`rate::KEEP_GRID`] unless the method
+    /// decides what to keep itself).
+    fn keep_grid(&self) -> &'static [f64] {
+        &rate::KEEP_GRID
+    }
     /// Encode with a keep fraction (None = the method's own setting) and a relative step.
     fn trial(&self, keep: Option<f64>, step: f64, want_signals: bool) -> Result<Trial>;
 }
@@ -208,6 +214,15 @@ impl Prepared for SparsePrepared {
         self.method
     }
 
+    /// Everything (the rate–distortion optimized quantizer drops what does not pay), unless
+    /// the least-squares re-fit needs a kept set.
+    fn keep_grid(&self) -> &'static [f64] {
+        match self.refit {
+            Some(_) => &rate::KEEP_GRID,
+            None => &[1.0],
+        }
+    }
+
     fn trial(&self, keep: Option<f64>, step: f64, want_signals: bool) -> Result<Trial> {
         let keep = keep.unwrap_or(1.0);
         check_keep(keep)?;
@@ -225,8 +240,8 @@ impl Prepared for SparsePrepared {
             .zip(&self.rankings)
             .map(|(slots, ranking)| {
                 let kept = ranking.kept(budget);
-                let q = sparse::quantize(&self.layout, slots, kept, abs_step)?;
-                let payload = sparse::encode_payload(&self.layout, &q);
+                let (q, payload) =
+                    sparse::encode_rdo(&self.layout, slots, kept, abs_step, sparse::RDO_LAMBDA)?;
                 let signal = if want_signals {
                     Some(self.plan.synthesize(&sparse::dequantize(&q, abs_step))?)
                 } else {
@@ -325,10 +340,76 @@ pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
     })
 }
 
+/// Encode `audio` with each of `candidates` (e.g. [`MethodSettings::candidates`]) and keep
+/// the best for `target`: among the encodings that meet it, the smallest file (`--snr`, fixed
+/// settings) or the best decoded SNR (`--bitrate`); if none meets it, the closest. With more
+/// than one candidate the report gains `candidates` ({method, bytes, snr_db, target_met} per
+/// candidate, in order) and its `trials` count them all.
+pub fn encode_best(audio: &Audio, candidates: &[Method], target: Target) -> Result<Encoded> {
+    let encodings = candidates
+        .iter()
+        .map(|m| encode(audio, m, target))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(best_of(encodings, target))
+}
+
+/// One candidate of [`encode_best`] as its report lists it.
+#[derive(serde::Serialize)]
+struct Candidate {
+    method: &'static str,
+    bytes: usize,
+    snr_db: f64,
+    target_met: bool,
+}
+
+/// The best of several encodings of one input for `target` ([`encode_best`]).
+pub(crate) fn best_of(mut encodings: Vec<Encoded>, target: Target) -> Encoded {
+    assert!(!encodings.is_empty(), "at least one candidate");
+    if encodings.len() == 1 {
+        return encodings.remove(0);
+    }
+    let listed: Vec<Candidate> = encodings
+        .iter()
+        .map(|e| Candidate {
+            method: e.method.name(),
+            bytes: e.bytes.len(),
+            snr_db: e.report.metrics.snr_db,
+            target_met: e.target_met,
+        })
+        .collect();
+    let trials = encodings.iter().map(|e| e.trials).sum::<usize>();
+    let better = |a: &Encoded, b: &Encoded| -> bool {
+        if a.target_met != b.target_met {
+            return a.target_met;
+        }
+        let (snr_a, snr_b) = (a.report.metrics.snr_db, b.report.metrics.snr_db);
+        match target {
+            Target::Bitrate { .. } if a.target_met => snr_a > snr_b,
+            Target::Bitrate { .. } => a.bytes.len() < b.bytes.len(),
+            Target::Snr { .. } if !a.target_met => snr_a > snr_b,
+            _ => a.bytes.len() < b.bytes.len(),
+        }
+    };
+    let mut best = encodings.remove(0);
+    for e in encodings {
+        if better(&e, &best) {
+            best = e;
+        }
+    }
+    best.trials = trials;
+    best.report = best
+        .report
+        .with("trials", trials)
+        .with("candidates", listed);
+    best
+}
+
 /// The result of [`encode`]: the file, the audio the decoder will read from it, and the
 /// report of the `encode` job.
 #[derive(Clone, Debug)]
 pub struct Encoded {
+    /// The method the file records.
+    pub method: Method,
     /// The `.swz` file.
     pub bytes: Vec<u8>,
     /// What [`decode`] returns for `bytes`, bit for bit (sample format included).
@@ -434,16 +515,18 @@ fn encode_timed(
         .with("bits_per_sample", bits_per_sample)
         .with("kept_real_values", trial.kept_real_values)
         .with("nonzero_values", trial.nonzero_values)
-        .with("trials", choice.trials)
+        .with("trials", choice.trials())
+        .with("search", &choice.search)
         .with("target_met", choice.target_met);
     Ok(Encoded {
+        method: trial.method,
         bytes,
         audio: outcome.output,
         quant: trial.quant,
         relative_step: choice.step,
         kept_real_values: trial.kept_real_values,
         nonzero_values: trial.nonzero_values,
-        trials: choice.trials,
+        trials: choice.trials(),
         target_met: choice.target_met,
         kbps,
         bits_per_sample,
@@ -513,7 +596,7 @@ pub fn inspect(bytes: &[u8], limits: Limits) -> Result<FileInfo> {
     let format = format_from_code(h.source_format)?;
     let seconds = frames as f64 / f64::from(h.sample_rate);
     Ok(FileInfo {
-        version: container::VERSION,
+        version: parsed.version,
         method: method.name(),
         sample_rate: h.sample_rate,
         channels: usize::from(h.channels),
@@ -610,7 +693,7 @@ fn decode_sparse(
         .par_iter()
         .enumerate()
         .map(|(c, payload)| {
-            let q = sparse::decode_payload(&layout, payload)
+            let q = sparse::decode_payload(&layout, payload, parsed.version)
                 .map_err(|e| corrupt_in(format_args!("channel {c}"), e))?;
             plan.synthesize(&sparse::dequantize(&q, quant.step))
                 .map_err(|e| corrupt_in(format_args!("channel {c}"), e))

@@ -1,18 +1,27 @@
 //! Rate control: choose the keep fraction and the quantizer step jointly.
 //!
-//! The keep fraction F runs over the grid 1, 1/2, 1/4, …, 1/64 (for the SVD it sets the rank
-//! to ⌊F·L/(m + n + 1)⌋, for interpolation the decimation factor to round(1/F)). For each F
-//! the relative step Δ is found by bisection on log₂ Δ over [−14, 4] (12 halvings, a precision
-//! of 0.005 octave), using that the file size falls and the error grows as Δ grows:
+//! The keep fraction F runs over the method's grid ([`Prepared::keep_grid`]: 1 for the sparse
+//! methods, whose rate–distortion optimized quantizer decides what to keep; 1, 1/2, …, 1/64
+//! for the SVD, where it sets the rank ⌊F·L/(m + n + 1)⌋, and for interpolation, where it
+//! sets the decimation factor round(1/F)). For each F the crossing of the target is found by
+//! secant steps on log₂ Δ over [−14, 4] (at most 10 trials, kept inside the bracket of the
+//! trials that reach and miss the target, bisecting it when a secant step leaves it):
 //!
-//! - `--bitrate B`: the smallest Δ whose file fits B·duration/8 bytes; among the grid points
-//!   the one with the highest decoded SNR wins;
-//! - `--snr D`: the largest Δ whose decoded SNR is ≥ D; among the grid points the one with the
-//!   smallest file wins.
+//! - `--bitrate B`: a Δ whose file is in [(1 − 2 %)·B, B]; then 8 steps from it upwards
+//!   (1/256 octave apart) are measured and the best decoded SNR among the files in
+//!   [(1 − 2 %)·B, B] wins;
+//! - `--snr D`: a Δ whose decoded SNR is in [D, D + 0.1 dB]; then 12 steps above the largest
+//!   Δ reaching D (1/64 octave apart) are measured, because the decoded SNR is not monotonic
+//!   in Δ (quantization errors of related coefficients add up coherently or cancel); if no
+//!   trial lands in the window, the bracket between the largest step reaching D and the next
+//!   one tried is bisected (≤ 10 times), and if the SNR jumps over the window there, the keep
+//!   fraction at the overshooting step is bisected on log₂ over six octaves (≤ 10 times).
+//!   The smallest file in the window wins.
 //!
 //! Every trial is a real encoding (entropy-coded sizes, SNR of the decoder's own synthesis),
-//! so the chosen point meets its target exactly as measured. The grid points run in parallel.
-//! When no point meets the target, the closest one is returned with `target_met = false`.
+//! so the chosen point meets its target exactly as measured; [`Choice::search`] lists them
+//! (the `search` of `encode --json`). The grid points run in parallel. When no trial meets
+//! the target within its tolerance, the closest one is returned with `target_met = false`.
 
 use super::{default_step, Prepared, Target};
 use crate::audio::Audio;
@@ -20,44 +29,70 @@ use crate::metrics::joint_snr_db;
 use crate::{Error, Result};
 use rayon::prelude::*;
 
-/// Keep fractions tried.
+/// Keep fractions tried by the methods whose keep fraction sets a structure (the SVD rank,
+/// the decimation factor). The sparse methods keep everything and let the rate–distortion
+/// optimized quantizer drop what does not pay ([`Prepared::keep_grid`]).
 pub const KEEP_GRID: [f64; 7] = [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625];
 /// Range of log₂ of the relative step.
 const LOG_STEP_RANGE: (f64, f64) = (-14.0, 4.0);
-const BISECTIONS: usize = 12;
+/// Secant (or bisection) trials that look for the target's crossing.
+const SECANT_ITERATIONS: usize = 10;
+/// `--snr D` delivers an SNR in [D, D + SNR_TOLERANCE_DB].
+pub const SNR_TOLERANCE_DB: f64 = 0.1;
+/// `--bitrate B` delivers a file of at least (1 − BITRATE_TOLERANCE)·B (and at most B).
+pub const BITRATE_TOLERANCE: f64 = 0.02;
+/// `--snr`: steps scanned above the bisection's, in 1/SCAN_DIVISIONS octave.
+const SNR_SCAN: usize = 12;
+/// `--bitrate`: steps scanned above the bisection's, in 1/SCAN_DIVISIONS octave.
+const BITRATE_SCAN: usize = 8;
+const SCAN_DIVISIONS: f64 = 64.0;
+/// Octaves below the grid's keep fraction the last resort of `--snr` may trim to.
+const KEEP_OCTAVES: f64 = 6.0;
+/// Bisections that narrow a step (or keep) bracket down to the SNR tolerance window.
+const REFINEMENTS: usize = 10;
 
 /// What the rate control settled on.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Choice {
     /// Keep fraction (`None`: the method's own setting).
     pub keep: Option<f64>,
     /// Relative quantizer step.
     pub step: f64,
-    /// Trial encodings run.
-    pub trials: usize,
-    /// Whether the chosen point meets the target.
+    /// Every trial encoding the search ran, in order.
+    pub search: Vec<Probe>,
+    /// Whether the chosen point meets the target (within its tolerance).
     pub target_met: bool,
 }
 
-/// One grid point's best (keep, step) and how it fares.
-#[derive(Clone, Copy, Debug)]
-struct Point {
-    keep: f64,
-    step: f64,
-    bytes: usize,
-    snr: f64,
-    met: bool,
-    trials: usize,
+impl Choice {
+    /// Trial encodings run.
+    pub fn trials(&self) -> usize {
+        self.search.len().max(1)
+    }
+}
+
+/// One trial encoding of the search.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Probe {
+    /// Keep fraction.
+    pub keep: f64,
+    /// Relative step.
+    pub step: f64,
+    /// File size.
+    pub bytes: usize,
+    /// Decoded SNR (joint over channels), dB; `None` when the trial measured the size only.
+    pub snr_db: Option<f64>,
 }
 
 /// Choose keep and step for `target`.
 pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<Choice> {
-    let points: Vec<Point> = match target {
+    let grid = prepared.keep_grid();
+    let searches: Vec<Vec<Probe>> = match target {
         Target::Fixed { keep, step } => {
             return Ok(Choice {
                 keep,
                 step: step.unwrap_or_else(|| default_step(&prepared.method())),
-                trials: 1,
+                search: Vec::new(),
                 target_met: true,
             })
         }
@@ -66,8 +101,7 @@ pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<
                 return Err(Error::param("bitrate", format!("{kbps} must be positive")));
             }
             let budget = (kbps * 1000.0 / 8.0 * audio.seconds()).floor() as usize;
-            KEEP_GRID
-                .par_iter()
+            grid.par_iter()
                 .map(|&keep| for_bitrate(prepared, audio, keep, budget))
                 .collect::<Result<_>>()?
         }
@@ -75,102 +109,277 @@ pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<
             if !db.is_finite() {
                 return Err(Error::param("snr", format!("{db} is not a number")));
             }
-            KEEP_GRID
-                .par_iter()
+            grid.par_iter()
                 .map(|&keep| for_snr(prepared, audio, keep, db))
                 .collect::<Result<_>>()?
         }
     };
-    let trials = points.iter().map(|p| p.trials).sum();
-    let met: Vec<&Point> = points.iter().filter(|p| p.met).collect();
-    let best = match (target, met.is_empty()) {
-        (Target::Bitrate { .. }, false) => {
-            met.iter().copied().max_by(|a, b| a.snr.total_cmp(&b.snr))
+    let search: Vec<Probe> = searches.into_iter().flatten().collect();
+    let measured = search.iter().filter(|p| p.snr_db.is_some());
+    let snr = |p: &Probe| p.snr_db.unwrap_or(f64::NEG_INFINITY);
+    let (best, met) = match target {
+        Target::Bitrate { kbps } => {
+            let budget = (kbps * 1000.0 / 8.0 * audio.seconds()).floor() as usize;
+            let floor = ((1.0 - BITRATE_TOLERANCE) * budget as f64).ceil() as usize;
+            let within = |p: &&Probe| p.bytes <= budget && p.bytes >= floor;
+            let fits = |p: &&Probe| p.bytes <= budget;
+            if let Some(b) = measured
+                .clone()
+                .filter(within)
+                .max_by(|a, b| snr(a).total_cmp(&snr(b)))
+            {
+                (b, true)
+            } else if let Some(b) = measured.clone().filter(fits).max_by_key(|p| p.bytes) {
+                // The file fits, below the window (e.g. the finest step is small enough).
+                (b, true)
+            } else {
+                (
+                    measured
+                        .min_by_key(|p| p.bytes)
+                        .expect("a trial was measured"),
+                    false,
+                )
+            }
         }
-        (Target::Snr { .. }, false) => met.iter().copied().min_by_key(|p| p.bytes),
-        // Nothing fits the bit budget: the smallest file; nothing reaches the SNR: the best SNR.
-        (Target::Bitrate { .. }, true) => points.iter().min_by_key(|p| p.bytes),
-        _ => points.iter().max_by(|a, b| a.snr.total_cmp(&b.snr)),
-    }
-    .expect("the grid is not empty");
+        Target::Snr { db } => {
+            let within = |p: &&Probe| snr(p) >= db && snr(p) <= db + SNR_TOLERANCE_DB;
+            if let Some(b) = measured.clone().filter(within).min_by_key(|p| p.bytes) {
+                (b, true)
+            } else if let Some(b) = measured
+                .clone()
+                .filter(|p| snr(p) >= db)
+                .min_by_key(|p| p.bytes)
+            {
+                // The target is reached, above the window (e.g. the coarsest step overshoots).
+                (b, true)
+            } else {
+                let b = measured.max_by(|a, b| snr(a).total_cmp(&snr(b)));
+                (b.expect("a trial was measured"), false)
+            }
+        }
+        Target::Fixed { .. } => unreachable!("returned above"),
+    };
     Ok(Choice {
         keep: Some(best.keep),
         step: best.step,
-        trials,
-        target_met: best.met,
+        target_met: met,
+        search: search.clone(),
     })
 }
 
-fn bytes_at(p: &dyn Prepared, keep: f64, log_step: f64) -> Result<usize> {
-    Ok(p.trial(Some(keep), log_step.exp2(), false)?.file_bytes())
+/// A search at one keep fraction: its trials, in order.
+struct Search<'a> {
+    prepared: &'a dyn Prepared,
+    audio: &'a Audio,
+    keep: f64,
+    probes: Vec<Probe>,
 }
 
-fn snr_at(p: &dyn Prepared, audio: &Audio, keep: f64, log_step: f64) -> Result<(f64, usize)> {
-    let t = p.trial(Some(keep), log_step.exp2(), true)?;
-    let signals = t.signals.as_deref().expect("signals were requested");
-    Ok((joint_snr_db(&audio.channels, signals), t.file_bytes()))
-}
-
-fn for_bitrate(p: &dyn Prepared, audio: &Audio, keep: f64, budget: usize) -> Result<Point> {
-    let (mut lo, mut hi) = LOG_STEP_RANGE;
-    let mut trials = 2;
-    let coarse = bytes_at(p, keep, hi)?;
-    let point = |step: f64, trials: usize, met: bool| -> Result<Point> {
-        let (snr, bytes) = snr_at(p, audio, keep, step)?;
-        Ok(Point {
+impl<'a> Search<'a> {
+    fn new(prepared: &'a dyn Prepared, audio: &'a Audio, keep: f64) -> Self {
+        Search {
+            prepared,
+            audio,
             keep,
-            step: step.exp2(),
-            bytes,
-            snr,
-            met,
-            trials: trials + 1,
-        })
-    };
-    if coarse > budget {
-        return point(hi, trials, false);
-    }
-    if bytes_at(p, keep, lo)? <= budget {
-        return point(lo, trials, true);
-    }
-    for _ in 0..BISECTIONS {
-        let mid = 0.5 * (lo + hi);
-        trials += 1;
-        if bytes_at(p, keep, mid)? <= budget {
-            hi = mid;
-        } else {
-            lo = mid;
+            probes: Vec::new(),
         }
     }
-    point(hi, trials, true)
+
+    /// One trial at relative step 2^log_step; the decoded SNR when `snr`.
+    fn probe(&self, log_step: f64, snr: bool) -> Result<Probe> {
+        let step = log_step.exp2();
+        let t = self.prepared.trial(Some(self.keep), step, snr)?;
+        Ok(Probe {
+            keep: self.keep,
+            step,
+            bytes: t.file_bytes(),
+            snr_db: t
+                .signals
+                .as_deref()
+                .map(|signals| joint_snr_db(&self.audio.channels, signals)),
+        })
+    }
+
+    /// File size at relative step 2^log_step.
+    fn bytes(&mut self, log_step: f64) -> Result<usize> {
+        let p = self.probe(log_step, false)?;
+        self.probes.push(p);
+        Ok(p.bytes)
+    }
+
+    /// File size and decoded SNR at relative step 2^log_step.
+    fn measure(&mut self, log_step: f64) -> Result<(usize, f64)> {
+        let p = self.probe(log_step, true)?;
+        self.probes.push(p);
+        Ok((p.bytes, p.snr_db.unwrap_or(f64::NEG_INFINITY)))
+    }
+
+    /// Measure several steps in parallel; their probes in the order given.
+    fn measure_all(&mut self, log_steps: &[f64]) -> Result<Vec<Probe>> {
+        let probes: Vec<Probe> = log_steps
+            .par_iter()
+            .map(|&l| self.probe(l, true))
+            .collect::<Result<_>>()?;
+        self.probes.extend_from_slice(&probes);
+        Ok(probes)
+    }
 }
 
-fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Point> {
-    let (mut lo, mut hi) = LOG_STEP_RANGE;
-    let point = |step: f64, snr: f64, bytes: usize, trials: usize, met: bool| Point {
-        keep,
-        step: step.exp2(),
-        bytes,
-        snr,
-        met,
-        trials,
+/// The bracket of a crossing: the largest log₂ step seen on the reaching side (with its
+/// value), the smallest seen on the other.
+struct Crossing {
+    reached: Option<(f64, f64)>,
+    missed: Option<f64>,
+}
+
+/// Find a log₂ step x in [lo, hi] with `inside(f(x))`, where f falls as x grows (roughly
+/// linearly, `slope` per octave at first) and `reaches(f(x))` holds below the crossing:
+/// secant steps on the last two points, kept inside the bracket of the largest x known to
+/// satisfy `reaches` and the smallest known not to, with a bisection of the bracket when the
+/// secant leaves it. Returns the bracket.
+fn find_crossing(
+    mut f: impl FnMut(f64) -> Result<f64>,
+    start: f64,
+    aim: f64,
+    slope: f64,
+    reaches: impl Fn(f64) -> bool,
+    inside: impl Fn(f64) -> bool,
+) -> Result<Crossing> {
+    let (lo, hi) = LOG_STEP_RANGE;
+    let mut c = Crossing {
+        reached: None,
+        missed: None,
     };
-    let (fine_snr, fine_bytes) = snr_at(p, audio, keep, lo)?;
-    if fine_snr < db {
-        return Ok(point(lo, fine_snr, fine_bytes, 1, false));
+    let mut last: Option<(f64, f64)> = None;
+    let mut x = start.clamp(lo, hi);
+    for _ in 0..SECANT_ITERATIONS {
+        let y = f(x)?;
+        if reaches(y) {
+            if c.reached.is_none_or(|(r, _)| x > r) {
+                c.reached = Some((x, y));
+            }
+        } else if c.missed.is_none_or(|m| x < m) {
+            c.missed = Some(x);
+        }
+        if inside(y) {
+            break;
+        }
+        let s = match last {
+            Some((x0, y0)) if x != x0 => ((y0 - y) / (x - x0)).clamp(0.25 * slope, 4.0 * slope),
+            _ => slope,
+        };
+        last = Some((x, y));
+        let mut next = x + (y - aim) / s;
+        let (a, b) = (c.reached.map_or(lo, |r| r.0), c.missed.unwrap_or(hi));
+        if next <= a || next >= b {
+            next = 0.5 * (a + b);
+        }
+        if (x == lo && next <= lo) || (x == hi && next >= hi) || (b - a) < 1e-4 {
+            break;
+        }
+        x = next.clamp(lo, hi);
     }
-    let (coarse_snr, coarse_bytes) = snr_at(p, audio, keep, hi)?;
-    if coarse_snr >= db {
-        return Ok(point(hi, coarse_snr, coarse_bytes, 2, true));
+    Ok(c)
+}
+
+/// `--bitrate`: find a step whose file is in [(1 − 2 %)·B, B], then measure the SNR of the
+/// steps just above it (the decoded SNR is not monotonic in the step: quantization errors of
+/// related coefficients add up coherently or cancel).
+fn for_bitrate(p: &dyn Prepared, audio: &Audio, keep: f64, budget: usize) -> Result<Vec<Probe>> {
+    let mut s = Search::new(p, audio, keep);
+    let target = (budget.max(1) as f64).log2();
+    let floor = (1.0 - BITRATE_TOLERANCE).log2();
+    // Here "reaching" is the small-step side of the crossing: a file above the budget.
+    find_crossing(
+        |x| Ok((s.bytes(x)?.max(1) as f64).log2()),
+        -3.0,
+        target + 0.5 * floor,
+        0.7,
+        |y| y > target,
+        |y| y <= target && y >= target + floor,
+    )?;
+    let Some(fit) = s
+        .probes
+        .iter()
+        .filter(|p| p.bytes <= budget)
+        .max_by_key(|p| p.bytes)
+        .map(|p| p.step.log2())
+    else {
+        // Even the coarsest step does not fit: measure it.
+        s.measure(LOG_STEP_RANGE.1)?;
+        return Ok(s.probes);
+    };
+    let steps: Vec<f64> = (0..BITRATE_SCAN)
+        .map(|j| fit + j as f64 / SCAN_DIVISIONS / 4.0)
+        .collect();
+    s.measure_all(&steps)?;
+    Ok(s.probes)
+}
+
+/// `--snr`: find the crossing of the target, scan the steps above it for smaller files that
+/// still reach it, then narrow the best bracket down to the tolerance window.
+fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Vec<Probe>> {
+    let mut s = Search::new(p, audio, keep);
+    let in_window = |y: f64| y >= db && y <= db + SNR_TOLERANCE_DB;
+    let c = find_crossing(
+        |x| Ok(s.measure(x)?.1),
+        1.0 - db / 6.02,
+        db + 0.5 * SNR_TOLERANCE_DB,
+        6.02,
+        |y| y >= db,
+        in_window,
+    )?;
+    let Some((x, _)) = c.reached else {
+        return Ok(s.probes);
+    };
+    let steps: Vec<f64> = (1..=SNR_SCAN)
+        .map(|j| x + j as f64 / SCAN_DIVISIONS)
+        .filter(|&l| l <= LOG_STEP_RANGE.1)
+        .collect();
+    s.measure_all(&steps)?;
+    let snr = |p: &Probe| p.snr_db.unwrap_or(f64::NEG_INFINITY);
+    if s.probes.iter().any(|p| in_window(snr(p))) {
+        return Ok(s.probes);
     }
-    let (mut best_snr, mut best_bytes) = (fine_snr, fine_bytes);
-    for _ in 0..BISECTIONS {
-        let mid = 0.5 * (lo + hi);
-        let (snr, bytes) = snr_at(p, audio, keep, mid)?;
-        if snr >= db {
-            (lo, best_snr, best_bytes) = (mid, snr, bytes);
+    // No trial in the window: bisect between the largest step reaching the target and the
+    // next larger one tried (which falls short).
+    let mut tried: Vec<(f64, f64)> = s.probes.iter().map(|p| (p.step.log2(), snr(p))).collect();
+    tried.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let Some(i) = tried.iter().rposition(|&(_, y)| y >= db) else {
+        return Ok(s.probes);
+    };
+    let Some(&(mut b, _)) = tried[i + 1..].first() else {
+        return Ok(s.probes);
+    };
+    let mut a = tried[i].0;
+    for _ in 0..REFINEMENTS {
+        let mid = 0.5 * (a + b);
+        let (_, y) = s.measure(mid)?;
+        if y > db + SNR_TOLERANCE_DB {
+            a = mid;
+        } else if y >= db {
+            return Ok(s.probes);
         } else {
-            hi = mid;
+            b = mid;
         }
     }
-    Ok(point(lo, best_snr, best_bytes, 2 + BISECTIONS, true))
+    // The SNR jumps over the window at this step (one changed decision moves it by more than
+    // the window): at the overshooting step, drop the smallest kept coefficients instead,
+    // bisecting log₂ of the keep fraction.
+    let step = a;
+    let (mut k_lo, mut k_hi) = (keep.log2() - KEEP_OCTAVES, keep.log2());
+    for _ in 0..REFINEMENTS {
+        let mid = 0.5 * (k_lo + k_hi);
+        let mut trimmed = Search::new(p, audio, mid.exp2());
+        let (_, y) = trimmed.measure(step)?;
+        s.probes.extend(trimmed.probes);
+        if y > db + SNR_TOLERANCE_DB {
+            k_hi = mid;
+        } else if y >= db {
+            break;
+        } else {
+            k_lo = mid;
+        }
+    }
+    Ok(s.probes)
 }

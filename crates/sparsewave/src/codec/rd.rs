@@ -3,7 +3,9 @@
 //! ([`Target::Bitrate`]); each point is measured on its decoded audio. Two lossless references
 //! come with the curves: the input's PCM bit rate and its FLAC size.
 
-use super::{encode_prepared, flac_size, kbps, prepare, MethodKind, MethodSettings, Target};
+use super::{
+    best_of, encode_prepared, flac_size, kbps, prepare, MethodKind, MethodSettings, Target,
+};
 use crate::audio::{Audio, SampleFormat};
 #[cfg(feature = "plot")]
 use crate::plot::{LineChart, NamedPlot, Series};
@@ -153,8 +155,9 @@ impl RateDistortion {
     }
 }
 
-/// Rate–distortion points of `methods` (built from `settings`) at each target bit rate
-/// (kbit/s, all positive), with the PCM and FLAC references.
+/// Rate–distortion points of `methods` (built from `settings`; [`MethodKind::Auto`] takes the
+/// better of its candidates at each rate) at each target bit rate (kbit/s, all positive),
+/// with the PCM and FLAC references.
 pub fn rate_distortion(
     audio: &Audio,
     methods: &[MethodKind],
@@ -163,7 +166,7 @@ pub fn rate_distortion(
 ) -> Result<RateDistortion> {
     let built = methods
         .iter()
-        .map(|&kind| Ok((kind, settings.method(kind)?)))
+        .map(|&kind| Ok((kind, settings.candidates(kind)?)))
         .collect::<Result<Vec<_>>>()?;
     if let Some(bad) = bitrates.iter().find(|r| !(r.is_finite() && **r > 0.0)) {
         return Err(Error::param(
@@ -180,13 +183,21 @@ pub fn rate_distortion(
         f64::from(audio.sample_rate) * audio.channel_count() as f64 * f64::from(pcm_bits) / 1000.0;
     let (flac_bytes, flac_bits) = flac_size(audio)?;
     let mut points = Vec::with_capacity(built.len() * bitrates.len());
-    for (kind, method) in &built {
-        let prepared = prepare(audio, method)?;
-        for &target in bitrates {
-            let enc = encode_prepared(prepared.as_ref(), audio, Target::Bitrate { kbps: target })?;
+    for (kind, candidates) in &built {
+        let prepared = candidates
+            .iter()
+            .map(|m| prepare(audio, m))
+            .collect::<Result<Vec<_>>>()?;
+        for &rate in bitrates {
+            let target = Target::Bitrate { kbps: rate };
+            let encodings = prepared
+                .iter()
+                .map(|p| encode_prepared(p.as_ref(), audio, target))
+                .collect::<Result<Vec<_>>>()?;
+            let enc = best_of(encodings, target);
             points.push(RdPoint {
                 method: *kind,
-                target_kbps: target,
+                target_kbps: rate,
                 kbps: enc.kbps,
                 bytes: enc.bytes.len(),
                 bits_per_sample: enc.bits_per_sample,

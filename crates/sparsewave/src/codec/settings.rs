@@ -8,7 +8,7 @@ use crate::choice::choice;
 use crate::transform::stft::PadMode;
 use crate::transform::wavelet::{Family, Mode, Wavelet};
 use crate::transform::window::WindowKind;
-use crate::Result;
+use crate::{Error, Result};
 
 choice! {
     /// A coding method of `.swz` files, as a user names it.
@@ -25,8 +25,14 @@ choice! {
         Svd = "svd",
         /// Decimation + interpolation.
         Interp = "interp",
+        /// Per file, whichever of PGBZ and DWT gives the smaller file at the target
+        /// ([`MethodSettings::candidates`]).
+        Auto = "auto",
     }
 }
+
+/// The methods [`MethodKind::Auto`] chooses between.
+pub const AUTO_METHODS: [MethodKind; 2] = [MethodKind::Pgbz, MethodKind::Dwt];
 
 choice! {
     /// Where the spectrogram SVD's phase comes from at decode time.
@@ -100,7 +106,7 @@ impl Default for MethodSettings {
 const PGBZ_LS_REFIT: usize = 30;
 
 impl MethodSettings {
-    /// The [`Method`] of `kind` with these settings. Refuses values the format cannot record
+    /// The [`Method`] of `kind` (not [`MethodKind::Auto`]) with these settings. Refuses values the format cannot record
     /// (e.g. `phase_bits` outside 1..=16, an interpolation `order` above 16); limits that
     /// depend on the input are checked by [`encode`](super::encode).
     pub fn method(&self, kind: MethodKind) -> Result<Method> {
@@ -142,8 +148,23 @@ impl MethodSettings {
                 factor: self.factor,
                 method: self.interp,
             }),
+            MethodKind::Auto => {
+                return Err(Error::param(
+                    "method",
+                    "auto chooses between methods per file; it is not one method",
+                ))
+            }
         };
         method.validate()?;
         Ok(method)
+    }
+
+    /// The methods to encode for `kind`: [`AUTO_METHODS`] for [`MethodKind::Auto`], else
+    /// the one method.
+    pub fn candidates(&self, kind: MethodKind) -> Result<Vec<Method>> {
+        match kind {
+            MethodKind::Auto => AUTO_METHODS.iter().map(|&k| self.method(k)).collect(),
+            _ => Ok(vec![self.method(kind)?]),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Payload of the sparse coefficient methods (DWT, STFT, PGBZ): keep the largest coefficients
-//! under a fair budget, quantize them with a dead zone, entropy-code the significance map and
-//! the values.
+//! under a fair budget, quantize them by rate–distortion optimization, entropy-code the
+//! significance map and the values with context models ([`context`]).
 //!
 //! A coefficient set is a list of *units* in scan order. A unit is one real coefficient
 //! ([`Layout::Bands`]) or one complex coefficient of a conjugate-symmetric half layout
@@ -8,28 +8,30 @@
 //! Nyquist) has no imaginary part. Fair counting: a unit costs 1 real number if it is real or
 //! self-conjugate, else 2 (it also fixes its conjugate partner, which is never stored).
 //!
-//! Quantization (step Δ, rounding offset ρ = 1/3): q = sign(c)·⌊|c|/Δ + ρ⌋, reconstruction
-//! ĉ = q·Δ. The zero bin |c| < (1 − ρ)Δ is wider than the others (the dead zone), which
-//! discards coefficients that cost more bits than they return.
+//! Quantization (step Δ, [`encode_rdo`]): each kept unit gets the values q (⌊|c|/Δ⌋ or
+//! ⌊|c|/Δ⌋ + 1 per slot, or zero) that minimise distortion + λ·bits under the coder's current
+//! model state; reconstruction ĉ = q·Δ.
 //!
-//! Coding, per unit in scan order:
-//! - significance bit (unit has a non-zero quantized slot), adaptive, context = significance
-//!   of the previous unit in the same row/band, of the unit "above" (same bin in the previous
-//!   frame, or the parent coefficient in the next coarser band), and a class (band index or
-//!   eighth of the frequency axis): 32 contexts;
-//! - for significant units, each slot as a signed integer ([`IntCoder`]) in a context of
-//!   the class and the number of significant neighbours: 24 contexts.
+//! Coding (format version 2): per unit in scan order a significance bit, then the values of a
+//! significant unit, all in contexts of the already-coded neighbourhood ([`context`]).
+//! Version 1 files are decoded by the version-1 scheme: context = significance of the previous
+//! unit in the same row/band and of the unit "above" (same bin in the previous frame, or the
+//! parent coefficient in the next coarser band), and a class: 32 significance contexts, 24
+//! integer contexts ([`IntCoder::read`]).
 
 use super::container::corrupt;
+use super::context;
 use super::entropy::{BitModel, IntCoder, Reader, Writer};
 use super::limits::QUANTIZED_BOUND;
 use crate::{Error, Result};
 
-/// Rounding offset of the dead-zone quantizer.
-pub const ROUNDING: f64 = 1.0 / 3.0;
+/// The encoder's Lagrange multiplier λ of [`encode_rdo`], in bits⁻¹ × Δ²: the slope
+/// −dD/dR = 2·ln 2·Δ²/12 of an entropy-coded uniform quantizer at high rate.
+pub const RDO_LAMBDA: f64 = 2.0 * std::f64::consts::LN_2 / 12.0;
 /// |c|/Δ must stay below this, so that quantized magnitudes fit the integer code.
 const MAX_Q: f64 = (QUANTIZED_BOUND - 1) as f64;
-const CLASSES: usize = 8;
+/// Frequency classes (eighths of the axis) or capped band indices of the contexts.
+pub(crate) const CLASSES: usize = 8;
 
 /// How the coefficients of one channel are arranged.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,7 +76,7 @@ impl Layout {
         self.units() * self.slots_per_unit()
     }
 
-    fn self_conjugate(&self, u: usize) -> bool {
+    pub(crate) fn self_conjugate(&self, u: usize) -> bool {
         match *self {
             Layout::Bands(_) => true,
             Layout::Frames {
@@ -201,124 +203,196 @@ impl Ranking {
     }
 }
 
-/// q = sign(c)·⌊|c|/Δ + ρ⌋.
-fn quantize_one(c: f64, step: f64) -> i64 {
-    let m = (c.abs() / step + ROUNDING).floor();
-    let m = m as i64;
-    if c < 0.0 {
-        -m
-    } else {
-        m
-    }
-}
-
-/// Quantize the `kept` units of `slots` with step Δ; every other slot is 0.
-pub fn quantize(layout: &Layout, slots: &[f64], kept: &[u32], step: f64) -> Result<Vec<i64>> {
-    let spu = layout.slots_per_unit();
-    let mut q = vec![0_i64; slots.len()];
-    for &u in kept {
-        let u = u as usize;
-        let n = if layout.self_conjugate(u) { 1 } else { spu };
-        for s in u * spu..u * spu + n {
-            if slots[s].is_nan() || slots[s].abs() / step >= MAX_Q {
-                return Err(Error::param(
-                    "step",
-                    format!(
-                        "step {step:e} is too small for coefficients of size {:e}",
-                        slots[s]
-                    ),
-                ));
-            }
-            q[s] = quantize_one(slots[s], step);
-        }
-    }
-    Ok(q)
-}
-
 /// ĉ = q·Δ.
 pub fn dequantize(q: &[i64], step: f64) -> Vec<f64> {
     q.iter().map(|&v| v as f64 * step).collect()
 }
 
-/// Number of significant (non-zero) units.
-pub fn significant_units(layout: &Layout, q: &[i64]) -> usize {
-    q.chunks_exact(layout.slots_per_unit())
-        .filter(|u| u.iter().any(|&v| v != 0))
-        .count()
-}
-
-struct Models {
+/// The version-1 models: 32 significance models, 24 integer contexts.
+struct ModelsV1 {
     sig: Vec<BitModel>,
     values: IntCoder,
 }
 
-impl Models {
+impl ModelsV1 {
     fn new() -> Self {
-        Models {
+        ModelsV1 {
             sig: vec![BitModel::default(); 4 * CLASSES],
             values: IntCoder::new(3 * CLASSES),
         }
     }
 }
 
-/// Entropy-code the quantized slots of one channel.
-pub fn encode_payload(layout: &Layout, q: &[i64]) -> Vec<u8> {
-    debug_assert_eq!(q.len(), layout.slots());
+/// Quantize the `kept` units of `slots` with step Δ and entropy-code them (format version 2,
+/// [`context`]), choosing each unit's values to minimise J = D + λ·R in coding order:
+/// D = w·Σ(c/Δ − q)² over the unit's slots (w = the unit's [`cost`](Layout::cost): a stored
+/// complex unit stands for a conjugate pair), R = its bits under the static costs of a first
+/// rounding to nearest ([`context::StaticCosts`]). Candidates per slot are ⌊|c|/Δ⌋ and
+/// ⌊|c|/Δ⌋ + 1 with the sign of c, and the whole unit zero; a unit whose slots all have |c| < Δ/2 is zero. λ = 0 is plain rounding.
+/// Returns the quantized slots (0 outside the kept set) and the payload.
+pub fn encode_rdo(
+    layout: &Layout,
+    slots: &[f64],
+    kept: &[u32],
+    step: f64,
+    lambda: f64,
+) -> Result<(Vec<i64>, Vec<u8>)> {
     let spu = layout.slots_per_unit();
-    let mut sig = vec![false; layout.units()];
-    let mut m = Models::new();
-    let mut w = Writer::default();
-    let _ = layout.scan(|u, left, above, class| -> Result<(), ()> {
-        let l = left.is_some_and(|v| sig[v]);
-        let a = above.is_some_and(|v| sig[v]);
-        let vals = &q[u * spu..(u + 1) * spu];
-        let s = vals.iter().any(|&v| v != 0);
-        w.bit(
-            &mut m.sig[class * 4 + usize::from(l) + 2 * usize::from(a)],
-            s,
-        );
-        if s {
-            sig[u] = true;
-            let ctx = class * 3 + usize::from(l) + usize::from(a);
-            let n = if layout.self_conjugate(u) { 1 } else { spu };
-            for &v in &vals[..n] {
-                m.values.write(&mut w, ctx, v);
+    let mut keep = vec![false; layout.units()];
+    for &u in kept {
+        let u = u as usize;
+        keep[u] = true;
+        for &c in &slots[u * spu..(u + 1) * spu] {
+            if c.is_nan() || c.abs() / step >= MAX_Q {
+                return Err(Error::param(
+                    "step",
+                    format!("step {step:e} is too small for coefficients of size {c:e}"),
+                ));
             }
+        }
+    }
+    // The rate term: static costs of a first quantization, rounding to nearest.
+    let mut q = vec![0_i64; slots.len()];
+    for (u, _) in keep.iter().enumerate().filter(|(_, &k)| k) {
+        for s in u * spu..(u + 1) * spu {
+            q[s] = (slots[s] / step).round() as i64;
+        }
+    }
+    let costs = context::StaticCosts::gather(layout, &q);
+    q.fill(0);
+    let mut mag = vec![0_u8; layout.units()];
+    let mut m = context::Models::default();
+    let mut w = Writer::default();
+    let _ = context::scan(layout, |u, class, n| -> Result<(), ()> {
+        let cx = context::UnitContext::new(class, n, &mag);
+        let n_values = if layout.self_conjugate(u) { 1 } else { spu };
+        let scaled: Vec<f64> = slots[u * spu..u * spu + n_values]
+            .iter()
+            .map(|c| c / step)
+            .collect();
+        let best = if keep[u] && scaled.iter().any(|a| a.abs() >= 0.5) {
+            choose_values(&costs, cx, &scaled, layout.cost(u) as f64, lambda)
+        } else {
+            None
+        };
+        match best {
+            Some(values) => {
+                m.write_significance(&mut w, cx, true);
+                m.write_values(&mut w, cx, &values[..n_values]);
+                mag[u] = context::magnitude_class(&values[..n_values]);
+                q[u * spu..u * spu + n_values].copy_from_slice(&values[..n_values]);
+            }
+            None => m.write_significance(&mut w, cx, false),
         }
         Ok(())
     });
-    w.finish()
+    Ok((q, w.finish()))
 }
 
-/// Decode the quantized slots of one channel; any stream the encoder cannot produce is an error.
-pub fn decode_payload(layout: &Layout, bytes: &[u8]) -> Result<Vec<i64>> {
-    let spu = layout.slots_per_unit();
-    let mut q = vec![0_i64; layout.slots()];
-    let mut sig = vec![false; layout.units()];
-    let mut m = Models::new();
+/// The values of one unit (`scaled` = c/Δ, one or two slots) minimising D + λR, or `None`
+/// when zero is best.
+fn choose_values(
+    costs: &context::StaticCosts,
+    cx: context::UnitContext,
+    scaled: &[f64],
+    weight: f64,
+    lambda: f64,
+) -> Option<[i64; 2]> {
+    let options = |a: f64| -> [i64; 2] {
+        let f = a.abs().floor() as i64;
+        let sign = if a < 0.0 { -1 } else { 1 };
+        [sign * f, sign * (f + 1)]
+    };
+    let distortion = |values: &[i64]| -> f64 {
+        weight
+            * scaled
+                .iter()
+                .zip(values)
+                .map(|(&a, &v)| (a - v as f64).powi(2))
+                .sum::<f64>()
+    };
+    let mut best_cost =
+        distortion(&[0, 0][..scaled.len()]) + lambda * costs.significance(cx, false);
+    let mut best = None;
+    let significant = lambda * costs.significance(cx, true);
+    let first = options(scaled[0]);
+    let second = scaled.get(1).map_or([0, 0], |&a| options(a));
+    let seconds = if scaled.len() > 1 { 2 } else { 1 };
+    for &v0 in &first {
+        for &v1 in &second[..seconds] {
+            let values = [v0, v1];
+            let values = &values[..scaled.len()];
+            if values.iter().all(|&v| v == 0) {
+                continue;
+            }
+            let cost = distortion(values) + significant + lambda * costs.values(cx, values);
+            if cost < best_cost {
+                best_cost = cost;
+                best = Some([v0, v1]);
+            }
+        }
+    }
+    best
+}
+
+/// Decode the quantized slots of one channel written in format `version` (1 or 2); any
+/// stream the encoder cannot produce is an error.
+pub fn decode_payload(layout: &Layout, bytes: &[u8], version: u16) -> Result<Vec<i64>> {
     let mut r =
         Reader::new(bytes).map_err(|_| corrupt("payload is not a whole number of words"))?;
-    layout
-        .scan(|u, left, above, class| -> Result<()> {
-            let l = left.is_some_and(|v| sig[v]);
-            let a = above.is_some_and(|v| sig[v]);
-            if r.bit(&mut m.sig[class * 4 + usize::from(l) + 2 * usize::from(a)])? {
-                sig[u] = true;
-                let ctx = class * 3 + usize::from(l) + usize::from(a);
-                let n = if layout.self_conjugate(u) { 1 } else { spu };
-                for v in &mut q[u * spu..u * spu + n] {
-                    *v = m.values.read(&mut r, ctx)?;
-                }
-                if q[u * spu..(u + 1) * spu].iter().all(|&v| v == 0) {
-                    return Err(corrupt("a significant unit without a non-zero value"));
-                }
-            }
-            Ok(())
-        })
-        .map_err(|_| corrupt("invalid coefficient stream"))?;
+    let q = match version {
+        1 => decode_v1(layout, &mut r),
+        _ => decode_v2(layout, &mut r),
+    }
+    .map_err(|_| corrupt("invalid coefficient stream"))?;
     if !r.exhausted() {
         return Err(corrupt("coefficient stream has unused trailing data"));
     }
+    Ok(q)
+}
+
+fn decode_v2(layout: &Layout, r: &mut Reader) -> Result<Vec<i64>> {
+    let spu = layout.slots_per_unit();
+    let mut q = vec![0_i64; layout.slots()];
+    let mut mag = vec![0_u8; layout.units()];
+    let mut m = context::Models::default();
+    context::scan(layout, |u, class, n| -> Result<()> {
+        let cx = context::UnitContext::new(class, n, &mag);
+        if m.read_significance(r, cx)? {
+            let n_values = if layout.self_conjugate(u) { 1 } else { spu };
+            let vals = &mut q[u * spu..u * spu + n_values];
+            m.read_values(r, cx, vals)?;
+            if vals.iter().all(|&v| v == 0) {
+                return Err(corrupt("a significant unit without a non-zero value"));
+            }
+            mag[u] = context::magnitude_class(vals);
+        }
+        Ok(())
+    })?;
+    Ok(q)
+}
+
+fn decode_v1(layout: &Layout, r: &mut Reader) -> Result<Vec<i64>> {
+    let spu = layout.slots_per_unit();
+    let mut q = vec![0_i64; layout.slots()];
+    let mut sig = vec![false; layout.units()];
+    let mut m = ModelsV1::new();
+    layout.scan(|u, left, above, class| -> Result<()> {
+        let l = left.is_some_and(|v| sig[v]);
+        let a = above.is_some_and(|v| sig[v]);
+        if r.bit(&mut m.sig[class * 4 + usize::from(l) + 2 * usize::from(a)])? {
+            sig[u] = true;
+            let ctx = class * 3 + usize::from(l) + usize::from(a);
+            let n = if layout.self_conjugate(u) { 1 } else { spu };
+            for v in &mut q[u * spu..u * spu + n] {
+                *v = m.values.read(r, ctx)?;
+            }
+            if q[u * spu..(u + 1) * spu].iter().all(|&v| v == 0) {
+                return Err(corrupt("a significant unit without a non-zero value"));
+            }
+        }
+        Ok(())
+    })?;
     Ok(q)
 }
 
@@ -364,15 +438,6 @@ mod tests {
     }
 
     #[test]
-    fn dead_zone_quantizer() {
-        let step = 0.5;
-        assert_eq!(quantize_one(0.33, step), 0);
-        assert_eq!(quantize_one(0.34, step), 1);
-        assert_eq!(quantize_one(-0.83, step), -1);
-        assert_eq!(quantize_one(-0.84, step), -2);
-    }
-
-    #[test]
     fn payload_round_trip() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for layout in layouts() {
@@ -381,9 +446,11 @@ mod tests {
                 .collect();
             let ranking = Ranking::new(&layout, &slots);
             for budget in [0, 3, layout.units() / 2, 2 * layout.units()] {
-                let q = quantize(&layout, &slots, ranking.kept(budget), 0.7).unwrap();
-                let bytes = encode_payload(&layout, &q);
-                assert_eq!(decode_payload(&layout, &bytes).unwrap(), q);
+                for lambda in [0.0, RDO_LAMBDA, 1.0] {
+                    let (q, bytes) =
+                        encode_rdo(&layout, &slots, ranking.kept(budget), 0.7, lambda).unwrap();
+                    assert_eq!(decode_payload(&layout, &bytes, 2).unwrap(), q);
+                }
             }
         }
     }

@@ -1,0 +1,384 @@
+//! Context modelling of the sparse coefficient payloads (format version 2).
+//!
+//! Every unit is coded knowing the *magnitude class* of its already-coded neighbours, where
+//! the magnitude class of a unit is the bit length of the largest |q| of its slots (0 for a
+//! non-significant unit or one not coded yet), capped at [`MAG_CAP`]:
+//!
+//! - lattices (STFT, PGBZ; time-major, frame t, bin k): (t, k−1) and (t−1, k) with weight 2;
+//!   (t, k−2), (t−1, k−1), (t−1, k+1) and (t−2, k) with weight 1 — partials continue along
+//!   time (same bin), attacks along frequency (same frame);
+//! - DWT bands (coarse to fine, band b, index i): the previous coefficient i−1 and the parent
+//!   p (coefficient ⌊i/2⌋ of band b−1, or i of the approximation for the coarsest detail
+//!   band, clamped) with weight 2; i−2, p−1 and p+1 with weight 1 (zerotree-like: a parent
+//!   below threshold predicts insignificant children).
+//!
+//! The weighted sum s of the neighbours' magnitude classes is reduced to a *level*
+//! λ(s) = s for s ≤ 4, else min(4 + ⌊log₂(s − 3)⌋, 9) (10 levels). A unit's class c is its
+//! eighth of the frequency axis (lattices) or its band index capped at 7 (DWT). Then:
+//!
+//! - significance bit: bit model 10·c + λ (80 models);
+//! - first value (re, or the real coefficient): bucket with symbol model 10·c + λ;
+//! - second value (im, complex units): bucket with symbol model 80 + 8·c' + min(b₁, 7),
+//!   where b₁ is the first value's bucket and c' = min(λ, 7);
+//! - for a bucket b ≥ 2, the bit of |q| just below its leading one with bit model b (an
+//!   adaptive bit per bucket: within a bucket small magnitudes are more likely), the other
+//!   b − 2 mantissa bits raw; the sign raw.
+
+use super::entropy::{BitModel, IntCoder, Reader, Writer};
+use super::sparse::{Layout, CLASSES};
+use crate::Result;
+
+/// Magnitude classes above this count as this one in a neighbourhood sum.
+pub const MAG_CAP: u8 = 8;
+/// Levels of the weighted neighbourhood sum.
+pub const LEVELS: usize = 10;
+/// Contexts of the second (imaginary) value: 8 levels × 8 first-value buckets.
+const SECOND_CONTEXTS: usize = 64;
+
+/// λ(s) of the module docs.
+pub fn level(s: u32) -> usize {
+    if s <= 4 {
+        s as usize
+    } else {
+        (4 + (s - 3).ilog2() as usize).min(LEVELS - 1)
+    }
+}
+
+/// Neighbour positions of one unit: the heavy (weight 2) and light (weight 1) ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Neighbours {
+    /// Weight-2 neighbours.
+    pub heavy: [Option<usize>; 2],
+    /// Weight-1 neighbours.
+    pub light: [Option<usize>; 4],
+}
+
+impl Neighbours {
+    /// Weighted sum of the (capped) magnitude classes `mag` of the neighbours.
+    pub fn score(&self, mag: &[u8]) -> u32 {
+        let m = |v: Option<usize>| v.map_or(0, |v| u32::from(mag[v].min(MAG_CAP)));
+        2 * self.heavy.iter().map(|&v| m(v)).sum::<u32>()
+            + self.light.iter().map(|&v| m(v)).sum::<u32>()
+    }
+}
+
+/// Visit every unit in scan order with (unit, class, neighbours).
+pub fn scan<E>(
+    layout: &Layout,
+    mut f: impl FnMut(usize, usize, &Neighbours) -> Result<(), E>,
+) -> Result<(), E> {
+    match layout {
+        Layout::Bands(lens) => {
+            let mut start = 0;
+            let mut parent_start = 0;
+            for (b, &len) in lens.iter().enumerate() {
+                let class = b.min(CLASSES - 1);
+                let parent_len = if b == 0 { 0 } else { lens[b - 1] };
+                for i in 0..len {
+                    let u = start + i;
+                    let mut n = Neighbours {
+                        heavy: [i.checked_sub(1).map(|j| start + j), None],
+                        light: [i.checked_sub(2).map(|j| start + j), None, None, None],
+                    };
+                    if parent_len > 0 {
+                        let p = if b == 1 { i } else { i / 2 }.min(parent_len - 1);
+                        n.heavy[1] = Some(parent_start + p);
+                        n.light[1] = p.checked_sub(1).map(|j| parent_start + j);
+                        n.light[2] = (p + 1 < parent_len).then(|| parent_start + p + 1);
+                    }
+                    f(u, class, &n)?;
+                }
+                parent_start = start;
+                start += len;
+            }
+        }
+        &Layout::Frames { frames, bins, .. } => {
+            for t in 0..frames {
+                for k in 0..bins {
+                    let u = t * bins + k;
+                    let prev = t.checked_sub(1).map(|p| p * bins);
+                    let n = Neighbours {
+                        heavy: [k.checked_sub(1).map(|j| u - k + j), prev.map(|p| p + k)],
+                        light: [
+                            k.checked_sub(2).map(|j| u - k + j),
+                            prev.and_then(|p| k.checked_sub(1).map(|j| p + j)),
+                            prev.filter(|_| k + 1 < bins).map(|p| p + k + 1),
+                            t.checked_sub(2).map(|p| p * bins + k),
+                        ],
+                    };
+                    f(u, k * CLASSES / bins, &n)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The adaptive models of one channel's payload; encoder and decoder update them identically.
+pub struct Models {
+    significance: Vec<BitModel>,
+    first: IntCoder,
+    second: IntCoder,
+    /// The bit below the leading one, per bucket.
+    mantissa: Vec<BitModel>,
+}
+
+impl Default for Models {
+    fn default() -> Self {
+        Models {
+            significance: vec![BitModel::default(); CLASSES * LEVELS],
+            first: IntCoder::new(CLASSES * LEVELS),
+            second: IntCoder::new(SECOND_CONTEXTS),
+            mantissa: vec![BitModel::default(); IntCoder::BUCKETS],
+        }
+    }
+}
+
+/// The contexts of one unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnitContext {
+    /// Class c.
+    pub class: usize,
+    /// Level λ of the neighbourhood sum.
+    pub level: usize,
+}
+
+impl UnitContext {
+    /// The context of a unit of `class` whose neighbours are `n`, given the magnitude classes
+    /// coded so far.
+    pub fn new(class: usize, n: &Neighbours, mag: &[u8]) -> Self {
+        UnitContext {
+            class,
+            level: level(n.score(mag)),
+        }
+    }
+
+    /// Context of the significance bit and of the first value.
+    fn primary(self) -> usize {
+        self.class * LEVELS + self.level
+    }
+
+    fn secondary(self, first: i64) -> usize {
+        8 * self.level.min(7) + IntCoder::bucket(first).min(7)
+    }
+}
+
+impl Models {
+    /// Write the significance of a unit.
+    pub fn write_significance(&mut self, w: &mut Writer, cx: UnitContext, s: bool) {
+        w.bit(&mut self.significance[cx.primary()], s);
+    }
+
+    /// Read the significance of a unit.
+    pub fn read_significance(&mut self, r: &mut Reader, cx: UnitContext) -> Result<bool> {
+        r.bit(&mut self.significance[cx.primary()])
+    }
+
+    /// Write the values of a significant unit (one or two).
+    pub fn write_values(&mut self, w: &mut Writer, cx: UnitContext, values: &[i64]) {
+        self.first
+            .write_with(w, cx.primary(), values[0], &mut self.mantissa);
+        if let Some(&second) = values.get(1) {
+            self.second
+                .write_with(w, cx.secondary(values[0]), second, &mut self.mantissa);
+        }
+    }
+
+    /// Read the values of a significant unit into `values` (one or two).
+    pub fn read_values(
+        &mut self,
+        r: &mut Reader,
+        cx: UnitContext,
+        values: &mut [i64],
+    ) -> Result<()> {
+        values[0] = self.first.read_with(r, cx.primary(), &mut self.mantissa)?;
+        if values.len() > 1 {
+            values[1] = self
+                .second
+                .read_with(r, cx.secondary(values[0]), &mut self.mantissa)?;
+        }
+        Ok(())
+    }
+}
+
+/// Static bit costs of the payload's symbols, −log₂ of their frequencies (add-½ smoothed) in
+/// each context of a first quantization: the rate term of the rate–distortion optimized
+/// quantizer. Static costs make each decision depend on its neighbourhood only, not on the
+/// whole history of the adaptive models (whose feedback would make the result jump with tiny
+/// changes of the step).
+pub struct StaticCosts {
+    significance: Vec<[f64; 2]>,
+    first: Vec<Vec<f64>>,
+    second: Vec<Vec<f64>>,
+    mantissa: Vec<[f64; 2]>,
+}
+
+/// −log₂ of add-½ smoothed frequencies.
+fn costs_of(counts: &[u32]) -> Vec<f64> {
+    let total = counts.iter().sum::<u32>() as f64 + 0.5 * counts.len() as f64;
+    counts
+        .iter()
+        .map(|&c| (total / (f64::from(c) + 0.5)).log2())
+        .collect()
+}
+
+impl StaticCosts {
+    /// Count the symbols [`Models`] would code for the quantized slots `q` of `layout`.
+    pub fn gather(layout: &Layout, q: &[i64]) -> Self {
+        let spu = layout.slots_per_unit();
+        let buckets = IntCoder::BUCKETS;
+        let mut sig = vec![[0_u32; 2]; CLASSES * LEVELS];
+        let mut first = vec![vec![0_u32; buckets]; CLASSES * LEVELS];
+        let mut second = vec![vec![0_u32; buckets]; SECOND_CONTEXTS];
+        let mut mantissa = vec![[0_u32; 2]; buckets];
+        let mut mag = vec![0_u8; layout.units()];
+        let _ = scan(layout, |u, class, n| -> Result<(), ()> {
+            let cx = UnitContext::new(class, n, &mag);
+            let n_values = if layout.self_conjugate(u) { 1 } else { spu };
+            let vals = &q[u * spu..u * spu + n_values];
+            let s = vals.iter().any(|&v| v != 0);
+            sig[cx.primary()][usize::from(s)] += 1;
+            if s {
+                mag[u] = magnitude_class(vals);
+                first[cx.primary()][IntCoder::bucket(vals[0])] += 1;
+                if let Some(&v1) = vals.get(1) {
+                    second[cx.secondary(vals[0])][IntCoder::bucket(v1)] += 1;
+                }
+                for &v in vals {
+                    let b = IntCoder::bucket(v);
+                    if b > 1 {
+                        mantissa[b][((v.unsigned_abs() >> (b - 2)) & 1) as usize] += 1;
+                    }
+                }
+            }
+            Ok(())
+        });
+        let pair = |c: &[u32; 2]| -> [f64; 2] {
+            let v = costs_of(c);
+            [v[0], v[1]]
+        };
+        StaticCosts {
+            significance: sig.iter().map(pair).collect(),
+            first: first.iter().map(|c| costs_of(c)).collect(),
+            second: second.iter().map(|c| costs_of(c)).collect(),
+            mantissa: mantissa.iter().map(pair).collect(),
+        }
+    }
+
+    /// Bits of the significance `s` of a unit.
+    pub fn significance(&self, cx: UnitContext, s: bool) -> f64 {
+        self.significance[cx.primary()][usize::from(s)]
+    }
+
+    /// Bits of the values of a significant unit (bucket, mantissa, sign).
+    pub fn values(&self, cx: UnitContext, values: &[i64]) -> f64 {
+        let int = |table: &[f64], q: i64| -> f64 {
+            let b = IntCoder::bucket(q);
+            let mut bits = table[b];
+            if b > 1 {
+                let bit = ((q.unsigned_abs() >> (b - 2)) & 1) as usize;
+                bits += self.mantissa[b][bit] + (b - 2) as f64;
+            }
+            if b > 0 {
+                bits += 1.0;
+            }
+            bits
+        };
+        let mut bits = int(&self.first[cx.primary()], values[0]);
+        if let Some(&v1) = values.get(1) {
+            bits += int(&self.second[cx.secondary(values[0])], v1);
+        }
+        bits
+    }
+}
+
+/// The magnitude class of a unit's values: bit length of the largest |q|.
+pub fn magnitude_class(values: &[i64]) -> u8 {
+    values
+        .iter()
+        .map(|&v| IntCoder::bucket(v))
+        .max()
+        .unwrap_or(0) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_follow_the_formula() {
+        let expected = [0, 1, 2, 3, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 8];
+        for (s, &l) in expected.iter().enumerate() {
+            assert_eq!(level(s as u32), l, "s = {s}");
+        }
+        assert_eq!(level(34), 8);
+        assert_eq!(level(35), 9);
+        assert_eq!(level(1000), 9);
+    }
+
+    /// A 3-frame × 4-bin lattice, magnitudes by hand: the contexts of every unit.
+    #[test]
+    // The sums are written out term by term, as computed by hand.
+    #[allow(clippy::identity_op, clippy::erasing_op)]
+    fn lattice_contexts_on_a_hand_computed_map() {
+        let layout = Layout::Frames {
+            frames: 3,
+            bins: 4,
+            real_first: true,
+            real_last: false,
+        };
+        // Magnitude classes, frame by frame.
+        let mag: [u8; 12] = [3, 0, 1, 0, 2, 1, 0, 0, 9, 0, 0, 4];
+        // Unit (t, k): 2·((t,k−1) + (t−1,k)) + (t,k−2) + (t−1,k−1) + (t−1,k+1) + (t−2,k),
+        // magnitudes capped at 8.
+        let scores = [
+            0,                           // (0,0)
+            2 * 3,                       // (0,1)
+            2 * 0 + 3,                   // (0,2)
+            2 * 1 + 0,                   // (0,3)
+            2 * 3 + 0,                   // (1,0): above 3, above-right 0
+            2 * (2 + 0) + 3 + 1,         // (1,1): left 2, above 0, above-left 3, above-right 1
+            2 * (1 + 1) + 2 + 0, // (1,2): left 1, above 1, left2 2, above-left 0, above-right 0
+            2 * (0 + 0) + 1 + 1, // (1,3): left 0, above 0, left2 1, above-left 1
+            2 * (0 + 2) + 1 + 3, // (2,0): above 2, above-right 1, two above 3
+            2 * (8 + 1) + 2 + 0, // (2,1): left 9→8, above 1, above-left 2, above-right 0
+            2 * (0 + 0) + 8 + 1 + 0 + 1, // (2,2): left2 9→8, above-left 1, two above 1
+            2 * (0 + 0) + 0 + 0 + 0, // (2,3): left 0, above 0, left2 0, above-left 0, two above 0
+        ];
+        let mut seen = Vec::new();
+        scan(&layout, |u, class, n| -> Result<(), ()> {
+            assert_eq!(class, (u % 4) * 2, "unit {u}");
+            assert_eq!(n.score(&mag), scores[u], "unit {u}");
+            seen.push(u);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (0..12).collect::<Vec<_>>());
+    }
+
+    /// Bands [2, 2, 4]: parents and siblings of every coefficient.
+    #[test]
+    // The sums are written out term by term, as computed by hand.
+    #[allow(clippy::identity_op, clippy::erasing_op)]
+    fn band_contexts_on_a_hand_computed_map() {
+        let layout = Layout::Bands(vec![2, 2, 4]);
+        let mag: [u8; 8] = [5, 1, 0, 3, 2, 0, 0, 7];
+        let scores = [
+            0,               // a0
+            2 * 5,           // a1: left a0
+            2 * 5 + 1,       // d1[0]: parent a0 (5), p+1 = a1 (1)
+            2 * (0 + 1) + 5, // d1[1]: left d1[0] 0, parent a1 1, p−1 a0 5
+            2 * 0 + 3,       // d2[0]: parent d1[0] 0, p+1 d1[1] 3
+            2 * (2 + 0) + 3, // d2[1]: left 2, parent d1[0] 0, p+1 3
+            2 * (0 + 3) + 2, // d2[2]: left 0, parent d1[1] 3, left2 2, p−1 0
+            2 * (0 + 3) + 0, // d2[3]: left 0, parent d1[1] 3, left2 0, p−1 0
+        ];
+        let classes = [0, 0, 1, 1, 2, 2, 2, 2];
+        scan(&layout, |u, class, n| -> Result<(), ()> {
+            assert_eq!(class, classes[u], "unit {u}");
+            assert_eq!(n.score(&mag), scores[u], "unit {u}");
+            Ok(())
+        })
+        .unwrap();
+    }
+}

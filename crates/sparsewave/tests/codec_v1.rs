@@ -1,0 +1,70 @@
+//! Version-1 `.swz` files decode unchanged: the files in `tests/data/swz_v1/` were written by
+//! the version-1 encoder (see `make.sh` there) and their decoded samples fingerprinted by the
+//! version-1 decoder; every later decoder must reproduce them bit for bit.
+
+use sparsewave::codec::{decode, inspect, Limits};
+use std::path::Path;
+
+/// FNV-1a (64-bit) over the little-endian bytes of every decoded sample, channel by channel.
+fn fingerprint(channels: &[Vec<f64>]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in channels {
+        for v in c {
+            for b in v.to_bits().to_le_bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+    }
+    h
+}
+
+/// (file, method as `inspect` names it, samples, fingerprint of the version-1 decoder's output).
+const FILES: [(&str, &str, usize, u64); 7] = [
+    ("dwt.swz", "dwt", 8192, 0x5ECCA81A4DB46C16),
+    ("stft.swz", "stft", 8192, 0xB8CF253982EDE378),
+    ("pgbz.swz", "pgbz", 8192, 0xF6EE4CA8CDC8E582),
+    ("pgbz_ls.swz", "pgbz", 8192, 0x4C6A1C738C62F935),
+    ("svd.swz", "svd", 8192, 0x6B18E95B0EE70E16),
+    ("svd_gl.swz", "svd", 8192, 0x29658452191963FA),
+    ("interp.swz", "interp", 8192, 0x65B973FAECC83DA7),
+];
+
+#[test]
+fn version_1_files_decode_bit_for_bit() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/swz_v1");
+    for (name, method, samples, expected) in FILES {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let info = inspect(&bytes, Limits::default()).unwrap();
+        assert_eq!(info.version, 1, "{name}");
+        assert_eq!(info.method, method, "{name}");
+        let audio = decode(&bytes, Limits::default()).unwrap();
+        assert_eq!(audio.channels.len(), 1, "{name}");
+        assert_eq!(audio.channels[0].len(), samples, "{name}");
+        assert_eq!(fingerprint(&audio.channels), expected, "{name}");
+    }
+}
+
+/// Damage to a version-1 file is refused like damage to a version-2 one: every flipped byte
+/// (CRC-checked), every truncation.
+#[test]
+fn damaged_version_1_files_are_refused() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/swz_v1");
+    for (name, ..) in FILES {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        for i in (0..bytes.len()).step_by(7) {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x10;
+            assert!(
+                decode(&bad, Limits::default()).is_err(),
+                "{name}: flip at {i}"
+            );
+        }
+        for len in (0..bytes.len()).step_by(13) {
+            assert!(
+                decode(&bytes[..len], Limits::default()).is_err(),
+                "{name}: {len} bytes"
+            );
+        }
+    }
+}
