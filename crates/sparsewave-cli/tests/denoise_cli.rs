@@ -576,7 +576,7 @@ fn denoise_default_is_auto_with_its_noise_estimate_and_choice() {
     assert!((ratio - 1.0).abs() < 0.1, "σ̂/σ = {ratio}");
     let auto = &r["channel_info"][0]["auto"];
     assert!(auto["picked"].is_string());
-    assert_eq!(auto["candidates"][0]["name"], "lsa(α 0.98, n_fft 2048)");
+    assert_eq!(auto["candidates"][0]["name"], "lsa(α 0.98, n_fft 4096)");
     assert!(auto["candidates"][2]["sure_snr_db"].is_number());
     let snr = r["metrics"]["snr_db"].as_f64().unwrap();
     assert!(snr > 17.0, "auto {snr} dB from 10 dB");

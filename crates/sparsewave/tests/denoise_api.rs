@@ -384,7 +384,7 @@ fn mean_rank_weights_channels_by_their_windows() {
     let info = |r, w| ChannelInfo {
         mean_rank: Some(r),
         windows: Some(w),
-        bands: vec![],
+        ..ChannelInfo::default()
     };
     assert_eq!(mean_rank(&[info(2.0, 10), info(5.0, 30)]), Some(4.25));
     assert_eq!(mean_rank(&[info(2.0, 10), ChannelInfo::default()]), None);

@@ -354,7 +354,7 @@ fn default_denoise_is_auto_and_reports_its_noise_and_choice() {
         (noisy.noise.channels[0].iter().map(|v| v * v).sum::<f64>() / clean.frames() as f64).sqrt();
     assert!((sigma / truth - 1.0).abs() < 0.1, "{sigma} vs {truth}");
     let auto = &r["channel_info"][0]["auto"];
-    assert_eq!(auto["candidates"].as_array().unwrap().len(), 3);
+    assert_eq!(auto["candidates"].as_array().unwrap().len(), 5);
     let picked = auto["picked"].as_str().unwrap();
     assert!(auto["candidates"]
         .as_array()

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 /// Denoise a recording.
 ///
 /// Methods: auto (the default: the noise is estimated from the recording by minimum statistics,
-/// then the Ephraim–Malah LSA estimator at two smoothing constants and time–frequency block
-/// thresholding are combined per 2 s segment with the weights that minimise Stein's unbiased
-/// risk estimate), lsa (Ephraim–Malah log-spectral amplitude with the decision-directed a-priori
+/// then five candidates — the Ephraim–Malah LSA estimator at three frame lengths and two
+/// smoothing constants, time–frequency block thresholding at two frame lengths — are combined
+/// per 2 s segment with the weights that minimise Stein's unbiased risk estimate), lsa (Ephraim–Malah log-spectral amplitude with the decision-directed a-priori
 /// SNR), block (Yu–Mallat–Bacry block thresholding, block shapes chosen by SURE), wsvd (windowed
 /// SVD of Hankel matrices, optionally per frequency band; one band, w = 200, AIC rank,
 /// anti-diagonal averaging, 50 % crossfade unless told otherwise), wavelet (shrinkage of DWT
@@ -170,16 +170,16 @@ pub struct MethodOpts {
     /// gate: attenuation of gated bins in dB.
     #[arg(long, default_value_t = DenoiseParams::default().gate_attenuation)]
     pub gate_attenuation: f64,
-    /// lsa (and auto's first LSA candidate): decision-directed smoothing α ∈ [0, 1).
+    /// lsa: decision-directed smoothing α ∈ [0, 1).
     #[arg(long, default_value_t = DenoiseParams::default().lsa.alpha)]
     pub lsa_alpha: f64,
-    /// lsa (and auto): floor of the a-priori SNR ξ_min, dB.
+    /// lsa: floor of the a-priori SNR ξ_min, dB.
     #[arg(long, default_value_t = DenoiseParams::default().lsa.xi_min_db, allow_hyphen_values = true)]
     pub lsa_floor: f64,
-    /// lsa, block and auto: STFT frame length (FFT size, Hann window, hop n_fft/4).
+    /// lsa and block: STFT frame length (FFT size, Hann window, hop n_fft/4).
     #[arg(long, default_value_t = DenoiseParams::default().lsa.n_fft)]
     pub n_fft: usize,
-    /// block (and auto): probability δ ∈ (0, 1) that a noise-only block survives.
+    /// block: probability δ ∈ (0, 1) that a noise-only block survives.
     #[arg(long, default_value_t = DenoiseParams::default().block.delta)]
     pub block_delta: f64,
     /// auto: segment length of the SURE choice, seconds.

@@ -252,9 +252,10 @@ pub struct DenoiseParams {
     pub gate_margin: f64,
     /// Spectral gate: attenuation of gated bins in dB (default 30).
     pub gate_attenuation: f64,
-    /// LSA (alone and as `auto`'s first candidate): α, ξ_min and the FFT size.
+    /// LSA (method `lsa`; `auto` has its own candidates, [`AutoConfig::default`]): α, ξ_min
+    /// and the FFT size.
     pub lsa: LsaConfig,
-    /// Block thresholding (alone and as `auto`'s candidate): δ and the FFT size.
+    /// Block thresholding (method `block`): δ and the FFT size.
     pub block: BlockConfig,
     /// `auto`: segment length of the choice, seconds (default 2).
     pub auto_segment: f64,
@@ -306,16 +307,7 @@ impl DenoiseParams {
         let noise = || NoiseInput::new(noise_clip);
         match self.method {
             DenoiseMethod::Auto => {
-                let lsa = self.lsa;
                 let config = AutoConfig {
-                    candidates: vec![
-                        Estimator::Lsa(lsa),
-                        Estimator::Lsa(LsaConfig {
-                            alpha: AUTO_SECOND_ALPHA,
-                            ..lsa
-                        }),
-                        Estimator::Block(self.block),
-                    ],
                     segment_seconds: self.auto_segment,
                     ..AutoConfig::default()
                 };
@@ -367,10 +359,6 @@ impl DenoiseParams {
         }
     }
 }
-
-/// `auto`'s second LSA candidate's α (the first uses [`DenoiseParams::lsa`]): a faster-tracking
-/// a-priori SNR, better on transients (drums).
-pub const AUTO_SECOND_ALPHA: f64 = 0.9;
 
 /// Where the noise-aware denoisers take the noise from: a noise-only clip per channel, or (none)
 /// an estimate from each channel itself ([`NoiseEstimate::estimate`]).

@@ -324,9 +324,9 @@ impl Periodogram {
                 let p = |t: usize| self.data[t * self.bins + k];
                 let mut acc: f64 = (0..m).map(p).sum();
                 smoothed[0] = acc / m as f64;
-                for t in 1..count {
+                for (t, s) in smoothed.iter_mut().enumerate().skip(1) {
                     acc += p(t + m - 1) - p(t - 1);
-                    smoothed[t] = acc / m as f64;
+                    *s = acc / m as f64;
                 }
                 percentile(&mut smoothed, 100.0 * TIME_QUANTILE) / correction
             })
