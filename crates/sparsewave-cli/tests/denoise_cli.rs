@@ -561,7 +561,7 @@ fn denoise_default_is_auto_with_its_noise_estimate_and_choice() {
             .as_array()
             .unwrap()
             .len(),
-        3
+        5
     );
     // The noise estimate against the noise actually added (σ of the 16-bit noise file).
     let e: Vec<f64> = hound::WavReader::open(&f.noise)

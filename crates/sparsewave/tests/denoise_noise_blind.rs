@@ -399,10 +399,26 @@ fn bad_parameters_name_themselves() {
         f(&mut p);
         p
     };
-    assert_eq!(blamed(with(|p| p.lsa.alpha = 1.0)), "lsa_alpha");
-    assert_eq!(blamed(with(|p| p.lsa.n_fft = 7)), "n_fft");
-    assert_eq!(blamed(with(|p| p.lsa.xi_min_db = f64::NAN)), "lsa_floor");
-    assert_eq!(blamed(with(|p| p.block.delta = 0.0)), "block_delta");
+    let lsa = |f: fn(&mut LsaConfig)| {
+        let mut p = DenoiseParams {
+            method: DenoiseMethod::Lsa,
+            ..DenoiseParams::default()
+        };
+        f(&mut p.lsa);
+        blamed(p)
+    };
+    assert_eq!(lsa(|c| c.alpha = 1.0), "lsa_alpha");
+    assert_eq!(lsa(|c| c.n_fft = 7), "n_fft");
+    assert_eq!(lsa(|c| c.xi_min_db = f64::NAN), "lsa_floor");
+    let block = DenoiseParams {
+        method: DenoiseMethod::Block,
+        block: BlockConfig {
+            delta: 0.0,
+            ..BlockConfig::default()
+        },
+        ..DenoiseParams::default()
+    };
+    assert_eq!(blamed(block), "block_delta");
     assert_eq!(blamed(with(|p| p.auto_segment = -1.0)), "segment");
     assert_eq!(blamed(with(|p| p.wsvd.window = Some(vec![100]))), "method");
     // Too short to estimate the noise: an error naming the signal, not a panic.
