@@ -162,6 +162,8 @@ fn denoise_json_against_clean_reference() {
         out.to_str().unwrap(),
         "--clean",
         f.clean.to_str().unwrap(),
+        "--method",
+        "wsvd",
         "--json",
     ]);
     assert_eq!(r["command"], "denoise");
@@ -224,7 +226,7 @@ fn denoise_baselines_and_flags() {
     assert_eq!(r["params"]["level"], 3);
 
     // The paper preset, then a flag overriding one of its fields.
-    let r = snr_of(&["--preset", "paper"]);
+    let r = snr_of(&["--method", "wsvd", "--preset", "paper"]);
     let bands = r["params"]["bands"].as_array().unwrap();
     assert_eq!(r["params"]["cuts_hz"], serde_json::json!([1000.0, 3500.0]));
     assert_eq!(
@@ -246,6 +248,8 @@ fn denoise_baselines_and_flags() {
         .collect();
     assert_eq!(ranks, [7.0, 7.0, 1.0]);
     let r = snr_of(&[
+        "--method",
+        "wsvd",
         "--preset",
         "paper",
         "--window",
@@ -260,7 +264,7 @@ fn denoise_baselines_and_flags() {
 
     // Per-band fixed ranks and one window for both bands.
     let r = snr_of(&[
-        "--bands", "2000", "--window", "64", "--rank", "5,2", "--svd", "dense",
+        "--method", "wsvd", "--bands", "2000", "--window", "64", "--rank", "5,2", "--svd", "dense",
     ]);
     let ranks: Vec<f64> = r["channel_info"][0]["bands"]
         .as_array()
@@ -286,6 +290,8 @@ fn denoise_is_per_channel() {
         STEREO,
         "-o",
         out.to_str().unwrap(),
+        "--method",
+        "wsvd",
         "--window",
         "100",
         "--json",
@@ -317,7 +323,7 @@ fn denoise_bench_table() {
     for (level, target) in levels.iter().zip([24.0, 10.0]) {
         assert_eq!(level["input_snr_db"], target);
         let rows = level["rows"].as_array().unwrap();
-        assert_eq!(rows.len(), 10);
+        assert_eq!(rows.len(), 13);
         for row in rows {
             let mut keys: Vec<&str> = row
                 .as_object()
@@ -351,14 +357,14 @@ fn denoise_bench_table() {
         assert!(rows[1]["mean_rank"].as_f64().unwrap() >= 1.0);
         assert!(rows[2]["mean_rank"].as_f64().unwrap() >= 1.0);
         assert!(rows[3]["mean_rank"].is_null());
-        assert!(rows[9]["method"].as_str().unwrap().contains("oracle"));
+        assert!(rows[12]["method"].as_str().unwrap().contains("oracle"));
         // WSVD default improves on the input at both levels.
         assert!(rows[1]["snr_db"].as_f64().unwrap() > target + 2.0);
     }
     let md = std::fs::read_to_string(dir.join("clean_denoise_bench.md")).unwrap();
     assert!(md.contains("| noisy input | 24.00 |"), "{md}");
     let csv = std::fs::read_to_string(dir.join("clean_denoise_bench.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 20);
+    assert_eq!(csv.lines().count(), 1 + 26);
     assert!(csv.starts_with("input_snr_db,method,snr_db,nrr_db,rmse,ncc,seconds,mean_rank"));
     let saved: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("clean_denoise_bench.json")).unwrap(),
@@ -413,23 +419,39 @@ fn bad_parameters() {
         args.extend_from_slice(extra);
         refused(&args, &out, needles);
     };
-    denoise(&["--window", "3"], &["window", "at least 4"]);
-    denoise(&["--window", "50000"], &["window", "44100"]);
-    denoise(&["--ratio", "0"], &["ratio", "(0, 1]"]);
-    denoise(&["--ratio", "1.5"], &["ratio", "(0, 1]"]);
-    denoise(&["--rank", "0"], &["rank", "1..=100"]);
-    denoise(&["--rank", "101"], &["rank", "1..=100"]);
-    denoise(&["--energy", "2"], &["energy", "(0, 1]"]);
+    let wsvd = |extra: &[&str], needles: &[&str]| {
+        let mut args = vec!["denoise", noisy, "-o", o, "--method", "wsvd"];
+        args.extend_from_slice(extra);
+        fails(&args, &out, needles);
+    };
+    // WSVD flags with the default method (auto) would be ignored: refused.
+    denoise(&["--window", "100"], &["--method", "apply to method wsvd"]);
     denoise(
+        &["--method", "lsa", "--lsa-alpha", "1"],
+        &["--lsa-alpha", "[0, 1)"],
+    );
+    denoise(
+        &["--method", "block", "--block-delta", "0"],
+        &["--block-delta"],
+    );
+    denoise(&["--segment", "0"], &["--segment"]);
+    wsvd(&["--window", "3"], &["window", "at least 4"]);
+    wsvd(&["--window", "50000"], &["window", "44100"]);
+    wsvd(&["--ratio", "0"], &["ratio", "(0, 1]"]);
+    wsvd(&["--ratio", "1.5"], &["ratio", "(0, 1]"]);
+    wsvd(&["--rank", "0"], &["rank", "1..=100"]);
+    wsvd(&["--rank", "101"], &["rank", "1..=100"]);
+    wsvd(&["--energy", "2"], &["energy", "(0, 1]"]);
+    wsvd(
         &["--bands", "3500,1000"],
         &["cut frequency", "strictly increasing"],
     );
-    denoise(
+    wsvd(
         &["--bands", "1000,1000"],
         &["cut frequency", "strictly increasing"],
     );
-    denoise(&["--bands", "22050"], &["cut frequency", "22050"]);
-    denoise(
+    wsvd(&["--bands", "22050"], &["cut frequency", "22050"]);
+    wsvd(
         &["--bands", "1000", "--window", "100,100,100"],
         &["--window", "3 values for 2 band"],
     );
@@ -468,11 +490,13 @@ fn bad_parameters() {
         fails(&args, &out, needles);
     };
     refused(
-        &["addnoise", clean, "-o", o, "--snr", "10", "--model", "pink"],
+        &[
+            "addnoise", clean, "-o", o, "--snr", "10", "--model", "brown",
+        ],
         &out,
         &[
             "--model",
-            "'pink' is not one of awgn, mixture, alpha-stable, middleton",
+            "'brown' is not one of awgn, pink, mixture, alpha-stable, middleton",
         ],
     );
     addnoise(&["--snr", "inf"], &["snr", "finite"]);
@@ -522,4 +546,78 @@ fn bad_parameters() {
         &["alpha", "(0, 2]"],
     );
     bench(&["--max-seconds", "0"], &["--max-seconds"]);
+}
+
+#[test]
+fn denoise_default_is_auto_with_its_noise_estimate_and_choice() {
+    let f = fixture();
+    let out = f.dir.join("den.wav");
+    let (noisy, o) = (f.noisy.to_str().unwrap(), out.to_str().unwrap());
+    let clean = f.clean.to_str().unwrap();
+    let r = json_of(&["denoise", noisy, "-o", o, "--clean", clean, "--json"]);
+    assert_eq!(r["params"]["method"], "auto");
+    assert_eq!(
+        r["params"]["config"]["candidates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    // The noise estimate against the noise actually added (σ of the 16-bit noise file).
+    let e: Vec<f64> = hound::WavReader::open(&f.noise)
+        .unwrap()
+        .samples::<f32>()
+        .map(|s| f64::from(s.unwrap()))
+        .collect();
+    let sigma = (e.iter().map(|v| v * v).sum::<f64>() / e.len() as f64).sqrt();
+    assert_eq!(r["noise"][0]["model"], "white");
+    assert_eq!(r["noise"][0]["source"], "minimum-statistics");
+    let ratio = r["noise"][0]["sigma"].as_f64().unwrap() / sigma;
+    assert!((ratio - 1.0).abs() < 0.1, "σ̂/σ = {ratio}");
+    let auto = &r["channel_info"][0]["auto"];
+    assert!(auto["picked"].is_string());
+    assert_eq!(auto["candidates"][0]["name"], "lsa(α 0.98, n_fft 4096)");
+    assert!(auto["candidates"][2]["sure_snr_db"].is_number());
+    let snr = r["metrics"]["snr_db"].as_f64().unwrap();
+    assert!(snr > 17.0, "auto {snr} dB from 10 dB");
+    // lsa and block with the actual noise as a clip.
+    for method in ["lsa", "block"] {
+        let r = json_of(&[
+            "denoise",
+            noisy,
+            "-o",
+            o,
+            "--clean",
+            clean,
+            "--method",
+            method,
+            "--noise-clip",
+            f.noise.to_str().unwrap(),
+            "--json",
+        ]);
+        assert_eq!(r["params"]["method"], method);
+        assert_eq!(r["params"]["noise_clip"], true);
+        assert_eq!(r["noise"][0]["source"], "clip");
+        assert!(r["metrics"]["snr_db"].as_f64().unwrap() > 16.0, "{method}");
+    }
+}
+
+#[test]
+fn addnoise_pink_meets_its_snr() {
+    let f = fixture();
+    let out = f.dir.join("pink.wav");
+    let r = json_of(&[
+        "addnoise",
+        f.clean.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--model",
+        "pink",
+        "--snr",
+        "10",
+        "--json",
+    ]);
+    assert_eq!(r["params"]["model"], "pink");
+    let snr = r["metrics"]["snr_db"].as_f64().unwrap();
+    assert!((snr - 10.0).abs() < 1e-9, "{snr}");
 }

@@ -14,7 +14,7 @@ use crate::compress::job::compress;
 use crate::compress::params::{CompressMethod, CompressParams, RepresentationParams};
 use crate::compress::refit::RefitOptions;
 use crate::compress::sparsify::Keep;
-use crate::denoise::denoiser::Denoiser;
+use crate::denoise::denoiser::{DenoiseParams, Denoiser};
 use crate::denoise::gate::GateConfig;
 use crate::denoise::job::denoise;
 use crate::denoise::shrink::{ThresholdKind, ThresholdRule, WaveletShrink};
@@ -214,6 +214,11 @@ pub fn run(clip: &Audio, mut on_step: impl FnMut(&str)) -> Result<Vec<DemoRow>> 
             "denoise_gate",
             "spectral gate, noise estimated from the signal",
             Denoiser::gate(GateConfig::default(), None)?,
+        ),
+        (
+            "denoise_auto",
+            "auto (the default): SURE-weighted LSA + block thresholding, noise estimated",
+            DenoiseParams::default().denoiser(None)?,
         ),
     ];
     for (name, what, denoiser) in denoisers {

@@ -1,5 +1,5 @@
-//! Seeded, reproducible noise models: white Gaussian (AWGN), Gaussian mixture, symmetric
-//! α-stable and Middleton class A.
+//! Seeded, reproducible noise models: white Gaussian (AWGN), pink Gaussian (1/f power), Gaussian
+//! mixture, symmetric α-stable and Middleton class A.
 //!
 //! Every draw comes from a [`ChaCha8Rng`] seeded with a `u64`, so the same seed gives the same
 //! noise on every platform. The functions return the noise alone; the caller adds it to the
@@ -29,6 +29,8 @@ crate::choice::choice! {
     pub enum NoiseKind: "model" {
         /// White Gaussian noise.
         Awgn = "awgn" | "gaussian" | "white",
+        /// Pink Gaussian noise (power spectral density ∝ 1/f).
+        Pink = "pink" | "1/f",
         /// Two-component Gaussian mixture.
         Mixture = "mixture" | "gaussian-mixture",
         /// Symmetric α-stable noise.
@@ -71,7 +73,7 @@ impl Default for NoiseParams {
 /// A noise model. All models are zero-mean and symmetric.
 ///
 /// Serialises as the model's name under `"model"` with its parameters beside it:
-/// `{"model": "awgn"}`, `{"model": "mixture", "epsilon": ε, "kappa": κ}`,
+/// `{"model": "awgn"}`, `{"model": "pink"}`, `{"model": "mixture", "epsilon": ε, "kappa": κ}`,
 /// `{"model": "alpha-stable", "alpha": α}`, `{"model": "middleton", "a": A, "gamma": Γ}`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(tag = "model")]
@@ -79,6 +81,13 @@ pub enum NoiseModel {
     /// White Gaussian noise N(0, s²); `scale` is the standard deviation s.
     #[serde(rename = "awgn")]
     Awgn,
+    /// Pink Gaussian noise: white Gaussian noise shaped in the frequency domain so that its
+    /// power spectral density falls as `1/f` (−3.01 dB per octave, −10 dB per decade). With
+    /// `W = rfft(w)` of `n` white N(0, 1) samples, `P[k] = W[k]/√k` for `k ≥ 1`, `P[0] = 0`
+    /// (zero mean), and the noise is `irfft(P)` scaled to standard deviation `scale` (its
+    /// empirical variance is exactly `scale²`).
+    #[serde(rename = "pink")]
+    Pink,
     /// Gaussian mixture `(1−ε)·N(0, σ²) + ε·N(0, κ·σ²)`: each sample is, independently with
     /// probability ε, drawn from the wide component whose variance is κ times the narrow one.
     ///
@@ -124,6 +133,7 @@ impl NoiseModel {
     pub fn new(kind: NoiseKind, params: &NoiseParams) -> Result<Self> {
         let model = match kind {
             NoiseKind::Awgn => NoiseModel::Awgn,
+            NoiseKind::Pink => NoiseModel::Pink,
             NoiseKind::Mixture => NoiseModel::GaussianMixture {
                 epsilon: params.epsilon,
                 kappa: params.kappa,
@@ -144,6 +154,7 @@ impl NoiseModel {
     pub fn kind(&self) -> NoiseKind {
         match self {
             NoiseModel::Awgn => NoiseKind::Awgn,
+            NoiseModel::Pink => NoiseKind::Pink,
             NoiseModel::GaussianMixture { .. } => NoiseKind::Mixture,
             NoiseModel::AlphaStable { .. } => NoiseKind::AlphaStable,
             NoiseModel::MiddletonA { .. } => NoiseKind::Middleton,
@@ -153,7 +164,7 @@ impl NoiseModel {
     /// Checks the model's own parameters.
     pub fn validate(&self) -> Result<()> {
         match *self {
-            NoiseModel::Awgn => Ok(()),
+            NoiseModel::Awgn | NoiseModel::Pink => Ok(()),
             NoiseModel::GaussianMixture { epsilon, kappa } => {
                 if !(0.0..=1.0).contains(&epsilon) {
                     return Err(Error::param(
@@ -218,6 +229,7 @@ pub fn sample_noise(model: NoiseModel, n: usize, scale: f64, seed: u64) -> Resul
     let mut out = vec![0.0; n];
     match model {
         NoiseModel::Awgn => fill_gaussian(&mut rng, &mut out, scale),
+        NoiseModel::Pink => fill_pink(&mut rng, &mut out, scale),
         NoiseModel::GaussianMixture { epsilon, kappa } => {
             fill_mixture(&mut rng, &mut out, epsilon, kappa, scale)
         }
@@ -335,6 +347,38 @@ fn fill_gaussian(rng: &mut ChaCha8Rng, out: &mut [f64], sd: f64) {
         let z: f64 = rng.sample(StandardNormal);
         *v = sd * z;
     }
+}
+
+/// Pink noise (see [`NoiseModel::Pink`]): white Gaussian samples shaped by `1/√k` in the rfft
+/// domain, DC removed, scaled to an empirical standard deviation `sd`.
+fn fill_pink(rng: &mut ChaCha8Rng, out: &mut [f64], sd: f64) {
+    let n = out.len();
+    if n < 2 {
+        // One sample has no spectrum to shape: zero mean leaves 0.
+        out.iter_mut().for_each(|v| *v = 0.0);
+        return;
+    }
+    fill_gaussian(rng, out, 1.0);
+    let mut planner = realfft::RealFftPlanner::<f64>::new();
+    let forward = planner.plan_fft_forward(n);
+    let inverse = planner.plan_fft_inverse(n);
+    let mut spectrum = forward.make_output_vec();
+    forward
+        .process(out, &mut spectrum)
+        .expect("buffer lengths come from the plan");
+    spectrum[0] = Default::default();
+    for (k, c) in spectrum.iter_mut().enumerate().skip(1) {
+        *c /= (k as f64).sqrt();
+    }
+    if n % 2 == 0 {
+        spectrum[n / 2].im = 0.0;
+    }
+    inverse
+        .process(&mut spectrum, out)
+        .expect("buffer lengths come from the plan");
+    let power = out.iter().map(|v| v * v).sum::<f64>() / n as f64;
+    let factor = if power > 0.0 { sd / power.sqrt() } else { 0.0 };
+    out.iter_mut().for_each(|v| *v *= factor);
 }
 
 /// Narrow-component standard deviation σ = scale / sqrt(1 − ε + ε·κ) so the mixture has

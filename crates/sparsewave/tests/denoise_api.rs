@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use sparsewave::audio::{decode_file, Audio};
+use sparsewave::denoise::auto::AutoConfig;
 use sparsewave::denoise::bench::{bench_methods, denoise_bench, BenchParams};
 use sparsewave::denoise::denoiser::{
     ChannelInfo, Cuts, DenoiseMethod, DenoiseParams, Denoiser, WsvdOverrides, WsvdPreset,
@@ -56,7 +57,7 @@ fn snr(x: &Audio, y: &Audio) -> f64 {
 fn choices_parse_their_names_and_aliases() {
     assert_eq!(
         DenoiseMethod::NAMES,
-        &["wsvd", "wavelet", "gaussian", "gate"]
+        &["auto", "lsa", "block", "wsvd", "wavelet", "gaussian", "gate"]
     );
     assert_eq!(
         "Gate".parse::<DenoiseMethod>().unwrap(),
@@ -270,8 +271,17 @@ fn overrides_refuse_wrong_counts_and_values_naming_the_parameter() {
 #[test]
 fn params_validate_into_the_chosen_denoiser() {
     let default = DenoiseParams::default();
-    let Denoiser::Wsvd(cfg) = default.denoiser(None).unwrap() else {
-        panic!("the default method is WSVD");
+    let Denoiser::Auto { config, noise } = default.denoiser(None).unwrap() else {
+        panic!("the default method is auto");
+    };
+    assert_eq!(config, AutoConfig::default());
+    assert!(noise.clips.is_none());
+    let wsvd = DenoiseParams {
+        method: DenoiseMethod::Wsvd,
+        ..DenoiseParams::default()
+    };
+    let Denoiser::Wsvd(cfg) = wsvd.denoiser(None).unwrap() else {
+        panic!("method wsvd is WSVD");
     };
     assert_eq!(cfg, WsvdConfig::default());
     let with = |f: fn(&mut DenoiseParams)| {
@@ -384,7 +394,7 @@ fn mean_rank_weights_channels_by_their_windows() {
     let info = |r, w| ChannelInfo {
         mean_rank: Some(r),
         windows: Some(w),
-        bands: vec![],
+        ..ChannelInfo::default()
     };
     assert_eq!(mean_rank(&[info(2.0, 10), info(5.0, 30)]), Some(4.25));
     assert_eq!(mean_rank(&[info(2.0, 10), ChannelInfo::default()]), None);
@@ -489,7 +499,7 @@ fn gate_noise_clip_serves_channels_in_order_then_the_last() {
 }
 
 #[test]
-fn bench_has_the_nine_methods_of_table_1() {
+fn bench_has_the_twelve_methods_of_table_1() {
     let noise = Audio::from_channels(8000, vec![vec![0.01; 100]]);
     let methods = bench_methods(&noise).unwrap();
     let ids: Vec<&str> = methods.iter().map(|m| m.id).collect();
@@ -504,12 +514,19 @@ fn bench_has_the_nine_methods_of_table_1() {
             "gaussian_s1",
             "gaussian_s2",
             "gate",
+            "auto",
+            "lsa",
+            "block",
             "gate_oracle"
         ]
     );
-    assert!(methods[8].label.contains("oracle"));
+    assert!(methods[11].label.contains("oracle"));
     assert!(matches!(
         &methods[8].denoiser,
+        Denoiser::Auto { noise, .. } if noise.clips.is_none()
+    ));
+    assert!(matches!(
+        &methods[11].denoiser,
         Denoiser::Gate { noise_clips: Some(c), .. } if c == &noise.channels
     ));
     assert!(matches!(
@@ -535,7 +552,7 @@ fn bench_rows_equal_each_denoiser_run_directly() {
     let clean = &bench.clean;
     for (level, snr_in) in bench.levels.iter().zip([24.0, 10.0]) {
         assert_eq!(level.input_snr_db, snr_in);
-        assert_eq!(level.rows.len(), 10);
+        assert_eq!(level.rows.len(), 13);
         assert_eq!(level.rows[0].method, "noisy input");
         assert!((level.rows[0].snr_db - snr_in).abs() < 1e-9);
         assert_eq!(level.rows[0].nrr_db, 0.0);
@@ -565,7 +582,7 @@ fn bench_rows_equal_each_denoiser_run_directly() {
     assert_eq!(j["noise"], json!({"model": "awgn"}));
     assert_eq!(j["samples"], 22050);
     assert_eq!(j["levels"][1]["rows"][0]["method"], "noisy input");
-    assert_eq!(j["levels"][0]["rows"].as_array().unwrap().len(), 10);
+    assert_eq!(j["levels"][0]["rows"].as_array().unwrap().len(), 13);
 }
 
 #[test]

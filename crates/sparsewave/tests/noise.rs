@@ -280,7 +280,7 @@ fn add_noise_hits_the_snr_per_channel_with_seed_plus_channel() {
 fn model_names_parameters_and_json() {
     assert_eq!(
         NoiseKind::NAMES,
-        &["awgn", "mixture", "alpha-stable", "middleton"]
+        &["awgn", "pink", "mixture", "alpha-stable", "middleton"]
     );
     for (name, kind) in [
         ("white", NoiseKind::Awgn),
@@ -292,10 +292,10 @@ fn model_names_parameters_and_json() {
     ] {
         assert_eq!(name.parse::<NoiseKind>().unwrap(), kind, "{name}");
     }
-    let e = "pink".parse::<NoiseKind>().unwrap_err().to_string();
+    let e = "brown".parse::<NoiseKind>().unwrap_err().to_string();
     assert_eq!(
         e,
-        "invalid model: 'pink' is not one of awgn, mixture, alpha-stable, middleton"
+        "invalid model: 'brown' is not one of awgn, pink, mixture, alpha-stable, middleton"
     );
     let p = NoiseParams::default();
     let json_of = |kind| serde_json::to_value(NoiseModel::new(kind, &p).unwrap()).unwrap();
@@ -390,4 +390,48 @@ fn addnoise_figures_compare_the_clean_input_with_the_noisy_output() {
         .zip(&noise)
         .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
     assert!(worst < 1e-9, "{worst}");
+}
+
+#[test]
+fn pink_noise_falls_3_db_per_octave_at_an_exact_snr() {
+    use realfft::RealFftPlanner;
+    let n = 1 << 18;
+    let e = sample_noise(NoiseModel::Pink, n, 0.5, 4).unwrap();
+    // Exactly the asked standard deviation, zero mean.
+    let power = e.iter().map(|v| v * v).sum::<f64>() / n as f64;
+    assert!((power.sqrt() - 0.5).abs() < 1e-12);
+    assert!(e.iter().sum::<f64>().abs() / (n as f64) < 1e-12);
+    // The periodogram's mean over octaves [k, 2k): a least-squares line through
+    // (log2 k, 10·log10 mean) has slope −3.01 dB per octave (1/f power).
+    let mut buf = e.clone();
+    let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);
+    let mut spec = fft.make_output_vec();
+    fft.process(&mut buf, &mut spec).unwrap();
+    let points: Vec<(f64, f64)> = (4..16)
+        .map(|o| {
+            let k = 1usize << o;
+            let mean = spec[k..2 * k].iter().map(|c| c.norm_sqr()).sum::<f64>() / k as f64;
+            (o as f64, 10.0 * mean.log10())
+        })
+        .collect();
+    let m = points.len() as f64;
+    let (sx, sy) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (mx, my) = (sx / m, sy / m);
+    let slope = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum::<f64>()
+        / points.iter().map(|(x, _)| (x - mx).powi(2)).sum::<f64>();
+    assert!(
+        (slope + 10.0 * 2f64.log10()).abs() < 0.1,
+        "{slope} dB/octave"
+    );
+    // At a target SNR the drawn noise meets it exactly.
+    let x: Vec<f64> = (0..50_000).map(|i| (i as f64 * 0.01).sin()).collect();
+    for snr in [24.0, 10.0, -3.0] {
+        let e = make_noise(NoiseModel::Pink, &x, snr, 9).unwrap();
+        let got = 10.0
+            * (x.iter().map(|v| v * v).sum::<f64>() / e.iter().map(|v| v * v).sum::<f64>()).log10();
+        assert!((got - snr).abs() < 1e-9, "{got} dB");
+    }
+    assert_eq!("pink".parse::<NoiseKind>().unwrap(), NoiseKind::Pink);
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 /// Noise model flags, shared with `denoise-bench`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct NoiseOpts {
-    /// Noise model: awgn, mixture, alpha-stable or middleton.
+    /// Noise model: awgn, pink, mixture, alpha-stable or middleton.
     #[arg(long, default_value_t = NoiseKind::Awgn)]
     pub model: NoiseKind,
     /// mixture: probability ε ∈ [0, 1] of the wide component.
@@ -59,13 +59,15 @@ impl NoiseOpts {
 /// paper's printed formula omits the squares, so its values are half of these.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
-Models: awgn (white Gaussian); mixture: (1−ε)·N(0, σ²) + ε·N(0, κσ²) (--epsilon, --kappa);
-alpha-stable: symmetric α-stable, Chambers–Mallows–Stuck (--alpha); middleton: Middleton
-class A (--a impulsive index, --gamma Gaussian-to-impulsive ratio).
+Models: awgn (white Gaussian); pink (Gaussian with 1/f power, −3 dB per octave);
+mixture: (1−ε)·N(0, σ²) + ε·N(0, κσ²) (--epsilon, --kappa); alpha-stable: symmetric
+α-stable, Chambers–Mallows–Stuck (--alpha); middleton: Middleton class A (--a impulsive
+index, --gamma Gaussian-to-impulsive ratio).
 
 Examples:
   sparsewave addnoise song.wav -o noisy.wav --snr 10 --seed 0
   sparsewave addnoise song.wav -o noisy.wav --snr 24 --noise-out noise.wav
+  sparsewave addnoise song.wav -o noisy.wav --model pink --snr 10
   sparsewave addnoise song.wav -o noisy.wav --model mixture --epsilon 0.05 --kappa 100 --snr 10
   sparsewave addnoise song.wav -o noisy.wav --model alpha-stable --alpha 1.5 --snr 20")]
 pub struct Args {

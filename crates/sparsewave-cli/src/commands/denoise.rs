@@ -1,13 +1,16 @@
-//! `sparsewave denoise`: WSVD and its baselines (wavelet shrinkage, Gaussian filter, spectral
-//! gate), with metrics against a clean reference when one is given.
+//! `sparsewave denoise`: `auto` (the default), LSA, block thresholding, WSVD and its baselines
+//! (wavelet shrinkage, Gaussian filter, spectral gate), with metrics against a clean reference
+//! when one is given.
 
 use super::common::{lines_text, metrics_text, report_text, with_spinner, Done, OutputOpts};
 use anyhow::{Context, Result};
 use sparsewave::audio::Audio;
+use sparsewave::denoise::block::BlockConfig;
 use sparsewave::denoise::denoiser::{
     Cuts, DenoiseMethod, DenoiseParams, WsvdOverrides, WsvdPreset,
 };
 use sparsewave::denoise::job::{check_reference, denoise};
+use sparsewave::denoise::lsa::LsaConfig;
 use sparsewave::denoise::shrink::{ThresholdKind, ThresholdRule};
 use sparsewave::denoise::wsvd::{Junction, Mapping, SvdSolver};
 use sparsewave::linalg::rank_rule::Criterion;
@@ -17,10 +20,15 @@ use std::path::{Path, PathBuf};
 
 /// Denoise a recording.
 ///
-/// Methods: wsvd (windowed SVD of Hankel matrices, optionally per frequency band; the default
-/// is one band, w = 200, AIC rank, anti-diagonal averaging, 50 % crossfade), wavelet
-/// (shrinkage of DWT detail coefficients), gaussian (Gaussian low-pass, σ in samples) and gate
-/// (stationary spectral gating).
+/// Methods: auto (the default: the noise is estimated from the recording by minimum statistics,
+/// then five candidates — the Ephraim–Malah LSA estimator at three frame lengths and two
+/// smoothing constants, time–frequency block thresholding at two frame lengths — are combined
+/// per 2 s segment with the weights that minimise Stein's unbiased risk estimate), lsa (Ephraim–Malah log-spectral amplitude with the decision-directed a-priori
+/// SNR), block (Yu–Mallat–Bacry block thresholding, block shapes chosen by SURE), wsvd (windowed
+/// SVD of Hankel matrices, optionally per frequency band; one band, w = 200, AIC rank,
+/// anti-diagonal averaging, 50 % crossfade unless told otherwise), wavelet (shrinkage of DWT
+/// detail coefficients), gaussian (Gaussian low-pass, σ in samples) and gate (stationary
+/// spectral gating).
 ///
 /// Metrics: with --clean REF they compare the output with the clean reference (and the noisy
 /// input with it, as "input"), and NRR = 10·log10(var(noisy)/var(denoised)) compares the output
@@ -31,7 +39,12 @@ use std::path::{Path, PathBuf};
 #[command(
     group(clap::ArgGroup::new("rank_choice").multiple(false)),
     after_help = "\
-WSVD rank rules (one of; one value for all bands or one per band):
+Noise: auto, lsa and block estimate the noise of each channel from the recording (white, or
+coloured when its floor falls faster than 2.4 dB per octave; reported under \"noise\" in
+--json), or take it from --noise-clip. auto assumes Gaussian noise: for impulsive noise
+(clicks, crackle) its risk estimate is not valid and it still treats the noise as Gaussian.
+
+WSVD (--method wsvd) rank rules (one of; one value for all bands or one per band):
   --ratio R      r = ⌈R·q⌉ for a p×q window Hankel matrix (the paper's rule), R ∈ (0, 1]
   --rank K       fixed rank, 1 ≤ K ≤ min(p, q)
   --rank-rule aic|mdl   Wax–Kailath information criterion per window (default: aic)
@@ -46,9 +59,11 @@ of the music. Give a noise-only clip (e.g. from `addnoise --noise-out`) for a us
 Examples:
   sparsewave denoise noisy.wav -o clean.wav
   sparsewave denoise noisy.wav -o clean.wav --clean reference.wav --json
-  sparsewave denoise noisy.wav -o clean.wav --window 400 --ratio 0.1 --junction none
-  sparsewave denoise noisy.wav -o clean.wav --preset paper
-  sparsewave denoise noisy.wav -o clean.wav --bands 1000,3500 --window 150,100,100 --ratio 0.08,0.12,0.01
+  sparsewave denoise noisy.wav -o clean.wav --method lsa --lsa-alpha 0.95 --n-fft 1024
+  sparsewave denoise noisy.wav -o clean.wav --method block --noise-clip noise.wav
+  sparsewave denoise noisy.wav -o clean.wav --method wsvd --window 400 --ratio 0.1 --junction none
+  sparsewave denoise noisy.wav -o clean.wav --method wsvd --preset paper
+  sparsewave denoise noisy.wav -o clean.wav --method wsvd --bands 1000,3500 --window 150,100,100 --ratio 0.08,0.12,0.01
   sparsewave denoise noisy.wav -o clean.wav --method wavelet --wavelet sym4 --level 4
   sparsewave denoise noisy.wav -o clean.wav --method gaussian --sigma 2
   sparsewave denoise noisy.wav -o clean.wav --method gate --noise-clip noise.wav"
@@ -72,7 +87,7 @@ pub struct Args {
 /// The flags that choose and configure a denoiser.
 #[derive(clap::Args, Clone, Debug)]
 pub struct MethodOpts {
-    /// Method: wsvd, wavelet, gaussian or gate.
+    /// Method: auto, lsa, block, wsvd, wavelet, gaussian or gate.
     #[arg(long, default_value_t = DenoiseParams::default().method)]
     pub method: DenoiseMethod,
     /// WSVD: start from a preset (default or paper); the flags below override its fields.
@@ -141,8 +156,9 @@ pub struct MethodOpts {
     /// gaussian: standard deviation in samples.
     #[arg(long, default_value_t = DenoiseParams::default().sigma)]
     pub sigma: f64,
-    /// gate: a noise-only recording to learn the noise threshold from. Without it the noise is
-    /// estimated from the signal, which on music with broadband noise removes music.
+    /// auto, lsa, block and gate: a noise-only recording to take the noise from (channel by
+    /// channel). Without it the gate removes music (it takes a percentile of the signal itself
+    /// as the noise); auto, lsa and block estimate the noise from the recording.
     #[arg(long, value_name = "FILE")]
     pub noise_clip: Option<PathBuf>,
     /// gate (no noise clip): percentile over time of each bin's level taken as its noise floor.
@@ -154,6 +170,21 @@ pub struct MethodOpts {
     /// gate: attenuation of gated bins in dB.
     #[arg(long, default_value_t = DenoiseParams::default().gate_attenuation)]
     pub gate_attenuation: f64,
+    /// lsa: decision-directed smoothing α ∈ [0, 1).
+    #[arg(long, default_value_t = DenoiseParams::default().lsa.alpha)]
+    pub lsa_alpha: f64,
+    /// lsa: floor of the a-priori SNR ξ_min, dB.
+    #[arg(long, default_value_t = DenoiseParams::default().lsa.xi_min_db, allow_hyphen_values = true)]
+    pub lsa_floor: f64,
+    /// lsa and block: STFT frame length (FFT size, Hann window, hop n_fft/4).
+    #[arg(long, default_value_t = DenoiseParams::default().lsa.n_fft)]
+    pub n_fft: usize,
+    /// block: probability δ ∈ (0, 1) that a noise-only block survives.
+    #[arg(long, default_value_t = DenoiseParams::default().block.delta)]
+    pub block_delta: f64,
+    /// auto: segment length of the SURE choice, seconds.
+    #[arg(long, value_name = "S", default_value_t = DenoiseParams::default().auto_segment)]
+    pub segment: f64,
 }
 
 impl MethodOpts {
@@ -182,6 +213,16 @@ impl MethodOpts {
             gate_percentile: self.gate_percentile,
             gate_margin: self.gate_margin,
             gate_attenuation: self.gate_attenuation,
+            lsa: LsaConfig {
+                n_fft: self.n_fft,
+                alpha: self.lsa_alpha,
+                xi_min_db: self.lsa_floor,
+            },
+            block: BlockConfig {
+                n_fft: self.n_fft,
+                delta: self.block_delta,
+            },
+            auto_segment: self.segment,
         }
     }
 }

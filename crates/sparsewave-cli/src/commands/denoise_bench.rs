@@ -17,8 +17,11 @@ use std::path::{Path, PathBuf};
 /// For each input SNR the clean recording gets seeded noise (each channel on its own), then
 /// every method denoises it: WSVD default (w 200, AIC, 50 % crossfade), the WSVD paper preset,
 /// wavelet shrinkage (db3 level 3 and 4, sym4 level 3; BayesShrink, soft, symmetric), the
-/// Gaussian filter (σ = 1 and 2 samples) and the spectral gate, self-estimated and with the
-/// actual noise as its noise clip (an oracle: a real user only has a noise-only recording).
+/// Gaussian filter (σ = 1 and 2 samples), the self-estimated spectral gate, auto (the default
+/// of `denoise`), LSA and block thresholding (noise estimated from the signal), and last the
+/// spectral gate with the actual noise as its noise clip (an oracle: a real user only has a
+/// noise-only recording). Under each table: the best noise-blind method, the oracle gate, what
+/// auto picked, and the estimated noise level against the actual one.
 /// Metrics are against the clean recording: SNR in power dB 10·log10(‖x‖²/‖x − y‖²) (the WSVD
 /// paper's printed formula omits the squares, so its values are half of these), NRR =
 /// 10·log10(var(noisy)/var(denoised)), RMSE, NCC, and the processing time.
@@ -32,6 +35,7 @@ Examples:
   sparsewave denoise-bench song.wav
   sparsewave denoise-bench song.wav --model awgn --snr 24,10 --seed 0 -o bench/
   sparsewave denoise-bench song.wav --max-seconds 10 --no-audio --json
+  sparsewave denoise-bench song.wav --model pink --snr 10
   sparsewave denoise-bench song.wav --model middleton --a 0.1 --gamma 0.01 --snr 10")]
 pub struct Args {
     /// Clean recording.

@@ -7,9 +7,10 @@
 use std::fmt::Write as _;
 
 use crate::audio::Audio;
-use crate::denoise::denoiser::Denoiser;
+use crate::denoise::denoiser::{DenoiseMethod, DenoiseParams, Denoiser};
 use crate::denoise::gate::GateConfig;
 use crate::denoise::job::{mean_rank, run_denoiser};
+use crate::denoise::noise_estimate::NoiseEstimate;
 use crate::denoise::shrink::{ThresholdKind, ThresholdRule, WaveletShrink};
 use crate::denoise::wsvd::WsvdConfig;
 use crate::metrics::Metrics;
@@ -30,15 +31,25 @@ pub struct BenchMethod {
     pub denoiser: Denoiser,
 }
 
-/// The nine methods of the table: WSVD default and paper preset; wavelet shrinkage (BayesShrink,
-/// soft, symmetric) with db3 at levels 3 and 4 and sym4 at level 3; the Gaussian filter with
-/// σ = 1 and 2 samples; the spectral gate self-estimated and with `noise` (the actual noise) as
-/// its noise clip — an oracle: a real user only has a noise-only recording.
+/// The twelve methods of the table: WSVD default and paper preset; wavelet shrinkage
+/// (BayesShrink, soft, symmetric) with db3 at levels 3 and 4 and sym4 at level 3; the Gaussian
+/// filter with σ = 1 and 2 samples; the self-estimated spectral gate; `auto` (the default of
+/// `denoise`), LSA and block thresholding with their default parameters and the noise
+/// estimated from the signal; and last the spectral gate with `noise` (the actual noise) as its
+/// noise clip — an oracle: a real user only has a noise-only recording. Every method but the
+/// oracle is noise-blind.
 pub fn bench_methods(noise: &Audio) -> Result<Vec<BenchMethod>> {
     let method = |id, label, denoiser| BenchMethod {
         id,
         label,
         denoiser,
+    };
+    let params = |method| {
+        DenoiseParams {
+            method,
+            ..DenoiseParams::default()
+        }
+        .denoiser(None)
     };
     let wavelet = |family, order, level| -> Result<Denoiser> {
         Ok(Denoiser::Wavelet(WaveletShrink {
@@ -81,6 +92,21 @@ pub fn bench_methods(noise: &Audio) -> Result<Vec<BenchMethod>> {
             "gate",
             "spectral gate (self-estimated)",
             Denoiser::gate(GateConfig::default(), None)?,
+        ),
+        method(
+            "auto",
+            "auto (default: SURE over LSA + block)",
+            params(DenoiseMethod::Auto)?,
+        ),
+        method(
+            "lsa",
+            "LSA (α 0.98, n_fft 2048)",
+            params(DenoiseMethod::Lsa)?,
+        ),
+        method(
+            "block",
+            "block thresholding (δ 0.1)",
+            params(DenoiseMethod::Block)?,
         ),
         method(
             "gate_oracle",
@@ -171,13 +197,46 @@ pub struct BenchOutput {
     pub audio: Audio,
 }
 
-/// The results at one input SNR. Serialises as `{"input_snr_db", "rows"}`.
+/// The white-noise level estimated from one noisy channel against the truth.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct NoiseCheck {
+    /// Channel index.
+    pub channel: usize,
+    /// The actual noise's RMS.
+    pub sigma_true: f64,
+    /// [`NoiseEstimate::sigma`] of the noisy channel.
+    pub sigma_estimate: f64,
+    /// `sigma_estimate / sigma_true`.
+    pub ratio: f64,
+    /// `"white"` or `"coloured"`: the model the estimator chose.
+    pub model: &'static str,
+}
+
+/// The best noise-blind row of a level (every method but the oracle gate).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct BestRow {
+    /// The method's label.
+    pub method: String,
+    /// Its SNR, dB.
+    pub snr_db: f64,
+}
+
+/// The results at one input SNR. Serialises as `{"input_snr_db", "rows", "noise_estimate",
+/// "best_noise_blind", "oracle_gate_snr_db", "auto_picked"}`.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct BenchLevel {
     /// The input SNR, dB.
     pub input_snr_db: f64,
     /// The noisy input, then one row per method in the order of [`bench_methods`].
     pub rows: Vec<BenchRow>,
+    /// The noise estimate of each noisy channel against the actual noise.
+    pub noise_estimate: Vec<NoiseCheck>,
+    /// The best noise-blind method.
+    pub best_noise_blind: BestRow,
+    /// The oracle gate's SNR, dB.
+    pub oracle_gate_snr_db: f64,
+    /// What `auto` picked per channel (its candidate of largest mean weight).
+    pub auto_picked: Vec<String>,
     /// The noisy recording.
     #[serde(skip)]
     pub noisy: Audio,
@@ -236,8 +295,17 @@ pub fn denoise_bench(clean: &Audio, params: &BenchParams) -> Result<DenoiseBench
                 .with_nrr(&noisy.audio.channels, &noisy.audio.channels);
             let mut rows = vec![BenchRow::new("noisy input", &noisy_metrics, 0.0, None)];
             let mut outputs = Vec::new();
+            let mut auto_picked = Vec::new();
+            let noise_estimate = noise_checks(&noisy.audio, &noisy.noise)?;
             for method in bench_methods(&noisy.noise)? {
                 let outcome = run_denoiser(&method.denoiser, &noisy.audio)?;
+                if matches!(method.denoiser, Denoiser::Auto { .. }) {
+                    auto_picked = outcome
+                        .infos
+                        .iter()
+                        .filter_map(|i| i.auto.as_ref().map(|a| a.picked.clone()))
+                        .collect();
+                }
                 let metrics = Metrics::compute(&clean.channels, &outcome.output.channels, rate)?
                     .with_nrr(&noisy.audio.channels, &outcome.output.channels);
                 rows.push(BenchRow::new(
@@ -251,8 +319,21 @@ pub fn denoise_bench(clean: &Audio, params: &BenchParams) -> Result<DenoiseBench
                     audio: outcome.output,
                 });
             }
+            let oracle = rows.last().map_or(f64::NAN, |r| r.snr_db);
+            let best = rows[1..rows.len() - 1]
+                .iter()
+                .max_by(|a, b| a.snr_db.total_cmp(&b.snr_db))
+                .map(|r| BestRow {
+                    method: r.method.clone(),
+                    snr_db: r.snr_db,
+                })
+                .ok_or_else(|| Error::Numerical("the benchmark has no methods".into()))?;
             Ok(BenchLevel {
                 input_snr_db: snr,
+                noise_estimate,
+                best_noise_blind: best,
+                oracle_gate_snr_db: oracle,
+                auto_picked,
                 rows,
                 noisy: noisy.audio,
                 outputs,
@@ -264,6 +345,32 @@ pub fn denoise_bench(clean: &Audio, params: &BenchParams) -> Result<DenoiseBench
         params: params.clone(),
         levels,
     })
+}
+
+/// The noise estimate of every channel of `noisy` against the actual `noise`.
+fn noise_checks(noisy: &Audio, noise: &Audio) -> Result<Vec<NoiseCheck>> {
+    noisy
+        .channels
+        .iter()
+        .zip(&noise.channels)
+        .enumerate()
+        .map(|(channel, (y, e))| {
+            let estimate = NoiseEstimate::estimate(y, noisy.sample_rate)?;
+            let sigma_true = (e.iter().map(|v| v * v).sum::<f64>() / e.len() as f64).sqrt();
+            let sigma_estimate = estimate.sigma();
+            Ok(NoiseCheck {
+                channel,
+                sigma_true,
+                sigma_estimate,
+                ratio: sigma_estimate / sigma_true,
+                model: if estimate.is_white() {
+                    "white"
+                } else {
+                    "coloured"
+                },
+            })
+        })
+        .collect()
 }
 
 impl DenoiseBench {
@@ -393,6 +500,22 @@ impl DenoiseBench {
                     r.ncc,
                     r.seconds,
                     r.mean_rank.map_or("–".into(), |k| format!("{k:.1}"))
+                );
+            }
+            let b = &level.best_noise_blind;
+            let _ = writeln!(
+                s,
+                "\nBest noise-blind method: {} ({:.2} dB); oracle gate {:.2} dB; auto picked {}.",
+                b.method,
+                b.snr_db,
+                level.oracle_gate_snr_db,
+                level.auto_picked.join(", ")
+            );
+            for c in &level.noise_estimate {
+                let _ = writeln!(
+                    s,
+                    "Noise estimate, channel {}: σ̂ = {:.3e} against σ = {:.3e} (ratio {:.3}, {} model).",
+                    c.channel, c.sigma_estimate, c.sigma_true, c.ratio, c.model
                 );
             }
             s.push('\n');

@@ -1,6 +1,6 @@
 //! A configured denoiser and how one is chosen: the method, the WSVD presets with their
-//! field-by-field overrides, and the dispatch of a channel to WSVD, wavelet shrinkage, the
-//! Gaussian filter or the spectral gate.
+//! field-by-field overrides, and the dispatch of a channel to `auto`, LSA, block thresholding,
+//! WSVD, wavelet shrinkage, the Gaussian filter or the spectral gate.
 //!
 //! [`DenoiseParams`] holds every parameter a caller can set (the command line's flags, a web
 //! form's fields) and [`DenoiseParams::denoiser`] validates them into a [`Denoiser`].
@@ -10,8 +10,12 @@ use std::str::FromStr;
 use serde_json::{json, Value};
 
 use crate::audio::Audio;
+use crate::denoise::auto::{auto_denoise, AutoConfig, AutoReport, Estimator};
+use crate::denoise::block::BlockConfig;
 use crate::denoise::gate::{spectral_gate, GateConfig, NoiseProfile};
 use crate::denoise::gaussian::GaussianFilter;
+use crate::denoise::lsa::LsaConfig;
+use crate::denoise::noise_estimate::NoiseEstimate;
 use crate::denoise::shrink::{ThresholdKind, ThresholdRule, WaveletShrink};
 use crate::denoise::wsvd::{
     offset_grid, overlap_grid, plain_grid, wsvd_denoise, BandConfig, BandStats, Junction, Mapping,
@@ -25,6 +29,13 @@ use crate::{Error, Result};
 crate::choice::choice! {
     /// A denoising method.
     pub enum DenoiseMethod: "method" {
+        /// The combination of LSA and block thresholding that minimises Stein's unbiased risk
+        /// estimate per segment ([`crate::denoise::auto`]). The default.
+        Auto = "auto",
+        /// The Ephraim–Malah log-spectral-amplitude estimator ([`crate::denoise::lsa`]).
+        Lsa = "lsa" | "mmse-lsa",
+        /// Time–frequency block thresholding ([`crate::denoise::block`]).
+        Block = "block",
         /// Windowed SVD of Hankel matrices ([`crate::denoise::wsvd`]).
         Wsvd = "wsvd",
         /// Shrinkage of DWT detail coefficients ([`crate::denoise::shrink`]).
@@ -241,12 +252,19 @@ pub struct DenoiseParams {
     pub gate_margin: f64,
     /// Spectral gate: attenuation of gated bins in dB (default 30).
     pub gate_attenuation: f64,
+    /// LSA (method `lsa`; `auto` has its own candidates, [`AutoConfig::default`]): α, ξ_min
+    /// and the FFT size.
+    pub lsa: LsaConfig,
+    /// Block thresholding (method `block`): δ and the FFT size.
+    pub block: BlockConfig,
+    /// `auto`: segment length of the choice, seconds (default 2).
+    pub auto_segment: f64,
 }
 
 impl Default for DenoiseParams {
     fn default() -> Self {
         DenoiseParams {
-            method: DenoiseMethod::Wsvd,
+            method: DenoiseMethod::Auto,
             preset: WsvdPreset::Default,
             wsvd: WsvdOverrides::default(),
             wavelet: Wavelet::new(Family::Daubechies, 3).expect("db3 is a Daubechies wavelet"),
@@ -258,16 +276,61 @@ impl Default for DenoiseParams {
             gate_percentile: 20.0,
             gate_margin: 12.0,
             gate_attenuation: 30.0,
+            lsa: LsaConfig::default(),
+            block: BlockConfig::default(),
+            auto_segment: AutoConfig::default().segment_seconds,
         }
     }
 }
 
 impl DenoiseParams {
     /// The validated denoiser of the chosen method. `noise_clip` (a noise-only recording) is
-    /// read by the spectral gate only: each channel learns its threshold from the clip's
+    /// read by the spectral gate, `auto`, LSA and block thresholding (WSVD, wavelet shrinkage
+    /// and the Gaussian filter estimate nothing): each channel learns its noise from the clip's
     /// channel of the same index, the clip's last channel serving any further channel.
+    ///
+    /// WSVD options (a preset other than the default, any [`WsvdOverrides`] field) with another
+    /// method are an error naming `method`: they would be silently ignored.
     pub fn denoiser(&self, noise_clip: Option<&Audio>) -> Result<Denoiser> {
+        if self.method != DenoiseMethod::Wsvd
+            && (self.preset != WsvdPreset::Default || self.wsvd != WsvdOverrides::default())
+        {
+            return Err(Error::param(
+                "method",
+                format!(
+                    "WSVD options (preset, window, bands, ratio, rank, rank_rule, energy, svd, \
+                     mapping, junction) apply to method wsvd, not {}",
+                    self.method
+                ),
+            ));
+        }
+        let noise = || NoiseInput::new(noise_clip);
         match self.method {
+            DenoiseMethod::Auto => {
+                let config = AutoConfig {
+                    segment_seconds: self.auto_segment,
+                    ..AutoConfig::default()
+                };
+                config.validate()?;
+                Ok(Denoiser::Auto {
+                    config,
+                    noise: noise()?,
+                })
+            }
+            DenoiseMethod::Lsa => {
+                self.lsa.validate()?;
+                Ok(Denoiser::Stft {
+                    estimator: Estimator::Lsa(self.lsa),
+                    noise: noise()?,
+                })
+            }
+            DenoiseMethod::Block => {
+                self.block.validate()?;
+                Ok(Denoiser::Stft {
+                    estimator: Estimator::Block(self.block),
+                    noise: noise()?,
+                })
+            }
             DenoiseMethod::Wsvd => Ok(Denoiser::Wsvd(self.wsvd.apply(self.preset)?)),
             DenoiseMethod::Wavelet => {
                 if self.level == 0 {
@@ -297,9 +360,52 @@ impl DenoiseParams {
     }
 }
 
+/// Where the noise-aware denoisers take the noise from: a noise-only clip per channel, or (none)
+/// an estimate from each channel itself ([`NoiseEstimate::estimate`]).
+#[derive(Clone, Debug, Default)]
+pub struct NoiseInput {
+    /// One noise-only signal per channel (non-empty), or `None`.
+    pub clips: Option<Vec<Vec<f64>>>,
+}
+
+impl NoiseInput {
+    /// From an optional noise clip (an empty clip is an error).
+    pub fn new(clip: Option<&Audio>) -> Result<Self> {
+        let clips = clip.map(|c| c.channels.clone());
+        if let Some(clips) = &clips {
+            if clips.first().is_none_or(|c| c.is_empty()) {
+                return Err(Error::param("noise_clip", "the noise clip is empty"));
+            }
+        }
+        Ok(NoiseInput { clips })
+    }
+
+    /// The noise of channel `channel` (signal `x` at `rate` Hz).
+    pub fn noise(&self, x: &[f64], rate: u32, channel: usize) -> Result<NoiseEstimate> {
+        match &self.clips {
+            Some(clips) => NoiseEstimate::from_clip(&clips[channel.min(clips.len() - 1)], rate),
+            None => NoiseEstimate::estimate(x, rate),
+        }
+    }
+}
+
 /// A configured denoiser.
 #[derive(Clone, Debug)]
 pub enum Denoiser {
+    /// `auto`: SURE-weighted combination of STFT-domain estimators.
+    Auto {
+        /// Candidates and segmentation.
+        config: AutoConfig,
+        /// Where the noise comes from.
+        noise: NoiseInput,
+    },
+    /// One STFT-domain estimator (LSA or block thresholding).
+    Stft {
+        /// The estimator.
+        estimator: Estimator,
+        /// Where the noise comes from.
+        noise: NoiseInput,
+    },
     /// WSVD with this configuration.
     Wsvd(WsvdConfig),
     /// Wavelet shrinkage.
@@ -322,9 +428,16 @@ pub enum Denoiser {
     },
 }
 
-/// What a denoiser reports for one channel (WSVD only; empty for the other methods).
+/// What a denoiser reports for one channel (WSVD: ranks; `auto`, LSA, block: the noise;
+/// `auto`: its choice).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChannelInfo {
+    /// The noise used ([`NoiseEstimate::json`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise: Option<Value>,
+    /// `auto`: what it picked and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoReport>,
     /// WSVD: mean rank over all windows of all bands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_rank: Option<f64>,
@@ -367,6 +480,15 @@ impl Denoiser {
     /// The method.
     pub fn method(&self) -> DenoiseMethod {
         match self {
+            Denoiser::Auto { .. } => DenoiseMethod::Auto,
+            Denoiser::Stft {
+                estimator: Estimator::Lsa(_),
+                ..
+            } => DenoiseMethod::Lsa,
+            Denoiser::Stft {
+                estimator: Estimator::Block(_),
+                ..
+            } => DenoiseMethod::Block,
             Denoiser::Wsvd(_) => DenoiseMethod::Wsvd,
             Denoiser::Wavelet(_) => DenoiseMethod::Wavelet,
             Denoiser::Gaussian { .. } => DenoiseMethod::Gaussian,
@@ -382,12 +504,32 @@ impl Denoiser {
         channel: usize,
     ) -> Result<(Vec<f64>, ChannelInfo)> {
         match self {
+            Denoiser::Auto { config, noise } => {
+                let estimate = noise.noise(x, rate, channel)?;
+                let (y, report) = auto_denoise(x, rate, &estimate, config)?;
+                let info = ChannelInfo {
+                    noise: Some(estimate.json()),
+                    auto: Some(report),
+                    ..ChannelInfo::default()
+                };
+                Ok((y, info))
+            }
+            Denoiser::Stft { estimator, noise } => {
+                let estimate = noise.noise(x, rate, channel)?;
+                let y = estimator.denoise(x, &estimate)?;
+                let info = ChannelInfo {
+                    noise: Some(estimate.json()),
+                    ..ChannelInfo::default()
+                };
+                Ok((y, info))
+            }
             Denoiser::Wsvd(cfg) => {
                 let out = wsvd_denoise(x, f64::from(rate), cfg)?;
                 let info = ChannelInfo {
                     mean_rank: Some(out.mean_rank),
                     windows: Some(out.windows),
                     bands: out.bands,
+                    ..ChannelInfo::default()
                 };
                 Ok((out.signal, info))
             }
@@ -414,12 +556,23 @@ impl Denoiser {
     }
 
     /// Every effective parameter, as the `params` of the `denoise` report:
-    /// `{"method": "wsvd", "cuts_hz", "bands": [{"window", "rank_rule"}], "junction", "mapping",
+    /// `{"method": "auto", "config": {"candidates", "segment_seconds", "seed", "epsilon"},
+    /// "noise_clip"}`, `{"method": "lsa", "n_fft", "alpha", "xi_min_db", "noise_clip"}`,
+    /// `{"method": "block", "n_fft", "delta", "noise_clip"}`, `{"method": "wsvd", "cuts_hz", "bands": [{"window", "rank_rule"}], "junction", "mapping",
     /// "svd", "tolerance"}`, `{"method": "wavelet", "wavelet", "level", "mode", "rule",
     /// "threshold"}`, `{"method": "gaussian", "sigma"}` or `{"method": "gate", "noise_clip"
     /// (whether one is used), "n_std", "config"}`.
     pub fn params(&self) -> Value {
         let mut params = match self {
+            Denoiser::Auto { config, noise } => json!({
+                "config": config,
+                "noise_clip": noise.clips.is_some(),
+            }),
+            Denoiser::Stft { estimator, noise } => {
+                let mut p = json!(estimator);
+                p["noise_clip"] = json!(noise.clips.is_some());
+                p
+            }
             Denoiser::Wsvd(cfg) => json!(cfg),
             Denoiser::Wavelet(s) => json!({
                 "wavelet": s.wavelet.to_string(),

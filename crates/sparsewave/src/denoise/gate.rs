@@ -115,8 +115,9 @@ fn to_db(m: f64) -> f64 {
     20.0 * m.max(1e-12).log10()
 }
 
-/// The p-th percentile (linear interpolation between order statistics, NumPy's default).
-fn percentile(values: &mut [f64], p: f64) -> f64 {
+/// The p-th percentile, p ∈ [0, 100], of a non-empty slice (linear interpolation between order
+/// statistics, NumPy's default); sorts `values`.
+pub(crate) fn percentile(values: &mut [f64], p: f64) -> f64 {
     values.sort_by(f64::total_cmp);
     let pos = p / 100.0 * (values.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);

@@ -20,7 +20,8 @@ pub struct Denoised {
     /// The denoised recording (same rate, channels and length as the input).
     pub audio: Audio,
     /// Keys of `denoise --json`: `params` ([`Denoiser::params`]), `metrics` (with `nrr_db`),
-    /// `mean_rank`, `channel_info`, `reference` (`"clean"` or `"input"`) and, with a clean
+    /// `mean_rank`, `channel_info`, `noise` (`auto`, LSA and block: the noise used per channel,
+    /// [`NoiseEstimate::json`](crate::denoise::noise_estimate::NoiseEstimate::json)), `reference` (`"clean"` or `"input"`) and, with a clean
     /// reference, `input_metrics`.
     pub report: Report,
     /// What the denoiser reported per channel.
@@ -49,6 +50,10 @@ pub fn denoise(noisy: &Audio, denoiser: &Denoiser, clean: Option<&Audio>) -> Res
     let mut report = Report::new("denoise", noisy, &outcome, denoiser.params())
         .with("mean_rank", mean_rank)
         .with("channel_info", &outcome.infos);
+    if outcome.infos.iter().any(|i| i.noise.is_some()) {
+        let noise: Vec<_> = outcome.infos.iter().map(|i| i.noise.clone()).collect();
+        report = report.with("noise", noise);
+    }
     let nrr = |m: Metrics| m.with_nrr(&noisy.channels, &outcome.output.channels);
     let input_metrics = match clean {
         Some(clean) => {

@@ -1,0 +1,442 @@
+//! Noise estimation from the noisy recording itself (minimum statistics), or from a noise-only
+//! clip: the noise level every noise-aware denoiser ([`crate::denoise::lsa`],
+//! [`crate::denoise::block`], [`crate::denoise::auto`]) works from.
+//!
+//! # The power spectral density convention
+//!
+//! A noise PSD here is in *per-sample variance*: white noise of variance σ² has `psd[k] = σ²` in
+//! every bin. An STFT with analysis window `w` and an unnormalised DFT then sees
+//! `E|N[t, k]|² = psd[k] · Σ w[n]²`, whatever its frame length.
+//!
+//! # Minimum statistics (no noise clip)
+//!
+//! On non-overlapping Hann frames of [`ESTIMATOR_FRAME`] samples (so that, for white Gaussian
+//! noise, the periodogram values `P[t, k] = |Y[t, k]|² / Σw²` of different frames are
+//! independent and, for `2 ≤ k ≤ n/2 − 2`, exactly exponential with mean σ²):
+//!
+//! ```text
+//! S[t, k]  = (1/M) Σ_{j<M} P[t + j, k]                 (M = SMOOTHING_FRAMES = 4)
+//! floor[k] = Q_{q_t}( S[·, k] ) / G_M⁻¹(q_t)           (q_t = TIME_QUANTILE = 0.05)
+//! ```
+//!
+//! `G_M⁻¹` is the quantile function of a Gamma(M, 1/M) variable (the law of `S` for noise
+//! alone), so `floor[k]` is unbiased for noise alone and, with a signal present, is taken from
+//! the quietest 5 % of the time. In a bin where the signal never falls silent (the low bins of
+//! an orchestra) the floor over-estimates the noise; so the white-noise level is taken from the
+//! least-energetic bins, `σ̂² = Q_{q_f}(floor[2 ..= n/2 − 2])` (`q_f = BIN_QUANTILE = 0.1`),
+//! and not from a fine-scale wavelet band, which music with high-frequency content (drums,
+//! cymbals) fills with its own energy.
+//!
+//! Whether the noise is white: a power law `psd(f) = c·(f/f₀)^β` is fitted to the lower
+//! envelope of the floors above `rate/8` (the [`BIN_QUANTILE`] regression quantile of
+//! `log floor` against `log f`, by a grid over β); the noise is called white when `|β| <` [`WHITE_SLOPE`], coloured
+//! otherwise, and the coloured PSD is then the floor smoothed over frequency and capped at the
+//! fitted power law times [`COLOURED_CAP`].
+//!
+//! # Noise clip
+//!
+//! A noise-only recording gives the PSD directly: the mean periodogram of the clip over the same
+//! frames (and the power law fitted to it, for the lowest bins). Its model is always
+//! [`NoiseModelEstimate::Coloured`].
+
+use serde::Serialize;
+
+use crate::denoise::gate::percentile;
+use crate::transform::window::{Symmetry, WindowKind};
+use crate::{Error, Result};
+
+/// Frame length of the estimator (samples; non-overlapping Hann frames).
+pub const ESTIMATOR_FRAME: usize = 512;
+/// Frames averaged before taking the minimum statistics (M).
+pub const SMOOTHING_FRAMES: usize = 4;
+/// Quantile over time of the smoothed periodogram taken per bin (`q_t`).
+pub const TIME_QUANTILE: f64 = 0.05;
+/// Quantile over bins of the per-bin floors taken as the white-noise variance (`q_f`).
+pub const BIN_QUANTILE: f64 = 0.1;
+/// Estimator bins below which a coloured PSD follows its power law ([`NoiseEstimate::psd_at`]).
+pub const LOW_BINS: usize = 4;
+/// Floors up to this multiple of the [`BIN_QUANTILE`] floor count as noise-only bins.
+pub const TRIM: f64 = 1.25;
+/// Largest |slope| (power-law exponent of the fitted noise floor) still called white.
+pub const WHITE_SLOPE: f64 = 0.8;
+/// A coloured PSD is capped at this multiple of the fitted power law (the floor over-estimates
+/// the noise where the signal never falls silent).
+pub const COLOURED_CAP: f64 = 2.0;
+
+/// What the denoisers take as the noise: white of standard deviation σ, or a coloured PSD.
+///
+/// Serialises as `{"model": "white", "sigma": σ, "source": …}` or
+/// `{"model": "coloured", "sigma": σ (the square root of the mean PSD), "slope": β,
+/// "bands": [{"hz": [lo, hi], "psd": p}…], "source": …}` (the PSD averaged over octave bands for
+/// the report; the full-resolution PSD is [`NoiseEstimate::psd_at`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NoiseEstimate {
+    /// White or coloured, with the level.
+    pub model: NoiseModelEstimate,
+    /// Where the estimate comes from.
+    pub source: NoiseSource,
+    /// Sample rate of the estimated recording, Hz.
+    pub sample_rate: u32,
+}
+
+/// The shape of an estimated noise.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NoiseModelEstimate {
+    /// White noise of standard deviation `sigma`.
+    White {
+        /// Standard deviation, sample units.
+        sigma: f64,
+    },
+    /// Coloured noise: `psd[k]` (per-sample variance, see the module documentation) at the
+    /// frequencies `k · rate / ESTIMATOR_FRAME`, `k = 0 ..= ESTIMATOR_FRAME/2`.
+    Coloured {
+        /// The PSD per estimator bin.
+        psd: Vec<f64>,
+        /// The fitted power-law exponent β of the floor (of the clip's PSD for a noise clip).
+        slope: f64,
+    },
+}
+
+crate::choice::choice! {
+    /// Where a noise estimate comes from.
+    pub enum NoiseSource: "noise_source" {
+        /// Minimum statistics of the noisy recording.
+        MinimumStatistics = "minimum-statistics",
+        /// A noise-only clip.
+        Clip = "clip",
+    }
+}
+
+impl NoiseEstimate {
+    /// White noise of standard deviation `sigma` (a caller who knows it).
+    pub fn white(sigma: f64, sample_rate: u32) -> Self {
+        NoiseEstimate {
+            model: NoiseModelEstimate::White { sigma },
+            source: NoiseSource::MinimumStatistics,
+            sample_rate,
+        }
+    }
+
+    /// The noise of `x` (sampled at `rate` Hz) by minimum statistics (module documentation).
+    ///
+    /// Errors: `x` shorter than `SMOOTHING_FRAMES` estimator frames (2048 samples).
+    pub fn estimate(x: &[f64], rate: u32) -> Result<Self> {
+        let periodogram = Periodogram::new(x)?;
+        let floors = periodogram.floors();
+        let inner = &floors[2..floors.len() - 2];
+        let sigma2 = white_variance(inner);
+        let upper = floors.len() / 4;
+        let slope = lower_envelope_slope(&floors[upper..floors.len() - 2], upper);
+        let model = if slope.abs() < WHITE_SLOPE || sigma2 <= 0.0 {
+            NoiseModelEstimate::White {
+                sigma: sigma2.max(0.0).sqrt(),
+            }
+        } else {
+            NoiseModelEstimate::Coloured {
+                psd: coloured_psd(&floors, slope),
+                slope,
+            }
+        };
+        Ok(NoiseEstimate {
+            model,
+            source: NoiseSource::MinimumStatistics,
+            sample_rate: rate,
+        })
+    }
+
+    /// The noise of a noise-only `clip` (sampled at `rate` Hz): its mean periodogram.
+    ///
+    /// Errors: a clip shorter than one estimator frame (512 samples).
+    pub fn from_clip(clip: &[f64], rate: u32) -> Result<Self> {
+        if clip.len() < ESTIMATOR_FRAME {
+            return Err(Error::param(
+                "noise_clip",
+                format!(
+                    "the noise clip has {} samples; at least {ESTIMATOR_FRAME} are needed",
+                    clip.len()
+                ),
+            ));
+        }
+        let periodogram = Periodogram::new_unchecked(clip);
+        let psd = periodogram.mean();
+        let upper = psd.len() / 4;
+        let slope = lower_envelope_slope(&psd[upper..psd.len() - 2], upper);
+        Ok(NoiseEstimate {
+            model: NoiseModelEstimate::Coloured { psd, slope },
+            source: NoiseSource::Clip,
+            sample_rate: rate,
+        })
+    }
+
+    /// The noise's overall standard deviation: σ for white noise, `sqrt(mean_k psd[k])` for
+    /// coloured noise.
+    pub fn sigma(&self) -> f64 {
+        match &self.model {
+            NoiseModelEstimate::White { sigma } => *sigma,
+            NoiseModelEstimate::Coloured { psd, .. } => {
+                (psd.iter().sum::<f64>() / psd.len() as f64).sqrt()
+            }
+        }
+    }
+
+    /// Whether the model is white.
+    pub fn is_white(&self) -> bool {
+        matches!(self.model, NoiseModelEstimate::White { .. })
+    }
+
+    /// The PSD (per-sample variance) at the bins of an `n_fft`-point one-sided spectrum,
+    /// `n_fft/2 + 1` values, linearly interpolated in frequency from the estimator's bins. Below
+    /// estimator bin [`LOW_BINS`] (344 Hz at 44.1 kHz) a coloured PSD follows its fitted power
+    /// law from that bin down, `psd(f) = psd[LOW_BINS]·(f/f_LOW)^β` (for pink noise the lowest
+    /// estimator bins, 86 Hz wide, would flatten the 1/f rise that holds a tenth of the noise
+    /// power per octave), evaluated no lower than a quarter of an estimator bin.
+    pub fn psd_at(&self, n_fft: usize) -> Vec<f64> {
+        let bins = n_fft / 2 + 1;
+        match &self.model {
+            NoiseModelEstimate::White { sigma } => vec![sigma * sigma; bins],
+            NoiseModelEstimate::Coloured { psd, slope } => (0..bins)
+                .map(|j| {
+                    let pos = j as f64 * ESTIMATOR_FRAME as f64 / n_fft as f64;
+                    if pos < LOW_BINS as f64 && *slope != 0.0 {
+                        let anchor = psd[LOW_BINS];
+                        return anchor * (pos.max(0.25) / LOW_BINS as f64).powf(*slope);
+                    }
+                    let lo = (pos.floor() as usize).min(psd.len() - 1);
+                    let hi = (lo + 1).min(psd.len() - 1);
+                    let frac = pos - lo as f64;
+                    psd[lo] + (psd[hi] - psd[lo]) * frac.min(1.0)
+                })
+                .collect(),
+        }
+    }
+
+    /// The report's JSON (see [`NoiseEstimate`]).
+    pub fn json(&self) -> serde_json::Value {
+        match &self.model {
+            NoiseModelEstimate::White { sigma } => serde_json::json!({
+                "model": "white",
+                "sigma": sigma,
+                "source": self.source,
+            }),
+            NoiseModelEstimate::Coloured { psd, slope } => {
+                let bin_hz = f64::from(self.sample_rate) / ESTIMATOR_FRAME as f64;
+                let mut bands = Vec::new();
+                let mut lo = 1usize;
+                while lo < psd.len() {
+                    let hi = (2 * lo).min(psd.len());
+                    let mean = psd[lo..hi].iter().sum::<f64>() / (hi - lo) as f64;
+                    bands.push(OctaveBand {
+                        hz: [lo as f64 * bin_hz, hi as f64 * bin_hz],
+                        psd: mean,
+                    });
+                    lo = hi;
+                }
+                serde_json::json!({
+                    "model": "coloured",
+                    "sigma": self.sigma(),
+                    "slope": slope,
+                    "bands": bands,
+                    "source": self.source,
+                })
+            }
+        }
+    }
+}
+
+/// One octave of a reported PSD.
+#[derive(Serialize)]
+struct OctaveBand {
+    hz: [f64; 2],
+    psd: f64,
+}
+
+/// The periodogram `|Y[t, k]|² / Σw²` on non-overlapping Hann frames of [`ESTIMATOR_FRAME`].
+struct Periodogram {
+    frames: usize,
+    bins: usize,
+    /// `data[t·bins + k]`.
+    data: Vec<f64>,
+}
+
+impl Periodogram {
+    /// Errors unless `x` holds at least [`SMOOTHING_FRAMES`] frames.
+    fn new(x: &[f64]) -> Result<Self> {
+        let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
+        if x.len() < need {
+            return Err(Error::param(
+                "signal",
+                format!(
+                    "{} samples are too few to estimate the noise (at least {need}); give a \
+                     noise clip",
+                    x.len()
+                ),
+            ));
+        }
+        Ok(Self::new_unchecked(x))
+    }
+
+    fn new_unchecked(x: &[f64]) -> Self {
+        use rayon::prelude::*;
+        let n = ESTIMATOR_FRAME;
+        let window = WindowKind::Hann
+            .build(n, Symmetry::Periodic)
+            .expect("a positive window length");
+        let gain: f64 = window.iter().map(|w| w * w).sum();
+        let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(n);
+        let frames = x.len() / n;
+        let bins = n / 2 + 1;
+        let mut data = vec![0.0; frames * bins];
+        data.par_chunks_mut(bins).enumerate().for_each_init(
+            || (fft.make_input_vec(), fft.make_output_vec()),
+            |(buf, spec), (t, out)| {
+                for ((b, s), w) in buf.iter_mut().zip(&x[t * n..(t + 1) * n]).zip(&window) {
+                    *b = s * w;
+                }
+                fft.process(buf, spec).expect("lengths from the plan");
+                for (o, c) in out.iter_mut().zip(spec.iter()) {
+                    *o = c.norm_sqr() / gain;
+                }
+            },
+        );
+        Periodogram { frames, bins, data }
+    }
+
+    /// Per bin, the mean over all frames.
+    fn mean(&self) -> Vec<f64> {
+        (0..self.bins)
+            .map(|k| {
+                (0..self.frames)
+                    .map(|t| self.data[t * self.bins + k])
+                    .sum::<f64>()
+                    / self.frames as f64
+            })
+            .collect()
+    }
+
+    /// Per bin, the bias-corrected minimum statistic `floor[k]` (module documentation).
+    fn floors(&self) -> Vec<f64> {
+        let m = SMOOTHING_FRAMES;
+        let correction = gamma_quantile(m, TIME_QUANTILE);
+        let count = self.frames + 1 - m;
+        let mut smoothed = vec![0.0; count];
+        (0..self.bins)
+            .map(|k| {
+                let p = |t: usize| self.data[t * self.bins + k];
+                let mut acc: f64 = (0..m).map(p).sum();
+                smoothed[0] = acc / m as f64;
+                for (t, s) in smoothed.iter_mut().enumerate().skip(1) {
+                    acc += p(t + m - 1) - p(t - 1);
+                    *s = acc / m as f64;
+                }
+                percentile(&mut smoothed, 100.0 * TIME_QUANTILE) / correction
+            })
+            .collect()
+    }
+}
+
+/// The white-noise variance from the per-bin floors: `v₀ = Q_{q_f}(floors)`, then the median of
+/// the floors at most [`TRIM`]`·v₀` (the low quantile alone is biased low by the scatter of the
+/// floors; the median of the bins near it is not, and leaves out the bins the signal fills).
+fn white_variance(floors: &[f64]) -> f64 {
+    let v0 = percentile(&mut floors.to_vec(), 100.0 * BIN_QUANTILE);
+    let mut near: Vec<f64> = floors.iter().copied().filter(|f| *f <= TRIM * v0).collect();
+    if near.is_empty() {
+        return v0;
+    }
+    percentile(&mut near, 50.0)
+}
+
+/// The `q`-quantile of a Gamma(m, 1/m) variable (the mean of `m` independent unit
+/// exponentials), by bisection on its distribution function
+/// `P(m, m·x) = 1 − e^{−m·x} Σ_{j<m} (m·x)^j / j!`.
+pub fn gamma_quantile(m: usize, q: f64) -> f64 {
+    let cdf = |x: f64| {
+        let z = m as f64 * x;
+        let (mut term, mut sum) = (1.0, 1.0);
+        for j in 1..m {
+            term *= z / j as f64;
+            sum += term;
+        }
+        1.0 - (-z).exp() * sum
+    };
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while cdf(hi) < q {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if cdf(mid) < q {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// The exponent β of the power law `c·k^β` whose log is the [`BIN_QUANTILE`] regression
+/// quantile of `log floors[i]` against `log(i + first)`: for each β on a grid of 0.02 in
+/// [−3, 1], `c` is the quantile of the residuals `log floor − β·log k`, and the β with the
+/// smallest check loss `Σ ρ_q(residual − log c)` wins.
+fn lower_envelope_slope(floors: &[f64], first: usize) -> f64 {
+    let q = BIN_QUANTILE;
+    let points: Vec<(f64, f64)> = floors
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| **f > 0.0)
+        .map(|(i, f)| (((i + first) as f64).ln(), f.ln()))
+        .collect();
+    if points.len() < 2 {
+        return 0.0;
+    }
+    let mut residuals = vec![0.0; points.len()];
+    let mut best = (f64::INFINITY, 0.0);
+    for step in 0..=200 {
+        let beta = -3.0 + 0.02 * step as f64;
+        for (r, (lk, lf)) in residuals.iter_mut().zip(&points) {
+            *r = lf - beta * lk;
+        }
+        let offset = percentile(&mut residuals.clone(), 100.0 * q);
+        let loss: f64 = residuals
+            .iter()
+            .map(|r| {
+                let u = r - offset;
+                if u >= 0.0 {
+                    q * u
+                } else {
+                    (q - 1.0) * u
+                }
+            })
+            .sum();
+        if loss < best.0 {
+            best = (loss, beta);
+        }
+    }
+    best.1
+}
+
+/// The coloured PSD from the per-bin floors: the floors smoothed by a 5-bin running median,
+/// capped at [`COLOURED_CAP`] times the fitted lower-envelope power law `c·k^β`.
+fn coloured_psd(floors: &[f64], slope: f64) -> Vec<f64> {
+    let n = floors.len();
+    let smoothed: Vec<f64> = (0..n)
+        .map(|k| {
+            let (lo, hi) = (k.saturating_sub(2), (k + 3).min(n));
+            percentile(&mut floors[lo..hi].to_vec(), 50.0)
+        })
+        .collect();
+    let mut residuals: Vec<f64> = (1..n)
+        .filter(|&k| smoothed[k] > 0.0)
+        .map(|k| smoothed[k].ln() - slope * (k as f64).ln())
+        .collect();
+    if residuals.is_empty() {
+        return smoothed;
+    }
+    let log_c = percentile(&mut residuals, 100.0 * BIN_QUANTILE);
+    (0..n)
+        .map(|k| {
+            let law = (log_c + slope * (k.max(1) as f64).ln()).exp();
+            smoothed[k].min(COLOURED_CAP * law)
+        })
+        .collect()
+}
