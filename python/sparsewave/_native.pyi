@@ -89,6 +89,11 @@ def denoise(
     gate_percentile: Optional[float] = None,
     gate_margin: Optional[float] = None,
     gate_attenuation: Optional[float] = None,
+    lsa_alpha: Optional[float] = None,
+    lsa_floor: Optional[float] = None,
+    n_fft: Optional[int] = None,
+    block_delta: Optional[float] = None,
+    segment: Optional[float] = None,
 ) -> Tuple[F64, Report]: ...
 def add_noise(
     x: Real,

@@ -15,7 +15,9 @@ use sparsewave::approx::job::StftParams;
 use sparsewave::codec::{self, Limits, MethodKind, MethodSettings, Target};
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sparsify::Keep;
+use sparsewave::denoise::block::BlockConfig;
 use sparsewave::denoise::denoiser::Cuts;
+use sparsewave::denoise::lsa::LsaConfig;
 use sparsewave::{
     ApproxParams, Audio, CompressParams, Decimation, DenoiseParams, InterpMethod, Metrics,
     NoiseModel, NoiseParams, RankRule, Report, WsvdOverrides,
@@ -276,7 +278,8 @@ fn compress<'py>(
     window = None, ratio = None, rank = None, energy = None, rank_rule = None, svd = None,
     mapping = None, junction = None, wavelet = None, level = None, threshold = None,
     rule = None, mode = None, sigma = None, noise_clip = None, gate_percentile = None,
-    gate_margin = None, gate_attenuation = None))]
+    gate_margin = None, gate_attenuation = None, lsa_alpha = None, lsa_floor = None,
+    n_fft = None, block_delta = None, segment = None))]
 #[allow(clippy::too_many_arguments)]
 fn denoise<'py>(
     py: Python<'py>,
@@ -304,6 +307,11 @@ fn denoise<'py>(
     gate_percentile: Option<f64>,
     gate_margin: Option<f64>,
     gate_attenuation: Option<f64>,
+    lsa_alpha: Option<f64>,
+    lsa_floor: Option<f64>,
+    n_fft: Option<usize>,
+    block_delta: Option<f64>,
+    segment: Option<f64>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let (noisy, one_d) = Signal::extract(x, "x")?.into_audio(sr)?;
     let clean = optional_audio(clean, "clean", sr)?;
@@ -332,6 +340,16 @@ fn denoise<'py>(
         gate_percentile: gate_percentile.unwrap_or(d.gate_percentile),
         gate_margin: gate_margin.unwrap_or(d.gate_margin),
         gate_attenuation: gate_attenuation.unwrap_or(d.gate_attenuation),
+        lsa: LsaConfig {
+            n_fft: n_fft.unwrap_or(d.lsa.n_fft),
+            alpha: lsa_alpha.unwrap_or(d.lsa.alpha),
+            xi_min_db: lsa_floor.unwrap_or(d.lsa.xi_min_db),
+        },
+        block: BlockConfig {
+            n_fft: n_fft.unwrap_or(d.block.n_fft),
+            delta: block_delta.unwrap_or(d.block.delta),
+        },
+        auto_segment: segment.unwrap_or(d.auto_segment),
     };
     let denoiser = params.denoiser(noise_clip.as_ref()).map_err(to_py)?;
     let job = py
