@@ -291,3 +291,145 @@ fn demo_writes_its_folder_all_or_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("approx_k20_original_phase_waveform.png"));
     assert_eq!(snapshot(w.dir.path()), before);
 }
+
+/// Samples of a 16-bit or float WAV file, per channel, as the decoder scales them.
+fn read_wav(path: &Path) -> Vec<Vec<f64>> {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let c = usize::from(spec.channels);
+    let flat: Vec<f64> = match spec.sample_format {
+        hound::SampleFormat::Int => r
+            .samples::<i32>()
+            .map(|s| f64::from(s.unwrap()) / f64::from(1_u32 << (spec.bits_per_sample - 1)))
+            .collect(),
+        hound::SampleFormat::Float => r.samples::<f32>().map(|s| f64::from(s.unwrap())).collect(),
+    };
+    (0..c)
+        .map(|k| flat.iter().skip(k).step_by(c).copied().collect())
+        .collect()
+}
+
+fn write_wav(path: &Path, rate: u32, channels: &[Vec<f64>]) {
+    let spec = hound::WavSpec {
+        channels: channels.len() as u16,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for t in 0..channels[0].len() {
+        for ch in channels {
+            w.write_sample((ch[t] * 32767.0).round() as i16).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+}
+
+fn json_of(args: &[&str], dir: &Path) -> serde_json::Value {
+    let out = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn reports_describe_the_file_as_written() {
+    // At −60 dB most noisy samples clip: the SNR reported is the written file's.
+    let w = Work::with(S16);
+    let report = json_of(
+        &[
+            "addnoise",
+            "in.wav",
+            "-o",
+            "noisy.wav",
+            "--snr",
+            "-60",
+            "--seed",
+            "1",
+            "--json",
+        ],
+        w.dir.path(),
+    );
+    let clean = read_wav(&w.path("in.wav"));
+    let noisy = read_wav(&w.path("noisy.wav"));
+    let (signal, error) = clean[0]
+        .iter()
+        .zip(&noisy[0])
+        .fold((0.0, 0.0), |(s, e), (x, y)| {
+            (s + x * x, e + (x - y).powi(2))
+        });
+    let measured = 10.0 * (signal / error).log10();
+    let reported = report["metrics"]["snr_db"].as_f64().unwrap();
+    assert!(report["clipped_samples"].as_u64().unwrap() > 0);
+    assert!(
+        (reported - measured).abs() < 0.01,
+        "{reported} vs {measured}"
+    );
+    let before = report["snr_before_clipping_db"].as_f64().unwrap();
+    assert!((before + 60.0).abs() < 1e-6, "{before}");
+    assert!(
+        reported > before + 10.0,
+        "clipping raised the SNR: {reported}"
+    );
+}
+
+#[test]
+fn a_silent_channel_is_accepted_beside_one_that_is_not() {
+    let w = Work::with(S16);
+    let mono = read_wav(&w.path("in.wav")).remove(0);
+    let silent = vec![0.0; mono.len()];
+    write_wav(&w.path("half.wav"), 44100, &[mono.clone(), silent.clone()]);
+    json_of(
+        &[
+            "addnoise",
+            "half.wav",
+            "-o",
+            "noisy.wav",
+            "--snr",
+            "10",
+            "--json",
+        ],
+        w.dir.path(),
+    );
+    let noisy = read_wav(&w.path("noisy.wav"));
+    // The silent side gets noise at the level of the other side's SNR.
+    let energy = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
+    let (signal, noise1) = (energy(&mono), energy(&noisy[1]));
+    let ratio_db = 10.0 * (signal / noise1).log10();
+    assert!((ratio_db - 10.0).abs() < 0.1, "{ratio_db}");
+    // Every channel silent: refused, naming the file.
+    write_wav(&w.path("quiet.wav"), 44100, &[silent.clone(), silent]);
+    w.refused(
+        &["addnoise", "quiet.wav", "-o", "q.wav", "--snr", "10"],
+        &["quiet.wav", "silent in every channel"],
+    );
+}
+
+#[test]
+fn a_noise_clip_at_another_rate_is_refused() {
+    let w = Work::with(S16);
+    let mono = read_wav(&w.path("in.wav")).remove(0);
+    write_wav(&w.path("clip22k.wav"), 22050, &[mono]);
+    for method in ["gate", "lsa", "auto"] {
+        w.refused(
+            &[
+                "denoise",
+                "in.wav",
+                "-o",
+                "out.wav",
+                "--method",
+                method,
+                "--noise-clip",
+                "clip22k.wav",
+            ],
+            &["in.wav", "--noise-clip", "22050 Hz", "44100 Hz"],
+        );
+    }
+}

@@ -249,6 +249,17 @@ pub fn sample_noise(model: NoiseModel, n: usize, scale: f64, seed: u64) -> Resul
 /// Errors: `snr_db` not finite, `x` empty or all zero (no signal power to refer to), invalid
 /// model parameters.
 pub fn make_noise(model: NoiseModel, x: &[f64], snr_db: f64, seed: u64) -> Result<Vec<f64>> {
+    noise_for_energy(model, x.len(), x.iter().map(|v| v * v).sum(), snr_db, seed)
+}
+
+/// [`make_noise`] for `len` samples of a signal of energy `signal_power` (‖x‖²).
+fn noise_for_energy(
+    model: NoiseModel,
+    len: usize,
+    signal_power: f64,
+    snr_db: f64,
+    seed: u64,
+) -> Result<Vec<f64>> {
     if !snr_db.is_finite() {
         return Err(Error::param(
             "snr",
@@ -256,8 +267,7 @@ pub fn make_noise(model: NoiseModel, x: &[f64], snr_db: f64, seed: u64) -> Resul
         ));
     }
     model.validate()?;
-    let signal_power: f64 = x.iter().map(|v| v * v).sum();
-    if x.is_empty() || signal_power <= 0.0 || !signal_power.is_finite() {
+    if len == 0 || signal_power <= 0.0 || !signal_power.is_finite() {
         return Err(Error::param(
             "signal",
             "the signal is empty, silent or not finite: an SNR cannot be referred to it",
@@ -266,10 +276,10 @@ pub fn make_noise(model: NoiseModel, x: &[f64], snr_db: f64, seed: u64) -> Resul
     let target_noise_energy = signal_power / 10f64.powf(snr_db / 10.0);
     if !model.has_finite_variance() {
         // Gaussian-equivalent dispersion: 2γ² equals the per-sample power of the target.
-        let gamma = (target_noise_energy / x.len() as f64 / 2.0).sqrt();
-        return sample_noise(model, x.len(), gamma, seed);
+        let gamma = (target_noise_energy / len as f64 / 2.0).sqrt();
+        return sample_noise(model, len, gamma, seed);
     }
-    let mut e = sample_noise(model, x.len(), 1.0, seed)?;
+    let mut e = sample_noise(model, len, 1.0, seed)?;
     let drawn_energy: f64 = e.iter().map(|v| v * v).sum();
     if drawn_energy <= 0.0 {
         return Err(Error::Numerical(
@@ -316,10 +326,29 @@ struct AddNoiseParams {
 /// Adds noise of `model` to every channel of `clean` at input SNR `snr_db` (see
 /// [`make_noise`]), each channel on its own: channel `c` draws from seed `seed + c` (wrapping),
 /// so channel 1 of a stereo run equals a mono run of that channel with seed `seed + 1`.
+///
+/// A silent channel beside channels that are not (a stereo file with one empty side) gets noise
+/// at the SNR of the mean energy of the others; a recording silent in every channel is an error.
 pub fn add_noise(clean: &Audio, model: NoiseModel, snr_db: f64, seed: u64) -> Result<NoisyAudio> {
+    let energies: Vec<f64> = clean
+        .channels
+        .iter()
+        .map(|x| x.iter().map(|v| v * v).sum())
+        .collect();
+    let sounding: Vec<f64> = energies.iter().copied().filter(|&e| e > 0.0).collect();
+    if sounding.is_empty() {
+        return Err(Error::param(
+            "signal",
+            "the recording is silent in every channel: an SNR cannot be referred to it",
+        ));
+    }
+    let mean_energy = sounding.iter().sum::<f64>() / sounding.len() as f64;
     let mut noise = Vec::with_capacity(clean.channel_count());
     let outcome = pipeline::process(clean, |c, x, _| {
-        let e = make_noise(model, x, snr_db, seed.wrapping_add(c as u64))?;
+        let energy = Some(energies[c])
+            .filter(|&e| e > 0.0)
+            .unwrap_or(mean_energy);
+        let e = noise_for_energy(model, x.len(), energy, snr_db, seed.wrapping_add(c as u64))?;
         let y = x.iter().zip(&e).map(|(a, b)| a + b).collect();
         noise.push(e);
         Ok((y, ()))

@@ -1,12 +1,13 @@
 //! `sparsewave addnoise`: add seeded noise of a chosen model at a target input SNR.
 
-use super::common::{report_text, with_spinner, Done, OutputOpts};
+use super::common::{report_text, stem_of, with_spinner, Done, OutputOpts};
 use anyhow::Result;
 use serde_json::json;
 use sparsewave::audio::output::Staged;
 use sparsewave::audio::{stage_wav, SampleFormat};
+use sparsewave::metrics::Metrics;
 use sparsewave::noise::{add_noise, NoiseKind, NoiseModel, NoiseParams};
-use sparsewave::pipeline;
+use sparsewave::{pipeline, plot};
 use std::path::PathBuf;
 
 /// Noise model flags, shared with `denoise-bench`.
@@ -99,7 +100,7 @@ pub fn execute(a: &Args) -> Result<Done> {
     }
     let clean = pipeline::load(&a.input, a.out.mono)?;
     let noisy = add_noise(&clean, model, a.snr, a.noise.seed)?;
-    // Both files or neither.
+    // Every file or none.
     let mut staged = Staged::default();
     let written = stage_wav(&mut staged, &a.output, &noisy.audio, bits)?;
     let noise_write = match &a.noise_out {
@@ -111,25 +112,29 @@ pub fn execute(a: &Args) -> Result<Done> {
         )?),
         None => None,
     };
-    staged.commit()?;
     let mut report = noisy
         .report
         .clone()
         .with_files(&a.input, Some(&a.output))
         .with_write(written)
         .with("noise_output", &a.noise_out);
+    if written.clipped_samples > 0 {
+        // The report describes the file as written: clipping lowers its SNR.
+        let unclipped = report.metrics.snr_db;
+        report = report.with("snr_before_clipping_db", unclipped);
+        let written = noisy.audio.clipped();
+        report.metrics = Metrics::compute(&clean.channels, &written.channels, clean.sample_rate)?;
+    }
     report.params["mono"] = json!(a.out.mono);
     if let Some(w) = noise_write {
         report = report.with("noise_clipped_samples", w.clipped_samples);
     }
     if let Some(dir) = &a.out.plots {
-        let stem = a
-            .output
-            .file_stem()
-            .map_or("addnoise".into(), |s| s.to_string_lossy().into_owned());
         let figures = noisy.figures(&clean)?;
-        report = report.with("plots", sparsewave::plot::save_all(dir, &stem, &figures)?);
+        let paths = plot::stage_all(&mut staged, dir, &stem_of(&a.output, "addnoise"), &figures)?;
+        report = report.with("plots", paths);
     }
+    staged.commit()?;
     let text = format!(
         "{} noise at {} dB input SNR (seed {}); metrics: noisy output against the clean input\n{}",
         model.kind(),

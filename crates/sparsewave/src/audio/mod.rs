@@ -118,6 +118,19 @@ impl Audio {
         (e / n as f64).sqrt()
     }
 
+    /// The samples as an integer WAV file holds them: clamped to [−1, 1] (see
+    /// [`encode_wav`]); metrics of a written file are computed on this.
+    pub fn clipped(&self) -> Audio {
+        Audio {
+            channels: self
+                .channels
+                .iter()
+                .map(|c| c.iter().map(|v| v.clamp(-1.0, 1.0)).collect())
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Average of all channels into one (the `--mono` flag).
     pub fn downmix(&self) -> Audio {
         let n = self.frames();

@@ -366,6 +366,8 @@ impl DenoiseParams {
 pub struct NoiseInput {
     /// One noise-only signal per channel (non-empty), or `None`.
     pub clips: Option<Vec<Vec<f64>>>,
+    /// The clips' sample rate.
+    pub sample_rate: Option<u32>,
 }
 
 impl NoiseInput {
@@ -377,7 +379,10 @@ impl NoiseInput {
                 return Err(Error::param("noise_clip", "the noise clip is empty"));
             }
         }
-        Ok(NoiseInput { clips })
+        Ok(NoiseInput {
+            clips,
+            sample_rate: clip.map(|c| c.sample_rate),
+        })
     }
 
     /// The noise of channel `channel` (signal `x` at `rate` Hz).
@@ -425,6 +430,8 @@ pub enum Denoiser {
         config: GateConfig,
         /// One noise-only signal per channel (non-empty).
         noise_clips: Option<Vec<Vec<f64>>>,
+        /// The clips' sample rate.
+        clip_rate: Option<u32>,
     },
 }
 
@@ -474,7 +481,28 @@ impl Denoiser {
         Ok(Denoiser::Gate {
             config,
             noise_clips,
+            clip_rate: noise_clip.map(|c| c.sample_rate),
         })
+    }
+
+    /// Refuse to denoise audio at `sample_rate` Hz with a noise clip recorded at another rate
+    /// (its spectrum would be read on the wrong frequency axis).
+    pub fn check_noise_clip_rate(&self, sample_rate: u32) -> Result<()> {
+        let clip_rate = match self {
+            Denoiser::Auto { noise, .. } | Denoiser::Stft { noise, .. } => noise.sample_rate,
+            Denoiser::Gate { clip_rate, .. } => *clip_rate,
+            _ => None,
+        };
+        match clip_rate {
+            Some(r) if r != sample_rate => Err(Error::param(
+                "noise_clip",
+                format!(
+                    "the noise clip is sampled at {r} Hz and the input at {sample_rate} Hz; \
+                     resample one of them"
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The method.
@@ -542,6 +570,7 @@ impl Denoiser {
             Denoiser::Gate {
                 config,
                 noise_clips,
+                ..
             } => {
                 let y = match noise_clips {
                     None => spectral_gate(x, rate, config)?,
@@ -585,6 +614,7 @@ impl Denoiser {
             Denoiser::Gate {
                 config,
                 noise_clips,
+                ..
             } => json!({
                 "noise_clip": noise_clips.is_some(),
                 "n_std": noise_clips.as_ref().map(|_| CLIP_N_STD),

@@ -44,6 +44,7 @@ pub fn denoise(noisy: &Audio, denoiser: &Denoiser, clean: Option<&Audio>) -> Res
     if let Some(clean) = clean {
         check_reference(noisy, clean)?;
     }
+    denoiser.check_noise_clip_rate(noisy.sample_rate)?;
     let outcome = run_denoiser(denoiser, noisy)?;
     let rate = noisy.sample_rate;
     let mean_rank = mean_rank(&outcome.infos);
