@@ -17,7 +17,7 @@
 //!
 //! # Quickstart
 //!
-//! Load a recording, add white noise at 10 dB, denoise it with the default method (WSVD), write
+//! Load a recording, add white noise at 10 dB, denoise it with the default method (`auto`, noise-blind), write
 //! the result and print the SNR against the clean recording:
 //!
 //! ```
