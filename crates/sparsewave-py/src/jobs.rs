@@ -44,6 +44,17 @@ fn report<'py>(py: Python<'py>, report: &Report) -> PyResult<Bound<'py, PyAny>> 
     Ok(pythonize::pythonize(py, report)?)
 }
 
+/// Run a job without the GIL and return its audio in the caller's layout (1-D when `one_d`)
+/// with its report as a dict.
+fn audio_and_report<'py>(
+    py: Python<'py>,
+    one_d: bool,
+    job: impl FnOnce() -> sparsewave::Result<(sparsewave::Audio, Report)> + Send,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let (audio, job_report) = py.detach(job).map_err(to_py)?;
+    Ok((layout(py, one_d, audio.channels)?, report(py, &job_report)?))
+}
+
 /// Read an audio file (WAV, FLAC, MP3, Ogg Vorbis).
 ///
 /// Returns ``(x, sr)``: ``x`` float64 of shape ``(channels, samples)`` (full scale ±1) and the
@@ -142,13 +153,9 @@ fn approx<'py>(
         ..d
     };
     params.validate().map_err(to_py)?;
-    let job = py
-        .detach(|| sparsewave::approx(&audio, &params))
-        .map_err(to_py)?;
-    Ok((
-        layout(py, one_d, job.audio.channels)?,
-        report(py, &job.report)?,
-    ))
+    audio_and_report(py, one_d, || {
+        sparsewave::approx(&audio, &params).map(|job| (job.audio, job.report))
+    })
 }
 
 /// Decimation and reconstruction by interpolation (``sparsewave interp``).
@@ -176,13 +183,9 @@ fn interp<'py>(
         method: InterpMethod::new(method.parse().map_err(to_py)?, order, block).map_err(to_py)?,
     };
     params.validate().map_err(to_py)?;
-    let job = py
-        .detach(|| sparsewave::interp(&audio, &params))
-        .map_err(to_py)?;
-    Ok((
-        layout(py, one_d, job.audio.channels)?,
-        report(py, &job.report)?,
-    ))
+    audio_and_report(py, one_d, || {
+        sparsewave::interp(&audio, &params).map(|job| (job.audio, job.report))
+    })
 }
 
 /// Keep the largest time–frequency coefficients (``sparsewave compress``).
@@ -251,13 +254,9 @@ fn compress<'py>(
         },
     };
     params.validate().map_err(to_py)?;
-    let job = py
-        .detach(|| sparsewave::compress(&audio, &params, false))
-        .map_err(to_py)?;
-    Ok((
-        layout(py, one_d, job.audio.channels)?,
-        report(py, &job.report)?,
-    ))
+    audio_and_report(py, one_d, || {
+        sparsewave::compress(&audio, &params, false).map(|job| (job.audio, job.report))
+    })
 }
 
 /// Denoise (``sparsewave denoise``) with the library's default method unless ``method`` says
@@ -352,13 +351,9 @@ fn denoise<'py>(
         auto_segment: segment.unwrap_or(d.auto_segment),
     };
     let denoiser = params.denoiser(noise_clip.as_ref()).map_err(to_py)?;
-    let job = py
-        .detach(|| sparsewave::denoise(&noisy, &denoiser, clean.as_ref()))
-        .map_err(to_py)?;
-    Ok((
-        layout(py, one_d, job.audio.channels)?,
-        report(py, &job.report)?,
-    ))
+    audio_and_report(py, one_d, || {
+        sparsewave::denoise(&noisy, &denoiser, clean.as_ref()).map(|job| (job.audio, job.report))
+    })
 }
 
 /// An optional second recording (argument `name`) at the rate of the first.

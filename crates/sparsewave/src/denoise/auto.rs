@@ -109,15 +109,21 @@ struct Plane {
     noise_power: Vec<f64>,
 }
 
+/// The STFT every candidate works in: Hann window of `n_fft` samples, hop `n_fft/4`, centred
+/// frames with zero padding.
+fn hann_quarter_hop(n_fft: usize) -> Result<Stft> {
+    Stft::new(StftConfig::centered(
+        n_fft,
+        n_fft / 4,
+        n_fft,
+        WindowKind::Hann,
+        PadMode::Zero,
+    )?)
+}
+
 impl Plane {
     fn new(n_fft: usize, noise: &NoiseEstimate) -> Result<Self> {
-        let stft = Stft::new(StftConfig::centered(
-            n_fft,
-            n_fft / 4,
-            n_fft,
-            WindowKind::Hann,
-            PadMode::Zero,
-        )?)?;
+        let stft = hann_quarter_hop(n_fft)?;
         let gain: f64 = stft.config().window.iter().map(|w| w * w).sum();
         let noise_power = noise.psd_at(n_fft).iter().map(|p| p * gain).collect();
         Ok(Plane { stft, noise_power })
@@ -351,13 +357,7 @@ fn probe(n: usize, noise: &NoiseEstimate, cfg: &AutoConfig) -> Result<Vec<f64>> 
         return Ok(signs.into_iter().map(|s| s * sigma).collect());
     }
     let n_fft = 2048;
-    let stft = Stft::new(StftConfig::centered(
-        n_fft,
-        n_fft / 4,
-        n_fft,
-        WindowKind::Hann,
-        PadMode::Zero,
-    )?)?;
+    let stft = hann_quarter_hop(n_fft)?;
     let amplitude: Vec<f64> = noise.psd_at(n_fft).iter().map(|p| p.sqrt()).collect();
     let mut spec = stft.forward(&signs)?;
     for (i, c) in spec.data.iter_mut().enumerate() {
