@@ -7,6 +7,7 @@
 //! (`axis`, coefficient lists that remember the signal length).
 
 mod arrays;
+mod batch;
 mod errors;
 mod jobs;
 mod options;
@@ -18,6 +19,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     jobs::register(m)?;
+    batch::register(m)?;
     transforms::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
