@@ -1,13 +1,12 @@
 """Corpora: ``sparsewave.batch`` (the command line's batch runner, sharded) and the Dask example
 (``python/examples/dask_corpus.py``) against the ``sparsewave`` binary, file for file."""
 
-import importlib.util
+import importlib
 import json
 import os
 import subprocess
 from pathlib import Path
 
-import cloudpickle
 import pytest
 from dask.distributed import Client, LocalCluster
 
@@ -83,18 +82,15 @@ def test_bad_manifests_and_shards_raise_value_errors(tmp_path):
         sw.batch(tmp_path / "missing.jsonl")
 
 
-def load_example():
-    path = REPO / "python" / "examples" / "dask_corpus.py"
-    spec = importlib.util.spec_from_file_location("dask_corpus", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    # The workers cannot import a file loaded by path: send its functions by value.
-    cloudpickle.register_pickle_by_value(module)
-    return module
+EXAMPLES = REPO / "python" / "examples"
 
 
-def test_the_dask_example_writes_the_files_the_command_line_writes(tmp_path):
-    example = load_example()
+def test_the_dask_example_writes_the_files_the_command_line_writes(tmp_path, monkeypatch):
+    # The example is a script, not part of the package: the workers (new processes) import it
+    # from the same folder as this process.
+    monkeypatch.setenv("PYTHONPATH", str(EXAMPLES))
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    example = importlib.import_module("dask_corpus")
     files = make_corpus(tmp_path / "corpus")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:

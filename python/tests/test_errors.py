@@ -38,7 +38,7 @@ def test_bad_parameters_raise_value_error_naming_them(x):
         (lambda: sw.denoise(x, 8000, method="magic"), "invalid method"),
         (lambda: sw.denoise(x, 8000, ratio=0.1, rank=3), "cannot|at most one|rank"),
         (lambda: sw.denoise(x, 8000, clean=x[:100]), "clean|reference|length|shape"),
-        (lambda: sw.add_noise(x, 8000, snr=10, model="pink"), "invalid model"),
+        (lambda: sw.add_noise(x, 8000, snr=10, model="brown"), "invalid model"),
         (lambda: sw.add_noise(x, 8000, snr=10, model="alpha-stable", alpha=3.0), "invalid alpha"),
         (lambda: sw.encode(x, 8000, method="mp3"), "invalid method"),
         (lambda: sw.encode(x, 8000, bitrate=32, snr=20), "invalid bitrate"),

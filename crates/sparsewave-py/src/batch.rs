@@ -2,19 +2,22 @@
 //! runs it (the same code: `sparsewave_cli::batch`), sharded for job arrays.
 
 use crate::errors::to_py;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use sparsewave_cli::batch::{run, BatchOptions, Manifest, ManifestError, Shard};
 use std::path::PathBuf;
 
 /// A batch error as a Python exception: the library's own errors keep their mapping (files →
-/// `OSError`, parameters → `ValueError`); a bad manifest or shard is a `ValueError`, anything
-/// else a `RuntimeError`, with the message of the command line.
+/// `OSError`, parameters → `ValueError`); a bad manifest is a `ValueError`, a file the
+/// operating system refused (the manifest, the results file) an `OSError`, anything else a
+/// `RuntimeError`, with the message of the command line.
 fn batch_error(e: anyhow::Error) -> PyErr {
     let message = format!("{e:#}");
+    let io = e.chain().any(|cause| cause.is::<std::io::Error>());
     match e.downcast::<sparsewave::Error>() {
         Ok(library) => to_py(library),
         Err(e) if e.is::<ManifestError>() => PyValueError::new_err(message),
+        Err(_) if io => PyOSError::new_err(message),
         Err(_) => PyRuntimeError::new_err(message),
     }
 }
@@ -47,20 +50,22 @@ fn batch<'py>(
     if jobs == Some(0) {
         return Err(PyValueError::new_err("invalid jobs: must be at least 1"));
     }
+    // A shard that cannot be is a bad argument.
+    let bad_shard = |e: anyhow::Error| PyValueError::new_err(format!("{e:#}"));
     let explicit = match shard {
         None => None,
         Some(s) => Some(match s.extract::<(usize, usize)>() {
-            Ok((index, count)) => Shard::new(index, count).map_err(batch_error)?,
+            Ok((index, count)) => Shard::new(index, count).map_err(bad_shard)?,
             Err(_) => s
                 .extract::<String>()?
                 .parse::<Shard>()
-                .map_err(batch_error)?,
+                .map_err(bad_shard)?,
         }),
     };
     let options = BatchOptions {
         jobs,
         shard: Shard::select(explicit, shards, |name| std::env::var(name).ok())
-            .map_err(batch_error)?,
+            .map_err(bad_shard)?,
         results,
         force,
         stop_after: None,
