@@ -56,10 +56,7 @@ fn batch<'py>(
         None => None,
         Some(s) => Some(match s.extract::<(usize, usize)>() {
             Ok((index, count)) => Shard::new(index, count).map_err(bad_shard)?,
-            Err(_) => s
-                .extract::<String>()?
-                .parse::<Shard>()
-                .map_err(bad_shard)?,
+            Err(_) => s.extract::<String>()?.parse::<Shard>().map_err(bad_shard)?,
         }),
     };
     let options = BatchOptions {
