@@ -433,3 +433,42 @@ fn a_noise_clip_at_another_rate_is_refused() {
         );
     }
 }
+
+/// A plain PCM WAV (format tag 1) of `channels` 8-bit channels and `frames` frames: the layout
+/// the `load` fuzz target found decodable with 24 channels.
+fn plain_pcm_wav(channels: u16, frames: u32) -> Vec<u8> {
+    let data = u32::from(channels) * frames;
+    let mut b = b"RIFF".to_vec();
+    b.extend((36 + data).to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    b.extend(16_u32.to_le_bytes());
+    b.extend(1_u16.to_le_bytes());
+    b.extend(channels.to_le_bytes());
+    b.extend(8000_u32.to_le_bytes());
+    b.extend((8000 * u32::from(channels)).to_le_bytes());
+    b.extend(channels.to_le_bytes());
+    b.extend(8_u16.to_le_bytes());
+    b.extend(b"data");
+    b.extend(data.to_le_bytes());
+    b.extend((0..data).map(|i| (128 + (i * 7 % 50)) as u8));
+    b
+}
+
+#[test]
+fn what_cannot_be_written_back_as_wav_is_refused_not_written() {
+    let w = Work::with(S16);
+    std::fs::write(w.path("many.wav"), plain_pcm_wav(24, 400)).unwrap();
+    w.refused(
+        &["interp", "many.wav", "-o", "out.wav", "--factor", "2"],
+        &["many.wav", "24 channels cannot be written as WAV", "--mono"],
+    );
+    // With --mono it is one channel, written and read back.
+    let report = json_of(
+        &[
+            "interp", "many.wav", "-o", "mono.wav", "--factor", "2", "--mono", "--json",
+        ],
+        w.dir.path(),
+    );
+    assert_eq!(report["channels"], 1);
+    assert_eq!(read_wav(&w.path("mono.wav")).len(), 1);
+}

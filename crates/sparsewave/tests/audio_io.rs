@@ -323,3 +323,32 @@ fn staged_outputs_are_all_or_nothing() {
     assert_eq!(decode_file(&a).unwrap().frames(), 100);
     assert_eq!(std::fs::read(&b).unwrap(), b"x");
 }
+
+/// Found by the `load` fuzz target: a 24-channel input decoded fine, but the WAV written back
+/// (WAVE_FORMAT_EXTENSIBLE with a speaker mask of 24 positions) was refused by the reader. Up to
+/// the 18 standard positions the file reads back sample for sample; beyond, writing is refused.
+#[test]
+fn multichannel_wav_reads_back_up_to_the_standard_positions_and_is_refused_beyond() {
+    use sparsewave::audio::{decode_reader, MAX_WAV_CHANNELS};
+    let make = |channels: usize| {
+        let mut audio = Audio::from_channels(
+            8000,
+            (0..channels)
+                .map(|c| {
+                    (0..64)
+                        .map(|t| ((t * (c + 1)) % 17) as f64 / 32.0 - 0.25)
+                        .collect()
+                })
+                .collect(),
+        );
+        audio.format = SampleFormat::Int(16);
+        audio
+    };
+    let max = usize::from(MAX_WAV_CHANNELS);
+    let audio = make(max);
+    let (bytes, _) = encode_wav(&audio, None).unwrap();
+    let back = decode_reader(bytes, "wav").unwrap();
+    assert_eq!(back.channels, audio.channels);
+    let e = encode_wav(&make(max + 1), None).unwrap_err().to_string();
+    assert!(e.contains("19 channels cannot be written as WAV"), "{e}");
+}

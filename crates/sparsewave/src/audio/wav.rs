@@ -15,6 +15,11 @@ pub struct WriteReport {
     pub format: Option<SampleFormat>,
 }
 
+/// The most channels a WAV file written here may hold: WAVE_FORMAT_EXTENSIBLE (used beyond two
+/// channels) assigns each channel one of 18 standard speaker positions, and readers (symphonia
+/// among them) refuse a mask beyond them — a file with more could not be read back.
+pub const MAX_WAV_CHANNELS: u16 = 18;
+
 /// Encode `audio` as a WAV file in memory, in `format` (the audio's own when `None`).
 ///
 /// Integer formats of b bits store round(x · 2^(b−1)) clamped to [−2^(b−1), 2^(b−1) − 1], the
@@ -29,8 +34,18 @@ pub fn encode_wav(audio: &Audio, format: Option<SampleFormat>) -> Result<(Vec<u8
     };
     let channels = u16::try_from(audio.channel_count())
         .ok()
-        .filter(|&c| c > 0)
-        .ok_or_else(|| Error::param("channels", "must be between 1 and 65535"))?;
+        .filter(|&c| (1..=MAX_WAV_CHANNELS).contains(&c))
+        .ok_or_else(|| {
+            Error::param(
+                "channels",
+                format!(
+                    "{} channels cannot be written as WAV: a multichannel WAV file names a speaker \
+                     position per channel, and there are {MAX_WAV_CHANNELS} (mix down with --mono, \
+                     or split the channels)",
+                    audio.channel_count()
+                ),
+            )
+        })?;
     let (bits_per_sample, sample_format) = match format {
         SampleFormat::Int(b) => (b, hound::SampleFormat::Int),
         _ => (32, hound::SampleFormat::Float),
