@@ -21,6 +21,8 @@
 use crate::transform::stft::{PadMode, Stft, StftConfig};
 use crate::transform::window::WindowKind;
 use crate::{Error, Result};
+use rayon::prelude::*;
+use realfft::num_complex::Complex64;
 
 /// Clip range of the segmental SNR, dB.
 pub const SEG_SNR_RANGE: (f64, f64) = (-10.0, 35.0);
@@ -55,54 +57,37 @@ pub struct Metrics {
 
 impl Metrics {
     /// All metrics of `estimate` against `reference` (channels × samples, equal shapes).
+    ///
+    /// Cost: one fused pass over the samples for the time-domain metrics and three STFTs per
+    /// channel (the reference's twice: its peak fixes the LSD floor before the LSD can be
+    /// summed), frames in parallel, nothing stored but one frame per worker. Partial sums are
+    /// added in a fixed order, so the result does not depend on the thread count.
     pub fn compute(
         reference: &[Vec<f64>],
         estimate: &[Vec<f64>],
         sample_rate: u32,
     ) -> Result<Self> {
         check_shapes(reference, estimate)?;
-        let pairs = || reference.iter().flatten().zip(estimate.iter().flatten());
-        let n = pairs().count() as f64;
-        let energy_x: f64 = reference.iter().flatten().map(|v| v * v).sum();
-        let energy_y: f64 = estimate.iter().flatten().map(|v| v * v).sum();
-        let energy_e: f64 = pairs().map(|(a, b)| (a - b) * (a - b)).sum();
-        let cross: f64 = pairs().map(|(a, b)| a * b).sum();
         let stft = metric_stft();
-        let mut lsd_sum = 0.0;
-        let mut lsd_frames = 0usize;
-        let (mut spec_ref, mut spec_err) = (0.0, 0.0);
+        let mut time = TimeSums::default();
+        let mut spectral = SpectralSums::default();
         let mut seg = SegmentalSnr::default();
         for (x, y) in reference.iter().zip(estimate) {
-            // Stream over blocks of frames: a whole spectrogram of a long recording would take
-            // gigabytes (10 min at 44.1 kHz: 51 680 frames × 1025 bins × 16 bytes, twice).
-            let frames = stft.frame_count(x.len());
-            let peak = spectral_peak(&stft, x, frames)?;
-            for start in (0..frames).step_by(METRIC_FRAME_BLOCK) {
-                let range = start..(start + METRIC_FRAME_BLOCK).min(frames);
-                let a = stft.forward_frames(x, range.clone())?.magnitude();
-                let b = stft.forward_frames(y, range)?.magnitude();
-                spec_ref += a.iter().map(|v| v * v).sum::<f64>();
-                spec_err += a
-                    .iter()
-                    .zip(&b)
-                    .map(|(p, q)| (p - q) * (p - q))
-                    .sum::<f64>();
-                let (s, f) = lsd_frame_sum(&a, &b, stft.bins(), peak);
-                lsd_sum += s;
-                lsd_frames += f;
-            }
+            time.merge(&TimeSums::of(x, y));
+            spectral.merge(&SpectralSums::of(&stft, x, y));
             seg.add(x, y, sample_rate);
         }
+        let n = time.count as f64;
         Ok(Metrics {
-            snr_db: ratio_db(energy_x, energy_e),
-            rel_error_pct: 100.0 * energy_e / energy_x,
-            rmse: (energy_e / n).sqrt(),
-            mae: pairs().map(|(a, b)| (a - b).abs()).sum::<f64>() / n,
-            max_abs_error: pairs().fold(0.0, |m, (a, b)| f64::max(m, (a - b).abs())),
-            ncc: cross / (energy_x.sqrt() * energy_y.sqrt()),
+            snr_db: ratio_db(time.energy_x, time.energy_e),
+            rel_error_pct: 100.0 * time.energy_e / time.energy_x,
+            rmse: (time.energy_e / n).sqrt(),
+            mae: time.abs_e / n,
+            max_abs_error: time.max_abs_e,
+            ncc: time.cross / (time.energy_x.sqrt() * time.energy_y.sqrt()),
             seg_snr_db: seg.mean(),
-            lsd_db: lsd_sum / lsd_frames.max(1) as f64,
-            spectral_snr_db: ratio_db(spec_ref, spec_err),
+            lsd_db: spectral.lsd_sum / spectral.frames.max(1) as f64,
+            spectral_snr_db: ratio_db(spectral.energy_ref, spectral.energy_err),
             nrr_db: None,
         })
     }
@@ -144,18 +129,20 @@ pub fn metric_stft() -> Stft {
     Stft::new(cfg).expect("fixed valid configuration")
 }
 
-/// SNR (dB) = 10 log10(‖x‖² / ‖x − y‖²).
+/// SNR (dB) = 10 log10(‖x‖² / ‖x − y‖²), summed as [`Metrics::compute`] sums it.
 pub fn snr_db(x: &[f64], y: &[f64]) -> f64 {
-    let e: f64 = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum();
-    ratio_db(x.iter().map(|v| v * v).sum(), e)
+    let t = TimeSums::of(x, y);
+    ratio_db(t.energy_x, t.energy_e)
 }
 
 /// [`snr_db`] of all channels together (channel after channel, as one signal), without copying
-/// them into one buffer.
+/// them into one buffer; equal to the `snr_db` of [`Metrics::compute`] bit for bit.
 pub fn joint_snr_db(x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
-    let pairs = || x.iter().flatten().zip(y.iter().flatten());
-    let e: f64 = pairs().map(|(a, b)| (a - b) * (a - b)).sum();
-    ratio_db(x.iter().flatten().map(|v| v * v).sum(), e)
+    let mut t = TimeSums::default();
+    for (a, b) in x.iter().zip(y) {
+        t.merge(&TimeSums::of(a, b));
+    }
+    ratio_db(t.energy_x, t.energy_e)
 }
 
 /// Relative squared error in % = 100 ‖x − y‖² / ‖x‖².
@@ -191,6 +178,144 @@ pub fn cumulative_error(x: &[f64], y: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Samples per parallel task of the time-domain pass.
+const TIME_CHUNK: usize = 1 << 16;
+
+/// Frames per parallel task of the spectral pass.
+const FRAME_BLOCK: usize = 32;
+
+/// Sums of the time-domain metrics over one or more channels.
+#[derive(Default)]
+struct TimeSums {
+    count: usize,
+    energy_x: f64,
+    energy_y: f64,
+    energy_e: f64,
+    cross: f64,
+    abs_e: f64,
+    max_abs_e: f64,
+}
+
+impl TimeSums {
+    /// One pass over `x` and `y` (equal lengths), chunks in parallel, summed in chunk order.
+    fn of(x: &[f64], y: &[f64]) -> Self {
+        let chunks: Vec<TimeSums> = x
+            .par_chunks(TIME_CHUNK)
+            .zip(y.par_chunks(TIME_CHUNK))
+            .map(|(xs, ys)| {
+                let mut s = TimeSums {
+                    count: xs.len(),
+                    ..TimeSums::default()
+                };
+                for (&a, &b) in xs.iter().zip(ys) {
+                    let e = a - b;
+                    s.energy_x += a * a;
+                    s.energy_y += b * b;
+                    s.energy_e += e * e;
+                    s.cross += a * b;
+                    s.abs_e += e.abs();
+                    s.max_abs_e = s.max_abs_e.max(e.abs());
+                }
+                s
+            })
+            .collect();
+        let mut total = TimeSums::default();
+        for c in &chunks {
+            total.merge(c);
+        }
+        total
+    }
+
+    fn merge(&mut self, o: &TimeSums) {
+        self.count += o.count;
+        self.energy_x += o.energy_x;
+        self.energy_y += o.energy_y;
+        self.energy_e += o.energy_e;
+        self.cross += o.cross;
+        self.abs_e += o.abs_e;
+        self.max_abs_e = self.max_abs_e.max(o.max_abs_e);
+    }
+}
+
+/// Sums of the spectral metrics over one or more channels.
+#[derive(Default)]
+struct SpectralSums {
+    /// Σ |X|².
+    energy_ref: f64,
+    /// Σ (|Y| − |X|)².
+    energy_err: f64,
+    /// Σ over frames of the frame's LSD.
+    lsd_sum: f64,
+    frames: usize,
+}
+
+impl SpectralSums {
+    /// The spectral sums of one channel. Two passes over the frames: max |X|² first (the LSD
+    /// floor ε = 10⁻¹⁰ · max |X|² must be known before any frame's LSD), then X and Y together.
+    fn of(stft: &Stft, x: &[f64], y: &[f64]) -> Self {
+        if x.is_empty() {
+            return SpectralSums::default();
+        }
+        let frames = stft.frame_count(x.len());
+        let bins = stft.bins();
+        let blocks = frames.div_ceil(FRAME_BLOCK);
+        let block_frames = |b: usize| b * FRAME_BLOCK..((b + 1) * FRAME_BLOCK).min(frames);
+        let worker = || (stft.frame_scratch(), vec![Complex64::default(); bins]);
+        // max is exact in any order: no need to fix the order of this reduction.
+        let peak = (0..blocks)
+            .into_par_iter()
+            .map_init(worker, |(scratch, fx), b| {
+                let mut peak = 0.0_f64;
+                for t in block_frames(b) {
+                    stft.forward_frame(x, t, scratch, fx);
+                    peak = fx.iter().fold(peak, |m, c| m.max(c.norm_sqr()));
+                }
+                peak
+            })
+            .reduce(|| 0.0, f64::max);
+        let eps = (1e-10 * peak).max(f64::MIN_POSITIVE);
+        // (10 log10 r)² = (10 / ln 10)² (ln r)².
+        let db2 = (10.0 / std::f64::consts::LN_10).powi(2);
+        let parts: Vec<SpectralSums> = (0..blocks)
+            .into_par_iter()
+            .map_init(
+                || (worker(), vec![Complex64::default(); bins]),
+                |((scratch, fx), fy), b| {
+                    let mut s = SpectralSums::default();
+                    for t in block_frames(b) {
+                        stft.forward_frame(x, t, scratch, fx);
+                        stft.forward_frame(y, t, scratch, fy);
+                        let mut log2_sum = 0.0;
+                        for (cx, cy) in fx.iter().zip(fy.iter()) {
+                            let (p2, q2) = (cx.norm_sqr(), cy.norm_sqr());
+                            let d = p2.sqrt() - q2.sqrt();
+                            s.energy_ref += p2;
+                            s.energy_err += d * d;
+                            let l = ((p2 + eps) / (q2 + eps)).ln();
+                            log2_sum += l * l;
+                        }
+                        s.lsd_sum += (db2 * log2_sum / bins as f64).sqrt();
+                        s.frames += 1;
+                    }
+                    s
+                },
+            )
+            .collect();
+        let mut total = SpectralSums::default();
+        for p in &parts {
+            total.merge(p);
+        }
+        total
+    }
+
+    fn merge(&mut self, o: &SpectralSums) {
+        self.energy_ref += o.energy_ref;
+        self.energy_err += o.energy_err;
+        self.lsd_sum += o.lsd_sum;
+        self.frames += o.frames;
+    }
+}
+
 /// Accumulates clipped per-frame SNRs over channels.
 #[derive(Default)]
 struct SegmentalSnr {
@@ -200,20 +325,25 @@ struct SegmentalSnr {
 
 impl SegmentalSnr {
     /// Frames of round(0.020 · rate) samples; a trailing partial frame counts when it is at least
-    /// half a frame (and a signal shorter than one frame is one frame).
+    /// half a frame (and a signal shorter than one frame is one frame). Frames in parallel,
+    /// summed in frame order.
     fn add(&mut self, x: &[f64], y: &[f64], sample_rate: u32) {
         let frame = ((SEG_SNR_FRAME_SECONDS * f64::from(sample_rate)).round() as usize).max(1);
         let (lo, hi) = SEG_SNR_RANGE;
-        for (i, (fx, fy)) in x.chunks(frame).zip(y.chunks(frame)).enumerate() {
-            if i > 0 && fx.len() * 2 < frame {
-                break;
-            }
-            let ex: f64 = fx.iter().map(|v| v * v).sum();
-            let ee: f64 = fx.iter().zip(fy).map(|(a, b)| (a - b) * (a - b)).sum();
-            let snr = if ee == 0.0 { hi } else { ratio_db(ex, ee) };
-            self.sum += snr.clamp(lo, hi);
-            self.frames += 1;
-        }
+        let snrs: Vec<f64> = x
+            .par_chunks(frame)
+            .zip(y.par_chunks(frame))
+            .enumerate()
+            .filter(|(i, (fx, _))| *i == 0 || fx.len() * 2 >= frame)
+            .map(|(_, (fx, fy))| {
+                let ex: f64 = fx.iter().map(|v| v * v).sum();
+                let ee: f64 = fx.iter().zip(fy).map(|(a, b)| (a - b) * (a - b)).sum();
+                let snr = if ee == 0.0 { hi } else { ratio_db(ex, ee) };
+                snr.clamp(lo, hi)
+            })
+            .collect();
+        self.sum += snrs.iter().sum::<f64>();
+        self.frames += snrs.len();
     }
 
     fn mean(&self) -> f64 {
@@ -226,37 +356,6 @@ pub fn seg_snr_db(x: &[f64], y: &[f64], sample_rate: u32) -> f64 {
     let mut s = SegmentalSnr::default();
     s.add(x, y, sample_rate);
     s.mean()
-}
-
-/// Frames per block when streaming the spectral metrics.
-const METRIC_FRAME_BLOCK: usize = 512;
-
-/// max |X|² over the whole signal (the LSD floor is relative to it), streamed.
-fn spectral_peak(stft: &Stft, x: &[f64], frames: usize) -> Result<f64> {
-    let mut peak = 0.0_f64;
-    for start in (0..frames).step_by(METRIC_FRAME_BLOCK) {
-        let s = stft.forward_frames(x, start..(start + METRIC_FRAME_BLOCK).min(frames))?;
-        peak = s.data.iter().fold(peak, |m, c| m.max(c.norm_sqr()));
-    }
-    Ok(peak)
-}
-
-/// Σ over frames of the frame LSD, and the frame count, for magnitudes `a` (reference) and `b`;
-/// `peak` is max |X|² of the reference.
-fn lsd_frame_sum(a: &[f64], b: &[f64], bins: usize, peak: f64) -> (f64, usize) {
-    let eps = (1e-10 * peak).max(f64::MIN_POSITIVE);
-    let mut sum = 0.0;
-    let frames = a.len() / bins;
-    for (fa, fb) in a.chunks(bins).zip(b.chunks(bins)) {
-        let ms: f64 = fa
-            .iter()
-            .zip(fb)
-            .map(|(p, q)| (10.0 * ((p * p + eps) / (q * q + eps)).log10()).powi(2))
-            .sum::<f64>()
-            / bins as f64;
-        sum += ms.sqrt();
-    }
-    (sum, frames)
 }
 
 #[cfg(test)]

@@ -33,12 +33,12 @@ pub enum PhaseInit {
 /// librosa's default momentum.
 pub const MOMENTUM: f64 = 0.99;
 
-/// Reconstruct a signal of `len` samples whose STFT magnitude approximates `magnitude`
+/// Reconstruct a signal of `len` samples whose STFT magnitude approximates `target`
 /// (time-major, like [`Spectrogram`]). `phase_source` supplies the phase for
 /// [`PhaseInit::Given`].
 pub fn griffin_lim(
     stft: &Stft,
-    magnitude: &[f64],
+    target: &[f64],
     frames: usize,
     len: usize,
     iters: usize,
@@ -51,6 +51,8 @@ pub fn griffin_lim(
             .data
             .iter()
             .map(|c| {
+                // `norm` (hypot), not `magnitude`: decoders of version-1 `.swz` files run
+                // this loop and must reproduce their output bit for bit.
                 let n = c.norm();
                 if n > 0.0 {
                     c / n
@@ -67,28 +69,36 @@ pub fn griffin_lim(
         }
         _ => vec![Complex64::new(1.0, 0.0); frames * bins],
     };
-    let mut spec = Spectrogram {
-        frames,
-        bins,
-        data: vec![Complex64::default(); frames * bins],
+    // G = angles ⊙ target, made frame by frame inside the inverse.
+    let synthesize = |angles: &[Complex64]| {
+        stft.inverse_with(
+            frames,
+            len,
+            || (),
+            |_, t, out| {
+                let range = t * bins..(t + 1) * bins;
+                for ((o, a), &m) in out
+                    .iter_mut()
+                    .zip(&angles[range.clone()])
+                    .zip(&target[range])
+                {
+                    *o = a * m;
+                }
+            },
+        )
     };
+    let mut rebuilt = vec![Complex64::default(); frames * bins];
     let mut previous = vec![Complex64::default(); frames * bins];
     let carry = MOMENTUM / (1.0 + MOMENTUM);
     for _ in 0..iters {
-        for ((d, &m), a) in spec.data.iter_mut().zip(magnitude).zip(&angles) {
-            *d = a * m;
-        }
-        let y = stft.inverse(&spec, len)?;
-        let rebuilt = stft.forward(&y)?;
-        for ((a, r), p) in angles.iter_mut().zip(&rebuilt.data).zip(&previous) {
+        let y = synthesize(&angles);
+        stft.forward_frames_into(&y, 0..frames, &mut rebuilt)?;
+        for ((a, r), p) in angles.iter_mut().zip(&rebuilt).zip(&previous) {
             let c = r - p * carry;
             // librosa divides by |c| + tiny; a zero stays zero.
             *a = c / (c.norm() + f64::MIN_POSITIVE);
         }
-        previous.copy_from_slice(&rebuilt.data);
+        std::mem::swap(&mut previous, &mut rebuilt);
     }
-    for ((d, &m), a) in spec.data.iter_mut().zip(magnitude).zip(&angles) {
-        *d = a * m;
-    }
-    stft.inverse(&spec, len)
+    Ok(synthesize(&angles))
 }

@@ -16,9 +16,10 @@
 use super::griffin_lim::{griffin_lim, PhaseInit};
 use crate::linalg::dense::{singular_values, truncated_svd, SvdMethod, TruncatedSvd};
 use crate::linalg::rank_rule::RankRule;
-use crate::transform::stft::{Spectrogram, Stft};
+use crate::transform::stft::{magnitude, Spectrogram, Stft};
 use crate::{Error, Result};
 use faer::Mat;
+use rayon::prelude::*;
 use realfft::num_complex::Complex64;
 
 /// How the phase of the approximated magnitude is obtained.
@@ -59,8 +60,42 @@ pub struct LowRankOutput {
 /// |X| as a bins × frames matrix.
 pub fn magnitude_matrix(spec: &Spectrogram) -> Mat<f64> {
     Mat::from_fn(spec.bins, spec.frames, |k, t| {
-        spec.data[t * spec.bins + k].norm()
+        magnitude(spec.data[t * spec.bins + k])
     })
+}
+
+/// The rank-k model B = U_k Σ_k V_kᵀ, laid out to make one frame (column) at a time:
+/// B[f, t] = Σ_j U[f, j] · c[t, j] with c[t, j] = σ_j V[t, j], both rows contiguous. A frame
+/// costs k·bins multiply–adds, and the bins × frames matrix B is never formed.
+struct FrameModel {
+    k: usize,
+    /// U_k row-major (bins × k).
+    u_rows: Vec<f64>,
+    /// Σ_k V_kᵀ column-major, i.e. (frames × k) row-major.
+    coeffs: Vec<f64>,
+}
+
+impl FrameModel {
+    fn new(svd: &TruncatedSvd, k: usize) -> Self {
+        let k = k.min(svd.rank());
+        let (bins, frames) = (svd.u.nrows(), svd.v.nrows());
+        let u_rows = (0..bins)
+            .flat_map(|f| (0..k).map(move |j| svd.u[(f, j)]))
+            .collect();
+        let coeffs = (0..frames)
+            .flat_map(|t| (0..k).map(move |j| svd.s[j] * svd.v[(t, j)]))
+            .collect();
+        FrameModel { k, u_rows, coeffs }
+    }
+
+    /// Calls `each(f, B[f, t])` for every bin f of frame t, in order.
+    #[inline]
+    fn frame(&self, t: usize, mut each: impl FnMut(usize, f64)) {
+        let c = &self.coeffs[t * self.k..(t + 1) * self.k];
+        for (f, u) in self.u_rows.chunks_exact(self.k).enumerate() {
+            each(f, u.iter().zip(c).map(|(a, b)| a * b).sum());
+        }
+    }
 }
 
 /// Choose k from the rule for a spectrogram of `shape`; `all_sv` must hold every singular value
@@ -90,20 +125,22 @@ pub fn stored_real_values(k: usize, shape: (usize, usize), phase: PhaseMode) -> 
 }
 
 /// The planned approximation: STFT of the input, SVD of its magnitude.
+///
+/// Memory: the magnitude A (8 bytes per bin and frame) and, transiently, one spectrogram
+/// (16 bytes per bin and frame) while A is taken; the phase is recomputed frame by frame when
+/// the signal is synthesized (one more forward STFT instead of keeping the spectrogram).
 pub struct LowRankApprox<'a> {
     stft: &'a Stft,
-    spec: Spectrogram,
+    x: &'a [f64],
     magnitude: Mat<f64>,
-    len: usize,
     total_energy: f64,
     all_sv: Option<Vec<f64>>,
 }
 
 impl<'a> LowRankApprox<'a> {
     /// Analyse `x`. `need_all_singular_values` computes the full spectrum (energy rule, plots).
-    pub fn new(stft: &'a Stft, x: &[f64], need_all_singular_values: bool) -> Result<Self> {
-        let spec = stft.forward(x)?;
-        let magnitude = magnitude_matrix(&spec);
+    pub fn new(stft: &'a Stft, x: &'a [f64], need_all_singular_values: bool) -> Result<Self> {
+        let magnitude = magnitude_matrix(&stft.forward(x)?);
         let total_energy = magnitude.squared_norm_l2();
         let all_sv = if need_all_singular_values {
             Some(singular_values(magnitude.as_ref())?)
@@ -112,9 +149,8 @@ impl<'a> LowRankApprox<'a> {
         };
         Ok(LowRankApprox {
             stft,
-            spec,
+            x,
             magnitude,
-            len: x.len(),
             total_energy,
             all_sv,
         })
@@ -130,11 +166,6 @@ impl<'a> LowRankApprox<'a> {
         self.all_sv.as_deref()
     }
 
-    /// The input's spectrogram.
-    pub fn spectrogram(&self) -> &Spectrogram {
-        &self.spec
-    }
-
     /// Resolve a rank rule against this spectrogram.
     pub fn rank_for(&self, rule: RankRule) -> Result<usize> {
         choose_rank(rule, self.shape(), self.all_sv.as_deref())
@@ -145,53 +176,79 @@ impl<'a> LowRankApprox<'a> {
         truncated_svd(self.magnitude.as_ref(), k)
     }
 
-    /// Rebuild the signal from the first `k` triplets of `svd` with the given phase.
+    /// Rebuild the signal from the first `k` triplets of `svd` with the given phase; also
+    /// returns ‖A − B‖_F (before clipping negatives). Frames are made on demand from the
+    /// factors, in parallel: no bins × frames matrix beyond the input's own spectrogram.
     pub fn synthesize(
         &self,
         svd: &TruncatedSvd,
         k: usize,
         phase: PhaseMode,
     ) -> Result<(Vec<f64>, f64)> {
-        let b = svd.reconstruct(k);
-        let frobenius_error = (&self.magnitude - &b).norm_l2();
+        let model = FrameModel::new(svd, k);
         let (bins, frames) = self.shape();
-        // Time-major B⁺ = max(B, 0).
-        let mut mag = vec![0.0; bins * frames];
-        for t in 0..frames {
-            for f in 0..bins {
-                mag[t * bins + f] = b[(f, t)].max(0.0);
-            }
-        }
+        let frobenius_error = self.frobenius_error(&model);
         let signal = match phase {
             PhaseMode::Original => {
-                let data = self
-                    .spec
-                    .data
-                    .iter()
-                    .zip(&mag)
-                    .map(|(c, &m)| {
-                        let n = c.norm();
-                        if n > 0.0 {
-                            c * (m / n)
-                        } else {
-                            Complex64::new(m, 0.0)
-                        }
-                    })
-                    .collect();
-                let g = Spectrogram { frames, bins, data };
-                self.stft.inverse(&g, self.len)?
+                let stft = self.stft;
+                // G[f, t] = max(B[f, t], 0) · X[f, t] / |X[f, t]| (B⁺ where X is 0).
+                stft.inverse_with(
+                    frames,
+                    self.x.len(),
+                    || (stft.frame_scratch(), vec![Complex64::default(); bins]),
+                    |(scratch, x), t, out| {
+                        stft.forward_frame(self.x, t, scratch, x);
+                        model.frame(t, |f, b| {
+                            let m = b.max(0.0);
+                            let n = magnitude(x[f]);
+                            out[f] = if n > 0.0 {
+                                x[f] * (m / n)
+                            } else {
+                                Complex64::new(m, 0.0)
+                            };
+                        });
+                    },
+                )
             }
-            PhaseMode::GriffinLim { iters, init } => griffin_lim(
-                self.stft,
-                &mag,
-                frames,
-                self.len,
-                iters,
-                init,
-                Some(&self.spec),
-            )?,
+            PhaseMode::GriffinLim { iters, init } => {
+                // Time-major B⁺ = max(B, 0).
+                let mut mag = vec![0.0; bins * frames];
+                mag.par_chunks_mut(bins).enumerate().for_each(|(t, col)| {
+                    model.frame(t, |f, b| col[f] = b.max(0.0));
+                });
+                let phase_source = match init {
+                    PhaseInit::Given => Some(self.stft.forward(self.x)?),
+                    _ => None,
+                };
+                griffin_lim(
+                    self.stft,
+                    &mag,
+                    frames,
+                    self.x.len(),
+                    iters,
+                    init,
+                    phase_source.as_ref(),
+                )?
+            }
         };
         Ok((signal, frobenius_error))
+    }
+
+    /// ‖A − B‖_F, frames in parallel, summed in frame order.
+    fn frobenius_error(&self, model: &FrameModel) -> f64 {
+        let a = &self.magnitude;
+        let per_frame: Vec<f64> = (0..self.shape().1)
+            .into_par_iter()
+            .map(|t| {
+                let mut sum = 0.0;
+                model.frame(t, |f, b| {
+                    let d = a[(f, t)] - b;
+                    sum += d * d;
+                });
+                sum
+            })
+            .collect();
+        per_frame.iter().sum::<f64>().sqrt()
     }
 
     /// Approximate with the rank `rule` and `phase`.

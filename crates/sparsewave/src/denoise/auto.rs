@@ -41,7 +41,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::denoise::block::{block_gains, BlockConfig};
-use crate::denoise::lsa::{apply_gains, lsa_gains, LsaConfig};
+use crate::denoise::lsa::{inverse_with_gains, lsa_gains, LsaConfig};
 use crate::denoise::noise_estimate::NoiseEstimate;
 use crate::transform::stft::{PadMode, Spectrogram, Stft, StftConfig};
 use crate::transform::window::WindowKind;
@@ -95,10 +95,8 @@ impl Estimator {
         self.validate()?;
         let plane = Plane::new(self.n_fft(), noise)?;
         let spec = plane.stft.forward(x)?;
-        plane.stft.inverse(
-            &apply_gains(&spec, &self.gains(&spec, &plane.noise_power)),
-            x.len(),
-        )
+        let gains = self.gains(&spec, &plane.noise_power);
+        Ok(inverse_with_gains(&plane.stft, &spec, &gains, x.len()))
     }
 }
 
@@ -266,14 +264,14 @@ pub fn auto_denoise(
         let (f, fp) = rayon::join(
             || {
                 let g = c.gains(spec, &plane.noise_power);
-                plane.stft.inverse(&apply_gains(spec, &g), n)
+                inverse_with_gains(&plane.stft, spec, &g, n)
             },
             || {
                 let g = c.gains(spec_p, &plane.noise_power);
-                plane.stft.inverse(&apply_gains(spec_p, &g), n)
+                inverse_with_gains(&plane.stft, spec_p, &g, n)
             },
         );
-        outputs.push((f?, fp?));
+        outputs.push((f, fp));
     }
     drop(planes);
     let k = outputs.len();

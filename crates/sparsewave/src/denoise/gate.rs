@@ -15,7 +15,7 @@
 //! 4. gain G = g + (1 − g) · m̃ with g = 10^(−attenuation/20), Y = G · X, y = ISTFT(Y).
 //! ```
 
-use crate::transform::stft::{PadMode, Stft, StftConfig};
+use crate::transform::stft::{magnitude, PadMode, Stft, StftConfig};
 use crate::transform::window::WindowKind;
 use crate::{Error, Result};
 
@@ -163,7 +163,7 @@ pub fn spectral_gate(x: &[f64], rate: u32, cfg: &GateConfig) -> Result<Vec<f64>>
     )?)?;
     let mut spec = stft.forward(x)?;
     let (frames, bins) = (spec.frames, spec.bins);
-    let db: Vec<f64> = spec.data.iter().map(|c| to_db(c.norm())).collect();
+    let db: Vec<f64> = spec.data.iter().map(|c| to_db(magnitude(*c))).collect();
     let threshold: Vec<f64> = match &cfg.profile {
         NoiseProfile::Percentile {
             percentile: p,
@@ -184,7 +184,7 @@ pub fn spectral_gate(x: &[f64], rate: u32, cfg: &GateConfig) -> Result<Vec<f64>>
             let nf = ns.frames as f64;
             (0..bins)
                 .map(|k| {
-                    let vals = (0..ns.frames).map(|t| to_db(ns.data[t * bins + k].norm()));
+                    let vals = (0..ns.frames).map(|t| to_db(magnitude(ns.data[t * bins + k])));
                     let mean = vals.clone().sum::<f64>() / nf;
                     let var = vals.map(|v| (v - mean) * (v - mean)).sum::<f64>() / nf;
                     mean + n_std * var.sqrt()

@@ -15,9 +15,8 @@
 //! (`|X̂[−1, k]|² = 0`), and the output is the inverse STFT of `X̂`.
 
 use rayon::prelude::*;
-use realfft::num_complex::Complex64;
 
-use crate::transform::stft::Spectrogram;
+use crate::transform::stft::{Spectrogram, Stft};
 use crate::{Error, Result};
 
 /// Euler–Mascheroni constant γ_E.
@@ -120,8 +119,14 @@ pub fn exp_integral_e1(x: f64) -> f64 {
 /// `exp(½·E₁(v))` from [`half_e1_exp`]; `v` is kept at least 1e-300 so that `γ = 0` gives a
 /// finite gain.
 pub fn lsa_gain(xi: f64, gamma: f64) -> f64 {
+    lsa_gain_in(half_e1_table(), xi, gamma)
+}
+
+/// [`lsa_gain`] with the table of [`half_e1_exp`] in hand.
+#[inline]
+fn lsa_gain_in(table: &[f64], xi: f64, gamma: f64) -> f64 {
     let r = xi / (1.0 + xi);
-    r * half_e1_exp((r * gamma).max(1e-300))
+    r * half_e1_exp_in(table, (r * gamma).max(1e-300))
 }
 
 /// Table range of [`half_e1_exp`]: `ln v` from `TABLE_LN_MIN` to `TABLE_LN_MAX`.
@@ -135,7 +140,23 @@ const TABLE_SIZE: usize = 4096;
 /// below `Δu²/8 · 0.43 ≈ 1.6e-6`, measured 9.3e-7); below the table `E₁(v) = −γ_E − ln v + v + O(v²)`, above it
 /// `h = 1` (E₁(50) < 4e-24).
 pub fn half_e1_exp(v: f64) -> f64 {
+    half_e1_exp_in(half_e1_table(), v)
+}
+
+/// The table of [`half_e1_exp`], built on first use.
+fn half_e1_table() -> &'static [f64] {
     static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let step = (TABLE_LN_MAX - TABLE_LN_MIN) / (TABLE_SIZE - 1) as f64;
+        (0..TABLE_SIZE)
+            .map(|i| (0.5 * exp_integral_e1((TABLE_LN_MIN + step * i as f64).exp())).exp())
+            .collect()
+    })
+}
+
+/// [`half_e1_exp`] with the table in hand (hot loops fetch it once).
+#[inline]
+fn half_e1_exp_in(table: &[f64], v: f64) -> f64 {
     let u = v.ln();
     if u >= TABLE_LN_MAX {
         return 1.0;
@@ -143,12 +164,6 @@ pub fn half_e1_exp(v: f64) -> f64 {
     if u < TABLE_LN_MIN {
         return (0.5 * (-EULER_GAMMA - u + v)).exp();
     }
-    let table = TABLE.get_or_init(|| {
-        let step = (TABLE_LN_MAX - TABLE_LN_MIN) / (TABLE_SIZE - 1) as f64;
-        (0..TABLE_SIZE)
-            .map(|i| (0.5 * exp_integral_e1((TABLE_LN_MIN + step * i as f64).exp())).exp())
-            .collect()
-    });
     let pos = (u - TABLE_LN_MIN) / (TABLE_LN_MAX - TABLE_LN_MIN) * (TABLE_SIZE - 1) as f64;
     let i = (pos as usize).min(TABLE_SIZE - 2);
     let frac = pos - i as f64;
@@ -162,6 +177,7 @@ pub fn lsa_gains(spec: &Spectrogram, noise_power: &[f64], cfg: &LsaConfig) -> Ve
     let (frames, bins) = (spec.frames, spec.bins);
     let xi_min = 10f64.powf(cfg.xi_min_db / 10.0);
     let alpha = cfg.alpha;
+    let table = half_e1_table();
     const CHUNK: usize = 64;
     let columns: Vec<Vec<f64>> = (0..bins.div_ceil(CHUNK))
         .into_par_iter()
@@ -182,7 +198,7 @@ pub fn lsa_gains(spec: &Spectrogram, noise_power: &[f64], cfg: &LsaConfig) -> Ve
                     let xi = (alpha * previous[j] / lambda
                         + (1.0 - alpha) * (gamma - 1.0).max(0.0))
                     .max(xi_min);
-                    let g = lsa_gain(xi, gamma);
+                    let g = lsa_gain_in(table, xi, gamma);
                     gains[t * width + j] = g;
                     previous[j] = g * g * power;
                 }
@@ -202,18 +218,21 @@ pub fn lsa_gains(spec: &Spectrogram, noise_power: &[f64], cfg: &LsaConfig) -> Ve
     out
 }
 
-/// `spec` with every coefficient multiplied by its gain.
-pub fn apply_gains(spec: &Spectrogram, gains: &[f64]) -> Spectrogram {
-    Spectrogram {
-        frames: spec.frames,
-        bins: spec.bins,
-        data: spec
-            .data
-            .iter()
-            .zip(gains)
-            .map(|(c, g)| *c * *g)
-            .collect::<Vec<Complex64>>(),
-    }
+/// The inverse STFT (`len` samples) of `spec` with every coefficient multiplied by its gain
+/// (layout of `spec`); the masked spectrogram is made frame by frame, never stored.
+pub fn inverse_with_gains(stft: &Stft, spec: &Spectrogram, gains: &[f64], len: usize) -> Vec<f64> {
+    let bins = spec.bins;
+    stft.inverse_with(
+        spec.frames,
+        len,
+        || (),
+        |_, t, out| {
+            let g = &gains[t * bins..(t + 1) * bins];
+            for ((o, c), g) in out.iter_mut().zip(spec.frame(t)).zip(g) {
+                *o = c * g;
+            }
+        },
+    )
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::{NamedPlot, SpectrogramImage, WaveformComparison};
 use crate::audio::Audio;
 use crate::metrics::metric_stft;
+use crate::transform::stft::magnitude;
 use crate::Result;
 
 /// Spectrogram figure of one channel with the metric STFT (2048/512 Hann).
@@ -50,7 +51,7 @@ pub fn comparison(input: &Audio, output: &Audio, label: &str) -> Result<Vec<Name
         .data
         .iter()
         .zip(&g.data)
-        .map(|(a, b)| (a - b).norm())
+        .map(|(a, b)| magnitude(a - b))
         .collect();
     Ok(vec![
         NamedPlot::new(

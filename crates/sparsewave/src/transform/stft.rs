@@ -188,13 +188,26 @@ impl Spectrogram {
 
     /// |X| in the same layout.
     pub fn magnitude(&self) -> Vec<f64> {
-        self.data.iter().map(|c| c.norm()).collect()
+        self.data.iter().map(|&c| magnitude(c)).collect()
     }
 
     /// arg X in the same layout.
     pub fn phase(&self) -> Vec<f64> {
         self.data.iter().map(|c| c.arg()).collect()
     }
+}
+
+/// |c| as √(re² + im²): several times faster than `Complex::norm` (libm's `hypot`, which guards
+/// against overflow and underflow that audio spectra cannot reach), and within an ulp of it.
+#[inline]
+pub fn magnitude(c: Complex64) -> f64 {
+    c.norm_sqr().sqrt()
+}
+
+/// One worker's buffers for [`Stft::forward_frame`]: the windowed frame and the FFT's scratch.
+pub struct FrameScratch {
+    frame: Vec<f64>,
+    fft: Vec<Complex64>,
 }
 
 /// A planned STFT: windows and FFT plans are built once, then reused for any signal length.
@@ -288,6 +301,32 @@ impl Stft {
         }
     }
 
+    /// Buffers for [`Stft::forward_frame`], one set per worker thread.
+    pub fn frame_scratch(&self) -> FrameScratch {
+        FrameScratch {
+            frame: self.forward.make_input_vec(),
+            fft: self.forward.make_scratch_vec(),
+        }
+    }
+
+    /// Frame `t` of the forward STFT of `x` (all [`Stft::bins`] bins) into `out`, allocating
+    /// nothing: for callers that consume frames as they are made (metrics, streaming).
+    ///
+    /// # Panics
+    /// If `x` is empty or `out` does not hold exactly [`Stft::bins`] values.
+    pub fn forward_frame(
+        &self,
+        x: &[f64],
+        t: usize,
+        scratch: &mut FrameScratch,
+        out: &mut [Complex64],
+    ) {
+        self.fill_frame(x, t * self.cfg.hop, &mut scratch.frame);
+        self.forward
+            .process_with_scratch(&mut scratch.frame, out, &mut scratch.fft)
+            .expect("buffer sizes come from the plan");
+    }
+
     /// Forward STFT of `x`.
     pub fn forward(&self, x: &[f64]) -> Result<Spectrogram> {
         self.forward_frames(x, 0..self.frame_count(x.len()))
@@ -328,7 +367,6 @@ impl Stft {
         if x.is_empty() {
             return Err(Error::param("signal", "is empty"));
         }
-        let hop = self.cfg.hop;
         let bins = self.bins();
         if out.len() != frames.len() * bins {
             return Err(Error::param(
@@ -343,18 +381,8 @@ impl Stft {
         }
         let first = frames.start;
         out.par_chunks_mut(bins).enumerate().for_each_init(
-            || {
-                (
-                    self.forward.make_input_vec(),
-                    self.forward.make_scratch_vec(),
-                )
-            },
-            |(buf, scratch), (t, out)| {
-                self.fill_frame(x, (first + t) * hop, buf);
-                self.forward
-                    .process_with_scratch(buf, out, scratch)
-                    .expect("buffer sizes come from the plan");
-            },
+            || self.frame_scratch(),
+            |scratch, (t, out)| self.forward_frame(x, first + t, scratch, out),
         );
         Ok(())
     }
@@ -377,7 +405,6 @@ impl Stft {
     /// (`data[t·bins + k]`, `data.len()` a multiple of [`Stft::bins`]): for callers that own
     /// the memory of the coefficients (e.g. a NumPy array), without copying them.
     pub fn inverse_frames(&self, data: &[Complex64], len: usize) -> Result<Vec<f64>> {
-        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
         let bins = self.bins();
         if data.len() % bins != 0 {
             return Err(Error::param(
@@ -388,7 +415,24 @@ impl Stft {
                 ),
             ));
         }
-        let frames = data.len() / bins;
+        Ok(self.inverse_with(
+            data.len() / bins,
+            len,
+            || (),
+            |_, t, frame| frame.copy_from_slice(&data[t * bins..(t + 1) * bins]),
+        ))
+    }
+
+    /// [`Stft::inverse`] of `frames` frames that `fill(state, t, frame)` writes on demand (all
+    /// [`Stft::bins`] bins of frame `t`), from several threads, each with its own `state` made
+    /// by `init` (scratch buffers): a method whose coefficients are cheap to make per frame (a
+    /// low-rank model, a mask) needs no spectrogram in memory.
+    pub fn inverse_with<S, I, F>(&self, frames: usize, len: usize, init: I, fill: F) -> Vec<f64>
+    where
+        I: Fn() -> S + Sync,
+        F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
+    {
+        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
         // Frames are processed in parallel blocks; each block overlap-adds into its own segment
         // of the padded time axis (numerator and window-product denominator), and the segments
         // are then summed into the output. Memory: one segment per block, not one per frame.
@@ -398,12 +442,13 @@ impl Stft {
             .map_init(
                 || {
                     (
+                        init(),
                         self.backward.make_input_vec(),
                         self.backward.make_output_vec(),
                         self.backward.make_scratch_vec(),
                     )
                 },
-                |(buf, frame, scratch), block| {
+                |(state, buf, frame, scratch), block| {
                     let t0 = block * BLOCK;
                     let t1 = (t0 + BLOCK).min(frames);
                     let seg_start = t0 * hop;
@@ -412,7 +457,7 @@ impl Stft {
                     let mut den = vec![0.0; seg_len];
                     let scale = 1.0 / n_fft as f64;
                     for t in t0..t1 {
-                        buf.copy_from_slice(&data[t * bins..(t + 1) * bins]);
+                        fill(state, t, buf);
                         // A real signal's DC and Nyquist bins are real; drop any imaginary
                         // rounding an approximation may have introduced (realfft insists).
                         buf[0].im = 0.0;
@@ -452,6 +497,6 @@ impl Stft {
         for (v, w) in y.iter_mut().zip(&norm) {
             *v = if *w > f64::MIN_POSITIVE { *v / w } else { 0.0 };
         }
-        Ok(y)
+        y
     }
 }
