@@ -25,10 +25,12 @@
 use faer::MatRef;
 use rayon::prelude::*;
 
-use crate::denoise::bands::{validate_cuts, BandSplitter};
+use crate::denoise::bands::{band_of_bin, validate_cuts, BandSplitter};
+use crate::denoise::noise_estimate::NoiseEstimate;
 use crate::linalg::dense::{DenseSvd, SymmetricEig};
 use crate::linalg::hankel::{hankel_dims, hankel_gram_lower, HankelOp, HankelScratch};
 use crate::linalg::lanczos::{LanczosSvd, DEFAULT_TOLERANCE};
+use crate::linalg::leading_eig::LeadingEig;
 use crate::linalg::rank_rule::RankRule;
 use crate::linalg::triplets::SvdTriplets;
 use crate::linalg::vector::dot;
@@ -204,7 +206,8 @@ impl WsvdConfig {
 /// better, far below what moves an information criterion's argmin except at exact ties.
 pub const GRAM_MIN_SPREAD: f64 = 1e-8;
 
-/// Per-band statistics. Serialises as `{"window", "windows", "mean_rank"}`.
+/// Per-band statistics. Serialises as `{"window", "windows", "mean_rank"}`, plus
+/// `"noise_sigma"` for a rule that needs the noise level.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BandStats {
     /// The band's window length, samples.
@@ -213,6 +216,9 @@ pub struct BandStats {
     pub windows: usize,
     /// Mean rank over the band's windows.
     pub mean_rank: f64,
+    /// The band's noise standard deviation ([`band_noise_sigma`]), when its rank rule needs it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise_sigma: Option<f64>,
 }
 
 /// The denoised signal and what WSVD did.
@@ -226,12 +232,19 @@ pub struct WsvdOutput {
     pub windows: usize,
     /// Statistics of each band, lowest first.
     pub bands: Vec<BandStats>,
+    /// The noise estimated from the input (minimum statistics,
+    /// [`NoiseEstimate::estimate`]) when a band's rank rule needs the noise level.
+    pub noise: Option<NoiseEstimate>,
 }
 
 /// Denoises `x` (sampled at `sample_rate` Hz) with WSVD.
 ///
+/// A rank rule that needs the noise level ([`RankRule::Optimal`]) gets, per band,
+/// [`band_noise_sigma`] of the white or coloured noise estimated from `x` by
+/// [`NoiseEstimate::estimate`].
+///
 /// Errors: empty or non-finite signal; window `< 4` or longer than the signal; ratio outside
-/// `(0, 1]`; fixed rank 0 or `> min(p, q)`; cuts not strictly increasing, `≤ 0` or `≥` Nyquist;
+/// `(0, 1]`; a signal too short to estimate the noise (2048 samples) for the optimal rule; fixed rank 0 or `> min(p, q)`; cuts not strictly increasing, `≤ 0` or `≥` Nyquist;
 /// band count ≠ cuts + 1; [`Error::Numerical`] if an SVD fails.
 pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<WsvdOutput> {
     if x.is_empty() {
@@ -249,12 +262,25 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
         splitter.split(x, &mut out)?;
         out
     };
+    let noise = if cfg.bands.iter().any(|b| b.rank.needs_noise()) {
+        Some(NoiseEstimate::estimate(x, sample_rate.round() as u32)?)
+    } else {
+        None
+    };
+    let band_sigmas: Vec<Option<f64>> = (0..cfg.bands.len())
+        .map(|b| {
+            noise
+                .as_ref()
+                .map(|e| band_noise_sigma(e, sample_rate, &cfg.cuts_hz, b))
+        })
+        .collect();
     let mut signal = vec![0.0; x.len()];
     let mut stats = Vec::with_capacity(cfg.bands.len());
     let mut band_out = vec![0.0; x.len()];
-    for (xb, band) in band_signals.iter().zip(&cfg.bands) {
+    for ((xb, band), &noise_sigma) in band_signals.iter().zip(&cfg.bands).zip(&band_sigmas) {
         let setup = WindowSetup {
             rank: band.rank,
+            noise_sigma: noise_sigma.filter(|_| band.rank.needs_noise()),
             mapping: cfg.mapping,
             solver: cfg.solver,
             tolerance: cfg.tolerance,
@@ -266,6 +292,7 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
             window: band.window,
             windows,
             mean_rank: rank_sum as f64 / windows as f64,
+            noise_sigma: setup.noise_sigma,
         });
     }
     let windows = stats.iter().map(|s| s.windows).sum();
@@ -275,7 +302,34 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
         mean_rank: rank_sum / windows as f64,
         windows,
         bands: stats,
+        noise,
     })
+}
+
+/// FFT length on which [`band_noise_sigma`] integrates the noise PSD.
+const BAND_NOISE_FFT: usize = 4096;
+
+/// The standard deviation of the noise `estimate` after the band filter of band `band`
+/// (`cuts_hz` as in [`crate::denoise::bands`]): with the one-sided PSD `psd[k]` at the bins of a
+/// [`BAND_NOISE_FFT`]-point spectrum and `c_k` = 1 for DC and Nyquist, 2 otherwise,
+/// `σ_b² = Σ_{k ∈ band} c_k·psd[k] / Σ_k c_k` — for white noise `σ²` times the band's share
+/// of the spectrum.
+pub fn band_noise_sigma(
+    estimate: &NoiseEstimate,
+    sample_rate: f64,
+    cuts_hz: &[f64],
+    band: usize,
+) -> f64 {
+    let psd = estimate.psd_at(BAND_NOISE_FFT);
+    let half = BAND_NOISE_FFT / 2;
+    let weight = |k: usize| if k == 0 || k == half { 1.0 } else { 2.0 };
+    let in_band: f64 = psd
+        .iter()
+        .enumerate()
+        .filter(|&(k, _)| band_of_bin(k, BAND_NOISE_FFT, sample_rate, cuts_hz) == band)
+        .map(|(k, p)| weight(k) * p)
+        .sum();
+    (in_band / BAND_NOISE_FFT as f64).sqrt()
 }
 
 /// A window of a grid: `[start, start + len)`.
@@ -352,9 +406,18 @@ pub fn xfade_weight_sum(n: usize, w: usize) -> Vec<f64> {
 #[derive(Debug, Clone, Copy)]
 struct WindowSetup {
     rank: RankRule,
+    /// The band's noise standard deviation, for rules that need it.
+    noise_sigma: Option<f64>,
     mapping: Mapping,
     solver: SvdSolver,
     tolerance: f64,
+}
+
+impl WindowSetup {
+    /// The rule's rank of a `p × q` window with singular values `values`.
+    fn rank_of(&self, p: usize, q: usize, values: &[f64]) -> Result<usize> {
+        self.rank.rank_with_noise(p, q, values, self.noise_sigma)
+    }
 }
 
 /// Denoises one band signal into `out`; returns (windows, sum of ranks).
@@ -501,7 +564,10 @@ struct WindowDenoiser<'a> {
     h: Vec<f64>,
     values: Vec<f64>,
     triplets: SvdTriplets,
-    eig: SymmetricEig,
+    eig: LeadingEig,
+    /// The full eigendecomposition, for the rare window where [`LeadingEig`]'s inverse
+    /// iteration fails its checks.
+    full_eig: SymmetricEig,
     /// Lower triangle of `H·Hᵀ` (`p × p`, column-major), for the Gram path.
     gram: Vec<f64>,
     /// `Hᵀ·U_r` (`q × r`, column-major), for the Gram path.
@@ -524,7 +590,8 @@ impl<'a> WindowDenoiser<'a> {
             h: vec![0.0; p * q],
             values: Vec::with_capacity(p.min(q)),
             triplets: SvdTriplets::default(),
-            eig: SymmetricEig::new(),
+            eig: LeadingEig::new(),
+            full_eig: SymmetricEig::new(),
             gram: vec![0.0; p * p],
             projection: vec![0.0; q * p],
         })
@@ -573,9 +640,9 @@ impl<'a> WindowDenoiser<'a> {
                     self.fill_hankel(x);
                     let h = MatRef::from_column_major_slice(&self.h, p, q);
                     self.dense.singular_values(h, &mut self.values)?;
-                    rule.rank(p, q, &self.values)?
+                    self.setup.rank_of(p, q, &self.values)?
                 } else {
-                    rule.rank(p, q, &[])?
+                    self.setup.rank_of(p, q, &[])?
                 };
                 if r == p.min(q) {
                     // Full rank: H_r = H, and both mappings return the window itself.
@@ -597,7 +664,7 @@ impl<'a> WindowDenoiser<'a> {
         self.fill_hankel(x);
         let h = MatRef::from_column_major_slice(&self.h, p, q);
         self.dense.compute(h, &mut self.triplets)?;
-        let r = self.setup.rank.rank(p, q, &self.triplets.values)?;
+        let r = self.setup.rank_of(p, q, &self.triplets.values)?;
         self.triplets.truncate(r);
         Ok(r)
     }
@@ -615,7 +682,7 @@ impl<'a> WindowDenoiser<'a> {
         }
         self.values.clear();
         self.values.extend(lambda.iter().map(|l| l.sqrt()));
-        self.setup.rank.rank(p, q, &self.values).map(Some)
+        self.setup.rank_of(p, q, &self.values).map(Some)
     }
 
     /// Maps `H_r = U_r·(Hᵀ·U_r)ᵀ` back to `out` from the Gram eigenvectors.
@@ -626,7 +693,14 @@ impl<'a> WindowDenoiser<'a> {
             out.copy_from_slice(x);
             return Ok(r);
         }
-        let u = self.eig.leading_vectors(r);
+        let u = match self.eig.leading_vectors(r) {
+            Some(u) => u,
+            None => {
+                self.full_eig
+                    .compute(MatRef::from_column_major_slice(&self.gram, p, p))?;
+                self.full_eig.leading_vectors(r)
+            }
+        };
         // Column j of H is x[j .. j + p], so (Hᵀ·u_l)[j] = x[j .. j + p]·u_l.
         for (ul, bl) in u.chunks_exact(p).zip(self.projection.chunks_exact_mut(q)) {
             for (j, b) in bl.iter_mut().enumerate() {
