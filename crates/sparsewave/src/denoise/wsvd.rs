@@ -9,8 +9,8 @@
 //!    (`p = ⌊(L + 1)/2⌋`, `q = L − p + 1`) — matrix-free, never for the whole signal;
 //! 3. keep its leading `r` singular triplets (`r` from the band's [`RankRule`]), computed by
 //!    Golub–Kahan–Lanczos or a dense SVD ([`SvdSolver`]) — or, for rules that need every
-//!    singular value, the rank-r projection from the eigendecomposition of `H·Hᵀ`
-//!    (see [`SvdSolver::Auto`]);
+//!    singular value, the rank-r projection from every eigenvalue and the `r` leading
+//!    eigenvectors of `H·Hᵀ` (see [`SvdSolver::Auto`]);
 //! 4. map `H_r` back to `L` samples ([`Mapping`]);
 //! 5. join the windows ([`Junction`]) and sum the bands.
 //!
@@ -20,7 +20,8 @@
 //! The information criteria ([`RankRule::Aic`], [`RankRule::Mdl`]) assume the noise is white
 //! across the whole window. After a band split the in-band noise is not white, and they tend to
 //! keep the full rank (no denoising) in that band; combining them with `cuts_hz` is allowed but
-//! rarely useful.
+//! rarely useful. The optimal threshold ([`RankRule::Optimal`], the default) takes the noise
+//! level of each band after its band filter ([`band_noise_sigma`]), so it applies per band.
 
 use faer::MatRef;
 use rayon::prelude::*;
@@ -77,14 +78,19 @@ crate::choice::choice! {
         /// measured, see [`auto_uses_lanczos`]).
         ///
         /// Gram route: with `p ≤ q`, the squared singular values `λ = σ²` are the eigenvalues of
-        /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by [`hankel_gram_lower`]; a
-        /// symmetric eigendecomposition `G = U·Λ·Uᵀ` (1.5–1.8× cheaper than the SVD with vectors at w = 200,
-        /// benches/wsvd.rs `window_solver/gram_evd`) gives the rank and `U_r`, and
-        /// `H_r = U_r·(U_rᵀ·H)` is mapped back with the factors `U_r` and `Hᵀ·U_r`. Forming `G` squares the condition number: `λ_k` carries an absolute error of
-        /// about `p·ε·λ₁`, i.e. a relative error `p·ε·λ₁/λ_k`. That is harmless for the kept
-        /// (large) values, and the rank rules see the small ones only through sums and logarithms;
-        /// to keep those accurate, a window whose spread `λ_min/λ₁` is below [`GRAM_MIN_SPREAD`]
-        /// (near noise-free or silent windows) falls back to the dense SVD.
+        /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by [`hankel_gram_lower`].
+        /// [`LeadingEig`] gives every eigenvalue (Householder tridiagonalization and a
+        /// square-root-free QL iteration) — enough for the rank — and then only the `r` leading
+        /// eigenvectors `U_r` (inverse iteration on the tridiagonal matrix, back-transformed),
+        /// about a third of the cost of the full eigendecomposition at w = 200 (benches/wsvd.rs
+        /// `window_solver/gram_*`); should inverse iteration fail its residual check, the window
+        /// takes faer's full eigendecomposition instead. `H_r = U_r·(U_rᵀ·H)` is mapped back with
+        /// the factors `U_r` and `Hᵀ·U_r`. Forming `G` squares the condition number: `λ_k`
+        /// carries an absolute error of about `p·ε·λ₁`, i.e. a relative error `p·ε·λ₁/λ_k`. That
+        /// is harmless for the kept (large) values, and the rank rules see the small ones only
+        /// through sums, logarithms and a threshold; to keep those accurate, a window whose
+        /// spread `λ_min/λ₁` is below [`GRAM_MIN_SPREAD`] (near noise-free or silent windows)
+        /// falls back to the dense SVD.
         Auto = "auto",
     }
 }

@@ -6,8 +6,8 @@
 //! algorithm into all `n` eigenvectors (about `6n³` flops); here:
 //!
 //! 1. Householder tridiagonalization `A = Q·T·Qᵀ`, `Q = H₀·H₁·…·H_{n−2}`,
-//!    `H_k = I − τ_k·v_k·v_kᵀ` acting on indices `k + 1 ..` (LAPACK `dsytd2`, on the full
-//!    symmetric matrix so every loop is a contiguous column operation: `2n³` flops);
+//!    `H_k = I − τ_k·v_k·v_kᵀ` acting on indices `k + 1 ..` (LAPACK `dsytd2` on the lower
+//!    triangle, one sweep per step: `4n³/3` flops);
 //! 2. the eigenvalues of `T` by the rational QL iteration (EISPACK `tqlrat`, `O(n²)`);
 //! 3. for each of the `r` largest eigenvalues `λ`, inverse iteration on `T − σ·I` (LU with
 //!    partial pivoting of the tridiagonal, three solves from a fixed start vector), with the
@@ -33,7 +33,7 @@ const INVERSE_ITERATIONS: usize = 3;
 #[derive(Default)]
 pub struct LeadingEig {
     n: usize,
-    /// The full symmetric matrix, then (below the subdiagonal of column k) the reflector `v_k`
+    /// The lower triangle of the matrix, then (below the subdiagonal of column k) the reflector `v_k`
     /// with its leading 1 written in.
     a: Vec<f64>,
     tau: Vec<f64>,
@@ -71,15 +71,13 @@ impl LeadingEig {
         self.a.resize(n * n, 0.0);
         for j in 0..n {
             for i in j..n {
-                let v = lower[(i, j)];
-                self.a[j * n + i] = v;
-                self.a[i * n + j] = v;
+                self.a[j * n + i] = lower[(i, j)];
             }
         }
         self.tau.resize(n, 0.0);
         self.diag.resize(n, 0.0);
         self.offdiag.resize(n, 0.0);
-        self.work.resize(2 * n, 0.0);
+        self.work.resize(3 * n, 0.0);
         with_avx2(
             #[inline(always)]
             || {
@@ -400,8 +398,15 @@ impl TridiagonalLu {
     }
 }
 
-/// Householder tridiagonalization of the full symmetric `n × n` column-major `a` (see the
-/// module documentation), compiled for AVX2 where the CPU has it ([`with_avx2`]).
+/// Householder tridiagonalization of the symmetric `n × n` column-major `a`, of which only the
+/// lower triangle is read and updated (see the module documentation); `work` holds `3n`
+/// values. Compiled for AVX2 where the CPU has it ([`with_avx2`]).
+///
+/// Step `k` builds the reflector `H_k` from column `k` below the diagonal, then updates the
+/// trailing block `A ← A − v·wᵀ − w·vᵀ` with `p = τ·A·v`, `w = p − (τ/2)(pᵀv)·v` (LAPACK
+/// `dsytd2`). The symmetric product `p` of step `k + 1` is accumulated in the same sweep as the
+/// update of step `k` (column `k + 1` is updated first, so `v_{k+1}` is known), so each step
+/// reads the trailing triangle once.
 #[inline(always)]
 fn tridiagonalize(
     n: usize,
@@ -411,64 +416,112 @@ fn tridiagonalize(
     offdiag: &mut [f64],
     work: &mut [f64],
 ) {
+    let (p, rest) = work.split_at_mut(n);
+    let (w, next) = rest.split_at_mut(n);
+    let next = &mut next[..n];
+    let (mut p, mut next) = (p, next);
+    if n == 1 {
+        diag[0] = a[0];
+        return;
+    }
+    reflector(n, a, 0, tau, offdiag);
+    p.fill(0.0);
+    if tau[0] != 0.0 {
+        let (head, tail) = a.split_at_mut(n);
+        symmetric_product_add(n, tail, 1, head, p);
+        p[1..].iter_mut().for_each(|v| *v *= tau[0]);
+    }
     for k in 0..n - 1 {
-        let m = n - k - 1;
         diag[k] = a[k * n + k];
-        let (head, trailing) = a.split_at_mut((k + 1) * n);
-        let col = &mut head[k * n + k + 1..];
-        let alpha = col[0];
-        let tail_norm = {
-            let t = &col[1..];
-            let mut s = 0.0;
-            for v in t {
-                s += v * v;
+        let t = tau[k];
+        let (left, right) = a.split_at_mut((k + 1) * n);
+        let vk = &left[k * n..];
+        if t != 0.0 {
+            let mut pv = 0.0;
+            for i in k + 1..n {
+                pv += p[i] * vk[i];
             }
-            s.sqrt()
-        };
-        if tail_norm == 0.0 {
-            tau[k] = 0.0;
-            offdiag[k] = alpha;
-            col[0] = 1.0;
+            let c = -0.5 * t * pv;
+            for i in k + 1..n {
+                w[i] = p[i] + c * vk[i];
+            }
+            // Column k + 1 first: the next reflector is built from it.
+            rank2_update(&mut right[..n], k + 1, vk, w);
+        }
+        if k + 2 >= n {
             continue;
         }
-        let beta = -alpha.hypot(tail_norm).copysign(alpha);
-        let t = (beta - alpha) / beta;
-        let inv = 1.0 / (alpha - beta);
-        col[1..].iter_mut().for_each(|v| *v *= inv);
-        col[0] = 1.0;
-        tau[k] = t;
-        offdiag[k] = beta;
-        let v = &*col;
-        let (p, _) = work.split_at_mut(m);
-        // p = τ·A₂₂·v over the columns of the trailing block.
-        p.fill(0.0);
-        for (j, &vj) in v.iter().enumerate() {
-            let c = &trailing[j * n + k + 1..(j + 1) * n];
-            let s = t * vj;
-            for (pi, ci) in p.iter_mut().zip(c) {
-                *pi += s * ci;
+        reflector(n, a, k + 1, tau, offdiag);
+        let t1 = tau[k + 1];
+        let (left, right) = a.split_at_mut((k + 2) * n);
+        let vk = &left[k * n..(k + 1) * n];
+        let v1 = &left[(k + 1) * n..];
+        next.fill(0.0);
+        for (col, c) in right.chunks_exact_mut(n).zip(k + 2..) {
+            if t != 0.0 {
+                rank2_update(col, c, vk, w);
+            }
+            if t1 != 0.0 {
+                symmetric_column_product(col, c, v1, next);
             }
         }
-        // w = p − (τ/2)(pᵀv)·v.
-        let mut pv = 0.0;
-        for (pi, vi) in p.iter().zip(v) {
-            pv += pi * vi;
-        }
-        let c = -0.5 * t * pv;
-        for (pi, vi) in p.iter_mut().zip(v) {
-            *pi += c * vi;
-        }
-        let w = &*p;
-        // A₂₂ −= v·wᵀ + w·vᵀ.
-        for j in 0..m {
-            let (wj, vj) = (w[j], v[j]);
-            let c = &mut trailing[j * n + k + 1..(j + 1) * n];
-            for ((ci, vi), wi) in c.iter_mut().zip(v).zip(w) {
-                *ci -= vi * wj + wi * vj;
-            }
-        }
+        next[k + 2..].iter_mut().for_each(|v| *v *= t1);
+        std::mem::swap(&mut p, &mut next);
     }
     diag[n - 1] = a[n * n - 1];
+}
+
+/// Builds reflector `k` from `a[k + 1 .., k]` (LAPACK `dlarfg`): `τ`, the off-diagonal `β`, and
+/// `v` in place with its leading 1 written in (`τ = 0` and `v = e₁` when the column below
+/// `k + 1` is already zero).
+#[inline(always)]
+fn reflector(n: usize, a: &mut [f64], k: usize, tau: &mut [f64], offdiag: &mut [f64]) {
+    let col = &mut a[k * n + k + 1..(k + 1) * n];
+    let alpha = col[0];
+    let mut s = 0.0;
+    for v in &col[1..] {
+        s += v * v;
+    }
+    let tail_norm = s.sqrt();
+    col[0] = 1.0;
+    if tail_norm == 0.0 {
+        tau[k] = 0.0;
+        offdiag[k] = alpha;
+        return;
+    }
+    let beta = -alpha.hypot(tail_norm).copysign(alpha);
+    tau[k] = (beta - alpha) / beta;
+    offdiag[k] = beta;
+    let inv = 1.0 / (alpha - beta);
+    col[1..].iter_mut().for_each(|v| *v *= inv);
+}
+
+/// Column `c` (its lower part, rows `c ..`) of `A ← A − v·wᵀ − w·vᵀ`; `col` is the whole
+/// column, `v` and `w` are indexed by row.
+#[inline(always)]
+fn rank2_update(col: &mut [f64], c: usize, v: &[f64], w: &[f64]) {
+    let (vc, wc) = (v[c], w[c]);
+    for ((x, vi), wi) in col[c..].iter_mut().zip(&v[c..]).zip(&w[c..]) {
+        *x -= vi * wc + wi * vc;
+    }
+}
+
+/// Adds column `c`'s share of `A·v` for a symmetric `A` stored by its lower triangle: the
+/// column below the diagonal times `v[c]`, and its transpose (the row) dotted with `v`.
+#[inline(always)]
+fn symmetric_column_product(col: &[f64], c: usize, v: &[f64], out: &mut [f64]) {
+    let lower = &col[c..];
+    axpy(v[c], lower, &mut out[c..]);
+    out[c] += dot(&lower[1..], &v[c + 1..]);
+}
+
+/// `out[first ..] += A·v` over the trailing block that starts at row and column `first`;
+/// `columns` holds the columns `first ..` of `A`, `vcol` the column holding `v`.
+#[inline(always)]
+fn symmetric_product_add(n: usize, columns: &[f64], first: usize, vcol: &[f64], out: &mut [f64]) {
+    for (col, c) in columns.chunks_exact(n).zip(first..) {
+        symmetric_column_product(col, c, vcol, out);
+    }
 }
 
 /// `vectors ← Q·vectors` for `Q = H₀·H₁·…·H_{n−2}` stored in `a` and `tau`.
