@@ -27,7 +27,7 @@ use faer::MatRef;
 use rayon::prelude::*;
 
 use crate::denoise::bands::{band_of_bin, validate_cuts, BandSplitter};
-use crate::denoise::noise_estimate::NoiseEstimate;
+use crate::denoise::noise_estimate::{NoiseEstimate, ESTIMATOR_FRAME, SMOOTHING_FRAMES};
 use crate::linalg::dense::{DenseSvd, SymmetricEig};
 use crate::linalg::hankel::{hankel_dims, hankel_gram_lower, HankelOp, HankelScratch};
 use crate::linalg::lanczos::{LanczosSvd, DEFAULT_TOLERANCE};
@@ -273,6 +273,17 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
         out
     };
     let noise = if cfg.bands.iter().any(|b| b.rank.needs_noise()) {
+        let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
+        if x.len() < need {
+            return Err(Error::param(
+                "rank_rule",
+                format!(
+                    "the optimal rank rule estimates the noise from the signal, which needs at \
+                     least {need} samples (got {}); choose another rule, e.g. aic",
+                    x.len()
+                ),
+            ));
+        }
         Some(NoiseEstimate::estimate(x, sample_rate.round() as u32)?)
     } else {
         None
@@ -317,11 +328,11 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
 }
 
 /// FFT length on which [`band_noise_sigma`] integrates the noise PSD.
-const BAND_NOISE_FFT: usize = 4096;
+pub const BAND_NOISE_FFT: usize = 4096;
 
 /// The standard deviation of the noise `estimate` after the band filter of band `band`
 /// (`cuts_hz` as in [`crate::denoise::bands`]): with the one-sided PSD `psd[k]` at the bins of a
-/// [`BAND_NOISE_FFT`]-point spectrum and `c_k` = 1 for DC and Nyquist, 2 otherwise,
+/// 4096-point ([`BAND_NOISE_FFT`]) spectrum and `c_k` = 1 for DC and Nyquist, 2 otherwise,
 /// `σ_b² = Σ_{k ∈ band} c_k·psd[k] / Σ_k c_k` — for white noise `σ²` times the band's share
 /// of the spectrum.
 pub fn band_noise_sigma(
