@@ -14,6 +14,10 @@ with numpy.linalg.svd per window, as seconds per second of audio.
 
 Run (one core, as the method notes' figures): OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
     python3 scripts/bench_wsvd.py [/work/shared/audio/orchestra_60s.wav] [--skip-full]
+        [--seconds S] [--gkl-only]
+`--seconds 5 --gkl-only` times only the GKL peer on the first 5 s (issue 11's Table 3 row:
+compare with `sparsewave denoise --method wsvd --window 1000 --ratio 0.1 --junction none
+--mapping paper` on the same 5 s with the same noise).
 """
 import math
 import sys
@@ -27,9 +31,11 @@ FS = 44100
 SECONDS = 30
 
 
-def load(path):
+def load(path, seconds=SECONDS):
     sr, d = wavfile.read(path)
-    x = d[: SECONDS * FS].astype(np.float64) / 32768.0
+    if d.ndim > 1:
+        d = d[:, 0]
+    x = d[: seconds * FS].astype(np.float64) / 32768.0
     rng = np.random.default_rng(1)
     e = rng.standard_normal(x.size)
     e *= math.sqrt(np.sum(x * x) / 10 ** 2.4 / np.sum(e * e))
@@ -153,8 +159,17 @@ def timed(label, fn):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    x = load(args[0] if args else "/work/shared/audio/orchestra_60s.wav")
+    argv = sys.argv[1:]
+    seconds = SECONDS
+    if "--seconds" in argv:
+        i = argv.index("--seconds")
+        seconds = int(argv[i + 1])
+        del argv[i : i + 2]
+    args = [a for a in argv if not a.startswith("--")]
+    x = load(args[0] if args else "/work/shared/audio/orchestra_60s.wav", seconds)
+    if "--gkl-only" in argv:
+        timed(f"gkl (k=3r) {seconds} s", lambda: run(x, 1000, 0.1, window_gkl))
+        return
     if "--skip-full" not in sys.argv:
         timed("gkl (k=3r) 30 s", lambda: run(x, 1000, 0.1, window_gkl))
         timed("exact numpy svd 30 s", lambda: run(x, 1000, 0.1, window_exact))

@@ -170,8 +170,18 @@ fn denoise_json_against_clean_reference() {
     assert_eq!(r["reference"], "clean");
     assert_eq!(r["params"]["method"], "wsvd");
     assert_eq!(r["params"]["bands"][0]["window"], 200);
-    assert_eq!(r["params"]["bands"][0]["rank_rule"], "aic");
+    assert_eq!(r["params"]["bands"][0]["rank_rule"], "optimal");
     assert_eq!(r["params"]["junction"], "xfade");
+    // The optimal rank rule reports the noise it estimated, and the band's level (one band: the
+    // same σ).
+    let sigma = r["channel_info"][0]["noise"]["sigma"].as_f64().unwrap();
+    let band_sigma = r["channel_info"][0]["bands"][0]["noise_sigma"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        sigma > 0.0 && (band_sigma / sigma - 1.0).abs() < 1e-9,
+        "{sigma} {band_sigma}"
+    );
     // The input metrics are those of the 16-bit noisy file against the clean one: ≈ 10 dB.
     let input_snr = r["input_metrics"]["snr_db"].as_f64().unwrap();
     assert!((input_snr - 10.0).abs() < 0.01, "{input_snr}");
@@ -426,6 +436,23 @@ fn bad_parameters() {
     };
     // WSVD flags with the default method (auto) would be ignored: refused.
     denoise(&["--window", "100"], &["--method", "apply to method wsvd"]);
+    // WSVD's default rank rule estimates the noise: 1000 samples are too few, and the message
+    // names the flag that chooses another rule.
+    let short = folk_slice(&f.dir, "short.wav", 1000.0 / 44100.0);
+    fails(
+        &[
+            "denoise",
+            short.to_str().unwrap(),
+            "-o",
+            o,
+            "--method",
+            "wsvd",
+            "--window",
+            "100",
+        ],
+        &out,
+        &["--rank-rule", "2048"],
+    );
     denoise(
         &["--method", "lsa", "--lsa-alpha", "1"],
         &["--lsa-alpha", "[0, 1)"],

@@ -4,11 +4,14 @@
 //!   `SPARSEWAVE_BENCH_AUDIO` when set, else a deterministic synthetic music-like signal), plus white noise at 24 dB:
 //!   the paper's Table 3 setting (w = 1000, ratio 0.1, no bands, non-overlapping windows) and
 //!   the default configuration. Compare with scripts/bench_wsvd.py run in the same sitting.
-//! - `default_5s/*`: the default configuration on the first 5 s of the same clip, through the
-//!   dense-SVD route (`SvdSolver::Dense`, what `Auto` did before the Gram route) and through
-//!   `Auto` (the Gram route): the before/after of one sitting.
+//! - `default_5s/*`: w = 200 with 50 % crossfade on the first 5 s of the same clip: AIC through
+//!   the dense-SVD route (`SvdSolver::Dense`), AIC through the Gram route (`Auto`: all
+//!   eigenvalues, leading eigenvectors by inverse iteration) and the default (the optimal rank
+//!   rule, Gram route).
 //! - `hankel_product/*`, `window_solver/*`: the crossovers behind `FFT_MIN_WINDOW` and
-//!   `auto_uses_lanczos`, and the Gram route's per-window cost (`gram_evd/w*`).
+//!   `auto_uses_lanczos`, and the Gram route's per-window cost: faer's full eigendecomposition
+//!   (`gram_evd/w*`) against `LeadingEig` with the window's rank of eigenvectors
+//!   (`gram_leading/w*_r*`).
 //!
 //! Run: `cargo bench --bench wsvd` (filter, e.g. `-- default_5s`; `RAYON_NUM_THREADS=1` to
 //! compare with the single-core NumPy figures).
@@ -24,6 +27,7 @@ use sparsewave::linalg::hankel::{
     hankel_dims, hankel_gram_lower, hankel_matrix, HankelOp, HankelProduct,
 };
 use sparsewave::linalg::lanczos::{LanczosSvd, LinearOperator};
+use sparsewave::linalg::leading_eig::LeadingEig;
 use sparsewave::linalg::rank_rule::RankRule;
 use sparsewave::linalg::triplets::SvdTriplets;
 use sparsewave::noise::{make_noise, NoiseModel};
@@ -110,14 +114,18 @@ fn bench_default(c: &mut Criterion) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(5));
-    for (name, solver) in [
-        ("dense_svd_before", SvdSolver::Dense),
-        ("gram_after", SvdSolver::Auto),
+    let aic = WsvdConfig::single_band(200, RankRule::Aic);
+    for (name, cfg) in [
+        (
+            "aic_dense_svd",
+            WsvdConfig {
+                solver: SvdSolver::Dense,
+                ..aic.clone()
+            },
+        ),
+        ("aic_gram", aic),
+        ("optimal_gram_default", WsvdConfig::default()),
     ] {
-        let cfg = WsvdConfig {
-            solver,
-            ..WsvdConfig::default()
-        };
         group.bench_function(format!("{name}/{source}"), |b| {
             b.iter(|| wsvd_denoise(black_box(&noisy), FS, &cfg).unwrap())
         });
@@ -179,6 +187,19 @@ fn bench_parts(c: &mut Criterion) {
                     hankel_gram_lower(black_box(&x), &mut gram).unwrap();
                     eig.compute(MatRef::from_column_major_slice(&gram, p, p))
                         .unwrap()
+                })
+            });
+        }
+        if w <= 400 {
+            let p = h.nrows();
+            let mut gram = vec![0.0; p * p];
+            let mut lead = LeadingEig::new();
+            group.bench_function(format!("gram_leading/w{w}_r{r}"), |b| {
+                b.iter(|| {
+                    hankel_gram_lower(black_box(&x), &mut gram).unwrap();
+                    lead.compute(MatRef::from_column_major_slice(&gram, p, p))
+                        .unwrap();
+                    lead.leading_vectors(r).is_some()
                 })
             });
         }

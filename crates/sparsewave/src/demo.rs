@@ -193,6 +193,11 @@ pub fn run(clip: &Audio, mut on_step: impl FnMut(&str)) -> Result<Vec<DemoRow>> 
         (
             "denoise_wsvd",
             "WSVD (w 200, AIC rank, xfade) on the noisy clip",
+            Denoiser::Wsvd(WsvdConfig::single_band(200, RankRule::Aic)),
+        ),
+        (
+            "denoise_wsvd_optimal",
+            "WSVD (w 200, Gavish–Donoho rank at the estimated noise, xfade: the default)",
             Denoiser::Wsvd(WsvdConfig::default()),
         ),
         (

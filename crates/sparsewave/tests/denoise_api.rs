@@ -330,7 +330,7 @@ fn params_validate_into_the_chosen_denoiser() {
 fn params_json_keeps_the_report_shape() {
     assert_eq!(
         Denoiser::Wsvd(WsvdConfig::default()).params(),
-        json!({"method": "wsvd", "cuts_hz": [], "bands": [{"window": 200, "rank_rule": "aic"}],
+        json!({"method": "wsvd", "cuts_hz": [], "bands": [{"window": 200, "rank_rule": "optimal"}],
                "junction": "xfade", "mapping": "antidiagonal", "svd": "auto",
                "tolerance": DEFAULT_TOLERANCE})
     );

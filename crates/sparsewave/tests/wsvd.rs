@@ -780,10 +780,11 @@ fn gram_route_falls_back_to_dense_on_noise_free_and_silent_windows() {
     let mut silent = x.clone();
     silent[300..700].fill(0.0);
     for signal in [x, silent] {
-        let auto = wsvd_denoise(&signal, 44100.0, &WsvdConfig::default()).unwrap();
+        let aic = WsvdConfig::single_band(200, RankRule::Aic);
+        let auto = wsvd_denoise(&signal, 44100.0, &aic).unwrap();
         let reference = WsvdConfig {
             solver: SvdSolver::Dense,
-            ..WsvdConfig::default()
+            ..aic
         };
         let dense = wsvd_denoise(&signal, 44100.0, &reference).unwrap();
         assert_eq!(auto.mean_rank, dense.mean_rank);
@@ -810,4 +811,209 @@ fn read_mono(path: &std::path::Path, max_seconds: usize) -> (Vec<f64>, f64) {
         .map(|s| s.unwrap() as f64 / 32768.0)
         .collect();
     (samples, fs)
+}
+
+/// The default configuration before and after the Gavish–Donoho rule became the default
+/// (w = 200, 50 % crossfade, AIC or optimal rank, `SvdSolver::Auto`) on the whole of
+/// folk_4s.wav plus white noise at 24 and 10 dB (seed 0) equals, to 1e-9 relative, the output
+/// of the dense-SVD path (`SvdSolver::Dense`: faer's thin SVD of every window, the route the
+/// default took before the Gram route), with the same rank in every window.
+#[test]
+fn default_on_folk_4s_equals_the_dense_svd_reference() {
+    let (x, fs) = read_mono(std::path::Path::new("tests/data/folk_4s.wav"), 4);
+    for (snr_in, rule) in [24.0, 10.0]
+        .into_iter()
+        .flat_map(|s| [(s, RankRule::Aic), (s, RankRule::Optimal)])
+    {
+        let e = sparsewave::noise::make_noise(sparsewave::noise::NoiseModel::Awgn, &x, snr_in, 0)
+            .unwrap();
+        let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
+        let cfg = WsvdConfig::single_band(200, rule);
+        let fast = wsvd_denoise(&noisy, fs, &cfg).unwrap();
+        let reference = WsvdConfig {
+            solver: SvdSolver::Dense,
+            ..cfg
+        };
+        let slow = wsvd_denoise(&noisy, fs, &reference).unwrap();
+        assert_eq!(fast.windows, slow.windows);
+        assert_eq!(
+            fast.mean_rank, slow.mean_rank,
+            "{snr_in} dB {rule:?}: ranks differ"
+        );
+        let diff: f64 = fast
+            .signal
+            .iter()
+            .zip(&slow.signal)
+            .map(|(u, v)| (u - v).powi(2))
+            .sum();
+        let norm: f64 = slow.signal.iter().map(|v| v * v).sum();
+        let rel = (diff / norm).sqrt();
+        assert!(
+            rel < 1e-9,
+            "{snr_in} dB {rule:?}: relative difference {rel:e}"
+        );
+    }
+}
+
+/// `LeadingEig` (tridiagonalization, rational QL, inverse iteration) against faer's full
+/// eigendecomposition (`SymmetricEig`): every eigenvalue to 1e-13·|λ₁|, and the projector
+/// `U_r·U_rᵀ` onto the leading eigenvectors to 1e-11 whenever `λ_r − λ_{r+1}` is not tiny — on
+/// Gram matrices of real audio windows and on hand-made matrices with repeated, clustered,
+/// zero and negative eigenvalues.
+#[test]
+fn leading_eig_matches_the_full_eigendecomposition() {
+    use sparsewave::linalg::leading_eig::LeadingEig;
+    let check = |a: &Mat<f64>, r: usize, what: &str| -> bool {
+        let n = a.nrows();
+        let mut full = SymmetricEig::new();
+        full.compute(a.as_ref()).unwrap();
+        let mut lead = LeadingEig::new();
+        lead.compute(a.as_ref()).unwrap();
+        let scale = full.values()[0].abs().max(full.values()[n - 1].abs());
+        for (k, (x, y)) in full.values().iter().zip(lead.values()).enumerate() {
+            assert!((x - y).abs() <= 1e-13 * scale, "{what}: λ{k} {x} vs {y}");
+        }
+        let uf = full.leading_vectors(r).to_vec();
+        let Some(ul) = lead.leading_vectors(r) else {
+            return false;
+        };
+        let projector = |u: &[f64]| {
+            Mat::from_fn(n, n, |i, j| {
+                (0..r).map(|l| u[l * n + i] * u[l * n + j]).sum::<f64>()
+            })
+        };
+        let (pf, pl) = (projector(&uf), projector(ul));
+        let gap = if r < n {
+            full.values()[r - 1] - full.values()[r]
+        } else {
+            scale
+        };
+        if gap > 1e-6 * scale {
+            let diff = frob((&pf - &pl).as_ref());
+            assert!(
+                diff < 1e-11,
+                "{what}: projectors differ by {diff:e} (r = {r})"
+            );
+        }
+        let ult = MatRef::from_column_major_slice(ul, n, r);
+        let gram = ult.transpose() * ult;
+        assert!(
+            frob((&gram - Mat::<f64>::identity(r, r)).as_ref()) < 1e-12,
+            "{what}: not orthonormal"
+        );
+        true
+    };
+    let (folk, _) = read_mono(std::path::Path::new("tests/data/folk_4s.wav"), 2);
+    let e =
+        sparsewave::noise::make_noise(sparsewave::noise::NoiseModel::Awgn, &folk, 10.0, 3).unwrap();
+    let noisy: Vec<f64> = folk.iter().zip(&e).map(|(a, b)| a + b).collect();
+    let (mut ok, mut all) = (0, 0);
+    for (i, start) in (0..noisy.len() - 200).step_by(997).enumerate() {
+        let h = hankel_matrix(&noisy[start..start + 200]);
+        let g = &h * h.transpose();
+        all += 1;
+        if check(&g, 5 + i % 40, "folk window") {
+            ok += 1;
+        }
+    }
+    assert!(
+        ok * 100 >= all * 99,
+        "inverse iteration refused {} of {all} windows",
+        all - ok
+    );
+    // Repeated eigenvalues (3, 3, 3, 1, …), a zero block, negative values.
+    let q = {
+        let g = Mat::from_fn(12, 12, |i, j| gaussian_vec(144, 21)[i * 12 + j]);
+        let mut out = SvdTriplets::default();
+        DenseSvd::new().compute(g.as_ref(), &mut out).unwrap();
+        Mat::from_fn(12, 12, |i, j| out.left[j * 12 + i])
+    };
+    let spectrum = [
+        3.0,
+        3.0,
+        3.0,
+        1.0,
+        1.0 - 1e-9,
+        0.5,
+        0.0,
+        0.0,
+        0.0,
+        -0.2,
+        -1.0,
+        -2.0,
+    ];
+    let a = Mat::from_fn(12, 12, |i, j| {
+        (0..12)
+            .map(|l| q[(i, l)] * spectrum[l] * q[(j, l)])
+            .sum::<f64>()
+    });
+    for r in [1, 3, 4, 6, 12] {
+        assert!(check(&a, r, "hand-made"), "refused r = {r}");
+    }
+    // Already diagonal (every reflector is the identity), 1 × 1, 2 × 2.
+    let d = Mat::from_fn(5, 5, |i, j| {
+        if i == j {
+            [2.0, 7.0, 7.0, -1.0, 0.0][i]
+        } else {
+            0.0
+        }
+    });
+    assert!(check(&d, 3, "diagonal"));
+    assert!(check(&Mat::from_fn(1, 1, |_, _| 4.0), 1, "1×1"));
+    assert!(check(
+        &Mat::from_fn(2, 2, |i, j| if i == j { 1.0 } else { 0.5 }),
+        1,
+        "2×2"
+    ));
+}
+
+/// The noise level the optimal rank rule sees per band: white noise of variance σ² splits over
+/// the bands in proportion to their share of the (two-sided) spectrum, and the shares tile it.
+#[test]
+fn band_noise_sigma_splits_white_noise_by_bandwidth() {
+    use sparsewave::denoise::noise_estimate::NoiseEstimate;
+    use sparsewave::denoise::wsvd::band_noise_sigma;
+    let sigma = 0.03;
+    let white = NoiseEstimate::white(sigma, 44100);
+    assert!((band_noise_sigma(&white, 44100.0, &[], 0) - sigma).abs() < 1e-15);
+    // Cut at fs/4 on a 4096-point grid: band 0 holds bins 0 ..= 1023 (weights 1 + 2·1023).
+    let low = band_noise_sigma(&white, 44100.0, &[11025.0], 0);
+    let high = band_noise_sigma(&white, 44100.0, &[11025.0], 1);
+    assert!((low * low - sigma * sigma * 2047.0 / 4096.0).abs() < 1e-15);
+    assert!((low * low + high * high - sigma * sigma).abs() < 1e-15);
+    let cuts = [1000.0, 3500.0];
+    let total: f64 = (0..3)
+        .map(|b| band_noise_sigma(&white, 44100.0, &cuts, b).powi(2))
+        .sum();
+    assert!((total - sigma * sigma).abs() < 1e-15);
+}
+
+/// The optimal rule (the default) estimates the noise from the signal: it reports the level
+/// it used (within 10 % of the truth on real audio with white noise) and refuses a signal too
+/// short to estimate it, which AIC accepts.
+#[test]
+fn optimal_rule_reports_its_noise_and_needs_a_long_enough_signal() {
+    let (x, fs) = read_mono(std::path::Path::new("tests/data/folk_4s.wav"), 2);
+    let e =
+        sparsewave::noise::make_noise(sparsewave::noise::NoiseModel::Awgn, &x, 10.0, 0).unwrap();
+    let truth = (e.iter().map(|v| v * v).sum::<f64>() / e.len() as f64).sqrt();
+    let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
+    let out = wsvd_denoise(&noisy, fs, &WsvdConfig::default()).unwrap();
+    let sigma = out.bands[0].noise_sigma.unwrap();
+    assert!((sigma / truth - 1.0).abs() < 0.1, "σ {sigma} vs {truth}");
+    // One band: the band's level is the estimate's (up to the PSD integration's round-off).
+    assert!((out.noise.unwrap().sigma() - sigma).abs() < 1e-12 * sigma);
+    let aic = wsvd_denoise(&noisy, fs, &WsvdConfig::single_band(200, RankRule::Aic)).unwrap();
+    assert!(aic.noise.is_none() && aic.bands[0].noise_sigma.is_none());
+    assert!(
+        out.mean_rank < aic.mean_rank,
+        "the threshold keeps fewer noise components"
+    );
+    assert!(wsvd_denoise(&noisy[..1000], fs, &WsvdConfig::default()).is_err());
+    assert!(wsvd_denoise(
+        &noisy[..1000],
+        fs,
+        &WsvdConfig::single_band(200, RankRule::Aic)
+    )
+    .is_ok());
 }

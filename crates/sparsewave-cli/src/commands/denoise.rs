@@ -48,6 +48,9 @@ WSVD (--method wsvd) rank rules (one of; one value for all bands or one per band
   --ratio R      r = ⌈R·q⌉ for a p×q window Hankel matrix (the paper's rule), R ∈ (0, 1]
   --rank K       fixed rank, 1 ≤ K ≤ min(p, q)
   --rank-rule aic|mdl   Wax–Kailath information criterion per window (default: aic)
+  --rank-rule optimal   Gavish–Donoho optimal hard threshold λ*(β)·√q·σ at the noise level σ
+                 estimated from the recording (per band: the noise after the band filter;
+                 reported under \"noise\" and per band in --json)
   --energy F     smallest rank keeping a fraction F of Σσ²
 AIC/MDL assume white noise over the window: inside a band (--bands) the noise is not white and
 they tend to keep the full rank there.
@@ -117,7 +120,8 @@ pub struct MethodOpts {
         group = "rank_choice"
     )]
     pub rank: Option<Vec<usize>>,
-    /// WSVD: information criterion: aic or mdl.
+    /// WSVD: parameterless rank rule: aic, mdl (information criteria) or optimal (Gavish–Donoho
+    /// hard threshold at the estimated noise level).
     #[arg(long, value_name = "RULE", group = "rank_choice")]
     pub rank_rule: Option<Criterion>,
     /// WSVD: energy fraction F ∈ (0, 1]; one value or one per band.

@@ -118,7 +118,8 @@ pub struct WsvdOverrides {
     pub rank: Option<Vec<usize>>,
     /// Energy fraction per band ([`RankRule::Energy`]).
     pub energy: Option<Vec<f64>>,
-    /// Information criterion for every band ([`RankRule::Aic`], [`RankRule::Mdl`]).
+    /// Parameterless rank rule for every band ([`RankRule::Aic`], [`RankRule::Mdl`],
+    /// [`RankRule::Optimal`]).
     pub rank_rule: Option<Criterion>,
     /// Truncated SVD solver.
     pub svd: Option<SvdSolver>,
@@ -435,7 +436,8 @@ pub enum Denoiser {
     },
 }
 
-/// What a denoiser reports for one channel (WSVD: ranks; `auto`, LSA, block: the noise;
+/// What a denoiser reports for one channel (WSVD: ranks, and the noise for the optimal rank
+/// rule; `auto`, LSA, block: the noise;
 /// `auto`: its choice).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ChannelInfo {
@@ -554,6 +556,7 @@ impl Denoiser {
             Denoiser::Wsvd(cfg) => {
                 let out = wsvd_denoise(x, f64::from(rate), cfg)?;
                 let info = ChannelInfo {
+                    noise: out.noise.as_ref().map(|e| e.json()),
                     mean_rank: Some(out.mean_rank),
                     windows: Some(out.windows),
                     bands: out.bands,

@@ -9,8 +9,8 @@
 //!    (`p = ⌊(L + 1)/2⌋`, `q = L − p + 1`) — matrix-free, never for the whole signal;
 //! 3. keep its leading `r` singular triplets (`r` from the band's [`RankRule`]), computed by
 //!    Golub–Kahan–Lanczos or a dense SVD ([`SvdSolver`]) — or, for rules that need every
-//!    singular value, the rank-r projection from the eigendecomposition of `H·Hᵀ`
-//!    (see [`SvdSolver::Auto`]);
+//!    singular value, the rank-r projection from every eigenvalue and the `r` leading
+//!    eigenvectors of `H·Hᵀ` (see [`SvdSolver::Auto`]);
 //! 4. map `H_r` back to `L` samples ([`Mapping`]);
 //! 5. join the windows ([`Junction`]) and sum the bands.
 //!
@@ -20,15 +20,18 @@
 //! The information criteria ([`RankRule::Aic`], [`RankRule::Mdl`]) assume the noise is white
 //! across the whole window. After a band split the in-band noise is not white, and they tend to
 //! keep the full rank (no denoising) in that band; combining them with `cuts_hz` is allowed but
-//! rarely useful.
+//! rarely useful. The optimal threshold ([`RankRule::Optimal`], the default) takes the noise
+//! level of each band after its band filter ([`band_noise_sigma`]), so it applies per band.
 
 use faer::MatRef;
 use rayon::prelude::*;
 
-use crate::denoise::bands::{validate_cuts, BandSplitter};
+use crate::denoise::bands::{band_of_bin, validate_cuts, BandSplitter};
+use crate::denoise::noise_estimate::{NoiseEstimate, ESTIMATOR_FRAME, SMOOTHING_FRAMES};
 use crate::linalg::dense::{DenseSvd, SymmetricEig};
 use crate::linalg::hankel::{hankel_dims, hankel_gram_lower, HankelOp, HankelScratch};
 use crate::linalg::lanczos::{LanczosSvd, DEFAULT_TOLERANCE};
+use crate::linalg::leading_eig::LeadingEig;
 use crate::linalg::rank_rule::RankRule;
 use crate::linalg::triplets::SvdTriplets;
 use crate::linalg::vector::dot;
@@ -75,14 +78,19 @@ crate::choice::choice! {
         /// measured, see [`auto_uses_lanczos`]).
         ///
         /// Gram route: with `p ≤ q`, the squared singular values `λ = σ²` are the eigenvalues of
-        /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by [`hankel_gram_lower`]; a
-        /// symmetric eigendecomposition `G = U·Λ·Uᵀ` (1.5–1.8× cheaper than the SVD with vectors at w = 200,
-        /// benches/wsvd.rs `window_solver/gram_evd`) gives the rank and `U_r`, and
-        /// `H_r = U_r·(U_rᵀ·H)` is mapped back with the factors `U_r` and `Hᵀ·U_r`. Forming `G` squares the condition number: `λ_k` carries an absolute error of
-        /// about `p·ε·λ₁`, i.e. a relative error `p·ε·λ₁/λ_k`. That is harmless for the kept
-        /// (large) values, and the rank rules see the small ones only through sums and logarithms;
-        /// to keep those accurate, a window whose spread `λ_min/λ₁` is below [`GRAM_MIN_SPREAD`]
-        /// (near noise-free or silent windows) falls back to the dense SVD.
+        /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by [`hankel_gram_lower`].
+        /// [`LeadingEig`] gives every eigenvalue (Householder tridiagonalization and a
+        /// square-root-free QL iteration) — enough for the rank — and then only the `r` leading
+        /// eigenvectors `U_r` (inverse iteration on the tridiagonal matrix, back-transformed),
+        /// about a third of the cost of the full eigendecomposition at w = 200 (benches/wsvd.rs
+        /// `window_solver/gram_*`); should inverse iteration fail its residual check, the window
+        /// takes faer's full eigendecomposition instead. `H_r = U_r·(U_rᵀ·H)` is mapped back with
+        /// the factors `U_r` and `Hᵀ·U_r`. Forming `G` squares the condition number: `λ_k`
+        /// carries an absolute error of about `p·ε·λ₁`, i.e. a relative error `p·ε·λ₁/λ_k`. That
+        /// is harmless for the kept (large) values, and the rank rules see the small ones only
+        /// through sums, logarithms and a threshold; to keep those accurate, a window whose
+        /// spread `λ_min/λ₁` is below [`GRAM_MIN_SPREAD`] (near noise-free or silent windows)
+        /// falls back to the dense SVD.
         Auto = "auto",
     }
 }
@@ -120,13 +128,17 @@ pub struct WsvdConfig {
 
 impl Default for WsvdConfig {
     /// The best configuration measured on real music and speech with white noise at 24 and
-    /// 10 dB: one band, `w = 200`, AIC rank, anti-diagonal averaging, 50 % crossfade.
+    /// 10 dB: one band, `w = 200`, the Gavish–Donoho optimal rank at the estimated noise level
+    /// ([`RankRule::Optimal`]; ahead of AIC on every file of the shared audio at both levels,
+    /// by 1.1 dB on average at 24 dB and 0.9 dB at 10 dB — docs/denoise.md), anti-diagonal
+    /// averaging, 50 % crossfade. The signal must have at least 2048 samples (to estimate the
+    /// noise); [`WsvdConfig::single_band`] with [`RankRule::Aic`] has no such limit.
     fn default() -> Self {
         WsvdConfig {
             cuts_hz: Vec::new(),
             bands: vec![BandConfig {
                 window: 200,
-                rank: RankRule::Aic,
+                rank: RankRule::Optimal,
             }],
             junction: Junction::Xfade,
             mapping: Mapping::AntiDiagonal,
@@ -204,7 +216,8 @@ impl WsvdConfig {
 /// better, far below what moves an information criterion's argmin except at exact ties.
 pub const GRAM_MIN_SPREAD: f64 = 1e-8;
 
-/// Per-band statistics. Serialises as `{"window", "windows", "mean_rank"}`.
+/// Per-band statistics. Serialises as `{"window", "windows", "mean_rank"}`, plus
+/// `"noise_sigma"` for a rule that needs the noise level.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BandStats {
     /// The band's window length, samples.
@@ -213,6 +226,9 @@ pub struct BandStats {
     pub windows: usize,
     /// Mean rank over the band's windows.
     pub mean_rank: f64,
+    /// The band's noise standard deviation ([`band_noise_sigma`]), when its rank rule needs it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise_sigma: Option<f64>,
 }
 
 /// The denoised signal and what WSVD did.
@@ -226,12 +242,19 @@ pub struct WsvdOutput {
     pub windows: usize,
     /// Statistics of each band, lowest first.
     pub bands: Vec<BandStats>,
+    /// The noise estimated from the input (minimum statistics,
+    /// [`NoiseEstimate::estimate`]) when a band's rank rule needs the noise level.
+    pub noise: Option<NoiseEstimate>,
 }
 
 /// Denoises `x` (sampled at `sample_rate` Hz) with WSVD.
 ///
+/// A rank rule that needs the noise level ([`RankRule::Optimal`]) gets, per band,
+/// [`band_noise_sigma`] of the white or coloured noise estimated from `x` by
+/// [`NoiseEstimate::estimate`].
+///
 /// Errors: empty or non-finite signal; window `< 4` or longer than the signal; ratio outside
-/// `(0, 1]`; fixed rank 0 or `> min(p, q)`; cuts not strictly increasing, `≤ 0` or `≥` Nyquist;
+/// `(0, 1]`; a signal too short to estimate the noise (2048 samples) for the optimal rule; fixed rank 0 or `> min(p, q)`; cuts not strictly increasing, `≤ 0` or `≥` Nyquist;
 /// band count ≠ cuts + 1; [`Error::Numerical`] if an SVD fails.
 pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<WsvdOutput> {
     if x.is_empty() {
@@ -249,12 +272,36 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
         splitter.split(x, &mut out)?;
         out
     };
+    let noise = if cfg.bands.iter().any(|b| b.rank.needs_noise()) {
+        let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
+        if x.len() < need {
+            return Err(Error::param(
+                "rank_rule",
+                format!(
+                    "the optimal rank rule estimates the noise from the signal, which needs at \
+                     least {need} samples (got {}); choose another rule, e.g. aic",
+                    x.len()
+                ),
+            ));
+        }
+        Some(NoiseEstimate::estimate(x, sample_rate.round() as u32)?)
+    } else {
+        None
+    };
+    let band_sigmas: Vec<Option<f64>> = (0..cfg.bands.len())
+        .map(|b| {
+            noise
+                .as_ref()
+                .map(|e| band_noise_sigma(e, sample_rate, &cfg.cuts_hz, b))
+        })
+        .collect();
     let mut signal = vec![0.0; x.len()];
     let mut stats = Vec::with_capacity(cfg.bands.len());
     let mut band_out = vec![0.0; x.len()];
-    for (xb, band) in band_signals.iter().zip(&cfg.bands) {
+    for ((xb, band), &noise_sigma) in band_signals.iter().zip(&cfg.bands).zip(&band_sigmas) {
         let setup = WindowSetup {
             rank: band.rank,
+            noise_sigma: noise_sigma.filter(|_| band.rank.needs_noise()),
             mapping: cfg.mapping,
             solver: cfg.solver,
             tolerance: cfg.tolerance,
@@ -266,6 +313,7 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
             window: band.window,
             windows,
             mean_rank: rank_sum as f64 / windows as f64,
+            noise_sigma: setup.noise_sigma,
         });
     }
     let windows = stats.iter().map(|s| s.windows).sum();
@@ -275,7 +323,34 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
         mean_rank: rank_sum / windows as f64,
         windows,
         bands: stats,
+        noise,
     })
+}
+
+/// FFT length on which [`band_noise_sigma`] integrates the noise PSD.
+pub const BAND_NOISE_FFT: usize = 4096;
+
+/// The standard deviation of the noise `estimate` after the band filter of band `band`
+/// (`cuts_hz` as in [`crate::denoise::bands`]): with the one-sided PSD `psd[k]` at the bins of a
+/// 4096-point ([`BAND_NOISE_FFT`]) spectrum and `c_k` = 1 for DC and Nyquist, 2 otherwise,
+/// `σ_b² = Σ_{k ∈ band} c_k·psd[k] / Σ_k c_k` — for white noise `σ²` times the band's share
+/// of the spectrum.
+pub fn band_noise_sigma(
+    estimate: &NoiseEstimate,
+    sample_rate: f64,
+    cuts_hz: &[f64],
+    band: usize,
+) -> f64 {
+    let psd = estimate.psd_at(BAND_NOISE_FFT);
+    let half = BAND_NOISE_FFT / 2;
+    let weight = |k: usize| if k == 0 || k == half { 1.0 } else { 2.0 };
+    let in_band: f64 = psd
+        .iter()
+        .enumerate()
+        .filter(|&(k, _)| band_of_bin(k, BAND_NOISE_FFT, sample_rate, cuts_hz) == band)
+        .map(|(k, p)| weight(k) * p)
+        .sum();
+    (in_band / BAND_NOISE_FFT as f64).sqrt()
 }
 
 /// A window of a grid: `[start, start + len)`.
@@ -352,9 +427,18 @@ pub fn xfade_weight_sum(n: usize, w: usize) -> Vec<f64> {
 #[derive(Debug, Clone, Copy)]
 struct WindowSetup {
     rank: RankRule,
+    /// The band's noise standard deviation, for rules that need it.
+    noise_sigma: Option<f64>,
     mapping: Mapping,
     solver: SvdSolver,
     tolerance: f64,
+}
+
+impl WindowSetup {
+    /// The rule's rank of a `p × q` window with singular values `values`.
+    fn rank_of(&self, p: usize, q: usize, values: &[f64]) -> Result<usize> {
+        self.rank.rank_with_noise(p, q, values, self.noise_sigma)
+    }
 }
 
 /// Denoises one band signal into `out`; returns (windows, sum of ranks).
@@ -501,7 +585,10 @@ struct WindowDenoiser<'a> {
     h: Vec<f64>,
     values: Vec<f64>,
     triplets: SvdTriplets,
-    eig: SymmetricEig,
+    eig: LeadingEig,
+    /// The full eigendecomposition, for the rare window where [`LeadingEig`]'s inverse
+    /// iteration fails its checks.
+    full_eig: SymmetricEig,
     /// Lower triangle of `H·Hᵀ` (`p × p`, column-major), for the Gram path.
     gram: Vec<f64>,
     /// `Hᵀ·U_r` (`q × r`, column-major), for the Gram path.
@@ -524,7 +611,8 @@ impl<'a> WindowDenoiser<'a> {
             h: vec![0.0; p * q],
             values: Vec::with_capacity(p.min(q)),
             triplets: SvdTriplets::default(),
-            eig: SymmetricEig::new(),
+            eig: LeadingEig::new(),
+            full_eig: SymmetricEig::new(),
             gram: vec![0.0; p * p],
             projection: vec![0.0; q * p],
         })
@@ -573,9 +661,9 @@ impl<'a> WindowDenoiser<'a> {
                     self.fill_hankel(x);
                     let h = MatRef::from_column_major_slice(&self.h, p, q);
                     self.dense.singular_values(h, &mut self.values)?;
-                    rule.rank(p, q, &self.values)?
+                    self.setup.rank_of(p, q, &self.values)?
                 } else {
-                    rule.rank(p, q, &[])?
+                    self.setup.rank_of(p, q, &[])?
                 };
                 if r == p.min(q) {
                     // Full rank: H_r = H, and both mappings return the window itself.
@@ -597,7 +685,7 @@ impl<'a> WindowDenoiser<'a> {
         self.fill_hankel(x);
         let h = MatRef::from_column_major_slice(&self.h, p, q);
         self.dense.compute(h, &mut self.triplets)?;
-        let r = self.setup.rank.rank(p, q, &self.triplets.values)?;
+        let r = self.setup.rank_of(p, q, &self.triplets.values)?;
         self.triplets.truncate(r);
         Ok(r)
     }
@@ -615,7 +703,7 @@ impl<'a> WindowDenoiser<'a> {
         }
         self.values.clear();
         self.values.extend(lambda.iter().map(|l| l.sqrt()));
-        self.setup.rank.rank(p, q, &self.values).map(Some)
+        self.setup.rank_of(p, q, &self.values).map(Some)
     }
 
     /// Maps `H_r = U_r·(Hᵀ·U_r)ᵀ` back to `out` from the Gram eigenvectors.
@@ -626,7 +714,14 @@ impl<'a> WindowDenoiser<'a> {
             out.copy_from_slice(x);
             return Ok(r);
         }
-        let u = self.eig.leading_vectors(r);
+        let u = match self.eig.leading_vectors(r) {
+            Some(u) => u,
+            None => {
+                self.full_eig
+                    .compute(MatRef::from_column_major_slice(&self.gram, p, p))?;
+                self.full_eig.leading_vectors(r)
+            }
+        };
         // Column j of H is x[j .. j + p], so (Hᵀ·u_l)[j] = x[j .. j + p]·u_l.
         for (ul, bl) in u.chunks_exact(p).zip(self.projection.chunks_exact_mut(q)) {
             for (j, b) in bl.iter_mut().enumerate() {

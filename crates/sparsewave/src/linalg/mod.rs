@@ -8,6 +8,7 @@
 pub mod dense;
 pub mod hankel;
 pub mod lanczos;
+pub mod leading_eig;
 pub mod rank_rule;
 pub mod triplets;
 pub mod vector;

@@ -1,8 +1,31 @@
 //! Dense vector kernels shared by the Hankel operator, the Lanczos SVD and WSVD.
 
+/// Runs `f` compiled for AVX2 when the CPU has it, else as built (SSE2 on x86-64).
+///
+/// Mark the closure `#[inline(always)]` (and the functions it calls, or rely on `#[inline]`
+/// kernels such as this module's): what is inlined into the AVX2 copy is compiled for it, so
+/// its loops use 4-lane vectors. No fused multiply-add is enabled, so both copies
+/// round identically and results do not depend on the CPU.
+#[inline(always)]
+pub fn with_avx2<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        fn run<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { run(f) };
+        }
+    }
+    f()
+}
+
 /// `Σ a[i]·b[i]` over the common length, with four independent accumulators so the compiler
 /// can vectorize it (the summation order, and so the rounding, is fixed: lanes of four, then
 /// `(s₀ + s₁) + (s₂ + s₃)`, then the tail).
+#[inline]
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
@@ -17,6 +40,7 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// `y += alpha·x` over the common length.
+#[inline]
 pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += alpha * xi;
@@ -24,11 +48,13 @@ pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
 }
 
 /// The Euclidean norm `‖x‖₂ = √(x·x)` (by [`dot`]).
+#[inline]
 pub fn norm(x: &[f64]) -> f64 {
     dot(x, x).sqrt()
 }
 
 /// `x *= alpha`.
+#[inline]
 pub fn scale(alpha: f64, x: &mut [f64]) {
     x.iter_mut().for_each(|v| *v *= alpha);
 }
