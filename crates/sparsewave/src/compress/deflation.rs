@@ -27,7 +27,7 @@
 //! ```
 //!
 //! with `c` a quarter of the smallest deflated eigenvalue (at least the mean eigenvalue; the
-//! measurements in `docs/compress.md` found anything from 4× the mean to a quarter of the edge
+//! measurements in `docs/compress.md` found anything from 2× the mean to a quarter of the edge
 //! alike, the mean itself slower), and invert the model exactly with the Woodbury identity:
 //!
 //! ```text
@@ -49,6 +49,9 @@
 //!   frequencies, so one table `Y(κ, Δ) = Σ_n e^{2πi κ n/N} Re W_n(Δ)` over `3|K|` values of `κ`
 //!   gives every entry. Then one Cholesky factorisation of the `2q × 2q` matrix, once per re-fit.
 //! - Memory: `O(q² + N·|J|)`, made once; applying `B` allocates nothing.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use rustfft::num_complex::Complex64;
 
@@ -138,16 +141,23 @@ impl ZakDeflation {
             .sum();
         let mean = trace / (m * n) as f64;
 
-        // The largest eigenvalues above the worth-it ratio, at most max_real_modes real modes.
-        let mut order: Vec<(f64, u32)> = (0..m * nh)
-            .map(|i| (eigen(i), i as u32))
-            .filter(|&(l, _)| l > MIN_EIGENVALUE_RATIO * mean)
-            .collect();
+        // The largest eigenvalues above the worth-it ratio, at most max_real_modes real modes:
+        // a bounded min-heap (no length-L array). λ > 0, so its bits order like its value.
         let limit = max_real_modes / 2;
-        if order.len() > limit {
-            order.select_nth_unstable_by(limit, |a, b| b.0.total_cmp(&a.0));
-            order.truncate(limit);
+        let mut heap = BinaryHeap::with_capacity(limit + 1);
+        for i in 0..m * nh {
+            let lambda = eigen(i);
+            if limit > 0 && lambda > MIN_EIGENVALUE_RATIO * mean {
+                heap.push(Reverse((lambda.to_bits(), i as u32)));
+                if heap.len() > limit {
+                    heap.pop();
+                }
+            }
         }
+        let mut order: Vec<(f64, u32)> = heap
+            .into_iter()
+            .map(|Reverse((bits, i))| (f64::from_bits(bits), i))
+            .collect();
         if order.is_empty() {
             return Ok(None);
         }
@@ -203,11 +213,12 @@ impl ZakDeflation {
             .flat_map(|f| (j_lo..j_lo + nj).map(move |j| (f, j)))
             .map(|(f, j)| unit_m[(f * j) % m])
             .collect();
-        // The model's constant: a quarter of the smallest deflated eigenvalue, at least the mean
-        // (measured on the shared recordings: anything from 4× the mean to a quarter of the edge
-        // converges alike; the mean itself is slower, half the mean much slower).
+        // The model's constant: a quarter of the smallest deflated eigenvalue, which is at least
+        // the mean since only eigenvalues above 4× the mean are deflated (measured on the shared
+        // recordings: anything from 2× the mean to a quarter of the edge converges alike; the
+        // mean itself is slower, half the mean much slower).
         let edge = order.iter().map(|o| o.0).fold(f64::INFINITY, f64::min);
-        let level = mean.max(edge / 4.0);
+        let level = edge / 4.0;
         let mut deltas = Vec::with_capacity(modes.len());
         for &(lambda, i) in &order {
             deltas.push(lambda - level);
@@ -316,9 +327,9 @@ impl ZakDeflation {
         Ok(())
     }
 
-    /// `out = B r` on the kept set (zero elsewhere); `r` and `out` are half-layout coefficient
-    /// arrays, `r` zero outside the kept set.
-    pub fn apply(&mut self, r: &[Complex64], out: &mut [Complex64]) {
+    /// Replaces `r` (a half-layout coefficient array, zero outside the kept set) by `B r` and
+    /// returns `⟨r, B r⟩_w`. In place, so the re-fit needs no extra coefficient-sized vector.
+    pub fn apply(&mut self, r: &mut [Complex64]) -> f64 {
         let (n, mh, nj) = (self.n, self.mh, self.nj);
         // P[n, j] = Σ_{m∈S_n} w_m r[n, m] e^{2πi m j/M}
         for (row, p) in self.per_row.chunks_exact_mut(nj).enumerate() {
@@ -367,9 +378,10 @@ impl ZakDeflation {
                 }
             }
         }
-        // out = (r − Z s)/c on the kept set, with (Z s)[n, m] = Σ_j e^{−2πi m j/M} R[n, j].
-        out.fill(Complex64::default());
+        // r ← (r − Z s)/c on the kept set, with (Z s)[n, m] = Σ_j e^{−2πi m j/M} R[n, j]; each
+        // entry is read once before it is overwritten (P was taken from all of r above).
         let inv_c = 1.0 / self.level;
+        let mut dot = 0.0;
         for (row, p) in self.per_row.chunks_exact(nj).enumerate() {
             for &f in &self.kept_m[self.rows[row]..self.rows[row + 1]] {
                 let f = f as usize;
@@ -379,13 +391,17 @@ impl ZakDeflation {
                     .map(|(v, e)| e.conj() * v.re)
                     .sum();
                 let i = row * mh + f;
-                out[i] = (r[i] - zs) * inv_c;
+                let mut out = (r[i] - zs) * inv_c;
                 if f == 0 {
                     // m = 0 coefficients are real.
-                    out[i].im = 0.0;
+                    out.im = 0.0;
                 }
+                let w = if f == 0 { 1.0 } else { 2.0 };
+                dot += w * (r[i].re * out.re + r[i].im * out.im);
+                r[i] = out;
             }
         }
+        dot
     }
 }
 
@@ -463,8 +479,8 @@ mod tests {
                     "{eig} vs {}",
                     lambda(k, j)
                 );
-                let mut out = plan.make_coefficients();
-                b.apply(&hv, &mut out);
+                let mut out = hv.clone();
+                b.apply(&mut out);
                 let want = if deflated { 1.0 } else { eig / b.level() };
                 let err = out
                     .iter()
@@ -505,15 +521,15 @@ mod tests {
                 .collect()
         };
         let (u, v) = (vector(1), vector(2));
-        let (mut bu, mut bv) = (plan.make_coefficients(), plan.make_coefficients());
-        b.apply(&u, &mut bu);
-        b.apply(&v, &mut bv);
+        let (mut bu, mut bv) = (u.clone(), v.clone());
+        let (ubu, vbv) = (b.apply(&mut bu), b.apply(&mut bv));
         let (ubv, buv) = (plan.weighted_dot(&u, &bv), plan.weighted_dot(&bu, &v));
         assert!(
             (ubv - buv).abs() < 1e-12 * ubv.abs().max(1.0),
             "{ubv} vs {buv}"
         );
-        assert!(plan.weighted_dot(&u, &bu) > 0.0 && plan.weighted_dot(&v, &bv) > 0.0);
+        assert!(ubu > 0.0 && vbv > 0.0);
+        assert!((ubu - plan.weighted_dot(&u, &bu)).abs() < 1e-12 * ubu);
         assert!(bu
             .iter()
             .zip(&kept)

@@ -27,13 +27,14 @@ use crate::{Error, Result};
 /// An approximate inverse `B` of the restricted normal operator `P_S D* D P_S`, symmetric
 /// positive definite for the frame's weighted inner product.
 pub trait Preconditioner {
-    /// `out = B residual` (both of the frame's coefficient length, zero outside the kept set).
-    fn apply(&mut self, residual: &[Complex64], out: &mut [Complex64]);
+    /// Replaces `v` (of the frame's coefficient length, zero outside the kept set) by `B v` and
+    /// returns `⟨v, B v⟩_w`.
+    fn apply(&mut self, v: &mut [Complex64]) -> f64;
 }
 
 impl Preconditioner for ZakDeflation {
-    fn apply(&mut self, residual: &[Complex64], out: &mut [Complex64]) {
-        ZakDeflation::apply(self, residual, out);
+    fn apply(&mut self, v: &mut [Complex64]) -> f64 {
+        ZakDeflation::apply(self, v)
     }
 }
 
@@ -183,8 +184,8 @@ pub struct RefitReport {
 /// normal equations (`z = B s`, `ρ = ⟨s, z⟩_w`, `α = ρ/‖D p‖²`, `p ← z + (ρ'/ρ) p`); without one,
 /// plain CGLS. The stopping rule is the same either way (`‖s‖_w` relative to its start).
 ///
-/// Allocates three coefficient-sized (four with a preconditioner) and two signal-sized work
-/// vectors per call, plus the preconditioner's own set-up; none per iteration.
+/// Allocates two coefficient-sized and two signal-sized work vectors per call, plus the
+/// preconditioner's own set-up (`O(q² + N·|J|)`, see [`super::deflation`]); none per iteration.
 pub fn refit<F: Frame>(
     frame: &mut F,
     target: &[f64],
@@ -212,30 +213,21 @@ pub fn refit<F: Frame>(
     }
     let snr_before_db = snr_db(target, reconstruction);
 
-    // s = P_S D* r, z = B s, p = z
+    // s = P_S D* r, z = B s, p = z. With a preconditioner `gradient` holds z after each step
+    // (B is applied in place) and γ = ‖s‖²_w is taken before.
     let mut preconditioner = frame.preconditioner(kept)?;
     let mut gradient = vec![Complex64::default(); coef_len];
     frame.adjoint(&residual, &mut gradient)?;
     project(&mut gradient);
-    let mut preconditioned = match preconditioner.is_some() {
-        true => vec![Complex64::default(); coef_len],
-        false => Vec::new(),
-    };
-    let mut direction = match &mut preconditioner {
-        Some(b) => {
-            b.apply(&gradient, &mut preconditioned);
-            preconditioned.clone()
-        }
-        None => gradient.clone(),
-    };
-    let mut image = vec![0.0; len];
     let gamma0 = frame.dot(&gradient, &gradient);
     let mut gamma = gamma0;
-    // ⟨s, B s⟩ (= γ without a preconditioner)
-    let mut rho = match preconditioner {
-        Some(_) => frame.dot(&gradient, &preconditioned),
+    // ρ = ⟨s, B s⟩_w (= γ without a preconditioner)
+    let mut rho = match &mut preconditioner {
+        Some(b) => b.apply(&mut gradient),
         None => gamma0,
     };
+    let mut direction = gradient.clone();
+    let mut image = vec![0.0; len];
     let threshold = options.tolerance * options.tolerance * gamma0;
 
     let mut iterations = 0;
@@ -258,16 +250,13 @@ pub fn refit<F: Frame>(
         frame.adjoint(&residual, &mut gradient)?;
         project(&mut gradient);
         gamma = frame.dot(&gradient, &gradient);
-        let (rho_next, step) = match &mut preconditioner {
-            Some(b) => {
-                b.apply(&gradient, &mut preconditioned);
-                (frame.dot(&gradient, &preconditioned), &preconditioned)
-            }
-            None => (gamma, &gradient),
+        let rho_next = match &mut preconditioner {
+            Some(b) => b.apply(&mut gradient),
+            None => gamma,
         };
         let beta = rho_next / rho;
-        for (p, s) in direction.iter_mut().zip(step.iter()) {
-            *p = s + *p * beta;
+        for (p, z) in direction.iter_mut().zip(&gradient) {
+            *p = z + *p * beta;
         }
         rho = rho_next;
         iterations += 1;
