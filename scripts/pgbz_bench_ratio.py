@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Prints the PGBZ bench ratios from criterion's median estimates (run `cargo bench --bench pgbz` first).
+"""Prints the PGBZ bench ratios from criterion's median estimates (run `cargo bench --bench pgbz`
+first, and `python3 scripts/pgbz_numpy_peer.py` for the NumPy peer's in-process time).
 
     python3 scripts/pgbz_bench_ratio.py
 """
@@ -21,3 +22,13 @@ for name in ["analysis", "synthesis", "analysis_synthesis", "analysis_synthesis_
 t0, t5 = median_ms("refit_0_iterations"), median_ms("refit_5_iterations")
 it = (t5 - t0) / 5
 print(f"{'cgls_iteration':32s} {it:9.2f} ms   = {it / rfft:5.2f} x realfft forward")
+plain30 = t0 + 30 * it
+default = median_ms("refit_default")
+print(f"{'refit plain CGLS, 30 iterations':32s} {plain30:9.2f} ms   (t0 + 30 x iteration)")
+print(f"{'deflation_setup':32s} {median_ms('deflation_setup'):9.2f} ms")
+print(f"{'refit_default (deflated, 8 it.)':32s} {default:9.2f} ms   = {plain30 / default:5.2f} x faster than plain 30")
+peer = BASE / "numpy_peer.json"
+if peer.exists():
+    numpy_ms = json.loads(peer.read_text())["median_ms"]
+    ours = median_ms("compress_no_refit")
+    print(f"{'compress_no_refit':32s} {ours:9.2f} ms   vs NumPy peer {numpy_ms:.2f} ms = {numpy_ms / ours:5.2f} x")

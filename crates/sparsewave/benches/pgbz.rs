@@ -1,6 +1,8 @@
 //! PGBZ speed: analysis + synthesis of 60 s at 44.1 kHz (default lattice 1627 × 1627, prime; and
 //! the smooth lattice 1701 × 1701 for comparison) against one realfft forward transform of the
-//! same length, measured in the same run; and the cost of one CGLS iteration.
+//! same length, measured in the same run; the whole in-process `compress --keep 4% --no-refit`
+//! (plan, analysis, ranking, synthesis: what `scripts/pgbz_numpy_peer.py` times in NumPy); the
+//! cost of one CGLS iteration; the deflation preconditioner's set-up; and the default re-fit.
 //!
 //! Run: `cargo bench --bench pgbz`, then `python3 scripts/pgbz_bench_ratio.py` for the ratios.
 
@@ -10,6 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use realfft::RealFftPlanner;
+use sparsewave::compress::deflation::{ZakDeflation, MAX_REAL_MODES};
 use sparsewave::compress::refit::{refit, PgbzFrame, RefitOptions};
 use sparsewave::compress::sparsify::{apply_mask, select, Keep};
 use sparsewave::transform::zak::Pgbz;
@@ -46,6 +49,25 @@ fn transforms(c: &mut Criterion) {
             rfft.process_with_scratch(&mut input, &mut spectrum, &mut scratch)
                 .unwrap();
             black_box(&spectrum);
+        })
+    });
+
+    // compress --keep 4% --no-refit, in process: plan, analysis, ranking, mask, synthesis.
+    group.bench_function("compress_no_refit", |b| {
+        b.iter(|| {
+            let plan = Pgbz::new(LEN).unwrap();
+            let mut scratch = plan.make_scratch();
+            let mut coefs = plan.make_coefficients();
+            plan.analyze(black_box(&x), &mut coefs, &mut scratch)
+                .unwrap();
+            let mags: Vec<f64> = coefs.iter().map(|z| z.norm()).collect();
+            let kept = select(&mags, &plan.costs(), Keep::Fraction(0.04), LEN)
+                .unwrap()
+                .mask;
+            apply_mask(&mut coefs, &kept).unwrap();
+            let mut y = plan.make_signal();
+            plan.synthesize(&coefs, &mut y, &mut scratch).unwrap();
+            black_box(y)
         })
     });
 
@@ -91,24 +113,24 @@ fn transforms(c: &mut Criterion) {
     });
     drop((smooth, smooth_scratch, smooth_coefs, smooth_y));
 
-    // CGLS: refit with 0 and with 5 iterations; one iteration = (t5 − t0) / 5.
+    // CGLS: plain refit with 0 and with 5 iterations; one iteration = (t5 − t0) / 5.
     plan.analyze(&x, &mut coefs, &mut scratch).unwrap();
     let mags: Vec<f64> = coefs.iter().map(|z| z.norm()).collect();
     let kept = select(&mags, &plan.costs(), Keep::Fraction(0.04), LEN)
         .unwrap()
         .mask;
     apply_mask(&mut coefs, &kept).unwrap();
+    let mut c = coefs.clone();
     for iterations in [0, 5] {
         let options = RefitOptions {
             max_iterations: iterations,
             tolerance: 0.0,
         };
-        let mut c = coefs.clone();
         group.bench_function(format!("refit_{iterations}_iterations"), |b| {
             b.iter(|| {
                 c.copy_from_slice(&coefs);
                 refit(
-                    &mut PgbzFrame::new(&plan, &mut scratch),
+                    &mut PgbzFrame::plain(&plan, &mut scratch),
                     &x,
                     &kept,
                     &mut c,
@@ -119,6 +141,25 @@ fn transforms(c: &mut Criterion) {
             })
         });
     }
+    // The preconditioner's set-up for this kept set, and the default re-fit (preconditioned,
+    // RefitOptions::default()).
+    group.bench_function("deflation_setup", |b| {
+        b.iter(|| ZakDeflation::new(&plan, black_box(&kept), MAX_REAL_MODES).unwrap())
+    });
+    group.bench_function("refit_default", |b| {
+        b.iter(|| {
+            c.copy_from_slice(&coefs);
+            refit(
+                &mut PgbzFrame::new(&plan, &mut scratch),
+                &x,
+                &kept,
+                &mut c,
+                &mut y,
+                &RefitOptions::default(),
+            )
+            .unwrap()
+        })
+    });
     group.finish();
 }
 

@@ -4,7 +4,8 @@ use super::common::{report_text, with_spinner, Done, OutputOpts};
 use anyhow::Result;
 use sparsewave::compress::job::compress;
 use sparsewave::compress::params::{
-    CompressMethod, CompressParams, Lattice, PostFilter, RepresentationParams,
+    block_samples, CompressMethod, CompressParams, Lattice, LatticeChoice, PostFilter,
+    RepresentationParams,
 };
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sparsify::Keep;
@@ -14,9 +15,11 @@ use std::path::PathBuf;
 /// Flags that choose and parameterise a representation.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RepresentationOpts {
-    /// PGBZ lattice MxN (both odd, M·N ≥ length); default: the smallest odd square lattice.
-    #[arg(long, value_name = "MxN")]
-    pub lattice: Option<Lattice>,
+    /// PGBZ lattice: "paper" (default: the smallest odd square lattice), "fast" (odd sides with
+    /// prime factors 3, 5, 7, 11 only, close to square: faster FFTs, different error), or MxN
+    /// (both odd, M·N ≥ length).
+    #[arg(long, value_name = "paper|fast|MxN")]
+    pub lattice: Option<LatticeChoice>,
     /// PGBZ: split into independent blocks of this many seconds (a variant for very long inputs).
     #[arg(long, value_name = "SECONDS")]
     pub block: Option<f64>,
@@ -35,16 +38,26 @@ pub struct RepresentationOpts {
 }
 
 impl RepresentationOpts {
-    /// The library's representation settings.
-    pub fn params(&self) -> RepresentationParams {
-        RepresentationParams {
-            lattice: self.lattice,
+    /// The library's representation settings, with the lattice of a signal of `len` samples at
+    /// `rate` Hz (the fast rule depends on the length of a block, or of the whole signal).
+    pub fn params(&self, len: usize, rate: u32) -> Result<RepresentationParams> {
+        Ok(RepresentationParams {
+            lattice: self.lattice_for(len, rate)?,
             block_seconds: self.block,
             window_length: self.window_length,
             wavelet: self.wavelet,
             mode: self.mode,
             level: self.level,
-        }
+        })
+    }
+
+    /// The PGBZ lattice for `len` samples at `rate` Hz (`None`: the paper's rule).
+    pub fn lattice_for(&self, len: usize, rate: u32) -> Result<Option<Lattice>> {
+        let block_len = match self.block {
+            Some(seconds) => block_samples(seconds, rate)?.min(len),
+            None => len,
+        };
+        Ok(self.lattice.and_then(|l| l.resolve(block_len)))
     }
 }
 
@@ -82,7 +95,7 @@ pub struct Args {
     #[arg(long)]
     pub no_refit: bool,
     /// PGBZ re-fit: maximum CGLS iterations.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = RefitOptions::DEFAULT_ITERATIONS)]
     pub refit_iters: usize,
     /// PGBZ re-fit: relative tolerance on the normal-equation residual.
     #[arg(long, default_value_t = 1e-6)]
@@ -97,8 +110,9 @@ pub struct Args {
 }
 
 impl Args {
-    /// The library's parameters.
-    fn params(&self) -> Result<CompressParams> {
+    /// The library's parameters; the lattice is that of a signal of `len` samples at `rate` Hz
+    /// (see [`RepresentationOpts::lattice_for`]).
+    fn params(&self, len: usize, rate: u32) -> Result<CompressParams> {
         let keep = match (self.keep, self.keep_count, self.threshold) {
             (_, Some(k), _) => Keep::RealNumbers(k),
             (_, _, Some(t)) => Keep::Threshold(t),
@@ -112,7 +126,7 @@ impl Args {
                 tolerance: self.refit_tol,
             }),
             postfilter: self.postfilter,
-            representation: self.rep.params(),
+            representation: self.rep.params(len, rate)?,
         };
         params.validate()?;
         Ok(params)
@@ -121,8 +135,10 @@ impl Args {
 
 /// Run the job without printing: read, compress, write, and report.
 pub fn execute(a: &Args) -> Result<Done> {
-    let params = a.params()?;
+    // Check the flags before reading the input; the fast lattice rule needs its length.
+    a.params(1, 1)?;
     let input = a.out.start(&a.input, &a.output)?;
+    let params = a.params(input.frames(), input.sample_rate)?;
     let job = compress(&input, &params, a.out.plots.is_some())?;
     let report = a
         .out

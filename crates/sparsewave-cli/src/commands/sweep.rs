@@ -45,7 +45,7 @@ pub struct Args {
     #[arg(long)]
     pub levels: Option<String>,
     /// PGBZ re-fit: CGLS iterations.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = RefitOptions::DEFAULT_ITERATIONS)]
     pub refit_iters: usize,
     /// Mix all channels down first (otherwise errors are summed over channels).
     #[arg(long)]
@@ -71,7 +71,7 @@ pub fn run(a: Args) -> Result<()> {
         max_iterations: a.refit_iters,
         ..Default::default()
     };
-    let rep = a.rep.params();
+    let rep = a.rep.params(input.frames(), rate)?;
     let cfg = SweepConfig::new(a.methods, keeps, &rep, levels.as_deref(), refit, rate)?;
     check_dir(&dir)?;
     let result = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))?;

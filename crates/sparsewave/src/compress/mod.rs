@@ -4,6 +4,7 @@
 //! [`sweep::sweep`] measures error against kept coefficients for several methods at once.
 
 pub mod analysis;
+pub mod deflation;
 pub mod job;
 pub mod params;
 pub mod refit;

@@ -72,6 +72,64 @@ impl fmt::Display for Lattice {
     }
 }
 
+/// How the PGBZ lattice is chosen (the command line's `--lattice`): `paper` (the default), `fast`
+/// or an explicit `MxN`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LatticeChoice {
+    /// The paper's rule: the smallest odd square lattice holding the signal
+    /// ([`crate::transform::zak::square_lattice_size`]).
+    Paper,
+    /// Odd sides with prime factors 3, 5, 7, 11 only, close to square
+    /// ([`crate::transform::zak::smooth_lattice`]): every FFT runs without Bluestein's or Rader's
+    /// algorithm.
+    Fast,
+    /// This lattice.
+    Explicit(Lattice),
+}
+
+impl LatticeChoice {
+    /// The lattice for `len` samples (per block when the signal is split): `None` for the paper's
+    /// rule (the library's default), the fast rule's or the explicit lattice otherwise.
+    pub fn resolve(self, len: usize) -> Option<Lattice> {
+        match self {
+            LatticeChoice::Paper => None,
+            LatticeChoice::Fast => {
+                let (m, n) = crate::transform::zak::smooth_lattice(len);
+                Some(Lattice { m, n })
+            }
+            LatticeChoice::Explicit(l) => Some(l),
+        }
+    }
+}
+
+impl FromStr for LatticeChoice {
+    type Err = Error;
+
+    /// `paper`, `fast` (any case) or `MxN`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "paper" => Ok(LatticeChoice::Paper),
+            "fast" => Ok(LatticeChoice::Fast),
+            _ => s.parse().map(LatticeChoice::Explicit).map_err(|_| {
+                Error::param(
+                    "lattice",
+                    format!("'{s}' is neither paper, fast nor of the form MxN (e.g. 665x665)"),
+                )
+            }),
+        }
+    }
+}
+
+impl fmt::Display for LatticeChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LatticeChoice::Paper => f.write_str("paper"),
+            LatticeChoice::Fast => f.write_str("fast"),
+            LatticeChoice::Explicit(l) => l.fmt(f),
+        }
+    }
+}
+
 /// The samples of a block of `seconds` at `rate` Hz: `round(seconds · rate)`, at least 1.
 /// `seconds` must be finite and positive (parameter `block`).
 pub fn block_samples(seconds: f64, rate: u32) -> Result<usize> {
@@ -217,6 +275,34 @@ mod tests {
             let e = bad.parse::<Lattice>().unwrap_err().to_string();
             assert!(e.starts_with("invalid lattice:"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn lattice_choice_parses_rules_and_lattices() {
+        assert_eq!(
+            "paper".parse::<LatticeChoice>().unwrap(),
+            LatticeChoice::Paper
+        );
+        assert_eq!(
+            "FAST".parse::<LatticeChoice>().unwrap(),
+            LatticeChoice::Fast
+        );
+        let explicit = LatticeChoice::Explicit(Lattice { m: 7, n: 9 });
+        assert_eq!("7x9".parse::<LatticeChoice>().unwrap(), explicit);
+        for c in [LatticeChoice::Paper, LatticeChoice::Fast, explicit] {
+            assert_eq!(c.to_string().parse::<LatticeChoice>().unwrap(), c);
+        }
+        let e = "quick".parse::<LatticeChoice>().unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid lattice:") && e.contains("fast"),
+            "{e}"
+        );
+        assert_eq!(LatticeChoice::Paper.resolve(2_646_000), None);
+        assert_eq!(
+            LatticeChoice::Fast.resolve(2_646_000),
+            Some(Lattice { m: 1575, n: 1701 })
+        );
+        assert_eq!(explicit.resolve(10), Some(Lattice { m: 7, n: 9 }));
     }
 
     #[test]

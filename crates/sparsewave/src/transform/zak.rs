@@ -377,6 +377,52 @@ pub fn square_lattice_size(len: usize) -> usize {
     }
 }
 
+/// Largest ratio `max(M, N)/min(M, N)` [`smooth_lattice`] accepts.
+pub const SMOOTH_LATTICE_MAX_RATIO: f64 = 1.25;
+
+/// The fast lattice for `len` samples: odd `M`, `N` whose prime factors are all 3, 5, 7 or 11
+/// (FFT lengths rustfft runs with its butterflies, no Bluestein or Rader step), with
+/// `M·N ≥ len`, `max(M, N) ≤ 1.25·min(M, N)`; the smallest `M·N`, then the smallest `|M − N|`,
+/// then the smallest `M`. E.g. 60 s at 44.1 kHz: 1575 × 1701 (`L0 + 1.25 %`), where the paper's
+/// rule ([`square_lattice_size`]) gives the prime 1627 × 1627.
+///
+/// The window and the dual differ from the paper's square lattice (`tfr = M/N`), so the
+/// coefficients and the error at a budget differ too: measured in `docs/compress.md`.
+pub fn smooth_lattice(len: usize) -> (usize, usize) {
+    let len = len.max(1);
+    let smooth = |mut v: usize| {
+        for p in [3, 5, 7, 11] {
+            while v % p == 0 {
+                v /= p;
+            }
+        }
+        v == 1
+    };
+    // Every candidate side is at most 1.25·√(1.25·len)·(1 + slack); 11-smooth odd numbers are
+    // dense enough that the bound below always holds a solution (3^a alone gives one within 3×).
+    let limit = 3 * square_lattice_size(len) + 2;
+    let sides: Vec<usize> = (1..=limit).step_by(2).filter(|&v| smooth(v)).collect();
+    let mut best: Option<(usize, usize, usize, usize)> = None;
+    for &m in &sides {
+        // The smallest smooth N with M·N ≥ len and M ≤ 1.25·N.
+        let Some(&n) = sides
+            .iter()
+            .find(|&&n| m * n >= len && m as f64 <= SMOOTH_LATTICE_MAX_RATIO * n as f64)
+        else {
+            continue;
+        };
+        if (m.max(n) as f64) > SMOOTH_LATTICE_MAX_RATIO * m.min(n) as f64 {
+            continue;
+        }
+        let key = (m * n, m.abs_diff(n), m, n);
+        if best.is_none_or(|b| key < b) {
+            best = Some(key);
+        }
+    }
+    let (_, _, m, n) = best.expect("3^a x 3^b always fits within the bound");
+    (m, n)
+}
+
 impl Pgbz {
     /// Plans PGBZ for a signal of `signal_len` samples on the odd square lattice: `M = N` = the
     /// smallest odd integer with `M² ≥ signal_len`.
@@ -1303,6 +1349,21 @@ mod tests {
         }
         assert_eq!(square_lattice_size(26_460_000), 5145);
         assert_eq!(square_lattice_size(2_646_000), 1627);
+    }
+
+    #[test]
+    fn smooth_lattice_is_smooth_odd_and_covers() {
+        let smooth = |v: usize| largest_prime_factor(v) <= 11 && v % 2 == 1;
+        for len in (1..3000).chain([176_400, 441_000, 2_646_000, 26_460_000]) {
+            let (m, n) = smooth_lattice(len);
+            assert!(smooth(m) && smooth(n) && m * n >= len, "{len}: {m}x{n}");
+            assert!(m.max(n) as f64 <= 1.25 * m.min(n) as f64, "{len}: {m}x{n}");
+        }
+        assert_eq!(smooth_lattice(2_646_000), (1575, 1701));
+        assert_eq!(smooth_lattice(441_000), (605, 729));
+        assert_eq!(smooth_lattice(176_400), (405, 441));
+        // A square smooth length is its own answer.
+        assert_eq!(smooth_lattice(1701 * 1701), (1701, 1701));
     }
 
     #[test]
