@@ -15,7 +15,10 @@
 # --long  also row 10: one hour of 44.1 kHz stereo tiled from AUDIO (a ~635 MB WAV written once
 #         into a temporary folder) through `encode --method dwt`, `decode` and
 #         `denoise --method lsa`, each under /usr/bin/time -v. LONG_SECONDS (default 3600) sets
-#         its length; LONG_MAX_MEMORY, when set, is passed as --max-memory to those commands.
+#         its length; LONG_MAX_MEMORY, when set, is passed as --max-memory to those commands;
+#         LONG_MEMORY_CAP (bytes, or with a K/M/G suffix), when set, runs them under
+#         `prlimit --as` so that a command needing more fails there instead of exhausting a
+#         shared machine (the table says so).
 #
 # Environment: PYTHON (default python3) with NumPy, SciPy, PyWavelets and soundfile; hyperfine,
 # GNU time (/usr/bin/time) and cargo on PATH. The peers are in scripts/peers/ and reuse
@@ -97,6 +100,7 @@ q() { printf '%q' "$1"; }
   echo "hyperfine=$(hyperfine --version) --warmup $warmup --runs $runs"
   echo "quick=$quick"
   echo "audio=$audio"
+  echo "work=$work"
 } > "$raw/meta.env"
 
 # 1. approx --rank 20, whole processes.
@@ -182,18 +186,26 @@ if [ $long = 1 ]; then
   "$PYTHON" "$peers/wav_tools.py" long "$audio" "$work/long.wav" "$seconds" 2
   "$bin" info "$work/long.wav" --json > "$raw/long.json"
   mem=()
-  [ -n "${LONG_MAX_MEMORY:-}" ] && mem=(--max-memory "$LONG_MAX_MEMORY") && echo "long_max_memory=$LONG_MAX_MEMORY" >> "$raw/meta.env"
+  if [ -n "${LONG_MAX_MEMORY:-}" ]; then
+    mem=(--max-memory "$LONG_MAX_MEMORY")
+    echo "long_max_memory=$LONG_MAX_MEMORY" >> "$raw/meta.env"
+  fi
+  cap=()
+  if [ -n "${LONG_MEMORY_CAP:-}" ]; then
+    cap=(prlimit "--as=$(numfmt --from=iec "$LONG_MEMORY_CAP")" --)
+    echo "long_memory_cap=$LONG_MEMORY_CAP" >> "$raw/meta.env"
+  fi
   note "10 encode --method dwt"
-  peak long_encode "$bin" "${mem[@]}" encode "$work/long.wav" -o "$work/long.swz" --method dwt --json
+  peak long_encode "${cap[@]}" "$bin" "${mem[@]}" encode "$work/long.wav" -o "$work/long.swz" --method dwt --json
   note "10 decode"
   if [ -f "$work/long.swz" ]; then
-    peak long_decode "$bin" "${mem[@]}" decode "$work/long.swz" -o "$work/long_decoded.wav" --json
+    peak long_decode "${cap[@]}" "$bin" "${mem[@]}" decode "$work/long.swz" -o "$work/long_decoded.wav" --json
   else
     echo "skipped: encode wrote no .swz" > "$raw/long_decode.skipped"
   fi
   rm -f "$work/long_decoded.wav"
   note "10 denoise --method lsa"
-  peak long_denoise "$bin" "${mem[@]}" denoise "$work/long.wav" -o "$work/long_denoised.wav" --method lsa --json
+  peak long_denoise "${cap[@]}" "$bin" "${mem[@]}" denoise "$work/long.wav" -o "$work/long_denoised.wav" --method lsa --json
   rm -f "$work/long_denoised.wav"
 fi
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$raw/meta.env"

@@ -63,6 +63,9 @@ class Raw:
         if self.has(f"{name}.err"):
             lines = [ln.strip() for ln in self.text(f"{name}.err").splitlines() if ln.strip()]
             err = lines[0] if lines else ""
+            work = self.meta().get("work")
+            if work:
+                err = err.replace(work, "$TMP")
         return (int(rss.group(1)) / 1024 if rss else None), code, seconds, err
 
     def peak(self, name):
@@ -273,10 +276,13 @@ def main():
             f"## Long input: {info['duration_seconds']:g} s, {info['sample_rate']} Hz, "
             f"{info['channels']} channels, 16-bit (tiled from the input)\n"
         )
-        limit = meta.get("long_max_memory")
+        limit, cap = meta.get("long_max_memory"), meta.get("long_memory_cap")
         out.append(
             ("Run with `--max-memory " + limit + "`. " if limit else
              "Run with the default `--max-memory` (the memory available at the start). ")
+            + (f"Each command ran under `prlimit --as={cap}` (address space capped at {cap} to "
+               "protect the shared machine: an allocation beyond it aborts the process). "
+               if cap else "")
             + "Target: under 1 GB (1024 MB) peak each.\n"
         )
         out.append("| command | exit | wall | peak MB | verdict | first error line |")

@@ -29,9 +29,10 @@ const HOP: usize = 512;
 
 fn bench(c: &mut Criterion) {
     let x = common::bench_signal(60.0);
-    let stft =
-        Stft::new(StftConfig::centered(N_FFT, HOP, N_FFT, WindowKind::Hann, PadMode::Zero).unwrap())
-            .unwrap();
+    let stft = Stft::new(
+        StftConfig::centered(N_FFT, HOP, N_FFT, WindowKind::Hann, PadMode::Zero).unwrap(),
+    )
+    .unwrap();
     let mut g = c.benchmark_group("stft_60s");
     g.sample_size(10);
     g.bench_function("stft+istft", |b| {
