@@ -2,7 +2,9 @@
 # Issue 11's table in one sitting: sparsewave against its NumPy/SciPy/PyWavelets peers, whole
 # processes (hyperfine medians, peak memory by /usr/bin/time -v) and in-process where the row
 # says so (the CLI's --json "seconds" for PGBZ, criterion for the STFT floor and the sweep).
-# Prints a markdown table and writes it to scripts/results/bench_vs_peers.md.
+# Prints a markdown table and writes it to scripts/results/bench_vs_peers.md; the raw results
+# (hyperfine exports, /usr/bin/time -v logs, JSON reports, criterion estimates) are kept in
+# target/bench_vs_peers/raw (re-render: python3 scripts/peers/render_table.py DIR).
 #
 #   scripts/bench_vs_peers.sh [--quick] [--long] [AUDIO] [BIN]
 #
@@ -210,5 +212,7 @@ if [ $long = 1 ]; then
 fi
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$raw/meta.env"
 
-mkdir -p "$root/scripts/results"
+mkdir -p "$root/scripts/results" "$root/target/bench_vs_peers"
+rm -rf "$root/target/bench_vs_peers/raw"
+cp -r "$raw" "$root/target/bench_vs_peers/raw"
 "$PYTHON" "$peers/render_table.py" "$raw" | tee "$root/scripts/results/bench_vs_peers.md"
