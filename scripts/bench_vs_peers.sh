@@ -85,6 +85,8 @@ peak() {
   /usr/bin/time -v -o "$raw/$name.time" "$@" > "$raw/$name.out" 2> "$raw/$name.err" || true
 }
 q() { printf '%q' "$1"; }
+# agree NAME SPARSEWAVE_OUT PEER_OUT: the peer's output measured against sparsewave's.
+agree() { "$bin" metrics "$2" "$3" --json > "$raw/agree_$1.json"; }
 
 # The sitting's facts.
 "$bin" info "$audio" --json > "$raw/audio.json"
@@ -112,6 +114,7 @@ py=("$PYTHON" "$peers/scipy_approx.py" "$(q "$audio")" "$work/approx_py.wav" --r
 bench approx "$(q "$bin") ${sw[*]}" "${py[*]}"
 peak approx_sw "$bin" approx "$audio" -o "$work/approx_sw.wav" --rank 20 --json
 peak approx_py "$PYTHON" "$peers/scipy_approx.py" "$audio" "$work/approx_py.wav" --rank 20
+agree approx "$work/approx_sw.wav" "$work/approx_py.wav"
 
 # 2. PGBZ without re-fit, in-process: the CLI's "seconds" (compute only: plan, analysis,
 # selection, synthesis; no I/O, no metrics) against the NumPy peer timing the same steps.
@@ -140,6 +143,7 @@ bench wsvd_table3 "$(q "$bin") denoise $work/noisy5.wav -o $work/wsvd3_sw.wav ${
   "$PYTHON $peers/wsvd_gkl.py $work/noisy5.wav $work/wsvd3_py.wav"
 peak wsvd_table3_sw "$bin" denoise "$work/noisy5.wav" -o "$work/wsvd3_sw.wav" "${table3[@]}" --json
 peak wsvd_table3_py "$PYTHON" "$peers/wsvd_gkl.py" "$work/noisy5.wav" "$work/wsvd3_py.wav"
+agree wsvd_table3 "$work/wsvd3_sw.wav" "$work/wsvd3_py.wav"
 bench wsvd_default "$(q "$bin") denoise $work/noisy5.wav -o $work/wsvd_sw.wav --method wsvd"
 peak wsvd_default "$bin" denoise "$work/noisy5.wav" -o "$work/wsvd_sw.wav" --method wsvd --json
 
@@ -175,6 +179,7 @@ bench dwt "$(q "$bin") compress $(q "$audio") -o $work/dwt_sw.wav ${dwt[*]}" \
   "$PYTHON $peers/pywt_compress.py $(q "$audio") $work/dwt_py.wav"
 peak dwt_sw "$bin" compress "$audio" -o "$work/dwt_sw.wav" "${dwt[@]}" --json
 peak dwt_py "$PYTHON" "$peers/pywt_compress.py" "$audio" "$work/dwt_py.wav"
+agree dwt "$work/dwt_sw.wav" "$work/dwt_py.wav"
 
 # 9. metrics REF TEST, whole process (TEST = row 8's output).
 note "9/9 metrics"

@@ -296,6 +296,19 @@ def main():
            else "smaller than row 6's, so row 6b is the stricter floor.\n")
     )
 
+    agreements = [(label, raw.json(f"agree_{name}.json")["metrics"]["snr_db"])
+                  for name, label in [("approx", "row 1 (approx)"),
+                                      ("wsvd_table3", "row 4 (WSVD Table 3)"),
+                                      ("dwt", "row 8 (DWT)")]
+                  if raw.has(f"agree_{name}.json")]
+    if agreements:
+        out.append(
+            "Same job, checked: each whole-process peer's output measured against sparsewave's "
+            "(`sparsewave metrics SPARSEWAVE_OUT PEER_OUT`, SNR in power dB): "
+            + ", ".join(f"{label} {snr:.1f} dB" for label, snr in agreements)
+            + "; row 2 prints both SNRs against the input.\n"
+        )
+
     if raw.has("long.json"):
         info = raw.json("long.json")
         out.append(
