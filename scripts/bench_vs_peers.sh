@@ -46,6 +46,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 audio=$(realpath "${args[0]:-/work/shared/audio/orchestra_60s.wav}")
 bin=$(realpath "${args[1]:-$root/target/release/sparsewave}")
 PYTHON=${PYTHON:-python3}
+export PYTHONDONTWRITEBYTECODE=1 # the peers import each other: no __pycache__ in scripts/
 peers="$root/scripts/peers"
 for tool in hyperfine /usr/bin/time cargo; do
   command -v "$tool" > /dev/null || { echo "bench_vs_peers.sh: $tool not found" >&2; exit 2; }
