@@ -174,7 +174,8 @@ pub struct MethodOpts {
     /// gate: attenuation of gated bins in dB.
     #[arg(long, default_value_t = DenoiseParams::default().gate_attenuation)]
     pub gate_attenuation: f64,
-    /// lsa: decision-directed smoothing α ∈ [0, 1).
+    /// lsa: decision-directed smoothing α ∈ [0, 1). (`auto` does not read the lsa/block flags:
+    /// it weighs its own measured candidate set, listed in its `--json` report.)
     #[arg(long, default_value_t = DenoiseParams::default().lsa.alpha)]
     pub lsa_alpha: f64,
     /// lsa: floor of the a-priori SNR ξ_min, dB.
