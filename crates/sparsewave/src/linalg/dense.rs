@@ -10,11 +10,10 @@
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
-use faer::linalg::matmul::matmul;
 use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
-use faer::{Accum, Mat, MatMut, MatRef, Par, Spec};
+use faer::{Mat, MatMut, MatRef, Par, Spec};
 
-use crate::linalg::lanczos::{LanczosSvd, LinearOperator};
+use crate::linalg::lanczos::LanczosSvd;
 use crate::linalg::triplets::SvdTriplets;
 use crate::{Error, Result};
 
@@ -96,42 +95,11 @@ pub fn truncated_svd(a: MatRef<'_, f64>, k: usize) -> Result<(TruncatedSvd, SvdM
         DenseSvd::parallel().compute(a, &mut triplets)?;
         return Ok((TruncatedSvd::from_triplets(&triplets, k), SvdMethod::Thin));
     }
-    LanczosSvd::new().compute(&mut ParallelProducts(a), k, &mut triplets)?;
+    LanczosSvd::new().compute(&mut a.as_ref(), k, &mut triplets)?;
     Ok((
         TruncatedSvd::from_triplets(&triplets, k),
         SvdMethod::Lanczos,
     ))
-}
-
-/// A dense matrix as a Lanczos operator whose products use every core: each product streams the
-/// whole matrix from memory once, so on a large matrix (a spectrogram: 1025 × 5168 for a
-/// minute) the products are the run time and split well across cores.
-struct ParallelProducts<'a>(MatRef<'a, f64>);
-
-impl LinearOperator for ParallelProducts<'_> {
-    fn nrows(&self) -> usize {
-        self.0.nrows()
-    }
-    fn ncols(&self) -> usize {
-        self.0.ncols()
-    }
-    fn apply(&mut self, x: &[f64], y: &mut [f64]) {
-        let xm = MatRef::from_column_major_slice(x, x.len(), 1);
-        let ym = MatMut::from_column_major_slice_mut(y, self.0.nrows(), 1);
-        matmul(ym, Accum::Replace, self.0, xm, 1.0, Par::rayon(0));
-    }
-    fn apply_transpose(&mut self, x: &[f64], y: &mut [f64]) {
-        let xm = MatRef::from_column_major_slice(x, x.len(), 1);
-        let ym = MatMut::from_column_major_slice_mut(y, self.0.ncols(), 1);
-        matmul(
-            ym,
-            Accum::Replace,
-            self.0.transpose(),
-            xm,
-            1.0,
-            Par::rayon(0),
-        );
-    }
 }
 
 /// faer's SVD of `a` (`m × n`) into `values` (length min(m, n)) and, if given, thin singular

@@ -45,7 +45,13 @@ pub trait LinearOperator {
     fn apply_transpose(&mut self, x: &[f64], y: &mut [f64]);
 }
 
-/// A dense column-major matrix as an operator (for tests and small problems).
+/// Entries from which a dense operator's products use every core: each product streams the
+/// whole matrix from memory once, so on a large matrix (a spectrogram: 1025 × 5168 for a
+/// minute) the products are the run time and split well; on small ones threads cost more.
+const PARALLEL_PRODUCT_ENTRIES: usize = 1 << 20;
+
+/// A dense column-major matrix as an operator; products run on every core for matrices of at
+/// least `PARALLEL_PRODUCT_ENTRIES` (2²⁰) entries.
 impl LinearOperator for MatRef<'_, f64> {
     fn nrows(&self) -> usize {
         MatRef::nrows(self)
@@ -56,12 +62,27 @@ impl LinearOperator for MatRef<'_, f64> {
     fn apply(&mut self, x: &[f64], y: &mut [f64]) {
         let xm = MatRef::from_column_major_slice(x, x.len(), 1);
         let ym = MatMut::from_column_major_slice_mut(y, MatRef::nrows(self), 1);
-        matmul(ym, Accum::Replace, *self, xm, 1.0, Par::Seq);
+        matmul(ym, Accum::Replace, *self, xm, 1.0, product_par(self));
     }
     fn apply_transpose(&mut self, x: &[f64], y: &mut [f64]) {
         let xm = MatRef::from_column_major_slice(x, x.len(), 1);
         let ym = MatMut::from_column_major_slice_mut(y, MatRef::ncols(self), 1);
-        matmul(ym, Accum::Replace, self.transpose(), xm, 1.0, Par::Seq);
+        matmul(
+            ym,
+            Accum::Replace,
+            self.transpose(),
+            xm,
+            1.0,
+            product_par(self),
+        );
+    }
+}
+
+fn product_par(a: &MatRef<'_, f64>) -> Par {
+    if a.nrows() * a.ncols() >= PARALLEL_PRODUCT_ENTRIES {
+        Par::rayon(0)
+    } else {
+        Par::Seq
     }
 }
 
