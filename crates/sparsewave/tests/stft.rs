@@ -38,6 +38,10 @@ fn perfect_reconstruction_for_windows_hops_and_odd_lengths() {
             (255, 255, 64),
             (64, 33, 1),
             (1024, 1024, 700),
+            // The inverse overlap-adds blocks of 64 frames: here a sample is covered by frames
+            // of three and four consecutive blocks (n_fft − hop > 64·hop).
+            (256, 256, 2),
+            (512, 300, 3),
         ] {
             for len in [1, 7, 1001, 4097] {
                 for pad_mode in [PadMode::Zero, PadMode::Reflect] {

@@ -305,8 +305,10 @@ impl Approximated {
 pub fn approx(input: &Audio, params: &ApproxParams) -> Result<Approximated> {
     params.validate()?;
     let config = params.stft.config()?;
-    // One channel at a time: the plan, and per bin and frame the complex spectrogram, its
-    // magnitude and phase, the low-rank magnitude and the output spectrogram (≈ 64 bytes).
+    // One channel at a time: the magnitude A (8 bytes per bin and frame) and what the SVD and
+    // the synthesis hold beside it (measured: up to 24 bytes per bin and frame in all), and the
+    // synthesis' overlap-add numerator and denominator (16 bytes per sample). The input and
+    // the output were counted when the audio was decoded.
     let (frames, bins) = (config.frame_count(input.frames()), config.bins());
     crate::memory::check(
         || {
@@ -315,7 +317,7 @@ pub fn approx(input: &Audio, params: &ApproxParams) -> Result<Approximated> {
                 input.frames()
             )
         },
-        64.0 * params.stft.n_fft as f64 + 64.0 * frames as f64 * bins as f64,
+        24.0 * frames as f64 * bins as f64 + 16.0 * (input.frames() + params.stft.n_fft) as f64,
     )?;
     let stft = Stft::new(config)?;
     let rule = params.rank;
@@ -325,11 +327,13 @@ pub fn approx(input: &Audio, params: &ApproxParams) -> Result<Approximated> {
     let mut sweep = None;
     let outcome = pipeline::process(input, |channel, x, _| {
         let plan = LowRankApprox::new(&stft, x, need_all)?;
-        let out = plan.run(rule, phase)?;
+        let mut out = plan.run(rule, phase)?;
         if let (0, Some(ranks)) = (channel, &params.sweep_ranks) {
             sweep = Some(rank_sweep(&plan, x, ranks, phase)?);
         }
-        Ok((out.signal.clone(), out))
+        // The signal moves into the output audio; the report keeps the rest.
+        let signal = std::mem::take(&mut out.signal);
+        Ok((signal, out))
     })?;
     let first = &outcome.infos[0];
     let real_values: usize = outcome.infos.iter().map(|o| o.stored_real_values).sum();

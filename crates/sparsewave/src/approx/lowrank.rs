@@ -57,11 +57,45 @@ pub struct LowRankOutput {
     pub shape: (usize, usize),
 }
 
-/// |X| as a bins × frames matrix.
+/// |X| as a bins × frames matrix, from a spectrogram already at hand.
 pub fn magnitude_matrix(spec: &Spectrogram) -> Mat<f64> {
     Mat::from_fn(spec.bins, spec.frames, |k, t| {
         magnitude(spec.data[t * spec.bins + k])
     })
+}
+
+/// A = |STFT(x)| as a bins × frames matrix, each column made from its frame as it is
+/// transformed (frames in parallel): the same values as `magnitude_matrix(&stft.forward(x)?)`
+/// without the complex spectrogram (16 bytes per bin and frame) ever being held.
+pub fn signal_magnitude_matrix(stft: &Stft, x: &[f64]) -> Result<Mat<f64>> {
+    if x.is_empty() {
+        return Err(Error::param("signal", "is empty"));
+    }
+    let (bins, frames) = (stft.bins(), stft.frame_count(x.len()));
+    crate::memory::check(
+        || {
+            format!(
+                "the magnitude spectrogram of {} samples ({frames} frames × {bins} bins)",
+                x.len()
+            )
+        },
+        8.0 * frames as f64 * bins as f64,
+    )?;
+    let mut a = Mat::<f64>::zeros(bins, frames);
+    a.as_mut().par_col_iter_mut().enumerate().for_each_init(
+        || (stft.frame_scratch(), vec![Complex64::default(); bins]),
+        |(scratch, frame), (t, column)| {
+            stft.forward_frame(x, t, scratch, frame);
+            let column = column
+                .try_as_col_major_mut()
+                .expect("a Mat's columns are contiguous")
+                .as_slice_mut();
+            for (a, c) in column.iter_mut().zip(frame.iter()) {
+                *a = magnitude(*c);
+            }
+        },
+    );
+    Ok(a)
 }
 
 /// The rank-k model B = U_k Σ_k V_kᵀ, laid out to make one frame (column) at a time:
@@ -126,9 +160,9 @@ pub fn stored_real_values(k: usize, shape: (usize, usize), phase: PhaseMode) -> 
 
 /// The planned approximation: STFT of the input, SVD of its magnitude.
 ///
-/// Memory: the magnitude A (8 bytes per bin and frame) and, transiently, one spectrogram
-/// (16 bytes per bin and frame) while A is taken; the phase is recomputed frame by frame when
-/// the signal is synthesized (one more forward STFT instead of keeping the spectrogram).
+/// Memory: the magnitude A (8 bytes per bin and frame), made frame by frame; the phase is
+/// recomputed frame by frame when the signal is synthesized (one more forward STFT instead of
+/// keeping the spectrogram).
 pub struct LowRankApprox<'a> {
     stft: &'a Stft,
     x: &'a [f64],
@@ -140,7 +174,7 @@ pub struct LowRankApprox<'a> {
 impl<'a> LowRankApprox<'a> {
     /// Analyse `x`. `need_all_singular_values` computes the full spectrum (energy rule, plots).
     pub fn new(stft: &'a Stft, x: &'a [f64], need_all_singular_values: bool) -> Result<Self> {
-        let magnitude = magnitude_matrix(&stft.forward(x)?);
+        let magnitude = signal_magnitude_matrix(stft, x)?;
         let total_energy = magnitude.squared_norm_l2();
         let all_sv = if need_all_singular_values {
             Some(singular_values(magnitude.as_ref())?)

@@ -433,11 +433,36 @@ impl Stft {
         F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
     {
         let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
-        // Frames are processed in parallel blocks; each block overlap-adds into its own segment
-        // of the padded time axis (numerator and window-product denominator), and the segments
-        // are then summed into the output. Memory: one segment per block, not one per frame.
+        if frames == 0 {
+            return vec![0.0; len];
+        }
+        // Frames are overlap-added in parallel blocks of BLOCK, each into a local segment of the
+        // padded time axis (numerator Σ frame·synthesis/n_fft and denominator Σ analysis·
+        // synthesis). Block b's segment is [b·BLOCK·hop, end(b)); the samples no earlier block
+        // reaches, [end(b − 1), end(b)), are written straight into the result (they tile it),
+        // and the head [b·BLOCK·hop, end(b − 1)), shared with earlier blocks, is added
+        // afterwards in block order. So every sample is (((n_b₁ + n_b₂) + …) over the blocks
+        // covering it in order — the same sums whatever the thread count — and the memory is
+        // the result's numerator and denominator, the heads (n_fft − hop per block) and one
+        // segment per worker.
         const BLOCK: usize = 64;
-        let segments: Vec<(usize, Vec<f64>, Vec<f64>)> = (0..frames.div_ceil(BLOCK))
+        let blocks = frames.div_ceil(BLOCK);
+        let end = |b: usize| (((b + 1) * BLOCK).min(frames) - 1) * hop + n_fft;
+        let total = end(blocks - 1);
+        let mut num = vec![0.0; total];
+        let mut den = vec![0.0; total];
+        let (num_first, num_rest) = num.split_at_mut(end(0));
+        let (den_first, den_rest) = den.split_at_mut(end(0));
+        let regions: Vec<(usize, &mut [f64], &mut [f64])> = std::iter::once((num_first, den_first))
+            .chain(
+                num_rest
+                    .chunks_mut(BLOCK * hop)
+                    .zip(den_rest.chunks_mut(BLOCK * hop)),
+            )
+            .enumerate()
+            .map(|(b, (n, d))| (b, n, d))
+            .collect();
+        let heads: Vec<(Vec<f64>, Vec<f64>)> = regions
             .into_par_iter()
             .map_init(
                 || {
@@ -446,15 +471,20 @@ impl Stft {
                         self.backward.make_input_vec(),
                         self.backward.make_output_vec(),
                         self.backward.make_scratch_vec(),
+                        Vec::new(),
+                        Vec::new(),
                     )
                 },
-                |(state, buf, frame, scratch), block| {
+                |(state, buf, frame, scratch, seg_num, seg_den),
+                 (block, num_region, den_region)| {
                     let t0 = block * BLOCK;
                     let t1 = (t0 + BLOCK).min(frames);
                     let seg_start = t0 * hop;
                     let seg_len = (t1 - 1 - t0) * hop + n_fft;
-                    let mut num = vec![0.0; seg_len];
-                    let mut den = vec![0.0; seg_len];
+                    seg_num.clear();
+                    seg_num.resize(seg_len, 0.0);
+                    seg_den.clear();
+                    seg_den.resize(seg_len, 0.0);
                     let scale = 1.0 / n_fft as f64;
                     for t in t0..t1 {
                         fill(state, t, buf);
@@ -468,7 +498,8 @@ impl Stft {
                             .process_with_scratch(buf, frame, scratch)
                             .expect("buffer sizes come from the plan");
                         let off = t * hop - seg_start;
-                        let (nseg, dseg) = (&mut num[off..off + n_fft], &mut den[off..off + n_fft]);
+                        let nseg = &mut seg_num[off..off + n_fft];
+                        let dseg = &mut seg_den[off..off + n_fft];
                         for (((o, d), f), (a, s)) in nseg
                             .iter_mut()
                             .zip(dseg.iter_mut())
@@ -479,24 +510,34 @@ impl Stft {
                             *d += a * s;
                         }
                     }
-                    (seg_start, num, den)
+                    let head = if block == 0 {
+                        0
+                    } else {
+                        end(block - 1) - seg_start
+                    };
+                    num_region.copy_from_slice(&seg_num[head..]);
+                    den_region.copy_from_slice(&seg_den[head..]);
+                    (seg_num[..head].to_vec(), seg_den[..head].to_vec())
                 },
             )
             .collect();
-        // Sum the segments, cropping the padding: padded index i is output index i − pad.
-        let mut y = vec![0.0; len];
-        let mut norm = vec![0.0; len];
-        for (seg_start, num, den) in &segments {
-            let lo = (*seg_start).max(pad);
-            let hi = (seg_start + num.len()).min(pad + len);
-            for i in lo..hi {
-                y[i - pad] += num[i - seg_start];
-                norm[i - pad] += den[i - seg_start];
+        for (block, (head_num, head_den)) in heads.iter().enumerate().skip(1) {
+            let start = block * BLOCK * hop;
+            for (y, h) in num[start..].iter_mut().zip(head_num) {
+                *y += h;
+            }
+            for (w, h) in den[start..].iter_mut().zip(head_den) {
+                *w += h;
             }
         }
-        for (v, w) in y.iter_mut().zip(&norm) {
+        drop(heads);
+        // Normalise, and crop the padding: padded index i is output index i − pad.
+        for (v, w) in num.iter_mut().zip(&den) {
             *v = if *w > f64::MIN_POSITIVE { *v / w } else { 0.0 };
         }
-        y
+        drop(den);
+        num.drain(..pad.min(total));
+        num.resize(len, 0.0);
+        num
     }
 }
