@@ -20,6 +20,7 @@ pub mod context;
 pub mod entropy;
 mod flac;
 mod knots;
+pub mod lattice;
 pub mod limits;
 mod lowrank;
 pub mod params;
@@ -449,16 +450,31 @@ struct EncodeParams {
 /// Encode `audio` with `method` to meet `target`. Every parameter is checked against the
 /// format's [`limits`] before anything is encoded, and the parameters actually written are
 /// checked again before the file is assembled: the decoder never refuses the result.
+///
+/// PGBZ without a lattice and with a rate target first chooses its lattice ([`lattice`]);
+/// the report then lists the candidates' estimates as `lattices`, and `trials` counts their
+/// trial encodings too.
 pub fn encode(audio: &Audio, method: &Method, target: Target) -> Result<Encoded> {
     let t0 = Instant::now();
-    let prepared = prepare(audio, method)?;
-    encode_timed(prepared.as_ref(), audio, target, t0)
-}
-
-/// [`encode`] with the analysis done once by [`prepare`] (for several targets on one input);
-/// the report's time excludes the analysis.
-pub fn encode_prepared(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<Encoded> {
-    encode_timed(prepared, audio, target, Instant::now())
+    let (method, lattices) = match *method {
+        Method::Pgbz(p) => {
+            let (p, estimates) = lattice::choose(audio, p, target)?;
+            (Method::Pgbz(p), estimates)
+        }
+        other => (other, Vec::new()),
+    };
+    let prepared = prepare(audio, &method)?;
+    let mut encoded = encode_timed(prepared.as_ref(), audio, target, t0)?;
+    if !lattices.is_empty() {
+        encoded.trials += lattices.iter().map(|e| e.trials).sum::<usize>();
+        encoded.report = encoded
+            .report
+            .clone()
+            .with("trials", encoded.trials)
+            .with("lattices", lattices);
+        encoded.report.seconds = t0.elapsed().as_secs_f64();
+    }
+    Ok(encoded)
 }
 
 fn encode_timed(
