@@ -330,6 +330,7 @@ mod tests {
             channels: 2,
             sample_rate: 44_100,
             frames: 1000,
+            channel_coding: ChannelCoding::MidSide,
             params: vec![1, 2, 3],
         };
         write_file(&header, &[vec![9; 8], vec![7; 4]])
@@ -346,6 +347,8 @@ mod tests {
         let bytes = sample();
         let p = parse_file(&bytes, Limits::default()).unwrap();
         assert_eq!(p.header.frames, 1000);
+        assert_eq!(p.header.channel_coding, ChannelCoding::MidSide);
+        assert_eq!(bytes[10..12], [1, 0]);
         assert_eq!(p.header.params, vec![1, 2, 3]);
         assert_eq!(p.payloads, vec![&[9_u8; 8][..], &[7_u8; 4][..]]);
         assert_eq!(p.header_bytes, FIXED_HEADER + 3 + 4);
