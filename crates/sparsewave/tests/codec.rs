@@ -505,7 +505,7 @@ fn method_settings_build_each_method_with_its_defaults() {
         (
             MethodKind::Dwt,
             Method::Dwt(DwtParams {
-                wavelet: "db8".parse().unwrap(),
+                wavelet: "sym16".parse().unwrap(),
                 mode: "periodization".parse().unwrap(),
                 level: None,
             }),
