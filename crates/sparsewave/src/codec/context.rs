@@ -460,6 +460,8 @@ mod tests {
     /// Version 3 on bands [2, 2, 4] with hand-picked values: classes from the finest band, the
     /// sign context 9·c + 3·σ(i−1) + σ(i−2) inside each band, levels as in version 2.
     #[test]
+    // The contexts are written out term by term, as computed by hand.
+    #[allow(clippy::identity_op, clippy::erasing_op)]
     fn version_3_band_contexts_on_a_hand_computed_map() {
         let layout = Layout::Bands(vec![2, 2, 4]);
         let values: [i64; 8] = [-9, 3, 0, 5, -2, 0, 1, -70];
