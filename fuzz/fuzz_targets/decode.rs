@@ -1,11 +1,12 @@
 //! The `.swz` decoder on arbitrary bytes: it must return Ok or Err, never panic, and never
 //! allocate beyond its limits. Each input is decoded as given and once more with its CRCs
 //! recomputed, so that mutations get past the checksums into the parameter and payload
-//! decoders of both format versions. Run: `cargo +nightly fuzz run decode --
-//! -max_total_time=600`, seeded with files of both versions:
+//! decoders of every format version. Run: `cargo +nightly fuzz run decode --
+//! -max_total_time=600`, seeded with files of every version:
 //! `mkdir -p fuzz/corpus/decode && cp fuzz/seeds/decode/*.swz
-//! crates/sparsewave/tests/data/swz_v1/*.swz fuzz/corpus/decode/` (version 2 from
-//! `sparsewave encode`, version 1 from the version-1 encoder).
+//! crates/sparsewave/tests/data/swz_v1/*.swz fuzz/corpus/decode/` (`*_v3.swz` from
+//! `sparsewave encode`, among them a mid/side stereo file; `*_v2.swz` from the version-2
+//! encoder, version 1 from the version-1 encoder).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

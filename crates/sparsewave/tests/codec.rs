@@ -292,13 +292,28 @@ fn wrong_version_unknown_method_and_huge_sizes_give_clear_errors() {
         fix_crcs(&mut b);
         corrupt(decode(&b, Limits::default()))
     };
-    assert!(edit(4, &3_u16.to_le_bytes()).contains("version 3"));
+    assert!(edit(4, &4_u16.to_le_bytes()).contains("version 4"));
     assert!(edit(4, &0_u16.to_le_bytes()).contains("version 0"));
     assert!(edit(6, &[77]).contains("unknown method id 77"));
     assert!(edit(16, &u64::MAX.to_le_bytes()).contains("limit"));
     assert!(edit(16, &(1_u64 << 28).to_le_bytes()).contains("limit"));
     assert!(edit(8, &0_u16.to_le_bytes()).contains("channels"));
     assert!(edit(12, &0_u32.to_le_bytes()).contains("sample rate"));
+    // The channel coding (bytes 10–11): 0 independent, 1 mid/side for two channels only; a
+    // version-1 or -2 file has a reserved 0 there.
+    assert!(edit(10, &2_u16.to_le_bytes()).contains("unknown channel coding 2"));
+    assert!(edit(10, &0x100_u16.to_le_bytes()).contains("unknown channel coding 256"));
+    let mut v2 = bytes.clone();
+    v2[4..6].copy_from_slice(&2_u16.to_le_bytes());
+    v2[10..12].copy_from_slice(&1_u16.to_le_bytes());
+    fix_crcs(&mut v2);
+    assert!(corrupt(decode(&v2, Limits::default())).contains("reserved header field"));
+    let mut mono = encode(&synthetic(8000, 1, 600, 4), &methods()[0], fixed(0.2, 0.05))
+        .unwrap()
+        .bytes;
+    mono[10..12].copy_from_slice(&1_u16.to_le_bytes());
+    fix_crcs(&mut mono);
+    assert!(corrupt(decode(&mono, Limits::default())).contains("needs 2 channels, the file has 1"));
     let mut wrong = bytes.clone();
     wrong[0] = b'X';
     assert!(corrupt(decode(&wrong, Limits::default())).contains("magic"));
@@ -490,7 +505,7 @@ fn method_settings_build_each_method_with_its_defaults() {
         (
             MethodKind::Dwt,
             Method::Dwt(DwtParams {
-                wavelet: "db8".parse().unwrap(),
+                wavelet: "sym16".parse().unwrap(),
                 mode: "periodization".parse().unwrap(),
                 level: None,
             }),

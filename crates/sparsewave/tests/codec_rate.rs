@@ -1,4 +1,4 @@
-//! Format version 2 of the `.swz` codec on real audio: rate control within its stated
+//! Format version 3 of the `.swz` codec on real audio: rate control within its stated
 //! tolerances for every sparse method and `auto`, `auto` choosing the smaller file, and
 //! decode(encode(x)) equal to the encoder's reconstruction bit for bit for random valid
 //! parameters on short random and real inputs (a property test).
@@ -7,7 +7,8 @@ use proptest::prelude::*;
 use sparsewave::audio::{decode_file, Audio};
 use sparsewave::codec::rate::{BITRATE_TOLERANCE, SNR_TOLERANCE_DB};
 use sparsewave::codec::{
-    self, decode, encode, encode_best, inspect, Limits, MethodKind, MethodSettings, Target,
+    self, decode, encode, encode_best, inspect, ChannelCoding, Limits, MethodKind, MethodSettings,
+    Target,
 };
 use sparsewave::metrics::joint_snr_db;
 use std::path::Path;
@@ -35,7 +36,7 @@ fn bit_exact(enc: &codec::Encoded) {
         assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
         assert_eq!(a.len(), b.len());
     }
-    assert_eq!(inspect(&enc.bytes, Limits::default()).unwrap().version, 2);
+    assert_eq!(inspect(&enc.bytes, Limits::default()).unwrap().version, 3);
 }
 
 #[test]
@@ -84,6 +85,43 @@ fn bitrate_targets_are_met_within_two_percent() {
                 "{kind}: {got:.3} kbit/s for a {kbps} kbit/s target"
             );
         }
+    }
+}
+
+/// Two channels go mid/side exactly when the product of the mid and side energies is below
+/// that of left and right; the rotation is undone bit for bit by the decoder and the joint
+/// SNR target is met on the audio's own channels.
+#[test]
+fn correlated_stereo_is_stored_as_mid_side() {
+    let mono = clip();
+    let left = mono.channels[0].clone();
+    let right: Vec<f64> = left
+        .iter()
+        .enumerate()
+        .map(|(i, v)| 0.8 * v + 0.01 * (0.37 * i as f64).sin())
+        .collect();
+    let audio = Audio::from_channels(mono.sample_rate, vec![left, right]);
+    assert_eq!(codec::channel_coding(&audio), ChannelCoding::MidSide);
+    // Energies 2n and n/2 (product n²) against mid and side 1.25n each (1.5625 n²).
+    let alternating = |a: f64, b: f64| -> Vec<f64> {
+        (0..1000).map(|i| if i % 2 == 0 { a } else { b }).collect()
+    };
+    let apart = Audio::from_channels(8000, vec![alternating(2.0, 0.0), alternating(0.0, 1.0)]);
+    assert_eq!(codec::channel_coding(&apart), ChannelCoding::Independent);
+    assert_eq!(codec::channel_coding(mono), ChannelCoding::Independent);
+    let settings = MethodSettings::default();
+    for kind in [MethodKind::Dwt, MethodKind::Pgbz] {
+        let db = 25.0;
+        let enc = encode(&audio, &settings.method(kind).unwrap(), Target::Snr { db }).unwrap();
+        bit_exact(&enc);
+        let info = inspect(&enc.bytes, Limits::default()).unwrap();
+        assert_eq!(info.channel_coding, ChannelCoding::MidSide, "{kind}");
+        assert_eq!(enc.report.extra["channel_coding"], "MidSide", "{kind}");
+        let snr = joint_snr_db(&audio.channels, &enc.audio.channels);
+        assert!(
+            (db..=db + SNR_TOLERANCE_DB).contains(&snr),
+            "{kind}: {snr} dB"
+        );
     }
 }
 

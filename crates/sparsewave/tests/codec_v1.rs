@@ -1,6 +1,7 @@
-//! Version-1 `.swz` files decode unchanged: the files in `tests/data/swz_v1/` were written by
-//! the version-1 encoder (see `make.sh` there) and their decoded samples fingerprinted by the
-//! version-1 decoder; every later decoder must reproduce them bit for bit.
+//! Version-1 and version-2 `.swz` files decode unchanged: the files in `tests/data/swz_v1/` and
+//! `tests/data/swz_v2/` were written by those versions' encoders (see `make.sh` there) and their
+//! decoded samples fingerprinted by those versions' decoders; every later decoder must
+//! reproduce them bit for bit.
 
 use sparsewave::codec::{decode, inspect, Limits};
 use std::path::Path;
@@ -30,27 +31,54 @@ const FILES: [(&str, &str, usize, u64); 7] = [
     ("interp.swz", "interp", 8192, 0x65B973FAECC83DA7),
 ];
 
+/// Version-2 files (`tests/data/swz_v2/`, see `make.sh` there), fingerprinted by the version-2
+/// decoder: only the sparse payloads differ from version 1.
+const FILES_V2: [(&str, &str, usize, u64); 4] = [
+    ("dwt.swz", "dwt", 8192, 0x151CB2DF7643DEDB),
+    ("stft.swz", "stft", 8192, 0x5D349BDABC84932E),
+    ("pgbz.swz", "pgbz", 8192, 0xE39006D73752E17F),
+    ("pgbz_ls.swz", "pgbz", 8192, 0x4C9AB7B177F7FCFD),
+];
+
 #[test]
 fn version_1_files_decode_bit_for_bit() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/swz_v1");
-    for (name, method, samples, expected) in FILES {
+    decode_bit_for_bit("tests/data/swz_v1", 1, &FILES);
+}
+
+#[test]
+fn version_2_files_decode_bit_for_bit() {
+    decode_bit_for_bit("tests/data/swz_v2", 2, &FILES_V2);
+}
+
+fn decode_bit_for_bit(dir: &str, version: u16, files: &[(&str, &str, usize, u64)]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    for &(name, method, samples, expected) in files {
         let bytes = std::fs::read(dir.join(name)).unwrap();
         let info = inspect(&bytes, Limits::default()).unwrap();
-        assert_eq!(info.version, 1, "{name}");
+        assert_eq!(info.version, version, "{name}");
         assert_eq!(info.method, method, "{name}");
         let audio = decode(&bytes, Limits::default()).unwrap();
         assert_eq!(audio.channels.len(), 1, "{name}");
         assert_eq!(audio.channels[0].len(), samples, "{name}");
-        assert_eq!(fingerprint(&audio.channels), expected, "{name}");
+        assert_eq!(
+            fingerprint(&audio.channels),
+            expected,
+            "{name}: {:#X}",
+            fingerprint(&audio.channels)
+        );
     }
 }
 
-/// Damage to a version-1 file is refused like damage to a version-2 one: every flipped byte
-/// (CRC-checked), every truncation.
+/// Damage to a version-1 or version-2 file is refused like damage to a current one: every
+/// flipped byte (CRC-checked), every truncation.
 #[test]
-fn damaged_version_1_files_are_refused() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/swz_v1");
-    for (name, ..) in FILES {
+fn damaged_old_files_are_refused() {
+    let old = FILES
+        .iter()
+        .map(|f| ("tests/data/swz_v1", f.0))
+        .chain(FILES_V2.iter().map(|f| ("tests/data/swz_v2", f.0)));
+    for (dir, name) in old {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
         let bytes = std::fs::read(dir.join(name)).unwrap();
         for i in (0..bytes.len()).step_by(7) {
             let mut bad = bytes.clone();

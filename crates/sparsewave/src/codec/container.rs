@@ -11,10 +11,33 @@ use crate::{Error, Result};
 /// The four bytes every `.swz` file starts with.
 pub const MAGIC: [u8; 4] = *b"SWZ\x1a";
 /// The format version this code writes.
-pub const VERSION: u16 = 2;
-/// The oldest format version this code reads (version 1 differs only in the sparse payloads'
-/// entropy coding).
+pub const VERSION: u16 = 3;
+/// The oldest format version this code reads (versions 1 and 2 differ only in the sparse
+/// payloads' entropy coding and have no channel coding).
 pub const OLDEST_VERSION: u16 = 1;
+/// The first version with a channel coding field (before: a reserved 0).
+pub const CHANNEL_CODING_VERSION: u16 = 3;
+
+/// How the stored channels relate to the audio's (header bytes 10–11 from version 3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub enum ChannelCoding {
+    /// Channel c is stored as channel c.
+    #[default]
+    Independent,
+    /// Two channels stored as mid M = (L + R)/√2 and side S = (L − R)/√2 (an orthonormal
+    /// rotation: squared errors and the joint SNR are the same on both sides of it);
+    /// the decoder returns L = (M + S)/√2, R = (M − S)/√2.
+    MidSide,
+}
+
+impl ChannelCoding {
+    fn code(self) -> u16 {
+        match self {
+            ChannelCoding::Independent => 0,
+            ChannelCoding::MidSide => 1,
+        }
+    }
+}
 /// Bytes of the fixed header before the method parameters.
 pub const FIXED_HEADER: usize = 28;
 /// `reason` as a [`Error::Corrupt`].
@@ -52,6 +75,8 @@ pub struct Header {
     pub sample_rate: u32,
     /// Samples per channel.
     pub frames: u64,
+    /// How the stored channels relate to the audio's (always independent before version 3).
+    pub channel_coding: ChannelCoding,
     /// The method's parameter block (layout per method, see `docs/FORMAT.md`).
     pub params: Vec<u8>,
 }
@@ -65,7 +90,7 @@ pub fn write_file(header: &Header, payloads: &[Vec<u8>]) -> Vec<u8> {
     out.push(header.method);
     out.push(header.source_format);
     out.extend_from_slice(&header.channels.to_le_bytes());
-    out.extend_from_slice(&0_u16.to_le_bytes());
+    out.extend_from_slice(&header.channel_coding.code().to_le_bytes());
     out.extend_from_slice(&header.sample_rate.to_le_bytes());
     out.extend_from_slice(&header.frames.to_le_bytes());
     out.extend_from_slice(&(header.params.len() as u32).to_le_bytes());
@@ -111,7 +136,7 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
     let method = r.u8("the method id")?;
     let source_format = r.u8("the source sample format")?;
     let channels = r.u16("the channel count")?;
-    let reserved = r.u16("the reserved field")?;
+    let coding = r.u16("the channel coding")?;
     let sample_rate = r.u32("the sample rate")?;
     let frames = r.u64("the length")?;
     let params_len = r.u32("the parameter length")? as usize;
@@ -126,9 +151,19 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
     if crc != crc32fast::hash(&bytes[..header_end]) {
         return Err(corrupt("header CRC mismatch (the header is damaged)"));
     }
-    if reserved != 0 {
-        return Err(corrupt("reserved header field is not zero"));
-    }
+    let channel_coding = match coding {
+        0 => ChannelCoding::Independent,
+        _ if version < CHANNEL_CODING_VERSION => {
+            return Err(corrupt("reserved header field is not zero"))
+        }
+        1 if channels == 2 => ChannelCoding::MidSide,
+        1 => {
+            return Err(corrupt(format!(
+                "mid/side channel coding needs 2 channels, the file has {channels}"
+            )))
+        }
+        c => return Err(corrupt(format!("unknown channel coding {c}"))),
+    };
     limits::check_channels(usize::from(channels)).map_err(as_corrupt)?;
     limits::check_sample_rate(sample_rate).map_err(as_corrupt)?;
     if frames == 0 {
@@ -171,6 +206,7 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
             channels,
             sample_rate,
             frames,
+            channel_coding,
             params,
         },
         header_bytes,
@@ -294,6 +330,7 @@ mod tests {
             channels: 2,
             sample_rate: 44_100,
             frames: 1000,
+            channel_coding: ChannelCoding::MidSide,
             params: vec![1, 2, 3],
         };
         write_file(&header, &[vec![9; 8], vec![7; 4]])
@@ -310,6 +347,8 @@ mod tests {
         let bytes = sample();
         let p = parse_file(&bytes, Limits::default()).unwrap();
         assert_eq!(p.header.frames, 1000);
+        assert_eq!(p.header.channel_coding, ChannelCoding::MidSide);
+        assert_eq!(bytes[10..12], [1, 0]);
         assert_eq!(p.header.params, vec![1, 2, 3]);
         assert_eq!(p.payloads, vec![&[9_u8; 8][..], &[7_u8; 4][..]]);
         assert_eq!(p.header_bytes, FIXED_HEADER + 3 + 4);

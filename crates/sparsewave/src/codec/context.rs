@@ -23,6 +23,14 @@
 //! - for a bucket b ≥ 2, the bit of |q| just below its leading one with bit model b (an
 //!   adaptive bit per bucket: within a bucket small magnitudes are more likely), the other
 //!   b − 2 mantissa bits raw; the sign raw.
+//!
+//! Format version 3 ([`Coding::V3`]) changes two things for DWT bands, and nothing for
+//! lattices: the class of band b of B is min(B − 1 − b, 7), counted from the finest band (the
+//! finest bands hold most coefficients; version 2's min(b, 7) merges the finest four of a
+//! depth-10 transform), and the sign of a coefficient is coded with bit model
+//! 9·c + 3·σ(i−1) + σ(i−2), where σ = 0, 1, 2 for a zero, positive, negative coefficient of the
+//! same band (0 beyond its start): an oscillation inside a band's passband gives its
+//! coefficients sign patterns that repeat.
 
 use super::entropy::{BitModel, IntCoder, Reader, Writer};
 use super::sparse::{Layout, CLASSES};
@@ -34,6 +42,17 @@ pub const MAG_CAP: u8 = 8;
 pub const LEVELS: usize = 10;
 /// Contexts of the second (imaginary) value: 8 levels × 8 first-value buckets.
 const SECOND_CONTEXTS: usize = 64;
+/// Sign contexts of version 3 (DWT): 8 classes × 3 × 3 signs of the two previous coefficients.
+const SIGN_CONTEXTS: usize = 9 * CLASSES;
+
+/// The context-modelled codings of the sparse payloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coding {
+    /// Format version 2.
+    V2,
+    /// Format version 3: DWT classes counted from the finest band, DWT signs with context.
+    V3,
+}
 
 /// λ(s) of the module docs.
 pub fn level(s: u32) -> usize {
@@ -65,6 +84,7 @@ impl Neighbours {
 /// Visit every unit in scan order with (unit, class, neighbours).
 pub fn scan<E>(
     layout: &Layout,
+    coding: Coding,
     mut f: impl FnMut(usize, usize, &Neighbours) -> Result<(), E>,
 ) -> Result<(), E> {
     match layout {
@@ -72,7 +92,11 @@ pub fn scan<E>(
             let mut start = 0;
             let mut parent_start = 0;
             for (b, &len) in lens.iter().enumerate() {
-                let class = b.min(CLASSES - 1);
+                let class = match coding {
+                    Coding::V2 => b,
+                    Coding::V3 => lens.len() - 1 - b,
+                }
+                .min(CLASSES - 1);
                 let parent_len = if b == 0 { 0 } else { lens[b - 1] };
                 for i in 0..len {
                     let u = start + i;
@@ -121,6 +145,8 @@ pub struct Models {
     second: IntCoder,
     /// The bit below the leading one, per bucket.
     mantissa: Vec<BitModel>,
+    /// Version 3, DWT: the signs.
+    signs: Vec<BitModel>,
 }
 
 impl Default for Models {
@@ -130,7 +156,52 @@ impl Default for Models {
             first: IntCoder::new(CLASSES * LEVELS),
             second: IntCoder::new(SECOND_CONTEXTS),
             mantissa: vec![BitModel::default(); IntCoder::BUCKETS],
+            signs: vec![BitModel::default(); SIGN_CONTEXTS],
         }
+    }
+}
+
+/// What is known of the units coded so far: their magnitude classes and (version 3, DWT)
+/// signs. Encoder and decoder record each unit after coding it.
+pub struct Coded {
+    coding: Coding,
+    bands: bool,
+    mag: Vec<u8>,
+    /// σ of the first value: 0 zero or not coded, 1 positive, 2 negative.
+    sign: Vec<u8>,
+}
+
+impl Coded {
+    /// Nothing coded yet.
+    pub fn new(layout: &Layout, coding: Coding) -> Self {
+        Coded {
+            coding,
+            bands: matches!(layout, Layout::Bands(_)),
+            mag: vec![0; layout.units()],
+            sign: vec![0; layout.units()],
+        }
+    }
+
+    /// The context of a unit of `class` whose neighbours are `n`.
+    pub fn context(&self, class: usize, n: &Neighbours) -> UnitContext {
+        let sigma = |v: Option<usize>| v.map_or(0, |v| usize::from(self.sign[v]));
+        UnitContext {
+            class,
+            level: level(n.score(&self.mag)),
+            // heavy[0] and light[0] of a band coefficient are i − 1 and i − 2 of its band.
+            sign: (self.coding == Coding::V3 && self.bands)
+                .then(|| 9 * class + 3 * sigma(n.heavy[0]) + sigma(n.light[0])),
+        }
+    }
+
+    /// Record the values of unit `u` (all zero for a non-significant unit).
+    pub fn record(&mut self, u: usize, values: &[i64]) {
+        self.mag[u] = magnitude_class(values);
+        self.sign[u] = match values[0] {
+            0 => 0,
+            v if v > 0 => 1,
+            _ => 2,
+        };
     }
 }
 
@@ -141,18 +212,11 @@ pub struct UnitContext {
     pub class: usize,
     /// Level λ of the neighbourhood sum.
     pub level: usize,
+    /// Version 3, DWT: the sign context 9·c + 3·σ(i−1) + σ(i−2); `None`: the sign is raw.
+    pub sign: Option<usize>,
 }
 
 impl UnitContext {
-    /// The context of a unit of `class` whose neighbours are `n`, given the magnitude classes
-    /// coded so far.
-    pub fn new(class: usize, n: &Neighbours, mag: &[u8]) -> Self {
-        UnitContext {
-            class,
-            level: level(n.score(mag)),
-        }
-    }
-
     /// Context of the significance bit and of the first value.
     fn primary(self) -> usize {
         self.class * LEVELS + self.level
@@ -176,11 +240,12 @@ impl Models {
 
     /// Write the values of a significant unit (one or two).
     pub fn write_values(&mut self, w: &mut Writer, cx: UnitContext, values: &[i64]) {
+        let sign = cx.sign.map(|s| &mut self.signs[s]);
         self.first
-            .write_with(w, cx.primary(), values[0], &mut self.mantissa);
+            .write_with(w, cx.primary(), values[0], &mut self.mantissa, sign);
         if let Some(&second) = values.get(1) {
             self.second
-                .write_with(w, cx.secondary(values[0]), second, &mut self.mantissa);
+                .write_with(w, cx.secondary(values[0]), second, &mut self.mantissa, None);
         }
     }
 
@@ -191,11 +256,14 @@ impl Models {
         cx: UnitContext,
         values: &mut [i64],
     ) -> Result<()> {
-        values[0] = self.first.read_with(r, cx.primary(), &mut self.mantissa)?;
+        let sign = cx.sign.map(|s| &mut self.signs[s]);
+        values[0] = self
+            .first
+            .read_with(r, cx.primary(), &mut self.mantissa, sign)?;
         if values.len() > 1 {
-            values[1] = self
-                .second
-                .read_with(r, cx.secondary(values[0]), &mut self.mantissa)?;
+            values[1] =
+                self.second
+                    .read_with(r, cx.secondary(values[0]), &mut self.mantissa, None)?;
         }
         Ok(())
     }
@@ -211,6 +279,7 @@ pub struct StaticCosts {
     first: Vec<Vec<f64>>,
     second: Vec<Vec<f64>>,
     mantissa: Vec<[f64; 2]>,
+    signs: Vec<[f64; 2]>,
 }
 
 /// −log₂ of add-½ smoothed frequencies.
@@ -223,23 +292,28 @@ fn costs_of(counts: &[u32]) -> Vec<f64> {
 }
 
 impl StaticCosts {
-    /// Count the symbols [`Models`] would code for the quantized slots `q` of `layout`.
-    pub fn gather(layout: &Layout, q: &[i64]) -> Self {
+    /// Count the symbols [`Models`] would code with `coding` for the quantized slots `q` of
+    /// `layout`.
+    pub fn gather(layout: &Layout, coding: Coding, q: &[i64]) -> Self {
         let spu = layout.slots_per_unit();
         let buckets = IntCoder::BUCKETS;
         let mut sig = vec![[0_u32; 2]; CLASSES * LEVELS];
         let mut first = vec![vec![0_u32; buckets]; CLASSES * LEVELS];
         let mut second = vec![vec![0_u32; buckets]; SECOND_CONTEXTS];
         let mut mantissa = vec![[0_u32; 2]; buckets];
-        let mut mag = vec![0_u8; layout.units()];
-        let _ = scan(layout, |u, class, n| -> Result<(), ()> {
-            let cx = UnitContext::new(class, n, &mag);
+        let mut signs = vec![[0_u32; 2]; SIGN_CONTEXTS];
+        let mut coded = Coded::new(layout, coding);
+        let _ = scan(layout, coding, |u, class, n| -> Result<(), ()> {
+            let cx = coded.context(class, n);
             let n_values = if layout.self_conjugate(u) { 1 } else { spu };
             let vals = &q[u * spu..u * spu + n_values];
             let s = vals.iter().any(|&v| v != 0);
             sig[cx.primary()][usize::from(s)] += 1;
             if s {
-                mag[u] = magnitude_class(vals);
+                coded.record(u, vals);
+                if let (Some(c), true) = (cx.sign, vals[0] != 0) {
+                    signs[c][usize::from(vals[0] < 0)] += 1;
+                }
                 first[cx.primary()][IntCoder::bucket(vals[0])] += 1;
                 if let Some(&v1) = vals.get(1) {
                     second[cx.secondary(vals[0])][IntCoder::bucket(v1)] += 1;
@@ -262,6 +336,7 @@ impl StaticCosts {
             first: first.iter().map(|c| costs_of(c)).collect(),
             second: second.iter().map(|c| costs_of(c)).collect(),
             mantissa: mantissa.iter().map(pair).collect(),
+            signs: signs.iter().map(pair).collect(),
         }
     }
 
@@ -272,7 +347,7 @@ impl StaticCosts {
 
     /// Bits of the values of a significant unit (bucket, mantissa, sign).
     pub fn values(&self, cx: UnitContext, values: &[i64]) -> f64 {
-        let int = |table: &[f64], q: i64| -> f64 {
+        let int = |table: &[f64], q: i64, sign: Option<usize>| -> f64 {
             let b = IntCoder::bucket(q);
             let mut bits = table[b];
             if b > 1 {
@@ -280,13 +355,13 @@ impl StaticCosts {
                 bits += self.mantissa[b][bit] + (b - 2) as f64;
             }
             if b > 0 {
-                bits += 1.0;
+                bits += sign.map_or(1.0, |c| self.signs[c][usize::from(q < 0)]);
             }
             bits
         };
-        let mut bits = int(&self.first[cx.primary()], values[0]);
+        let mut bits = int(&self.first[cx.primary()], values[0], cx.sign);
         if let Some(&v1) = values.get(1) {
-            bits += int(&self.second[cx.secondary(values[0])], v1);
+            bits += int(&self.second[cx.secondary(values[0])], v1, None);
         }
         bits
     }
@@ -346,7 +421,7 @@ mod tests {
             2 * (0 + 0) + 0 + 0 + 0, // (2,3): left 0, above 0, left2 0, above-left 0, two above 0
         ];
         let mut seen = Vec::new();
-        scan(&layout, |u, class, n| -> Result<(), ()> {
+        scan(&layout, Coding::V2, |u, class, n| -> Result<(), ()> {
             assert_eq!(class, (u % 4) * 2, "unit {u}");
             assert_eq!(n.score(&mag), scores[u], "unit {u}");
             seen.push(u);
@@ -374,9 +449,66 @@ mod tests {
             2 * (0 + 3) + 0, // d2[3]: left 0, parent d1[1] 3, left2 0, p−1 0
         ];
         let classes = [0, 0, 1, 1, 2, 2, 2, 2];
-        scan(&layout, |u, class, n| -> Result<(), ()> {
+        scan(&layout, Coding::V2, |u, class, n| -> Result<(), ()> {
             assert_eq!(class, classes[u], "unit {u}");
             assert_eq!(n.score(&mag), scores[u], "unit {u}");
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    /// Version 3 on bands [2, 2, 4] with hand-picked values: classes from the finest band, the
+    /// sign context 9·c + 3·σ(i−1) + σ(i−2) inside each band, levels as in version 2.
+    #[test]
+    // The contexts are written out term by term, as computed by hand.
+    #[allow(clippy::identity_op, clippy::erasing_op)]
+    fn version_3_band_contexts_on_a_hand_computed_map() {
+        let layout = Layout::Bands(vec![2, 2, 4]);
+        let values: [i64; 8] = [-9, 3, 0, 5, -2, 0, 1, -70];
+        // σ: 0 zero, 1 positive, 2 negative.
+        // Classes: band 0 (approximation) → 3 − 1 − 0 = 2, band 1 → 1, band 2 (finest) → 0.
+        let expected_sign = [
+            9 * 2,         // a0: band start
+            9 * 2 + 3 * 2, // a1: a0 = −9
+            9 * 1,         // d1[0]: band start (a1 is another band)
+            9 * 1 + 3 * 0, // d1[1]: d1[0] = 0
+            0,             // d2[0]: band start, class 0
+            3 * 2,         // d2[1]: d2[0] = −2
+            3 * 0 + 2,     // d2[2]: d2[1] = 0, d2[0] = −2
+            3 * 1 + 0,     // d2[3]: d2[2] = 1, d2[1] = 0
+        ];
+        let classes = [2, 2, 1, 1, 0, 0, 0, 0];
+        let mut coded = Coded::new(&layout, Coding::V3);
+        scan(&layout, Coding::V3, |u, class, n| -> Result<(), ()> {
+            assert_eq!(class, classes[u], "unit {u}");
+            let cx = coded.context(class, n);
+            assert_eq!(cx.sign, Some(expected_sign[u]), "unit {u}");
+            coded.record(u, &values[u..u + 1]);
+            Ok(())
+        })
+        .unwrap();
+        // Magnitude classes recorded: bit lengths 4, 2, 0, 3, 2, 0, 1, 7; d2[3]'s level sums
+        // 2·(left 1 + parent d1[1] 3) + left2 0 + p−1 d1[0] 0 = 8 → λ = 4 + ⌊log₂ 5⌋ = 6.
+        assert_eq!(coded.mag, vec![4, 2, 0, 3, 2, 0, 1, 7]);
+        let mut last = None;
+        scan(&layout, Coding::V3, |u, class, n| -> Result<(), ()> {
+            if u == 7 {
+                last = Some(coded.context(class, n));
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(last.unwrap().level, 6);
+        // Lattices keep raw signs in version 3.
+        let frames = Layout::Frames {
+            frames: 2,
+            bins: 3,
+            real_first: true,
+            real_last: false,
+        };
+        let lattice = Coded::new(&frames, Coding::V3);
+        scan(&frames, Coding::V3, |_, class, n| -> Result<(), ()> {
+            assert_eq!(lattice.context(class, n).sign, None);
             Ok(())
         })
         .unwrap();

@@ -383,8 +383,16 @@ impl IntCoder {
 
     /// Write q in context `ctx` with the bit of |q| below its leading one (bucket b ≥ 2)
     /// coded by the adaptive model `first_bit[b]` and the remaining b − 2 mantissa bits raw;
-    /// then the sign raw (format version 2).
-    pub fn write_with(&mut self, w: &mut Writer, ctx: usize, q: i64, first_bit: &mut [BitModel]) {
+    /// then the sign (1 = negative) with the bit model `sign`, or raw when there is none
+    /// (format versions 2 and 3).
+    pub fn write_with(
+        &mut self,
+        w: &mut Writer,
+        ctx: usize,
+        q: i64,
+        first_bit: &mut [BitModel],
+        sign: Option<&mut BitModel>,
+    ) {
         let b = Self::bucket(q);
         debug_assert!(
             b < Self::BUCKETS,
@@ -399,7 +407,10 @@ impl IntCoder {
             }
         }
         if b > 0 {
-            w.raw(u32::from(q < 0), 1);
+            match sign {
+                Some(model) => w.bit(model, q < 0),
+                None => w.raw(u32::from(q < 0), 1),
+            }
         }
     }
 
@@ -409,6 +420,7 @@ impl IntCoder {
         r: &mut Reader,
         ctx: usize,
         first_bit: &mut [BitModel],
+        sign: Option<&mut BitModel>,
     ) -> Result<i64> {
         let b = r.symbol(&mut self.buckets[ctx])?;
         if b == 0 {
@@ -421,7 +433,11 @@ impl IntCoder {
                 m |= i64::from(r.raw(b as u32 - 2)?);
             }
         }
-        Ok(if r.raw(1)? == 1 { -m } else { m })
+        let negative = match sign {
+            Some(model) => r.bit(model)?,
+            None => r.raw(1)? == 1,
+        };
+        Ok(if negative { -m } else { m })
     }
 }
 

@@ -20,6 +20,7 @@ pub mod context;
 pub mod entropy;
 mod flac;
 mod knots;
+pub mod lattice;
 pub mod limits;
 mod lowrank;
 pub mod params;
@@ -29,7 +30,7 @@ mod rd;
 mod settings;
 pub mod sparse;
 
-pub use container::MAGIC;
+pub use container::{ChannelCoding, MAGIC};
 pub use flac::flac_size;
 pub use limits::Limits;
 pub use params::{
@@ -449,25 +450,92 @@ struct EncodeParams {
 /// Encode `audio` with `method` to meet `target`. Every parameter is checked against the
 /// format's [`limits`] before anything is encoded, and the parameters actually written are
 /// checked again before the file is assembled: the decoder never refuses the result.
+///
+/// PGBZ without a lattice and with a rate target first chooses its lattice ([`lattice`]);
+/// the report then lists the candidates' estimates as `lattices`, and `trials` counts their
+/// trial encodings too.
 pub fn encode(audio: &Audio, method: &Method, target: Target) -> Result<Encoded> {
     let t0 = Instant::now();
-    let prepared = prepare(audio, method)?;
-    encode_timed(prepared.as_ref(), audio, target, t0)
+    let coding = channel_coding(audio);
+    let rotated;
+    let stored = match coding {
+        ChannelCoding::Independent => audio,
+        ChannelCoding::MidSide => {
+            rotated = Audio {
+                channels: rotate(coding, audio.channels.clone()),
+                codec: audio.codec.clone(),
+                ..*audio
+            };
+            &rotated
+        }
+    };
+    let (method, lattices) = match *method {
+        Method::Pgbz(p) => {
+            let (p, estimates) = lattice::choose(stored, p, target)?;
+            (Method::Pgbz(p), estimates)
+        }
+        other => (other, Vec::new()),
+    };
+    let prepared = prepare(stored, &method)?;
+    let mut encoded = encode_timed(prepared.as_ref(), audio, stored, coding, target, t0)?;
+    if !lattices.is_empty() {
+        encoded.trials += lattices.iter().map(|e| e.trials).sum::<usize>();
+        encoded.report = encoded
+            .report
+            .clone()
+            .with("trials", encoded.trials)
+            .with("lattices", lattices);
+        encoded.report.seconds = t0.elapsed().as_secs_f64();
+    }
+    Ok(encoded)
 }
 
-/// [`encode`] with the analysis done once by [`prepare`] (for several targets on one input);
-/// the report's time excludes the analysis.
-pub fn encode_prepared(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<Encoded> {
-    encode_timed(prepared, audio, target, Instant::now())
+/// The channel coding [`encode`] uses: for two channels, mid/side when the product of the
+/// mid and side energies is below that of the left and right ones (the rotation then lowers
+/// the geometric mean of the channel variances, the high-rate measure of what coding them
+/// costs at a given distortion), else independent.
+pub fn channel_coding(audio: &Audio) -> ChannelCoding {
+    let [l, r] = audio.channels.as_slice() else {
+        return ChannelCoding::Independent;
+    };
+    let energy = |x: &[f64]| x.iter().map(|v| v * v).sum::<f64>();
+    let [m, s] = mid_side(l, r);
+    if energy(&m) * energy(&s) < energy(l) * energy(r) {
+        ChannelCoding::MidSide
+    } else {
+        ChannelCoding::Independent
+    }
 }
 
+/// (a, b) ↦ ((a + b)/√2, (a − b)/√2) sample by sample: left/right to mid/side and back (the
+/// rotation is its own inverse).
+fn mid_side(a: &[f64], b: &[f64]) -> [Vec<f64>; 2] {
+    let h = std::f64::consts::FRAC_1_SQRT_2;
+    [
+        a.iter().zip(b).map(|(x, y)| (x + y) * h).collect(),
+        a.iter().zip(b).map(|(x, y)| (x - y) * h).collect(),
+    ]
+}
+
+/// The channels rotated by `coding`: the audio's to the stored ones and back (one function,
+/// used by the encoder for its reconstruction and by the decoder).
+fn rotate(coding: ChannelCoding, channels: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
+    match (coding, channels.as_slice()) {
+        (ChannelCoding::MidSide, [a, b]) => mid_side(a, b).into(),
+        _ => channels,
+    }
+}
+
+/// Encode `stored` (`audio`, or its channels rotated by `coding`) and report against `audio`.
 fn encode_timed(
     prepared: &dyn Prepared,
     audio: &Audio,
+    stored: &Audio,
+    coding: ChannelCoding,
     target: Target,
     t0: Instant,
 ) -> Result<Encoded> {
-    let choice = rate::choose(prepared, audio, target)?;
+    let choice = rate::choose(prepared, stored, target)?;
     let trial = prepared.trial(choice.keep, choice.step, true)?;
     // What the parameter block holds is resolved by the trial (lattice, depth, rank,
     // factor): check it as the decoder will.
@@ -480,13 +548,14 @@ fn encode_timed(
         channels: audio.channel_count() as u16,
         sample_rate: audio.sample_rate,
         frames: audio.frames() as u64,
+        channel_coding: coding,
         params: trial.params.clone(),
     };
     let bytes = container::write_file(&header, &trial.payloads);
     debug_assert_eq!(bytes.len(), trial.file_bytes());
     let decoded = Audio {
         sample_rate: audio.sample_rate,
-        channels: trial.signals.expect("signals were requested"),
+        channels: rotate(coding, trial.signals.expect("signals were requested")),
         format,
         codec: "swz".into(),
     };
@@ -517,7 +586,8 @@ fn encode_timed(
         .with("nonzero_values", trial.nonzero_values)
         .with("trials", choice.trials())
         .with("search", &choice.search)
-        .with("target_met", choice.target_met);
+        .with("target_met", choice.target_met)
+        .with("channel_coding", coding);
     Ok(Encoded {
         method: trial.method,
         bytes,
@@ -563,6 +633,8 @@ pub struct FileInfo {
     pub sample_rate: u32,
     /// Channel count.
     pub channels: usize,
+    /// How the stored channels relate to the audio's.
+    pub channel_coding: ChannelCoding,
     /// Samples per channel.
     pub samples: usize,
     /// Samples per channel / sample rate.
@@ -600,6 +672,7 @@ pub fn inspect(bytes: &[u8], limits: Limits) -> Result<FileInfo> {
         method: method.name(),
         sample_rate: h.sample_rate,
         channels: usize::from(h.channels),
+        channel_coding: h.channel_coding,
         samples: frames,
         duration_seconds: seconds,
         source_format: format.describe(),
@@ -674,6 +747,7 @@ pub fn decode(bytes: &[u8], limits: Limits) -> Result<Audio> {
         Method::Svd(p) => lowrank::decode(p, len, quant, &parsed.payloads)?,
         Method::Interp(p) => knots::decode(p, len, quant, &parsed.payloads)?,
     };
+    let channels = rotate(h.channel_coding, channels);
     Ok(Audio {
         sample_rate: h.sample_rate,
         channels,

@@ -167,6 +167,16 @@ pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<
     })
 }
 
+/// The rate control's first guess of log₂ of the relative step for `target`: 1 − D/6.02 for
+/// `--snr D` (6.02 dB per halving of the step, 0 dB near a step of 2), −3 for `--bitrate`
+/// (a moderate step the secant moves on from).
+pub fn first_log_step(target: Target) -> f64 {
+    match target {
+        Target::Snr { db } => 1.0 - db / 6.02,
+        _ => -3.0,
+    }
+}
+
 /// A search at one keep fraction: its trials, in order.
 struct Search<'a> {
     prepared: &'a dyn Prepared,
@@ -292,7 +302,7 @@ fn for_bitrate(p: &dyn Prepared, audio: &Audio, keep: f64, budget: usize) -> Res
     // Here "reaching" is the small-step side of the crossing: a file above the budget.
     find_crossing(
         |x| Ok((s.bytes(x)?.max(1) as f64).log2()),
-        -3.0,
+        first_log_step(Target::Bitrate { kbps: 0.0 }),
         target + 0.5 * floor,
         0.7,
         |y| y > target,
@@ -323,7 +333,7 @@ fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Vec<Pr
     let in_window = |y: f64| y >= db && y <= db + SNR_TOLERANCE_DB;
     let c = find_crossing(
         |x| Ok(s.measure(x)?.1),
-        1.0 - db / 6.02,
+        first_log_step(Target::Snr { db }),
         db + 0.5 * SNR_TOLERANCE_DB,
         6.02,
         |y| y >= db,

@@ -1,11 +1,9 @@
-//! Rate–distortion curves of the codec's methods: for each method the input is analysed once
-//! ([`prepare`]), then encoded once per target bit rate with rate control
-//! ([`Target::Bitrate`]); each point is measured on its decoded audio. Two lossless references
+//! Rate–distortion curves of the codec's methods: for each method the input is encoded once
+//! per target bit rate as `encode` does ([`encode_best`], rate control with
+//! [`Target::Bitrate`], the PGBZ lattice chosen per rate); each point is measured on its decoded audio. Two lossless references
 //! come with the curves: the input's PCM bit rate and its FLAC size.
 
-use super::{
-    best_of, encode_prepared, flac_size, kbps, prepare, MethodKind, MethodSettings, Target,
-};
+use super::{encode_best, flac_size, kbps, MethodKind, MethodSettings, Target};
 use crate::audio::{Audio, SampleFormat};
 #[cfg(feature = "plot")]
 use crate::plot::{LineChart, NamedPlot, Series};
@@ -184,17 +182,9 @@ pub fn rate_distortion(
     let (flac_bytes, flac_bits) = flac_size(audio)?;
     let mut points = Vec::with_capacity(built.len() * bitrates.len());
     for (kind, candidates) in &built {
-        let prepared = candidates
-            .iter()
-            .map(|m| prepare(audio, m))
-            .collect::<Result<Vec<_>>>()?;
         for &rate in bitrates {
             let target = Target::Bitrate { kbps: rate };
-            let encodings = prepared
-                .iter()
-                .map(|p| encode_prepared(p.as_ref(), audio, target))
-                .collect::<Result<Vec<_>>>()?;
-            let enc = best_of(encodings, target);
+            let enc = encode_best(audio, candidates, target)?;
             points.push(RdPoint {
                 method: *kind,
                 target_kbps: rate,

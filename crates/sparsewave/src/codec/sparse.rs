@@ -12,7 +12,8 @@
 //! ⌊|c|/Δ⌋ + 1 per slot, or zero) that minimise distortion + λ·bits under the coder's current
 //! model state; reconstruction ĉ = q·Δ.
 //!
-//! Coding (format version 2): per unit in scan order a significance bit, then the values of a
+//! Coding (format version 3; version 2 differs in the DWT classes and signs, see
+//! [`context::Coding`]): per unit in scan order a significance bit, then the values of a
 //! significant unit, all in contexts of the already-coded neighbourhood ([`context`]).
 //! Version 1 files are decoded by the version-1 scheme: context = significance of the previous
 //! unit in the same row/band and of the unit "above" (same bin in the previous frame, or the
@@ -223,7 +224,7 @@ impl ModelsV1 {
     }
 }
 
-/// Quantize the `kept` units of `slots` with step Δ and entropy-code them (format version 2,
+/// Quantize the `kept` units of `slots` with step Δ and entropy-code them (format version 3,
 /// [`context`]), choosing each unit's values to minimise J = D + λ·R in coding order:
 /// D = w·Σ(c/Δ − q)² over the unit's slots (w = the unit's [`cost`](Layout::cost): a stored
 /// complex unit stands for a conjugate pair), R = its bits under the static costs of a first
@@ -258,13 +259,14 @@ pub fn encode_rdo(
             q[s] = (slots[s] / step).round() as i64;
         }
     }
-    let costs = context::StaticCosts::gather(layout, &q);
+    let coding = context::Coding::V3;
+    let costs = context::StaticCosts::gather(layout, coding, &q);
     q.fill(0);
-    let mut mag = vec![0_u8; layout.units()];
+    let mut coded = context::Coded::new(layout, coding);
     let mut m = context::Models::default();
     let mut w = Writer::default();
-    let _ = context::scan(layout, |u, class, n| -> Result<(), ()> {
-        let cx = context::UnitContext::new(class, n, &mag);
+    let _ = context::scan(layout, coding, |u, class, n| -> Result<(), ()> {
+        let cx = coded.context(class, n);
         let n_values = if layout.self_conjugate(u) { 1 } else { spu };
         let scaled: Vec<f64> = slots[u * spu..u * spu + n_values]
             .iter()
@@ -279,7 +281,7 @@ pub fn encode_rdo(
             Some(values) => {
                 m.write_significance(&mut w, cx, true);
                 m.write_values(&mut w, cx, &values[..n_values]);
-                mag[u] = context::magnitude_class(&values[..n_values]);
+                coded.record(u, &values[..n_values]);
                 q[u * spu..u * spu + n_values].copy_from_slice(&values[..n_values]);
             }
             None => m.write_significance(&mut w, cx, false),
@@ -335,14 +337,15 @@ fn choose_values(
     best
 }
 
-/// Decode the quantized slots of one channel written in format `version` (1 or 2); any
+/// Decode the quantized slots of one channel written in format `version` (1, 2 or 3); any
 /// stream the encoder cannot produce is an error.
 pub fn decode_payload(layout: &Layout, bytes: &[u8], version: u16) -> Result<Vec<i64>> {
     let mut r =
         Reader::new(bytes).map_err(|_| corrupt("payload is not a whole number of words"))?;
     let q = match version {
         1 => decode_v1(layout, &mut r),
-        _ => decode_v2(layout, &mut r),
+        2 => decode_context(layout, context::Coding::V2, &mut r),
+        _ => decode_context(layout, context::Coding::V3, &mut r),
     }
     .map_err(|_| corrupt("invalid coefficient stream"))?;
     if !r.exhausted() {
@@ -351,13 +354,13 @@ pub fn decode_payload(layout: &Layout, bytes: &[u8], version: u16) -> Result<Vec
     Ok(q)
 }
 
-fn decode_v2(layout: &Layout, r: &mut Reader) -> Result<Vec<i64>> {
+fn decode_context(layout: &Layout, coding: context::Coding, r: &mut Reader) -> Result<Vec<i64>> {
     let spu = layout.slots_per_unit();
     let mut q = vec![0_i64; layout.slots()];
-    let mut mag = vec![0_u8; layout.units()];
+    let mut coded = context::Coded::new(layout, coding);
     let mut m = context::Models::default();
-    context::scan(layout, |u, class, n| -> Result<()> {
-        let cx = context::UnitContext::new(class, n, &mag);
+    context::scan(layout, coding, |u, class, n| -> Result<()> {
+        let cx = coded.context(class, n);
         if m.read_significance(r, cx)? {
             let n_values = if layout.self_conjugate(u) { 1 } else { spu };
             let vals = &mut q[u * spu..u * spu + n_values];
@@ -365,7 +368,7 @@ fn decode_v2(layout: &Layout, r: &mut Reader) -> Result<Vec<i64>> {
             if vals.iter().all(|&v| v == 0) {
                 return Err(corrupt("a significant unit without a non-zero value"));
             }
-            mag[u] = context::magnitude_class(vals);
+            coded.record(u, vals);
         }
         Ok(())
     })?;
@@ -449,7 +452,7 @@ mod tests {
                 for lambda in [0.0, RDO_LAMBDA, 1.0] {
                     let (q, bytes) =
                         encode_rdo(&layout, &slots, ranking.kept(budget), 0.7, lambda).unwrap();
-                    assert_eq!(decode_payload(&layout, &bytes, 2).unwrap(), q);
+                    assert_eq!(decode_payload(&layout, &bytes, 3).unwrap(), q);
                 }
             }
         }
