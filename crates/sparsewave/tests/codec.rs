@@ -746,3 +746,19 @@ fn a_damaged_file_is_a_bad_input_naming_the_file() {
         Err(Error::BadInput { .. })
     ));
 }
+
+#[test]
+fn a_signal_too_short_for_the_wavelet_uses_the_longest_of_its_family_that_fits() {
+    // symN needs 2(2N − 1) samples for one level: 40 samples allow sym10 (38), 3 allow only
+    // Haar (2); 62 samples allow the default sym16 itself.
+    let method = MethodSettings::default().method(MethodKind::Dwt).unwrap();
+    for (len, expected) in [(40, "sym10"), (3, "haar"), (62, "sym16")] {
+        let audio = synthetic(44100, 2, len, 7);
+        let enc = check_round_trip(&audio, &method, fixed(1.0, 0.05));
+        let Method::Dwt(p) = enc.method else {
+            panic!("{:?} is not DWT", enc.method)
+        };
+        assert_eq!(p.wavelet.to_string(), expected, "{len} samples");
+        assert_eq!(p.level, Some(1), "{len} samples");
+    }
+}

@@ -40,6 +40,7 @@ pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFA
 pub use settings::{MethodKind, MethodSettings, SvdPhaseKind, AUTO_METHODS};
 
 use crate::audio::{Audio, SampleFormat};
+use crate::transform::wavelet::{dwt_max_level, Family, Wavelet};
 use crate::metrics::Metrics;
 use crate::pipeline::{Outcome, Report};
 use crate::{Error, Result};
@@ -310,6 +311,22 @@ fn check_step(step: f64) -> Result<()> {
     Ok(())
 }
 
+/// A signal too short for one level of `p`'s wavelet (symN needs 2(2N − 1) samples: 62 for the
+/// default sym16) is coded with the longest wavelet of the same family that allows one level,
+/// or Haar (2 samples) when none does; the file records the wavelet used.
+fn fit_wavelet(p: DwtParams, len: usize) -> DwtParams {
+    let fits = |w: Wavelet| dwt_max_level(len, w.filter_len()) >= 1;
+    if fits(p.wavelet) {
+        return p;
+    }
+    let wavelet = (1..p.wavelet.order())
+        .rev()
+        .filter_map(|order| Wavelet::new(p.wavelet.family(), order).ok())
+        .find(|&w| fits(w))
+        .unwrap_or_else(|| Wavelet::new(Family::Haar, 1).expect("haar is a wavelet"));
+    DwtParams { wavelet, ..p }
+}
+
 /// Analyse `audio` once for `method`.
 pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
     if audio.channel_count() == 0 || audio.frames() == 0 {
@@ -321,11 +338,14 @@ pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
     limits::check_method(method, Some(audio.frames()))?;
     let len = audio.frames();
     Ok(match method {
-        Method::Dwt(p) => Box::new(SparsePrepared::new(
-            *method,
-            SparsePlan::dwt(p, len)?,
-            audio,
-        )?),
+        Method::Dwt(p) => {
+            let p = fit_wavelet(*p, len);
+            Box::new(SparsePrepared::new(
+                Method::Dwt(p),
+                SparsePlan::dwt(&p, len)?,
+                audio,
+            )?)
+        }
         Method::Pgbz(p) => Box::new(SparsePrepared::new(
             *method,
             SparsePlan::pgbz(p, len)?,
