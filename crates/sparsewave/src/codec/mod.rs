@@ -40,9 +40,9 @@ pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFA
 pub use settings::{MethodKind, MethodSettings, SvdPhaseKind, AUTO_METHODS};
 
 use crate::audio::{Audio, SampleFormat};
-use crate::transform::wavelet::{dwt_max_level, Family, Wavelet};
 use crate::metrics::Metrics;
 use crate::pipeline::{Outcome, Report};
+use crate::transform::wavelet::{dwt_max_level, Family, Wavelet};
 use crate::{Error, Result};
 use container::{as_corrupt, corrupt, corrupt_in, Header};
 use plan::SparsePlan;
