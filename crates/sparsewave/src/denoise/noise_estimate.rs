@@ -31,7 +31,9 @@
 //! envelope of the floors above `rate/8` (the [`BIN_QUANTILE`] regression quantile of
 //! `log floor` against `log f`, by a grid over β); the noise is called white when `|β| <` [`WHITE_SLOPE`], coloured
 //! otherwise, and the coloured PSD is then the floor smoothed over frequency and capped at the
-//! fitted power law times [`COLOURED_CAP`].
+//! fitted power law times [`COLOURED_CAP`]. The law's level is not the lower envelope's (which
+//! sits below the noise by the scatter of the floors) but the white-noise level of the floors
+//! divided by `k^β`: the median of those within [`TRIM`] of their [`BIN_QUANTILE`] quantile.
 //!
 //! # The noise power an STFT sees ([`NoiseEstimate::stft_noise_power`])
 //!
@@ -81,8 +83,9 @@ pub const TRIM: f64 = 1.25;
 /// Largest |slope| (power-law exponent of the fitted noise floor) still called white.
 pub const WHITE_SLOPE: f64 = 0.8;
 /// A coloured PSD is capped at this multiple of the fitted power law (the floor over-estimates
-/// the noise where the signal never falls silent).
-pub const COLOURED_CAP: f64 = 2.0;
+/// the noise where the signal never falls silent): [`TRIM`], the scatter allowed to noise-only
+/// floors around their level.
+pub const COLOURED_CAP: f64 = TRIM;
 /// STFT bins whose Hann main lobe (±2 bins) holds 0 Hz (bins 0 and 1): their coloured-noise
 /// power is measured in the STFT itself ([`NoiseEstimate::stft_noise_power`]).
 pub const DC_LOBE_BINS: usize = 2;
@@ -523,7 +526,8 @@ fn lower_envelope_slope(floors: &[f64], first: usize) -> f64 {
 }
 
 /// The coloured PSD from the per-bin floors: the floors smoothed by a 5-bin running median,
-/// capped at [`COLOURED_CAP`] times the fitted lower-envelope power law `c·k^β`.
+/// capped at [`COLOURED_CAP`] times the power law `c·k^β` (β fitted to the lower envelope, `c`
+/// the [`white_variance`] level of the smoothed floors divided by `k^β`).
 fn coloured_psd(floors: &[f64], slope: f64) -> Vec<f64> {
     let n = floors.len();
     let smoothed: Vec<f64> = (0..n)
@@ -532,17 +536,19 @@ fn coloured_psd(floors: &[f64], slope: f64) -> Vec<f64> {
             percentile(&mut floors[lo..hi].to_vec(), 50.0)
         })
         .collect();
-    let mut residuals: Vec<f64> = (1..n)
+    let normalised: Vec<f64> = (1..n)
         .filter(|&k| smoothed[k] > 0.0)
-        .map(|k| smoothed[k].ln() - slope * (k as f64).ln())
+        .map(|k| smoothed[k] / (k as f64).powf(slope))
         .collect();
-    if residuals.is_empty() {
+    if normalised.is_empty() {
         return smoothed;
     }
-    let log_c = percentile(&mut residuals, 100.0 * BIN_QUANTILE);
+    // The law's level: the floors divided by k^β are flat where only noise is, so their level
+    // is read like a white-noise variance (the median of those near the low quantile).
+    let level = white_variance(&normalised);
     (0..n)
         .map(|k| {
-            let law = (log_c + slope * (k.max(1) as f64).ln()).exp();
+            let law = level * (k.max(1) as f64).powf(slope);
             smoothed[k].min(COLOURED_CAP * law)
         })
         .collect()
