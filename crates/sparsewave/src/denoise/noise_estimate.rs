@@ -39,10 +39,11 @@
 //!
 //! An STFT bin `k` of a Hann window of `n` samples sees the PSD integrated over its main lobe,
 //! `k ± 2` bins. For bins 0 and 1 ([`DC_LOBE_BINS`]) 0 Hz lies inside that lobe, where a
-//! coloured noise's PSD is least known: 1/f noise piles up power there (at n = 2048, 44.1 kHz, bins 0
-//! and 1 — 0 to 32 Hz — hold over half of the power of pink noise drawn over 10 s), and neither
-//! the 86 Hz estimator bins nor a power law extrapolated below them can say how much (it depends
-//! on the noise's lowest frequency: the recording's length, or a microphone's high-pass). So
+//! coloured noise's PSD is least known: 1/f noise piles up power there (at n = 2048 and
+//! 44.1 kHz, bins 0 and 1 — 0 to 32 Hz — hold over half of the power of pink noise drawn over
+//! 10 s), and neither the 86 Hz estimator bins nor a power law extrapolated below them can say
+//! how much (it depends on the noise's lowest frequency: the recording's length, or a
+//! microphone's high-pass). So
 //! those bins are *measured* in the STFT that uses them: for a coloured estimate, the same
 //! minimum statistics on that STFT's own frames (non-overlapping frames wholly inside the
 //! signal), never below the PSD's own value; with a noise clip, the clip's mean power in that
