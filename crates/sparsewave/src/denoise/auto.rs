@@ -11,7 +11,8 @@
 //!
 //! `tr(C·∂f/∂y)` is estimated by Monte Carlo (Ramani, Blu & Unser, IEEE TIP 17(9), 2008): with
 //! `b` a probe of covariance `C` (a ±1 Rademacher vector times σ for white noise; for coloured
-//! noise the Rademacher vector shaped in the STFT domain by `√psd[k]`) and a small `ε`,
+//! noise the Rademacher vector shaped in an STFT of 2048 samples by the square root of the
+//! noise power per bin, [`NoiseEstimate::stft_noise_power`]) and a small `ε`,
 //! `tr(C·∂f/∂y) ≈ bᵀ(f(y + ε·b) − f(y))/ε` — one more run of each estimator. `C` is the noise
 //! *estimate* (see [`crate::denoise::noise_estimate`]).
 //!
@@ -93,8 +94,7 @@ impl Estimator {
     /// Denoises `x` with noise `noise`.
     pub fn denoise(&self, x: &[f64], noise: &NoiseEstimate) -> Result<Vec<f64>> {
         self.validate()?;
-        let plane = Plane::new(self.n_fft(), noise)?;
-        let spec = plane.stft.forward(x)?;
+        let (plane, spec) = Plane::new(self.n_fft(), noise, x)?;
         let gains = self.gains(&spec, &plane.noise_power);
         Ok(inverse_with_gains(&plane.stft, &spec, &gains, x.len()))
     }
@@ -103,7 +103,7 @@ impl Estimator {
 /// A planned STFT (Hann, hop `n_fft/4`, zero-padded, centred) and the noise power per bin.
 struct Plane {
     stft: Stft,
-    /// `psd[k]·Σw²`.
+    /// The noise power per bin, [`NoiseEstimate::stft_noise_power`].
     noise_power: Vec<f64>,
 }
 
@@ -120,11 +120,12 @@ fn hann_quarter_hop(n_fft: usize) -> Result<Stft> {
 }
 
 impl Plane {
-    fn new(n_fft: usize, noise: &NoiseEstimate) -> Result<Self> {
+    /// The plane of `n_fft` for the signal `x`, and the spectrogram of `x` in it.
+    fn new(n_fft: usize, noise: &NoiseEstimate, x: &[f64]) -> Result<(Self, Spectrogram)> {
         let stft = hann_quarter_hop(n_fft)?;
-        let gain: f64 = stft.config().window.iter().map(|w| w * w).sum();
-        let noise_power = noise.psd_at(n_fft).iter().map(|p| p * gain).collect();
-        Ok(Plane { stft, noise_power })
+        let spec = stft.forward(x)?;
+        let noise_power = noise.stft_noise_power(&stft, &spec, x.len())?;
+        Ok((Plane { stft, noise_power }, spec))
     }
 }
 
@@ -240,27 +241,44 @@ pub fn auto_denoise(
 ) -> Result<(Vec<f64>, AutoReport)> {
     cfg.validate()?;
     let n = x.len();
-    let probe = probe(n, noise, cfg)?;
+    // One plane per FFT size (shared between candidates), then the probe in the
+    // [`PROBE_FFT`] plane's noise power, then every plane's spectrogram of y + εb.
+    let mut planes: Vec<(usize, Plane, Spectrogram)> = Vec::new();
+    for size in cfg
+        .candidates
+        .iter()
+        .map(Estimator::n_fft)
+        .chain(std::iter::once(PROBE_FFT).filter(|_| !noise.is_white()))
+    {
+        if planes.iter().all(|p| p.0 != size) {
+            let (plane, spec) = Plane::new(size, noise, x)?;
+            planes.push((size, plane, spec));
+        }
+    }
+    let probe = match planes.iter().find(|p| p.0 == PROBE_FFT) {
+        Some((_, plane, _)) if !noise.is_white() => coloured_probe(n, plane, cfg.seed)?,
+        _ => white_probe(n, noise.sigma(), cfg.seed),
+    };
     let perturbed: Vec<f64> = x
         .iter()
         .zip(&probe)
         .map(|(y, b)| y + cfg.epsilon * b)
         .collect();
-    // Each candidate's output on y and on y + εb; STFTs shared between candidates of one size.
+    planes.retain(|p| cfg.candidates.iter().any(|c| c.n_fft() == p.0));
+    let planes = planes
+        .into_iter()
+        .map(|(size, plane, spec)| {
+            let spec_p = plane.stft.forward(&perturbed)?;
+            Ok((size, plane, spec, spec_p))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // Each candidate's output on y and on y + εb.
     let mut outputs = Vec::with_capacity(cfg.candidates.len());
-    let mut planes: Vec<(usize, Plane, Spectrogram, Spectrogram)> = Vec::new();
     for c in &cfg.candidates {
-        let i = match planes.iter().position(|p| p.0 == c.n_fft()) {
-            Some(i) => i,
-            None => {
-                let plane = Plane::new(c.n_fft(), noise)?;
-                let a = plane.stft.forward(x)?;
-                let b = plane.stft.forward(&perturbed)?;
-                planes.push((c.n_fft(), plane, a, b));
-                planes.len() - 1
-            }
-        };
-        let (_, plane, spec, spec_p) = &planes[i];
+        let (_, plane, spec, spec_p) = planes
+            .iter()
+            .find(|p| p.0 == c.n_fft())
+            .expect("a plane for every candidate's size");
         let (f, fp) = rayon::join(
             || {
                 let g = c.gains(spec, &plane.noise_power);
@@ -343,21 +361,34 @@ fn argmax(w: &[f64]) -> usize {
         .map_or(0, |(i, _)| i)
 }
 
-/// The Monte-Carlo probe: covariance σ²·I for white noise; for coloured noise a Rademacher
-/// vector shaped by `√psd[k]` in the STFT domain (n_fft 2048).
-fn probe(n: usize, noise: &NoiseEstimate, cfg: &AutoConfig) -> Result<Vec<f64>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let signs: Vec<f64> = (0..n)
+/// FFT size of the STFT that shapes the coloured-noise probe.
+const PROBE_FFT: usize = 2048;
+
+/// `n` seeded Rademacher signs ±1.
+fn rademacher(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
         .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
+        .collect()
+}
+
+/// The Monte-Carlo probe for white noise: Rademacher signs times σ (covariance σ²·I).
+fn white_probe(n: usize, sigma: f64, seed: u64) -> Vec<f64> {
+    rademacher(n, seed).into_iter().map(|s| s * sigma).collect()
+}
+
+/// The Monte-Carlo probe for coloured noise: Rademacher signs shaped in the STFT domain of
+/// `plane` by `√(noise_power[k]/Σw²)` (a white unit-variance input has `E|B[t, k]|² = Σw²`),
+/// so that the probe has the noise power the estimators work with in every bin.
+fn coloured_probe(n: usize, plane: &Plane, seed: u64) -> Result<Vec<f64>> {
+    let stft = &plane.stft;
+    let gain: f64 = stft.config().window.iter().map(|w| w * w).sum();
+    let amplitude: Vec<f64> = plane
+        .noise_power
+        .iter()
+        .map(|p| (p / gain).sqrt())
         .collect();
-    if noise.is_white() {
-        let sigma = noise.sigma();
-        return Ok(signs.into_iter().map(|s| s * sigma).collect());
-    }
-    let n_fft = 2048;
-    let stft = hann_quarter_hop(n_fft)?;
-    let amplitude: Vec<f64> = noise.psd_at(n_fft).iter().map(|p| p.sqrt()).collect();
-    let mut spec = stft.forward(&signs)?;
+    let mut spec = stft.forward(&rademacher(n, seed))?;
     for (i, c) in spec.data.iter_mut().enumerate() {
         *c *= amplitude[i % spec.bins];
     }

@@ -31,17 +31,41 @@
 //! envelope of the floors above `rate/8` (the [`BIN_QUANTILE`] regression quantile of
 //! `log floor` against `log f`, by a grid over β); the noise is called white when `|β| <` [`WHITE_SLOPE`], coloured
 //! otherwise, and the coloured PSD is then the floor smoothed over frequency and capped at the
-//! fitted power law times [`COLOURED_CAP`].
+//! fitted power law times [`COLOURED_CAP`]. The law's level is not the lower envelope's (which
+//! sits below the noise by the scatter of the floors) but the white-noise level of the floors
+//! divided by `k^β`: the median of those within [`TRIM`] of their [`BIN_QUANTILE`] quantile.
+//!
+//! # The noise power an STFT sees ([`NoiseEstimate::stft_noise_power`])
+//!
+//! An STFT bin `k` of a Hann window of `n` samples sees the PSD integrated over its main lobe,
+//! `k ± 2` bins. For bins 0 and 1 ([`DC_LOBE_BINS`]) 0 Hz lies inside that lobe, where a
+//! coloured noise's PSD is least known: 1/f noise piles up power there (at n = 2048 and
+//! 44.1 kHz, bins 0 and 1 — 0 to 32 Hz — hold over half of the power of pink noise drawn over
+//! 10 s), and neither the 86 Hz estimator bins nor a power law extrapolated below them can say
+//! how much (it depends on the noise's lowest frequency: the recording's length, or a
+//! microphone's high-pass). So
+//! those bins are *measured* in the STFT that uses them: for a coloured estimate, the same
+//! minimum statistics on that STFT's own frames (non-overlapping frames wholly inside the
+//! signal), never below the PSD's own value; with a noise clip, the clip's mean power in that
+//! STFT, every bin. The real and imaginary parts are taken separately: near 0 Hz they have
+//! unequal variances (the DC bin is real; bin 1 is dominated by the leak of the power just above
+//! 0 Hz), so `|Y|²` is between one and two degrees of freedom, but each part is a real Gaussian
+//! of its own variance, and the mean of its square over `2M` independent frames is exactly that
+//! variance times a Gamma(M, 1/M) variable — the law the bias correction `G_M⁻¹` is for.
 //!
 //! # Noise clip
 //!
 //! A noise-only recording gives the PSD directly: the mean periodogram of the clip over the same
 //! frames (and the power law fitted to it, for the lowest bins). Its model is always
-//! [`NoiseModelEstimate::Coloured`].
+//! [`NoiseModelEstimate::Coloured`]. The clip is kept so that an STFT of another frame length can
+//! measure its noise power in its own bins ([`NoiseEstimate::stft_noise_power`]).
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::denoise::gate::percentile;
+use crate::transform::stft::{Spectrogram, Stft};
 use crate::transform::window::{Symmetry, WindowKind};
 use crate::{Error, Result};
 
@@ -60,8 +84,12 @@ pub const TRIM: f64 = 1.25;
 /// Largest |slope| (power-law exponent of the fitted noise floor) still called white.
 pub const WHITE_SLOPE: f64 = 0.8;
 /// A coloured PSD is capped at this multiple of the fitted power law (the floor over-estimates
-/// the noise where the signal never falls silent).
-pub const COLOURED_CAP: f64 = 2.0;
+/// the noise where the signal never falls silent): [`TRIM`], the scatter allowed to noise-only
+/// floors around their level.
+pub const COLOURED_CAP: f64 = TRIM;
+/// STFT bins whose Hann main lobe (±2 bins) holds 0 Hz (bins 0 and 1): their coloured-noise
+/// power is measured in the STFT itself ([`NoiseEstimate::stft_noise_power`]).
+pub const DC_LOBE_BINS: usize = 2;
 
 /// What the denoisers take as the noise: white of standard deviation σ, or a coloured PSD.
 ///
@@ -77,6 +105,8 @@ pub struct NoiseEstimate {
     pub source: NoiseSource,
     /// Sample rate of the estimated recording, Hz.
     pub sample_rate: u32,
+    /// The noise-only clip the estimate was made from, if any.
+    clip: Option<Arc<[f64]>>,
 }
 
 /// The shape of an estimated noise.
@@ -114,6 +144,7 @@ impl NoiseEstimate {
             model: NoiseModelEstimate::White { sigma },
             source: NoiseSource::MinimumStatistics,
             sample_rate,
+            clip: None,
         }
     }
 
@@ -141,6 +172,7 @@ impl NoiseEstimate {
             model,
             source: NoiseSource::MinimumStatistics,
             sample_rate: rate,
+            clip: None,
         })
     }
 
@@ -165,6 +197,7 @@ impl NoiseEstimate {
             model: NoiseModelEstimate::Coloured { psd, slope },
             source: NoiseSource::Clip,
             sample_rate: rate,
+            clip: Some(clip.into()),
         })
     }
 
@@ -210,6 +243,72 @@ impl NoiseEstimate {
         }
     }
 
+    /// The noise power `E|N[t, k]|²` per bin of `stft` (a Hann window, its frames centred with
+    /// `pad` samples of padding; any hop), for the signal of `len` samples whose spectrogram is
+    /// `spec` (module documentation):
+    ///
+    /// - white: `σ²·Σw²` in every bin;
+    /// - coloured, estimated: `psd_at(n_fft)[k]·Σw²`, except in the [`DC_LOBE_BINS`] lowest bins
+    ///   `max(psd_at(n_fft)[k]·Σw², F_re + F_im)`, `F = Q_{q_t}(S[·]) / G_M⁻¹(q_t)` with `S`
+    ///   the mean of `2M` (`M` = [`SMOOTHING_FRAMES`]) consecutive values of `(Re Y[t, k])²`
+    ///   (of `(Im Y[t, k])²` for `F_im`) over the non-overlapping frames of `spec` that lie
+    ///   wholly inside the signal (the PSD alone when there are at most `2M` such frames);
+    /// - from a noise clip: the mean of `|N[t, k]|²` over the clip's frames that lie wholly
+    ///   inside it (the PSD when the clip is shorter than a frame).
+    ///
+    /// Errors: the clip's STFT does not fit in memory.
+    pub fn stft_noise_power(
+        &self,
+        stft: &Stft,
+        spec: &Spectrogram,
+        len: usize,
+    ) -> Result<Vec<f64>> {
+        let cfg = stft.config();
+        let gain: f64 = cfg.window.iter().map(|w| w * w).sum();
+        let mut power: Vec<f64> = self.psd_at(cfg.n_fft).iter().map(|p| p * gain).collect();
+        if self.is_white() {
+            return Ok(power);
+        }
+        if let Some(clip) = &self.clip {
+            let frames = interior_frames(stft, clip.len());
+            if !frames.is_empty() {
+                let clip_spec = stft.forward_frames(clip, frames.start..frames.end)?;
+                for (k, p) in power.iter_mut().enumerate() {
+                    *p = (0..clip_spec.frames)
+                        .map(|t| clip_spec.data[t * clip_spec.bins + k].norm_sqr())
+                        .sum::<f64>()
+                        / clip_spec.frames as f64;
+                }
+            }
+            return Ok(power);
+        }
+        let stride = cfg.window.len().div_ceil(cfg.hop.max(1));
+        let frames: Vec<usize> = interior_frames(stft, len)
+            .step_by(stride)
+            .filter(|&t| t < spec.frames)
+            .collect();
+        let m = SMOOTHING_FRAMES;
+        if frames.len() <= 2 * m {
+            return Ok(power);
+        }
+        let correction = gamma_quantile(m, TIME_QUANTILE);
+        let span = 2 * m;
+        let floor = |part: &dyn Fn(usize) -> f64| {
+            let squares: Vec<f64> = frames.iter().map(|&t| part(t).powi(2)).collect();
+            let mut smoothed: Vec<f64> = squares
+                .windows(span)
+                .map(|w| w.iter().sum::<f64>() / span as f64)
+                .collect();
+            percentile(&mut smoothed, 100.0 * TIME_QUANTILE) / correction
+        };
+        for (k, p) in power.iter_mut().enumerate().take(DC_LOBE_BINS) {
+            let at = |t: usize| spec.data[t * spec.bins + k];
+            let measured = floor(&|t| at(t).re) + floor(&|t| at(t).im);
+            *p = p.max(measured);
+        }
+        Ok(power)
+    }
+
     /// The report's JSON (see [`NoiseEstimate`]).
     pub fn json(&self) -> serde_json::Value {
         match &self.model {
@@ -241,6 +340,18 @@ impl NoiseEstimate {
             }
         }
     }
+}
+
+/// The frames of `stft` (centred: frame `t` covers samples `t·hop − pad .. t·hop − pad + n_fft`)
+/// that lie wholly inside a signal of `len` samples.
+fn interior_frames(stft: &Stft, len: usize) -> std::ops::Range<usize> {
+    let cfg = stft.config();
+    let hop = cfg.hop.max(1);
+    let first = cfg.pad.div_ceil(hop);
+    let end = (len + cfg.pad)
+        .checked_sub(cfg.n_fft)
+        .map_or(0, |span| span / hop + 1);
+    first..end.max(first)
 }
 
 /// One octave of a reported PSD.
@@ -416,7 +527,8 @@ fn lower_envelope_slope(floors: &[f64], first: usize) -> f64 {
 }
 
 /// The coloured PSD from the per-bin floors: the floors smoothed by a 5-bin running median,
-/// capped at [`COLOURED_CAP`] times the fitted lower-envelope power law `c·k^β`.
+/// capped at [`COLOURED_CAP`] times the power law `c·k^β` (β fitted to the lower envelope, `c`
+/// the [`white_variance`] level of the smoothed floors divided by `k^β`).
 fn coloured_psd(floors: &[f64], slope: f64) -> Vec<f64> {
     let n = floors.len();
     let smoothed: Vec<f64> = (0..n)
@@ -425,17 +537,19 @@ fn coloured_psd(floors: &[f64], slope: f64) -> Vec<f64> {
             percentile(&mut floors[lo..hi].to_vec(), 50.0)
         })
         .collect();
-    let mut residuals: Vec<f64> = (1..n)
+    let normalised: Vec<f64> = (1..n)
         .filter(|&k| smoothed[k] > 0.0)
-        .map(|k| smoothed[k].ln() - slope * (k as f64).ln())
+        .map(|k| smoothed[k] / (k as f64).powf(slope))
         .collect();
-    if residuals.is_empty() {
+    if normalised.is_empty() {
         return smoothed;
     }
-    let log_c = percentile(&mut residuals, 100.0 * BIN_QUANTILE);
+    // The law's level: the floors divided by k^β are flat where only noise is, so their level
+    // is read like a white-noise variance (the median of those near the low quantile).
+    let level = white_variance(&normalised);
     (0..n)
         .map(|k| {
-            let law = (log_c + slope * (k.max(1) as f64).ln()).exp();
+            let law = level * (k.max(1) as f64).powf(slope);
             smoothed[k].min(COLOURED_CAP * law)
         })
         .collect()
