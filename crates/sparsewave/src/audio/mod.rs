@@ -8,8 +8,8 @@ mod decode;
 pub mod output;
 mod wav;
 
-pub use decode::{decode_file, decode_reader, probe_file, Header};
-pub use wav::{encode_wav, stage_wav, write_wav, WriteReport, MAX_WAV_CHANNELS};
+pub use decode::{decode_file, decode_reader, probe_file, BlockReader, Header};
+pub use wav::{encode_wav, stage_wav, write_wav, WavBlockWriter, WriteReport, MAX_WAV_CHANNELS};
 
 /// How samples are stored in a file: integer of a bit depth, or IEEE float.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
