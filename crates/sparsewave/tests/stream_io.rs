@@ -118,6 +118,7 @@ fn block_writer_bytes_equal_the_whole_file_encoder() {
         assert!(want_report.clipped_samples > 0);
         for block in [1, 97, 1 << 20] {
             let path = dir.join("out.wav");
+            let _ = std::fs::remove_file(&path);
             let mut w = WavBlockWriter::create(&path, loud.sample_rate, 2, format).unwrap();
             for start in (0..loud.frames()).step_by(block) {
                 let end = (start + block).min(loud.frames());
