@@ -284,23 +284,6 @@ impl Stft {
         }
     }
 
-    /// buf[n] = p[start + n] · a[n]: a plain slice copy for frames inside the signal, the
-    /// padding rule only for frames that overlap the ends.
-    fn fill_frame(&self, x: &[f64], start: usize, buf: &mut [f64]) {
-        let pad = self.cfg.pad;
-        let inside = start >= pad && start - pad + buf.len() <= x.len();
-        if inside {
-            let src = &x[start - pad..start - pad + buf.len()];
-            for ((b, v), w) in buf.iter_mut().zip(src).zip(&self.analysis) {
-                *b = v * w;
-            }
-        } else {
-            for (n, b) in buf.iter_mut().enumerate() {
-                *b = self.padded_sample(x, start + n) * self.analysis[n];
-            }
-        }
-    }
-
     /// Buffers for [`Stft::forward_frame`], one set per worker thread.
     pub fn frame_scratch(&self) -> FrameScratch {
         FrameScratch {
@@ -321,7 +304,39 @@ impl Stft {
         scratch: &mut FrameScratch,
         out: &mut [Complex64],
     ) {
-        self.fill_frame(x, t * self.cfg.hop, &mut scratch.frame);
+        let (n_fft, pad) = (self.cfg.n_fft, self.cfg.pad);
+        let start = t * self.cfg.hop;
+        if start >= pad && start - pad + n_fft <= x.len() {
+            // Inside the signal: the padded samples are the signal's own.
+            return self.forward_padded_frame(&x[start - pad..start - pad + n_fft], scratch, out);
+        }
+        for (n, b) in scratch.frame.iter_mut().enumerate() {
+            *b = self.padded_sample(x, start + n) * self.analysis[n];
+        }
+        self.fft_frame(scratch, out);
+    }
+
+    /// The forward FFT of one frame given by the `n_fft` samples of the padded signal it covers,
+    /// `p[t·hop .. t·hop + n_fft]` (module documentation), into `out`: for callers that hold
+    /// the padded signal in pieces (streaming); equal to [`Stft::forward_frame`] bit for bit.
+    ///
+    /// # Panics
+    /// If `padded` does not hold exactly `n_fft` samples or `out` exactly [`Stft::bins`] values.
+    pub fn forward_padded_frame(
+        &self,
+        padded: &[f64],
+        scratch: &mut FrameScratch,
+        out: &mut [Complex64],
+    ) {
+        assert_eq!(padded.len(), self.cfg.n_fft, "one frame of the padded signal");
+        for ((b, v), w) in scratch.frame.iter_mut().zip(padded).zip(&self.analysis) {
+            *b = v * w;
+        }
+        self.fft_frame(scratch, out);
+    }
+
+    /// The real FFT of the windowed frame in `scratch` into `out`.
+    fn fft_frame(&self, scratch: &mut FrameScratch, out: &mut [Complex64]) {
         self.forward
             .process_with_scratch(&mut scratch.frame, out, &mut scratch.fft)
             .expect("buffer sizes come from the plan");
@@ -427,17 +442,40 @@ impl Stft {
     /// [`Stft::bins`] bins of frame `t`), from several threads, each with its own `state` made
     /// by `init` (scratch buffers): a method whose coefficients are cheap to make per frame (a
     /// low-rank model, a mask) needs no spectrogram in memory.
+    ///
+    /// This is [`Stft::overlap_add_blocks`] over all the frames, summed by an
+    /// [`OverlapAdder`].
     pub fn inverse_with<S, I, F>(&self, frames: usize, len: usize, init: I, fill: F) -> Vec<f64>
     where
         I: Fn() -> S + Sync,
         F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
     {
-        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
-        // Frames are processed in parallel blocks; each block overlap-adds into its own segment
-        // of the padded time axis (numerator and window-product denominator), and the segments
-        // are then summed into the output. Memory: one segment per block, not one per frame.
-        const BLOCK: usize = 64;
-        let segments: Vec<(usize, Vec<f64>, Vec<f64>)> = (0..frames.div_ceil(BLOCK))
+        let segments = self.overlap_add_blocks(0..frames.div_ceil(OLA_BLOCK), frames, init, fill);
+        let mut adder = OverlapAdder::new(self, len);
+        for segment in &segments {
+            adder.add(segment);
+        }
+        adder.take_until(usize::MAX)
+    }
+
+    /// The overlap-added segments of the blocks `blocks` of [`OLA_BLOCK`] frames (block `b`
+    /// holds frames `b·OLA_BLOCK ..` up to `frames`), blocks in parallel: each block sums the
+    /// synthesis-windowed inverse FFTs of its frames, and the window products, in frame order
+    /// into its own [`OverlapSegment`]. `fill(state, t, frame)` writes frame `t` (absolute
+    /// index) as in [`Stft::inverse_with`]. Memory: one segment per block, not one per frame.
+    pub fn overlap_add_blocks<S, I, F>(
+        &self,
+        blocks: std::ops::Range<usize>,
+        frames: usize,
+        init: I,
+        fill: F,
+    ) -> Vec<OverlapSegment>
+    where
+        I: Fn() -> S + Sync,
+        F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
+    {
+        let (n_fft, hop) = (self.cfg.n_fft, self.cfg.hop);
+        blocks
             .into_par_iter()
             .map_init(
                 || {
@@ -449,8 +487,8 @@ impl Stft {
                     )
                 },
                 |(state, buf, frame, scratch), block| {
-                    let t0 = block * BLOCK;
-                    let t1 = (t0 + BLOCK).min(frames);
+                    let t0 = block * OLA_BLOCK;
+                    let t1 = (t0 + OLA_BLOCK).min(frames);
                     let seg_start = t0 * hop;
                     let seg_len = (t1 - 1 - t0) * hop + n_fft;
                     let mut num = vec![0.0; seg_len];
@@ -479,24 +517,199 @@ impl Stft {
                             *d += a * s;
                         }
                     }
-                    (seg_start, num, den)
+                    OverlapSegment {
+                        start: seg_start,
+                        num,
+                        den,
+                    }
                 },
             )
+            .collect()
+    }
+}
+
+/// Frames per block of the overlap-add ([`Stft::overlap_add_blocks`]): the unit of parallel
+/// work, and so of the order in which overlapping frames are summed.
+pub const OLA_BLOCK: usize = 64;
+
+/// The overlap-added frames of one block on the padded time axis: `num[i]` =
+/// Σ_t s[j − t·hop]·irfft(X[t])[j − t·hop] and `den[i]` = Σ_t a[j − t·hop]·s[j − t·hop] over the
+/// block's frames at padded index `j = start + i`.
+#[derive(Clone, Debug)]
+pub struct OverlapSegment {
+    /// Padded index of `num[0]`.
+    pub start: usize,
+    /// Overlap-added synthesis-windowed frames.
+    pub num: Vec<f64>,
+    /// Overlap-added window products.
+    pub den: Vec<f64>,
+}
+
+/// Sums [`OverlapSegment`]s (in the order given) and hands out the inverse STFT's samples
+/// `y[l] = num[l + pad] / den[l + pad]` (0 where the denominator is not positive) from the
+/// front, as soon as no later segment can reach them: [`Stft::inverse_with`] whole, or a
+/// streaming inverse piece by piece with the same sums in the same order.
+pub struct OverlapAdder {
+    pad: usize,
+    len: usize,
+    /// Padded index of `num[0]`: everything before it was handed out.
+    origin: usize,
+    num: Vec<f64>,
+    den: Vec<f64>,
+}
+
+impl OverlapAdder {
+    /// An adder for an output of `len` samples of `stft`'s inverse.
+    pub fn new(stft: &Stft, len: usize) -> Self {
+        let pad = stft.cfg.pad;
+        OverlapAdder {
+            pad,
+            len,
+            origin: pad,
+            num: Vec::new(),
+            den: Vec::new(),
+        }
+    }
+
+    /// Add `segment`, cropped to the output (padded indices `pad .. pad + len`) and to what has
+    /// not been handed out.
+    pub fn add(&mut self, segment: &OverlapSegment) {
+        let lo = segment.start.max(self.origin);
+        let hi = (segment.start + segment.num.len()).min(self.pad + self.len);
+        if lo >= hi {
+            return;
+        }
+        if self.num.len() < hi - self.origin {
+            self.num.resize(hi - self.origin, 0.0);
+            self.den.resize(hi - self.origin, 0.0);
+        }
+        let (num, den) = (&segment.num[lo - segment.start..hi - segment.start], &segment.den[lo - segment.start..hi - segment.start]);
+        for ((y, w), (n, d)) in self.num[lo - self.origin..hi - self.origin]
+            .iter_mut()
+            .zip(&mut self.den[lo - self.origin..hi - self.origin])
+            .zip(num.iter().zip(den))
+        {
+            *y += n;
+            *w += d;
+        }
+    }
+
+    /// The output samples before padded index `until` (capped at the output's end) not handed
+    /// out yet; the caller guarantees that no segment still to come reaches them.
+    pub fn take_until(&mut self, until: usize) -> Vec<f64> {
+        let end = until.min(self.pad + self.len);
+        let n = end.saturating_sub(self.origin);
+        if self.num.len() < n {
+            self.num.resize(n, 0.0);
+            self.den.resize(n, 0.0);
+        }
+        let y = self
+            .num
+            .drain(..n)
+            .zip(self.den.drain(..n))
+            .map(|(v, w)| if w > f64::MIN_POSITIVE { v / w } else { 0.0 })
             .collect();
-        // Sum the segments, cropping the padding: padded index i is output index i − pad.
-        let mut y = vec![0.0; len];
-        let mut norm = vec![0.0; len];
-        for (seg_start, num, den) in &segments {
-            let lo = (*seg_start).max(pad);
-            let hi = (seg_start + num.len()).min(pad + len);
-            for i in lo..hi {
-                y[i - pad] += num[i - seg_start];
-                norm[i - pad] += den[i - seg_start];
-            }
-        }
-        for (v, w) in y.iter_mut().zip(&norm) {
-            *v = if *w > f64::MIN_POSITIVE { *v / w } else { 0.0 };
-        }
+        self.origin += n;
         y
+    }
+
+    /// Output samples handed out so far.
+    pub fn taken(&self) -> usize {
+        self.origin - self.pad
+    }
+}
+
+/// The zero-padded signal of an STFT arriving in pieces, framed as it arrives: frame `t` is
+/// `p[t·hop .. t·hop + n_fft]` of the padded signal (module documentation), ready as soon as
+/// its last sample has arrived, for [`Stft::forward_padded_frame`]. Holds only the samples of
+/// frames not yet released.
+pub struct StreamFrames {
+    n_fft: usize,
+    hop: usize,
+    len: usize,
+    frames: usize,
+    /// The padded signal from padded index `start`.
+    buf: Vec<f64>,
+    start: usize,
+    /// Signal samples pushed so far.
+    pushed: usize,
+}
+
+impl StreamFrames {
+    /// Frames of a signal of `len ≥ 1` samples under `stft` (zero padding only: reflection
+    /// needs samples that have not arrived; error parameter `pad`).
+    pub fn new(stft: &Stft, len: usize) -> Result<Self> {
+        let cfg = stft.config();
+        if cfg.pad_mode != PadMode::Zero {
+            return Err(Error::param(
+                "pad",
+                "a streamed STFT pads with zeros (reflection needs the whole signal)",
+            ));
+        }
+        if len == 0 {
+            return Err(Error::param("signal", "is empty"));
+        }
+        let mut frames = StreamFrames {
+            n_fft: cfg.n_fft,
+            hop: cfg.hop,
+            len,
+            frames: cfg.frame_count(len),
+            buf: vec![0.0; cfg.pad],
+            start: 0,
+            pushed: 0,
+        };
+        frames.buf.reserve(cfg.n_fft);
+        Ok(frames)
+    }
+
+    /// Frames of the whole signal ([`StftConfig::frame_count`]).
+    pub fn frame_count(&self) -> usize {
+        self.frames
+    }
+
+    /// Append the next samples of the signal (the samples beyond `len` are an error,
+    /// parameter `signal`); the trailing padding follows the last one.
+    pub fn push(&mut self, x: &[f64]) -> Result<()> {
+        if self.pushed + x.len() > self.len {
+            return Err(Error::param(
+                "signal",
+                format!("more than the {} samples announced", self.len),
+            ));
+        }
+        self.buf.extend_from_slice(x);
+        self.pushed += x.len();
+        if self.pushed == self.len {
+            let end = (self.frames - 1) * self.hop + self.n_fft;
+            let have = self.start + self.buf.len();
+            self.buf.resize(self.buf.len() + end.saturating_sub(have), 0.0);
+        }
+        Ok(())
+    }
+
+    /// Frames `0..ready()` have all their samples (those released are gone).
+    pub fn ready(&self) -> usize {
+        let end = self.start + self.buf.len();
+        if end < self.n_fft {
+            return 0;
+        }
+        (1 + (end - self.n_fft) / self.hop).min(self.frames)
+    }
+
+    /// The padded samples of frame `t` (ready, not released).
+    ///
+    /// # Panics
+    /// If frame `t` is released or not ready.
+    pub fn frame(&self, t: usize) -> &[f64] {
+        let at = t * self.hop - self.start;
+        &self.buf[at..at + self.n_fft]
+    }
+
+    /// Drop the samples only frames before `t` use.
+    pub fn release(&mut self, t: usize) {
+        let keep_from = (t * self.hop).min(self.start + self.buf.len());
+        if keep_from > self.start {
+            self.buf.drain(..keep_from - self.start);
+            self.start = keep_from;
+        }
     }
 }
