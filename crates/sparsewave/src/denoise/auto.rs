@@ -101,10 +101,10 @@ impl Estimator {
 }
 
 /// A planned STFT (Hann, hop `n_fft/4`, zero-padded, centred) and the noise power per bin.
-struct Plane {
-    stft: Stft,
+pub(crate) struct Plane {
+    pub(crate) stft: Stft,
     /// `psd[k]·Σw²`.
-    noise_power: Vec<f64>,
+    pub(crate) noise_power: Vec<f64>,
 }
 
 /// The STFT every candidate works in: Hann window of `n_fft` samples, hop `n_fft/4`, centred
@@ -120,7 +120,7 @@ fn hann_quarter_hop(n_fft: usize) -> Result<Stft> {
 }
 
 impl Plane {
-    fn new(n_fft: usize, noise: &NoiseEstimate) -> Result<Self> {
+    pub(crate) fn new(n_fft: usize, noise: &NoiseEstimate) -> Result<Self> {
         let stft = hann_quarter_hop(n_fft)?;
         let gain: f64 = stft.config().window.iter().map(|w| w * w).sum();
         let noise_power = noise.psd_at(n_fft).iter().map(|p| p * gain).collect();

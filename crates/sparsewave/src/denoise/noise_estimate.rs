@@ -41,7 +41,7 @@
 
 use serde::Serialize;
 
-use crate::denoise::gate::percentile;
+use crate::denoise::gate::{percentile, percentile_of_smallest};
 use crate::transform::window::{Symmetry, WindowKind};
 use crate::{Error, Result};
 
@@ -117,12 +117,19 @@ impl NoiseEstimate {
         }
     }
 
-    /// The noise of `x` (sampled at `rate` Hz) by minimum statistics (module documentation).
+    /// The noise of `x` (sampled at `rate` Hz) by minimum statistics (module documentation):
+    /// [`MinimumStatistics`] given the whole signal.
     ///
     /// Errors: `x` shorter than `SMOOTHING_FRAMES` estimator frames (2048 samples).
     pub fn estimate(x: &[f64], rate: u32) -> Result<Self> {
-        let periodogram = Periodogram::new(x)?;
-        let floors = periodogram.floors();
+        let mut statistics = MinimumStatistics::new(x.len())?;
+        statistics.push(x)?;
+        Ok(Self::from_floors(&statistics.floors()?, rate))
+    }
+
+    /// The estimate from the per-bin floors of minimum statistics (module documentation):
+    /// white or coloured, by the slope of their lower envelope.
+    pub fn from_floors(floors: &[f64], rate: u32) -> Self {
         let inner = &floors[2..floors.len() - 2];
         let sigma2 = white_variance(inner);
         let upper = floors.len() / 4;
@@ -133,15 +140,15 @@ impl NoiseEstimate {
             }
         } else {
             NoiseModelEstimate::Coloured {
-                psd: coloured_psd(&floors, slope),
+                psd: coloured_psd(floors, slope),
                 slope,
             }
         };
-        Ok(NoiseEstimate {
+        NoiseEstimate {
             model,
             source: NoiseSource::MinimumStatistics,
             sample_rate: rate,
-        })
+        }
     }
 
     /// The noise of a noise-only `clip` (sampled at `rate` Hz): its mean periodogram.
@@ -259,46 +266,15 @@ struct Periodogram {
 }
 
 impl Periodogram {
-    /// Errors unless `x` holds at least [`SMOOTHING_FRAMES`] frames.
-    fn new(x: &[f64]) -> Result<Self> {
-        let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
-        if x.len() < need {
-            return Err(Error::param(
-                "signal",
-                format!(
-                    "{} samples are too few to estimate the noise (at least {need}); give a \
-                     noise clip",
-                    x.len()
-                ),
-            ));
-        }
-        Ok(Self::new_unchecked(x))
-    }
-
+    /// The periodogram of the whole frames of `x`.
     fn new_unchecked(x: &[f64]) -> Self {
-        use rayon::prelude::*;
-        let n = ESTIMATOR_FRAME;
-        let window = WindowKind::Hann
-            .build(n, Symmetry::Periodic)
-            .expect("a positive window length");
-        let gain: f64 = window.iter().map(|w| w * w).sum();
-        let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(n);
-        let frames = x.len() / n;
-        let bins = n / 2 + 1;
-        let mut data = vec![0.0; frames * bins];
-        data.par_chunks_mut(bins).enumerate().for_each_init(
-            || (fft.make_input_vec(), fft.make_output_vec()),
-            |(buf, spec), (t, out)| {
-                for ((b, s), w) in buf.iter_mut().zip(&x[t * n..(t + 1) * n]).zip(&window) {
-                    *b = s * w;
-                }
-                fft.process(buf, spec).expect("lengths from the plan");
-                for (o, c) in out.iter_mut().zip(spec.iter()) {
-                    *o = c.norm_sqr() / gain;
-                }
-            },
-        );
-        Periodogram { frames, bins, data }
+        let data = PeriodogramPlan::new().rows(x);
+        let bins = ESTIMATOR_FRAME / 2 + 1;
+        Periodogram {
+            frames: data.len() / bins,
+            bins,
+            data,
+        }
     }
 
     /// Per bin, the mean over all frames.
@@ -312,25 +288,225 @@ impl Periodogram {
             })
             .collect()
     }
+}
 
-    /// Per bin, the bias-corrected minimum statistic `floor[k]` (module documentation).
-    fn floors(&self) -> Vec<f64> {
-        let m = SMOOTHING_FRAMES;
-        let correction = gamma_quantile(m, TIME_QUANTILE);
-        let count = self.frames + 1 - m;
-        let mut smoothed = vec![0.0; count];
-        (0..self.bins)
-            .map(|k| {
-                let p = |t: usize| self.data[t * self.bins + k];
-                let mut acc: f64 = (0..m).map(p).sum();
-                smoothed[0] = acc / m as f64;
-                for (t, s) in smoothed.iter_mut().enumerate().skip(1) {
-                    acc += p(t + m - 1) - p(t - 1);
-                    *s = acc / m as f64;
+/// The window, its energy `Σw²` and the FFT of the estimator's periodogram.
+struct PeriodogramPlan {
+    window: Vec<f64>,
+    gain: f64,
+    fft: std::sync::Arc<dyn realfft::RealToComplex<f64>>,
+}
+
+impl PeriodogramPlan {
+    fn new() -> Self {
+        let window = WindowKind::Hann
+            .build(ESTIMATOR_FRAME, Symmetry::Periodic)
+            .expect("a positive window length");
+        let gain: f64 = window.iter().map(|w| w * w).sum();
+        let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(ESTIMATOR_FRAME);
+        PeriodogramPlan { window, gain, fft }
+    }
+
+    /// The periodogram rows `|Y[t, k]|² / Σw²` (`bins` values each) of the whole frames of `x`,
+    /// frames in parallel.
+    fn rows(&self, x: &[f64]) -> Vec<f64> {
+        use rayon::prelude::*;
+        let n = ESTIMATOR_FRAME;
+        let bins = n / 2 + 1;
+        let frames = x.len() / n;
+        let mut data = vec![0.0; frames * bins];
+        data.par_chunks_mut(bins).enumerate().for_each_init(
+            || (self.fft.make_input_vec(), self.fft.make_output_vec()),
+            |(buf, spec), (t, out)| {
+                for ((b, s), w) in buf.iter_mut().zip(&x[t * n..(t + 1) * n]).zip(&self.window) {
+                    *b = s * w;
                 }
-                percentile(&mut smoothed, 100.0 * TIME_QUANTILE) / correction
+                self.fft.process(buf, spec).expect("lengths from the plan");
+                for (o, c) in out.iter_mut().zip(spec.iter()) {
+                    *o = c.norm_sqr() / self.gain;
+                }
+            },
+        );
+        data
+    }
+}
+
+/// The per-bin floors of minimum statistics (module documentation) of a signal handed over in
+/// pieces, exact in bounded memory: the smoothed periodogram `S[·, k]` is made as the frames
+/// arrive (a running sum of the last `M` periodogram values per bin), and of its `N = T + 1 − M`
+/// values per bin only the `⌊q_t·(N − 1)⌋ + 2` smallest are kept (a max-heap), which is all the
+/// interpolated `q_t`-quantile reads. The signal's length must be known from the start (it
+/// fixes `N`). Memory: about `q_t · len / ESTIMATOR_FRAME` values per bin (32 MB per channel
+/// for an hour at 44.1 kHz) and one piece's periodogram.
+pub struct MinimumStatistics {
+    plan: PeriodogramPlan,
+    /// Periodogram values per bin, `N`.
+    count: usize,
+    /// Smallest values kept per bin.
+    keep: usize,
+    /// Samples still to come.
+    remaining: usize,
+    /// Samples of a frame not yet complete.
+    partial: Vec<f64>,
+    /// Periodogram frames made so far.
+    seen: usize,
+    /// The last (up to `M`) periodogram rows, oldest first.
+    recent: Vec<f64>,
+    bins: Vec<BinStatistics>,
+}
+
+/// The running state of one bin: the sum of its last `M` periodogram values and the smallest
+/// smoothed values so far.
+struct BinStatistics {
+    sum: f64,
+    smallest: std::collections::BinaryHeap<TotalOrder>,
+}
+
+/// An `f64` ordered by [`f64::total_cmp`] (the order `percentile` sorts by).
+#[derive(Clone, Copy, PartialEq)]
+struct TotalOrder(f64);
+
+impl Eq for TotalOrder {}
+
+impl PartialOrd for TotalOrder {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TotalOrder {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl MinimumStatistics {
+    /// For a signal of `len` samples. Errors: fewer than `SMOOTHING_FRAMES` estimator frames
+    /// (parameter `signal`).
+    pub fn new(len: usize) -> Result<Self> {
+        let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
+        if len < need {
+            return Err(Error::param(
+                "signal",
+                format!(
+                    "{len} samples are too few to estimate the noise (at least {need}); give a \
+                     noise clip"
+                ),
+            ));
+        }
+        let count = len / ESTIMATOR_FRAME + 1 - SMOOTHING_FRAMES;
+        let lo = (100.0 * TIME_QUANTILE / 100.0 * (count - 1) as f64).floor() as usize;
+        let keep = (lo + 2).min(count);
+        let bins = ESTIMATOR_FRAME / 2 + 1;
+        Ok(MinimumStatistics {
+            plan: PeriodogramPlan::new(),
+            count,
+            keep,
+            remaining: len,
+            partial: Vec::with_capacity(ESTIMATOR_FRAME),
+            seen: 0,
+            recent: Vec::new(),
+            bins: (0..bins)
+                .map(|_| BinStatistics {
+                    sum: 0.0,
+                    smallest: std::collections::BinaryHeap::with_capacity(keep + 1),
+                })
+                .collect(),
+        })
+    }
+
+    /// The next samples of the signal (more than announced is an error, parameter `signal`).
+    pub fn push(&mut self, mut x: &[f64]) -> Result<()> {
+        if x.len() > self.remaining {
+            return Err(Error::param(
+                "signal",
+                "more samples than announced to the noise estimate",
+            ));
+        }
+        self.remaining -= x.len();
+        if !self.partial.is_empty() {
+            let take = (ESTIMATOR_FRAME - self.partial.len()).min(x.len());
+            self.partial.extend_from_slice(&x[..take]);
+            x = &x[take..];
+            if self.partial.len() == ESTIMATOR_FRAME {
+                let rows = self.plan.rows(&self.partial);
+                self.add_rows(&rows);
+                self.partial.clear();
+            }
+        }
+        let whole = x.len() / ESTIMATOR_FRAME * ESTIMATOR_FRAME;
+        if whole > 0 {
+            let rows = self.plan.rows(&x[..whole]);
+            self.add_rows(&rows);
+        }
+        self.partial.extend_from_slice(&x[whole..]);
+        Ok(())
+    }
+
+    /// Advance every bin over new periodogram rows, bins in parallel: the running sum of the
+    /// last `M` values (started as their plain sum, then `+ P[t] − P[t − M]`, as
+    /// [`MinimumStatistics`] documents) and the smallest smoothed values.
+    fn add_rows(&mut self, rows: &[f64]) {
+        use rayon::prelude::*;
+        let nb = self.bins.len();
+        let m = SMOOTHING_FRAMES;
+        let (seen, recent, keep) = (self.seen, &self.recent, self.keep);
+        let held = recent.len() / nb;
+        let new = rows.len() / nb;
+        self.bins.par_iter_mut().enumerate().for_each(|(k, bin)| {
+            // Periodogram value of frame g (held in `recent` or in `rows`).
+            let p = |g: usize| {
+                if g >= seen {
+                    rows[(g - seen) * nb + k]
+                } else {
+                    recent[(g + held - seen) * nb + k]
+                }
+            };
+            for f in seen..seen + new {
+                if f + 1 < m {
+                    continue;
+                }
+                if f + 1 == m {
+                    bin.sum = (0..m).map(p).sum();
+                } else {
+                    bin.sum += p(f) - p(f - m);
+                }
+                let s = TotalOrder(bin.sum / m as f64);
+                if bin.smallest.len() < keep {
+                    bin.smallest.push(s);
+                } else if let Some(mut top) = bin.smallest.peek_mut() {
+                    if s < *top {
+                        *top = s;
+                    }
+                }
+            }
+        });
+        self.seen += new;
+        let mut all = std::mem::take(&mut self.recent);
+        all.extend_from_slice(rows);
+        let kept_rows = (all.len() / nb).min(m);
+        self.recent = all.split_off(all.len() - kept_rows * nb);
+    }
+
+    /// The per-bin floors `Q_{q_t}(S[·, k]) / G_M⁻¹(q_t)`, once the whole signal was pushed (an
+    /// error before, parameter `signal`).
+    pub fn floors(&self) -> Result<Vec<f64>> {
+        if self.remaining > 0 {
+            return Err(Error::param(
+                "signal",
+                format!("{} samples were not given to the noise estimate", self.remaining),
+            ));
+        }
+        let correction = gamma_quantile(SMOOTHING_FRAMES, TIME_QUANTILE);
+        Ok(self
+            .bins
+            .iter()
+            .map(|bin| {
+                let mut smallest: Vec<f64> = bin.smallest.iter().map(|v| v.0).collect();
+                smallest.sort_by(f64::total_cmp);
+                percentile_of_smallest(&smallest, self.count, 100.0 * TIME_QUANTILE) / correction
             })
-            .collect()
+            .collect())
     }
 }
 
