@@ -341,10 +341,16 @@ impl SpectralSums {
             stft.forward_frame(x, t, scratch, out)
         });
         let mut total = SpectralSums::default();
-        for p in &spectral_blocks(stft, 0..frames.div_ceil(FRAME_BLOCK), frames, peak, |t, scratch, fx, fy| {
-            stft.forward_frame(x, t, scratch, fx);
-            stft.forward_frame(y, t, scratch, fy);
-        }) {
+        for p in &spectral_blocks(
+            stft,
+            0..frames.div_ceil(FRAME_BLOCK),
+            frames,
+            peak,
+            |t, scratch, fx, fy| {
+                stft.forward_frame(x, t, scratch, fx);
+                stft.forward_frame(y, t, scratch, fy);
+            },
+        ) {
             total.merge(p);
         }
         total
@@ -649,10 +655,16 @@ impl ChannelMetrics {
             return;
         }
         let (stft, fx_frames, fy_frames) = (&self.stft, &self.frames_x, &self.frames_y);
-        for p in &spectral_blocks(stft, self.blocks_done..blocks, frames, self.peak, |t, scratch, fx, fy| {
-            stft.forward_padded_frame(fx_frames.frame(t), scratch, fx);
-            stft.forward_padded_frame(fy_frames.frame(t), scratch, fy);
-        }) {
+        for p in &spectral_blocks(
+            stft,
+            self.blocks_done..blocks,
+            frames,
+            self.peak,
+            |t, scratch, fx, fy| {
+                stft.forward_padded_frame(fx_frames.frame(t), scratch, fx);
+                stft.forward_padded_frame(fy_frames.frame(t), scratch, fy);
+            },
+        ) {
             self.spectral.merge(p);
         }
         self.blocks_done = blocks;

@@ -494,7 +494,10 @@ impl MinimumStatistics {
         if self.remaining > 0 {
             return Err(Error::param(
                 "signal",
-                format!("{} samples were not given to the noise estimate", self.remaining),
+                format!(
+                    "{} samples were not given to the noise estimate",
+                    self.remaining
+                ),
             ));
         }
         let correction = gamma_quantile(SMOOTHING_FRAMES, TIME_QUANTILE);

@@ -328,7 +328,11 @@ impl Stft {
         scratch: &mut FrameScratch,
         out: &mut [Complex64],
     ) {
-        assert_eq!(padded.len(), self.cfg.n_fft, "one frame of the padded signal");
+        assert_eq!(
+            padded.len(),
+            self.cfg.n_fft,
+            "one frame of the padded signal"
+        );
         for ((b, v), w) in scratch.frame.iter_mut().zip(padded).zip(&self.analysis) {
             *b = v * w;
         }
@@ -583,7 +587,10 @@ impl OverlapAdder {
             self.num.resize(hi - self.origin, 0.0);
             self.den.resize(hi - self.origin, 0.0);
         }
-        let (num, den) = (&segment.num[lo - segment.start..hi - segment.start], &segment.den[lo - segment.start..hi - segment.start]);
+        let (num, den) = (
+            &segment.num[lo - segment.start..hi - segment.start],
+            &segment.den[lo - segment.start..hi - segment.start],
+        );
         for ((y, w), (n, d)) in self.num[lo - self.origin..hi - self.origin]
             .iter_mut()
             .zip(&mut self.den[lo - self.origin..hi - self.origin])
@@ -681,7 +688,8 @@ impl StreamFrames {
         if self.pushed == self.len {
             let end = (self.frames - 1) * self.hop + self.n_fft;
             let have = self.start + self.buf.len();
-            self.buf.resize(self.buf.len() + end.saturating_sub(have), 0.0);
+            self.buf
+                .resize(self.buf.len() + end.saturating_sub(have), 0.0);
         }
         Ok(())
     }
