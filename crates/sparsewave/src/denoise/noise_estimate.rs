@@ -482,10 +482,12 @@ impl MinimumStatistics {
             }
         });
         self.seen += new;
-        let mut all = std::mem::take(&mut self.recent);
-        all.extend_from_slice(rows);
-        let kept_rows = (all.len() / nb).min(m);
-        self.recent = all.split_off(all.len() - kept_rows * nb);
+        // The last M rows of the held ones followed by the new ones.
+        let from_new = new.min(m);
+        let from_held = (m - from_new).min(held);
+        let mut recent = self.recent.split_off((held - from_held) * nb);
+        recent.extend_from_slice(&rows[(new - from_new) * nb..]);
+        self.recent = recent;
     }
 
     /// The per-bin floors `Q_{q_t}(S[·, k]) / G_M⁻¹(q_t)`, once the whole signal was pushed (an

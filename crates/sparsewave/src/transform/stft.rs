@@ -456,6 +456,7 @@ impl Stft {
     {
         let segments = self.overlap_add_blocks(0..frames.div_ceil(OLA_BLOCK), frames, init, fill);
         let mut adder = OverlapAdder::new(self, len);
+        adder.reserve_all();
         for segment in &segments {
             adder.add(segment);
         }
@@ -575,6 +576,13 @@ impl OverlapAdder {
         }
     }
 
+    /// Allocate the whole output at once (for an adder given every segment before any output
+    /// is taken: no reallocation as the segments arrive).
+    pub fn reserve_all(&mut self) {
+        self.num.reserve_exact(self.len);
+        self.den.reserve_exact(self.len);
+    }
+
     /// Add `segment`, cropped to the output (padded indices `pad .. pad + len`) and to what has
     /// not been handed out.
     pub fn add(&mut self, segment: &OverlapSegment) {
@@ -610,12 +618,14 @@ impl OverlapAdder {
             self.num.resize(n, 0.0);
             self.den.resize(n, 0.0);
         }
-        let y = self
-            .num
-            .drain(..n)
-            .zip(self.den.drain(..n))
-            .map(|(v, w)| if w > f64::MIN_POSITIVE { v / w } else { 0.0 })
-            .collect();
+        // The output reuses the numerator's buffer (no third signal-sized buffer).
+        let rest = self.num.split_off(n);
+        let mut y = std::mem::replace(&mut self.num, rest);
+        let rest = self.den.split_off(n);
+        let den = std::mem::replace(&mut self.den, rest);
+        for (v, w) in y.iter_mut().zip(&den) {
+            *v = if *w > f64::MIN_POSITIVE { *v / w } else { 0.0 };
+        }
         self.origin += n;
         y
     }
