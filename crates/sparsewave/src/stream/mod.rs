@@ -5,6 +5,8 @@
 //!
 //! - [`denoise`]: `denoise --method lsa` (two passes: the noise estimate and the spectral peak
 //!   of the metrics, then the denoiser, the output and the metrics).
+//! - [`metrics`]: `metrics REF TEST [--noisy NOISY]` (the reference's spectral peak, then both
+//!   files side by side).
 //!
 //! Memory is a few blocks per channel plus what the method keeps (the noise estimate's
 //! quantile, about 32 MB per channel for an hour at 44.1 kHz), whatever the input's length.
@@ -13,6 +15,7 @@
 //! removed when the job ends).
 
 pub mod denoise;
+pub mod metrics;
 mod spill;
 
 pub use spill::Spill;
