@@ -188,8 +188,8 @@ pub struct WavBlockWriter {
 
 impl WavBlockWriter {
     /// Start a WAV file at `path` of `channels` channels at `sample_rate` Hz in `format`.
-    /// Errors: `path` named like another audio format, not writable, or the [`SampleWriter`]
-    /// limits (channel count, byte rate).
+    /// Errors: `path` named like another audio format, not writable, or a channel count or
+    /// byte rate a WAV header cannot hold (as [`encode_wav`]).
     pub fn create(
         path: &Path,
         sample_rate: u32,

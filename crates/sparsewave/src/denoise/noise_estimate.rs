@@ -382,7 +382,7 @@ impl Ord for TotalOrder {
 
 impl MinimumStatistics {
     /// For a signal of `len` samples. Errors: fewer than `SMOOTHING_FRAMES` estimator frames
-    /// (parameter `signal`).
+    /// (parameter `signal`); kept values beyond the [memory limit](crate::memory).
     pub fn new(len: usize) -> Result<Self> {
         let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
         if len < need {
@@ -398,6 +398,14 @@ impl MinimumStatistics {
         let lo = (100.0 * TIME_QUANTILE / 100.0 * (count - 1) as f64).floor() as usize;
         let keep = (lo + 2).min(count);
         let bins = ESTIMATOR_FRAME / 2 + 1;
+        crate::memory::check(
+            || {
+                format!(
+                    "the noise estimate's quantile of {len} samples ({keep} values × {bins} bins)"
+                )
+            },
+            8.0 * keep as f64 * bins as f64,
+        )?;
         Ok(MinimumStatistics {
             plan: PeriodogramPlan::new(),
             count,

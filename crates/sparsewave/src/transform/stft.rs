@@ -537,9 +537,15 @@ impl Stft {
 /// work, and so of the order in which overlapping frames are summed.
 pub const OLA_BLOCK: usize = 64;
 
-/// The overlap-added frames of one block on the padded time axis: `num[i]` =
-/// Σ_t s[j − t·hop]·irfft(X[t])[j − t·hop] and `den[i]` = Σ_t a[j − t·hop]·s[j − t·hop] over the
-/// block's frames at padded index `j = start + i`.
+/// The overlap-added frames of one block on the padded time axis, at padded index
+/// `j = start + i`:
+///
+/// ```text
+/// num[i] = Σ_t s[j − t·hop] · irfft(X[t])[j − t·hop]
+/// den[i] = Σ_t a[j − t·hop] · s[j − t·hop]
+/// ```
+///
+/// over the block's frames `t`.
 #[derive(Clone, Debug)]
 pub struct OverlapSegment {
     /// Padded index of `num[0]`.
