@@ -64,6 +64,7 @@ pub mod noise;
 pub mod pipeline;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod stream;
 pub mod transform;
 
 pub use choice::Choice;

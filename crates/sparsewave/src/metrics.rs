@@ -18,7 +18,7 @@
 //! peak so that silent frames do not dominate. Multichannel audio is measured jointly: norms and
 //! sums run over all channels, frame averages over all frames of all channels.
 
-use crate::transform::stft::{PadMode, Stft, StftConfig};
+use crate::transform::stft::{FrameScratch, PadMode, Stft, StftConfig, StreamFrames};
 use crate::transform::window::WindowKind;
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -61,7 +61,8 @@ impl Metrics {
     /// Cost: one fused pass over the samples for the time-domain metrics and three STFTs per
     /// channel (the reference's twice: its peak fixes the LSD floor before the LSD can be
     /// summed), frames in parallel, nothing stored but one frame per worker. Partial sums are
-    /// added in a fixed order, so the result does not depend on the thread count.
+    /// added in a fixed order, so the result does not depend on the thread count — nor on
+    /// whether the signals are whole or streamed ([`ReferencePeak`], [`ChannelMetrics`]).
     pub fn compute(
         reference: &[Vec<f64>],
         estimate: &[Vec<f64>],
@@ -69,16 +70,30 @@ impl Metrics {
     ) -> Result<Self> {
         check_shapes(reference, estimate)?;
         let stft = metric_stft();
+        let sums: Vec<ChannelSums> = reference
+            .iter()
+            .zip(estimate)
+            .map(|(x, y)| ChannelSums {
+                time: TimeSums::of(x, y),
+                spectral: SpectralSums::of(&stft, x, y),
+                seg: SegmentalSnr::of(x, y, sample_rate),
+            })
+            .collect();
+        Ok(Self::from_sums(&sums))
+    }
+
+    /// The metrics from per-channel sums, added channel after channel.
+    fn from_sums(channels: &[ChannelSums]) -> Self {
         let mut time = TimeSums::default();
         let mut spectral = SpectralSums::default();
         let mut seg = SegmentalSnr::default();
-        for (x, y) in reference.iter().zip(estimate) {
-            time.merge(&TimeSums::of(x, y));
-            spectral.merge(&SpectralSums::of(&stft, x, y));
-            seg.add(x, y, sample_rate);
+        for c in channels {
+            time.merge(&c.time);
+            spectral.merge(&c.spectral);
+            seg.merge(&c.seg);
         }
         let n = time.count as f64;
-        Ok(Metrics {
+        Metrics {
             snr_db: ratio_db(time.energy_x, time.energy_e),
             rel_error_pct: 100.0 * time.energy_e / time.energy_x,
             rmse: (time.energy_e / n).sqrt(),
@@ -89,14 +104,43 @@ impl Metrics {
             lsd_db: spectral.lsd_sum / spectral.frames.max(1) as f64,
             spectral_snr_db: ratio_db(spectral.energy_ref, spectral.energy_err),
             nrr_db: None,
-        })
+        }
     }
 
-    /// Add the reference-free noise reduction ratio of `denoised` against `noisy`.
+    /// The metrics of streamed channels ([`ChannelMetrics`], each given all its samples), equal
+    /// bit for bit to [`Metrics::compute`] of the whole signals. Errors: no channel, or a
+    /// channel not given all its samples (parameter `metrics`).
+    pub fn from_channels(channels: Vec<ChannelMetrics>) -> Result<Self> {
+        if channels.is_empty() {
+            return Err(Error::param("metrics", "signals are empty"));
+        }
+        let sums = channels
+            .into_iter()
+            .map(ChannelMetrics::finish)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self::from_sums(&sums))
+    }
+
+    /// Add the reference-free noise reduction ratio of `denoised` against `noisy` (all
+    /// channels, one after the other, as one signal).
     pub fn with_nrr(mut self, noisy: &[Vec<f64>], denoised: &[Vec<f64>]) -> Self {
-        self.nrr_db = Some(nrr_db(&noisy.concat(), &denoised.concat()));
+        let of = |channels: &[Vec<f64>]| {
+            streamed_variance(|visit| {
+                channels.iter().for_each(|c| visit(c));
+                Ok(())
+            })
+            .expect("pieces in memory cannot fail")
+        };
+        self.nrr_db = Some(nrr_from_variances(of(noisy), of(denoised)));
         self
     }
+}
+
+/// The sums of one channel.
+struct ChannelSums {
+    time: TimeSums,
+    spectral: SpectralSums,
+    seg: SegmentalSnr,
 }
 
 fn check_shapes(reference: &[Vec<f64>], estimate: &[Vec<f64>]) -> Result<()> {
@@ -153,13 +197,46 @@ pub fn rel_error_pct(x: &[f64], y: &[f64]) -> f64 {
 
 /// NRR (dB) = 10 log10(var(noisy) / var(denoised)).
 pub fn nrr_db(noisy: &[f64], denoised: &[f64]) -> f64 {
-    ratio_db(variance(noisy), variance(denoised))
+    nrr_from_variances(variance(noisy), variance(denoised))
+}
+
+/// NRR (dB) = 10 log10(var_noisy / var_denoised) from the two variances
+/// ([`streamed_variance`]).
+pub fn nrr_from_variances(noisy: f64, denoised: f64) -> f64 {
+    ratio_db(noisy, denoised)
 }
 
 fn variance(v: &[f64]) -> f64 {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    v.iter().map(|a| (a - mean) * (a - mean)).sum::<f64>() / n
+    streamed_variance(|visit| {
+        visit(v);
+        Ok(())
+    })
+    .expect("pieces in memory cannot fail")
+}
+
+/// The population variance of a signal handed over in pieces, summed in order as one signal:
+/// the mean `m = Σv / n` over one pass, then `Σ(v − m)² / n` over a second, so `pieces(visit)`
+/// is called twice and must give `visit` the same pieces in the same order both times (from
+/// memory, or re-read from a file). Errors are `pieces`' own.
+pub fn streamed_variance(
+    mut pieces: impl FnMut(&mut dyn FnMut(&[f64])) -> Result<()>,
+) -> Result<f64> {
+    // −0 is the identity of addition (+0 is not, for −0): the sum is `Iterator::sum`'s.
+    let (mut sum, mut n) = (-0.0_f64, 0usize);
+    pieces(&mut |p| {
+        for v in p {
+            sum += v;
+        }
+        n += p.len();
+    })?;
+    let mean = sum / n as f64;
+    let mut squares = -0.0_f64;
+    pieces(&mut |p| {
+        for a in p {
+            squares += (a - mean) * (a - mean);
+        }
+    })?;
+    Ok(squares / n as f64)
 }
 
 /// Pointwise absolute error f_ea(t) = |x(t) − y(t)|.
@@ -203,19 +280,8 @@ impl TimeSums {
             .par_chunks(TIME_CHUNK)
             .zip(y.par_chunks(TIME_CHUNK))
             .map(|(xs, ys)| {
-                let mut s = TimeSums {
-                    count: xs.len(),
-                    ..TimeSums::default()
-                };
-                for (&a, &b) in xs.iter().zip(ys) {
-                    let e = a - b;
-                    s.energy_x += a * a;
-                    s.energy_y += b * b;
-                    s.energy_e += e * e;
-                    s.cross += a * b;
-                    s.abs_e += e.abs();
-                    s.max_abs_e = s.max_abs_e.max(e.abs());
-                }
+                let mut s = TimeSums::default();
+                s.add(xs, ys);
                 s
             })
             .collect();
@@ -224,6 +290,20 @@ impl TimeSums {
             total.merge(c);
         }
         total
+    }
+
+    /// Continue the sums with the samples `xs`, `ys` (equal lengths), in order.
+    fn add(&mut self, xs: &[f64], ys: &[f64]) {
+        self.count += xs.len();
+        for (&a, &b) in xs.iter().zip(ys) {
+            let e = a - b;
+            self.energy_x += a * a;
+            self.energy_y += b * b;
+            self.energy_e += e * e;
+            self.cross += a * b;
+            self.abs_e += e.abs();
+            self.max_abs_e = self.max_abs_e.max(e.abs());
+        }
     }
 
     fn merge(&mut self, o: &TimeSums) {
@@ -257,55 +337,41 @@ impl SpectralSums {
             return SpectralSums::default();
         }
         let frames = stft.frame_count(x.len());
-        let bins = stft.bins();
-        let blocks = frames.div_ceil(FRAME_BLOCK);
-        let block_frames = |b: usize| b * FRAME_BLOCK..((b + 1) * FRAME_BLOCK).min(frames);
-        let worker = || (stft.frame_scratch(), vec![Complex64::default(); bins]);
-        // max is exact in any order: no need to fix the order of this reduction.
-        let peak = (0..blocks)
-            .into_par_iter()
-            .map_init(worker, |(scratch, fx), b| {
-                let mut peak = 0.0_f64;
-                for t in block_frames(b) {
-                    stft.forward_frame(x, t, scratch, fx);
-                    peak = fx.iter().fold(peak, |m, c| m.max(c.norm_sqr()));
-                }
-                peak
-            })
-            .reduce(|| 0.0, f64::max);
-        let eps = (1e-10 * peak).max(f64::MIN_POSITIVE);
-        // (10 log10 r)² = (10 / ln 10)² (ln r)².
-        let db2 = (10.0 / std::f64::consts::LN_10).powi(2);
-        let parts: Vec<SpectralSums> = (0..blocks)
-            .into_par_iter()
-            .map_init(
-                || (worker(), vec![Complex64::default(); bins]),
-                |((scratch, fx), fy), b| {
-                    let mut s = SpectralSums::default();
-                    for t in block_frames(b) {
-                        stft.forward_frame(x, t, scratch, fx);
-                        stft.forward_frame(y, t, scratch, fy);
-                        let mut log2_sum = 0.0;
-                        for (cx, cy) in fx.iter().zip(fy.iter()) {
-                            let (p2, q2) = (cx.norm_sqr(), cy.norm_sqr());
-                            let d = p2.sqrt() - q2.sqrt();
-                            s.energy_ref += p2;
-                            s.energy_err += d * d;
-                            let l = ((p2 + eps) / (q2 + eps)).ln();
-                            log2_sum += l * l;
-                        }
-                        s.lsd_sum += (db2 * log2_sum / bins as f64).sqrt();
-                        s.frames += 1;
-                    }
-                    s
-                },
-            )
-            .collect();
+        let peak = spectral_peak(stft, 0..frames, |t, scratch, out| {
+            stft.forward_frame(x, t, scratch, out)
+        });
         let mut total = SpectralSums::default();
-        for p in &parts {
+        for p in &spectral_blocks(
+            stft,
+            0..frames.div_ceil(FRAME_BLOCK),
+            frames,
+            peak,
+            |t, scratch, fx, fy| {
+                stft.forward_frame(x, t, scratch, fx);
+                stft.forward_frame(y, t, scratch, fy);
+            },
+        ) {
             total.merge(p);
         }
         total
+    }
+
+    /// Add one frame's `|X|²` and `|Y|²` terms (`fx`, `fy`: the frame's bins) with the LSD floor
+    /// `eps`.
+    fn add_frame(&mut self, fx: &[Complex64], fy: &[Complex64], eps: f64) {
+        // (10 log10 r)² = (10 / ln 10)² (ln r)².
+        let db2 = (10.0 / std::f64::consts::LN_10).powi(2);
+        let mut log2_sum = 0.0;
+        for (cx, cy) in fx.iter().zip(fy.iter()) {
+            let (p2, q2) = (cx.norm_sqr(), cy.norm_sqr());
+            let d = p2.sqrt() - q2.sqrt();
+            self.energy_ref += p2;
+            self.energy_err += d * d;
+            let l = ((p2 + eps) / (q2 + eps)).ln();
+            log2_sum += l * l;
+        }
+        self.lsd_sum += (db2 * log2_sum / fx.len() as f64).sqrt();
+        self.frames += 1;
     }
 
     fn merge(&mut self, o: &SpectralSums) {
@@ -316,6 +382,67 @@ impl SpectralSums {
     }
 }
 
+/// max |X[t, k]|² over the frames `frames` that `frame(t, scratch, out)` transforms, in
+/// parallel (a maximum is exact in any order).
+fn spectral_peak<F>(stft: &Stft, frames: std::ops::Range<usize>, frame: F) -> f64
+where
+    F: Fn(usize, &mut FrameScratch, &mut [Complex64]) + Sync,
+{
+    let bins = stft.bins();
+    let first = frames.start;
+    (0..frames.len().div_ceil(FRAME_BLOCK))
+        .into_par_iter()
+        .map_init(
+            || (stft.frame_scratch(), vec![Complex64::default(); bins]),
+            |(scratch, fx), b| {
+                let mut peak = 0.0_f64;
+                for t in first + b * FRAME_BLOCK..(first + (b + 1) * FRAME_BLOCK).min(frames.end) {
+                    frame(t, scratch, fx);
+                    peak = fx.iter().fold(peak, |m, c| m.max(c.norm_sqr()));
+                }
+                peak
+            },
+        )
+        .reduce(|| 0.0, f64::max)
+}
+
+/// The [`SpectralSums`] of the blocks `blocks` of [`FRAME_BLOCK`] frames (out of `frames`),
+/// blocks in parallel, each summed in frame order, with the LSD floor of the reference's
+/// `peak`; `frames_xy(t, scratch, fx, fy)` transforms frame `t` of both signals.
+fn spectral_blocks<F>(
+    stft: &Stft,
+    blocks: std::ops::Range<usize>,
+    frames: usize,
+    peak: f64,
+    frames_xy: F,
+) -> Vec<SpectralSums>
+where
+    F: Fn(usize, &mut FrameScratch, &mut [Complex64], &mut [Complex64]) + Sync,
+{
+    let eps = (1e-10 * peak).max(f64::MIN_POSITIVE);
+    let bins = stft.bins();
+    blocks
+        .into_par_iter()
+        .map_init(
+            || {
+                (
+                    stft.frame_scratch(),
+                    vec![Complex64::default(); bins],
+                    vec![Complex64::default(); bins],
+                )
+            },
+            |(scratch, fx, fy), b| {
+                let mut s = SpectralSums::default();
+                for t in b * FRAME_BLOCK..((b + 1) * FRAME_BLOCK).min(frames) {
+                    frames_xy(t, scratch, fx, fy);
+                    s.add_frame(fx, fy, eps);
+                }
+                s
+            },
+        )
+        .collect()
+}
+
 /// Accumulates clipped per-frame SNRs over channels.
 #[derive(Default)]
 struct SegmentalSnr {
@@ -324,26 +451,27 @@ struct SegmentalSnr {
 }
 
 impl SegmentalSnr {
-    /// Frames of round(0.020 · rate) samples; a trailing partial frame counts when it is at least
-    /// half a frame (and a signal shorter than one frame is one frame). Frames in parallel,
-    /// summed in frame order.
-    fn add(&mut self, x: &[f64], y: &[f64], sample_rate: u32) {
-        let frame = ((SEG_SNR_FRAME_SECONDS * f64::from(sample_rate)).round() as usize).max(1);
-        let (lo, hi) = SEG_SNR_RANGE;
+    /// One channel: frames of [`seg_frame_len`] samples; a trailing partial frame counts when it
+    /// is at least half a frame (and a signal shorter than one frame is one frame). Frames in
+    /// parallel, summed in frame order.
+    fn of(x: &[f64], y: &[f64], sample_rate: u32) -> Self {
+        let frame = seg_frame_len(sample_rate);
         let snrs: Vec<f64> = x
             .par_chunks(frame)
             .zip(y.par_chunks(frame))
             .enumerate()
             .filter(|(i, (fx, _))| *i == 0 || fx.len() * 2 >= frame)
-            .map(|(_, (fx, fy))| {
-                let ex: f64 = fx.iter().map(|v| v * v).sum();
-                let ee: f64 = fx.iter().zip(fy).map(|(a, b)| (a - b) * (a - b)).sum();
-                let snr = if ee == 0.0 { hi } else { ratio_db(ex, ee) };
-                snr.clamp(lo, hi)
-            })
+            .map(|(_, (fx, fy))| frame_snr(fx, fy))
             .collect();
-        self.sum += snrs.iter().sum::<f64>();
-        self.frames += snrs.len();
+        SegmentalSnr {
+            sum: snrs.iter().sum::<f64>(),
+            frames: snrs.len(),
+        }
+    }
+
+    fn merge(&mut self, o: &SegmentalSnr) {
+        self.sum += o.sum;
+        self.frames += o.frames;
     }
 
     fn mean(&self) -> f64 {
@@ -351,11 +479,223 @@ impl SegmentalSnr {
     }
 }
 
+/// Samples per frame of the segmental SNR, round(0.020 · rate) (at least 1).
+fn seg_frame_len(sample_rate: u32) -> usize {
+    ((SEG_SNR_FRAME_SECONDS * f64::from(sample_rate)).round() as usize).max(1)
+}
+
+/// One frame's SNR clipped to [`SEG_SNR_RANGE`] (the top of the range for an exact frame).
+fn frame_snr(fx: &[f64], fy: &[f64]) -> f64 {
+    let (lo, hi) = SEG_SNR_RANGE;
+    let ex: f64 = fx.iter().map(|v| v * v).sum();
+    let ee: f64 = fx.iter().zip(fy).map(|(a, b)| (a - b) * (a - b)).sum();
+    let snr = if ee == 0.0 { hi } else { ratio_db(ex, ee) };
+    snr.clamp(lo, hi)
+}
+
 /// Segmental SNR of one channel (dB).
 pub fn seg_snr_db(x: &[f64], y: &[f64], sample_rate: u32) -> f64 {
-    let mut s = SegmentalSnr::default();
-    s.add(x, y, sample_rate);
-    s.mean()
+    SegmentalSnr::of(x, y, sample_rate).mean()
+}
+
+/// Streamed metrics, pass one: the spectral peak max |X|² of one reference channel handed over
+/// in pieces, which fixes the LSD floor of [`ChannelMetrics`] (the whole-signal
+/// [`Metrics::compute`] makes the same first pass).
+pub struct ReferencePeak {
+    stft: Stft,
+    frames: StreamFrames,
+    /// Frames transformed so far.
+    done: usize,
+    peak: f64,
+}
+
+impl ReferencePeak {
+    /// For a channel of `len ≥ 1` samples.
+    pub fn new(len: usize) -> Result<Self> {
+        let stft = metric_stft();
+        let frames = StreamFrames::new(&stft, len)?;
+        Ok(ReferencePeak {
+            stft,
+            frames,
+            done: 0,
+            peak: 0.0,
+        })
+    }
+
+    /// The next samples of the reference.
+    pub fn push(&mut self, x: &[f64]) -> Result<()> {
+        self.frames.push(x)?;
+        let ready = self.frames.ready();
+        let (stft, frames) = (&self.stft, &self.frames);
+        let peak = spectral_peak(stft, self.done..ready, |t, scratch, out| {
+            stft.forward_padded_frame(frames.frame(t), scratch, out)
+        });
+        self.peak = self.peak.max(peak);
+        self.done = ready;
+        self.frames.release(ready);
+        Ok(())
+    }
+
+    /// The peak, once every sample was pushed (an error before, parameter `metrics`).
+    pub fn peak(&self) -> Result<f64> {
+        if self.done < self.frames.frame_count() {
+            return Err(Error::param("metrics", "the reference was not given whole"));
+        }
+        Ok(self.peak)
+    }
+}
+
+/// Streamed metrics, pass two: the sums of one channel of reference `x` and estimate `y`
+/// handed over in pieces (equal lengths each time), in the order and grouping of
+/// [`Metrics::compute`] (time sums in chunks of 2¹⁶ samples, spectral sums in blocks of 32
+/// frames, segmental SNR per 20 ms frame), so that [`Metrics::from_channels`] equals it bit
+/// for bit. Memory: a time chunk's and an STFT frame's worth of samples, whatever the length.
+pub struct ChannelMetrics {
+    len: usize,
+    pushed: usize,
+    time: TimeSums,
+    /// The current chunk of the time sums.
+    chunk: TimeSums,
+    seg: SegmentalSnr,
+    /// Samples of the current segmental-SNR frame (x, y).
+    seg_frame: (Vec<f64>, Vec<f64>),
+    seg_len: usize,
+    stft: Stft,
+    frames_x: StreamFrames,
+    frames_y: StreamFrames,
+    /// Spectral blocks summed so far.
+    blocks_done: usize,
+    spectral: SpectralSums,
+    peak: f64,
+}
+
+impl ChannelMetrics {
+    /// For a channel of `len ≥ 1` samples at `sample_rate`, with the reference's spectral peak
+    /// ([`ReferencePeak`]).
+    pub fn new(len: usize, sample_rate: u32, peak: f64) -> Result<Self> {
+        let stft = metric_stft();
+        let seg_len = seg_frame_len(sample_rate);
+        Ok(ChannelMetrics {
+            len,
+            pushed: 0,
+            time: TimeSums::default(),
+            chunk: TimeSums::default(),
+            seg: SegmentalSnr {
+                sum: -0.0,
+                frames: 0,
+            },
+            seg_frame: (Vec::with_capacity(seg_len), Vec::with_capacity(seg_len)),
+            seg_len,
+            frames_x: StreamFrames::new(&stft, len)?,
+            frames_y: StreamFrames::new(&stft, len)?,
+            stft,
+            blocks_done: 0,
+            spectral: SpectralSums::default(),
+            peak,
+        })
+    }
+
+    /// The next samples of both signals (equal lengths; beyond the announced length is an
+    /// error, parameter `signal`).
+    pub fn push(&mut self, x: &[f64], y: &[f64]) -> Result<()> {
+        if x.len() != y.len() {
+            return Err(Error::param(
+                "metrics",
+                "reference and estimate pieces differ in length",
+            ));
+        }
+        self.frames_x.push(x)?;
+        self.frames_y.push(y)?;
+        self.pushed += x.len();
+        self.add_time(x, y);
+        self.add_segments(x, y);
+        self.add_spectral();
+        Ok(())
+    }
+
+    /// Time sums in chunks of [`TIME_CHUNK`] samples from the channel's start.
+    fn add_time(&mut self, mut x: &[f64], mut y: &[f64]) {
+        while !x.is_empty() {
+            let take = (TIME_CHUNK - self.chunk.count).min(x.len());
+            self.chunk.add(&x[..take], &y[..take]);
+            (x, y) = (&x[take..], &y[take..]);
+            if self.chunk.count == TIME_CHUNK {
+                self.time.merge(&std::mem::take(&mut self.chunk));
+            }
+        }
+    }
+
+    /// Segmental SNR frames from the channel's start.
+    fn add_segments(&mut self, mut x: &[f64], mut y: &[f64]) {
+        while !x.is_empty() {
+            let (fx, fy) = &mut self.seg_frame;
+            let take = (self.seg_len - fx.len()).min(x.len());
+            fx.extend_from_slice(&x[..take]);
+            fy.extend_from_slice(&y[..take]);
+            (x, y) = (&x[take..], &y[take..]);
+            if fx.len() == self.seg_len {
+                self.seg.sum += frame_snr(fx, fy);
+                self.seg.frames += 1;
+                fx.clear();
+                fy.clear();
+            }
+        }
+    }
+
+    /// The spectral blocks whose frames are all ready (all of them once the signal is whole).
+    fn add_spectral(&mut self) {
+        let frames = self.frames_x.frame_count();
+        let ready = self.frames_x.ready();
+        let blocks = if ready == frames {
+            frames.div_ceil(FRAME_BLOCK)
+        } else {
+            ready / FRAME_BLOCK
+        };
+        if blocks <= self.blocks_done {
+            return;
+        }
+        let (stft, fx_frames, fy_frames) = (&self.stft, &self.frames_x, &self.frames_y);
+        for p in &spectral_blocks(
+            stft,
+            self.blocks_done..blocks,
+            frames,
+            self.peak,
+            |t, scratch, fx, fy| {
+                stft.forward_padded_frame(fx_frames.frame(t), scratch, fx);
+                stft.forward_padded_frame(fy_frames.frame(t), scratch, fy);
+            },
+        ) {
+            self.spectral.merge(p);
+        }
+        self.blocks_done = blocks;
+        let released = (blocks * FRAME_BLOCK).min(frames);
+        self.frames_x.release(released);
+        self.frames_y.release(released);
+    }
+
+    /// The channel's sums, once it is whole: the last partial time chunk, and the last partial
+    /// segmental frame when it is at least half a frame (or the only one).
+    fn finish(mut self) -> Result<ChannelSums> {
+        if self.pushed != self.len {
+            return Err(Error::param(
+                "metrics",
+                format!("{} of {} samples were given", self.pushed, self.len),
+            ));
+        }
+        if self.chunk.count > 0 {
+            self.time.merge(&self.chunk);
+        }
+        let (fx, fy) = &self.seg_frame;
+        if !fx.is_empty() && (self.seg.frames == 0 || fx.len() * 2 >= self.seg_len) {
+            self.seg.sum += frame_snr(fx, fy);
+            self.seg.frames += 1;
+        }
+        Ok(ChannelSums {
+            time: self.time,
+            spectral: self.spectral,
+            seg: self.seg,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -2,11 +2,19 @@
 
 use super::common::print_metrics;
 use anyhow::{bail, Result};
+use sparsewave::audio::Audio;
 use sparsewave::metrics::Metrics;
 use sparsewave::pipeline;
+use sparsewave::stream::metrics::{metrics_files, Shape};
+use sparsewave::stream::StreamOptions;
 use std::path::PathBuf;
 
 /// Every metric of TEST against the reference REF (and NRR against NOISY when given).
+///
+/// Files (not pipes) are measured streamed, in bounded memory whatever their length: the
+/// reference is read twice and the test once, in blocks, with the same numbers as in memory
+/// (with --noisy, NOISY and TEST are kept as 64-bit floats in an anonymous temporary file for
+/// the NRR's variances).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -26,43 +34,23 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let x = pipeline::load(&a.reference, false)?;
-    let y = pipeline::load(&a.test, false)?;
-    if x.channel_count() != y.channel_count()
-        || x.frames() != y.frames()
-        || x.sample_rate != y.sample_rate
-    {
-        bail!(
-            "{} and {} differ in shape: {} ch × {} samples at {} Hz vs {} ch × {} samples at {} Hz",
-            a.reference.display(),
-            a.test.display(),
-            x.channel_count(),
-            x.frames(),
-            x.sample_rate,
-            y.channel_count(),
-            y.frames(),
-            y.sample_rate
-        );
-    }
-    let mut m = Metrics::compute(&x.channels, &y.channels, x.sample_rate)?;
-    if let Some(noisy) = &a.noisy {
-        let n = pipeline::load(noisy, false)?;
-        if n.channel_count() != y.channel_count() || n.frames() != y.frames() {
-            bail!(
-                "{}: shape differs from {}",
-                noisy.display(),
-                a.test.display()
-            );
-        }
-        m = m.with_nrr(&n.channels, &y.channels);
-    }
+    let files = [Some(&a.reference), Some(&a.test), a.noisy.as_ref()];
+    let streamed = files
+        .iter()
+        .flatten()
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()));
+    let (shape, m) = if streamed {
+        measure_streamed(&a)?
+    } else {
+        measure_whole(&a)?
+    };
     if a.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "command": "metrics", "reference": a.reference, "test": a.test,
-                "noisy": a.noisy, "sample_rate": x.sample_rate, "channels": x.channel_count(),
-                "samples": x.frames(), "metrics": m,
+                "noisy": a.noisy, "sample_rate": shape.sample_rate, "channels": shape.channels,
+                "samples": shape.frames, "metrics": m,
             }))?
         );
     } else {
@@ -70,4 +58,65 @@ pub fn run(a: Args) -> Result<()> {
         print_metrics(&m);
     }
     Ok(())
+}
+
+/// Refuse TEST (and NOISY) when its shape differs from REF's (TEST's).
+fn check_shapes(a: &Args, x: &Shape, y: &Shape, n: Option<&Shape>) -> Result<()> {
+    if x != y {
+        bail!(
+            "{} and {} differ in shape: {} ch × {} samples at {} Hz vs {} ch × {} samples at {} Hz",
+            a.reference.display(),
+            a.test.display(),
+            x.channels,
+            x.frames,
+            x.sample_rate,
+            y.channels,
+            y.frames,
+            y.sample_rate
+        );
+    }
+    if let (Some(noisy), Some(n)) = (&a.noisy, n) {
+        if n.channels != y.channels || n.frames != y.frames {
+            bail!(
+                "{}: shape differs from {}",
+                noisy.display(),
+                a.test.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The metrics of files, in bounded memory ([`metrics_files`]).
+fn measure_streamed(a: &Args) -> Result<(Shape, Metrics)> {
+    let options = StreamOptions::default();
+    let x = Shape::of(&a.reference, &options)?;
+    let y = Shape::of(&a.test, &options)?;
+    let n = a
+        .noisy
+        .as_deref()
+        .map(|p| Shape::of(p, &options))
+        .transpose()?;
+    check_shapes(a, &x, &y, n.as_ref())?;
+    let m = metrics_files(&a.reference, &a.test, a.noisy.as_deref(), &options)?;
+    Ok((x, m))
+}
+
+/// The metrics of the decoded signals (inputs that cannot be read twice, such as pipes).
+fn measure_whole(a: &Args) -> Result<(Shape, Metrics)> {
+    let shape = |audio: &Audio| Shape {
+        sample_rate: audio.sample_rate,
+        channels: audio.channel_count(),
+        frames: audio.frames(),
+    };
+    let x = pipeline::load(&a.reference, false)?;
+    let y = pipeline::load(&a.test, false)?;
+    check_shapes(a, &shape(&x), &shape(&y), None)?;
+    let mut m = Metrics::compute(&x.channels, &y.channels, x.sample_rate)?;
+    if let Some(noisy) = &a.noisy {
+        let n = pipeline::load(noisy, false)?;
+        check_shapes(a, &shape(&x), &shape(&y), Some(&shape(&n)))?;
+        m = m.with_nrr(&n.channels, &y.channels);
+    }
+    Ok((shape(&x), m))
 }

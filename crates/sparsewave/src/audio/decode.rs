@@ -4,7 +4,7 @@ use super::{Audio, SampleFormat};
 use crate::{memory, Error, Result};
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
-use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymErr;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
@@ -18,14 +18,23 @@ use symphonia::core::meta::MetadataOptions;
 /// error, not a shorter signal), every sample is finite, and the decoded samples fit in the
 /// [memory limit](crate::memory) — checked against the header's frame count before decoding,
 /// and as the samples arrive for streams (pipes, devices) and formats that declare none.
-/// The file is streamed, never read whole into memory.
+/// The file is streamed, never read whole into memory: this is [`BlockReader`] with the blocks
+/// appended.
 pub fn decode_file(path: &Path) -> Result<Audio> {
+    let source = open_source(path)?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    decode_source(source, ext).map_err(|reason| Error::bad_input(path, reason))
+}
+
+/// The media source of `path`: the file itself, or for a pipe or a device a stream made
+/// seekable over what has been read. Errors name `path`.
+fn open_source(path: &Path) -> Result<Box<dyn MediaSource>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let meta = file.metadata().map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         return Err(Error::bad_input(path, "is a folder, not an audio file"));
     }
-    let source: Box<dyn MediaSource> = if meta.is_file() {
+    Ok(if meta.is_file() {
         if meta.len() == 0 {
             return Err(Error::bad_input(path, "file is empty"));
         }
@@ -33,9 +42,7 @@ pub fn decode_file(path: &Path) -> Result<Audio> {
     } else {
         // A pipe or a device: the reader probes by reading ahead and seeking back.
         Box::new(RewindableStream::new(file))
-    };
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    decode_source(source, ext).map_err(|reason| Error::bad_input(path, reason))
+    })
 }
 
 /// Decode audio held in memory; `extension` is a hint ("wav", "flac", …, or "").
@@ -47,23 +54,15 @@ pub fn decode_reader(bytes: Vec<u8>, extension: &str) -> std::result::Result<Aud
     decode_source(Box::new(Cursor::new(bytes)), extension)
 }
 
+/// Frames per block when a whole file is decoded (the unit of the memory checks of streams).
+const WHOLE_FILE_BLOCK: usize = 1 << 16;
+
 /// Decode from any media source; the error is a plain reason.
 fn decode_source(
     source: Box<dyn MediaSource>,
     extension: &str,
 ) -> std::result::Result<Audio, String> {
-    let mss = MediaSourceStream::new(source, Default::default());
-    let mut format = open_format(mss, extension)?;
-    let container = format.format_info().short_name.to_string();
-    let track = AudioTrack::of(format.as_ref())?;
-    let (track_id, declared_frames, params) = (track.id, track.frames, track.params);
-    let sample_rate = track.sample_rate;
-    let format_of_source = sample_format_of(&params);
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| format!("unsupported codec: {e}"))?;
-
-    let channel_count = params.channels.as_ref().map_or(1, |c| c.count().max(1));
+    let mut blocks = BlockDecoder::new(source, extension, WHOLE_FILE_BLOCK)?;
     // The decoded samples and an output of the same size (f64): every command needs at least
     // these; steps that need more check their own buffers.
     let budget = |frames: u64, channels: usize| {
@@ -73,67 +72,243 @@ fn decode_source(
         )
         .map_err(|e| e.to_string())
     };
-    if let Some(declared) = declared_frames {
-        budget(declared, channel_count)?;
+    if let Some(declared) = blocks.declared_frames {
+        budget(declared, blocks.declared_channels)?;
     }
     let mut channels: Vec<Vec<f64>> = Vec::new();
-    let mut packet_planes: Vec<Vec<f64>> = Vec::new();
-    loop {
-        let packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            // A stream that ends inside a packet: symphonia reports an unexpected EOF.
-            Err(SymErr::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(e) => return Err(format!("cannot read audio data: {e}")),
-        };
-        if packet.track_id != track_id {
-            continue;
-        }
-        let decoded = decoder
-            .decode(&packet)
-            .map_err(|e| format!("cannot decode audio data: {e}"))?;
-        decoded.copy_to_vecs_planar::<f64>(&mut packet_planes);
+    while let Some(block) = blocks.next_block()? {
         if channels.is_empty() {
-            channels = vec![Vec::new(); packet_planes.len()];
+            channels = vec![Vec::new(); block.len()];
         }
-        if packet_planes.len() != channels.len() {
-            return Err("channel count changes inside the stream".into());
-        }
-        for (ch, plane) in channels.iter_mut().zip(&packet_planes) {
+        for (ch, plane) in channels.iter_mut().zip(&block) {
             ch.extend_from_slice(plane);
         }
-        if declared_frames.is_none() {
+        if blocks.declared_frames.is_none() {
             budget(channels[0].len() as u64, channels.len())?;
         }
     }
-
-    let frames = channels.first().map_or(0, Vec::len);
-    if frames == 0 {
-        return Err("contains no audio samples (zero-length audio)".into());
-    }
-    let exact_length_container = matches!(container.as_str(), "wave" | "wav" | "flac");
-    if let (true, Some(declared)) = (exact_length_container, declared_frames) {
-        if declared != frames as u64 {
-            return Err(format!(
-                "truncated or inconsistent: header declares {declared} frames per channel, \
-                 the file holds {frames}"
-            ));
-        }
-    }
-    for (c, ch) in channels.iter().enumerate() {
-        if let Some(t) = ch.iter().position(|v| !v.is_finite()) {
-            return Err(format!(
-                "sample {t} of channel {c} is {} (not a finite number)",
-                ch[t]
-            ));
-        }
-    }
     Ok(Audio {
-        sample_rate,
+        sample_rate: blocks.sample_rate,
         channels,
-        format: format_of_source,
-        codec: container,
+        format: blocks.format_of_source,
+        codec: blocks.container,
     })
+}
+
+/// An audio file decoded block by block: `next_block` yields blocks of `block_frames` frames
+/// (the last one shorter), one `Vec<f64>` per channel, exactly the samples [`decode_file`]
+/// gives, with its checks (the file is not empty, holds at least one sample, a WAV or FLAC file
+/// holds the frames its header declares, every sample is finite); a failed check is an error of
+/// the block where it is found. Memory: one block and one codec packet, whatever the file's
+/// length.
+pub struct BlockReader {
+    decoder: BlockDecoder,
+    path: std::path::PathBuf,
+}
+
+impl BlockReader {
+    /// Open `path` for reading in blocks of `block_frames ≥ 1` frames. Errors name `path`.
+    pub fn open(path: &Path, block_frames: usize) -> Result<Self> {
+        if block_frames == 0 {
+            return Err(Error::param("block_frames", "must be at least 1"));
+        }
+        let source = open_source(path)?;
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let decoder = BlockDecoder::new(source, ext, block_frames)
+            .map_err(|reason| Error::bad_input(path, reason))?;
+        Ok(BlockReader {
+            decoder,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The next block (`channels × ≤ block_frames` samples), or `None` after the last. Errors
+    /// name the file.
+    pub fn next_block(&mut self) -> Result<Option<Vec<Vec<f64>>>> {
+        self.decoder
+            .next_block()
+            .map_err(|reason| Error::bad_input(&self.path, reason))
+    }
+
+    /// Sample rate in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.decoder.sample_rate
+    }
+
+    /// The channel count the header declares (1 when it declares none); the blocks have the
+    /// count the codec decodes.
+    pub fn channel_count(&self) -> usize {
+        self.decoder.declared_channels
+    }
+
+    /// The sample format of the source ([`Audio::format`]).
+    pub fn format(&self) -> SampleFormat {
+        self.decoder.format_of_source
+    }
+
+    /// The container's short name ([`Audio::codec`]).
+    pub fn codec(&self) -> &str {
+        &self.decoder.container
+    }
+
+    /// The frames per channel the blocks will hold, when the header states them exactly (WAV
+    /// and FLAC, whose length is checked against it); `None` for formats whose header count is
+    /// absent or only approximate (MP3, Ogg).
+    pub fn exact_frames(&self) -> Option<u64> {
+        self.decoder
+            .declared_frames
+            .filter(|_| self.decoder.exact_length())
+    }
+
+    /// The file being read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The block decoder behind [`BlockReader`] and [`decode_file`]; errors are plain reasons.
+struct BlockDecoder {
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    sample_rate: u32,
+    format_of_source: SampleFormat,
+    container: String,
+    declared_frames: Option<u64>,
+    declared_channels: usize,
+    block_frames: usize,
+    /// Decoded samples not yet handed out, per channel.
+    pending: Vec<Vec<f64>>,
+    /// The last packet's samples, per channel.
+    planes: Vec<Vec<f64>>,
+    /// Frames handed out so far.
+    delivered: u64,
+    /// The stream has ended (and was checked).
+    ended: bool,
+}
+
+impl BlockDecoder {
+    fn new(
+        source: Box<dyn MediaSource>,
+        extension: &str,
+        block_frames: usize,
+    ) -> std::result::Result<Self, String> {
+        let mss = MediaSourceStream::new(source, Default::default());
+        let format = open_format(mss, extension)?;
+        let container = format.format_info().short_name.to_string();
+        let track = AudioTrack::of(format.as_ref())?;
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&track.params, &AudioDecoderOptions::default())
+            .map_err(|e| format!("unsupported codec: {e}"))?;
+        Ok(BlockDecoder {
+            format,
+            decoder,
+            track_id: track.id,
+            sample_rate: track.sample_rate,
+            format_of_source: sample_format_of(&track.params),
+            container,
+            declared_frames: track.frames,
+            declared_channels: track
+                .params
+                .channels
+                .as_ref()
+                .map_or(1, |c| c.count().max(1)),
+            block_frames,
+            pending: Vec::new(),
+            planes: Vec::new(),
+            delivered: 0,
+            ended: false,
+        })
+    }
+
+    /// Whether the container's declared length is exact (and so checked).
+    fn exact_length(&self) -> bool {
+        matches!(self.container.as_str(), "wave" | "wav" | "flac")
+    }
+
+    /// Decode packets until a block is complete or the stream ends.
+    fn next_block(&mut self) -> std::result::Result<Option<Vec<Vec<f64>>>, String> {
+        while !self.ended && self.pending.first().map_or(0, Vec::len) < self.block_frames {
+            if !self.decode_packet()? {
+                self.ended = true;
+                self.check_length()?;
+            }
+        }
+        let available = self.pending.first().map_or(0, Vec::len);
+        if available == 0 {
+            return Ok(None);
+        }
+        let take = available.min(self.block_frames);
+        let block: Vec<Vec<f64>> = self
+            .pending
+            .iter_mut()
+            .map(|ch| {
+                let rest = ch.split_off(take);
+                std::mem::replace(ch, rest)
+            })
+            .collect();
+        for (c, ch) in block.iter().enumerate() {
+            if let Some(t) = ch.iter().position(|v| !v.is_finite()) {
+                return Err(format!(
+                    "sample {} of channel {c} is {} (not a finite number)",
+                    self.delivered + t as u64,
+                    ch[t]
+                ));
+            }
+        }
+        self.delivered += take as u64;
+        Ok(Some(block))
+    }
+
+    /// Decode the next packet of the track into `pending`; `false` at the end of the stream.
+    fn decode_packet(&mut self) -> std::result::Result<bool, String> {
+        loop {
+            let packet = match self.format.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(false),
+                // A stream that ends inside a packet: symphonia reports an unexpected EOF.
+                Err(SymErr::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Ok(false)
+                }
+                Err(e) => return Err(format!("cannot read audio data: {e}")),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            let decoded = self
+                .decoder
+                .decode(&packet)
+                .map_err(|e| format!("cannot decode audio data: {e}"))?;
+            decoded.copy_to_vecs_planar::<f64>(&mut self.planes);
+            if self.pending.is_empty() && self.delivered == 0 {
+                self.pending = vec![Vec::new(); self.planes.len()];
+            }
+            if self.planes.len() != self.pending.len() {
+                return Err("channel count changes inside the stream".into());
+            }
+            for (ch, plane) in self.pending.iter_mut().zip(&self.planes) {
+                ch.extend_from_slice(plane);
+            }
+            return Ok(true);
+        }
+    }
+
+    /// At the end of the stream: at least one sample, and the declared length for WAV and FLAC.
+    fn check_length(&self) -> std::result::Result<(), String> {
+        let frames = self.delivered + self.pending.first().map_or(0, Vec::len) as u64;
+        if frames == 0 {
+            return Err("contains no audio samples (zero-length audio)".into());
+        }
+        if let (true, Some(declared)) = (self.exact_length(), self.declared_frames) {
+            if declared != frames {
+                return Err(format!(
+                    "truncated or inconsistent: header declares {declared} frames per channel, \
+                     the file holds {frames}"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What an audio file's header declares, read without decoding the samples.

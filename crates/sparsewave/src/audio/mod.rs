@@ -8,8 +8,8 @@ mod decode;
 pub mod output;
 mod wav;
 
-pub use decode::{decode_file, decode_reader, probe_file, Header};
-pub use wav::{encode_wav, stage_wav, write_wav, WriteReport, MAX_WAV_CHANNELS};
+pub use decode::{decode_file, decode_reader, probe_file, BlockReader, Header};
+pub use wav::{encode_wav, stage_wav, write_wav, WavBlockWriter, WriteReport, MAX_WAV_CHANNELS};
 
 /// How samples are stored in a file: integer of a bit depth, or IEEE float.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -131,16 +131,23 @@ impl Audio {
         }
     }
 
-    /// Average of all channels into one (the `--mono` flag).
+    /// Average of all channels into one (the `--mono` flag): [`downmix`].
     pub fn downmix(&self) -> Audio {
-        let n = self.frames();
-        let c = self.channel_count().max(1) as f64;
-        let mono = (0..n)
-            .map(|t| self.channels.iter().map(|ch| ch[t]).sum::<f64>() / c)
-            .collect();
         Audio {
-            channels: vec![mono],
-            ..self.clone()
+            channels: vec![downmix(&self.channels)],
+            sample_rate: self.sample_rate,
+            format: self.format,
+            codec: self.codec.clone(),
         }
     }
+}
+
+/// The average of equal-length channels, `m[t] = (Σ_c x_c[t]) / C` summed in channel order
+/// (of a whole signal or of one block of it alike).
+pub fn downmix(channels: &[Vec<f64>]) -> Vec<f64> {
+    let n = channels.first().map_or(0, Vec::len);
+    let c = channels.len().max(1) as f64;
+    (0..n)
+        .map(|t| channels.iter().map(|ch| ch[t]).sum::<f64>() / c)
+        .collect()
 }

@@ -66,7 +66,7 @@ pub fn write_atomic_with(
 /// dropped uncommitted, so a failed run leaves no empty folder either.
 #[derive(Default)]
 pub struct Staged {
-    files: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    files: Vec<AtomicFile>,
     /// Folders this set created, outermost first.
     created_dirs: Vec<PathBuf>,
 }
@@ -115,6 +115,43 @@ impl Staged {
         path: &Path,
         fill: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
     ) -> Result<()> {
+        let mut file = AtomicFile::create(path)?;
+        {
+            let mut w = std::io::BufWriter::new(file.tmp.as_file_mut());
+            fill(&mut w).map_err(|e| Error::io(path, e))?;
+            w.flush().map_err(|e| Error::io(path, e))?;
+        }
+        file.seal()?;
+        self.files.push(file);
+        Ok(())
+    }
+
+    /// Rename every staged file into place, in the order they were staged.
+    pub fn commit(mut self) -> Result<()> {
+        // Committed folders stay, whatever happens to the renames.
+        self.created_dirs.clear();
+        for file in std::mem::take(&mut self.files) {
+            file.rename()?;
+        }
+        Ok(())
+    }
+}
+
+/// One output file being written: a temporary file beside its destination, renamed over it by
+/// [`AtomicFile::persist`]; dropped before that, it is removed and the destination untouched.
+/// The rules of [`Staged`] (mode, refused targets, errors naming the destination) apply. For
+/// outputs written piece by piece ([`WavBlockWriter`](super::WavBlockWriter)); [`Staged`]
+/// holds its files as these.
+pub struct AtomicFile {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+    /// The mode of the regular file this one replaces.
+    replaced: Option<std::fs::Permissions>,
+}
+
+impl AtomicFile {
+    /// Create the temporary file for `path` (see [`Staged`] for what is refused).
+    pub fn create(path: &Path) -> Result<Self> {
         let dir = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -133,9 +170,6 @@ impl Staged {
             Ok(m) => Some(m.permissions()),
             Err(_) => None,
         };
-        let io = |e: std::io::Error| {
-            Error::io(path, std::io::Error::new(e.kind(), e.kind().to_string()))
-        };
         let mut builder = tempfile::Builder::new();
         builder.prefix(".sparsewave-").suffix(".tmp");
         #[cfg(unix)]
@@ -145,35 +179,59 @@ impl Staged {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let mut tmp = builder.tempfile_in(dir).map_err(io)?;
-        {
-            let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-            fill(&mut w).map_err(|e| Error::io(path, e))?;
-            w.flush().map_err(|e| Error::io(path, e))?;
-        }
-        if let Some(mode) = replaced {
-            // open(2) applied the umask to the mode asked for: give the replaced file's mode back.
-            tmp.as_file().set_permissions(mode).map_err(io)?;
-        }
-        tmp.as_file().sync_all().map_err(io)?;
-        self.files.push((tmp, path.to_path_buf()));
-        Ok(())
+        let tmp = builder.tempfile_in(dir).map_err(|e| io_error(path, e))?;
+        Ok(AtomicFile {
+            tmp,
+            path: path.to_path_buf(),
+            replaced,
+        })
     }
 
-    /// Rename every staged file into place, in the order they were staged.
-    pub fn commit(mut self) -> Result<()> {
-        // Committed folders stay, whatever happens to the renames.
-        self.created_dirs.clear();
-        for (tmp, path) in std::mem::take(&mut self.files) {
-            tmp.persist(&path).map_err(|e| {
-                Error::io(
-                    &path,
-                    std::io::Error::new(e.error.kind(), e.error.kind().to_string()),
-                )
-            })?;
-        }
-        Ok(())
+    /// A second handle on the temporary file, for a writer that owns its file (the content
+    /// must be flushed through it before [`AtomicFile::persist`]).
+    pub fn handle(&self) -> Result<std::fs::File> {
+        self.tmp
+            .as_file()
+            .try_clone()
+            .map_err(|e| io_error(&self.path, e))
     }
+
+    /// Give the file the replaced file's mode and sync it to disk.
+    fn seal(&self) -> Result<()> {
+        if let Some(mode) = &self.replaced {
+            // open(2) applied the umask to the mode asked for: give the replaced file's mode
+            // back.
+            self.tmp
+                .as_file()
+                .set_permissions(mode.clone())
+                .map_err(|e| io_error(&self.path, e))?;
+        }
+        self.tmp
+            .as_file()
+            .sync_all()
+            .map_err(|e| io_error(&self.path, e))
+    }
+
+    /// Rename the (sealed) file into place.
+    fn rename(self) -> Result<()> {
+        let path = self.path;
+        self.tmp
+            .persist(&path)
+            .map(drop)
+            .map_err(|e| io_error(&path, e.error))
+    }
+
+    /// Seal the complete file and rename it into place.
+    pub fn persist(self) -> Result<()> {
+        self.seal()?;
+        self.rename()
+    }
+}
+
+/// An I/O error naming `path` (the destination, never the temporary file: the OS message may
+/// name the temporary path, so only its kind is kept).
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::io(path, std::io::Error::new(e.kind(), e.kind().to_string()))
 }
 
 /// Refuse, before any work, an output folder that cannot be one: `dir` exists and is not a

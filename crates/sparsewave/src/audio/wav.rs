@@ -1,6 +1,6 @@
 //! WAV output through hound, atomic, with clipping counted.
 
-use super::output::Staged;
+use super::output::{AtomicFile, Staged};
 use super::{Audio, SampleFormat};
 use crate::{Error, Result};
 use std::path::Path;
@@ -26,84 +26,204 @@ pub const MAX_WAV_CHANNELS: u16 = 18;
 /// inverse of the decoder's x = s / 2^(b−1), so decode → encode is bit-exact. Samples outside
 /// [−1, 1] are clipped and counted. 64-bit float sources are written as 32-bit float (hound
 /// writes no 64-bit float WAV). More than two channels or more than 16 bits produce
-/// WAVE_FORMAT_EXTENSIBLE, as the WAV specification asks.
+/// WAVE_FORMAT_EXTENSIBLE, as the WAV specification asks. A non-finite sample is an error.
+/// This is [`WavBlockWriter`]'s encoding with all the samples in one block.
 pub fn encode_wav(audio: &Audio, format: Option<SampleFormat>) -> Result<(Vec<u8>, WriteReport)> {
-    let format = match format.unwrap_or(audio.format) {
-        SampleFormat::Float64 => SampleFormat::Float32,
-        f => f,
-    };
-    let channels = u16::try_from(audio.channel_count())
-        .ok()
-        .filter(|&c| (1..=MAX_WAV_CHANNELS).contains(&c))
-        .ok_or_else(|| {
-            Error::param(
-                "channels",
-                format!(
-                    "{} channels cannot be written as WAV: a multichannel WAV file names a speaker \
-                     position per channel, and there are {MAX_WAV_CHANNELS} (mix down with --mono, \
-                     or split the channels)",
-                    audio.channel_count()
-                ),
-            )
-        })?;
-    let (bits_per_sample, sample_format) = match format {
-        SampleFormat::Int(b) => (b, hound::SampleFormat::Int),
-        _ => (32, hound::SampleFormat::Float),
-    };
-    // The header stores bytes per second in 32 bits: a rate that overflows it gives a file other
-    // tools refuse.
-    let byte_rate =
-        u64::from(audio.sample_rate) * u64::from(channels) * u64::from(bits_per_sample) / 8;
-    if audio.sample_rate == 0 || byte_rate > u64::from(u32::MAX) {
-        return Err(Error::param(
-            "sample_rate",
-            format!(
-                "{} Hz × {channels} channel(s) × {bits_per_sample} bits cannot be written as WAV \
-                 (the header's byte rate is limited to 2³² − 1 bytes per second)",
-                audio.sample_rate
-            ),
-        ));
-    }
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: audio.sample_rate,
-        bits_per_sample,
-        sample_format,
-    };
-    let mut clipped = 0usize;
+    let format = format.unwrap_or(audio.format);
     let mut cursor = std::io::Cursor::new(Vec::new());
-    let hound_err = |e: hound::Error| Error::param("wav output", e.to_string());
-    {
-        let mut w = hound::WavWriter::new(&mut cursor, spec).map_err(hound_err)?;
+    let report = {
+        let mut w = SampleWriter::new(
+            &mut cursor,
+            audio.sample_rate,
+            audio.channel_count(),
+            format,
+        )?;
+        w.write(&audio.channels)?;
+        w.finish()?
+    };
+    Ok((cursor.into_inner(), report))
+}
+
+/// Interleaved WAV samples through hound, in a resolved sample format, clipped and counted.
+struct SampleWriter<W: std::io::Write + std::io::Seek> {
+    wav: hound::WavWriter<W>,
+    format: SampleFormat,
+    /// 2^(b−1) for b-bit integers, 1 for float.
+    scale: f64,
+    clipped: usize,
+    channels: usize,
+    /// Frames written so far.
+    frames: usize,
+}
+
+impl<W: std::io::Write + std::io::Seek> SampleWriter<W> {
+    /// A writer of `channels` channels at `sample_rate` in `format` (64-bit float is written as
+    /// 32-bit float); the header goes out at once. Errors: a channel count or a byte rate a WAV
+    /// header cannot hold (parameters `channels`, `sample_rate`).
+    fn new(writer: W, sample_rate: u32, channels: usize, format: SampleFormat) -> Result<Self> {
+        let format = match format {
+            SampleFormat::Float64 => SampleFormat::Float32,
+            f => f,
+        };
+        let channel_count = u16::try_from(channels)
+            .ok()
+            .filter(|&c| (1..=MAX_WAV_CHANNELS).contains(&c))
+            .ok_or_else(|| {
+                Error::param(
+                    "channels",
+                    format!(
+                        "{channels} channels cannot be written as WAV: a multichannel WAV file \
+                         names a speaker position per channel, and there are {MAX_WAV_CHANNELS} \
+                         (mix down with --mono, or split the channels)"
+                    ),
+                )
+            })?;
+        let (bits_per_sample, sample_format) = match format {
+            SampleFormat::Int(b) => (b, hound::SampleFormat::Int),
+            _ => (32, hound::SampleFormat::Float),
+        };
+        // The header stores bytes per second in 32 bits: a rate that overflows it gives a file
+        // other tools refuse.
+        let byte_rate =
+            u64::from(sample_rate) * u64::from(channel_count) * u64::from(bits_per_sample) / 8;
+        if sample_rate == 0 || byte_rate > u64::from(u32::MAX) {
+            return Err(Error::param(
+                "sample_rate",
+                format!(
+                    "{sample_rate} Hz × {channel_count} channel(s) × {bits_per_sample} bits cannot \
+                     be written as WAV (the header's byte rate is limited to 2³² − 1 bytes per \
+                     second)"
+                ),
+            ));
+        }
+        let spec = hound::WavSpec {
+            channels: channel_count,
+            sample_rate,
+            bits_per_sample,
+            sample_format,
+        };
+        let wav = hound::WavWriter::new(writer, spec).map_err(hound_error)?;
         let scale = match format {
             SampleFormat::Int(b) => f64::from(1u32 << (b - 1)),
             _ => 1.0,
         };
-        for t in 0..audio.frames() {
-            for ch in &audio.channels {
-                let v = ch[t];
-                if !(-1.0..=1.0).contains(&v) {
-                    clipped += 1;
-                }
-                let v = v.clamp(-1.0, 1.0);
-                match format {
-                    SampleFormat::Int(8) => w.write_sample(quantize(v, scale) as i8),
-                    SampleFormat::Int(16) => w.write_sample(quantize(v, scale) as i16),
-                    SampleFormat::Int(_) => w.write_sample(quantize(v, scale) as i32),
-                    _ => w.write_sample(v as f32),
-                }
-                .map_err(hound_err)?;
+        Ok(SampleWriter {
+            wav,
+            format,
+            scale,
+            clipped: 0,
+            channels,
+            frames: 0,
+        })
+    }
+
+    /// Append the frames of `block` (one slice per channel, equal lengths), interleaved.
+    /// Errors: a wrong channel count or ragged channels (parameter `block`), a non-finite
+    /// sample (nothing non-finite reaches a file), or the writer's.
+    fn write<C: AsRef<[f64]>>(&mut self, block: &[C]) -> Result<()> {
+        let len = block.first().map_or(0, |c| c.as_ref().len());
+        if block.len() != self.channels || block.iter().any(|c| c.as_ref().len() != len) {
+            return Err(Error::param(
+                "block",
+                format!(
+                    "{} channel(s) of unequal or wrong shape for a {}-channel WAV writer",
+                    block.len(),
+                    self.channels
+                ),
+            ));
+        }
+        for (c, ch) in block.iter().enumerate() {
+            if let Some(t) = ch.as_ref().iter().position(|v| !v.is_finite()) {
+                return Err(Error::Numerical(format!(
+                    "the result is not finite (channel {c}, sample {}); nothing was written",
+                    self.frames + t
+                )));
             }
         }
-        w.finalize().map_err(hound_err)?;
+        for t in 0..len {
+            for ch in block {
+                let v = ch.as_ref()[t];
+                if !(-1.0..=1.0).contains(&v) {
+                    self.clipped += 1;
+                }
+                let v = v.clamp(-1.0, 1.0);
+                let scale = self.scale;
+                match self.format {
+                    SampleFormat::Int(8) => self.wav.write_sample(quantize(v, scale) as i8),
+                    SampleFormat::Int(16) => self.wav.write_sample(quantize(v, scale) as i16),
+                    SampleFormat::Int(_) => self.wav.write_sample(quantize(v, scale) as i32),
+                    _ => self.wav.write_sample(v as f32),
+                }
+                .map_err(hound_error)?;
+            }
+        }
+        self.frames += len;
+        Ok(())
     }
-    Ok((
-        cursor.into_inner(),
-        WriteReport {
-            clipped_samples: clipped,
-            format: Some(format),
-        },
-    ))
+
+    /// Complete the header (the data length) and flush.
+    fn finish(self) -> Result<WriteReport> {
+        self.wav.finalize().map_err(hound_error)?;
+        Ok(WriteReport {
+            clipped_samples: self.clipped,
+            format: Some(self.format),
+        })
+    }
+}
+
+/// hound's errors: a sample out of range for the format, a file grown past 4 GiB, I/O.
+fn hound_error(e: hound::Error) -> Error {
+    Error::param("wav output", e.to_string())
+}
+
+/// A WAV file written block by block, atomically: the samples go to a temporary file in the
+/// destination's folder ([`AtomicFile`]), renamed over `path` only by [`WavBlockWriter::finish`];
+/// dropped unfinished (an error anywhere), it leaves nothing behind. Same sample format rules,
+/// clipping count and finiteness check as [`write_wav`], and the same bytes for the same
+/// samples, whatever the blocks.
+pub struct WavBlockWriter {
+    samples: SampleWriter<std::io::BufWriter<std::fs::File>>,
+    file: AtomicFile,
+}
+
+impl WavBlockWriter {
+    /// Start a WAV file at `path` of `channels` channels at `sample_rate` Hz in `format`.
+    /// Errors: `path` named like another audio format, not writable, or a channel count or
+    /// byte rate a WAV header cannot hold (as [`encode_wav`]).
+    pub fn create(
+        path: &Path,
+        sample_rate: u32,
+        channels: usize,
+        format: SampleFormat,
+    ) -> Result<Self> {
+        refuse_other_audio_extension(path)?;
+        let file = AtomicFile::create(path)?;
+        let handle = file.handle()?;
+        let samples = SampleWriter::new(
+            std::io::BufWriter::with_capacity(1 << 16, handle),
+            sample_rate,
+            channels,
+            format,
+        )?;
+        Ok(WavBlockWriter { samples, file })
+    }
+
+    /// Append a block: one slice per channel, equal lengths.
+    pub fn write<C: AsRef<[f64]>>(&mut self, block: &[C]) -> Result<()> {
+        self.samples.write(block)
+    }
+
+    /// Frames written so far.
+    pub fn frames(&self) -> usize {
+        self.samples.frames
+    }
+
+    /// Complete the file and rename it into place.
+    pub fn finish(self) -> Result<WriteReport> {
+        let report = self.samples.finish()?;
+        self.file.persist()?;
+        Ok(report)
+    }
 }
 
 /// round(v · scale) clamped to the integer range [−scale, scale − 1].

@@ -109,7 +109,7 @@ struct Plane {
 
 /// The STFT every candidate works in: Hann window of `n_fft` samples, hop `n_fft/4`, centred
 /// frames with zero padding.
-fn hann_quarter_hop(n_fft: usize) -> Result<Stft> {
+pub(crate) fn hann_quarter_hop(n_fft: usize) -> Result<Stft> {
     Stft::new(StftConfig::centered(
         n_fft,
         n_fft / 4,

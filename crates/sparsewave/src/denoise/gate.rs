@@ -119,9 +119,15 @@ fn to_db(m: f64) -> f64 {
 /// statistics, NumPy's default); sorts `values`.
 pub(crate) fn percentile(values: &mut [f64], p: f64) -> f64 {
     values.sort_by(f64::total_cmp);
-    let pos = p / 100.0 * (values.len() - 1) as f64;
+    percentile_of_smallest(values, values.len(), p)
+}
+
+/// [`percentile`] of `len` values of which `smallest` holds the smallest in ascending order (in
+/// [`f64::total_cmp`]'s order): at least `⌊p/100·(len − 1)⌋ + 2` of them, or all.
+pub(crate) fn percentile_of_smallest(smallest: &[f64], len: usize, p: f64) -> f64 {
+    let pos = p / 100.0 * (len - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    values[lo] + (values[hi] - values[lo]) * (pos - lo as f64)
+    smallest[lo] + (smallest[hi] - smallest[lo]) * (pos - lo as f64)
 }
 
 /// Triangular smoothing of `v` (length n, stride `stride`) with half-width `h` samples,

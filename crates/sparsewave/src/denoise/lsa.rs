@@ -172,50 +172,74 @@ fn half_e1_exp_in(table: &[f64], v: f64) -> f64 {
 
 /// The LSA gains `G[t, k]` (layout of `spec`) for the STFT `spec` with noise power
 /// `noise_power[k] = psd[k]·Σw²` per bin. Bins with zero noise power pass unchanged (gain 1).
-/// Bins are processed in parallel; the recursion runs over time within a bin.
+/// Bins are processed in parallel; the recursion runs over time within a bin. This is
+/// [`LsaRecursion`] over all the frames at once.
 pub fn lsa_gains(spec: &Spectrogram, noise_power: &[f64], cfg: &LsaConfig) -> Vec<f64> {
-    let (frames, bins) = (spec.frames, spec.bins);
-    let xi_min = 10f64.powf(cfg.xi_min_db / 10.0);
-    let alpha = cfg.alpha;
-    let table = half_e1_table();
-    const CHUNK: usize = 64;
-    let columns: Vec<Vec<f64>> = (0..bins.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|chunk| {
-            let k0 = chunk * CHUNK;
-            let k1 = (k0 + CHUNK).min(bins);
-            let width = k1 - k0;
-            let mut gains = vec![1.0; frames * width];
-            let mut previous = vec![0.0; width];
-            for t in 0..frames {
-                for (j, k) in (k0..k1).enumerate() {
-                    let lambda = noise_power[k];
-                    if lambda <= 0.0 {
-                        continue;
-                    }
-                    let power = spec.data[t * bins + k].norm_sqr();
-                    let gamma = power / lambda;
-                    let xi = (alpha * previous[j] / lambda
-                        + (1.0 - alpha) * (gamma - 1.0).max(0.0))
-                    .max(xi_min);
-                    let g = lsa_gain_in(table, xi, gamma);
-                    gains[t * width + j] = g;
-                    previous[j] = g * g * power;
-                }
-            }
-            gains
-        })
-        .collect();
-    let mut out = vec![1.0; frames * bins];
-    for (chunk, gains) in columns.iter().enumerate() {
-        let k0 = chunk * CHUNK;
-        let width = gains.len() / frames.max(1);
-        for t in 0..frames {
-            out[t * bins + k0..t * bins + k0 + width]
-                .copy_from_slice(&gains[t * width..(t + 1) * width]);
+    LsaRecursion::new(spec.bins).gains(spec, noise_power, cfg)
+}
+
+/// The decision-directed recursion of the LSA estimator carried from one run of frames to the
+/// next: per bin, `|X̂[t − 1, k]|²` (0 before the first frame). Gains of a signal's frames
+/// computed run after run equal [`lsa_gains`] of all of them, bit for bit.
+pub struct LsaRecursion {
+    previous: Vec<f64>,
+}
+
+impl LsaRecursion {
+    /// The state before the first frame, for `bins` bins.
+    pub fn new(bins: usize) -> Self {
+        LsaRecursion {
+            previous: vec![0.0; bins],
         }
     }
-    out
+
+    /// The gains of the next `spec.frames` frames (layout of `spec`, which must have the
+    /// state's bin count), advancing the state.
+    pub fn gains(&mut self, spec: &Spectrogram, noise_power: &[f64], cfg: &LsaConfig) -> Vec<f64> {
+        let (frames, bins) = (spec.frames, spec.bins);
+        assert_eq!(bins, self.previous.len(), "one state per bin");
+        let xi_min = 10f64.powf(cfg.xi_min_db / 10.0);
+        let alpha = cfg.alpha;
+        let table = half_e1_table();
+        const CHUNK: usize = 64;
+        let columns: Vec<Vec<f64>> = self
+            .previous
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(chunk, previous)| {
+                let k0 = chunk * CHUNK;
+                let width = previous.len();
+                let mut gains = vec![1.0; frames * width];
+                for t in 0..frames {
+                    for (j, k) in (k0..k0 + width).enumerate() {
+                        let lambda = noise_power[k];
+                        if lambda <= 0.0 {
+                            continue;
+                        }
+                        let power = spec.data[t * bins + k].norm_sqr();
+                        let gamma = power / lambda;
+                        let xi = (alpha * previous[j] / lambda
+                            + (1.0 - alpha) * (gamma - 1.0).max(0.0))
+                        .max(xi_min);
+                        let g = lsa_gain_in(table, xi, gamma);
+                        gains[t * width + j] = g;
+                        previous[j] = g * g * power;
+                    }
+                }
+                gains
+            })
+            .collect();
+        let mut out = vec![1.0; frames * bins];
+        for (chunk, gains) in columns.iter().enumerate() {
+            let k0 = chunk * CHUNK;
+            let width = gains.len() / frames.max(1);
+            for t in 0..frames {
+                out[t * bins + k0..t * bins + k0 + width]
+                    .copy_from_slice(&gains[t * width..(t + 1) * width]);
+            }
+        }
+        out
+    }
 }
 
 /// The inverse STFT (`len` samples) of `spec` with every coefficient multiplied by its gain

@@ -64,10 +64,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::denoise::gate::percentile;
+use crate::denoise::gate::{percentile, percentile_of_smallest};
 use crate::transform::stft::{Spectrogram, Stft};
 use crate::transform::window::{Symmetry, WindowKind};
 use crate::{Error, Result};
+use realfft::num_complex::Complex64;
 
 /// Frame length of the estimator (samples; non-overlapping Hann frames).
 pub const ESTIMATOR_FRAME: usize = 512;
@@ -148,12 +149,19 @@ impl NoiseEstimate {
         }
     }
 
-    /// The noise of `x` (sampled at `rate` Hz) by minimum statistics (module documentation).
+    /// The noise of `x` (sampled at `rate` Hz) by minimum statistics (module documentation):
+    /// [`MinimumStatistics`] given the whole signal.
     ///
     /// Errors: `x` shorter than `SMOOTHING_FRAMES` estimator frames (2048 samples).
     pub fn estimate(x: &[f64], rate: u32) -> Result<Self> {
-        let periodogram = Periodogram::new(x)?;
-        let floors = periodogram.floors();
+        let mut statistics = MinimumStatistics::new(x.len())?;
+        statistics.push(x)?;
+        Ok(Self::from_floors(&statistics.floors()?, rate))
+    }
+
+    /// The estimate from the per-bin floors of minimum statistics (module documentation):
+    /// white or coloured, by the slope of their lower envelope.
+    pub fn from_floors(floors: &[f64], rate: u32) -> Self {
         let inner = &floors[2..floors.len() - 2];
         let sigma2 = white_variance(inner);
         let upper = floors.len() / 4;
@@ -164,16 +172,16 @@ impl NoiseEstimate {
             }
         } else {
             NoiseModelEstimate::Coloured {
-                psd: coloured_psd(&floors, slope),
+                psd: coloured_psd(floors, slope),
                 slope,
             }
         };
-        Ok(NoiseEstimate {
+        NoiseEstimate {
             model,
             source: NoiseSource::MinimumStatistics,
             sample_rate: rate,
             clip: None,
-        })
+        }
     }
 
     /// The noise of a noise-only `clip` (sampled at `rate` Hz): its mean periodogram.
@@ -263,6 +271,28 @@ impl NoiseEstimate {
         spec: &Spectrogram,
         len: usize,
     ) -> Result<Vec<f64>> {
+        let lobes: Vec<DcLobe> = if self.measures_dc_lobe() {
+            dc_lobe_frames(stft, len)
+                .into_iter()
+                .map(|t| std::array::from_fn(|k| spec.data[t * spec.bins + k]))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.stft_noise_power_from_lobes(stft, &lobes)
+    }
+
+    /// Whether [`Self::stft_noise_power`] measures the DC-lobe bins of the signal's own frames:
+    /// a coloured estimate by minimum statistics (not from a clip).
+    pub fn measures_dc_lobe(&self) -> bool {
+        !self.is_white() && self.clip.is_none()
+    }
+
+    /// [`Self::stft_noise_power`] given the DC-lobe bins (`lobes[j][k]` = bin `k` of frame
+    /// `dc_lobe_frames(stft, len)[j]`, for the frames the spectrogram holds): for callers that
+    /// see the frames one at a time (a streamed file). `lobes` is read only when
+    /// [`Self::measures_dc_lobe`].
+    pub fn stft_noise_power_from_lobes(&self, stft: &Stft, lobes: &[DcLobe]) -> Result<Vec<f64>> {
         let cfg = stft.config();
         let gain: f64 = cfg.window.iter().map(|w| w * w).sum();
         let mut power: Vec<f64> = self.psd_at(cfg.n_fft).iter().map(|p| p * gain).collect();
@@ -282,19 +312,14 @@ impl NoiseEstimate {
             }
             return Ok(power);
         }
-        let stride = cfg.window.len().div_ceil(cfg.hop.max(1));
-        let frames: Vec<usize> = interior_frames(stft, len)
-            .step_by(stride)
-            .filter(|&t| t < spec.frames)
-            .collect();
         let m = SMOOTHING_FRAMES;
-        if frames.len() <= 2 * m {
+        if lobes.len() <= 2 * m {
             return Ok(power);
         }
         let correction = gamma_quantile(m, TIME_QUANTILE);
         let span = 2 * m;
-        let floor = |part: &dyn Fn(usize) -> f64| {
-            let squares: Vec<f64> = frames.iter().map(|&t| part(t).powi(2)).collect();
+        let floor = |part: &dyn Fn(&DcLobe) -> f64| {
+            let squares: Vec<f64> = lobes.iter().map(|l| part(l).powi(2)).collect();
             let mut smoothed: Vec<f64> = squares
                 .windows(span)
                 .map(|w| w.iter().sum::<f64>() / span as f64)
@@ -302,8 +327,7 @@ impl NoiseEstimate {
             percentile(&mut smoothed, 100.0 * TIME_QUANTILE) / correction
         };
         for (k, p) in power.iter_mut().enumerate().take(DC_LOBE_BINS) {
-            let at = |t: usize| spec.data[t * spec.bins + k];
-            let measured = floor(&|t| at(t).re) + floor(&|t| at(t).im);
+            let measured = floor(&|l| l[k].re) + floor(&|l| l[k].im);
             *p = p.max(measured);
         }
         Ok(power)
@@ -354,6 +378,22 @@ fn interior_frames(stft: &Stft, len: usize) -> std::ops::Range<usize> {
     first..end.max(first)
 }
 
+/// The [`DC_LOBE_BINS`] lowest bins of one frame.
+pub type DcLobe = [Complex64; DC_LOBE_BINS];
+
+/// The frames whose [`DcLobe`]s [`NoiseEstimate::stft_noise_power`] measures for a signal of
+/// `len` samples: the non-overlapping ones (every ⌈n_fft/hop⌉-th) of those wholly inside it, in
+/// increasing order.
+pub fn dc_lobe_frames(stft: &Stft, len: usize) -> Vec<usize> {
+    let cfg = stft.config();
+    let stride = cfg.window.len().div_ceil(cfg.hop.max(1));
+    let frames = stft.frame_count(len);
+    interior_frames(stft, len)
+        .step_by(stride)
+        .filter(|&t| t < frames)
+        .collect()
+}
+
 /// One octave of a reported PSD.
 #[derive(Serialize)]
 struct OctaveBand {
@@ -370,46 +410,15 @@ struct Periodogram {
 }
 
 impl Periodogram {
-    /// Errors unless `x` holds at least [`SMOOTHING_FRAMES`] frames.
-    fn new(x: &[f64]) -> Result<Self> {
-        let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
-        if x.len() < need {
-            return Err(Error::param(
-                "signal",
-                format!(
-                    "{} samples are too few to estimate the noise (at least {need}); give a \
-                     noise clip",
-                    x.len()
-                ),
-            ));
-        }
-        Ok(Self::new_unchecked(x))
-    }
-
+    /// The periodogram of the whole frames of `x`.
     fn new_unchecked(x: &[f64]) -> Self {
-        use rayon::prelude::*;
-        let n = ESTIMATOR_FRAME;
-        let window = WindowKind::Hann
-            .build(n, Symmetry::Periodic)
-            .expect("a positive window length");
-        let gain: f64 = window.iter().map(|w| w * w).sum();
-        let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(n);
-        let frames = x.len() / n;
-        let bins = n / 2 + 1;
-        let mut data = vec![0.0; frames * bins];
-        data.par_chunks_mut(bins).enumerate().for_each_init(
-            || (fft.make_input_vec(), fft.make_output_vec()),
-            |(buf, spec), (t, out)| {
-                for ((b, s), w) in buf.iter_mut().zip(&x[t * n..(t + 1) * n]).zip(&window) {
-                    *b = s * w;
-                }
-                fft.process(buf, spec).expect("lengths from the plan");
-                for (o, c) in out.iter_mut().zip(spec.iter()) {
-                    *o = c.norm_sqr() / gain;
-                }
-            },
-        );
-        Periodogram { frames, bins, data }
+        let data = PeriodogramPlan::new().rows(x);
+        let bins = ESTIMATOR_FRAME / 2 + 1;
+        Periodogram {
+            frames: data.len() / bins,
+            bins,
+            data,
+        }
     }
 
     /// Per bin, the mean over all frames.
@@ -423,25 +432,238 @@ impl Periodogram {
             })
             .collect()
     }
+}
 
-    /// Per bin, the bias-corrected minimum statistic `floor[k]` (module documentation).
-    fn floors(&self) -> Vec<f64> {
-        let m = SMOOTHING_FRAMES;
-        let correction = gamma_quantile(m, TIME_QUANTILE);
-        let count = self.frames + 1 - m;
-        let mut smoothed = vec![0.0; count];
-        (0..self.bins)
-            .map(|k| {
-                let p = |t: usize| self.data[t * self.bins + k];
-                let mut acc: f64 = (0..m).map(p).sum();
-                smoothed[0] = acc / m as f64;
-                for (t, s) in smoothed.iter_mut().enumerate().skip(1) {
-                    acc += p(t + m - 1) - p(t - 1);
-                    *s = acc / m as f64;
+/// The window, its energy `Σw²` and the FFT of the estimator's periodogram.
+struct PeriodogramPlan {
+    window: Vec<f64>,
+    gain: f64,
+    fft: std::sync::Arc<dyn realfft::RealToComplex<f64>>,
+}
+
+impl PeriodogramPlan {
+    fn new() -> Self {
+        let window = WindowKind::Hann
+            .build(ESTIMATOR_FRAME, Symmetry::Periodic)
+            .expect("a positive window length");
+        let gain: f64 = window.iter().map(|w| w * w).sum();
+        let fft = realfft::RealFftPlanner::<f64>::new().plan_fft_forward(ESTIMATOR_FRAME);
+        PeriodogramPlan { window, gain, fft }
+    }
+
+    /// The periodogram rows `|Y[t, k]|² / Σw²` (`bins` values each) of the whole frames of `x`,
+    /// frames in parallel.
+    fn rows(&self, x: &[f64]) -> Vec<f64> {
+        use rayon::prelude::*;
+        let n = ESTIMATOR_FRAME;
+        let bins = n / 2 + 1;
+        let frames = x.len() / n;
+        let mut data = vec![0.0; frames * bins];
+        data.par_chunks_mut(bins).enumerate().for_each_init(
+            || (self.fft.make_input_vec(), self.fft.make_output_vec()),
+            |(buf, spec), (t, out)| {
+                for ((b, s), w) in buf.iter_mut().zip(&x[t * n..(t + 1) * n]).zip(&self.window) {
+                    *b = s * w;
                 }
-                percentile(&mut smoothed, 100.0 * TIME_QUANTILE) / correction
+                self.fft.process(buf, spec).expect("lengths from the plan");
+                for (o, c) in out.iter_mut().zip(spec.iter()) {
+                    *o = c.norm_sqr() / self.gain;
+                }
+            },
+        );
+        data
+    }
+}
+
+/// The per-bin floors of minimum statistics (module documentation) of a signal handed over in
+/// pieces, exact in bounded memory: the smoothed periodogram `S[·, k]` is made as the frames
+/// arrive (a running sum of the last `M` periodogram values per bin), and of its `N = T + 1 − M`
+/// values per bin only the `⌊q_t·(N − 1)⌋ + 2` smallest are kept (a max-heap), which is all the
+/// interpolated `q_t`-quantile reads. The signal's length must be known from the start (it
+/// fixes `N`). Memory: about `q_t · len / ESTIMATOR_FRAME` values per bin (32 MB per channel
+/// for an hour at 44.1 kHz) and one piece's periodogram.
+pub struct MinimumStatistics {
+    plan: PeriodogramPlan,
+    /// Periodogram values per bin, `N`.
+    count: usize,
+    /// Smallest values kept per bin.
+    keep: usize,
+    /// Samples still to come.
+    remaining: usize,
+    /// Samples of a frame not yet complete.
+    partial: Vec<f64>,
+    /// Periodogram frames made so far.
+    seen: usize,
+    /// The last (up to `M`) periodogram rows, oldest first.
+    recent: Vec<f64>,
+    bins: Vec<BinStatistics>,
+}
+
+/// The running state of one bin: the sum of its last `M` periodogram values and the smallest
+/// smoothed values so far.
+struct BinStatistics {
+    sum: f64,
+    smallest: std::collections::BinaryHeap<TotalOrder>,
+}
+
+/// An `f64` ordered by [`f64::total_cmp`] (the order `percentile` sorts by).
+#[derive(Clone, Copy, PartialEq)]
+struct TotalOrder(f64);
+
+impl Eq for TotalOrder {}
+
+impl PartialOrd for TotalOrder {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TotalOrder {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl MinimumStatistics {
+    /// For a signal of `len` samples. Errors: fewer than `SMOOTHING_FRAMES` estimator frames
+    /// (parameter `signal`); kept values beyond the [memory limit](crate::memory).
+    pub fn new(len: usize) -> Result<Self> {
+        let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
+        if len < need {
+            return Err(Error::param(
+                "signal",
+                format!(
+                    "{len} samples are too few to estimate the noise (at least {need}); give a \
+                     noise clip"
+                ),
+            ));
+        }
+        let count = len / ESTIMATOR_FRAME + 1 - SMOOTHING_FRAMES;
+        let lo = (100.0 * TIME_QUANTILE / 100.0 * (count - 1) as f64).floor() as usize;
+        let keep = (lo + 2).min(count);
+        let bins = ESTIMATOR_FRAME / 2 + 1;
+        crate::memory::check(
+            || {
+                format!(
+                    "the noise estimate's quantile of {len} samples ({keep} values × {bins} bins)"
+                )
+            },
+            8.0 * keep as f64 * bins as f64,
+        )?;
+        Ok(MinimumStatistics {
+            plan: PeriodogramPlan::new(),
+            count,
+            keep,
+            remaining: len,
+            partial: Vec::with_capacity(ESTIMATOR_FRAME),
+            seen: 0,
+            recent: Vec::new(),
+            bins: (0..bins)
+                .map(|_| BinStatistics {
+                    sum: 0.0,
+                    smallest: std::collections::BinaryHeap::with_capacity(keep + 1),
+                })
+                .collect(),
+        })
+    }
+
+    /// The next samples of the signal (more than announced is an error, parameter `signal`).
+    pub fn push(&mut self, mut x: &[f64]) -> Result<()> {
+        if x.len() > self.remaining {
+            return Err(Error::param(
+                "signal",
+                "more samples than announced to the noise estimate",
+            ));
+        }
+        self.remaining -= x.len();
+        if !self.partial.is_empty() {
+            let take = (ESTIMATOR_FRAME - self.partial.len()).min(x.len());
+            self.partial.extend_from_slice(&x[..take]);
+            x = &x[take..];
+            if self.partial.len() == ESTIMATOR_FRAME {
+                let rows = self.plan.rows(&self.partial);
+                self.add_rows(&rows);
+                self.partial.clear();
+            }
+        }
+        let whole = x.len() / ESTIMATOR_FRAME * ESTIMATOR_FRAME;
+        if whole > 0 {
+            let rows = self.plan.rows(&x[..whole]);
+            self.add_rows(&rows);
+        }
+        self.partial.extend_from_slice(&x[whole..]);
+        Ok(())
+    }
+
+    /// Advance every bin over new periodogram rows, bins in parallel: the running sum of the
+    /// last `M` values (started as their plain sum, then `+ P[t] − P[t − M]`, as
+    /// [`MinimumStatistics`] documents) and the smallest smoothed values.
+    fn add_rows(&mut self, rows: &[f64]) {
+        use rayon::prelude::*;
+        let nb = self.bins.len();
+        let m = SMOOTHING_FRAMES;
+        let (seen, recent, keep) = (self.seen, &self.recent, self.keep);
+        let held = recent.len() / nb;
+        let new = rows.len() / nb;
+        self.bins.par_iter_mut().enumerate().for_each(|(k, bin)| {
+            // Periodogram value of frame g (held in `recent` or in `rows`).
+            let p = |g: usize| {
+                if g >= seen {
+                    rows[(g - seen) * nb + k]
+                } else {
+                    recent[(g + held - seen) * nb + k]
+                }
+            };
+            for f in seen..seen + new {
+                if f + 1 < m {
+                    continue;
+                }
+                if f + 1 == m {
+                    bin.sum = (0..m).map(p).sum();
+                } else {
+                    bin.sum += p(f) - p(f - m);
+                }
+                let s = TotalOrder(bin.sum / m as f64);
+                if bin.smallest.len() < keep {
+                    bin.smallest.push(s);
+                } else if let Some(mut top) = bin.smallest.peek_mut() {
+                    if s < *top {
+                        *top = s;
+                    }
+                }
+            }
+        });
+        self.seen += new;
+        // The last M rows of the held ones followed by the new ones.
+        let from_new = new.min(m);
+        let from_held = (m - from_new).min(held);
+        let mut recent = self.recent.split_off((held - from_held) * nb);
+        recent.extend_from_slice(&rows[(new - from_new) * nb..]);
+        self.recent = recent;
+    }
+
+    /// The per-bin floors `Q_{q_t}(S[·, k]) / G_M⁻¹(q_t)`, once the whole signal was pushed (an
+    /// error before, parameter `signal`).
+    pub fn floors(&self) -> Result<Vec<f64>> {
+        if self.remaining > 0 {
+            return Err(Error::param(
+                "signal",
+                format!(
+                    "{} samples were not given to the noise estimate",
+                    self.remaining
+                ),
+            ));
+        }
+        let correction = gamma_quantile(SMOOTHING_FRAMES, TIME_QUANTILE);
+        Ok(self
+            .bins
+            .iter()
+            .map(|bin| {
+                let mut smallest: Vec<f64> = bin.smallest.iter().map(|v| v.0).collect();
+                smallest.sort_by(f64::total_cmp);
+                percentile_of_smallest(&smallest, self.count, 100.0 * TIME_QUANTILE) / correction
             })
-            .collect()
+            .collect())
     }
 }
 

@@ -284,23 +284,6 @@ impl Stft {
         }
     }
 
-    /// buf[n] = p[start + n] · a[n]: a plain slice copy for frames inside the signal, the
-    /// padding rule only for frames that overlap the ends.
-    fn fill_frame(&self, x: &[f64], start: usize, buf: &mut [f64]) {
-        let pad = self.cfg.pad;
-        let inside = start >= pad && start - pad + buf.len() <= x.len();
-        if inside {
-            let src = &x[start - pad..start - pad + buf.len()];
-            for ((b, v), w) in buf.iter_mut().zip(src).zip(&self.analysis) {
-                *b = v * w;
-            }
-        } else {
-            for (n, b) in buf.iter_mut().enumerate() {
-                *b = self.padded_sample(x, start + n) * self.analysis[n];
-            }
-        }
-    }
-
     /// Buffers for [`Stft::forward_frame`], one set per worker thread.
     pub fn frame_scratch(&self) -> FrameScratch {
         FrameScratch {
@@ -321,7 +304,43 @@ impl Stft {
         scratch: &mut FrameScratch,
         out: &mut [Complex64],
     ) {
-        self.fill_frame(x, t * self.cfg.hop, &mut scratch.frame);
+        let (n_fft, pad) = (self.cfg.n_fft, self.cfg.pad);
+        let start = t * self.cfg.hop;
+        if start >= pad && start - pad + n_fft <= x.len() {
+            // Inside the signal: the padded samples are the signal's own.
+            return self.forward_padded_frame(&x[start - pad..start - pad + n_fft], scratch, out);
+        }
+        for (n, b) in scratch.frame.iter_mut().enumerate() {
+            *b = self.padded_sample(x, start + n) * self.analysis[n];
+        }
+        self.fft_frame(scratch, out);
+    }
+
+    /// The forward FFT of one frame given by the `n_fft` samples of the padded signal it covers,
+    /// `p[t·hop .. t·hop + n_fft]` (module documentation), into `out`: for callers that hold
+    /// the padded signal in pieces (streaming); equal to [`Stft::forward_frame`] bit for bit.
+    ///
+    /// # Panics
+    /// If `padded` does not hold exactly `n_fft` samples or `out` exactly [`Stft::bins`] values.
+    pub fn forward_padded_frame(
+        &self,
+        padded: &[f64],
+        scratch: &mut FrameScratch,
+        out: &mut [Complex64],
+    ) {
+        assert_eq!(
+            padded.len(),
+            self.cfg.n_fft,
+            "one frame of the padded signal"
+        );
+        for ((b, v), w) in scratch.frame.iter_mut().zip(padded).zip(&self.analysis) {
+            *b = v * w;
+        }
+        self.fft_frame(scratch, out);
+    }
+
+    /// The real FFT of the windowed frame in `scratch` into `out`.
+    fn fft_frame(&self, scratch: &mut FrameScratch, out: &mut [Complex64]) {
         self.forward
             .process_with_scratch(&mut scratch.frame, out, &mut scratch.fft)
             .expect("buffer sizes come from the plan");
@@ -427,42 +446,46 @@ impl Stft {
     /// [`Stft::bins`] bins of frame `t`), from several threads, each with its own `state` made
     /// by `init` (scratch buffers): a method whose coefficients are cheap to make per frame (a
     /// low-rank model, a mask) needs no spectrogram in memory.
+    ///
+    /// This is [`Stft::overlap_add_blocks`] over all the frames, summed by an
+    /// [`OverlapAdder`].
     pub fn inverse_with<S, I, F>(&self, frames: usize, len: usize, init: I, fill: F) -> Vec<f64>
     where
         I: Fn() -> S + Sync,
         F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
     {
-        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
-        if frames == 0 {
-            return vec![0.0; len];
+        // Blocks in batches of OLA_BATCH, so that only one batch's segments are held at once;
+        // the adder sums the segments in block order whatever the batching.
+        let blocks = frames.div_ceil(OLA_BLOCK);
+        let mut adder = OverlapAdder::new(self, len);
+        adder.reserve_all();
+        for first in (0..blocks).step_by(OLA_BATCH) {
+            let batch = first..(first + OLA_BATCH).min(blocks);
+            for segment in &self.overlap_add_blocks(batch, frames, &init, &fill) {
+                adder.add(segment);
+            }
         }
-        // Frames are overlap-added in parallel blocks of BLOCK, each into a local segment of the
-        // padded time axis (numerator Σ frame·synthesis/n_fft and denominator Σ analysis·
-        // synthesis). Block b's segment is [b·BLOCK·hop, end(b)); the samples no earlier block
-        // reaches, [end(b − 1), end(b)), are written straight into the result (they tile it),
-        // and the head [b·BLOCK·hop, end(b − 1)), shared with earlier blocks, is added
-        // afterwards in block order. So every sample is (((n_b₁ + n_b₂) + …) over the blocks
-        // covering it in order — the same sums whatever the thread count — and the memory is
-        // the result's numerator and denominator, the heads (n_fft − hop per block) and one
-        // segment per worker.
-        const BLOCK: usize = 64;
-        let blocks = frames.div_ceil(BLOCK);
-        let end = |b: usize| (((b + 1) * BLOCK).min(frames) - 1) * hop + n_fft;
-        let total = end(blocks - 1);
-        let mut num = vec![0.0; total];
-        let mut den = vec![0.0; total];
-        let (num_first, num_rest) = num.split_at_mut(end(0));
-        let (den_first, den_rest) = den.split_at_mut(end(0));
-        let regions: Vec<(usize, &mut [f64], &mut [f64])> = std::iter::once((num_first, den_first))
-            .chain(
-                num_rest
-                    .chunks_mut(BLOCK * hop)
-                    .zip(den_rest.chunks_mut(BLOCK * hop)),
-            )
-            .enumerate()
-            .map(|(b, (n, d))| (b, n, d))
-            .collect();
-        let heads: Vec<(Vec<f64>, Vec<f64>)> = regions
+        adder.take_until(usize::MAX)
+    }
+
+    /// The overlap-added segments of the blocks `blocks` of [`OLA_BLOCK`] frames (block `b`
+    /// holds frames `b·OLA_BLOCK ..` up to `frames`), blocks in parallel: each block sums the
+    /// synthesis-windowed inverse FFTs of its frames, and the window products, in frame order
+    /// into its own [`OverlapSegment`]. `fill(state, t, frame)` writes frame `t` (absolute
+    /// index) as in [`Stft::inverse_with`]. Memory: one segment per block, not one per frame.
+    pub fn overlap_add_blocks<S, I, F>(
+        &self,
+        blocks: std::ops::Range<usize>,
+        frames: usize,
+        init: I,
+        fill: F,
+    ) -> Vec<OverlapSegment>
+    where
+        I: Fn() -> S + Sync,
+        F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
+    {
+        let (n_fft, hop) = (self.cfg.n_fft, self.cfg.hop);
+        blocks
             .into_par_iter()
             .map_init(
                 || {
@@ -471,20 +494,15 @@ impl Stft {
                         self.backward.make_input_vec(),
                         self.backward.make_output_vec(),
                         self.backward.make_scratch_vec(),
-                        Vec::new(),
-                        Vec::new(),
                     )
                 },
-                |(state, buf, frame, scratch, seg_num, seg_den),
-                 (block, num_region, den_region)| {
-                    let t0 = block * BLOCK;
-                    let t1 = (t0 + BLOCK).min(frames);
+                |(state, buf, frame, scratch), block| {
+                    let t0 = block * OLA_BLOCK;
+                    let t1 = (t0 + OLA_BLOCK).min(frames);
                     let seg_start = t0 * hop;
                     let seg_len = (t1 - 1 - t0) * hop + n_fft;
-                    seg_num.clear();
-                    seg_num.resize(seg_len, 0.0);
-                    seg_den.clear();
-                    seg_den.resize(seg_len, 0.0);
+                    let mut num = vec![0.0; seg_len];
+                    let mut den = vec![0.0; seg_len];
                     let scale = 1.0 / n_fft as f64;
                     for t in t0..t1 {
                         fill(state, t, buf);
@@ -498,8 +516,7 @@ impl Stft {
                             .process_with_scratch(buf, frame, scratch)
                             .expect("buffer sizes come from the plan");
                         let off = t * hop - seg_start;
-                        let nseg = &mut seg_num[off..off + n_fft];
-                        let dseg = &mut seg_den[off..off + n_fft];
+                        let (nseg, dseg) = (&mut num[off..off + n_fft], &mut den[off..off + n_fft]);
                         for (((o, d), f), (a, s)) in nseg
                             .iter_mut()
                             .zip(dseg.iter_mut())
@@ -510,34 +527,221 @@ impl Stft {
                             *d += a * s;
                         }
                     }
-                    let head = if block == 0 {
-                        0
-                    } else {
-                        end(block - 1) - seg_start
-                    };
-                    num_region.copy_from_slice(&seg_num[head..]);
-                    den_region.copy_from_slice(&seg_den[head..]);
-                    (seg_num[..head].to_vec(), seg_den[..head].to_vec())
+                    OverlapSegment {
+                        start: seg_start,
+                        num,
+                        den,
+                    }
                 },
             )
-            .collect();
-        for (block, (head_num, head_den)) in heads.iter().enumerate().skip(1) {
-            let start = block * BLOCK * hop;
-            for (y, h) in num[start..].iter_mut().zip(head_num) {
-                *y += h;
-            }
-            for (w, h) in den[start..].iter_mut().zip(head_den) {
-                *w += h;
-            }
+            .collect()
+    }
+}
+
+/// Frames per block of the overlap-add ([`Stft::overlap_add_blocks`]): the unit of parallel
+/// work, and so of the order in which overlapping frames are summed.
+pub const OLA_BLOCK: usize = 64;
+/// Blocks whose segments [`Stft::inverse_with`] holds at once (about 9 MB at n_fft 2048, hop
+/// 512): enough parallel work per batch, a fraction of a long signal's size.
+const OLA_BATCH: usize = 16;
+
+/// The overlap-added frames of one block on the padded time axis, at padded index
+/// `j = start + i`:
+///
+/// ```text
+/// num[i] = Σ_t s[j − t·hop] · irfft(X[t])[j − t·hop]
+/// den[i] = Σ_t a[j − t·hop] · s[j − t·hop]
+/// ```
+///
+/// over the block's frames `t`.
+#[derive(Clone, Debug)]
+pub struct OverlapSegment {
+    /// Padded index of `num[0]`.
+    pub start: usize,
+    /// Overlap-added synthesis-windowed frames.
+    pub num: Vec<f64>,
+    /// Overlap-added window products.
+    pub den: Vec<f64>,
+}
+
+/// Sums [`OverlapSegment`]s (in the order given) and hands out the inverse STFT's samples
+/// `y[l] = num[l + pad] / den[l + pad]` (0 where the denominator is not positive) from the
+/// front, as soon as no later segment can reach them: [`Stft::inverse_with`] whole, or a
+/// streaming inverse piece by piece with the same sums in the same order.
+pub struct OverlapAdder {
+    pad: usize,
+    len: usize,
+    /// Padded index of `num[0]`: everything before it was handed out.
+    origin: usize,
+    num: Vec<f64>,
+    den: Vec<f64>,
+}
+
+impl OverlapAdder {
+    /// An adder for an output of `len` samples of `stft`'s inverse.
+    pub fn new(stft: &Stft, len: usize) -> Self {
+        let pad = stft.cfg.pad;
+        OverlapAdder {
+            pad,
+            len,
+            origin: pad,
+            num: Vec::new(),
+            den: Vec::new(),
         }
-        drop(heads);
-        // Normalise, and crop the padding: padded index i is output index i − pad.
-        for (v, w) in num.iter_mut().zip(&den) {
+    }
+
+    /// Allocate the whole output at once (for an adder given every segment before any output
+    /// is taken: no reallocation as the segments arrive).
+    pub fn reserve_all(&mut self) {
+        self.num.reserve_exact(self.len);
+        self.den.reserve_exact(self.len);
+    }
+
+    /// Add `segment`, cropped to the output (padded indices `pad .. pad + len`) and to what has
+    /// not been handed out.
+    pub fn add(&mut self, segment: &OverlapSegment) {
+        let lo = segment.start.max(self.origin);
+        let hi = (segment.start + segment.num.len()).min(self.pad + self.len);
+        if lo >= hi {
+            return;
+        }
+        if self.num.len() < hi - self.origin {
+            self.num.resize(hi - self.origin, 0.0);
+            self.den.resize(hi - self.origin, 0.0);
+        }
+        let (num, den) = (
+            &segment.num[lo - segment.start..hi - segment.start],
+            &segment.den[lo - segment.start..hi - segment.start],
+        );
+        for ((y, w), (n, d)) in self.num[lo - self.origin..hi - self.origin]
+            .iter_mut()
+            .zip(&mut self.den[lo - self.origin..hi - self.origin])
+            .zip(num.iter().zip(den))
+        {
+            *y += n;
+            *w += d;
+        }
+    }
+
+    /// The output samples before padded index `until` (capped at the output's end) not handed
+    /// out yet; the caller guarantees that no segment still to come reaches them.
+    pub fn take_until(&mut self, until: usize) -> Vec<f64> {
+        let end = until.min(self.pad + self.len);
+        let n = end.saturating_sub(self.origin);
+        if self.num.len() < n {
+            self.num.resize(n, 0.0);
+            self.den.resize(n, 0.0);
+        }
+        // The output reuses the numerator's buffer (no third signal-sized buffer).
+        let rest = self.num.split_off(n);
+        let mut y = std::mem::replace(&mut self.num, rest);
+        let rest = self.den.split_off(n);
+        let den = std::mem::replace(&mut self.den, rest);
+        for (v, w) in y.iter_mut().zip(&den) {
             *v = if *w > f64::MIN_POSITIVE { *v / w } else { 0.0 };
         }
-        drop(den);
-        num.drain(..pad.min(total));
-        num.resize(len, 0.0);
-        num
+        self.origin += n;
+        y
+    }
+
+    /// Output samples handed out so far.
+    pub fn taken(&self) -> usize {
+        self.origin - self.pad
+    }
+}
+
+/// The zero-padded signal of an STFT arriving in pieces, framed as it arrives: frame `t` is
+/// `p[t·hop .. t·hop + n_fft]` of the padded signal (module documentation), ready as soon as
+/// its last sample has arrived, for [`Stft::forward_padded_frame`]. Holds only the samples of
+/// frames not yet released.
+pub struct StreamFrames {
+    n_fft: usize,
+    hop: usize,
+    len: usize,
+    frames: usize,
+    /// The padded signal from padded index `start`.
+    buf: Vec<f64>,
+    start: usize,
+    /// Signal samples pushed so far.
+    pushed: usize,
+}
+
+impl StreamFrames {
+    /// Frames of a signal of `len ≥ 1` samples under `stft` (zero padding only: reflection
+    /// needs samples that have not arrived; error parameter `pad`).
+    pub fn new(stft: &Stft, len: usize) -> Result<Self> {
+        let cfg = stft.config();
+        if cfg.pad_mode != PadMode::Zero {
+            return Err(Error::param(
+                "pad",
+                "a streamed STFT pads with zeros (reflection needs the whole signal)",
+            ));
+        }
+        if len == 0 {
+            return Err(Error::param("signal", "is empty"));
+        }
+        let mut frames = StreamFrames {
+            n_fft: cfg.n_fft,
+            hop: cfg.hop,
+            len,
+            frames: cfg.frame_count(len),
+            buf: vec![0.0; cfg.pad],
+            start: 0,
+            pushed: 0,
+        };
+        frames.buf.reserve(cfg.n_fft);
+        Ok(frames)
+    }
+
+    /// Frames of the whole signal ([`StftConfig::frame_count`]).
+    pub fn frame_count(&self) -> usize {
+        self.frames
+    }
+
+    /// Append the next samples of the signal (the samples beyond `len` are an error,
+    /// parameter `signal`); the trailing padding follows the last one.
+    pub fn push(&mut self, x: &[f64]) -> Result<()> {
+        if self.pushed + x.len() > self.len {
+            return Err(Error::param(
+                "signal",
+                format!("more than the {} samples announced", self.len),
+            ));
+        }
+        self.buf.extend_from_slice(x);
+        self.pushed += x.len();
+        if self.pushed == self.len {
+            let end = (self.frames - 1) * self.hop + self.n_fft;
+            let have = self.start + self.buf.len();
+            self.buf
+                .resize(self.buf.len() + end.saturating_sub(have), 0.0);
+        }
+        Ok(())
+    }
+
+    /// Frames `0..ready()` have all their samples (those released are gone).
+    pub fn ready(&self) -> usize {
+        let end = self.start + self.buf.len();
+        if end < self.n_fft {
+            return 0;
+        }
+        (1 + (end - self.n_fft) / self.hop).min(self.frames)
+    }
+
+    /// The padded samples of frame `t` (ready, not released).
+    ///
+    /// # Panics
+    /// If frame `t` is released or not ready.
+    pub fn frame(&self, t: usize) -> &[f64] {
+        let at = t * self.hop - self.start;
+        &self.buf[at..at + self.n_fft]
+    }
+
+    /// Drop the samples only frames before `t` use.
+    pub fn release(&mut self, t: usize) {
+        let keep_from = (t * self.hop).min(self.start + self.buf.len());
+        if keep_from > self.start {
+            self.buf.drain(..keep_from - self.start);
+            self.start = keep_from;
+        }
     }
 }

@@ -1,0 +1,417 @@
+//! `denoise --method lsa` of a file in bounded memory, with the bytes and the report of the
+//! whole-signal [`denoise`](crate::denoise::job::denoise) (without a clean reference).
+//!
+//! Pass one reads the file for what needs all of it before any output: the noise of each
+//! channel ([`MinimumStatistics`], unless a noise clip gives it) and the spectral peak of the
+//! metrics' reference ([`ReferencePeak`]). Pass two reads it again and runs the STFT frame by
+//! frame in runs of whole overlap-add blocks ([`OLA_BLOCK`] frames): the LSA recursion
+//! ([`LsaRecursion`]) carries its state from run to run, the overlap-add ([`OverlapAdder`])
+//! hands out the samples no later frame reaches, and these go to the WAV file
+//! ([`WavBlockWriter`]) and to the metrics ([`ChannelMetrics`]). The noise reduction ratio's
+//! variances read both signals back from a [`Spill`].
+
+use super::{Pass, Spill, StreamOptions};
+use crate::audio::{SampleFormat, WavBlockWriter, WriteReport};
+use crate::denoise::auto::{hann_quarter_hop, Estimator};
+use crate::denoise::denoiser::{ChannelInfo, Denoiser, NoiseInput};
+use crate::denoise::job::mean_rank;
+use crate::denoise::lsa::{LsaConfig, LsaRecursion};
+use crate::denoise::noise_estimate::{dc_lobe_frames, DcLobe, MinimumStatistics, NoiseEstimate};
+use crate::metrics::{
+    nrr_from_variances, streamed_variance, ChannelMetrics, Metrics, ReferencePeak,
+};
+use crate::pipeline::Report;
+use crate::transform::stft::{
+    FrameScratch, OverlapAdder, Spectrogram, Stft, StreamFrames, OLA_BLOCK,
+};
+use crate::{Error, Result};
+use rayon::prelude::*;
+use realfft::num_complex::Complex64;
+use std::path::Path;
+use std::time::Instant;
+
+/// What [`denoise_file`] did.
+#[derive(Clone, Debug)]
+pub struct StreamedDenoise {
+    /// The report of [`denoise`](crate::denoise::job::denoise) (`reference` `"input"`), without
+    /// the file fields ([`Report::with_files`], [`Report::with_write`]); `seconds` is the
+    /// wall time of both passes, metrics included.
+    pub report: Report,
+    /// What writing the output did.
+    pub write: WriteReport,
+}
+
+/// Whether [`denoise_file`] runs `denoiser`: LSA ([`Denoiser::Stft`] with
+/// [`Estimator::Lsa`]).
+pub fn streams(denoiser: &Denoiser) -> bool {
+    matches!(
+        denoiser,
+        Denoiser::Stft {
+            estimator: Estimator::Lsa(_),
+            ..
+        }
+    )
+}
+
+/// Denoise the file `input` into the WAV file `output` (in `format`, the input's when `None`)
+/// with the LSA `denoiser`, in bounded memory (module documentation). The output is written
+/// atomically: on any error (a truncated or corrupt input found in either pass, a non-finite
+/// result) nothing is left at `output`.
+///
+/// Errors: a `denoiser` other than LSA (parameter `method`), a noise clip at another rate,
+/// the input's own (named with its path), too short for the noise estimate, and the writer's.
+pub fn denoise_file(
+    input: &Path,
+    output: &Path,
+    denoiser: &Denoiser,
+    format: Option<SampleFormat>,
+    options: &StreamOptions,
+) -> Result<StreamedDenoise> {
+    let (cfg, noise) = match denoiser {
+        Denoiser::Stft {
+            estimator: Estimator::Lsa(cfg),
+            noise,
+        } => (*cfg, noise),
+        other => {
+            return Err(Error::param(
+                "method",
+                format!("the streamed denoiser runs lsa, not {}", other.method()),
+            ))
+        }
+    };
+    cfg.validate()?;
+    let started = Instant::now();
+    let len = Pass::length(input, options)?;
+    let first = first_pass(input, options, len, noise, cfg.n_fft)?;
+    denoiser.check_noise_clip_rate(first.sample_rate)?;
+    let estimates = first
+        .statistics
+        .iter()
+        .enumerate()
+        .map(|(c, statistics)| match statistics {
+            Some(s) => Ok(NoiseEstimate::from_floors(&s.floors()?, first.sample_rate)),
+            None => noise.noise(&[], first.sample_rate, c),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let FirstPass {
+        sample_rate,
+        source_format,
+        peaks,
+        lobes,
+        mut spill_x,
+        ..
+    } = first;
+    let channels = peaks.len();
+    let mut writer = WavBlockWriter::create(
+        output,
+        sample_rate,
+        channels,
+        format.unwrap_or(source_format),
+    )?;
+    let mut lanes = estimates
+        .iter()
+        .zip(&peaks)
+        .zip(&lobes)
+        .map(|((estimate, &peak), lobes)| {
+            Lane::new(&cfg, estimate, lobes.lobes(), len, sample_rate, peak)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut spill_y = Spill::new(channels, len)?;
+    let mut pass = Pass::open(input, options)?;
+    while let Some(block) = pass.next_block()? {
+        check_channels(&pass, block.len(), channels)?;
+        if pass.frames() > len as u64 {
+            pass.check_length(len)?;
+        }
+        let outputs = block
+            .iter()
+            .zip(lanes.iter_mut())
+            .map(|(x, lane)| lane.push(x))
+            .collect::<Result<Vec<_>>>()?;
+        emit(&outputs, &mut writer, &mut spill_y)?;
+    }
+    pass.check_length(len)?;
+    let mut infos = Vec::with_capacity(channels);
+    let mut channel_metrics = Vec::with_capacity(channels);
+    for (lane, estimate) in lanes.into_iter().zip(&estimates) {
+        channel_metrics.push(lane.metrics);
+        infos.push(ChannelInfo {
+            noise: Some(estimate.json()),
+            ..ChannelInfo::default()
+        });
+    }
+    let variance = |spill: &mut Spill| streamed_variance(|visit| spill.visit(visit));
+    let nrr = nrr_from_variances(variance(&mut spill_x)?, variance(&mut spill_y)?);
+    let mut metrics = Metrics::from_channels(channel_metrics)?;
+    metrics.nrr_db = Some(nrr);
+    let noise_json: Vec<_> = infos.iter().map(|i| i.noise.clone()).collect();
+    let report = Report {
+        command: "denoise".into(),
+        input: None,
+        output: None,
+        sample_rate,
+        channels,
+        samples: len,
+        seconds: started.elapsed().as_secs_f64(),
+        metrics,
+        storage: None,
+        params: denoiser.params(),
+        clipped_samples: 0,
+        extra: serde_json::Map::new(),
+    }
+    .with("mean_rank", mean_rank(&infos))
+    .with("channel_info", &infos)
+    .with("noise", noise_json)
+    .with("reference", "input");
+    let write = writer.finish()?;
+    Ok(StreamedDenoise { report, write })
+}
+
+/// What pass one found.
+struct FirstPass {
+    sample_rate: u32,
+    source_format: SampleFormat,
+    /// Per channel: the noise's minimum statistics (`None` with a noise clip).
+    statistics: Vec<Option<MinimumStatistics>>,
+    /// Per channel: the metrics' spectral peak of the input.
+    peaks: Vec<f64>,
+    /// Per channel: the DC-lobe bins a coloured estimate measures (empty with a noise clip).
+    lobes: Vec<DcLobes>,
+    /// The input, for the noise reduction ratio.
+    spill_x: Spill,
+}
+
+/// Pass one (module documentation).
+fn first_pass(
+    input: &Path,
+    options: &StreamOptions,
+    len: usize,
+    noise: &NoiseInput,
+    n_fft: usize,
+) -> Result<FirstPass> {
+    let mut pass = Pass::open(input, options)?;
+    let stft = hann_quarter_hop(n_fft)?;
+    let mut statistics: Vec<Option<MinimumStatistics>> = Vec::new();
+    let mut lobes: Vec<DcLobes> = Vec::new();
+    let mut peaks: Vec<ReferencePeak> = Vec::new();
+    let mut spill: Option<Spill> = None;
+    while let Some(block) = pass.next_block()? {
+        if peaks.is_empty() {
+            for _ in 0..block.len() {
+                statistics.push(match noise.clips {
+                    Some(_) => None,
+                    None => Some(MinimumStatistics::new(len)?),
+                });
+                peaks.push(ReferencePeak::new(len)?);
+                lobes.push(match noise.clips {
+                    Some(_) => DcLobes::none(),
+                    None => DcLobes::new(&stft, len)?,
+                });
+            }
+            spill = Some(Spill::new(block.len(), len)?);
+        }
+        check_channels(&pass, block.len(), peaks.len())?;
+        if pass.frames() > len as u64 {
+            pass.check_length(len)?;
+        }
+        let spill = spill.as_mut().expect("made with the first block");
+        for (c, x) in block.iter().enumerate() {
+            if let Some(s) = &mut statistics[c] {
+                s.push(x)?;
+            }
+            peaks[c].push(x)?;
+            lobes[c].push(&stft, x)?;
+            spill.append(c, x)?;
+        }
+    }
+    pass.check_length(len)?;
+    Ok(FirstPass {
+        sample_rate: pass.reader().sample_rate(),
+        source_format: pass.reader().format(),
+        statistics,
+        peaks: peaks
+            .iter()
+            .map(ReferencePeak::peak)
+            .collect::<Result<_>>()?,
+        lobes,
+        spill_x: spill.expect("a file holds at least one block"),
+    })
+}
+
+/// The DC-lobe bins of one channel's frames [`dc_lobe_frames`] in the denoiser's STFT, taken
+/// as the samples pass (pass one): what [`NoiseEstimate::stft_noise_power`] measures in the
+/// whole-signal spectrogram, for a coloured estimate.
+struct DcLobes {
+    /// `None` with a noise clip (nothing to measure).
+    frames: Option<StreamFrames>,
+    wanted: Vec<usize>,
+    lobes: Vec<DcLobe>,
+    scratch: Option<FrameScratch>,
+    spectrum: Vec<Complex64>,
+}
+
+impl DcLobes {
+    fn none() -> Self {
+        DcLobes {
+            frames: None,
+            wanted: Vec::new(),
+            lobes: Vec::new(),
+            scratch: None,
+            spectrum: Vec::new(),
+        }
+    }
+
+    fn new(stft: &Stft, len: usize) -> Result<Self> {
+        Ok(DcLobes {
+            frames: Some(StreamFrames::new(stft, len)?),
+            wanted: dc_lobe_frames(stft, len),
+            lobes: Vec::new(),
+            scratch: Some(stft.frame_scratch()),
+            spectrum: vec![Complex64::default(); stft.bins()],
+        })
+    }
+
+    fn push(&mut self, stft: &Stft, x: &[f64]) -> Result<()> {
+        let (Some(frames), Some(scratch)) = (&mut self.frames, &mut self.scratch) else {
+            return Ok(());
+        };
+        frames.push(x)?;
+        let ready = frames.ready();
+        while let Some(&t) = self.wanted.get(self.lobes.len()) {
+            if t >= ready {
+                break;
+            }
+            stft.forward_padded_frame(frames.frame(t), scratch, &mut self.spectrum);
+            self.lobes.push(std::array::from_fn(|k| self.spectrum[k]));
+        }
+        let next = self.wanted.get(self.lobes.len()).copied().unwrap_or(ready);
+        frames.release(next.min(ready));
+        Ok(())
+    }
+
+    fn lobes(&self) -> &[DcLobe] {
+        &self.lobes
+    }
+}
+
+/// Refuse a block whose channel count differs from the first's.
+fn check_channels(pass: &Pass, got: usize, want: usize) -> Result<()> {
+    if got != want {
+        return Err(Error::bad_input(
+            pass.reader().path(),
+            "channel count changes inside the stream",
+        ));
+    }
+    Ok(())
+}
+
+/// Write the samples the channels handed out (equal lengths) and keep them for the NRR.
+fn emit(outputs: &[Vec<f64>], writer: &mut WavBlockWriter, spill: &mut Spill) -> Result<()> {
+    if outputs.first().is_none_or(Vec::is_empty) {
+        return Ok(());
+    }
+    writer.write(outputs)?;
+    for (c, y) in outputs.iter().enumerate() {
+        spill.append(c, y)?;
+    }
+    Ok(())
+}
+
+/// One channel of pass two: the STFT frames as the samples arrive, the LSA recursion, the
+/// overlap-add, and the metrics of the samples handed out against the input.
+struct Lane {
+    cfg: LsaConfig,
+    stft: Stft,
+    noise_power: Vec<f64>,
+    frames: StreamFrames,
+    recursion: LsaRecursion,
+    adder: OverlapAdder,
+    /// Overlap-add blocks done.
+    blocks_done: usize,
+    /// Input samples not yet matched with an output sample.
+    pending_x: Vec<f64>,
+    metrics: ChannelMetrics,
+}
+
+impl Lane {
+    fn new(
+        cfg: &LsaConfig,
+        noise: &NoiseEstimate,
+        lobes: &[DcLobe],
+        len: usize,
+        sample_rate: u32,
+        peak: f64,
+    ) -> Result<Self> {
+        let stft = hann_quarter_hop(cfg.n_fft)?;
+        let noise_power = noise.stft_noise_power_from_lobes(&stft, lobes)?;
+        Ok(Lane {
+            cfg: *cfg,
+            frames: StreamFrames::new(&stft, len)?,
+            recursion: LsaRecursion::new(stft.bins()),
+            adder: OverlapAdder::new(&stft, len),
+            stft,
+            noise_power,
+            blocks_done: 0,
+            pending_x: Vec::new(),
+            metrics: ChannelMetrics::new(len, sample_rate, peak)?,
+        })
+    }
+
+    /// The next input samples; returns the output samples now final (in order).
+    fn push(&mut self, x: &[f64]) -> Result<Vec<f64>> {
+        self.frames.push(x)?;
+        self.pending_x.extend_from_slice(x);
+        let total = self.frames.frame_count();
+        let ready = self.frames.ready();
+        let blocks = if ready == total {
+            total.div_ceil(OLA_BLOCK)
+        } else {
+            ready / OLA_BLOCK
+        };
+        if blocks <= self.blocks_done {
+            return Ok(Vec::new());
+        }
+        let (t0, t1) = (
+            self.blocks_done * OLA_BLOCK,
+            (blocks * OLA_BLOCK).min(total),
+        );
+        let bins = self.stft.bins();
+        let mut spec = Spectrogram {
+            frames: t1 - t0,
+            bins,
+            data: vec![Complex64::default(); (t1 - t0) * bins],
+        };
+        let (stft, frames) = (&self.stft, &self.frames);
+        spec.data.par_chunks_mut(bins).enumerate().for_each_init(
+            || stft.frame_scratch(),
+            |scratch, (i, out)| stft.forward_padded_frame(frames.frame(t0 + i), scratch, out),
+        );
+        let gains = self.recursion.gains(&spec, &self.noise_power, &self.cfg);
+        let segments = self.stft.overlap_add_blocks(
+            self.blocks_done..blocks,
+            total,
+            || (),
+            |_, t, out| {
+                let i = t - t0;
+                let g = &gains[i * bins..(i + 1) * bins];
+                for ((o, c), g) in out.iter_mut().zip(spec.frame(i)).zip(g) {
+                    *o = c * g;
+                }
+            },
+        );
+        for segment in &segments {
+            self.adder.add(segment);
+        }
+        let until = if blocks * OLA_BLOCK >= total {
+            usize::MAX
+        } else {
+            blocks * OLA_BLOCK * self.stft.config().hop
+        };
+        let y = self.adder.take_until(until);
+        self.blocks_done = blocks;
+        self.frames.release(t1);
+        let x: Vec<f64> = self.pending_x.drain(..y.len()).collect();
+        self.metrics.push(&x, &y)?;
+        Ok(y)
+    }
+}

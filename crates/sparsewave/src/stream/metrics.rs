@@ -1,0 +1,126 @@
+//! `metrics REF TEST [--noisy NOISY]` of files in bounded memory, with the numbers of
+//! [`Metrics::compute`] (and [`Metrics::with_nrr`]) on the whole signals, bit for bit.
+//!
+//! Pass one reads the reference for its spectral peak per channel ([`ReferencePeak`]); pass two
+//! reads the reference and the test side by side, block by block, into [`ChannelMetrics`]. With
+//! a noisy signal, the noise reduction ratio's variances read it and the test back from a
+//! [`Spill`].
+
+use super::{Pass, Spill, StreamOptions};
+use crate::metrics::{
+    nrr_from_variances, streamed_variance, ChannelMetrics, Metrics, ReferencePeak,
+};
+use crate::{Error, Result};
+use std::path::Path;
+
+/// What a file holds, as far as the metrics need it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Shape {
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Channel count (after the mix-down of [`StreamOptions::mono`]).
+    pub channels: usize,
+    /// Frames per channel.
+    pub frames: usize,
+}
+
+impl Shape {
+    /// The shape of the file `path`: from its header when that states the length exactly
+    /// (WAV, FLAC; the first block gives the channel count), else by reading it through.
+    pub fn of(path: &Path, options: &StreamOptions) -> Result<Self> {
+        let frames = Pass::length(path, options)?;
+        let mut pass = Pass::open(path, options)?;
+        let channels = pass.next_block()?.map_or(0, |b| b.len());
+        Ok(Shape {
+            sample_rate: pass.reader().sample_rate(),
+            channels,
+            frames,
+        })
+    }
+}
+
+/// The metrics of the file `test` against the file `reference` (and the NRR against `noisy`),
+/// in bounded memory. The files must have the same [`Shape`] (`noisy`: the channels and length
+/// of `test`); the caller checks that first, with its own message (an error naming `test` or
+/// `noisy` otherwise).
+pub fn metrics_files(
+    reference: &Path,
+    test: &Path,
+    noisy: Option<&Path>,
+    options: &StreamOptions,
+) -> Result<Metrics> {
+    let shape = Shape::of(reference, options)?;
+    let len = shape.frames;
+    let mut peaks: Vec<ReferencePeak> = (0..shape.channels)
+        .map(|_| ReferencePeak::new(len))
+        .collect::<Result<_>>()?;
+    let mut pass = Pass::open(reference, options)?;
+    while let Some(block) = pass.next_block()? {
+        same_channels(reference, block.len(), shape.channels)?;
+        for (peak, x) in peaks.iter_mut().zip(&block) {
+            peak.push(x)?;
+        }
+    }
+    pass.check_length(len)?;
+    let mut channels = peaks
+        .iter()
+        .map(|p| ChannelMetrics::new(len, shape.sample_rate, p.peak()?))
+        .collect::<Result<Vec<_>>>()?;
+    let mut spill_y = match noisy {
+        Some(_) => Some(Spill::new(shape.channels, len)?),
+        None => None,
+    };
+    let (mut xs, mut ys) = (Pass::open(reference, options)?, Pass::open(test, options)?);
+    loop {
+        let (x, y) = (xs.next_block()?, ys.next_block()?);
+        let (x, y) = match (x, y) {
+            (None, None) => break,
+            (Some(x), Some(y)) if x.len() == y.len() && x[0].len() == y[0].len() => (x, y),
+            _ => {
+                return Err(Error::bad_input(
+                    test,
+                    format!("differs in shape from {}", reference.display()),
+                ))
+            }
+        };
+        same_channels(reference, x.len(), shape.channels)?;
+        for (c, ((m, x), y)) in channels.iter_mut().zip(&x).zip(&y).enumerate() {
+            m.push(x, y)?;
+            if let Some(spill) = &mut spill_y {
+                spill.append(c, y)?;
+            }
+        }
+    }
+    xs.check_length(len)?;
+    ys.check_length(len)?;
+    let metrics = Metrics::from_channels(channels)?;
+    let (Some(noisy), Some(mut spill_y)) = (noisy, spill_y) else {
+        return Ok(metrics);
+    };
+    let mut spill_n = Spill::new(shape.channels, len)?;
+    let mut pass = Pass::open(noisy, options)?;
+    while let Some(block) = pass.next_block()? {
+        same_channels(noisy, block.len(), shape.channels)?;
+        for (c, n) in block.iter().enumerate() {
+            spill_n.append(c, n)?;
+        }
+    }
+    pass.check_length(len)?;
+    let variance = |spill: &mut Spill| streamed_variance(|visit| spill.visit(visit));
+    let nrr = nrr_from_variances(variance(&mut spill_n)?, variance(&mut spill_y)?);
+    Ok(Metrics {
+        nrr_db: Some(nrr),
+        ..metrics
+    })
+}
+
+/// Refuse a block of `path` with another channel count than expected.
+fn same_channels(path: &Path, got: usize, want: usize) -> Result<()> {
+    if got != want {
+        return Err(Error::bad_input(
+            path,
+            format!("has {got} channel(s) where {want} were expected"),
+        ));
+    }
+    Ok(())
+}

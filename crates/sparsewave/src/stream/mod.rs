@@ -1,0 +1,116 @@
+//! Jobs on files of any length in bounded memory: the input is read in blocks
+//! ([`BlockReader`]) as many times as the job needs, and the output written block by block
+//! ([`WavBlockWriter`](crate::audio::WavBlockWriter)), with the same output bytes and the same
+//! report numbers as the whole-signal job.
+//!
+//! - [`denoise`]: `denoise --method lsa` (two passes: the noise estimate and the spectral peak
+//!   of the metrics, then the denoiser, the output and the metrics).
+//! - [`metrics`]: `metrics REF TEST [--noisy NOISY]` (the reference's spectral peak, then both
+//!   files side by side).
+//!
+//! Memory is a few blocks per channel plus what the method keeps (the noise estimate's
+//! quantile, about 32 MB per channel for an hour at 44.1 kHz), whatever the input's length.
+//! The variances of the noise reduction ratio need the whole signals twice in channel order,
+//! so both signals are kept in an anonymous temporary file ([`Spill`], 16 bytes per sample,
+//! removed when the job ends).
+
+pub mod denoise;
+pub mod metrics;
+mod spill;
+
+pub use spill::Spill;
+
+use crate::audio::{downmix, BlockReader};
+use crate::{Error, Result};
+use std::path::Path;
+
+/// How a streamed job reads its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamOptions {
+    /// Frames per block read (memory grows with it, the results do not change).
+    pub block_frames: usize,
+    /// Mix all channels down to one first (the `--mono` flag; [`downmix`] per block).
+    pub mono: bool,
+}
+
+impl Default for StreamOptions {
+    /// Blocks of 2¹⁶ frames (1.5 s at 44.1 kHz), channels kept.
+    fn default() -> Self {
+        StreamOptions {
+            block_frames: 1 << 16,
+            mono: false,
+        }
+    }
+}
+
+/// One reading of the input file: its blocks, mixed down with [`StreamOptions::mono`].
+pub struct Pass {
+    reader: BlockReader,
+    mono: bool,
+    /// Frames read so far.
+    frames: u64,
+}
+
+impl Pass {
+    /// Open `path` for one reading.
+    pub fn open(path: &Path, options: &StreamOptions) -> Result<Self> {
+        Ok(Pass {
+            reader: BlockReader::open(path, options.block_frames)?,
+            mono: options.mono,
+            frames: 0,
+        })
+    }
+
+    /// The next block, or `None` after the last.
+    pub fn next_block(&mut self) -> Result<Option<Vec<Vec<f64>>>> {
+        let Some(block) = self.reader.next_block()? else {
+            return Ok(None);
+        };
+        self.frames += block.first().map_or(0, Vec::len) as u64;
+        Ok(Some(if self.mono && block.len() > 1 {
+            vec![downmix(&block)]
+        } else {
+            block
+        }))
+    }
+
+    /// The reader (rate, format, codec, declared length).
+    pub fn reader(&self) -> &BlockReader {
+        &self.reader
+    }
+
+    /// Frames read so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// The input's frames per channel: from the header when it states them exactly (WAV,
+    /// FLAC), else by reading the file once through.
+    pub fn length(path: &Path, options: &StreamOptions) -> Result<usize> {
+        let mut pass = Pass::open(path, options)?;
+        let frames = match pass.reader.exact_frames() {
+            Some(n) => n,
+            None => {
+                while pass.next_block()?.is_some() {}
+                pass.frames
+            }
+        };
+        usize::try_from(frames)
+            .map_err(|_| Error::bad_input(path, "holds more frames than this machine can count"))
+    }
+
+    /// After the last block: the file held `expected` frames, as the first reading found (a
+    /// file that changed between two readings is an error naming it).
+    pub fn check_length(&self, expected: usize) -> Result<()> {
+        if self.frames != expected as u64 {
+            return Err(Error::bad_input(
+                self.reader.path(),
+                format!(
+                    "changed while it was being read: {expected} frames, then {}",
+                    self.frames
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,249 @@
+//! The streamed `denoise --method lsa` against the whole-signal job: the same output bytes and
+//! the same report numbers, bit for bit, on files many blocks long; failures leave no output.
+
+use sparsewave::audio::{decode_file, write_wav, Audio, SampleFormat};
+use sparsewave::denoise::denoiser::{DenoiseMethod, DenoiseParams};
+use sparsewave::denoise::job::denoise;
+use sparsewave::denoise::lsa::LsaConfig;
+use sparsewave::noise::{add_noise, NoiseModel};
+use sparsewave::stream::denoise::denoise_file;
+use sparsewave::stream::StreamOptions;
+use std::path::{Path, PathBuf};
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "sparsewave-stream-denoise-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Uniform noise in [−a, a] from a fixed linear congruential generator.
+fn noise(n: usize, a: f64, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            a * (2.0 * ((s >> 11) as f64 / (1u64 << 53) as f64) - 1.0)
+        })
+        .collect()
+}
+
+/// The 4 s folk clip with noise: mono, or stereo (the second channel reversed and louder, so
+/// the channels differ), written as WAV in `format`.
+fn noisy_file(dir: &Path, channels: usize, format: SampleFormat) -> PathBuf {
+    let clean = decode_file(Path::new("tests/data/folk_4s.wav")).unwrap();
+    let x = &clean.channels[0];
+    let mut chans = vec![x
+        .iter()
+        .zip(noise(x.len(), 0.02, 1))
+        .map(|(a, b)| a + b)
+        .collect::<Vec<f64>>()];
+    if channels == 2 {
+        chans.push(
+            x.iter()
+                .rev()
+                .zip(noise(x.len(), 0.05, 2))
+                .map(|(a, b)| 1.5 * a + b)
+                .collect(),
+        );
+    }
+    let mut audio = Audio::from_channels(clean.sample_rate, chans);
+    audio.format = format;
+    let path = dir.join(format!("noisy{channels}.wav"));
+    write_wav(&path, &audio, None).unwrap();
+    path
+}
+
+fn lsa(n_fft: usize) -> DenoiseParams {
+    DenoiseParams {
+        method: DenoiseMethod::Lsa,
+        lsa: LsaConfig {
+            n_fft,
+            ..LsaConfig::default()
+        },
+        ..DenoiseParams::default()
+    }
+}
+
+/// Run both paths on `path` and compare bytes and report.
+fn assert_streamed_equals_whole(path: &Path, params: &DenoiseParams, options: StreamOptions) {
+    let dir = path.parent().unwrap();
+    let denoiser = params.denoiser(None).unwrap();
+    let mut noisy = decode_file(path).unwrap();
+    if options.mono {
+        noisy = noisy.downmix();
+    }
+    let whole = denoise(&noisy, &denoiser, None).unwrap();
+    let whole_path = dir.join("whole.wav");
+    let whole_write = write_wav(&whole_path, &whole.audio, Some(SampleFormat::Int(24))).unwrap();
+
+    let streamed_path = dir.join("streamed.wav");
+    let streamed = denoise_file(
+        path,
+        &streamed_path,
+        &denoiser,
+        Some(SampleFormat::Int(24)),
+        &options,
+    )
+    .unwrap();
+    let what = format!("{} {options:?}", path.display());
+    assert_eq!(
+        std::fs::read(&streamed_path).unwrap(),
+        std::fs::read(&whole_path).unwrap(),
+        "{what}"
+    );
+    assert_eq!(streamed.write, whole_write, "{what}");
+    let (a, b) = (&streamed.report, &whole.report);
+    assert_eq!(a.metrics, b.metrics, "{what}");
+    assert!(a.metrics.nrr_db.is_some_and(f64::is_finite));
+    assert_eq!(
+        (a.sample_rate, a.channels, a.samples),
+        (b.sample_rate, b.channels, b.samples)
+    );
+    assert_eq!(a.params, b.params);
+    assert_eq!(a.extra, b.extra, "{what}");
+    // The float output too, bit for bit: 24-bit rounding could hide a last-bit difference.
+    let streamed_f32 = dir.join("streamed_f32.wav");
+    denoise_file(
+        path,
+        &streamed_f32,
+        &denoiser,
+        Some(SampleFormat::Float32),
+        &options,
+    )
+    .unwrap();
+    let back = decode_file(&streamed_f32).unwrap();
+    for (s, w) in back.channels.iter().zip(&whole.audio.channels) {
+        assert!(
+            s.iter().zip(w).all(|(s, w)| *s == (*w as f32) as f64),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn streamed_lsa_equals_the_whole_signal_job_mono_and_stereo() {
+    let dir = scratch_dir("equal");
+    let mono = noisy_file(&dir, 1, SampleFormat::Int(16));
+    let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
+    // 176 400 frames: blocks of 3001 frames are 59 blocks; the 2048-point STFT has 345
+    // frames, six overlap-add blocks of 64; the 512-point one 1379 frames.
+    for block_frames in [3001, 1 << 16] {
+        let options = StreamOptions {
+            block_frames,
+            mono: false,
+        };
+        assert_streamed_equals_whole(&mono, &lsa(2048), options);
+        assert_streamed_equals_whole(&stereo, &lsa(2048), options);
+    }
+    let small = StreamOptions {
+        block_frames: 777,
+        mono: false,
+    };
+    assert_streamed_equals_whole(&stereo, &lsa(512), small);
+    assert_streamed_equals_whole(
+        &stereo,
+        &lsa(2048),
+        StreamOptions {
+            mono: true,
+            ..small
+        },
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn coloured_noise_streams_with_its_measured_dc_lobe() {
+    // Pink noise at 10 dB is estimated as coloured: the noise power of the STFT's two lowest
+    // bins is measured in the signal's own frames, which pass one collects as they pass.
+    let dir = scratch_dir("pink");
+    let clean = decode_file(Path::new("tests/data/folk_4s.wav")).unwrap();
+    let noisy = add_noise(&clean, NoiseModel::Pink, 10.0, 3).unwrap().audio;
+    let path = dir.join("pink.wav");
+    write_wav(&path, &noisy, Some(SampleFormat::Float32)).unwrap();
+    let denoiser = lsa(2048).denoiser(None).unwrap();
+    let whole = denoise(&decode_file(&path).unwrap(), &denoiser, None).unwrap();
+    assert_eq!(
+        whole.report.extra["noise"][0]["model"], "coloured",
+        "the test needs a coloured estimate"
+    );
+    for block_frames in [3001, 1 << 16] {
+        let options = StreamOptions {
+            block_frames,
+            mono: false,
+        };
+        assert_streamed_equals_whole(&path, &lsa(2048), options);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_noise_clip_streams_as_well() {
+    let dir = scratch_dir("clip");
+    let stereo = noisy_file(&dir, 2, SampleFormat::Int(16));
+    let clip = Audio::from_channels(44_100, vec![noise(20_000, 0.02, 7), noise(20_000, 0.05, 8)]);
+    let denoiser = lsa(1024).denoiser(Some(&clip)).unwrap();
+    let noisy = decode_file(&stereo).unwrap();
+    let whole = denoise(&noisy, &denoiser, None).unwrap();
+    let out = dir.join("out.wav");
+    let options = StreamOptions {
+        block_frames: 5000,
+        mono: false,
+    };
+    let streamed = denoise_file(&stereo, &out, &denoiser, None, &options).unwrap();
+    assert_eq!(streamed.report.metrics, whole.report.metrics);
+    assert_eq!(streamed.report.extra, whole.report.extra);
+    // The input's format (16-bit), as the whole-signal output is written.
+    let want = dir.join("want.wav");
+    write_wav(&want, &whole.audio, None).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&want).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_truncated_or_corrupt_input_leaves_no_output() {
+    let dir = scratch_dir("errors");
+    let good = noisy_file(&dir, 2, SampleFormat::Float32);
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::remove_file(&good).unwrap();
+    let denoiser = lsa(2048).denoiser(None).unwrap();
+    let options = StreamOptions {
+        block_frames: 4096,
+        mono: false,
+    };
+    // Truncated: the header promises more frames than the file holds.
+    let cut = dir.join("cut.wav");
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 4]).unwrap();
+    // Corrupt: a NaN (f32 0x7fc00000) in the middle of the samples.
+    let mut nan = bytes.clone();
+    let mid = (bytes.len() / 2) & !7;
+    nan[mid..mid + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    let corrupt = dir.join("corrupt.wav");
+    std::fs::write(&corrupt, &nan).unwrap();
+    for (input, expect) in [(&cut, "truncated"), (&corrupt, "not a finite number")] {
+        let out = dir.join("out.wav");
+        let err = denoise_file(input, &out, &denoiser, None, &options)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expect), "{err}");
+        let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(err.contains(&name), "the error names the input: {err}");
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["corrupt.wav", "cut.wav"], "nothing else is left");
+    }
+    // An existing output is left as it was.
+    let out = dir.join("out.wav");
+    std::fs::write(&out, b"previous").unwrap();
+    assert!(denoise_file(&cut, &out, &denoiser, None, &options).is_err());
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

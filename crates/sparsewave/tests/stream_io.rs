@@ -1,0 +1,165 @@
+//! Streaming audio I/O: the block reader gives exactly the samples of the whole-file decoder,
+//! the block writer exactly the bytes of the whole-file encoder, and failures leave nothing.
+
+use sparsewave::audio::{
+    decode_file, encode_wav, Audio, BlockReader, SampleFormat, WavBlockWriter,
+};
+use std::path::{Path, PathBuf};
+
+/// Every block of `path` read in blocks of `block` frames, appended per channel.
+fn read_in_blocks(path: &Path, block: usize) -> (Vec<Vec<f64>>, Vec<usize>) {
+    let mut reader = BlockReader::open(path, block).unwrap();
+    let mut channels: Vec<Vec<f64>> = Vec::new();
+    let mut sizes = Vec::new();
+    while let Some(b) = reader.next_block().unwrap() {
+        if channels.is_empty() {
+            channels = vec![Vec::new(); b.len()];
+        }
+        sizes.push(b[0].len());
+        for (c, plane) in channels.iter_mut().zip(&b) {
+            c.extend_from_slice(plane);
+        }
+    }
+    (channels, sizes)
+}
+
+#[test]
+fn blocks_concatenate_to_the_decoded_file_in_every_format() {
+    for name in [
+        "formats/s16.wav",
+        "formats/s24.wav",
+        "formats/f64.wav",
+        "formats/u8.wav",
+        "formats/s16.flac",
+        "formats/s16.mp3",
+        "formats/s16.ogg",
+        "formats/stereo_s16.wav",
+        "folk_4s.wav",
+    ] {
+        let path = Path::new("tests/data").join(name);
+        let whole = decode_file(&path).unwrap();
+        for block in [1, 333, 4096, 1 << 20] {
+            let (channels, sizes) = read_in_blocks(&path, block);
+            assert_eq!(channels, whole.channels, "{name}, blocks of {block}");
+            // Every block but the last is full.
+            let (last, full) = sizes.split_last().unwrap();
+            assert!(full.iter().all(|&s| s == block) && *last <= block, "{name}");
+        }
+        let reader = BlockReader::open(&path, 100).unwrap();
+        assert_eq!(reader.sample_rate(), whole.sample_rate);
+        assert_eq!(reader.format(), whole.format);
+        assert_eq!(reader.codec(), whole.codec);
+        // WAV and FLAC state their length exactly; MP3 and Ogg do not (or not exactly).
+        let exact = name.ends_with(".wav") || name.ends_with(".flac");
+        assert_eq!(
+            reader.exact_frames(),
+            exact.then_some(whole.frames() as u64),
+            "{name}"
+        );
+    }
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "sparsewave-stream-io-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_truncated_file_is_an_error_of_the_last_block_naming_the_file() {
+    let dir = scratch_dir("truncated");
+    let bytes = std::fs::read("tests/data/folk_4s.wav").unwrap();
+    let path = dir.join("cut.wav");
+    std::fs::write(&path, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let mut reader = BlockReader::open(&path, 4096).unwrap();
+    let mut blocks = 0;
+    let err = loop {
+        match reader.next_block() {
+            Ok(Some(_)) => blocks += 1,
+            Ok(None) => panic!("a truncated file read to its end"),
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert!(
+        blocks > 0,
+        "the error comes at the end, after the blocks that are there"
+    );
+    assert!(
+        err.contains("cut.wav") && err.contains("truncated"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn block_writer_bytes_equal_the_whole_file_encoder() {
+    let dir = scratch_dir("bytes");
+    let audio = decode_file(Path::new("tests/data/formats/stereo_s16.wav")).unwrap();
+    // Some samples beyond full scale, so that clipping is counted.
+    let mut loud = audio.clone();
+    for ch in &mut loud.channels {
+        for v in ch.iter_mut().step_by(7) {
+            *v *= 40.0;
+        }
+    }
+    for format in [
+        SampleFormat::Int(8),
+        SampleFormat::Int(16),
+        SampleFormat::Int(24),
+        SampleFormat::Int(32),
+        SampleFormat::Float32,
+        SampleFormat::Float64,
+    ] {
+        let (want, want_report) = encode_wav(&loud, Some(format)).unwrap();
+        assert!(want_report.clipped_samples > 0);
+        for block in [1, 97, 1 << 20] {
+            let path = dir.join("out.wav");
+            let _ = std::fs::remove_file(&path);
+            let mut w = WavBlockWriter::create(&path, loud.sample_rate, 2, format).unwrap();
+            for start in (0..loud.frames()).step_by(block) {
+                let end = (start + block).min(loud.frames());
+                let b: Vec<&[f64]> = loud.channels.iter().map(|c| &c[start..end]).collect();
+                w.write(&b).unwrap();
+            }
+            assert_eq!(w.frames(), loud.frames());
+            // Nothing at the destination until the file is complete.
+            assert!(!path.exists());
+            let report = w.finish().unwrap();
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                want,
+                "{format:?}, blocks of {block}"
+            );
+            assert_eq!(report, want_report);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_non_finite_sample_or_an_abandoned_writer_leaves_nothing() {
+    let dir = scratch_dir("abandon");
+    let path = dir.join("out.wav");
+    let mut w = WavBlockWriter::create(&path, 8000, 1, SampleFormat::Int(16)).unwrap();
+    w.write(&[vec![0.25; 100]]).unwrap();
+    let err = w.write(&[vec![0.5, f64::NAN]]).unwrap_err().to_string();
+    assert!(
+        err.contains("not finite") && err.contains("sample 101"),
+        "{err}"
+    );
+    drop(w);
+    // A wrong channel count is refused too.
+    let mut w = WavBlockWriter::create(&path, 8000, 2, SampleFormat::Float32).unwrap();
+    assert!(w.write(&[vec![0.0; 4]]).is_err());
+    drop(w);
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    // The whole-file encoder refuses non-finite samples as well.
+    let nan = Audio::from_channels(8000, vec![vec![0.0, f64::INFINITY]]);
+    assert!(encode_wav(&nan, None).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
