@@ -21,7 +21,7 @@ use std::path::PathBuf;
 /// Memory: the SVD is global over each channel. Estimate (checked against --max-memory
 /// before the work starts): 24 bytes per spectrogram entry ((n_fft/2 + 1) × (N/hop + 1) for N
 /// samples) plus 16 bytes per sample, besides the input and output (16 bytes per sample and
-/// channel). Measured for a minute of 44.1 kHz mono: 124 MiB at the defaults, 232 MiB with
+/// channel). Measured for a minute of 44.1 kHz mono: 121 MiB at the defaults, 227 MiB with
 /// --n-fft 4096, 400 MiB with Griffin–Lim.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\

@@ -70,7 +70,7 @@ impl RepresentationOpts {
 /// Memory: PGBZ is global over each block (the whole channel without --block): it holds about
 /// 96 bytes per lattice point (L = M·N ≥ the block's samples: Zak-domain window, coefficients,
 /// the re-fit's vectors) besides the input and output (16 bytes per sample and channel) —
-/// measured 263 MiB for a minute of 44.1 kHz mono at --keep 4%; --block bounds it. Work whose
+/// measured 262 MiB for a minute of 44.1 kHz mono at --keep 4%; --block bounds it. Work whose
 /// estimate exceeds --max-memory is refused before it starts.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
