@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Held-out check of the noise-blind denoiser (issue 10): 10 s segments of a recording starting
 # at 20 s and 40 s (material the candidate set and the noise estimator were not tuned on),
-# denoise-bench with white noise at 24/10 dB and pink noise at 10 dB (seed 0), then the tables
-# of scripts/denoise_bench_summary.py. Segments are cut with Python's wave module (PCM WAV).
+# the acceptance measurement of scripts/denoise_acceptance.sh on them (white noise at 24/10 dB,
+# pink noise at 10 dB, seed 0). Segments are cut with Python's wave module (PCM WAV).
 #
 #   scripts/denoise_heldout.sh /work/shared/audio/orchestra_60s.wav out/ [path/to/sparsewave]
 set -euo pipefail
@@ -24,13 +24,5 @@ with wave.open(src) as w:
             o.setparams(params)
             o.writeframes(frames)
 PY
-for f in "$out"/segments/*.wav; do
-  s=$(basename "$f" .wav)
-  "$bin" denoise-bench "$f" --snr 24,10 --seed 0 --no-audio -o "$out/awgn/$s" > /dev/null
-  "$bin" denoise-bench "$f" --snr 10 --seed 0 --model pink --no-audio -o "$out/pink/$s" > /dev/null
-done
-echo "## White noise (AWGN), 24 and 10 dB"
-python3 "$here/denoise_bench_summary.py" "$out"/awgn/*/*_denoise_bench.json
-echo
-echo "## Pink noise, 10 dB"
-python3 "$here/denoise_bench_summary.py" "$out"/pink/*/*_denoise_bench.json
+# The segments are 10 s long: the acceptance script's "first 10 s" is all of each.
+"$here/denoise_acceptance.sh" "$out/segments" "$out" "$bin"

@@ -645,12 +645,7 @@ impl ChannelMetrics {
     /// The spectral blocks whose frames are all ready (all of them once the signal is whole).
     fn add_spectral(&mut self) {
         let frames = self.frames_x.frame_count();
-        let ready = self.frames_x.ready();
-        let blocks = if ready == frames {
-            frames.div_ceil(FRAME_BLOCK)
-        } else {
-            ready / FRAME_BLOCK
-        };
+        let blocks = self.frames_x.ready_blocks(FRAME_BLOCK);
         if blocks <= self.blocks_done {
             return;
         }

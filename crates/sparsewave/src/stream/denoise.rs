@@ -362,12 +362,7 @@ impl Lane {
         self.frames.push(x)?;
         self.pending_x.extend_from_slice(x);
         let total = self.frames.frame_count();
-        let ready = self.frames.ready();
-        let blocks = if ready == total {
-            total.div_ceil(OLA_BLOCK)
-        } else {
-            ready / OLA_BLOCK
-        };
+        let blocks = self.frames.ready_blocks(OLA_BLOCK);
         if blocks <= self.blocks_done {
             return Ok(Vec::new());
         }

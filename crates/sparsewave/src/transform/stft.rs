@@ -727,6 +727,17 @@ impl StreamFrames {
         (1 + (end - self.n_fft) / self.hop).min(self.frames)
     }
 
+    /// Blocks of `block` frames whose frames are all ready: `ready() / block`, and every block
+    /// (the last one partial) once the whole signal has arrived.
+    pub fn ready_blocks(&self, block: usize) -> usize {
+        let ready = self.ready();
+        if ready == self.frames {
+            self.frames.div_ceil(block)
+        } else {
+            ready / block
+        }
+    }
+
     /// The padded samples of frame `t` (ready, not released).
     ///
     /// # Panics
