@@ -12,16 +12,6 @@ fn sparsewave() -> Command {
     Command::cargo_bin("sparsewave").unwrap()
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "sparsewave-stream-cli-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A noisy stereo file: the folk clip and its time reversal, with noise from `addnoise`.
 fn noisy_stereo(dir: &Path) -> PathBuf {
     let mut reader = hound::WavReader::open(FOLK).unwrap();
@@ -61,7 +51,8 @@ fn json(out: &[u8]) -> Value {
 
 #[test]
 fn streamed_and_whole_input_give_the_same_bytes_and_report() {
-    let dir = scratch_dir("same");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let noisy = noisy_stereo(&dir);
     for extra in [&[][..], &["--mono", "--bits", "24", "--n-fft", "1024"][..]] {
         let streamed = dir.join("streamed.wav");
@@ -107,7 +98,6 @@ fn streamed_and_whole_input_give_the_same_bytes_and_report() {
         }
         assert!(a["metrics"]["nrr_db"].as_f64().is_some_and(|v| v > 0.0));
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -122,7 +112,8 @@ fn help_says_when_the_job_streams() {
 
 #[test]
 fn a_truncated_input_fails_and_leaves_no_output() {
-    let dir = scratch_dir("truncated");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let noisy = noisy_stereo(&dir);
     let bytes = std::fs::read(&noisy).unwrap();
     let cut = dir.join("cut.wav");
@@ -156,5 +147,4 @@ fn a_truncated_input_fails_and_leaves_no_output() {
         })
         .count();
     assert_eq!(stray, 0, "no temporary file is left");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -10,16 +10,6 @@ use sparsewave::stream::denoise::denoise_file;
 use sparsewave::stream::StreamOptions;
 use std::path::{Path, PathBuf};
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "sparsewave-stream-denoise-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Uniform noise in [−a, a] from a fixed linear congruential generator.
 fn noise(n: usize, a: f64, seed: u64) -> Vec<f64> {
     let mut s = seed;
@@ -128,7 +118,8 @@ fn assert_streamed_equals_whole(path: &Path, params: &DenoiseParams, options: St
 
 #[test]
 fn streamed_lsa_equals_the_whole_signal_job_mono_and_stereo() {
-    let dir = scratch_dir("equal");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let mono = noisy_file(&dir, 1, SampleFormat::Int(16));
     let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
     // 176 400 frames: blocks of 3001 frames are 59 blocks; the 2048-point STFT has 345
@@ -154,14 +145,14 @@ fn streamed_lsa_equals_the_whole_signal_job_mono_and_stereo() {
             ..small
         },
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn coloured_noise_streams_with_its_measured_dc_lobe() {
     // Pink noise at 10 dB is estimated as coloured: the noise power of the STFT's two lowest
     // bins is measured in the signal's own frames, which pass one collects as they pass.
-    let dir = scratch_dir("pink");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let clean = decode_file(Path::new("tests/data/folk_4s.wav")).unwrap();
     let noisy = add_noise(&clean, NoiseModel::Pink, 10.0, 3).unwrap().audio;
     let path = dir.join("pink.wav");
@@ -179,12 +170,12 @@ fn coloured_noise_streams_with_its_measured_dc_lobe() {
         };
         assert_streamed_equals_whole(&path, &lsa(2048), options);
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_noise_clip_streams_as_well() {
-    let dir = scratch_dir("clip");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let stereo = noisy_file(&dir, 2, SampleFormat::Int(16));
     let clip = Audio::from_channels(44_100, vec![noise(20_000, 0.02, 7), noise(20_000, 0.05, 8)]);
     let denoiser = lsa(1024).denoiser(Some(&clip)).unwrap();
@@ -202,12 +193,12 @@ fn a_noise_clip_streams_as_well() {
     let want = dir.join("want.wav");
     write_wav(&want, &whole.audio, None).unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&want).unwrap());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_truncated_or_corrupt_input_leaves_no_output() {
-    let dir = scratch_dir("errors");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let good = noisy_file(&dir, 2, SampleFormat::Float32);
     let bytes = std::fs::read(&good).unwrap();
     std::fs::remove_file(&good).unwrap();
@@ -245,5 +236,4 @@ fn a_truncated_or_corrupt_input_leaves_no_output() {
     std::fs::write(&out, b"previous").unwrap();
     assert!(denoise_file(&cut, &out, &denoiser, None, &options).is_err());
     assert_eq!(std::fs::read(&out).unwrap(), b"previous");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

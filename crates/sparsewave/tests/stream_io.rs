@@ -4,7 +4,7 @@
 use sparsewave::audio::{
     decode_file, encode_wav, Audio, BlockReader, SampleFormat, WavBlockWriter,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Every block of `path` read in blocks of `block` frames, appended per channel.
 fn read_in_blocks(path: &Path, block: usize) -> (Vec<Vec<f64>>, Vec<usize>) {
@@ -59,19 +59,10 @@ fn blocks_concatenate_to_the_decoded_file_in_every_format() {
     }
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "sparsewave-stream-io-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn a_truncated_file_is_an_error_of_the_last_block_naming_the_file() {
-    let dir = scratch_dir("truncated");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let bytes = std::fs::read("tests/data/folk_4s.wav").unwrap();
     let path = dir.join("cut.wav");
     std::fs::write(&path, &bytes[..bytes.len() * 2 / 3]).unwrap();
@@ -92,12 +83,12 @@ fn a_truncated_file_is_an_error_of_the_last_block_naming_the_file() {
         err.contains("cut.wav") && err.contains("truncated"),
         "{err}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn block_writer_bytes_equal_the_whole_file_encoder() {
-    let dir = scratch_dir("bytes");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let audio = decode_file(Path::new("tests/data/formats/stereo_s16.wav")).unwrap();
     // Some samples beyond full scale, so that clipping is counted.
     let mut loud = audio.clone();
@@ -137,12 +128,12 @@ fn block_writer_bytes_equal_the_whole_file_encoder() {
             assert_eq!(report, want_report);
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_non_finite_sample_or_an_abandoned_writer_leaves_nothing() {
-    let dir = scratch_dir("abandon");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let path = dir.join("out.wav");
     let mut w = WavBlockWriter::create(&path, 8000, 1, SampleFormat::Int(16)).unwrap();
     w.write(&[vec![0.25; 100]]).unwrap();
@@ -161,5 +152,4 @@ fn a_non_finite_sample_or_an_abandoned_writer_leaves_nothing() {
     // The whole-file encoder refuses non-finite samples as well.
     let nan = Audio::from_channels(8000, vec![vec![0.0, f64::INFINITY]]);
     assert!(encode_wav(&nan, None).is_err());
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -50,6 +50,13 @@ fn sinusoids(n: usize, comps: &[(f64, f64, f64)]) -> Vec<f64> {
 
 const SINES: [(f64, f64, f64); 3] = [(1.0, 0.013, 0.3), (0.5, 0.071, 1.1), (0.25, 0.219, 2.0)];
 
+/// ‖a − b‖ / ‖b‖.
+fn relative_difference(a: &[f64], b: &[f64]) -> f64 {
+    let diff: f64 = a.iter().zip(b).map(|(u, v)| (u - v).powi(2)).sum();
+    let norm: f64 = b.iter().map(|v| v * v).sum();
+    (diff / norm).sqrt()
+}
+
 fn frob(m: MatRef<'_, f64>) -> f64 {
     m.norm_l2()
 }
@@ -752,14 +759,7 @@ fn gram_route_equals_the_dense_svd_route_on_real_audio() {
                 let a = wsvd_denoise(&noisy, fs, &auto).unwrap();
                 let b = wsvd_denoise(&noisy, fs, &reference).unwrap();
                 assert_eq!(a.mean_rank, b.mean_rank, "{what} {snr_in} dB {mapping:?}");
-                let diff: f64 = a
-                    .signal
-                    .iter()
-                    .zip(&b.signal)
-                    .map(|(u, v)| (u - v).powi(2))
-                    .sum();
-                let norm: f64 = b.signal.iter().map(|v| v * v).sum();
-                let rel = (diff / norm).sqrt();
+                let rel = relative_difference(&a.signal, &b.signal);
                 assert!(
                     rel < 1e-9,
                     "{what} {snr_in} dB {mapping:?}: relative difference {rel:e}"
@@ -840,14 +840,7 @@ fn default_on_folk_4s_equals_the_dense_svd_reference() {
             fast.mean_rank, slow.mean_rank,
             "{snr_in} dB {rule:?}: ranks differ"
         );
-        let diff: f64 = fast
-            .signal
-            .iter()
-            .zip(&slow.signal)
-            .map(|(u, v)| (u - v).powi(2))
-            .sum();
-        let norm: f64 = slow.signal.iter().map(|v| v * v).sum();
-        let rel = (diff / norm).sqrt();
+        let rel = relative_difference(&fast.signal, &slow.signal);
         assert!(
             rel < 1e-9,
             "{snr_in} dB {rule:?}: relative difference {rel:e}"
