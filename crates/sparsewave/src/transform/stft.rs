@@ -304,16 +304,45 @@ impl Stft {
         scratch: &mut FrameScratch,
         out: &mut [Complex64],
     ) {
-        let (n_fft, pad) = (self.cfg.n_fft, self.cfg.pad);
-        let start = t * self.cfg.hop;
-        if start >= pad && start - pad + n_fft <= x.len() {
-            // Inside the signal: the padded samples are the signal's own.
-            return self.forward_padded_frame(&x[start - pad..start - pad + n_fft], scratch, out);
+        if let Some(padded) = self.interior_frame(x, t) {
+            return self.forward_padded_frame(padded, scratch, out);
         }
+        let start = t * self.cfg.hop;
         for (n, b) in scratch.frame.iter_mut().enumerate() {
             *b = self.padded_sample(x, start + n) * self.analysis[n];
         }
         self.fft_frame(scratch, out);
+    }
+
+    /// Frame `t`'s `n_fft` samples of the padded signal when they are all `x`'s own (the frame
+    /// does not reach into the padding).
+    fn interior_frame<'x>(&self, x: &'x [f64], t: usize) -> Option<&'x [f64]> {
+        let (n_fft, pad) = (self.cfg.n_fft, self.cfg.pad);
+        let start = t * self.cfg.hop;
+        (start >= pad && start - pad + n_fft <= x.len())
+            .then(|| &x[start - pad..start - pad + n_fft])
+    }
+
+    /// Σₙ |w[n] · p[t·hop + n]|, the ℓ1 norm of windowed frame `t` of `x`'s padded signal: by
+    /// the triangle inequality an upper bound of |X[t, k]| in every bin k, without an FFT.
+    pub fn frame_l1(&self, x: &[f64], t: usize) -> f64 {
+        if let Some(padded) = self.interior_frame(x, t) {
+            return self.padded_frame_l1(padded);
+        }
+        let start = t * self.cfg.hop;
+        (0..self.cfg.n_fft)
+            .map(|n| (self.padded_sample(x, start + n) * self.analysis[n]).abs())
+            .sum()
+    }
+
+    /// [`Stft::frame_l1`] of the frame given by its `n_fft` samples of the padded signal (as
+    /// [`Stft::forward_padded_frame`] takes it).
+    pub fn padded_frame_l1(&self, padded: &[f64]) -> f64 {
+        padded
+            .iter()
+            .zip(&self.analysis)
+            .map(|(v, w)| (v * w).abs())
+            .sum()
     }
 
     /// The forward FFT of one frame given by the `n_fft` samples of the padded signal it covers,
@@ -365,7 +394,7 @@ impl Stft {
             },
             16.0 * frames.len() as f64 * bins as f64,
         )?;
-        let mut data = vec![Complex64::default(); frames.len() * bins];
+        let mut data = crate::memory::zeroed_vec(frames.len() * bins);
         self.forward_frames_into(x, frames.clone(), &mut data)?;
         Ok(Spectrogram {
             frames: frames.len(),
@@ -590,11 +619,13 @@ impl OverlapAdder {
         }
     }
 
-    /// Allocate the whole output at once (for an adder given every segment before any output
-    /// is taken: no reallocation as the segments arrive).
+    /// Allocate the whole output at once, before any segment is added (for an adder given every
+    /// segment before any output is taken: no reallocation as the segments arrive; the buffers
+    /// come from [`crate::memory::zeroed_vec`]).
     pub fn reserve_all(&mut self) {
-        self.num.reserve_exact(self.len);
-        self.den.reserve_exact(self.len);
+        debug_assert!(self.num.is_empty() && self.origin == self.pad);
+        self.num = crate::memory::zeroed_vec(self.len);
+        self.den = crate::memory::zeroed_vec(self.len);
     }
 
     /// Add `segment`, cropped to the output (padded indices `pad .. pad + len`) and to what has
