@@ -531,7 +531,6 @@ impl Stft {
                     let seg_start = t0 * hop;
                     let seg_len = (t1 - 1 - t0) * hop + n_fft;
                     let mut num = vec![0.0; seg_len];
-                    let mut den = vec![0.0; seg_len];
                     let scale = 1.0 / n_fft as f64;
                     for t in t0..t1 {
                         fill(state, t, buf);
@@ -545,21 +544,17 @@ impl Stft {
                             .process_with_scratch(buf, frame, scratch)
                             .expect("buffer sizes come from the plan");
                         let off = t * hop - seg_start;
-                        let (nseg, dseg) = (&mut num[off..off + n_fft], &mut den[off..off + n_fft]);
-                        for (((o, d), f), (a, s)) in nseg
+                        for ((o, f), s) in num[off..off + n_fft]
                             .iter_mut()
-                            .zip(dseg.iter_mut())
                             .zip(frame.iter())
-                            .zip(self.analysis.iter().zip(&self.synthesis))
+                            .zip(&self.synthesis)
                         {
                             *o += f * s * scale;
-                            *d += a * s;
                         }
                     }
                     OverlapSegment {
                         start: seg_start,
                         num,
-                        den,
                     }
                 },
             )
@@ -579,7 +574,6 @@ const OLA_BATCH: usize = 16;
 ///
 /// ```text
 /// num[i] = Σ_t s[j − t·hop] · irfft(X[t])[j − t·hop]
-/// den[i] = Σ_t a[j − t·hop] · s[j − t·hop]
 /// ```
 ///
 /// over the block's frames `t`.
@@ -589,21 +583,23 @@ pub struct OverlapSegment {
     pub start: usize,
     /// Overlap-added synthesis-windowed frames.
     pub num: Vec<f64>,
-    /// Overlap-added window products.
-    pub den: Vec<f64>,
 }
 
 /// Sums [`OverlapSegment`]s (in the order given) and hands out the inverse STFT's samples
 /// `y[l] = num[l + pad] / den[l + pad]` (0 where the denominator is not positive) from the
 /// front, as soon as no later segment can reach them: [`Stft::inverse_with`] whole, or a
 /// streaming inverse piece by piece with the same sums in the same order.
+///
+/// The denominator `den[j] = Σ_t a[j − t·hop] · s[j − t·hop]` (frames t covering padded index
+/// j) does not depend on the data, so it is not carried by the segments: [`WindowSums`]
+/// computes it as the output is handed out.
 pub struct OverlapAdder {
     pad: usize,
     len: usize,
     /// Padded index of `num[0]`: everything before it was handed out.
     origin: usize,
     num: Vec<f64>,
-    den: Vec<f64>,
+    den: WindowSums,
 }
 
 impl OverlapAdder {
@@ -615,17 +611,16 @@ impl OverlapAdder {
             len,
             origin: pad,
             num: Vec::new(),
-            den: Vec::new(),
+            den: WindowSums::new(stft, len),
         }
     }
 
     /// Allocate the whole output at once, before any segment is added (for an adder given every
-    /// segment before any output is taken: no reallocation as the segments arrive; the buffers
-    /// come from [`crate::memory::zeroed_vec`]).
+    /// segment before any output is taken: no reallocation as the segments arrive; the buffer
+    /// comes from [`crate::memory::zeroed_vec`]).
     pub fn reserve_all(&mut self) {
         debug_assert!(self.num.is_empty() && self.origin == self.pad);
         self.num = crate::memory::zeroed_vec(self.len);
-        self.den = crate::memory::zeroed_vec(self.len);
     }
 
     /// Add `segment`, cropped to the output (padded indices `pad .. pad + len`) and to what has
@@ -638,19 +633,13 @@ impl OverlapAdder {
         }
         if self.num.len() < hi - self.origin {
             self.num.resize(hi - self.origin, 0.0);
-            self.den.resize(hi - self.origin, 0.0);
         }
-        let (num, den) = (
-            &segment.num[lo - segment.start..hi - segment.start],
-            &segment.den[lo - segment.start..hi - segment.start],
-        );
-        for ((y, w), (n, d)) in self.num[lo - self.origin..hi - self.origin]
+        let num = &segment.num[lo - segment.start..hi - segment.start];
+        for (y, n) in self.num[lo - self.origin..hi - self.origin]
             .iter_mut()
-            .zip(&mut self.den[lo - self.origin..hi - self.origin])
-            .zip(num.iter().zip(den))
+            .zip(num)
         {
             *y += n;
-            *w += d;
         }
     }
 
@@ -661,16 +650,14 @@ impl OverlapAdder {
         let n = end.saturating_sub(self.origin);
         if self.num.len() < n {
             self.num.resize(n, 0.0);
-            self.den.resize(n, 0.0);
         }
-        // The output reuses the numerator's buffer (no third signal-sized buffer).
+        // The output reuses the numerator's buffer (no second signal-sized buffer).
         let rest = self.num.split_off(n);
         let mut y = std::mem::replace(&mut self.num, rest);
-        let rest = self.den.split_off(n);
-        let den = std::mem::replace(&mut self.den, rest);
-        for (v, w) in y.iter_mut().zip(&den) {
-            *v = if *w > f64::MIN_POSITIVE { *v / w } else { 0.0 };
-        }
+        let (origin, den) = (self.origin, &self.den);
+        y.par_chunks_mut(DIVIDE_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| den.divide(origin + c * DIVIDE_CHUNK, chunk));
         self.origin += n;
         y
     }
@@ -678,6 +665,79 @@ impl OverlapAdder {
     /// Output samples handed out so far.
     pub fn taken(&self) -> usize {
         self.origin - self.pad
+    }
+}
+
+/// Samples [`OverlapAdder::take_until`] divides per parallel task.
+const DIVIDE_CHUNK: usize = 1 << 16;
+
+/// The overlap-added window products `den[j] = Σ_t a[j − t·hop] · s[j − t·hop]` of an inverse
+/// STFT, computed per padded index j with the rounding the segments' sums would give: the
+/// frames t covering j are added in frame order within each block of [`OLA_BLOCK`] frames
+/// from 0.0, and the blocks' partial sums in block order from 0.0 — as
+/// [`Stft::overlap_add_blocks`] and [`OverlapAdder::add`] sum the numerator.
+struct WindowSums {
+    n_fft: usize,
+    hop: usize,
+    frames: usize,
+    /// a[i] · s[i], i < n_fft.
+    products: Vec<f64>,
+}
+
+impl WindowSums {
+    fn new(stft: &Stft, len: usize) -> Self {
+        WindowSums {
+            n_fft: stft.cfg.n_fft,
+            hop: stft.cfg.hop,
+            frames: stft.frame_count(len),
+            products: stft
+                .analysis
+                .iter()
+                .zip(&stft.synthesis)
+                .map(|(a, s)| a * s)
+                .collect(),
+        }
+    }
+
+    /// `y[i] ← y[i] / den[first + i]`, or 0 where the denominator is not positive. The frames
+    /// covering j run from `lo = ⌈(j + 1 − n_fft)/hop⌉` to `⌊j/hop⌋` (capped at the last
+    /// frame); both ends move by one every `hop` samples, so they are tracked, not divided.
+    fn divide(&self, first: usize, y: &mut [f64]) {
+        let (n_fft, hop) = (self.n_fft, self.hop);
+        if self.frames == 0 {
+            y.fill(0.0);
+            return;
+        }
+        let mut top = first / hop;
+        let mut next_top = (top + 1) * hop;
+        let mut lo = (first + 1).saturating_sub(n_fft).div_ceil(hop);
+        let mut next_lo = lo * hop + n_fft;
+        for (i, v) in y.iter_mut().enumerate() {
+            let j = first + i;
+            if j == next_top {
+                top += 1;
+                next_top += hop;
+            }
+            if j == next_lo {
+                lo += 1;
+                next_lo += hop;
+            }
+            let hi = top.min(self.frames - 1);
+            let (mut den, mut part) = (0.0, 0.0);
+            for t in lo..=hi {
+                if t % OLA_BLOCK == 0 && t != lo {
+                    den += part;
+                    part = 0.0;
+                }
+                part += self.products[j - t * hop];
+            }
+            den += part;
+            *v = if den > f64::MIN_POSITIVE {
+                *v / den
+            } else {
+                0.0
+            };
+        }
     }
 }
 
