@@ -11,7 +11,8 @@
 //! triplets `(σ_i, U_k·x_i, V_k·y_i)` satisfy `A·v − σ·u = 0` and
 //! `‖Aᵀ·u − σ·v‖ = |β_{k+1}|·|x_i[k]|` (last entry). A triplet is accepted when that residual is
 //! at most `tol·σ₁`; if one of the wanted `r` triplets is not, the factorization is continued to a
-//! larger Krylov dimension (first `k = 3r`, then growing by half) until all converge or `k`
+//! larger Krylov dimension (first `k = r + 5`, then growing by 5 or by an eighth, whichever is
+//! more: checking is cheap, a `k × k` bidiagonal SVD, against the two products a step costs) until all converge or `k`
 //! reaches the full dimension, where the factorization is exact. Unconverged triplets are never
 //! returned: past the full dimension the call fails with [`Error::Numerical`].
 //!
@@ -103,6 +104,11 @@ impl<O: LinearOperator> LinearOperator for Transposed<'_, O> {
         self.0.apply(x, y)
     }
 }
+
+/// Steps between convergence checks of [`LanczosSvd`] (at least; an eighth of the Krylov
+/// dimension when that is more). Measured on spectrograms: rank 20 converges at k = 40–55,
+/// rank 50 at 85 (the former first check at k = 3r made those 60 and 150 steps).
+const CHECK_STEPS: usize = 5;
 
 /// Relative residual tolerance of [`LanczosSvd`] by default: `‖Aᵀu − σv‖ ≤ 1e-12·σ₁`.
 pub const DEFAULT_TOLERANCE: f64 = 1e-12;
@@ -210,7 +216,7 @@ impl LanczosSvd {
             .expect("a random vector in an empty basis is never degenerate");
         self.beta[0] = 0.0;
         let mut done = 0;
-        let mut k = (3 * r).min(n);
+        let mut k = (r + CHECK_STEPS).min(n);
         let mut anorm = 0.0;
         loop {
             for j in done..k {
@@ -231,7 +237,7 @@ impl LanczosSvd {
                     self.tol
                 )));
             }
-            k = (k + (k / 2).max(r)).min(n);
+            k = (k + (k / 8).max(CHECK_STEPS)).min(n);
         }
         values.copy_from_slice(&self.small.values[..r]);
         let ritz = |basis: &[f64], rows: usize, coefs: MatRef<'_, f64>, dst: &mut [f64]| {
