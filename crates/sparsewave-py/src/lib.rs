@@ -15,11 +15,6 @@ mod transforms;
 
 use pyo3::prelude::*;
 
-/// The extension's own allocations (signal-sized buffers) on transparent huge pages, as in the
-/// command line: far fewer page faults.
-#[global_allocator]
-static ALLOCATOR: sparsewave::memory::HugePageAllocator = sparsewave::memory::HugePageAllocator;
-
 /// The compiled part of the `sparsewave` package.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -4,8 +4,6 @@
 //!
 //! Run: `cargo bench --bench dwt`
 
-mod common;
-
 use std::f64::consts::PI;
 use std::hint::black_box;
 

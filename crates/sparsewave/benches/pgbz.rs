@@ -6,8 +6,6 @@
 //!
 //! Run: `cargo bench --bench pgbz`, then `python3 scripts/pgbz_bench_ratio.py` for the ratios.
 
-mod common;
-
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -16,8 +16,6 @@
 //! Run: `cargo bench --bench wsvd` (filter, e.g. `-- default_5s`; `RAYON_NUM_THREADS=1` to
 //! compare with the single-core NumPy figures).
 
-mod common;
-
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -8,7 +8,6 @@
 //! is unknown). Estimates are of the largest buffers a step holds at once, not exact counts.
 
 use crate::{Error, Result};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,84 +55,49 @@ pub fn check(task: impl FnOnce() -> String, bytes: f64) -> Result<()> {
     })
 }
 
-/// Blocks at least this large are advised as transparent huge pages ([`HugePageAllocator`]).
+/// Buffers at least this large are backed by transparent huge pages ([`zeroed_vec`]).
 const HUGE_PAGE_MIN: usize = 4 << 20;
 /// The size of a transparent huge page on x86-64 and aarch64 Linux.
 const HUGE_PAGE: usize = 2 << 20;
 
 /// `len` zeros of a plain numeric type (`f64`, `Complex64`, …) for a large buffer that the
-/// caller is about to fill: allocated zeroed (calloc), so the operating system maps zero pages
-/// lazily, no zeros are written here, and the threads that fill the buffer take its page
-/// faults in parallel (`vec![Complex64::default(); n]` writes every zero on one thread first).
+/// caller is about to fill.
+///
+/// Fresh memory costs a page fault per 4 KiB page at first touch; on the virtual machines this
+/// project runs on, filling an 85 MB spectrogram spent about 60 ms in faults against 30 ms of
+/// FFT work. So the buffer is allocated zeroed (calloc: the operating system maps zero pages
+/// lazily, no zeros are written here, and the threads that fill it fault in parallel) and, on
+/// Linux, from 4 MiB up, advised as transparent huge pages (`madvise(MADV_HUGEPAGE)`, 2 MiB
+/// pages: 512 times fewer faults). The advice is a hint: where the kernel has no huge pages it
+/// falls back to ordinary ones, and the contents are the same zeros either way.
 pub fn zeroed_vec<T: bytemuck::Zeroable>(len: usize) -> Vec<T> {
-    bytemuck::zeroed_vec(len)
+    let v: Vec<T> = bytemuck::zeroed_vec(len);
+    advise_huge_pages(&v);
+    v
 }
 
-/// The system allocator, asking the kernel for transparent huge pages on blocks of 4 MiB and
-/// more: for a binary's `#[global_allocator]` (the command line and the Python module use it;
-/// the library itself never chooses the allocator).
-///
-/// Fresh memory costs a page fault per 4 KiB page at first touch. On the virtual machines this
-/// project is measured on a fault costs about 2.5 µs, so the 21 MB signal-sized buffers of a
-/// 60 s job cost 13 ms each, more than the transform that fills them (filling an 85 MB
-/// spectrogram took 92 ms against 26 ms with huge pages). `madvise(MADV_HUGEPAGE)` over the
-/// block's 2 MiB-aligned part makes those faults 512 times fewer. The advice is a hint: where
-/// the kernel has no huge pages (or does not support them) it uses ordinary ones, and the
-/// memory's contents are the same either way.
-///
-/// ```no_run
-/// #[global_allocator]
-/// static ALLOCATOR: sparsewave::memory::HugePageAllocator = sparsewave::memory::HugePageAllocator;
-/// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct HugePageAllocator;
-
-// SAFETY: every method forwards to `System` with the caller's arguments and returns its result
-// unchanged; the added `madvise` only changes how the kernel backs pages of the block just
-// returned, never their contents or the block's extent.
-unsafe impl GlobalAlloc for HugePageAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        advise_huge_pages(System.alloc(layout), layout.size())
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        advise_huge_pages(System.alloc_zeroed(layout), layout.size())
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        advise_huge_pages(System.realloc(ptr, layout, new_size), new_size)
-    }
-}
-
-/// Ask for transparent huge pages over the 2 MiB-aligned part of the block `ptr ..
-/// ptr + bytes` (nothing for a null pointer or a block under [`HUGE_PAGE_MIN`]); returns `ptr`.
+/// Ask for transparent huge pages over the 2 MiB-aligned part of `v`'s buffer.
 #[cfg(target_os = "linux")]
-fn advise_huge_pages(ptr: *mut u8, bytes: usize) -> *mut u8 {
-    if ptr.is_null() || bytes < HUGE_PAGE_MIN {
-        return ptr;
+fn advise_huge_pages<T>(v: &[T]) {
+    let bytes = std::mem::size_of_val(v);
+    if bytes < HUGE_PAGE_MIN {
+        return;
     }
-    let start = ptr as usize;
+    let start = v.as_ptr() as usize;
     let first = start.next_multiple_of(HUGE_PAGE);
     let end = (start + bytes) / HUGE_PAGE * HUGE_PAGE;
     if end > first {
-        // SAFETY: [first, end) lies inside the block just allocated, which is mapped; the advice
-        // changes how the kernel backs it, not its contents. A failure (a kernel without
-        // transparent huge pages) leaves ordinary pages and is ignored.
+        // SAFETY: [first, end) lies inside `v`'s allocation, which stays mapped for the call;
+        // MADV_HUGEPAGE only changes how the kernel backs the range, never its contents. A
+        // failure (e.g. a kernel without transparent huge pages) leaves ordinary pages: ignored.
         unsafe {
             libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
         }
     }
-    ptr
 }
 
 #[cfg(not(target_os = "linux"))]
-fn advise_huge_pages(ptr: *mut u8, _bytes: usize) -> *mut u8 {
-    ptr
-}
+fn advise_huge_pages<T>(_: &[T]) {}
 
 /// A number of bytes, printed in binary units (`1.5 GiB`) and parsed from `4G`, `512M`,
 /// `1.5GiB`, `800MB` or a plain count of bytes (K, M, G, T are powers of 1024).
@@ -210,11 +174,6 @@ mod tests {
     fn zeroed_buffers_are_zero_and_writable_on_both_sides_of_the_huge_page_threshold() {
         for len in [0, 1, 1000, HUGE_PAGE_MIN / 8 + 12345] {
             let mut v: Vec<f64> = zeroed_vec(len);
-            let bytes = len * 8;
-            assert_eq!(
-                advise_huge_pages(v.as_mut_ptr().cast(), bytes),
-                v.as_mut_ptr().cast()
-            );
             assert_eq!(v.len(), len);
             assert!(v.iter().all(|&x| x == 0.0));
             v.iter_mut().enumerate().for_each(|(i, x)| *x = i as f64);

@@ -3,11 +3,6 @@
 
 #![allow(dead_code)]
 
-/// The allocator the command line and the Python module use, so that the benchmarks measure
-/// what users run.
-#[global_allocator]
-static ALLOCATOR: sparsewave::memory::HugePageAllocator = sparsewave::memory::HugePageAllocator;
-
 pub const RATE: usize = 44_100;
 
 pub fn bench_signal(seconds: f64) -> Vec<f64> {
