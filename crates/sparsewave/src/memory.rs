@@ -55,49 +55,14 @@ pub fn check(task: impl FnOnce() -> String, bytes: f64) -> Result<()> {
     })
 }
 
-/// Buffers at least this large are backed by transparent huge pages ([`zeroed_vec`]).
-const HUGE_PAGE_MIN: usize = 4 << 20;
-/// The size of a transparent huge page on x86-64 and aarch64 Linux.
-const HUGE_PAGE: usize = 2 << 20;
-
 /// `len` zeros of a plain numeric type (`f64`, `Complex64`, …) for a large buffer that the
-/// caller is about to fill.
-///
-/// Fresh memory costs a page fault per 4 KiB page at first touch; on the virtual machines this
-/// project runs on, filling an 85 MB spectrogram spent about 60 ms in faults against 30 ms of
-/// FFT work. So the buffer is allocated zeroed (calloc: the operating system maps zero pages
-/// lazily, no zeros are written here, and the threads that fill it fault in parallel) and, on
-/// Linux, from 4 MiB up, advised as transparent huge pages (`madvise(MADV_HUGEPAGE)`, 2 MiB
-/// pages: 512 times fewer faults). The advice is a hint: where the kernel has no huge pages it
-/// falls back to ordinary ones, and the contents are the same zeros either way.
+/// caller is about to fill: allocated zeroed (calloc), so the operating system maps zero pages
+/// lazily, no zeros are written here, and the threads that fill the buffer take its page
+/// faults in parallel (`vec![Complex64::default(); n]` writes every zero on one thread first:
+/// filling the 85 MB spectrogram of 60 s took 92–100 ms that way against 53–78 ms).
 pub fn zeroed_vec<T: bytemuck::Zeroable>(len: usize) -> Vec<T> {
-    let v: Vec<T> = bytemuck::zeroed_vec(len);
-    advise_huge_pages(&v);
-    v
+    bytemuck::zeroed_vec(len)
 }
-
-/// Ask for transparent huge pages over the 2 MiB-aligned part of `v`'s buffer.
-#[cfg(target_os = "linux")]
-fn advise_huge_pages<T>(v: &[T]) {
-    let bytes = std::mem::size_of_val(v);
-    if bytes < HUGE_PAGE_MIN {
-        return;
-    }
-    let start = v.as_ptr() as usize;
-    let first = start.next_multiple_of(HUGE_PAGE);
-    let end = (start + bytes) / HUGE_PAGE * HUGE_PAGE;
-    if end > first {
-        // SAFETY: [first, end) lies inside `v`'s allocation, which stays mapped for the call;
-        // MADV_HUGEPAGE only changes how the kernel backs the range, never its contents. A
-        // failure (e.g. a kernel without transparent huge pages) leaves ordinary pages: ignored.
-        unsafe {
-            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_huge_pages<T>(_: &[T]) {}
 
 /// A number of bytes, printed in binary units (`1.5 GiB`) and parsed from `4G`, `512M`,
 /// `1.5GiB`, `800MB` or a plain count of bytes (K, M, G, T are powers of 1024).
@@ -171,15 +136,15 @@ mod tests {
     }
 
     #[test]
-    fn zeroed_buffers_are_zero_and_writable_on_both_sides_of_the_huge_page_threshold() {
-        for len in [0, 1, 1000, HUGE_PAGE_MIN / 8 + 12345] {
+    fn zeroed_buffers_are_zero_and_writable() {
+        for len in [0, 1, 1000, 1 << 20] {
             let mut v: Vec<f64> = zeroed_vec(len);
             assert_eq!(v.len(), len);
             assert!(v.iter().all(|&x| x == 0.0));
             v.iter_mut().enumerate().for_each(|(i, x)| *x = i as f64);
             assert!(v.iter().enumerate().all(|(i, &x)| x == i as f64));
         }
-        let c: Vec<num_complex::Complex64> = zeroed_vec(HUGE_PAGE_MIN / 16 + 1);
+        let c: Vec<num_complex::Complex64> = zeroed_vec(1 << 20);
         assert!(c.iter().all(|z| z.re == 0.0 && z.im == 0.0));
     }
 
