@@ -762,3 +762,53 @@ fn a_signal_too_short_for_the_wavelet_uses_the_longest_of_its_family_that_fits()
         assert_eq!(p.level, Some(1), "{len} samples");
     }
 }
+
+/// The PGBZ lattice choice: the best [`codec::lattice::TRIALED`] candidates by the proxy are
+/// trial-encoded and the best estimate wins; reusing its analysis and trials in the rate
+/// control gives exactly the file of a plain encode on that lattice; the file round-trips.
+#[test]
+fn pgbz_lattice_choice_trials_the_proxys_best_and_reuses_their_trials() {
+    let audio = synthetic(16_000, 2, 12_000, 21);
+    let open = Method::Pgbz(PgbzParams {
+        lattice: None,
+        refit: 0,
+    });
+    for target in [Target::Snr { db: 22.0 }, Target::Bitrate { kbps: 24.0 }] {
+        let enc = check_round_trip(&audio, &open, target);
+        let json = serde_json::to_value(&enc.report).unwrap();
+        let lattices = json["lattices"].as_array().unwrap();
+        assert_eq!(lattices.len(), codec::lattice::candidates(12_000).len());
+        let proxy = |e: &serde_json::Value| e["proxy"].as_f64().unwrap();
+        let mut by_proxy: Vec<&serde_json::Value> = lattices.iter().collect();
+        by_proxy.sort_by(|a, b| proxy(a).total_cmp(&proxy(b)));
+        let (trialed, ranked_out) = by_proxy.split_at(codec::lattice::TRIALED);
+        assert!(trialed.iter().all(|e| e["trials"].as_u64().unwrap() >= 2));
+        assert!(ranked_out
+            .iter()
+            .all(|e| e["trials"] == 0 && e["estimate"].is_null()));
+        let estimate = |e: &&serde_json::Value| e["estimate"].as_f64().unwrap();
+        let best = match target {
+            Target::Bitrate { .. } => trialed
+                .iter()
+                .max_by(|a, b| estimate(a).total_cmp(&estimate(b))),
+            _ => trialed
+                .iter()
+                .min_by(|a, b| estimate(a).total_cmp(&estimate(b))),
+        }
+        .unwrap();
+        let lattice = (
+            best["m"].as_u64().unwrap() as usize,
+            best["n"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            enc.method,
+            Method::Pgbz(PgbzParams {
+                lattice: Some(lattice),
+                refit: 0
+            })
+        );
+        let plain = encode(&audio, &enc.method, target).unwrap();
+        assert_eq!(plain.bytes, enc.bytes, "{target:?}");
+        assert_eq!(plain.relative_step, enc.relative_step);
+    }
+}

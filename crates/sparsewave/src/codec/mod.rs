@@ -116,7 +116,7 @@ impl Trial {
 }
 
 /// A method prepared on one input (analysis done once), ready for many trials.
-pub trait Prepared: Sync {
+pub trait Prepared: Sync + Send {
     /// The method being encoded (for the sparse methods, with the depth or lattice the plan
     /// resolved).
     fn method(&self) -> Method;
@@ -489,14 +489,17 @@ pub fn encode(audio: &Audio, method: &Method, target: Target) -> Result<Encoded>
             &rotated
         }
     };
-    let (method, lattices) = match *method {
+    let (method, lattices, chosen) = match *method {
         Method::Pgbz(p) => {
-            let (p, estimates) = lattice::choose(stored, p, target)?;
-            (Method::Pgbz(p), estimates)
+            let c = lattice::choose(stored, p, target)?;
+            (Method::Pgbz(c.params), c.estimates, c.prepared)
         }
-        other => (other, Vec::new()),
+        other => (other, Vec::new(), None),
     };
-    let prepared = prepare(stored, &method)?;
+    let prepared = match chosen {
+        Some(prepared) => prepared,
+        None => prepare(stored, &method)?,
+    };
     let mut encoded = encode_timed(prepared.as_ref(), audio, stored, coding, target, t0)?;
     if !lattices.is_empty() {
         encoded.trials += lattices.iter().map(|e| e.trials).sum::<usize>();
