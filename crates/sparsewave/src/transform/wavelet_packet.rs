@@ -1,0 +1,264 @@
+//! Wavelet packets and the Coifman–Wickerhauser best basis.
+//!
+//! A wavelet-packet tree splits a signal (the root node) with one level of the periodized DWT
+//! ([`Mode::Periodization`]) into a low-pass and a high-pass child, and may split either child
+//! again, down to a maximal depth. The dyadic DWT is the tree that splits only low-pass
+//! children; the full tree splits everything. The coefficients of a tree are its leaves, in
+//! pre-order (low-pass before high-pass).
+//!
+//! With an orthonormal wavelet (Daubechies, symlets, coiflets) and even node lengths, every
+//! split is an orthonormal change of basis, so Σ (leaf coefficients)² = Σ x² (Parseval); a node
+//! of odd length n is extended periodically to n + 1 samples first (⌈n/2⌉ coefficients per
+//! child), and the synthesis still returns the node exactly.
+//!
+//! A node can be split when it is above the maximal depth and long enough for one level of the
+//! wavelet ([`dwt_max_level`] ≥ 1). The tree is written as one bit per splittable node in
+//! pre-order (1 = split); the nodes below a leaf have no bit.
+//!
+//! **Best basis** ([`best_basis`]): for an additive cost C (the cost of a set of leaves is the
+//! sum of their costs), the tree of minimal cost is found bottom-up — a node is split when the
+//! best costs of its two children sum below its own cost (Coifman & Wickerhauser 1992). The
+//! dyadic tree is one of the trees searched, so the best tree's cost never exceeds the DWT's.
+
+use super::wavelet::{dwt_max_level, Dwt, Mode, Wavelet};
+use crate::{Error, Result};
+
+/// A wavelet-packet tree: which nodes are split, for one signal length, wavelet and maximal
+/// depth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PacketTree {
+    /// One bit per splittable node in pre-order (module docs).
+    bits: Vec<bool>,
+}
+
+impl PacketTree {
+    /// The tree from its bits (pre-order, one per splittable node), checked against the
+    /// geometry: `Err` when the bits run out before the tree is complete or some are left over.
+    pub fn from_bits(bits: Vec<bool>, wavelet: Wavelet, depth: usize, len: usize) -> Result<Self> {
+        let tree = PacketTree { bits };
+        let mut used = 0;
+        let complete = tree.walk(wavelet, depth, len, &mut used, &mut |_, _, _| {});
+        if !complete || used != tree.bits.len() {
+            return Err(Error::param(
+                "packet tree",
+                format!(
+                    "{} bits do not describe a tree of depth {depth} over {len} samples",
+                    tree.bits.len()
+                ),
+            ));
+        }
+        Ok(tree)
+    }
+
+    /// The dyadic DWT's tree: every low-pass node split down to `depth` (or as far as the
+    /// lengths allow).
+    pub fn dyadic(wavelet: Wavelet, depth: usize, len: usize) -> Self {
+        let mut bits = Vec::new();
+        dyadic_bits(wavelet, depth, len, true, &mut bits);
+        PacketTree { bits }
+    }
+
+    /// The bits (pre-order, one per splittable node).
+    pub fn bits(&self) -> &[bool] {
+        &self.bits
+    }
+
+    /// Lengths of the leaves, in pre-order.
+    pub fn leaf_lens(&self, wavelet: Wavelet, depth: usize, len: usize) -> Vec<usize> {
+        let mut lens = Vec::new();
+        self.walk(wavelet, depth, len, &mut 0, &mut |_, n, leaf| {
+            if leaf {
+                lens.push(n);
+            }
+        });
+        lens
+    }
+
+    /// Visit the nodes in pre-order with (depth, length, is a leaf); reads the bits from
+    /// `*used` on. Returns false when the bits run out.
+    fn walk(
+        &self,
+        wavelet: Wavelet,
+        depth: usize,
+        len: usize,
+        used: &mut usize,
+        visit: &mut impl FnMut(usize, usize, bool),
+    ) -> bool {
+        fn go(
+            t: &PacketTree,
+            w: Wavelet,
+            level: usize,
+            depth: usize,
+            n: usize,
+            used: &mut usize,
+            visit: &mut impl FnMut(usize, usize, bool),
+        ) -> bool {
+            if !splittable(w, level, depth, n) {
+                visit(level, n, true);
+                return true;
+            }
+            let Some(&split) = t.bits.get(*used) else {
+                return false;
+            };
+            *used += 1;
+            visit(level, n, !split);
+            if !split {
+                return true;
+            }
+            let half = n.div_ceil(2);
+            go(t, w, level + 1, depth, half, used, visit)
+                && go(t, w, level + 1, depth, half, used, visit)
+        }
+        go(self, wavelet, 0, depth, len, used, visit)
+    }
+}
+
+/// Whether a node at `level` of length `n` can be split (module docs).
+fn splittable(wavelet: Wavelet, level: usize, depth: usize, n: usize) -> bool {
+    level < depth && dwt_max_level(n, wavelet.filter_len()) >= 1
+}
+
+fn dyadic_bits(wavelet: Wavelet, levels_left: usize, n: usize, low: bool, bits: &mut Vec<bool>) {
+    if !splittable(wavelet, 0, levels_left, n) {
+        return;
+    }
+    bits.push(low);
+    if low {
+        let half = n.div_ceil(2);
+        dyadic_bits(wavelet, levels_left - 1, half, true, bits);
+        dyadic_bits(wavelet, levels_left - 1, half, false, bits);
+    }
+}
+
+/// One periodized DWT level of `x`: (low-pass, high-pass), ⌈n/2⌉ coefficients each.
+fn split(wavelet: Wavelet, x: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+    let dwt = Dwt::new(wavelet, Mode::Periodization, Some(1), x.len())?;
+    let mut c = dwt.make_coefficients();
+    dwt.analyze(x, &mut c)?;
+    let half = x.len().div_ceil(2);
+    let s = c.as_slice();
+    Ok((s[..half].to_vec(), s[half..].to_vec()))
+}
+
+/// The node of length `n` from its two children (the inverse of [`split`]).
+fn merge(wavelet: Wavelet, low: &[f64], high: &[f64], n: usize) -> Result<Vec<f64>> {
+    let dwt = Dwt::new(wavelet, Mode::Periodization, Some(1), n)?;
+    let mut c = dwt.make_coefficients();
+    let s = c.as_mut_slice();
+    s[..low.len()].copy_from_slice(low);
+    s[low.len()..].copy_from_slice(high);
+    let mut y = vec![0.0; n];
+    dwt.synthesize(&mut c, &mut y)?;
+    Ok(y)
+}
+
+/// The leaves of `tree` for `x` (pre-order).
+pub fn analyze(
+    tree: &PacketTree,
+    wavelet: Wavelet,
+    depth: usize,
+    x: &[f64],
+) -> Result<Vec<Vec<f64>>> {
+    fn go(
+        t: &PacketTree,
+        w: Wavelet,
+        level: usize,
+        depth: usize,
+        x: Vec<f64>,
+        used: &mut usize,
+        out: &mut Vec<Vec<f64>>,
+    ) -> Result<()> {
+        if !splittable(w, level, depth, x.len()) || !t.bits[*used] {
+            if splittable(w, level, depth, x.len()) {
+                *used += 1;
+            }
+            out.push(x);
+            return Ok(());
+        }
+        *used += 1;
+        let (a, d) = split(w, &x)?;
+        go(t, w, level + 1, depth, a, used, out)?;
+        go(t, w, level + 1, depth, d, used, out)
+    }
+    let mut out = Vec::new();
+    go(tree, wavelet, 0, depth, x.to_vec(), &mut 0, &mut out)?;
+    Ok(out)
+}
+
+/// The signal of `len` samples whose leaves under `tree` are `leaves` (the inverse of
+/// [`analyze`]); `Err` when the leaves do not have the tree's lengths.
+pub fn synthesize(
+    tree: &PacketTree,
+    wavelet: Wavelet,
+    depth: usize,
+    leaves: &[Vec<f64>],
+    len: usize,
+) -> Result<Vec<f64>> {
+    let want = tree.leaf_lens(wavelet, depth, len);
+    if leaves.len() != want.len() || leaves.iter().zip(&want).any(|(l, &n)| l.len() != n) {
+        return Err(Error::param(
+            "leaves",
+            "do not have the lengths of the packet tree's leaves",
+        ));
+    }
+    fn go(
+        t: &PacketTree,
+        w: Wavelet,
+        level: usize,
+        depth: usize,
+        n: usize,
+        used: &mut usize,
+        leaves: &mut std::slice::Iter<'_, Vec<f64>>,
+    ) -> Result<Vec<f64>> {
+        if !splittable(w, level, depth, n) || !t.bits[*used] {
+            if splittable(w, level, depth, n) {
+                *used += 1;
+            }
+            return Ok(leaves.next().expect("lengths checked").clone());
+        }
+        *used += 1;
+        let half = n.div_ceil(2);
+        let a = go(t, w, level + 1, depth, half, used, leaves)?;
+        let d = go(t, w, level + 1, depth, half, used, leaves)?;
+        merge(w, &a, &d, n)
+    }
+    go(tree, wavelet, 0, depth, len, &mut 0, &mut leaves.iter())
+}
+
+/// The tree of minimal total `cost` over the wavelet packets of `x` down to `depth` (module
+/// docs), and that cost. `cost` maps one node's coefficients to a number and must be additive
+/// across nodes for the result to be the optimum.
+pub fn best_basis(
+    wavelet: Wavelet,
+    depth: usize,
+    x: &[f64],
+    cost: &impl Fn(&[f64]) -> f64,
+) -> Result<(PacketTree, f64)> {
+    /// Best (bits of the subtree, cost) of the node `x`.
+    fn go(
+        w: Wavelet,
+        level: usize,
+        depth: usize,
+        x: &[f64],
+        cost: &impl Fn(&[f64]) -> f64,
+    ) -> Result<(Vec<bool>, f64)> {
+        let own = cost(x);
+        if !splittable(w, level, depth, x.len()) {
+            return Ok((Vec::new(), own));
+        }
+        let (a, d) = split(w, x)?;
+        let (bits_a, cost_a) = go(w, level + 1, depth, &a, cost)?;
+        let (bits_d, cost_d) = go(w, level + 1, depth, &d, cost)?;
+        if cost_a + cost_d < own {
+            let mut bits = Vec::with_capacity(1 + bits_a.len() + bits_d.len());
+            bits.push(true);
+            bits.extend(bits_a);
+            bits.extend(bits_d);
+            Ok((bits, cost_a + cost_d))
+        } else {
+            Ok((vec![false], own))
+        }
+    }
+    let (bits, c) = go(wavelet, 0, depth, x, cost)?;
+    Ok((PacketTree { bits }, c))
+}
