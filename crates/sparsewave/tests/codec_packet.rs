@@ -64,7 +64,7 @@ fn every_tree_of_depth_three_reconstructs_and_keeps_the_energy() {
         (sym(16), 1e-10),
     ] {
         for bits in &trees {
-            let tree = PacketTree::from_bits(bits.clone(), w, DEPTH, LEN).unwrap();
+            let tree = PacketTree::from_bits(bits, w, DEPTH, LEN).unwrap();
             let leaves = analyze(&tree, w, DEPTH, &x).unwrap();
             assert_eq!(
                 leaves.iter().map(Vec::len).collect::<Vec<_>>(),
@@ -90,7 +90,7 @@ fn odd_lengths_reconstruct_exactly() {
     for len in [1001, 777] {
         let x = signal(len, 2);
         for bits in every_tree(2) {
-            let tree = PacketTree::from_bits(bits.clone(), w, 2, len).unwrap();
+            let tree = PacketTree::from_bits(&bits, w, 2, len).unwrap();
             let leaves = analyze(&tree, w, 2, &x).unwrap();
             let y = synthesize(&tree, w, 2, &leaves, len).unwrap();
             let err = relative_error(&x, &y);
@@ -141,7 +141,7 @@ fn best_basis_is_the_exhaustive_minimum() {
         ),
     ];
     for (name, cost) in &costs {
-        let (tree, best) = best_basis(w, DEPTH, &x, cost).unwrap();
+        let (tree, best) = best_basis(w, DEPTH, std::slice::from_ref(&x), cost).unwrap();
         let cost_of = |t: &PacketTree| -> f64 {
             analyze(t, w, DEPTH, &x)
                 .unwrap()
@@ -152,7 +152,7 @@ fn best_basis_is_the_exhaustive_minimum() {
         assert!((cost_of(&tree) - best).abs() <= 1e-9 * best.abs());
         let exhaustive = every_tree(DEPTH)
             .into_iter()
-            .map(|bits| cost_of(&PacketTree::from_bits(bits, w, DEPTH, LEN).unwrap()))
+            .map(|bits| cost_of(&PacketTree::from_bits(&bits, w, DEPTH, LEN).unwrap()))
             .fold(f64::INFINITY, f64::min);
         assert!(
             (best - exhaustive).abs() <= 1e-9 * exhaustive.abs(),
@@ -166,17 +166,17 @@ fn best_basis_is_the_exhaustive_minimum() {
 fn malformed_trees_are_refused() {
     let w = sym(16);
     // Too few bits: the root splits, its children say nothing.
-    let e = PacketTree::from_bits(vec![true], w, DEPTH, LEN).unwrap_err();
+    let e = PacketTree::from_bits(&[true], w, DEPTH, LEN).unwrap_err();
     assert!(e.to_string().contains("packet tree"), "{e}");
     // Bits left over after a complete tree.
-    assert!(PacketTree::from_bits(vec![false, true], w, DEPTH, LEN).is_err());
+    assert!(PacketTree::from_bits(&[false, true], w, DEPTH, LEN).is_err());
     // A tree complete for depth 3 is not one for depth 2 (its third level has no bits there).
     let full: Vec<bool> = every_tree(DEPTH).pop().unwrap();
-    assert!(PacketTree::from_bits(full.clone(), w, DEPTH, LEN).is_ok());
-    assert!(PacketTree::from_bits(full, w, 2, LEN).is_err());
+    assert!(PacketTree::from_bits(&full, w, DEPTH, LEN).is_ok());
+    assert!(PacketTree::from_bits(&full, w, 2, LEN).is_err());
     // A signal too short to split has the empty tree only.
-    assert!(PacketTree::from_bits(Vec::new(), w, DEPTH, 40).is_ok());
-    assert!(PacketTree::from_bits(vec![false], w, DEPTH, 40).is_err());
+    assert!(PacketTree::from_bits(&[], w, DEPTH, 40).is_ok());
+    assert!(PacketTree::from_bits(&[false], w, DEPTH, 40).is_err());
     // Leaves of the wrong lengths are refused by the synthesis.
     let tree = PacketTree::dyadic(w, DEPTH, LEN);
     assert!(synthesize(&tree, w, DEPTH, &[vec![0.0; LEN]], LEN).is_err());

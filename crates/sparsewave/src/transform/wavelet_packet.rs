@@ -23,44 +23,85 @@
 use super::wavelet::{dwt_max_level, Dwt, Mode, Wavelet};
 use crate::{Error, Result};
 
+/// Most bits a tree holds: the full tree of depth [`MAX_DEPTH`].
+pub const MAX_BITS: usize = (1 << MAX_DEPTH) - 1;
+/// Deepest tree (the DWT's default depth cap).
+pub const MAX_DEPTH: usize = super::wavelet::DEFAULT_LEVEL_CAP;
+
 /// A wavelet-packet tree: which nodes are split, for one signal length, wavelet and maximal
-/// depth.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// depth (at most [`MAX_DEPTH`]). A small fixed-size value (`Copy`), so that codec parameters
+/// can hold it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PacketTree {
-    /// One bit per splittable node in pre-order (module docs).
-    bits: Vec<bool>,
+    /// Number of bits.
+    count: u16,
+    /// One bit per splittable node in pre-order (module docs), bit i in word i / 64.
+    words: [u64; MAX_BITS.div_ceil(64)],
 }
 
 impl PacketTree {
+    fn empty() -> Self {
+        PacketTree {
+            count: 0,
+            words: [0; MAX_BITS.div_ceil(64)],
+        }
+    }
+
+    fn push(&mut self, bit: bool) {
+        let i = usize::from(self.count);
+        self.words[i / 64] |= u64::from(bit) << (i % 64);
+        self.count += 1;
+    }
+
+    fn bit(&self, i: usize) -> Option<bool> {
+        (i < usize::from(self.count)).then(|| self.words[i / 64] >> (i % 64) & 1 == 1)
+    }
+
     /// The tree from its bits (pre-order, one per splittable node), checked against the
-    /// geometry: `Err` when the bits run out before the tree is complete or some are left over.
-    pub fn from_bits(bits: Vec<bool>, wavelet: Wavelet, depth: usize, len: usize) -> Result<Self> {
-        let tree = PacketTree { bits };
+    /// geometry: `Err` when the depth exceeds [`MAX_DEPTH`], the bits run out before the tree
+    /// is complete, or some are left over.
+    pub fn from_bits(bits: &[bool], wavelet: Wavelet, depth: usize, len: usize) -> Result<Self> {
+        let bad = |why: String| Err(Error::param("packet tree", why));
+        if depth > MAX_DEPTH {
+            return bad(format!("depth {depth} is above {MAX_DEPTH}"));
+        }
+        if bits.len() > MAX_BITS {
+            return bad(format!("{} bits are more than {MAX_BITS}", bits.len()));
+        }
+        let mut tree = PacketTree::empty();
+        for &b in bits {
+            tree.push(b);
+        }
         let mut used = 0;
         let complete = tree.walk(wavelet, depth, len, &mut used, &mut |_, _, _| {});
-        if !complete || used != tree.bits.len() {
-            return Err(Error::param(
-                "packet tree",
-                format!(
-                    "{} bits do not describe a tree of depth {depth} over {len} samples",
-                    tree.bits.len()
-                ),
+        if !complete || used != bits.len() {
+            return bad(format!(
+                "{} bits do not describe a tree of depth {depth} over {len} samples",
+                bits.len()
             ));
         }
         Ok(tree)
     }
 
     /// The dyadic DWT's tree: every low-pass node split down to `depth` (or as far as the
-    /// lengths allow).
+    /// lengths allow); `depth` is capped at [`MAX_DEPTH`].
     pub fn dyadic(wavelet: Wavelet, depth: usize, len: usize) -> Self {
-        let mut bits = Vec::new();
-        dyadic_bits(wavelet, depth, len, true, &mut bits);
-        PacketTree { bits }
+        let mut tree = PacketTree::empty();
+        dyadic_bits(wavelet, depth.min(MAX_DEPTH), len, true, &mut tree);
+        tree
     }
 
     /// The bits (pre-order, one per splittable node).
-    pub fn bits(&self) -> &[bool] {
-        &self.bits
+    pub fn bits(&self) -> Vec<bool> {
+        (0..usize::from(self.count))
+            .filter_map(|i| self.bit(i))
+            .collect()
+    }
+
+    /// Number of leaves (bands).
+    pub fn leaf_count(&self) -> usize {
+        // A binary tree has one leaf more than split nodes.
+        1 + self.bits().iter().filter(|&&b| b).count()
     }
 
     /// Lengths of the leaves, in pre-order.
@@ -97,7 +138,7 @@ impl PacketTree {
                 visit(level, n, true);
                 return true;
             }
-            let Some(&split) = t.bits.get(*used) else {
+            let Some(split) = t.bit(*used) else {
                 return false;
             };
             *used += 1;
@@ -118,7 +159,7 @@ fn splittable(wavelet: Wavelet, level: usize, depth: usize, n: usize) -> bool {
     level < depth && dwt_max_level(n, wavelet.filter_len()) >= 1
 }
 
-fn dyadic_bits(wavelet: Wavelet, levels_left: usize, n: usize, low: bool, bits: &mut Vec<bool>) {
+fn dyadic_bits(wavelet: Wavelet, levels_left: usize, n: usize, low: bool, bits: &mut PacketTree) {
     if !splittable(wavelet, 0, levels_left, n) {
         return;
     }
@@ -168,7 +209,7 @@ pub fn analyze(
         used: &mut usize,
         out: &mut Vec<Vec<f64>>,
     ) -> Result<()> {
-        if !splittable(w, level, depth, x.len()) || !t.bits[*used] {
+        if !splittable(w, level, depth, x.len()) || t.bit(*used) != Some(true) {
             if splittable(w, level, depth, x.len()) {
                 *used += 1;
             }
@@ -210,7 +251,7 @@ pub fn synthesize(
         used: &mut usize,
         leaves: &mut std::slice::Iter<'_, Vec<f64>>,
     ) -> Result<Vec<f64>> {
-        if !splittable(w, level, depth, n) || !t.bits[*used] {
+        if !splittable(w, level, depth, n) || t.bit(*used) != Some(true) {
             if splittable(w, level, depth, n) {
                 *used += 1;
             }
@@ -225,30 +266,37 @@ pub fn synthesize(
     go(tree, wavelet, 0, depth, len, &mut 0, &mut leaves.iter())
 }
 
-/// The tree of minimal total `cost` over the wavelet packets of `x` down to `depth` (module
-/// docs), and that cost. `cost` maps one node's coefficients to a number and must be additive
-/// across nodes for the result to be the optimum.
+/// The tree of minimal total `cost` over the wavelet packets of `signals` (one tree for all,
+/// the cost of a node being the sum over the signals) down to `depth` ≤ [`MAX_DEPTH`]
+/// (module docs), and that cost. `cost` maps one node's coefficients to a number and must be
+/// additive across nodes for the result to be the optimum.
 pub fn best_basis(
     wavelet: Wavelet,
     depth: usize,
-    x: &[f64],
+    signals: &[Vec<f64>],
     cost: &impl Fn(&[f64]) -> f64,
 ) -> Result<(PacketTree, f64)> {
-    /// Best (bits of the subtree, cost) of the node `x`.
+    /// Best (bits of the subtree, cost) of the node whose coefficients are `xs`.
     fn go(
         w: Wavelet,
         level: usize,
         depth: usize,
-        x: &[f64],
+        xs: &[Vec<f64>],
         cost: &impl Fn(&[f64]) -> f64,
     ) -> Result<(Vec<bool>, f64)> {
-        let own = cost(x);
-        if !splittable(w, level, depth, x.len()) {
+        let own: f64 = xs.iter().map(|x| cost(x)).sum();
+        let n = xs.first().map_or(0, Vec::len);
+        if !splittable(w, level, depth, n) {
             return Ok((Vec::new(), own));
         }
-        let (a, d) = split(w, x)?;
-        let (bits_a, cost_a) = go(w, level + 1, depth, &a, cost)?;
-        let (bits_d, cost_d) = go(w, level + 1, depth, &d, cost)?;
+        let (lows, highs): (Vec<Vec<f64>>, Vec<Vec<f64>>) = xs
+            .iter()
+            .map(|x| split(w, x))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        let (bits_a, cost_a) = go(w, level + 1, depth, &lows, cost)?;
+        let (bits_d, cost_d) = go(w, level + 1, depth, &highs, cost)?;
         if cost_a + cost_d < own {
             let mut bits = Vec::with_capacity(1 + bits_a.len() + bits_d.len());
             bits.push(true);
@@ -259,6 +307,11 @@ pub fn best_basis(
             Ok((vec![false], own))
         }
     }
-    let (bits, c) = go(wavelet, 0, depth, x, cost)?;
-    Ok((PacketTree { bits }, c))
+    if signals.iter().any(|x| x.len() != signals[0].len()) {
+        return Err(Error::param("signals", "have different lengths"));
+    }
+    let depth = depth.min(MAX_DEPTH);
+    let (bits, c) = go(wavelet, 0, depth, signals, cost)?;
+    let len = signals.first().map_or(0, Vec::len);
+    Ok((PacketTree::from_bits(&bits, wavelet, depth, len)?, c))
 }
