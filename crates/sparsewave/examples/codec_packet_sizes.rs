@@ -54,7 +54,7 @@ fn code(
                 deq[at - n..at].to_vec()
             })
             .collect();
-        out.push(synthesize(tree, w, depth, &rebuilt, x.len()).unwrap());
+        out.push(synthesize(tree, w, depth, rebuilt, x.len()).unwrap());
     }
     (bytes, out, nonzero as f64 / total.max(1) as f64)
 }

@@ -77,7 +77,7 @@ fn every_tree_of_depth_three_reconstructs_and_keeps_the_energy() {
                 "{w} {bits:?}: Parseval {e} vs {}",
                 energy(&x)
             );
-            let y = synthesize(&tree, w, DEPTH, &leaves, LEN).unwrap();
+            let y = synthesize(&tree, w, DEPTH, leaves, LEN).unwrap();
             let err = relative_error(&x, &y);
             assert!(err < tol, "{w} {bits:?}: reconstruction error {err}");
         }
@@ -92,7 +92,7 @@ fn odd_lengths_reconstruct_exactly() {
         for bits in every_tree(2) {
             let tree = PacketTree::from_bits(&bits, w, 2, len).unwrap();
             let leaves = analyze(&tree, w, 2, &x).unwrap();
-            let y = synthesize(&tree, w, 2, &leaves, len).unwrap();
+            let y = synthesize(&tree, w, 2, leaves, len).unwrap();
             let err = relative_error(&x, &y);
             assert!(err < 1e-12, "{len} {bits:?}: reconstruction error {err}");
         }
@@ -179,5 +179,5 @@ fn malformed_trees_are_refused() {
     assert!(PacketTree::from_bits(&[false], w, DEPTH, 40).is_err());
     // Leaves of the wrong lengths are refused by the synthesis.
     let tree = PacketTree::dyadic(w, DEPTH, LEN);
-    assert!(synthesize(&tree, w, DEPTH, &[vec![0.0; LEN]], LEN).is_err());
+    assert!(synthesize(&tree, w, DEPTH, vec![vec![0.0; LEN]], LEN).is_err());
 }

@@ -1,4 +1,4 @@
-//! Format version 3 of the `.swz` codec on real audio: rate control within its stated
+//! The current format version of the `.swz` codec on real audio: rate control within its stated
 //! tolerances for every sparse method and `auto`, `auto` choosing the smaller file, and
 //! decode(encode(x)) equal to the encoder's reconstruction bit for bit for random valid
 //! parameters on short random and real inputs (a property test).

@@ -151,7 +151,7 @@ impl SparsePlan {
                     leaves.push(slots[at..at + n].to_vec());
                     at += n;
                 }
-                wavelet_packet::synthesize(tree, w, depth, &leaves, len)
+                wavelet_packet::synthesize(tree, w, depth, leaves, len)
             }
             SparsePlan::Pgbz(p) => {
                 let mut y = p.make_signal();

@@ -171,26 +171,54 @@ fn dyadic_bits(wavelet: Wavelet, levels_left: usize, n: usize, low: bool, bits: 
     }
 }
 
-/// One periodized DWT level of `x`: (low-pass, high-pass), ⌈n/2⌉ coefficients each.
-fn split(wavelet: Wavelet, x: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
-    let dwt = Dwt::new(wavelet, Mode::Periodization, Some(1), x.len())?;
-    let mut c = dwt.make_coefficients();
-    dwt.analyze(x, &mut c)?;
-    let half = x.len().div_ceil(2);
-    let s = c.as_slice();
-    Ok((s[..half].to_vec(), s[half..].to_vec()))
+/// One-level periodized DWT plans by node length (the nodes of one depth share a length, so a
+/// tree needs at most depth + 1 of them).
+struct Levels {
+    wavelet: Wavelet,
+    plans: Vec<Dwt>,
 }
 
-/// The node of length `n` from its two children (the inverse of [`split`]).
-fn merge(wavelet: Wavelet, low: &[f64], high: &[f64], n: usize) -> Result<Vec<f64>> {
-    let dwt = Dwt::new(wavelet, Mode::Periodization, Some(1), n)?;
-    let mut c = dwt.make_coefficients();
-    let s = c.as_mut_slice();
-    s[..low.len()].copy_from_slice(low);
-    s[low.len()..].copy_from_slice(high);
-    let mut y = vec![0.0; n];
-    dwt.synthesize(&mut c, &mut y)?;
-    Ok(y)
+impl Levels {
+    fn new(wavelet: Wavelet) -> Self {
+        Levels {
+            wavelet,
+            plans: Vec::new(),
+        }
+    }
+
+    fn plan(&mut self, n: usize) -> Result<&Dwt> {
+        let i = match self.plans.iter().position(|d| d.signal_len() == n) {
+            Some(i) => i,
+            None => {
+                let plan = Dwt::new(self.wavelet, Mode::Periodization, Some(1), n)?;
+                self.plans.push(plan);
+                self.plans.len() - 1
+            }
+        };
+        Ok(&self.plans[i])
+    }
+
+    /// One periodized DWT level of `x`: (low-pass, high-pass), ⌈n/2⌉ coefficients each.
+    fn split(&mut self, x: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+        let dwt = self.plan(x.len())?;
+        let mut c = dwt.make_coefficients();
+        dwt.analyze(x, &mut c)?;
+        let half = x.len().div_ceil(2);
+        let s = c.as_slice();
+        Ok((s[..half].to_vec(), s[half..].to_vec()))
+    }
+
+    /// The node of length `n` from its two children (the inverse of [`Levels::split`]).
+    fn merge(&mut self, low: &[f64], high: &[f64], n: usize) -> Result<Vec<f64>> {
+        let dwt = self.plan(n)?;
+        let mut c = dwt.make_coefficients();
+        let s = c.as_mut_slice();
+        s[..low.len()].copy_from_slice(low);
+        s[low.len()..].copy_from_slice(high);
+        let mut y = vec![0.0; n];
+        dwt.synthesize(&mut c, &mut y)?;
+        Ok(y)
+    }
 }
 
 /// The leaves of `tree` for `x` (pre-order).
@@ -202,13 +230,14 @@ pub fn analyze(
 ) -> Result<Vec<Vec<f64>>> {
     fn go(
         t: &PacketTree,
-        w: Wavelet,
+        plans: &mut Levels,
         level: usize,
         depth: usize,
         x: Vec<f64>,
         used: &mut usize,
         out: &mut Vec<Vec<f64>>,
     ) -> Result<()> {
+        let w = plans.wavelet;
         if !splittable(w, level, depth, x.len()) || t.bit(*used) != Some(true) {
             if splittable(w, level, depth, x.len()) {
                 *used += 1;
@@ -217,12 +246,13 @@ pub fn analyze(
             return Ok(());
         }
         *used += 1;
-        let (a, d) = split(w, &x)?;
-        go(t, w, level + 1, depth, a, used, out)?;
-        go(t, w, level + 1, depth, d, used, out)
+        let (a, d) = plans.split(&x)?;
+        go(t, plans, level + 1, depth, a, used, out)?;
+        go(t, plans, level + 1, depth, d, used, out)
     }
     let mut out = Vec::new();
-    go(tree, wavelet, 0, depth, x.to_vec(), &mut 0, &mut out)?;
+    let mut plans = Levels::new(wavelet);
+    go(tree, &mut plans, 0, depth, x.to_vec(), &mut 0, &mut out)?;
     Ok(out)
 }
 
@@ -232,7 +262,7 @@ pub fn synthesize(
     tree: &PacketTree,
     wavelet: Wavelet,
     depth: usize,
-    leaves: &[Vec<f64>],
+    leaves: Vec<Vec<f64>>,
     len: usize,
 ) -> Result<Vec<f64>> {
     let want = tree.leaf_lens(wavelet, depth, len);
@@ -244,26 +274,28 @@ pub fn synthesize(
     }
     fn go(
         t: &PacketTree,
-        w: Wavelet,
+        plans: &mut Levels,
         level: usize,
         depth: usize,
         n: usize,
         used: &mut usize,
-        leaves: &mut std::slice::Iter<'_, Vec<f64>>,
+        leaves: &mut std::vec::IntoIter<Vec<f64>>,
     ) -> Result<Vec<f64>> {
+        let w = plans.wavelet;
         if !splittable(w, level, depth, n) || t.bit(*used) != Some(true) {
             if splittable(w, level, depth, n) {
                 *used += 1;
             }
-            return Ok(leaves.next().expect("lengths checked").clone());
+            return Ok(leaves.next().expect("lengths checked"));
         }
         *used += 1;
         let half = n.div_ceil(2);
-        let a = go(t, w, level + 1, depth, half, used, leaves)?;
-        let d = go(t, w, level + 1, depth, half, used, leaves)?;
-        merge(w, &a, &d, n)
+        let a = go(t, plans, level + 1, depth, half, used, leaves)?;
+        let d = go(t, plans, level + 1, depth, half, used, leaves)?;
+        plans.merge(&a, &d, n)
     }
-    go(tree, wavelet, 0, depth, len, &mut 0, &mut leaves.iter())
+    let mut plans = Levels::new(wavelet);
+    go(tree, &mut plans, 0, depth, len, &mut 0, &mut leaves.into_iter())
 }
 
 /// The tree of minimal total `cost` over the wavelet packets of `signals` (one tree for all,
@@ -278,12 +310,13 @@ pub fn best_basis(
 ) -> Result<(PacketTree, f64)> {
     /// Best (bits of the subtree, cost) of the node whose coefficients are `xs`.
     fn go(
-        w: Wavelet,
+        plans: &mut Levels,
         level: usize,
         depth: usize,
         xs: &[Vec<f64>],
         cost: &impl Fn(&[f64]) -> f64,
     ) -> Result<(Vec<bool>, f64)> {
+        let w = plans.wavelet;
         let own: f64 = xs.iter().map(|x| cost(x)).sum();
         let n = xs.first().map_or(0, Vec::len);
         if !splittable(w, level, depth, n) {
@@ -291,12 +324,12 @@ pub fn best_basis(
         }
         let (lows, highs): (Vec<Vec<f64>>, Vec<Vec<f64>>) = xs
             .iter()
-            .map(|x| split(w, x))
+            .map(|x| plans.split(x))
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .unzip();
-        let (bits_a, cost_a) = go(w, level + 1, depth, &lows, cost)?;
-        let (bits_d, cost_d) = go(w, level + 1, depth, &highs, cost)?;
+        let (bits_a, cost_a) = go(plans, level + 1, depth, &lows, cost)?;
+        let (bits_d, cost_d) = go(plans, level + 1, depth, &highs, cost)?;
         if cost_a + cost_d < own {
             let mut bits = Vec::with_capacity(1 + bits_a.len() + bits_d.len());
             bits.push(true);
@@ -311,7 +344,7 @@ pub fn best_basis(
         return Err(Error::param("signals", "have different lengths"));
     }
     let depth = depth.min(MAX_DEPTH);
-    let (bits, c) = go(wavelet, 0, depth, signals, cost)?;
+    let (bits, c) = go(&mut Levels::new(wavelet), 0, depth, signals, cost)?;
     let len = signals.first().map_or(0, Vec::len);
     Ok((PacketTree::from_bits(&bits, wavelet, depth, len)?, c))
 }
