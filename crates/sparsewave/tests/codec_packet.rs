@@ -119,11 +119,14 @@ fn the_dyadic_tree_is_the_periodized_dwt() {
     }
 }
 
+/// An additive cost of one node's coefficients.
+type Cost = Box<dyn Fn(&[f64]) -> f64>;
+
 #[test]
 fn best_basis_is_the_exhaustive_minimum() {
     let w = sym(16);
     let x = signal(LEN, 4);
-    let costs: [(&str, Box<dyn Fn(&[f64]) -> f64>); 2] = [
+    let costs: [(&str, Cost); 2] = [
         ("l1", Box::new(|c: &[f64]| c.iter().map(|v| v.abs()).sum())),
         (
             "bits",

@@ -295,7 +295,15 @@ pub fn synthesize(
         plans.merge(&a, &d, n)
     }
     let mut plans = Levels::new(wavelet);
-    go(tree, &mut plans, 0, depth, len, &mut 0, &mut leaves.into_iter())
+    go(
+        tree,
+        &mut plans,
+        0,
+        depth,
+        len,
+        &mut 0,
+        &mut leaves.into_iter(),
+    )
 }
 
 /// The tree of minimal total `cost` over the wavelet packets of `signals` (one tree for all,
