@@ -8,7 +8,7 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sparsewave::audio::Audio;
-use sparsewave::codec::{decode, encode, DwtParams, Limits, Method, PgbzParams, Target};
+use sparsewave::codec::{decode, encode, DwtParams, Limits, Method, Packets, PgbzParams, Target};
 use std::hint::black_box;
 
 fn methods() -> Vec<(&'static str, Method)> {
@@ -26,6 +26,7 @@ fn methods() -> Vec<(&'static str, Method)> {
                 wavelet: "db8".parse().expect("db8 exists"),
                 mode: "periodization".parse().expect("valid mode"),
                 level: None,
+                packets: Packets::Dyadic,
             }),
         ),
     ]

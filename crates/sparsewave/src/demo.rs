@@ -141,6 +141,7 @@ pub fn run(clip: &Audio, mut on_step: impl FnMut(&str)) -> Result<Vec<DemoRow>> 
                 wavelet: "db5".parse::<Wavelet>()?,
                 mode: Mode::Periodization,
                 level: None,
+                packets: codec::Packets::Dyadic,
             }),
         ),
         (

@@ -9,7 +9,8 @@ use sparsewave::audio::{decode_file, Audio, SampleFormat};
 use sparsewave::codec::container::{FIXED_HEADER, MAGIC};
 use sparsewave::codec::{
     self, decode, encode, limits, rate_distortion, DwtParams, InterpParams, Limits, Method,
-    MethodKind, MethodSettings, PgbzParams, RdPoint, StftParams, SvdParams, SvdPhase, Target,
+    MethodKind, MethodSettings, Packets, PgbzParams, RdPoint, StftParams, SvdParams, SvdPhase,
+    Target,
 };
 use sparsewave::metrics::Metrics;
 use sparsewave::transform::stft::PadMode;
@@ -58,11 +59,13 @@ fn methods() -> Vec<Method> {
             wavelet: "db4".parse().unwrap(),
             mode: "periodization".parse().unwrap(),
             level: None,
+            packets: Packets::Best,
         }),
         Method::Dwt(DwtParams {
             wavelet: "sym5".parse().unwrap(),
             mode: "symmetric".parse().unwrap(),
             level: Some(4),
+            packets: Packets::Dyadic,
         }),
         Method::Stft(stft_params(256, 128)),
         Method::Stft(stft_params(255, 64)),
@@ -292,7 +295,8 @@ fn wrong_version_unknown_method_and_huge_sizes_give_clear_errors() {
         fix_crcs(&mut b);
         corrupt(decode(&b, Limits::default()))
     };
-    assert!(edit(4, &4_u16.to_le_bytes()).contains("version 4"));
+    let unknown = codec::container::VERSION + 1;
+    assert!(edit(4, &unknown.to_le_bytes()).contains(&format!("version {unknown}")));
     assert!(edit(4, &0_u16.to_le_bytes()).contains("version 0"));
     assert!(edit(6, &[77]).contains("unknown method id 77"));
     assert!(edit(16, &u64::MAX.to_le_bytes()).contains("limit"));
@@ -508,6 +512,7 @@ fn method_settings_build_each_method_with_its_defaults() {
                 wavelet: "sym16".parse().unwrap(),
                 mode: "periodization".parse().unwrap(),
                 level: None,
+                packets: Packets::Best,
             }),
         ),
         (MethodKind::Stft, Method::Stft(stft(1024))),
@@ -761,4 +766,108 @@ fn a_signal_too_short_for_the_wavelet_uses_the_longest_of_its_family_that_fits()
         assert_eq!(p.wavelet.to_string(), expected, "{len} samples");
         assert_eq!(p.level, Some(1), "{len} samples");
     }
+}
+
+/// The PGBZ lattice choice: the best [`codec::lattice::TRIALED`] candidates by the proxy are
+/// trial-encoded and the best estimate wins; reusing its analysis and trials in the rate
+/// control gives exactly the file of a plain encode on that lattice; the file round-trips.
+#[test]
+fn pgbz_lattice_choice_trials_the_proxys_best_and_reuses_their_trials() {
+    let audio = synthetic(16_000, 2, 12_000, 21);
+    let open = Method::Pgbz(PgbzParams {
+        lattice: None,
+        refit: 0,
+    });
+    for target in [Target::Snr { db: 22.0 }, Target::Bitrate { kbps: 24.0 }] {
+        let enc = check_round_trip(&audio, &open, target);
+        let json = serde_json::to_value(&enc.report).unwrap();
+        let lattices = json["lattices"].as_array().unwrap();
+        assert_eq!(lattices.len(), codec::lattice::candidates(12_000).len());
+        let proxy = |e: &serde_json::Value| e["proxy"].as_f64().unwrap();
+        let mut by_proxy: Vec<&serde_json::Value> = lattices.iter().collect();
+        by_proxy.sort_by(|a, b| proxy(a).total_cmp(&proxy(b)));
+        let (trialed, ranked_out) = by_proxy.split_at(codec::lattice::TRIALED);
+        assert!(trialed.iter().all(|e| e["trials"].as_u64().unwrap() >= 2));
+        assert!(ranked_out
+            .iter()
+            .all(|e| e["trials"] == 0 && e["estimate"].is_null()));
+        let estimate = |e: &&serde_json::Value| e["estimate"].as_f64().unwrap();
+        let best = match target {
+            Target::Bitrate { .. } => trialed
+                .iter()
+                .max_by(|a, b| estimate(a).total_cmp(&estimate(b))),
+            _ => trialed
+                .iter()
+                .min_by(|a, b| estimate(a).total_cmp(&estimate(b))),
+        }
+        .unwrap();
+        let lattice = (
+            best["m"].as_u64().unwrap() as usize,
+            best["n"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            enc.method,
+            Method::Pgbz(PgbzParams {
+                lattice: Some(lattice),
+                refit: 0
+            })
+        );
+        let plain = encode(&audio, &enc.method, target).unwrap();
+        assert_eq!(plain.bytes, enc.bytes, "{target:?}");
+        assert_eq!(plain.relative_step, enc.relative_step);
+    }
+}
+
+/// The DWT parameter block of version 4 holds a wavelet-packet tree (a flag in the level
+/// byte, a u16 bit count, the bits): a tree whose bits disagree with the depth and length, a
+/// tree in a mode other than periodization, or stray bits past the count are corrupt.
+#[test]
+fn crafted_packet_trees_are_corrupt_errors() {
+    let audio = synthetic(8000, 1, 3000, 17);
+    let enc = check_round_trip(&audio, &methods()[0], fixed(1.0, 0.05));
+    let Method::Dwt(DwtParams {
+        packets: Packets::Tree(tree),
+        level: Some(level),
+        ..
+    }) = enc.method
+    else {
+        panic!("{:?}: the best basis was not chosen", enc.method)
+    };
+    let bits = tree.bits();
+    assert!(bits.iter().any(|&b| b), "a tree that splits");
+    assert_ne!(
+        tree,
+        sparsewave::transform::wavelet_packet::PacketTree::dyadic(
+            "db4".parse().unwrap(),
+            level,
+            3000
+        ),
+        "the best basis of a tonal signal is not the dyadic DWT"
+    );
+    let file = enc.bytes;
+    // Block: family, order, mode, level | 0x80, u16 count, ⌈count/8⌉ bytes of bits.
+    assert_eq!(file[FIXED_HEADER + 3], level as u8 | 0x80);
+    let count = u16::from_le_bytes([file[FIXED_HEADER + 4], file[FIXED_HEADER + 5]]);
+    assert_eq!(usize::from(count), bits.len());
+    // One bit fewer (the same bytes): the tree is incomplete, or a bit is left past the end.
+    let e = corrupt(decode(
+        &with_params_edit(&file, 4, &(count - 1).to_le_bytes()),
+        Limits::default(),
+    ));
+    assert!(e.contains("packet tree"), "{e}");
+    // A depth the bits do not describe.
+    let e = corrupt(decode(
+        &with_params_edit(&file, 3, &[(level as u8 - 1) | 0x80]),
+        Limits::default(),
+    ));
+    assert!(e.contains("packet tree"), "{e}");
+    // Symmetric mode with a tree.
+    let e = corrupt(decode(&with_params_edit(&file, 2, &[1]), Limits::default()));
+    assert!(e.contains("packet tree"), "{e}");
+    // Without the flag the block is a dyadic one followed by bytes the reader does not expect.
+    assert!(decode(
+        &with_params_edit(&file, 3, &[level as u8]),
+        Limits::default()
+    )
+    .is_err());
 }

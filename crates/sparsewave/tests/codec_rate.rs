@@ -1,4 +1,4 @@
-//! Format version 3 of the `.swz` codec on real audio: rate control within its stated
+//! The current format version of the `.swz` codec on real audio: rate control within its stated
 //! tolerances for every sparse method and `auto`, `auto` choosing the smaller file, and
 //! decode(encode(x)) equal to the encoder's reconstruction bit for bit for random valid
 //! parameters on short random and real inputs (a property test).
@@ -36,7 +36,10 @@ fn bit_exact(enc: &codec::Encoded) {
         assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
         assert_eq!(a.len(), b.len());
     }
-    assert_eq!(inspect(&enc.bytes, Limits::default()).unwrap().version, 3);
+    assert_eq!(
+        inspect(&enc.bytes, Limits::default()).unwrap().version,
+        codec::container::VERSION
+    );
 }
 
 #[test]

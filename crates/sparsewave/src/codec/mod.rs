@@ -34,7 +34,7 @@ pub use container::{ChannelCoding, MAGIC};
 pub use flac::flac_size;
 pub use limits::Limits;
 pub use params::{
-    DwtParams, InterpParams, Method, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
+    DwtParams, InterpParams, Method, Packets, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
 };
 pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFAULT_RD_METHODS};
 pub use settings::{MethodKind, MethodSettings, SvdPhaseKind, AUTO_METHODS};
@@ -116,7 +116,7 @@ impl Trial {
 }
 
 /// A method prepared on one input (analysis done once), ready for many trials.
-pub trait Prepared: Sync {
+pub trait Prepared: Sync + Send {
     /// The method being encoded (for the sparse methods, with the depth or lattice the plan
     /// resolved).
     fn method(&self) -> Method;
@@ -339,7 +339,7 @@ pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
     let len = audio.frames();
     Ok(match method {
         Method::Dwt(p) => {
-            let p = fit_wavelet(*p, len);
+            let p = plan::choose_packets(fit_wavelet(*p, len), audio)?;
             Box::new(SparsePrepared::new(
                 Method::Dwt(p),
                 SparsePlan::dwt(&p, len)?,
@@ -489,14 +489,17 @@ pub fn encode(audio: &Audio, method: &Method, target: Target) -> Result<Encoded>
             &rotated
         }
     };
-    let (method, lattices) = match *method {
+    let (method, lattices, chosen) = match *method {
         Method::Pgbz(p) => {
-            let (p, estimates) = lattice::choose(stored, p, target)?;
-            (Method::Pgbz(p), estimates)
+            let c = lattice::choose(stored, p, target)?;
+            (Method::Pgbz(c.params), c.estimates, c.prepared)
         }
-        other => (other, Vec::new()),
+        other => (other, Vec::new(), None),
     };
-    let prepared = prepare(stored, &method)?;
+    let prepared = match chosen {
+        Some(prepared) => prepared,
+        None => prepare(stored, &method)?,
+    };
     let mut encoded = encode_timed(prepared.as_ref(), audio, stored, coding, target, t0)?;
     if !lattices.is_empty() {
         encoded.trials += lattices.iter().map(|e| e.trials).sum::<usize>();
@@ -715,10 +718,14 @@ pub fn kbps(bytes: usize, seconds: f64) -> f64 {
 fn describe(m: &Method) -> String {
     match m {
         Method::Dwt(p) => format!(
-            "wavelet {}, mode {}, level {}",
+            "wavelet {}, mode {}, level {}{}",
             p.wavelet,
             p.mode,
-            p.level.unwrap_or(0)
+            p.level.unwrap_or(0),
+            match p.packets {
+                Packets::Tree(t) => format!(", wavelet packets ({} bands)", t.leaf_count()),
+                _ => String::new(),
+            }
         ),
         Method::Pgbz(p) => format!(
             "lattice {}x{}, least-squares re-fit: {}",

@@ -7,8 +7,12 @@ use super::limits;
 use crate::approx::interp::InterpMethod;
 use crate::transform::stft::{PadMode, Stft, StftConfig};
 use crate::transform::wavelet::{Family, Mode, Wavelet};
+use crate::transform::wavelet_packet::PacketTree;
 use crate::transform::window::WindowKind;
 use crate::Result;
+
+/// Set in the DWT block's level byte when a packet tree follows (format version 4).
+const PACKET_FLAG: u8 = 0x80;
 
 /// Method ids of the format.
 pub mod id {
@@ -24,7 +28,8 @@ pub mod id {
     pub const INTERP: u8 = 5;
 }
 
-/// A DWT: wavelet, boundary mode, depth (`None` = the default depth for the length).
+/// A DWT: wavelet, boundary mode, depth (`None` = the default depth for the length), and the
+/// tree of wavelet packets.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DwtParams {
     /// The wavelet.
@@ -33,6 +38,23 @@ pub struct DwtParams {
     pub mode: Mode,
     /// The depth (`None`: the default depth for the length).
     pub level: Option<usize>,
+    /// The dyadic DWT, or a wavelet-packet tree (periodization only).
+    pub packets: Packets,
+}
+
+/// Which wavelet-packet tree a DWT uses ([`crate::transform::wavelet_packet`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Packets {
+    /// The dyadic DWT (every file before version 4).
+    Dyadic,
+    /// The encoder chooses: the best basis for the ℓ1 cost of the stored channels (summed) in
+    /// [`Mode::Periodization`] up to depth
+    /// [`MAX_DEPTH`](crate::transform::wavelet_packet::MAX_DEPTH), else the dyadic DWT. Never written:
+    /// the encoder resolves it to [`Packets::Dyadic`] or [`Packets::Tree`].
+    Best,
+    /// This tree (format version 4; periodization, depth ≤
+    /// [`MAX_DEPTH`](crate::transform::wavelet_packet::MAX_DEPTH)).
+    Tree(PacketTree),
 }
 
 /// PGBZ on an odd lattice M × N (`None`: the smallest odd square lattice), with an optional
@@ -245,8 +267,24 @@ pub fn write_params(method: &Method, quant: Quant) -> Vec<u8> {
         Method::Dwt(p) => {
             w.u8(family_code(p.wavelet.family()))
                 .u8(p.wavelet.order() as u8)
-                .u8(mode_code(p.mode))
-                .u8(p.level.unwrap_or(0) as u8);
+                .u8(mode_code(p.mode));
+            let level = p.level.unwrap_or(0) as u8;
+            match p.packets {
+                Packets::Tree(tree) => {
+                    let bits = tree.bits();
+                    w.u8(level | PACKET_FLAG).u16(bits.len() as u16);
+                    for byte in bits.chunks(8) {
+                        w.u8(byte
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &b)| u8::from(b) << i)
+                            .sum());
+                    }
+                }
+                Packets::Dyadic | Packets::Best => {
+                    w.u8(level);
+                }
+            }
         }
         Method::Pgbz(p) => {
             let (m, n) = p.lattice.unwrap_or((0, 0));
@@ -297,13 +335,35 @@ pub fn read_params(method: u8, bytes: &[u8], frames: usize) -> Result<(Method, Q
             let mode = *Mode::ALL
                 .get(usize::from(r.u8("wavelet mode")?))
                 .ok_or_else(|| corrupt("invalid wavelet mode"))?;
-            let level = usize::from(r.u8("wavelet level")?);
+            let level_byte = r.u8("wavelet level")?;
+            let level = usize::from(level_byte & !PACKET_FLAG);
             crate::transform::wavelet::Dwt::new(wavelet, mode, Some(level), frames)
                 .map_err(as_corrupt)?;
+            let packets = if level_byte & PACKET_FLAG == 0 {
+                Packets::Dyadic
+            } else {
+                if mode != Mode::Periodization {
+                    return Err(corrupt(format!("packet tree in {mode} mode")));
+                }
+                let count = usize::from(r.u16("packet tree bit count")?);
+                let mut bits = Vec::with_capacity(count);
+                for i in 0..count.div_ceil(8) {
+                    let byte = r.u8("packet tree")?;
+                    let used = (count - 8 * i).min(8);
+                    if used < 8 && byte >> used != 0 {
+                        return Err(corrupt("packet tree has bits set past its end"));
+                    }
+                    bits.extend((0..used).map(|j| byte >> j & 1 == 1));
+                }
+                Packets::Tree(
+                    PacketTree::from_bits(&bits, wavelet, level, frames).map_err(as_corrupt)?,
+                )
+            };
             Method::Dwt(DwtParams {
                 wavelet,
                 mode,
                 level: Some(level),
+                packets,
             })
         }
         id::STFT => Method::Stft(StftParams::read(&mut r)?),

@@ -100,7 +100,7 @@ pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<
             if !(kbps.is_finite() && kbps > 0.0) {
                 return Err(Error::param("bitrate", format!("{kbps} must be positive")));
             }
-            let budget = (kbps * 1000.0 / 8.0 * audio.seconds()).floor() as usize;
+            let budget = budget_bytes(kbps, audio.seconds());
             grid.par_iter()
                 .map(|&keep| for_bitrate(prepared, audio, keep, budget))
                 .collect::<Result<_>>()?
@@ -119,7 +119,7 @@ pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<
     let snr = |p: &Probe| p.snr_db.unwrap_or(f64::NEG_INFINITY);
     let (best, met) = match target {
         Target::Bitrate { kbps } => {
-            let budget = (kbps * 1000.0 / 8.0 * audio.seconds()).floor() as usize;
+            let budget = budget_bytes(kbps, audio.seconds());
             let floor = ((1.0 - BITRATE_TOLERANCE) * budget as f64).ceil() as usize;
             let within = |p: &&Probe| p.bytes <= budget && p.bytes >= floor;
             let fits = |p: &&Probe| p.bytes <= budget;
@@ -175,6 +175,44 @@ pub fn first_log_step(target: Target) -> f64 {
         Target::Snr { db } => 1.0 - db / 6.02,
         _ => -3.0,
     }
+}
+
+/// `--snr D`: the SNR the crossing search aims at (the middle of the tolerance window).
+fn snr_aim(db: f64) -> f64 {
+    db + 0.5 * SNR_TOLERANCE_DB
+}
+
+/// `--bitrate`: log₂ of the budget in bytes, and the log₂ file size the crossing search aims
+/// at (the middle of the tolerance window).
+fn bitrate_aim(budget: usize) -> (f64, f64) {
+    let target = (budget.max(1) as f64).log2();
+    (target, target + 0.5 * (1.0 - BITRATE_TOLERANCE).log2())
+}
+
+/// Bytes a file of `kbps` over `seconds` may hold.
+fn budget_bytes(kbps: f64, seconds: f64) -> usize {
+    (kbps * 1000.0 / 8.0 * seconds).floor() as usize
+}
+
+/// Initial slope of the searched quantity per octave of step: 6.02 dB of SNR, 0.7 octave of
+/// file size.
+const SNR_SLOPE: f64 = 6.02;
+const BYTES_SLOPE: f64 = 0.7;
+
+/// The log₂ step the crossing search of `target` tries after a first trial at log₂ step `x`
+/// that gave `bytes` and `snr_db` (away from the ends of the step range): the secant step
+/// at the initial slope towards the aim. The lattice choice ([`super::lattice`]) runs its
+/// second trial there, so that the rate control can reuse it.
+pub fn second_log_step(target: Target, seconds: f64, x: f64, bytes: usize, snr_db: f64) -> f64 {
+    let next = match target {
+        Target::Snr { db } => x + (snr_db - snr_aim(db)) / SNR_SLOPE,
+        Target::Bitrate { kbps } => {
+            let (_, aim) = bitrate_aim(budget_bytes(kbps, seconds));
+            x + ((bytes.max(1) as f64).log2() - aim) / BYTES_SLOPE
+        }
+        Target::Fixed { .. } => x,
+    };
+    next.clamp(LOG_STEP_RANGE.0, LOG_STEP_RANGE.1)
 }
 
 /// A search at one keep fraction: its trials, in order.
@@ -297,14 +335,14 @@ fn find_crossing(
 /// related coefficients add up coherently or cancel).
 fn for_bitrate(p: &dyn Prepared, audio: &Audio, keep: f64, budget: usize) -> Result<Vec<Probe>> {
     let mut s = Search::new(p, audio, keep);
-    let target = (budget.max(1) as f64).log2();
+    let (target, aim) = bitrate_aim(budget);
     let floor = (1.0 - BITRATE_TOLERANCE).log2();
     // Here "reaching" is the small-step side of the crossing: a file above the budget.
     find_crossing(
         |x| Ok((s.bytes(x)?.max(1) as f64).log2()),
         first_log_step(Target::Bitrate { kbps: 0.0 }),
-        target + 0.5 * floor,
-        0.7,
+        aim,
+        BYTES_SLOPE,
         |y| y > target,
         |y| y <= target && y >= target + floor,
     )?;
@@ -334,8 +372,8 @@ fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Vec<Pr
     let c = find_crossing(
         |x| Ok(s.measure(x)?.1),
         first_log_step(Target::Snr { db }),
-        db + 0.5 * SNR_TOLERANCE_DB,
-        6.02,
+        snr_aim(db),
+        SNR_SLOPE,
         |y| y >= db,
         in_window,
     )?;

@@ -2,7 +2,9 @@
 //! user-settable parameters with their defaults ([`MethodSettings`]), from which the library
 //! builds the [`Method`] a file records.
 
-use super::params::{DwtParams, InterpParams, Method, PgbzParams, StftParams, SvdParams, SvdPhase};
+use super::params::{
+    DwtParams, InterpParams, Method, Packets, PgbzParams, StftParams, SvdParams, SvdPhase,
+};
 use crate::approx::interp::InterpMethod;
 use crate::choice::choice;
 use crate::transform::stft::PadMode;
@@ -130,6 +132,7 @@ impl MethodSettings {
                 wavelet: self.wavelet,
                 mode: self.mode,
                 level: self.level,
+                packets: Packets::Best,
             }),
             MethodKind::Stft => Method::Stft(stft(self.n_fft / 2)),
             MethodKind::Svd => Method::Svd(SvdParams {

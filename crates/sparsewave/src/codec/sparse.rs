@@ -268,12 +268,13 @@ pub fn encode_rdo(
     let _ = context::scan(layout, coding, |u, class, n| -> Result<(), ()> {
         let cx = coded.context(class, n);
         let n_values = if layout.self_conjugate(u) { 1 } else { spu };
-        let scaled: Vec<f64> = slots[u * spu..u * spu + n_values]
-            .iter()
-            .map(|c| c / step)
-            .collect();
+        let mut buf = [0.0; 2];
+        for (b, c) in buf.iter_mut().zip(&slots[u * spu..u * spu + n_values]) {
+            *b = c / step;
+        }
+        let scaled = &buf[..n_values];
         let best = if keep[u] && scaled.iter().any(|a| a.abs() >= 0.5) {
-            choose_values(&costs, cx, &scaled, layout.cost(u) as f64, lambda)
+            choose_values(&costs, cx, scaled, layout.cost(u) as f64, lambda)
         } else {
             None
         };

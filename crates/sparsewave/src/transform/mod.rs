@@ -3,5 +3,6 @@
 pub mod stft;
 pub mod wavelet;
 pub mod wavelet_filters;
+pub mod wavelet_packet;
 pub mod window;
 pub mod zak;
