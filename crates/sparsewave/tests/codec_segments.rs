@@ -5,9 +5,9 @@
 
 use sparsewave::audio::{decode_file, write_wav, Audio, SampleFormat};
 use sparsewave::codec::container::{chunk_prefix, SegmentedHeader, CHUNK_PREFIX, SEGMENTED_HEADER};
-use sparsewave::codec::segment::Geometry;
+use sparsewave::codec::segment::{Geometry, OverlapAdd, Taper};
 use sparsewave::codec::{
-    self, decode, encode_best_with, inspect, DwtParams, Limits, Method, MethodKind, MethodSettings,
+    self, decode, encode_best_with, inspect, Limits, Method, MethodKind, MethodSettings,
     Segmenting, Target,
 };
 use sparsewave::metrics::{snr_db, Metrics};
@@ -32,7 +32,7 @@ fn stereo_folk() -> Audio {
 }
 
 fn dwt() -> Method {
-    Method::Dwt(DwtParams::default())
+    MethodSettings::default().method(MethodKind::Dwt).unwrap()
 }
 
 /// Short segments for tests: 0.5 s overlapping by 50 ms at 44.1 kHz (8 segments of folk).
@@ -41,56 +41,41 @@ const SHORT: Segmenting = Segmenting {
     overlap: 2_205,
 };
 
-/// Without coding (a fixed step far below every sample: the quantizer is exact to 1e-12 only
-/// in the limit, so the taper is checked on its own): the analysis tapers squared add up to 1
-/// at every sample, so the overlap-add of tapered segments tapered again is the signal.
+/// Without coding: the library's analysis taper, then its synthesis (taper again and
+/// overlap-add), gives the signal back to 1e-12 (sin² + cos² = 1 in the overlaps), and the
+/// taper is sin/cos of π/2 · (j + ½)/V as documented.
 #[test]
 fn taper_and_overlap_add_reconstruct_without_coding() {
     let x = folk().channels.remove(0);
-    let g = Geometry::new(x.len() as u64, SHORT.samples as u64, SHORT.overlap as u64).unwrap();
-    let v = SHORT.overlap;
-    let w = |i: u64, j: usize| -> f64 {
-        let angle = |k: usize| std::f64::consts::FRAC_PI_2 * (k as f64 + 0.5) / v as f64;
-        let len = g.len(i);
-        let mut w = 1.0;
-        if i > 0 && j < v {
-            w *= angle(j).sin();
+    for (l, v) in [(22_050, 2_205), (1000, 500), (4410, 1)] {
+        let g = Geometry::new(x.len() as u64, l, v).unwrap();
+        let taper = Taper::new(v as usize);
+        let mut synthesis = OverlapAdd::new(g);
+        let mut y = Vec::new();
+        for i in 0..g.count {
+            let start = (i * g.hop()) as usize;
+            let mut s = x[start..start + g.len(i)].to_vec();
+            taper.apply(&g, i, &mut s);
+            if i == 1 {
+                let theta = |j: usize| std::f64::consts::FRAC_PI_2 * (j as f64 + 0.5) / v as f64;
+                assert_eq!(s[0], x[start] * theta(0).sin());
+                let last = g.len(i) - 1;
+                assert_eq!(s[last], x[start + last] * theta(v as usize - 1).cos());
+                if 2 * v < l {
+                    assert_eq!(s[v as usize], x[start + v as usize]);
+                }
+            }
+            y.extend(synthesis.add(vec![s]).remove(0));
         }
-        if !g.is_last(i) && j >= len - v {
-            w *= angle(j - (len - v)).cos();
-        }
-        w
-    };
-    let mut y = vec![0.0; x.len()];
-    for i in 0..g.count {
-        let start = (i * g.hop()) as usize;
-        for j in 0..g.len(i) {
-            y[start + j] += w(i, j) * (w(i, j) * x[start + j]);
-        }
+        assert_eq!(y.len(), x.len());
+        let max = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(max <= 1e-12, "{l} {v}: {max}");
+        assert!(max > 0.0 || v == 1, "the taper was applied");
     }
-    let max = x
-        .iter()
-        .zip(&y)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    assert!(max <= 1e-12, "{max}");
-    // The codec's own synthesis: a step of 1e-9 of the RMS stores every coefficient to within
-    // 1e-10 and the error is that of the quantizer, not of the joins.
-    let audio = Audio {
-        channels: vec![x.clone()],
-        ..folk()
-    };
-    let target = Target::Fixed {
-        keep: None,
-        step: Some(1e-9),
-    };
-    let enc = encode_best_with(&audio, &[dwt()], target, SHORT).unwrap();
-    let max = x
-        .iter()
-        .zip(&enc.audio.channels[0])
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    assert!(max <= 1e-9, "{max}");
 }
 
 /// Segment geometry: the count, each segment's length, and the layout on disk: an outer header

@@ -155,13 +155,14 @@ impl Geometry {
 /// The analysis and synthesis taper of the overlaps: rising r_j = sin(π/2 · (j + ½)/V) and
 /// falling f_j = cos(π/2 · (j + ½)/V), j = 0..V (r_j² + f_j² = 1).
 #[derive(Clone, Debug)]
-struct Taper {
+pub struct Taper {
     rising: Vec<f64>,
     falling: Vec<f64>,
 }
 
 impl Taper {
-    fn new(overlap: usize) -> Self {
+    /// The taper of an overlap of `overlap` samples.
+    pub fn new(overlap: usize) -> Self {
         let angle = |j: usize| std::f64::consts::FRAC_PI_2 * (j as f64 + 0.5) / overlap as f64;
         Taper {
             rising: (0..overlap).map(|j| angle(j).sin()).collect(),
@@ -171,7 +172,7 @@ impl Taper {
 
     /// Multiply one channel of segment `i` by its taper w_i: the rising overlap unless it is
     /// the first segment, the falling one unless it is the last.
-    fn apply(&self, g: &Geometry, i: u64, x: &mut [f64]) {
+    pub fn apply(&self, g: &Geometry, i: u64, x: &mut [f64]) {
         let v = self.rising.len();
         if i > 0 {
             x[..v]
@@ -191,7 +192,7 @@ impl Taper {
 
 /// The synthesis of decoded segments, in order: each is tapered, its rising overlap added to
 /// the previous segment's falling one, and the samples no later segment reaches handed out.
-struct OverlapAdd {
+pub struct OverlapAdd {
     geometry: Geometry,
     taper: Taper,
     next: u64,
@@ -200,7 +201,8 @@ struct OverlapAdd {
 }
 
 impl OverlapAdd {
-    fn new(geometry: Geometry) -> Self {
+    /// The synthesis of the segments of `geometry`, from the first.
+    pub fn new(geometry: Geometry) -> Self {
         OverlapAdd {
             geometry,
             taper: Taper::new(geometry.overlap as usize),
@@ -211,7 +213,7 @@ impl OverlapAdd {
 
     /// Add the next decoded segment (one vector per channel, the segment's length); returns
     /// the [`Geometry::ready`] samples it completes.
-    fn add(&mut self, mut segment: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
+    pub fn add(&mut self, mut segment: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
         let (g, i) = (self.geometry, self.next);
         let v = g.overlap as usize;
         let mut tails = Vec::with_capacity(segment.len());
