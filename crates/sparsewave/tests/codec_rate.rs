@@ -36,7 +36,10 @@ fn bit_exact(enc: &codec::Encoded) {
         assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
         assert_eq!(a.len(), b.len());
     }
-    assert_eq!(inspect(&enc.bytes, Limits::default()).unwrap().version, 3);
+    assert_eq!(
+        inspect(&enc.bytes, Limits::default()).unwrap().version,
+        codec::container::VERSION
+    );
 }
 
 #[test]
