@@ -411,3 +411,34 @@ fn report_measures_the_decoded_file() {
     assert_eq!(m, enc.report.metrics);
     assert_eq!(enc.report.extra["bytes"], enc.bytes.len());
 }
+
+/// Digital silence inside a long input: the silent segments have no SNR to reach and are
+/// stored exactly (header only), the others meet the target, and the file does.
+#[test]
+fn silent_segments_are_stored_exactly() {
+    let tone = |t: usize| 0.3 * (2.0 * std::f64::consts::PI * 440.0 * t as f64 / 44_100.0).sin();
+    let x: Vec<f64> = (0..132_300)
+        .map(|t| {
+            if (44_100..88_200).contains(&t) {
+                0.0
+            } else {
+                tone(t)
+            }
+        })
+        .collect();
+    let audio = Audio::from_channels(44_100, vec![x.clone()]);
+    let enc = encode_best_with(&audio, &[dwt()], Target::Snr { db: 20.0 }, SHORT).unwrap();
+    let list = enc.report.extra["segments"]["list"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let silent: Vec<_> = list.iter().filter(|s| s["snr_db"].is_null()).collect();
+    assert!(!silent.is_empty(), "{list:?}");
+    assert!(silent.iter().all(|s| s["bytes"].as_u64().unwrap() < 100));
+    assert!(enc.target_met);
+    assert!(enc.report.metrics.snr_db >= 20.0);
+    // Samples that only a silent segment covers (segment 3: 59535..81585, less the overlaps)
+    // decode to exact zeros.
+    let y = &enc.audio.channels[0];
+    assert!(y[62_000..79_000].iter().all(|&v| v == 0.0));
+}

@@ -239,7 +239,8 @@ pub struct SegmentRecord {
     pub method: &'static str,
     /// Bytes of the segment's file.
     pub bytes: usize,
-    /// SNR of the decoded segment against its tapered input, dB.
+    /// SNR of the decoded segment against its tapered input, dB (NaN, `null` in JSON, for a
+    /// silent segment, which is coded exactly with the method's fixed defaults).
     pub snr_db: f64,
     /// The relative quantizer step chosen.
     pub relative_step: f64,
@@ -417,7 +418,16 @@ impl<'a> SegmentEncoder<'a> {
             format: self.format,
             codec: "memory".into(),
         };
-        let target = self.segment_target(i)?;
+        // A silent segment has no SNR to reach: the method's fixed defaults store it exactly
+        // (nothing but the header) whatever the target.
+        let silent = segment.channels.iter().flatten().all(|&v| v == 0.0);
+        let target = match silent {
+            true => Target::Fixed {
+                keep: None,
+                step: None,
+            },
+            false => self.segment_target(i)?,
+        };
         let enc = super::encode_single_best(&segment, self.candidates, target)?;
         drop(segment);
         sink.chunk(&container::chunk_prefix(&enc.bytes), &enc.bytes)?;
