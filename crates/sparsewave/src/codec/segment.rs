@@ -9,7 +9,7 @@
 //!                                 sin² + cos² = 1, so y = x without coding)
 //! ```
 //!
-//! The encoder ([`SegmentEncoder`]) is fed the signal in blocks of any size and keeps at most
+//! The encoder (`SegmentEncoder`) is fed the signal in blocks of any size and keeps at most
 //! one segment plus a block in memory; the decoder ([`decode_segments`]) hands out the
 //! overlap-added samples segment by segment. The in-memory [`encode_best`](super::encode_best)
 //! and [`decode`](super::decode) and the streamed jobs of [`crate::stream::codec`] run the same
@@ -56,7 +56,7 @@ impl Segmenting {
     pub fn seconds(seconds: f64, sample_rate: u32) -> Result<Self> {
         let rate = f64::from(sample_rate);
         let samples = (seconds * rate).round();
-        if !(samples >= 2.0 && samples < 4_294_967_296.0) {
+        if !(2.0..4_294_967_296.0).contains(&samples) {
             return Err(Error::param(
                 "segment_seconds",
                 format!("{seconds} s at {sample_rate} Hz is not 2 to 2^32 − 1 samples"),
@@ -390,7 +390,7 @@ impl<'a> SegmentEncoder<'a> {
         let bits = kbps * 1000.0 * own / rate - 8.0 * overhead;
         let seconds = g.len(i) as f64 / rate;
         let segment_kbps = bits / seconds / 1000.0;
-        if !(segment_kbps > 0.0) {
+        if segment_kbps.is_nan() || segment_kbps <= 0.0 {
             return Err(Error::param(
                 "bitrate",
                 format!("{kbps} kbit/s leaves nothing for segment {i} after its headers"),
