@@ -15,12 +15,12 @@
 //! and [`decode`](super::decode) and the streamed jobs of [`crate::stream::codec`] run the same
 //! code, so they give the same bytes and samples.
 //!
-//! Rate targets hold for the whole file (docs/FORMAT.md, "Segmented files"): with every
-//! segment at an SNR ≥ D on its tapered samples, the file is at ≥ D (the tapered segments'
-//! energies add up to the signal's, Σ_i w_i² = 1, and by Cauchy–Schwarz at every sample
-//! (Σ_i w_i e_i)² ≤ Σ_i w_i² · Σ_i e_i² = Σ_i e_i²); a bit-rate budget is shared between the
-//! segments in proportion to the samples each one hands out, less the outer header and the
-//! chunk prefixes.
+//! Rate targets hold for the whole file (docs/FORMAT.md, "Segmented files"). `--snr D`: the
+//! file's error budget 10^(−D/10)·‖x‖² is shared between the segments in proportion to the
+//! samples each hands out, and each segment meets its share on its tapered samples; the budget
+//! holds for the file because by Cauchy–Schwarz, at every sample,
+//! (Σ_i w_i e_i)² ≤ Σ_i w_i² · Σ_i e_i² = Σ_i e_i². A bit-rate budget is shared the same way,
+//! less the outer header and the chunk prefixes.
 
 use super::container::{
     self, Opened, SegmentedHeader, SegmentedReader, CHUNK_PREFIX, SEGMENTED_HEADER,
@@ -152,6 +152,34 @@ impl Geometry {
     }
 }
 
+/// The lowest SNR target a segment gets under `--snr` (dB): a quieter segment's share of the
+/// error budget would allow less, and raising its target only lowers the file's error.
+pub const MIN_SEGMENT_SNR: f64 = 1.0;
+
+/// The energy ‖x‖² of a signal handed over in blocks: a running sum of x² per channel in
+/// sample order, then the channels added in order, so the result does not depend on the blocks.
+#[derive(Clone, Debug)]
+pub(crate) struct InputEnergy(Vec<f64>);
+
+impl InputEnergy {
+    /// For `channels` channels.
+    pub(crate) fn new(channels: usize) -> Self {
+        InputEnergy(vec![0.0; channels])
+    }
+
+    /// The next samples, one slice per channel.
+    pub(crate) fn push<C: AsRef<[f64]>>(&mut self, block: &[C]) {
+        for (e, c) in self.0.iter_mut().zip(block) {
+            *e = c.as_ref().iter().fold(*e, |e, v| e + v * v);
+        }
+    }
+
+    /// ‖x‖² over all channels.
+    pub(crate) fn total(&self) -> f64 {
+        self.0.iter().sum()
+    }
+}
+
 /// The analysis and synthesis taper of the overlaps: rising r_j = sin(π/2 · (j + ½)/V) and
 /// falling f_j = cos(π/2 · (j + ½)/V), j = 0..V (r_j² + f_j² = 1).
 #[derive(Clone, Debug)]
@@ -248,6 +276,8 @@ pub struct SegmentRecord {
     pub trials: usize,
     /// Whether it met its target.
     pub target_met: bool,
+    /// Its target ([`SegmentEncoder`]'s share of the file's).
+    pub target: Target,
     #[serde(skip)]
     method_full: Method,
     #[serde(skip)]
@@ -275,6 +305,8 @@ pub(crate) struct SegmentEncoder<'a> {
     format: SampleFormat,
     candidates: &'a [Method],
     target: Target,
+    /// The input's energy ‖x‖², all channels ([`InputEnergy`]).
+    energy: f64,
     /// Input samples from the current segment's start, per channel.
     pending: Vec<Vec<f64>>,
     received: u64,
@@ -284,7 +316,8 @@ pub(crate) struct SegmentEncoder<'a> {
 
 impl<'a> SegmentEncoder<'a> {
     /// An encoder of `frames` samples of `channels` channels at `sample_rate` from a source in
-    /// `format`, cut by `segmenting`.
+    /// `format` of energy `energy` ([`InputEnergy`]), cut by `segmenting`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         sample_rate: u32,
         channels: usize,
@@ -293,6 +326,7 @@ impl<'a> SegmentEncoder<'a> {
         segmenting: Segmenting,
         candidates: &'a [Method],
         target: Target,
+        energy: f64,
     ) -> Result<Self> {
         super::limits::check_channels(channels)?;
         super::limits::check_sample_rate(sample_rate)?;
@@ -312,6 +346,7 @@ impl<'a> SegmentEncoder<'a> {
             format,
             candidates,
             target,
+            energy,
             pending: vec![Vec::new(); channels],
             received: 0,
             synthesis: OverlapAdd::new(geometry),
@@ -375,28 +410,43 @@ impl<'a> SegmentEncoder<'a> {
         Ok(self.records)
     }
 
-    /// The target of segment `i`: the file's, except a bit rate, which is shared out (module
-    /// documentation): segment i may use kbps · 1000 · R_i / rate − 8 · (8 + 48 · R_i / n)
-    /// bits, R_i = [`Geometry::ready`] its share of the samples, 8 bytes its chunk prefix and
-    /// 48 the outer header.
-    fn segment_target(&self, i: u64) -> Result<Target> {
-        let Target::Bitrate { kbps } = self.target else {
-            return Ok(self.target);
-        };
+    /// The target of segment `i`, whose tapered samples have the energy `energy` (module
+    /// documentation; R_i = [`Geometry::ready`] is its share of the samples):
+    ///
+    /// - `--snr D`: the error budget 10^(−D/10)·‖x‖² shared in proportion to R_i, i.e. an SNR of
+    ///   D_i = D + 10·log10(‖s_i‖²·n / (‖x‖²·R_i)) dB on its tapered samples (raised to at
+    ///   least [`MIN_SEGMENT_SNR`]); the same noise power everywhere, as the whole-file rate
+    ///   control gives, rather than the same SNR in loud and quiet passages;
+    /// - `--bitrate`: kbps · 1000 · R_i / rate − 8 · (8 + 48 · R_i / n) bits, 8 bytes its chunk
+    ///   prefix and 48 the outer header;
+    /// - fixed settings: the file's.
+    fn segment_target(&self, i: u64, energy: f64) -> Result<Target> {
         let g = self.header.geometry;
-        let rate = f64::from(self.header.sample_rate);
         let own = g.ready(i) as f64;
-        let overhead = CHUNK_PREFIX as f64 + SEGMENTED_HEADER as f64 * own / g.frames as f64;
-        let bits = kbps * 1000.0 * own / rate - 8.0 * overhead;
-        let seconds = g.len(i) as f64 / rate;
-        let segment_kbps = bits / seconds / 1000.0;
-        if segment_kbps.is_nan() || segment_kbps <= 0.0 {
-            return Err(Error::param(
-                "bitrate",
-                format!("{kbps} kbit/s leaves nothing for segment {i} after its headers"),
-            ));
+        match self.target {
+            Target::Snr { db } => {
+                let share = energy * g.frames as f64 / (self.energy * own);
+                Ok(Target::Snr {
+                    db: (db + 10.0 * share.log10()).max(MIN_SEGMENT_SNR),
+                })
+            }
+            Target::Bitrate { kbps } => {
+                let rate = f64::from(self.header.sample_rate);
+                let overhead =
+                    CHUNK_PREFIX as f64 + SEGMENTED_HEADER as f64 * own / g.frames as f64;
+                let bits = kbps * 1000.0 * own / rate - 8.0 * overhead;
+                let seconds = g.len(i) as f64 / rate;
+                let segment_kbps = bits / seconds / 1000.0;
+                if segment_kbps.is_nan() || segment_kbps <= 0.0 {
+                    return Err(Error::param(
+                        "bitrate",
+                        format!("{kbps} kbit/s leaves nothing for segment {i} after its headers"),
+                    ));
+                }
+                Ok(Target::Bitrate { kbps: segment_kbps })
+            }
+            fixed => Ok(fixed),
         }
-        Ok(Target::Bitrate { kbps: segment_kbps })
     }
 
     fn encode_next(&mut self, sink: &mut impl SegmentSink) -> Result<()> {
@@ -420,13 +470,18 @@ impl<'a> SegmentEncoder<'a> {
         };
         // A silent segment has no SNR to reach: the method's fixed defaults store it exactly
         // (nothing but the header) whatever the target.
-        let silent = segment.channels.iter().flatten().all(|&v| v == 0.0);
-        let target = match silent {
-            true => Target::Fixed {
+        let energy: f64 = segment
+            .channels
+            .iter()
+            .map(|c| c.iter().map(|v| v * v).sum::<f64>())
+            .sum();
+        let target = if energy == 0.0 {
+            Target::Fixed {
                 keep: None,
                 step: None,
-            },
-            false => self.segment_target(i)?,
+            }
+        } else {
+            self.segment_target(i, energy)?
         };
         let enc = super::encode_single_best(&segment, self.candidates, target)?;
         drop(segment);
@@ -438,6 +493,7 @@ impl<'a> SegmentEncoder<'a> {
             relative_step: enc.relative_step,
             trials: enc.trials,
             target_met: enc.target_met,
+            target,
             method_full: enc.method,
             quant: enc.quant,
             kept_real_values: enc.kept_real_values,
@@ -627,6 +683,8 @@ pub(crate) fn encode_segmented(
     }
     let t0 = std::time::Instant::now();
     let (n, channels) = (audio.frames(), audio.channel_count());
+    let mut energy = InputEnergy::new(channels);
+    energy.push(&audio.channels);
     let mut encoder = SegmentEncoder::new(
         audio.sample_rate,
         channels,
@@ -635,6 +693,7 @@ pub(crate) fn encode_segmented(
         segmenting,
         candidates,
         target,
+        energy.total(),
     )?;
     let mut sink = Memory {
         bytes: encoder.header_bytes(),

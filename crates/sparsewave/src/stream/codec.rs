@@ -3,7 +3,7 @@
 //! [`decode`](crate::codec::decode).
 //!
 //! An input longer than a segment ([`Segmenting`]) is encoded segment by segment: pass one reads
-//! it for the metrics' spectral peak ([`ReferencePeak`]); pass two feeds its blocks to the
+//! it for the metrics' spectral peak ([`ReferencePeak`]) and its energy (the `--snr` shares); pass two feeds its blocks to the
 //! segment encoder, which writes each segment's file as soon as it is whole and hands the
 //! decoded samples to the metrics ([`ChannelMetrics`]). A shorter input is one file, encoded in
 //! memory as before. A segmented `.swz` file is decoded segment by segment into a
@@ -14,7 +14,7 @@ use super::{metrics::Shape, Pass, StreamOptions};
 use crate::audio::output::{write_atomic, AtomicFile};
 use crate::audio::{write_wav, SampleFormat, WavBlockWriter, WriteReport};
 use crate::codec::container::{self, Opened};
-use crate::codec::segment::{self, SegmentEncoder, SegmentSink, SegmentedOutcome};
+use crate::codec::segment::{self, InputEnergy, SegmentEncoder, SegmentSink, SegmentedOutcome};
 use crate::codec::{self, EncodeSummary, Limits, Method, Segmenting, Target};
 use crate::metrics::{ChannelMetrics, Metrics, ReferencePeak};
 use crate::{pipeline, Error, Result};
@@ -48,12 +48,14 @@ pub fn encode_file(
     let mut peaks: Vec<ReferencePeak> = (0..shape.channels)
         .map(|_| ReferencePeak::new(len))
         .collect::<Result<_>>()?;
+    let mut energy = InputEnergy::new(shape.channels);
     let mut pass = Pass::open(input, options)?;
     while let Some(block) = pass.next_block()? {
         same_channels(input, block.len(), shape.channels)?;
         for (peak, x) in peaks.iter_mut().zip(&block) {
             peak.push(x)?;
         }
+        energy.push(&block);
     }
     pass.check_length(len)?;
     let metrics = peaks
@@ -69,6 +71,7 @@ pub fn encode_file(
         segmenting,
         candidates,
         target,
+        energy.total(),
     )?;
     let file = AtomicFile::create(output)?;
     let mut sink = FileSink {
