@@ -21,11 +21,12 @@ use std::path::PathBuf;
 ///
 /// Long inputs: an input longer than one segment (`--segment-seconds`, default 20 s) is cut
 /// into segments overlapping by 50 ms, each a complete file with its own method (`auto` picks
-/// per segment) and its share of the target (`--snr D`: every segment ≥ D, so the file is;
-/// `--bitrate`: the budget shared by duration; `--keep/--step`: per segment, the step relative
-/// to the segment's RMS), joined without discontinuities by a sin/cos cross-fade. Such inputs
-/// are read twice and encoded one segment at a time: memory is bounded by one segment's
-/// encoding (about 150 MB for 20 s of stereo with dwt), whatever the input's length.
+/// per segment) and its share of the target (`--snr D`: the error budget shared by duration, so
+/// the file reaches D; `--bitrate`: the budget shared by duration; `--keep/--step`: per
+/// segment, the step relative to the segment's RMS), joined without discontinuities by a
+/// sin/cos cross-fade (docs/FORMAT.md). Such inputs are read twice and encoded one segment at
+/// a time: memory is bounded by one segment's encoding (about 250 MB for 20 s of stereo with
+/// dwt), whatever the input's length.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
