@@ -292,7 +292,7 @@ fn wrong_version_unknown_method_and_huge_sizes_give_clear_errors() {
         fix_crcs(&mut b);
         corrupt(decode(&b, Limits::default()))
     };
-    assert!(edit(4, &4_u16.to_le_bytes()).contains("version 4"));
+    assert!(edit(4, &5_u16.to_le_bytes()).contains("version 5"));
     assert!(edit(4, &0_u16.to_le_bytes()).contains("version 0"));
     assert!(edit(6, &[77]).contains("unknown method id 77"));
     assert!(edit(16, &u64::MAX.to_le_bytes()).contains("limit"));
