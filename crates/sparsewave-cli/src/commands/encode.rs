@@ -25,8 +25,8 @@ use std::path::PathBuf;
 /// the file reaches D; `--bitrate`: the budget shared by duration; `--keep/--step`: per
 /// segment, the step relative to the segment's RMS), joined without discontinuities by a
 /// sin/cos cross-fade (docs/FORMAT.md). Such inputs are read twice and encoded one segment at
-/// a time: memory is bounded by one segment's encoding (about 250 MB for 20 s of stereo with
-/// dwt), whatever the input's length.
+/// a time: memory is bounded by one segment's encoding (220–300 MB for 20 s of stereo, measured
+/// with dwt and auto), whatever the input's length.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
