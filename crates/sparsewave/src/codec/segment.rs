@@ -262,7 +262,7 @@ impl OverlapAdd {
 
 /// What one segment's encoding was (the report's `segments` list).
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct SegmentRecord {
+pub(crate) struct SegmentRecord {
     /// Method name.
     pub method: &'static str,
     /// Bytes of the segment's file.
