@@ -4,16 +4,18 @@
 //! decoders of every format version. Run: `cargo +nightly fuzz run decode --
 //! -max_total_time=600`, seeded with files of every version:
 //! `mkdir -p fuzz/corpus/decode && cp fuzz/seeds/decode/*.swz
-//! crates/sparsewave/tests/data/swz_v1/*.swz fuzz/corpus/decode/` (`*_v3.swz` from
-//! `sparsewave encode`, among them a mid/side stereo file; `*_v2.swz` from the version-2
-//! encoder, version 1 from the version-1 encoder).
+//! crates/sparsewave/tests/data/swz_v1/*.swz fuzz/corpus/decode/` (`*_segmented_v4.swz`:
+//! segmented files from `sparsewave encode --segment-seconds 0.05`, one with `auto`'s mixed
+//! methods; `*_v3.swz` from the version-3 encoder, among them a mid/side stereo file;
+//! `*_v2.swz` from the version-2 encoder, version 1 from the version-1 encoder).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use sparsewave::codec::container::FIXED_HEADER;
 use sparsewave::codec::{decode, inspect, Limits};
 
-/// Rewrite the header CRC and every chunk CRC to match the bytes present.
+/// Rewrite the header CRC and every chunk CRC to match the bytes present (inside the segments
+/// of a segmented file too, whose chunks are whole files).
 fn fix_crcs(bytes: &mut [u8]) {
     if bytes.len() < FIXED_HEADER {
         return;
@@ -28,6 +30,9 @@ fn fix_crcs(bytes: &mut [u8]) {
     while pos + 8 <= bytes.len() {
         let len = u32::from_le_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
         let end = (pos + 8).saturating_add(len).min(bytes.len());
+        if bytes[pos + 8..end].starts_with(b"SWZ\x1a") {
+            fix_crcs(&mut bytes[pos + 8..end]);
+        }
         let crc = crc32(&bytes[pos + 8..end]);
         bytes[pos + 4..pos + 8].copy_from_slice(&crc.to_le_bytes());
         pos = end;

@@ -472,3 +472,87 @@ fn what_cannot_be_written_back_as_wav_is_refused_not_written() {
     assert_eq!(report["channels"], 1);
     assert_eq!(read_wav(&w.path("mono.wav")).len(), 1);
 }
+
+/// Damaged segmented `.swz` files (format version 4): a truncated segment, a damaged one, a
+/// segment count that does not match the length, an overlap of a whole segment. `decode` and
+/// `info` refuse each naming the file and the problem, and `decode` leaves no output.
+#[test]
+fn damaged_segmented_files_are_refused() {
+    let w = Work::with(FOLK);
+    let made = Command::new(bin())
+        .args([
+            "encode",
+            "in.wav",
+            "-o",
+            "seg.swz",
+            "--segment-seconds",
+            "1",
+        ])
+        .args(["--method", "dwt", "--snr", "15"])
+        .current_dir(w.dir.path())
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let good = std::fs::read(w.path("seg.swz")).unwrap();
+    // The outer header is 48 bytes; the parameter block holds L, V, K at 28, 32, 36.
+    let with_header = |edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = good.clone();
+        edit(&mut b);
+        let crc = crc32(&b[..44]);
+        b[44..48].copy_from_slice(&crc.to_le_bytes());
+        b
+    };
+    let first_len = u32::from_le_bytes(good[48..52].try_into().unwrap()) as usize;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "truncated.swz",
+            good[..48 + 8 + first_len / 2].to_vec(),
+            "truncated",
+        ),
+        (
+            "damaged.swz",
+            {
+                let mut b = good.clone();
+                b[48 + 8 + first_len / 2] ^= 1;
+                b
+            },
+            "segment 0: CRC mismatch",
+        ),
+        (
+            "count.swz",
+            with_header(&|b| b[36..44].copy_from_slice(&u64::MAX.to_le_bytes())),
+            "does not match",
+        ),
+        (
+            "overlap.swz",
+            with_header(&|b| {
+                let l = b[28..32].to_vec();
+                b[32..36].copy_from_slice(&l);
+            }),
+            "more than half the segment length",
+        ),
+    ];
+    for (name, bytes, _) in &cases {
+        std::fs::write(w.path(name), bytes).unwrap();
+    }
+    for (name, _, problem) in &cases {
+        w.refused(&["decode", name, "-o", "out.wav"], &[name, problem]);
+        w.refused(&["info", name], &[name, problem]);
+    }
+}
+
+/// CRC-32/ISO-HDLC (the container's), bit by bit.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0_u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}

@@ -3,13 +3,17 @@
 use super::common::{lines_text, with_spinner, Done};
 use anyhow::Result;
 use serde_json::json;
-use sparsewave::audio::{write_wav, SampleFormat};
-use sparsewave::codec::{self, Limits};
+use sparsewave::audio::SampleFormat;
+use sparsewave::codec::Limits;
 use sparsewave::pipeline;
+use sparsewave::stream::codec::decode_file;
 use std::path::PathBuf;
 use std::time::Instant;
 
 /// Decode a `.swz` file to WAV (in the sample format of the encoded source unless --bits).
+///
+/// A segmented file (a long input, see `encode --segment-seconds`) is decoded one segment at
+/// a time straight to the WAV file: memory is bounded by one segment, whatever the length.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Example:\n  sparsewave decode song.swz -o song_decoded.wav --bits 16")]
 pub struct Args {
@@ -30,26 +34,27 @@ pub struct Args {
 pub fn execute(a: &Args) -> Result<Done<serde_json::Value>> {
     pipeline::check_output(&a.output, &[&a.input])?;
     let t0 = Instant::now();
-    let audio = codec::decode_file(&a.input, Limits::default())?;
+    let decoded = decode_file(&a.input, &a.output, a.bits, Limits::default())?;
     let seconds = t0.elapsed().as_secs_f64();
-    let written = write_wav(&a.output, &audio, a.bits)?;
+    let written = decoded.write;
+    let duration = decoded.frames as f64 / f64::from(decoded.sample_rate);
     let report = json!({
         "command": "decode", "input": a.input, "output": a.output,
-        "sample_rate": audio.sample_rate, "channels": audio.channel_count(),
-        "samples": audio.frames(), "seconds": seconds,
-        "realtime_factor": audio.seconds() / seconds.max(1e-9),
-        "clipped_samples": written.clipped_samples,
+        "sample_rate": decoded.sample_rate, "channels": decoded.channels,
+        "samples": decoded.frames, "seconds": seconds,
+        "realtime_factor": duration / seconds.max(1e-9),
+        "clipped_samples": written.clipped_samples, "segmented": decoded.segmented,
     });
     let mut lines = vec![
         format!("{} → {}", a.input.display(), a.output.display()),
         format!(
             "  {} Hz, {} channel(s), {} samples ({:.2} s); decoded in {:.3} s ({:.0}× real time)",
-            audio.sample_rate,
-            audio.channel_count(),
-            audio.frames(),
-            audio.seconds(),
+            decoded.sample_rate,
+            decoded.channels,
+            decoded.frames,
+            duration,
             seconds,
-            audio.seconds() / seconds.max(1e-9)
+            duration / seconds.max(1e-9)
         ),
     ];
     if written.clipped_samples > 0 {

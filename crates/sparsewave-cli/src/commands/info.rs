@@ -73,7 +73,8 @@ fn starts_with_swz_magic(path: &std::path::Path) -> bool {
         && sparsewave::codec::is_swz(&head)
 }
 
-/// `sparsewave info FILE.swz`: every header field and the sizes, after checking the CRCs.
+/// `sparsewave info FILE.swz`: every header field and the sizes, after checking the CRCs (a
+/// segmented file is read one segment at a time).
 fn swz_info(a: &Args) -> Result<()> {
     let info = sparsewave::codec::inspect_file(&a.input, sparsewave::codec::Limits::default())?;
     if a.json {
@@ -101,10 +102,26 @@ fn swz_info(a: &Args) -> Result<()> {
         "  duration    {:.3} s ({} samples)",
         info.duration_seconds, info.samples
     );
-    println!(
-        "  size        {} bytes (header {}, payloads {:?})",
-        info.bytes, info.header_bytes, info.payload_bytes
-    );
+    match &info.segments {
+        None => println!(
+            "  size        {} bytes (header {}, payloads {:?})",
+            info.bytes, info.header_bytes, info.payload_bytes
+        ),
+        Some(s) => {
+            let sizes = &info.payload_bytes;
+            println!(
+                "  segments    {} of {} samples, overlap {}: {:?}",
+                s.count, s.samples, s.overlap, s.methods
+            );
+            println!(
+                "  size        {} bytes (header {}, segment files {}–{} bytes)",
+                info.bytes,
+                info.header_bytes,
+                sizes.iter().min().unwrap_or(&0),
+                sizes.iter().max().unwrap_or(&0)
+            );
+        }
+    }
     println!(
         "  bit rate    {:.2} kbit/s, {:.4} bits/sample",
         info.kbps, info.bits_per_sample

@@ -6,6 +6,7 @@
 //! [`Error::Corrupt`] whose message says what was wrong.
 
 use super::limits::{self, Limits, MAX_PARAMS};
+use super::segment::Geometry;
 use crate::{Error, Result};
 
 /// The four bytes every `.swz` file starts with.
@@ -17,6 +18,11 @@ pub const VERSION: u16 = 4;
 pub const OLDEST_VERSION: u16 = 1;
 /// The first version with a channel coding field (before: a reserved 0).
 pub const CHANNEL_CODING_VERSION: u16 = 3;
+/// The first version with segmented files ([`SEGMENTED_METHOD`]).
+pub const SEGMENTED_VERSION: u16 = 4;
+/// The method id of a segmented file (version 4): its parameter block is a
+/// [`SegmentedHeader`]'s, its chunks are whole single-segment files.
+pub const SEGMENTED_METHOD: u8 = 0;
 
 /// How the stored channels relate to the audio's (header bytes 10–11 from version 3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -118,60 +124,21 @@ pub struct Parsed<'a> {
     pub payloads: Vec<&'a [u8]>,
 }
 
-/// Parse and check a whole file: magic, version, header CRC, limits, chunk lengths and CRCs,
-/// no trailing bytes.
+/// Parse and check a whole single-segment file: magic, version, header CRC, limits, chunk
+/// lengths and CRCs, no trailing bytes. A segmented file is an error here
+/// ([`SegmentedReader`] reads those).
 pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
     let mut r = ByteReader::new(bytes);
-    let magic = r.take(4, "the magic number")?;
-    if magic != MAGIC {
-        return Err(corrupt("not a .swz file (wrong magic number)"));
-    }
-    let version = r.u16("the format version")?;
-    if !(OLDEST_VERSION..=VERSION).contains(&version) {
-        return Err(corrupt(format!(
-            "format version {version} is not supported (this build reads versions \
-             {OLDEST_VERSION} to {VERSION})"
-        )));
-    }
-    let method = r.u8("the method id")?;
-    let source_format = r.u8("the source sample format")?;
-    let channels = r.u16("the channel count")?;
-    let coding = r.u16("the channel coding")?;
-    let sample_rate = r.u32("the sample rate")?;
-    let frames = r.u64("the length")?;
-    let params_len = r.u32("the parameter length")? as usize;
-    if params_len > MAX_PARAMS {
-        return Err(corrupt(format!(
-            "parameter block of {params_len} bytes exceeds the limit of {MAX_PARAMS}"
-        )));
-    }
-    let params = r.take(params_len, "the method parameters")?.to_vec();
-    let header_end = r.pos;
-    let crc = r.u32("the header CRC")?;
-    if crc != crc32fast::hash(&bytes[..header_end]) {
-        return Err(corrupt("header CRC mismatch (the header is damaged)"));
-    }
-    let channel_coding = match coding {
-        0 => ChannelCoding::Independent,
-        _ if version < CHANNEL_CODING_VERSION => {
-            return Err(corrupt("reserved header field is not zero"))
-        }
-        1 if channels == 2 => ChannelCoding::MidSide,
-        1 => {
-            return Err(corrupt(format!(
-                "mid/side channel coding needs 2 channels, the file has {channels}"
-            )))
-        }
-        c => return Err(corrupt(format!("unknown channel coding {c}"))),
-    };
-    limits::check_channels(usize::from(channels)).map_err(as_corrupt)?;
-    limits::check_sample_rate(sample_rate).map_err(as_corrupt)?;
-    if frames == 0 {
-        return Err(corrupt("the declared length is 0 samples"));
+    let (version, header) = parse_header(&mut r)?;
+    if header.method == SEGMENTED_METHOD {
+        return Err(corrupt(
+            "a segmented file where one segment was expected (segments do not nest)",
+        ));
     }
     limits
-        .check(usize::from(channels), frames)
+        .check(usize::from(header.channels), header.frames)
         .map_err(as_corrupt)?;
+    let channels = header.channels;
     let header_bytes = r.pos;
     let mut payloads = Vec::with_capacity(usize::from(channels));
     for c in 0..channels {
@@ -200,7 +167,71 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
     }
     Ok(Parsed {
         version,
-        header: Header {
+        header,
+        header_bytes,
+        payloads,
+    })
+}
+
+/// Parse and check the header of any file (the fixed fields, the parameter block and the
+/// header CRC), leaving `r` after the CRC. The total length is checked against [`Limits`] by
+/// the caller: a single-segment file is decoded whole, a segmented one segment by segment.
+pub fn parse_header(r: &mut ByteReader<'_>) -> Result<(u16, Header)> {
+    let magic = r.take(4, "the magic number")?;
+    if magic != MAGIC {
+        return Err(corrupt("not a .swz file (wrong magic number)"));
+    }
+    let version = r.u16("the format version")?;
+    if !(OLDEST_VERSION..=VERSION).contains(&version) {
+        return Err(corrupt(format!(
+            "format version {version} is not supported (this build reads versions \
+             {OLDEST_VERSION} to {VERSION})"
+        )));
+    }
+    let method = r.u8("the method id")?;
+    let source_format = r.u8("the source sample format")?;
+    let channels = r.u16("the channel count")?;
+    let coding = r.u16("the channel coding")?;
+    let sample_rate = r.u32("the sample rate")?;
+    let frames = r.u64("the length")?;
+    let params_len = r.u32("the parameter length")? as usize;
+    if params_len > MAX_PARAMS {
+        return Err(corrupt(format!(
+            "parameter block of {params_len} bytes exceeds the limit of {MAX_PARAMS}"
+        )));
+    }
+    let params = r.take(params_len, "the method parameters")?.to_vec();
+    let header_end = r.pos;
+    let crc = r.u32("the header CRC")?;
+    if crc != crc32fast::hash(&r.bytes[..header_end]) {
+        return Err(corrupt("header CRC mismatch (the header is damaged)"));
+    }
+    let channel_coding = match coding {
+        0 => ChannelCoding::Independent,
+        _ if version < CHANNEL_CODING_VERSION || method == SEGMENTED_METHOD => {
+            return Err(corrupt("reserved header field is not zero"))
+        }
+        1 if channels == 2 => ChannelCoding::MidSide,
+        1 => {
+            return Err(corrupt(format!(
+                "mid/side channel coding needs 2 channels, the file has {channels}"
+            )))
+        }
+        c => return Err(corrupt(format!("unknown channel coding {c}"))),
+    };
+    if method == SEGMENTED_METHOD && version < SEGMENTED_VERSION {
+        return Err(corrupt(format!(
+            "method id 0 (segmented) does not exist in format version {version}"
+        )));
+    }
+    limits::check_channels(usize::from(channels)).map_err(as_corrupt)?;
+    limits::check_sample_rate(sample_rate).map_err(as_corrupt)?;
+    if frames == 0 {
+        return Err(corrupt("the declared length is 0 samples"));
+    }
+    Ok((
+        version,
+        Header {
             method,
             source_format,
             channels,
@@ -209,9 +240,240 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
             channel_coding,
             params,
         },
+    ))
+}
+
+/// Bytes of a segmented file's parameter block: `u32` segment length L, `u32` overlap V,
+/// `u64` segment count K.
+pub const SEGMENTED_PARAMS: usize = 16;
+/// Bytes before each chunk's content: its length and its CRC-32.
+pub const CHUNK_PREFIX: usize = 8;
+/// Bytes of a segmented file's header (fixed fields, parameter block, CRC).
+pub const SEGMENTED_HEADER: usize = FIXED_HEADER + SEGMENTED_PARAMS + 4;
+
+/// The header of a segmented file (format version 4, method id [`SEGMENTED_METHOD`]): the
+/// signal's fields and how it is cut ([`Geometry`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentedHeader {
+    /// Source sample format (as [`Header::source_format`]); every segment records the same.
+    pub source_format: u8,
+    /// Channel count.
+    pub channels: u16,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Segment length, overlap, count and the total length.
+    pub geometry: Geometry,
+}
+
+impl SegmentedHeader {
+    /// The header's bytes (fixed fields, parameter block, CRC).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let g = &self.geometry;
+        let mut params = ByteWriter::default();
+        params
+            .u32(g.samples as u32)
+            .u32(g.overlap as u32)
+            .u64(g.count);
+        let header = Header {
+            method: SEGMENTED_METHOD,
+            source_format: self.source_format,
+            channels: self.channels,
+            sample_rate: self.sample_rate,
+            frames: g.frames,
+            channel_coding: ChannelCoding::Independent,
+            params: params.0,
+        };
+        write_file(&header, &[])
+    }
+
+    /// The segmented header of a parsed `header` (method id [`SEGMENTED_METHOD`]): the
+    /// parameter block's geometry checked against the length, and one segment against
+    /// `limits` (the whole length is not: segments are decoded one at a time).
+    fn from_header(header: &Header, limits: Limits) -> Result<Self> {
+        if header.params.len() != SEGMENTED_PARAMS {
+            return Err(corrupt(format!(
+                "a segmented file's parameter block has {} bytes, not {SEGMENTED_PARAMS}",
+                header.params.len()
+            )));
+        }
+        let mut r = ByteReader::new(&header.params);
+        let samples = r.u32("the segment length")?;
+        let overlap = r.u32("the segment overlap")?;
+        let count = r.u64("the segment count")?;
+        let geometry = Geometry::new(header.frames, u64::from(samples), u64::from(overlap))
+            .map_err(as_corrupt)?;
+        if geometry.count != count {
+            return Err(corrupt(format!(
+                "segment count {count} does not match the {} segments of {samples} samples \
+                 overlapping by {overlap} that {} samples need",
+                geometry.count, header.frames
+            )));
+        }
+        limits
+            .check(usize::from(header.channels), geometry.samples)
+            .map_err(|e| corrupt(format!("one segment: {}", as_corrupt(e))))?;
+        Ok(SegmentedHeader {
+            source_format: header.source_format,
+            channels: header.channels,
+            sample_rate: header.sample_rate,
+            geometry,
+        })
+    }
+}
+
+/// The length and CRC-32 that precede a segment's file in a segmented file.
+pub fn chunk_prefix(file: &[u8]) -> [u8; CHUNK_PREFIX] {
+    let mut prefix = [0; CHUNK_PREFIX];
+    prefix[..4].copy_from_slice(&(file.len() as u32).to_le_bytes());
+    prefix[4..].copy_from_slice(&crc32fast::hash(file).to_le_bytes());
+    prefix
+}
+
+/// A `.swz` file opened from a byte source ([`open`]).
+pub enum Opened<R> {
+    /// A single-segment file, read whole (check it with [`parse_file`]).
+    Single(Vec<u8>),
+    /// A segmented file, its header read and checked: the segments follow.
+    Segmented(SegmentedReader<R>),
+}
+
+/// Open the `.swz` file of `len` bytes that `source` delivers: read and check its header;
+/// a single-segment file is then read whole, a segmented one is left for
+/// [`SegmentedReader::next_segment`]. Nothing is allocated beyond the `len` bytes present.
+pub fn open<R: std::io::Read>(mut source: R, len: u64, limits: Limits) -> Result<Opened<R>> {
+    let mut head = read_exact(&mut source, FIXED_HEADER.min(len as usize), "the header")?;
+    if (head.len() as u64) < len && head.len() == FIXED_HEADER {
+        let params = u32::from_le_bytes(head[24..28].try_into().expect("4 bytes")) as usize;
+        // The parameter block and the CRC (an oversized block is refused by the parser).
+        let rest = (params.min(MAX_PARAMS + 1) + 4).min((len - FIXED_HEADER as u64) as usize);
+        head.extend(read_exact(&mut source, rest, "the header")?);
+    }
+    let mut r = ByteReader::new(&head);
+    let (version, header) = parse_header(&mut r)?;
+    let header_bytes = r.pos;
+    if header.method != SEGMENTED_METHOD {
+        let rest = usize::try_from(len - head.len() as u64)
+            .map_err(|_| corrupt("the file is larger than this machine can hold"))?;
+        head.extend(read_exact(&mut source, rest, "the payloads")?);
+        return Ok(Opened::Single(head));
+    }
+    let outer = SegmentedHeader::from_header(&header, limits)?;
+    Ok(Opened::Segmented(SegmentedReader {
+        source,
+        remaining: len - header_bytes as u64,
+        version,
+        header: outer,
         header_bytes,
-        payloads,
-    })
+        next: 0,
+    }))
+}
+
+/// `n` bytes from `source` (a short read is a truncated file).
+fn read_exact<R: std::io::Read>(source: &mut R, n: usize, what: &str) -> Result<Vec<u8>> {
+    let mut buf = vec![0; n];
+    source.read_exact(&mut buf).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            corrupt(format!("truncated: {what} ends before {n} bytes"))
+        }
+        _ => Error::io(std::path::Path::new("the .swz input"), e),
+    })?;
+    Ok(buf)
+}
+
+/// The segments of a segmented file, read one at a time: each is a complete single-segment
+/// file of the same version, CRC-checked, whose header agrees with the outer one (channels,
+/// sample rate, source format, the segment's length). After the last, trailing bytes are an
+/// error. Memory: one segment's file.
+pub struct SegmentedReader<R> {
+    source: R,
+    /// Bytes of the file not read yet.
+    remaining: u64,
+    version: u16,
+    header: SegmentedHeader,
+    header_bytes: usize,
+    /// Index of the next segment.
+    next: u64,
+}
+
+impl<R: std::io::Read> SegmentedReader<R> {
+    /// The outer header.
+    pub fn header(&self) -> &SegmentedHeader {
+        &self.header
+    }
+
+    /// The file's format version.
+    pub fn version(&self) -> u16 {
+        self.version
+    }
+
+    /// Bytes of the outer header.
+    pub fn header_bytes(&self) -> usize {
+        self.header_bytes
+    }
+
+    /// The next segment's file (`None` after the last, once the end of the file is checked).
+    pub fn next_segment(&mut self) -> Result<Option<Vec<u8>>> {
+        let g = self.header.geometry;
+        let i = self.next;
+        if i == g.count {
+            if self.remaining != 0 {
+                return Err(corrupt(format!(
+                    "{} unexpected bytes after the last segment",
+                    self.remaining
+                )));
+            }
+            return Ok(None);
+        }
+        if self.remaining < CHUNK_PREFIX as u64 {
+            return Err(corrupt(format!(
+                "segment {i} of {} is missing (the file is truncated)",
+                g.count
+            )));
+        }
+        let prefix = read_exact(&mut self.source, CHUNK_PREFIX, "a segment's length")?;
+        self.remaining -= CHUNK_PREFIX as u64;
+        let len = u32::from_le_bytes(prefix[..4].try_into().expect("4 bytes"));
+        let crc = u32::from_le_bytes(prefix[4..].try_into().expect("4 bytes"));
+        if u64::from(len) > self.remaining {
+            return Err(corrupt(format!(
+                "segment {i} declares a {len}-byte file but only {} bytes follow \
+                 (the file is truncated)",
+                self.remaining
+            )));
+        }
+        let file = read_exact(&mut self.source, len as usize, "a segment")?;
+        self.remaining -= u64::from(len);
+        if crc32fast::hash(&file) != crc {
+            return Err(corrupt(format!(
+                "segment {i}: CRC mismatch (the data is damaged)"
+            )));
+        }
+        let (version, inner) = parse_header(&mut ByteReader::new(&file))
+            .map_err(|e| corrupt_in(format_args!("segment {i}"), e))?;
+        let h = &self.header;
+        let expected = g.len(i) as u64;
+        let problem = if inner.method == SEGMENTED_METHOD {
+            Some("is itself segmented".to_string())
+        } else if version != self.version {
+            Some(format!("has version {version}, the file {}", self.version))
+        } else if (inner.channels, inner.sample_rate, inner.source_format)
+            != (h.channels, h.sample_rate, h.source_format)
+        {
+            Some("differs from the file in channels, sample rate or source format".into())
+        } else if inner.frames != expected {
+            Some(format!(
+                "holds {} samples where {expected} were expected",
+                inner.frames
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(corrupt(format!("segment {i} {problem}")));
+        }
+        self.next += 1;
+        Ok(Some(file))
+    }
 }
 
 /// A bounds-checked little-endian reader whose errors name the field.

@@ -27,6 +27,7 @@ pub mod params;
 mod plan;
 pub mod rate;
 mod rd;
+pub mod segment;
 mod settings;
 pub mod sparse;
 
@@ -37,6 +38,7 @@ pub use params::{
     DwtParams, InterpParams, Method, Packets, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
 };
 pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFAULT_RD_METHODS};
+pub use segment::{EncodeSummary, Segmenting};
 pub use settings::{MethodKind, MethodSettings, SvdPhaseKind, AUTO_METHODS};
 
 use crate::audio::{Audio, SampleFormat};
@@ -366,10 +368,45 @@ pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
 /// settings) or the best decoded SNR (`--bitrate`); if none meets it, the closest. With more
 /// than one candidate the report gains `candidates` ({method, bytes, snr_db, target_met} per
 /// candidate, in order) and its `trials` count them all.
+///
+/// An input longer than [`Segmenting::default_for`] its rate is segmented
+/// ([`encode_best_with`]).
 pub fn encode_best(audio: &Audio, candidates: &[Method], target: Target) -> Result<Encoded> {
+    encode_best_with(
+        audio,
+        candidates,
+        target,
+        Segmenting::default_for(audio.sample_rate),
+    )
+}
+
+/// [`encode_best`] with the given segmenting: an input of more than `segmenting.samples`
+/// samples per channel becomes a segmented file ([`segment`]), each segment encoded by
+/// [`encode_best`] with its share of `target` (fixed settings: per segment, the step
+/// relative to the segment's RMS), so that the candidates compete per segment; the report
+/// then gains `segments`.
+pub fn encode_best_with(
+    audio: &Audio,
+    candidates: &[Method],
+    target: Target,
+    segmenting: Segmenting,
+) -> Result<Encoded> {
+    if segmenting.applies(audio.frames()) {
+        segment::encode_segmented(audio, candidates, target, segmenting)
+    } else {
+        encode_single_best(audio, candidates, target)
+    }
+}
+
+/// [`encode_best`] as one single-segment file, whatever the length.
+pub(crate) fn encode_single_best(
+    audio: &Audio,
+    candidates: &[Method],
+    target: Target,
+) -> Result<Encoded> {
     let encodings = candidates
         .iter()
-        .map(|m| encode(audio, m, target))
+        .map(|m| encode_single(audio, m, target))
         .collect::<Result<Vec<_>>>()?;
     Ok(best_of(encodings, target))
 }
@@ -459,12 +496,12 @@ pub struct Encoded {
 
 /// The effective parameters an [`Encoded`] report records.
 #[derive(serde::Serialize)]
-struct EncodeParams {
-    method: &'static str,
-    target: Target,
-    relative_step: f64,
-    step: f64,
-    keep: f64,
+pub(crate) struct EncodeParams {
+    pub(crate) method: &'static str,
+    pub(crate) target: Target,
+    pub(crate) relative_step: f64,
+    pub(crate) step: f64,
+    pub(crate) keep: f64,
 }
 
 /// Encode `audio` with `method` to meet `target`. Every parameter is checked against the
@@ -473,8 +510,13 @@ struct EncodeParams {
 ///
 /// PGBZ without a lattice and with a rate target first chooses its lattice ([`lattice`]);
 /// the report then lists the candidates' estimates as `lattices`, and `trials` counts their
-/// trial encodings too.
+/// trial encodings too. An input longer than a segment is segmented ([`encode_best`]).
 pub fn encode(audio: &Audio, method: &Method, target: Target) -> Result<Encoded> {
+    encode_best(audio, std::slice::from_ref(method), target)
+}
+
+/// [`encode`] as one single-segment file.
+fn encode_single(audio: &Audio, method: &Method, target: Target) -> Result<Encoded> {
     let t0 = Instant::now();
     let coding = channel_coding(audio);
     let rotated;
@@ -628,7 +670,7 @@ fn encode_timed(
 }
 
 /// The source-format code of a format as a file records it ([`SampleFormat::whole_bytes`]).
-fn format_code(f: SampleFormat) -> u8 {
+pub(crate) fn format_code(f: SampleFormat) -> u8 {
     match f {
         SampleFormat::Float32 => 0,
         SampleFormat::Float64 => 1,
@@ -636,7 +678,7 @@ fn format_code(f: SampleFormat) -> u8 {
     }
 }
 
-fn format_from_code(c: u8) -> Result<SampleFormat> {
+pub(crate) fn format_from_code(c: u8) -> Result<SampleFormat> {
     match c {
         0 => Ok(SampleFormat::Float32),
         1 => Ok(SampleFormat::Float64),
@@ -680,10 +722,98 @@ pub struct FileInfo {
     pub bits_per_sample: f64,
     /// Bit rate of the file, kbit/s.
     pub kbps: f64,
+    /// A segmented file's segments (the fields above then describe the whole file, except
+    /// `method` — the method most segments use —, `channel_coding`, `quantizer_step` and
+    /// `keep` — the first segment's —, and `payload_bytes` — the segments' file sizes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<SegmentsInfo>,
+}
+
+/// How a segmented file is cut, and the methods of its segments.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SegmentsInfo {
+    /// Segment count.
+    pub count: u64,
+    /// Segment length, samples per channel.
+    pub samples: u64,
+    /// Overlap of consecutive segments, samples.
+    pub overlap: u64,
+    /// Segments per method name.
+    pub methods: std::collections::BTreeMap<&'static str, usize>,
 }
 
 /// Check a whole file (CRCs, limits, parameters) and describe it without decoding payloads.
 pub fn inspect(bytes: &[u8], limits: Limits) -> Result<FileInfo> {
+    inspect_opened(
+        container::open(bytes, bytes.len() as u64, limits)?,
+        bytes.len(),
+        limits,
+    )
+}
+
+/// [`inspect`] of an opened file of `len` bytes: a segmented one is read segment by segment.
+fn inspect_opened<R: std::io::Read>(
+    opened: container::Opened<R>,
+    len: usize,
+    limits: Limits,
+) -> Result<FileInfo> {
+    let mut reader = match opened {
+        container::Opened::Single(bytes) => return inspect_single(&bytes, limits),
+        container::Opened::Segmented(reader) => reader,
+    };
+    let h = *reader.header();
+    let g = h.geometry;
+    let mut first: Option<FileInfo> = None;
+    let mut sizes = Vec::new();
+    let mut methods = std::collections::BTreeMap::new();
+    let mut i = 0;
+    while let Some(file) = reader.next_segment()? {
+        let info = inspect_single(&file, limits)
+            .map_err(|e| corrupt_in(format_args!("segment {i}"), e))?;
+        *methods.entry(info.method).or_insert(0_usize) += 1;
+        sizes.push(file.len());
+        first.get_or_insert(info);
+        i += 1;
+    }
+    let first = first.expect("a segmented file has at least two segments");
+    let most = methods.values().copied().max().unwrap_or(0);
+    let method = methods
+        .iter()
+        .find(|(_, &k)| k == most)
+        .map_or(first.method, |(m, _)| *m);
+    let frames = g.frames as usize;
+    let seconds = frames as f64 / f64::from(h.sample_rate);
+    let listed: Vec<String> = methods.iter().map(|(m, k)| format!("{m} {k}")).collect();
+    Ok(FileInfo {
+        version: reader.version(),
+        method,
+        channels: usize::from(h.channels),
+        samples: frames,
+        duration_seconds: seconds,
+        params: format!(
+            "{} segments of {} samples overlapping by {} ({})",
+            g.count,
+            g.samples,
+            g.overlap,
+            listed.join(", ")
+        ),
+        header_bytes: reader.header_bytes(),
+        payload_bytes: sizes,
+        bytes: len,
+        bits_per_sample: 8.0 * len as f64 / (frames * usize::from(h.channels)) as f64,
+        kbps: kbps(len, seconds),
+        segments: Some(SegmentsInfo {
+            count: g.count,
+            samples: g.samples,
+            overlap: g.overlap,
+            methods,
+        }),
+        ..first
+    })
+}
+
+/// [`inspect`] of a single-segment file.
+fn inspect_single(bytes: &[u8], limits: Limits) -> Result<FileInfo> {
     let parsed = container::parse_file(bytes, limits)?;
     let h = &parsed.header;
     let frames = h.frames as usize;
@@ -707,6 +837,7 @@ pub fn inspect(bytes: &[u8], limits: Limits) -> Result<FileInfo> {
         bytes: bytes.len(),
         bits_per_sample: 8.0 * bytes.len() as f64 / (frames * usize::from(h.channels)) as f64,
         kbps: kbps(bytes.len(), seconds),
+        segments: None,
     })
 }
 
@@ -759,8 +890,37 @@ fn describe_stft(p: &StftParams) -> String {
 }
 
 /// Decode a `.swz` file held in memory. Every size is checked before it is used; any damage
-/// gives an [`Error::Corrupt`] that says what is wrong.
+/// gives an [`Error::Corrupt`] that says what is wrong. The whole signal is checked against
+/// `limits` (it is allocated whole), a segmented file's segments too
+/// ([`segment::decode_segments`] decodes one in bounded memory).
 pub fn decode(bytes: &[u8], limits: Limits) -> Result<Audio> {
+    let mut reader = match segment::open_bytes(bytes, limits)? {
+        container::Opened::Single(_) => return decode_single(bytes, limits),
+        container::Opened::Segmented(reader) => reader,
+    };
+    let h = *reader.header();
+    let channels = usize::from(h.channels);
+    limits
+        .check(channels, h.geometry.frames)
+        .map_err(as_corrupt)?;
+    let frames = h.geometry.frames as usize;
+    let mut out = vec![Vec::with_capacity(frames); channels];
+    segment::decode_segments(&mut reader, limits, |ready| {
+        for (o, y) in out.iter_mut().zip(ready) {
+            o.extend(y);
+        }
+        Ok(())
+    })?;
+    Ok(Audio {
+        sample_rate: h.sample_rate,
+        channels: out,
+        format: format_from_code(h.source_format)?,
+        codec: "swz".into(),
+    })
+}
+
+/// [`decode`] of a single-segment file.
+pub(crate) fn decode_single(bytes: &[u8], limits: Limits) -> Result<Audio> {
     let parsed = container::parse_file(bytes, limits)?;
     let h = &parsed.header;
     let len = h.frames as usize;
@@ -813,14 +973,24 @@ pub fn decode_file(path: &Path, limits: Limits) -> Result<Audio> {
     decode(&bytes, limits).map_err(|e| in_file(path, e))
 }
 
-/// Read the file at `path` and describe it; damage is an [`Error::BadInput`] naming the file.
+/// Read the file at `path` and describe it, a segmented file one segment at a time; damage is
+/// an [`Error::BadInput`] naming the file.
 pub fn inspect_file(path: &Path, limits: Limits) -> Result<FileInfo> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    inspect(&bytes, limits).map_err(|e| in_file(path, e))
+    let (source, len) = open_source(path)?;
+    container::open(source, len, limits)
+        .and_then(|opened| inspect_opened(opened, len as usize, limits))
+        .map_err(|e| in_file(path, e))
+}
+
+/// A buffered reader of the file at `path` and its length in bytes.
+pub fn open_source(path: &Path) -> Result<(std::io::BufReader<std::fs::File>, u64)> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    Ok((std::io::BufReader::with_capacity(1 << 16, file), len))
 }
 
 /// A [`Error::Corrupt`] of the bytes of `path` as an [`Error::BadInput`] naming the file.
-fn in_file(path: &Path, e: Error) -> Error {
+pub(crate) fn in_file(path: &Path, e: Error) -> Error {
     match e {
         Error::Corrupt(reason) => Error::bad_input(path, reason),
         other => other,

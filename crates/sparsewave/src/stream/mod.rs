@@ -7,6 +7,8 @@
 //!   of the metrics, then the denoiser, the output and the metrics).
 //! - [`metrics`]: `metrics REF TEST [--noisy NOISY]` (the reference's spectral peak, then both
 //!   files side by side).
+//! - [`codec`]: `encode` (the metrics' spectral peak, then the segments of a segmented `.swz`
+//!   file one at a time) and `decode` (segment by segment).
 //!
 //! Memory is a few blocks per channel plus what the method keeps (the noise estimate's
 //! quantile, about 32 MB per channel for an hour at 44.1 kHz), whatever the input's length.
@@ -14,6 +16,8 @@
 //! so both signals are kept in an anonymous temporary file ([`Spill`], 16 bytes per sample,
 //! removed when the job ends).
 
+#[cfg(feature = "codec")]
+pub mod codec;
 pub mod denoise;
 pub mod metrics;
 mod spill;
