@@ -17,7 +17,8 @@
 //!
 //! Rate targets hold for the whole file (docs/FORMAT.md, "Segmented files"). `--snr D`: the
 //! file's error budget 10^(−D/10)·‖x‖² is shared between the segments in proportion to the
-//! samples each hands out, and each segment meets its share on its tapered samples; the budget
+//! samples each hands out (what a segment leaves unspent going to the segments after it), and
+//! each segment meets its share on its tapered samples; the budget
 //! holds for the file because by Cauchy–Schwarz, at every sample,
 //! (Σ_i w_i e_i)² ≤ Σ_i w_i² · Σ_i e_i² = Σ_i e_i². A bit-rate budget is shared the same way,
 //! less the outer header and the chunk prefixes.
@@ -307,6 +308,14 @@ pub(crate) struct SegmentEncoder<'a> {
     target: Target,
     /// The input's energy ‖x‖², all channels ([`InputEnergy`]).
     energy: f64,
+    /// The error budget spent so far: the squared error of the output samples handed out, plus
+    /// the last segment's ‖e‖² over its trailing overlap (its share of samples not handed out
+    /// yet; by Cauchy–Schwarz a bound of what it adds to them).
+    spent_error: f64,
+    /// The squared error of the output samples handed out so far.
+    handed_error: f64,
+    /// Σ R_j of the segments encoded so far.
+    handed_out: u64,
     /// Input samples from the current segment's start, per channel.
     pending: Vec<Vec<f64>>,
     received: u64,
@@ -347,6 +356,9 @@ impl<'a> SegmentEncoder<'a> {
             candidates,
             target,
             energy,
+            spent_error: 0.0,
+            handed_error: 0.0,
+            handed_out: 0,
             pending: vec![Vec::new(); channels],
             received: 0,
             synthesis: OverlapAdd::new(geometry),
@@ -413,10 +425,16 @@ impl<'a> SegmentEncoder<'a> {
     /// The target of segment `i`, whose tapered samples have the energy `energy` (module
     /// documentation; R_i = [`Geometry::ready`] is its share of the samples):
     ///
-    /// - `--snr D`: the error budget 10^(−D/10)·‖x‖² shared in proportion to R_i, i.e. an SNR of
-    ///   D_i = D + 10·log10(‖s_i‖²·n / (‖x‖²·R_i)) dB on its tapered samples (raised to at
-    ///   least [`MIN_SEGMENT_SNR`]); the same noise power everywhere, as the whole-file rate
-    ///   control gives, rather than the same SNR in loud and quiet passages;
+    /// - `--snr D`: what is left of the error budget β = 10^(−D/10)·‖x‖² after the segments
+    ///   before it, shared in proportion to R_i among it and the segments after it:
+    ///   β_i = (β − S_i)·R_i / (n − Σ_{j<i} R_j), with S_i the squared error of the output
+    ///   handed out so far plus segment i − 1's ‖e‖² over its trailing overlap; i.e. an SNR of
+    ///   D_i = 10·log10(‖s_i‖² / β_i) dB on its tapered samples (raised to at least
+    ///   [`MIN_SEGMENT_SNR`]). The same noise power everywhere, as the whole-file rate control
+    ///   gives, rather than the same SNR in loud and quiet passages; and what a segment leaves
+    ///   unspent (its rate control lands anywhere in its 0.1 dB window, and the overlaps add
+    ///   less error than the bound counts) goes to the segments after it instead of adding up
+    ///   into the file's overshoot;
     /// - `--bitrate`: kbps · 1000 · R_i / rate − 8 · (8 + 48 · R_i / n) bits, 8 bytes its chunk
     ///   prefix and 48 the outer header;
     /// - fixed settings: the file's.
@@ -425,9 +443,11 @@ impl<'a> SegmentEncoder<'a> {
         let own = g.ready(i) as f64;
         match self.target {
             Target::Snr { db } => {
-                let share = energy * g.frames as f64 / (self.energy * own);
+                let budget = self.energy * 10f64.powf(-db / 10.0);
+                let left = (budget - self.spent_error).max(f64::MIN_POSITIVE);
+                let allowed = left * own / (g.frames - self.handed_out) as f64;
                 Ok(Target::Snr {
-                    db: (db + 10.0 * share.log10()).max(MIN_SEGMENT_SNR),
+                    db: (10.0 * (energy / allowed).log10()).max(MIN_SEGMENT_SNR),
                 })
             }
             Target::Bitrate { kbps } => {
@@ -484,6 +504,16 @@ impl<'a> SegmentEncoder<'a> {
             self.segment_target(i, energy)?
         };
         let enc = super::encode_single_best(&segment, self.candidates, target)?;
+        // ‖e_i‖² over the trailing overlap, which the next segment's output samples will hold.
+        let tail_error = if i + 1 < g.count {
+            let from = g.ready(i);
+            squared_error(
+                segment.channels.iter().map(|c| &c[from..]),
+                enc.audio.channels.iter().map(|c| &c[from..]),
+            )
+        } else {
+            0.0
+        };
         drop(segment);
         sink.chunk(&container::chunk_prefix(&enc.bytes), &enc.bytes)?;
         self.records.push(SegmentRecord {
@@ -502,12 +532,25 @@ impl<'a> SegmentEncoder<'a> {
         let decoded = self.synthesis.add(enc.audio.channels);
         let ready = g.ready(i);
         let input: Vec<&[f64]> = self.pending.iter().map(|p| &p[..ready]).collect();
+        self.handed_error += squared_error(input.iter().copied(), decoded.iter().map(|c| &c[..]));
+        self.spent_error = self.handed_error + tail_error;
+        self.handed_out += ready as u64;
         sink.samples(&input, &decoded)?;
         for p in &mut self.pending {
             p.drain(..ready);
         }
         Ok(())
     }
+}
+
+/// Σ (a − b)² over channels of equal lengths.
+fn squared_error<'x>(
+    a: impl Iterator<Item = &'x [f64]>,
+    b: impl Iterator<Item = &'x [f64]>,
+) -> f64 {
+    a.zip(b)
+        .map(|(a, b)| a.iter().zip(b).map(|(a, b)| (a - b) * (a - b)).sum::<f64>())
+        .sum()
 }
 
 /// The shape and size of a segmented encoding, for its report ([`summarize`]).
