@@ -323,7 +323,7 @@ impl Stft {
             .then(|| &x[start - pad..start - pad + n_fft])
     }
 
-    /// Σₙ |w[n] · p[t·hop + n]|, the ℓ1 norm of windowed frame `t` of `x`'s padded signal: by
+    /// `Σₙ |w[n] · p[t·hop + n]|`, the ℓ1 norm of windowed frame `t` of `x`'s padded signal: by
     /// the triangle inequality an upper bound of |X[t, k]| in every bin k, without an FFT.
     pub fn frame_l1(&self, x: &[f64], t: usize) -> f64 {
         if let Some(padded) = self.interior_frame(x, t) {
@@ -591,8 +591,8 @@ pub struct OverlapSegment {
 /// streaming inverse piece by piece with the same sums in the same order.
 ///
 /// The denominator `den[j] = Σ_t a[j − t·hop] · s[j − t·hop]` (frames t covering padded index
-/// j) does not depend on the data, so it is not carried by the segments: [`WindowSums`]
-/// computes it as the output is handed out.
+/// j) does not depend on the data, so it is not carried by the segments: it is computed as the
+/// output is handed out.
 pub struct OverlapAdder {
     pad: usize,
     len: usize,
