@@ -7,8 +7,8 @@ use sparsewave::audio::{decode_file, write_wav, Audio, SampleFormat};
 use sparsewave::codec::container::{chunk_prefix, SegmentedHeader, CHUNK_PREFIX, SEGMENTED_HEADER};
 use sparsewave::codec::segment::{Geometry, OverlapAdd, Taper};
 use sparsewave::codec::{
-    self, decode, encode_best_with, inspect, Limits, Method, MethodKind, MethodSettings,
-    Segmenting, Target,
+    self, decode, encode_best, encode_best_with, inspect, Limits, Method, MethodKind,
+    MethodSettings, Segmenting, Target,
 };
 use sparsewave::metrics::{snr_db, Metrics};
 use sparsewave::stream::codec::{decode_file as stream_decode, encode_file};
@@ -468,4 +468,22 @@ fn silent_segments_are_stored_exactly() {
     // decode to exact zeros.
     let y = &enc.audio.channels[0];
     assert!(y[62_000..79_000].iter().all(|&v| v == 0.0));
+}
+
+/// A sample rate the format cannot record is a parameter error before anything is segmented
+/// (the `encode_params` fuzz target found `encode_best` panicking on a rate of 0 Hz).
+#[test]
+fn an_invalid_sample_rate_is_an_error_not_a_panic() {
+    for rate in [0, u32::MAX] {
+        let audio = Audio {
+            sample_rate: rate,
+            ..folk()
+        };
+        let e = encode_best(&audio, &[dwt()], Target::Snr { db: 20.0 }).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidParameter { name, .. } if *name == "sample_rate"),
+            "{e}"
+        );
+        assert!(Segmenting::default_for(rate).is_err());
+    }
 }

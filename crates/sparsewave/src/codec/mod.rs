@@ -376,7 +376,7 @@ pub fn encode_best(audio: &Audio, candidates: &[Method], target: Target) -> Resu
         audio,
         candidates,
         target,
-        Segmenting::default_for(audio.sample_rate),
+        Segmenting::default_for(audio.sample_rate)?,
     )
 }
 

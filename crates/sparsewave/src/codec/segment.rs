@@ -68,10 +68,12 @@ impl Segmenting {
         Ok(Segmenting { samples, overlap })
     }
 
-    /// [`Segmenting::DEFAULT_SECONDS`] segments at `sample_rate`.
-    pub fn default_for(sample_rate: u32) -> Self {
+    /// [`Segmenting::DEFAULT_SECONDS`] segments at `sample_rate`. Errors (parameter
+    /// `sample_rate`): a rate the format cannot record (0, or above
+    /// [`MAX_SAMPLE_RATE`](super::limits::MAX_SAMPLE_RATE)).
+    pub fn default_for(sample_rate: u32) -> Result<Self> {
+        super::limits::check_sample_rate(sample_rate)?;
         Self::seconds(Self::DEFAULT_SECONDS, sample_rate)
-            .expect("20 s is a valid segment at any valid rate")
     }
 
     /// Whether an input of `frames` samples per channel is segmented (longer than a segment).

@@ -37,7 +37,10 @@ pub fn encode_file(
 ) -> Result<EncodeSummary> {
     let t0 = Instant::now();
     let shape = Shape::of(input, options)?;
-    let segmenting = segmenting.unwrap_or_else(|| Segmenting::default_for(shape.sample_rate));
+    let segmenting = match segmenting {
+        Some(s) => s,
+        None => Segmenting::default_for(shape.sample_rate)?,
+    };
     if !segmenting.applies(shape.frames) {
         let audio = pipeline::load(input, options.mono)?;
         let enc = codec::encode_best_with(&audio, candidates, target, segmenting)?;
