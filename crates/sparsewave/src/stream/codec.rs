@@ -10,7 +10,7 @@
 //! [`WavBlockWriter`]. Memory: one segment (the encoder's working set on it) plus a block per
 //! channel, whatever the length; outputs are written atomically.
 
-use super::{metrics::Shape, Pass, StreamOptions};
+use super::{metrics::Shape, same_channels, Pass, StreamOptions};
 use crate::audio::output::{write_atomic, AtomicFile};
 use crate::audio::{write_wav, SampleFormat, WavBlockWriter, WriteReport};
 use crate::codec::container::{self, Opened};
@@ -141,17 +141,6 @@ impl SegmentSink for FileSink<'_> {
         }
         Ok(())
     }
-}
-
-/// Refuse a block of `path` with another channel count than expected.
-fn same_channels(path: &Path, got: usize, want: usize) -> Result<()> {
-    if got != want {
-        return Err(Error::bad_input(
-            path,
-            format!("has {got} channel(s) where {want} were expected"),
-        ));
-    }
-    Ok(())
 }
 
 /// What [`decode_file`] did.

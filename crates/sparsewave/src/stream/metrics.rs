@@ -6,7 +6,7 @@
 //! a noisy signal, the noise reduction ratio's variances read it and the test back from a
 //! [`Spill`].
 
-use super::{Pass, Spill, StreamOptions};
+use super::{same_channels, Pass, Spill, StreamOptions};
 use crate::metrics::{
     nrr_from_variances, streamed_variance, ChannelMetrics, Metrics, ReferencePeak,
 };
@@ -112,15 +112,4 @@ pub fn metrics_files(
         nrr_db: Some(nrr),
         ..metrics
     })
-}
-
-/// Refuse a block of `path` with another channel count than expected.
-fn same_channels(path: &Path, got: usize, want: usize) -> Result<()> {
-    if got != want {
-        return Err(Error::bad_input(
-            path,
-            format!("has {got} channel(s) where {want} were expected"),
-        ));
-    }
-    Ok(())
 }

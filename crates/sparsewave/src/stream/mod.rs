@@ -118,3 +118,14 @@ impl Pass {
         Ok(())
     }
 }
+
+/// Refuse a block of `path` with another channel count than expected.
+pub(crate) fn same_channels(path: &Path, got: usize, want: usize) -> Result<()> {
+    if got != want {
+        return Err(Error::bad_input(
+            path,
+            format!("has {got} channel(s) where {want} were expected"),
+        ));
+    }
+    Ok(())
+}
