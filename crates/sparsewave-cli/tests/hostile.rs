@@ -12,9 +12,9 @@ use std::process::Stdio;
 const S16: &str = "../sparsewave/tests/data/formats/s16.wav";
 const FOLK: &str = "../sparsewave/tests/data/folk_4s.wav";
 
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("sparsewave")
-}
+mod common;
+
+use common::{bin, json_of};
 
 /// Every path under `dir` with its content (files) or `None` (folders).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
@@ -323,20 +323,6 @@ fn write_wav(path: &Path, rate: u32, channels: &[Vec<f64>]) {
         }
     }
     w.finalize().unwrap();
-}
-
-fn json_of(args: &[&str], dir: &Path) -> serde_json::Value {
-    let out = Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

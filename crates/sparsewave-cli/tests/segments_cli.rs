@@ -6,27 +6,13 @@ use assert_cmd::Command;
 use sparsewave::codec::{
     decode, encode_best_with, Limits, MethodKind, MethodSettings, Segmenting, Target,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const FOLK: &str = "../sparsewave/tests/data/folk_4s.wav";
 
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("sparsewave")
-}
+mod common;
 
-fn json_of(args: &[&str], dir: &Path) -> serde_json::Value {
-    let out = Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{bin, json_of};
 
 #[test]
 fn encode_decode_and_info_of_a_segmented_file() {

@@ -120,22 +120,18 @@ fn main() {
                     .sum()
             };
             let l1 = |c: &[f64]| -> f64 { c.iter().map(|v| v.abs()).sum() };
-            let trees_bits: Vec<PacketTree> = channels
-                .iter()
-                .map(|x| {
-                    best_basis(w, depth, std::slice::from_ref(x), &bits)
-                        .unwrap()
-                        .0
-                })
-                .collect();
-            let trees_l1: Vec<PacketTree> = channels
-                .iter()
-                .map(|x| {
-                    best_basis(w, depth, std::slice::from_ref(x), &l1)
-                        .unwrap()
-                        .0
-                })
-                .collect();
+            // One best tree per channel under `cost`.
+            let trees = |cost: &dyn Fn(&[f64]) -> f64| -> Vec<PacketTree> {
+                channels
+                    .iter()
+                    .map(|x| {
+                        best_basis(w, depth, std::slice::from_ref(x), &cost)
+                            .unwrap()
+                            .0
+                    })
+                    .collect()
+            };
+            let (trees_bits, trees_l1) = (trees(&bits), trees(&l1));
             let (_, b_bytes, _) = at_target(&channels, &trees_bits, w, depth, db, rms);
             let (_, l_bytes, _) = at_target(&channels, &trees_l1, w, depth, db, rms);
             let leaves: usize = trees_bits
