@@ -4,6 +4,7 @@ use super::{Audio, SampleFormat};
 use crate::{memory, Error, Result};
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver};
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymErr;
 use symphonia::core::formats::probe::Hint;
@@ -99,11 +100,34 @@ fn decode_source(
 /// (the last one shorter), one `Vec<f64>` per channel, exactly the samples [`decode_file`]
 /// gives, with its checks (the file is not empty, holds at least one sample, a WAV or FLAC file
 /// holds the frames its header declares, every sample is finite); a failed check is an error of
-/// the block where it is found. Memory: one block and one codec packet, whatever the file's
-/// length.
+/// the block where it is found.
+///
+/// The blocks are decoded one ahead on a thread of their own ([`READ_AHEAD`]), so that decoding
+/// runs while the caller works on the previous block. Memory: [`READ_AHEAD`] + 2 blocks and one
+/// codec packet, whatever the file's length.
 pub struct BlockReader {
-    decoder: BlockDecoder,
+    info: StreamInfo,
     path: std::path::PathBuf,
+    /// The decoding thread's blocks, in order; it stops after the last block or an error, or
+    /// when this reader is dropped (its next send fails).
+    blocks: Receiver<DecodedBlock>,
+    /// An error or the end has been handed out: nothing more will come.
+    finished: bool,
+}
+
+/// What the decoding thread sends: a block, the end (`None`), or the reason it failed.
+type DecodedBlock = std::result::Result<Option<Vec<Vec<f64>>>, String>;
+
+/// Blocks decoded ahead of the caller and not yet taken (the channel's capacity).
+pub const READ_AHEAD: usize = 1;
+
+/// What the header of a stream states, fixed when it is opened.
+struct StreamInfo {
+    sample_rate: u32,
+    declared_channels: usize,
+    format: SampleFormat,
+    container: String,
+    exact_frames: Option<u64>,
 }
 
 impl BlockReader {
@@ -114,50 +138,76 @@ impl BlockReader {
         }
         let source = open_source(path)?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let decoder = BlockDecoder::new(source, ext, block_frames)
+        let mut decoder = BlockDecoder::new(source, ext, block_frames)
             .map_err(|reason| Error::bad_input(path, reason))?;
+        let info = StreamInfo {
+            sample_rate: decoder.sample_rate,
+            declared_channels: decoder.declared_channels,
+            format: decoder.format_of_source,
+            container: decoder.container.clone(),
+            exact_frames: decoder.declared_frames.filter(|_| decoder.exact_length()),
+        };
+        let (sender, blocks) = sync_channel(READ_AHEAD);
+        std::thread::Builder::new()
+            .name("sparsewave-decode".into())
+            .spawn(move || loop {
+                let block = decoder.next_block();
+                let last = !matches!(block, Ok(Some(_)));
+                if sender.send(block).is_err() || last {
+                    break;
+                }
+            })
+            .map_err(|e| Error::io(path, e))?;
         Ok(BlockReader {
-            decoder,
+            info,
             path: path.to_path_buf(),
+            blocks,
+            finished: false,
         })
     }
 
     /// The next block (`channels × ≤ block_frames` samples), or `None` after the last. Errors
     /// name the file.
     pub fn next_block(&mut self) -> Result<Option<Vec<Vec<f64>>>> {
-        self.decoder
-            .next_block()
-            .map_err(|reason| Error::bad_input(&self.path, reason))
+        if self.finished {
+            return Ok(None);
+        }
+        let block = self
+            .blocks
+            .recv()
+            .unwrap_or_else(|_| Err("the decoder stopped unexpectedly".into()));
+        if !matches!(block, Ok(Some(_))) {
+            self.finished = true;
+        }
+        block.map_err(|reason| Error::bad_input(&self.path, reason))
     }
 
     /// Sample rate in Hz.
     pub fn sample_rate(&self) -> u32 {
-        self.decoder.sample_rate
+        self.info.sample_rate
     }
 
     /// The channel count the header declares (1 when it declares none); the blocks have the
     /// count the codec decodes.
     pub fn channel_count(&self) -> usize {
-        self.decoder.declared_channels
+        self.info.declared_channels
     }
 
     /// The sample format of the source ([`Audio::format`]).
     pub fn format(&self) -> SampleFormat {
-        self.decoder.format_of_source
+        self.info.format
     }
 
     /// The container's short name ([`Audio::codec`]).
     pub fn codec(&self) -> &str {
-        &self.decoder.container
+        &self.info.container
     }
 
     /// The frames per channel the blocks will hold, when the header states them exactly (WAV
     /// and FLAC, whose length is checked against it); `None` for formats whose header count is
     /// absent or only approximate (MP3, Ogg).
     pub fn exact_frames(&self) -> Option<u64> {
-        self.decoder
-            .declared_frames
-            .filter(|_| self.decoder.exact_length())
+        self.info.exact_frames
     }
 
     /// The file being read.
@@ -243,7 +293,10 @@ impl BlockDecoder {
             .pending
             .iter_mut()
             .map(|ch| {
-                let rest = ch.split_off(take);
+                // The rest starts the next block: one allocation of its final size.
+                let mut rest = Vec::with_capacity(self.block_frames.max(ch.len() - take));
+                rest.extend_from_slice(&ch[take..]);
+                ch.truncate(take);
                 std::mem::replace(ch, rest)
             })
             .collect();
