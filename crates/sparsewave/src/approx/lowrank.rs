@@ -21,6 +21,7 @@ use crate::{Error, Result};
 use faer::Mat;
 use rayon::prelude::*;
 use realfft::num_complex::Complex64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How the phase of the approximated magnitude is obtained.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -99,12 +100,14 @@ pub fn signal_magnitude_matrix(stft: &Stft, x: &[f64]) -> Result<Mat<f64>> {
 }
 
 /// The rank-k model B = U_k Σ_k V_kᵀ, laid out to make one frame (column) at a time:
-/// B[f, t] = Σ_j U[f, j] · c[t, j] with c[t, j] = σ_j V[t, j], both rows contiguous. A frame
-/// costs k·bins multiply–adds, and the bins × frames matrix B is never formed.
+/// B[f, t] = Σ_j U[f, j] · c[t, j] with c[t, j] = σ_j V[t, j]. A frame costs k·bins
+/// multiply–adds, and the bins × frames matrix B is never formed.
 struct FrameModel {
     k: usize,
-    /// U_k row-major (bins × k).
-    u_rows: Vec<f64>,
+    bins: usize,
+    /// U_k column-major (k columns of `bins`), so that a frame is k passes of `out += c·u`
+    /// over contiguous columns, which vectorise across bins.
+    u_columns: Vec<f64>,
     /// Σ_k V_kᵀ column-major, i.e. (frames × k) row-major.
     coeffs: Vec<f64>,
 }
@@ -113,21 +116,29 @@ impl FrameModel {
     fn new(svd: &TruncatedSvd, k: usize) -> Self {
         let k = k.min(svd.rank());
         let (bins, frames) = (svd.u.nrows(), svd.v.nrows());
-        let u_rows = (0..bins)
-            .flat_map(|f| (0..k).map(move |j| svd.u[(f, j)]))
+        let u_columns = (0..k)
+            .flat_map(|j| (0..bins).map(move |f| svd.u[(f, j)]))
             .collect();
         let coeffs = (0..frames)
             .flat_map(|t| (0..k).map(move |j| svd.s[j] * svd.v[(t, j)]))
             .collect();
-        FrameModel { k, u_rows, coeffs }
+        FrameModel {
+            k,
+            bins,
+            u_columns,
+            coeffs,
+        }
     }
 
-    /// Calls `each(f, B[f, t])` for every bin f of frame t, in order.
-    #[inline]
-    fn frame(&self, t: usize, mut each: impl FnMut(usize, f64)) {
+    /// `out[f] = B[f, t]` for every bin f of frame t. Each bin's sum runs over j in order from
+    /// −0.0 (as `Iterator::sum` does), so the values do not depend on the layout.
+    fn frame(&self, t: usize, out: &mut [f64]) {
         let c = &self.coeffs[t * self.k..(t + 1) * self.k];
-        for (f, u) in self.u_rows.chunks_exact(self.k).enumerate() {
-            each(f, u.iter().zip(c).map(|(a, b)| a * b).sum());
+        out.fill(-0.0);
+        for (u, &c) in self.u_columns.chunks_exact(self.bins).zip(c) {
+            for (o, u) in out.iter_mut().zip(u) {
+                *o += u * c;
+            }
         }
     }
 }
@@ -221,7 +232,17 @@ impl<'a> LowRankApprox<'a> {
     ) -> Result<(Vec<f64>, f64)> {
         let model = FrameModel::new(svd, k);
         let (bins, frames) = self.shape();
-        let frobenius_error = self.frobenius_error(&model);
+        // ‖A − B‖_F² per frame, summed in frame order at the end: with the original phase the
+        // synthesis makes every frame of B once and measures it on the way.
+        let frame_errors: Vec<AtomicU64> = (0..frames).map(|_| AtomicU64::new(0)).collect();
+        let measure = |t: usize, b: &[f64]| {
+            let a = self.magnitude.col(t);
+            let sum = b.iter().zip(a.iter()).fold(0.0, |sum, (b, a)| {
+                let d = a - b;
+                sum + d * d
+            });
+            frame_errors[t].store(sum.to_bits(), Ordering::Relaxed);
+        };
         let signal = match phase {
             PhaseMode::Original => {
                 let stft = self.stft;
@@ -229,18 +250,26 @@ impl<'a> LowRankApprox<'a> {
                 stft.inverse_with(
                     frames,
                     self.x.len(),
-                    || (stft.frame_scratch(), vec![Complex64::default(); bins]),
-                    |(scratch, x), t, out| {
+                    || {
+                        (
+                            stft.frame_scratch(),
+                            vec![Complex64::default(); bins],
+                            vec![0.0; bins],
+                        )
+                    },
+                    |(scratch, x, b), t, out| {
                         stft.forward_frame(self.x, t, scratch, x);
-                        model.frame(t, |f, b| {
+                        model.frame(t, b);
+                        measure(t, b);
+                        for ((out, &x), &b) in out.iter_mut().zip(x.iter()).zip(b.iter()) {
                             let m = b.max(0.0);
-                            let n = magnitude(x[f]);
-                            out[f] = if n > 0.0 {
-                                x[f] * (m / n)
+                            let n = magnitude(x);
+                            *out = if n > 0.0 {
+                                x * (m / n)
                             } else {
                                 Complex64::new(m, 0.0)
                             };
-                        });
+                        }
                     },
                 )
             }
@@ -248,7 +277,9 @@ impl<'a> LowRankApprox<'a> {
                 // Time-major B⁺ = max(B, 0).
                 let mut mag = vec![0.0; bins * frames];
                 mag.par_chunks_mut(bins).enumerate().for_each(|(t, col)| {
-                    model.frame(t, |f, b| col[f] = b.max(0.0));
+                    model.frame(t, col);
+                    measure(t, col);
+                    col.iter_mut().for_each(|b| *b = b.max(0.0));
                 });
                 let phase_source = match init {
                     PhaseInit::Given => Some(self.stft.forward(self.x)?),
@@ -265,24 +296,12 @@ impl<'a> LowRankApprox<'a> {
                 )?
             }
         };
+        let frobenius_error = frame_errors
+            .iter()
+            .map(|e| f64::from_bits(e.load(Ordering::Relaxed)))
+            .sum::<f64>()
+            .sqrt();
         Ok((signal, frobenius_error))
-    }
-
-    /// ‖A − B‖_F, frames in parallel, summed in frame order.
-    fn frobenius_error(&self, model: &FrameModel) -> f64 {
-        let a = &self.magnitude;
-        let per_frame: Vec<f64> = (0..self.shape().1)
-            .into_par_iter()
-            .map(|t| {
-                let mut sum = 0.0;
-                model.frame(t, |f, b| {
-                    let d = a[(f, t)] - b;
-                    sum += d * d;
-                });
-                sum
-            })
-            .collect();
-        per_frame.iter().sum::<f64>().sqrt()
     }
 
     /// Approximate with the rank `rule` and `phase`.
