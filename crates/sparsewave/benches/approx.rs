@@ -5,6 +5,12 @@
 //! `svd_rank20/*` isolates the truncated SVD of that magnitude matrix: the crate's Lanczos
 //! (`truncated_svd`, which WSVD uses too) against faer's restarted Lanczos `partial_svd` (the
 //! route the spectrogram approximation took before the two were unified) and the dense thin SVD.
+//!
+//! `approx_phases/*` splits `rank20_original_phase` into its three phases (magnitude STFT, SVD,
+//! synthesis: a second forward STFT for the phase, the model's frames, the inverse STFT) and
+//! measures the SVD's floor: `matrix_pass` is one product `A·v` with the magnitude matrix, which
+//! streams its 8·bins·frames bytes from memory once; the Lanczos makes the number of products
+//! printed at the start (two per step), so the SVD's memory floor is that count × `matrix_pass`.
 
 mod common;
 
@@ -14,6 +20,7 @@ use faer::matrix_free::eigen::{partial_svd, partial_svd_scratch, PartialEigenPar
 use faer::{Col, Mat, MatRef, Par};
 use sparsewave::approx::lowrank::{magnitude_matrix, LowRankApprox, PhaseMode};
 use sparsewave::linalg::dense::{truncated_svd, DenseSvd, SvdMethod};
+use sparsewave::linalg::lanczos::{LanczosSvd, LinearOperator};
 use sparsewave::linalg::rank_rule::RankRule;
 use sparsewave::linalg::triplets::SvdTriplets;
 use sparsewave::transform::stft::{PadMode, Stft, StftConfig};
@@ -37,6 +44,38 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     let a = magnitude_matrix(&stft.forward(&x).unwrap());
+    let mut counted = CountingOperator {
+        a: a.as_ref(),
+        products: 0,
+    };
+    LanczosSvd::new()
+        .compute(&mut counted, 20, &mut SvdTriplets::default())
+        .unwrap();
+    eprintln!(
+        "Lanczos products at rank 20 on the {}×{} magnitude ({:.1} MB): {}",
+        a.nrows(),
+        a.ncols(),
+        (8 * a.nrows() * a.ncols()) as f64 / 1e6,
+        counted.products
+    );
+    let mut g = c.benchmark_group("approx_phases");
+    g.sample_size(10);
+    g.bench_function("magnitude", |b| {
+        b.iter(|| LowRankApprox::new(&stft, &x, false).unwrap())
+    });
+    let planned = LowRankApprox::new(&stft, &x, false).unwrap();
+    g.bench_function("svd", |b| b.iter(|| planned.svd(20).unwrap()));
+    let (svd, _) = planned.svd(20).unwrap();
+    g.bench_function("synthesis", |b| {
+        b.iter(|| planned.synthesize(&svd, 20, PhaseMode::Original).unwrap())
+    });
+    let v = vec![1.0; a.ncols()];
+    let mut av = vec![0.0; a.nrows()];
+    g.bench_function("matrix_pass", |b| {
+        b.iter(|| a.as_ref().apply(&v, &mut av))
+    });
+    g.finish();
+
     let mut g = c.benchmark_group("svd_rank20");
     g.sample_size(10);
     g.bench_function("crate_lanczos", |b| {
@@ -59,6 +98,29 @@ fn bench(c: &mut Criterion) {
 /// faer's restarted Lanczos bidiagonalization with the parameters the crate used before
 /// (Krylov dimension 2k + 32, tolerance 64ε, rayon): the reference the crate's Lanczos is timed
 /// against. Returns the singular values.
+/// The dense operator, counting its products (both directions).
+struct CountingOperator<'a> {
+    a: MatRef<'a, f64>,
+    products: usize,
+}
+
+impl LinearOperator for CountingOperator<'_> {
+    fn nrows(&self) -> usize {
+        self.a.nrows()
+    }
+    fn ncols(&self) -> usize {
+        self.a.ncols()
+    }
+    fn apply(&mut self, x: &[f64], y: &mut [f64]) {
+        self.products += 1;
+        self.a.apply(x, y);
+    }
+    fn apply_transpose(&mut self, x: &[f64], y: &mut [f64]) {
+        self.products += 1;
+        self.a.apply_transpose(x, y);
+    }
+}
+
 fn faer_partial_svd(a: MatRef<'_, f64>, k: usize) -> Vec<f64> {
     let (m, n) = (a.nrows(), a.ncols());
     let op = a.to_owned();
