@@ -164,7 +164,7 @@ fn help_says_when_the_job_streams() {
     let out = sparsewave().args(["denoise", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(
-        help.contains("auto, lsa and block of a file without --clean and --plots run streamed"),
+        help.contains("auto, lsa, block and gaussian of a file without --clean and --plots run"),
         "{help}"
     );
 }

@@ -1,4 +1,4 @@
-//! The streamed `denoise --method auto|lsa|block` against the whole-signal job: the same output bytes and
+//! The streamed `denoise --method auto|lsa|block|gaussian` against the whole-signal job: the same output bytes and
 //! the same report numbers, bit for bit, on files many blocks long; failures leave no output.
 
 use sparsewave::audio::{decode_file, write_wav, Audio, SampleFormat};
@@ -73,6 +73,14 @@ fn block(n_fft: usize, delta: f64) -> DenoiseParams {
     DenoiseParams {
         method: DenoiseMethod::Block,
         block: BlockConfig { n_fft, delta },
+        ..DenoiseParams::default()
+    }
+}
+
+fn gaussian(sigma: f64) -> DenoiseParams {
+    DenoiseParams {
+        method: DenoiseMethod::Gaussian,
+        sigma,
         ..DenoiseParams::default()
     }
 }
@@ -205,6 +213,27 @@ fn streamed_block_thresholding_equals_the_whole_signal_job() {
     };
     assert_streamed_equals_whole(&mono, &block(2048, 0.1), options(3001));
     assert_streamed_equals_whole(&stereo, &block(512, 0.05), options(777));
+}
+
+#[test]
+fn streamed_gaussian_filter_equals_the_whole_signal_job() {
+    // Kernel radii 4 (σ 1, the default), 3000 (σ 750: the window spans blocks of 777 frames)
+    // and, on a 1000-sample file, 1200 (σ 300: longer than the signal, reflected twice).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
+    let options = |block_frames| StreamOptions {
+        block_frames,
+        mono: false,
+    };
+    assert_streamed_equals_whole(&stereo, &gaussian(1.0), options(3001));
+    assert_streamed_equals_whole(&stereo, &gaussian(750.0), options(777));
+    let short = dir.join("short.wav");
+    let x = noise(1000, 0.3, 5);
+    let y: Vec<f64> = x.iter().rev().map(|v| 0.5 * v).collect();
+    write_wav(&short, &Audio::from_channels(8000, vec![x, y]), None).unwrap();
+    assert_streamed_equals_whole(&short, &gaussian(300.0), options(77));
+    assert_streamed_equals_whole(&short, &gaussian(2.0), options(77));
 }
 
 #[test]

@@ -22,39 +22,13 @@
 //! frames.
 
 use super::stft_filter::{GainRule, StftFilter};
+use super::Tape;
 use crate::denoise::auto::{
     hann_quarter_hop, mix, probe_amplitude, segment_length, sum_of_squares, white_probe_from,
     AutoConfig, AutoReport, Rademacher, SegmentChoice, PROBE_FFT,
 };
 use crate::denoise::noise_estimate::NoiseEstimate;
 use crate::Result;
-
-/// Samples of a signal from index `start` on.
-#[derive(Default)]
-struct Tape {
-    start: usize,
-    data: Vec<f64>,
-}
-
-impl Tape {
-    /// The index after the last sample.
-    fn end(&self) -> usize {
-        self.start + self.data.len()
-    }
-
-    /// Samples `range` (held).
-    fn slice(&self, range: std::ops::Range<usize>) -> &[f64] {
-        &self.data[range.start - self.start..range.end - self.start]
-    }
-
-    /// Forget the samples before `t`.
-    fn drop_before(&mut self, t: usize) {
-        if t > self.start {
-            self.data.drain(..t - self.start);
-            self.start = t;
-        }
-    }
-}
 
 /// The filters of one FFT size: on `y` and on `y + ε·b`, with the candidates `candidates`
 /// (indices into the configuration's list) as their rules, in order.

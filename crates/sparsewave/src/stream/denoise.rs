@@ -1,5 +1,6 @@
-//! `denoise --method auto|lsa|block` of a file in bounded memory, with the bytes and the report
-//! of the whole-signal [`denoise`](crate::denoise::job::denoise) (without a clean reference).
+//! `denoise --method auto|lsa|block|gaussian` of a file in bounded memory, with the bytes and
+//! the report of the whole-signal [`denoise`](crate::denoise::job::denoise) (without a clean
+//! reference).
 //!
 //! Pass one reads the file for what needs all of it before any output: the noise of each
 //! channel ([`MinimumStatistics`], unless a noise clip gives it), the DC-lobe bins a coloured
@@ -7,16 +8,19 @@
 //! metrics' reference ([`ReferencePeak`]). Pass two reads it again and runs the STFT frame by
 //! frame in runs of whole overlap-add blocks ([`StftFilter`]): LSA and block thresholding
 //! through one filter, `auto` through its candidates' filters, the probe's and the per-segment
-//! choice ([`AutoLane`]). The samples handed out go to the WAV file ([`WavBlockWriter`]) and to
-//! the metrics ([`ChannelMetrics`]). The noise reduction ratio's variances read both signals
-//! back from a [`Spill`].
+//! choice ([`AutoLane`]); the Gaussian filter runs on a sliding window ([`GaussianLane`]). The
+//! samples handed out go to the WAV file ([`WavBlockWriter`]) and to the metrics
+//! ([`ChannelMetrics`]). The noise reduction ratio's variances read both signals back from a
+//! [`Spill`].
 
 use super::auto::AutoLane;
+use super::gaussian::GaussianLane;
 use super::stft_filter::{GainRule, StftFilter};
 use super::{Pass, Spill, StreamOptions};
 use crate::audio::{SampleFormat, WavBlockWriter, WriteReport};
 use crate::denoise::auto::{hann_quarter_hop, AutoConfig, Estimator, PROBE_FFT};
 use crate::denoise::denoiser::{ChannelInfo, Denoiser, NoiseInput};
+use crate::denoise::gaussian::GaussianFilter;
 use crate::denoise::job::mean_rank;
 use crate::denoise::noise_estimate::{dc_lobe_frames, DcLobe, MinimumStatistics, NoiseEstimate};
 use crate::metrics::{
@@ -41,15 +45,21 @@ pub struct StreamedDenoise {
 }
 
 /// Whether [`denoise_file`] runs `denoiser`: `auto` ([`Denoiser::Auto`]), LSA and block
-/// thresholding ([`Denoiser::Stft`]).
+/// thresholding ([`Denoiser::Stft`]) and the Gaussian filter ([`Denoiser::Gaussian`]). WSVD,
+/// wavelet shrinkage (thresholds from the whole signal's finest level) and the spectral gate
+/// (a percentile of each bin over the whole signal) do not.
 pub fn streams(denoiser: &Denoiser) -> bool {
-    matches!(denoiser, Denoiser::Auto { .. } | Denoiser::Stft { .. })
+    matches!(
+        denoiser,
+        Denoiser::Auto { .. } | Denoiser::Stft { .. } | Denoiser::Gaussian { .. }
+    )
 }
 
 /// The method of a streamed job.
 enum Method<'a> {
     Auto(&'a AutoConfig),
     Single(&'a Estimator),
+    Gaussian(&'a GaussianFilter),
 }
 
 impl Method<'_> {
@@ -64,6 +74,7 @@ impl Method<'_> {
                 .chain(std::iter::once(PROBE_FFT))
                 .collect(),
             Method::Single(e) => vec![e.n_fft()],
+            Method::Gaussian(_) => Vec::new(),
         };
         for size in all {
             if !sizes.contains(&size) {
@@ -75,7 +86,8 @@ impl Method<'_> {
 }
 
 /// Denoise the file `input` into the WAV file `output` (in `format`, the input's when `None`)
-/// with `denoiser` (`auto`, LSA or block thresholding: [`streams`]), in bounded memory (module
+/// with `denoiser` (`auto`, LSA, block thresholding or the Gaussian filter: [`streams`]), in
+/// bounded memory (module
 /// documentation). The output is written
 /// atomically: on any error (a truncated or corrupt input found in either pass, a non-finite
 /// result) nothing is left at `output`.
@@ -92,17 +104,18 @@ pub fn denoise_file(
     let (method, noise) = match denoiser {
         Denoiser::Auto { config, noise } => {
             config.validate()?;
-            (Method::Auto(config), noise)
+            (Method::Auto(config), Some(noise))
         }
         Denoiser::Stft { estimator, noise } => {
             estimator.validate()?;
-            (Method::Single(estimator), noise)
+            (Method::Single(estimator), Some(noise))
         }
+        Denoiser::Gaussian { filter, .. } => (Method::Gaussian(filter), None),
         other => {
             return Err(Error::param(
                 "method",
                 format!(
-                    "the streamed denoiser runs auto, lsa and block, not {}",
+                    "the streamed denoiser runs auto, lsa, block and gaussian, not {}",
                     other.method()
                 ),
             ))
@@ -117,9 +130,13 @@ pub fn denoise_file(
         .statistics
         .iter()
         .enumerate()
-        .map(|(c, statistics)| match statistics {
-            Some(s) => Ok(NoiseEstimate::from_floors(&s.floors()?, first.sample_rate)),
-            None => noise.noise(&[], first.sample_rate, c),
+        .map(|(c, statistics)| match (statistics, noise) {
+            (Some(s), _) => Ok(Some(NoiseEstimate::from_floors(
+                &s.floors()?,
+                first.sample_rate,
+            ))),
+            (None, Some(noise)) => noise.noise(&[], first.sample_rate, c).map(Some),
+            (None, None) => Ok(None),
         })
         .collect::<Result<Vec<_>>>()?;
     let FirstPass {
@@ -142,28 +159,32 @@ pub fn denoise_file(
         .zip(&peaks)
         .zip(&lobes)
         .map(|((estimate, &peak), lobes)| {
-            let noise_power = |n_fft: usize| {
+            let noise_power = |estimate: &NoiseEstimate, n_fft: usize| {
                 let at = sizes.iter().position(|&s| s == n_fft);
                 let lobes = at.map_or(&[][..], |i| lobes[i].lobes());
                 estimate.stft_noise_power_from_lobes(&hann_quarter_hop(n_fft)?, lobes)
             };
-            let denoiser = match method {
-                Method::Auto(cfg) => Filter::Auto(Box::new(AutoLane::new(
+            let denoiser = match (&method, estimate) {
+                (Method::Auto(cfg), Some(estimate)) => Filter::Auto(Box::new(AutoLane::new(
                     cfg,
                     estimate,
-                    noise_power,
+                    |n_fft| noise_power(estimate, n_fft),
                     len,
                     sample_rate,
                 )?)),
-                Method::Single(estimator) => {
+                (Method::Single(estimator), Some(estimate)) => {
                     let n_fft = estimator.n_fft();
                     let rule = GainRule::of(estimator, n_fft / 2 + 1);
                     Filter::Single(StftFilter::new(
                         n_fft,
-                        noise_power(n_fft)?,
+                        noise_power(estimate, n_fft)?,
                         len,
                         vec![rule],
                     )?)
+                }
+                (Method::Gaussian(filter), _) => Filter::Gaussian(GaussianLane::new(filter, len)),
+                (Method::Auto(_) | Method::Single(_), None) => {
+                    unreachable!("auto, lsa and block have a noise estimate per channel")
                 }
             };
             Ok(Lane {
@@ -193,10 +214,10 @@ pub fn denoise_file(
     for (lane, estimate) in lanes.into_iter().zip(&estimates) {
         channel_metrics.push(lane.metrics);
         infos.push(ChannelInfo {
-            noise: Some(estimate.json()),
+            noise: estimate.as_ref().map(NoiseEstimate::json),
             auto: match lane.denoiser {
                 Filter::Auto(auto) => Some(auto.report()),
-                Filter::Single(_) => None,
+                Filter::Single(_) | Filter::Gaussian(_) => None,
             },
             ..ChannelInfo::default()
         });
@@ -205,8 +226,7 @@ pub fn denoise_file(
     let nrr = nrr_from_variances(variance(&mut spill_x)?, variance(&mut spill_y)?);
     let mut metrics = Metrics::from_channels(channel_metrics)?;
     metrics.nrr_db = Some(nrr);
-    let noise_json: Vec<_> = infos.iter().map(|i| i.noise.clone()).collect();
-    let report = Report {
+    let mut report = Report {
         command: "denoise".into(),
         input: None,
         output: None,
@@ -221,9 +241,12 @@ pub fn denoise_file(
         extra: serde_json::Map::new(),
     }
     .with("mean_rank", mean_rank(&infos))
-    .with("channel_info", &infos)
-    .with("noise", noise_json)
-    .with("reference", "input");
+    .with("channel_info", &infos);
+    if infos.iter().any(|i| i.noise.is_some()) {
+        let noise: Vec<_> = infos.iter().map(|i| i.noise.clone()).collect();
+        report = report.with("noise", noise);
+    }
+    let report = report.with("reference", "input");
     let write = writer.finish()?;
     Ok(StreamedDenoise { report, write })
 }
@@ -232,7 +255,8 @@ pub fn denoise_file(
 struct FirstPass {
     sample_rate: u32,
     source_format: SampleFormat,
-    /// Per channel: the noise's minimum statistics (`None` with a noise clip).
+    /// Per channel: the noise's minimum statistics (`None` with a noise clip or without a
+    /// noise-aware method).
     statistics: Vec<Option<MinimumStatistics>>,
     /// Per channel: the metrics' spectral peak of the input.
     peaks: Vec<f64>,
@@ -248,9 +272,11 @@ fn first_pass(
     input: &Path,
     options: &StreamOptions,
     len: usize,
-    noise: &NoiseInput,
+    noise: Option<&NoiseInput>,
     sizes: &[usize],
 ) -> Result<FirstPass> {
+    // The noise is estimated from the signal itself: a noise-aware method without a clip.
+    let estimated = noise.is_some_and(|n| n.clips.is_none());
     let mut pass = Pass::open(input, options)?;
     let stfts = sizes
         .iter()
@@ -263,17 +289,17 @@ fn first_pass(
     while let Some(block) = pass.next_block()? {
         if peaks.is_empty() {
             for _ in 0..block.len() {
-                statistics.push(match noise.clips {
-                    Some(_) => None,
-                    None => Some(MinimumStatistics::new(len)?),
+                statistics.push(match estimated {
+                    false => None,
+                    true => Some(MinimumStatistics::new(len)?),
                 });
                 peaks.push(ReferencePeak::new(len)?);
                 lobes.push(
                     stfts
                         .iter()
-                        .map(|stft| match noise.clips {
-                            Some(_) => Ok(DcLobes::none()),
-                            None => DcLobes::new(stft, len),
+                        .map(|stft| match estimated {
+                            false => Ok(DcLobes::none()),
+                            true => DcLobes::new(stft, len),
                         })
                         .collect::<Result<_>>()?,
                 );
@@ -404,6 +430,8 @@ enum Filter {
     Auto(Box<AutoLane>),
     /// LSA or block thresholding: one rule in its plane.
     Single(StftFilter),
+    /// The Gaussian filter.
+    Gaussian(GaussianLane),
 }
 
 impl Lane {
@@ -413,6 +441,7 @@ impl Lane {
         let y = match &mut self.denoiser {
             Filter::Auto(auto) => auto.push(x)?,
             Filter::Single(filter) => filter.push(x)?.swap_remove(0),
+            Filter::Gaussian(filter) => filter.push(x),
         };
         let x: Vec<f64> = self.pending_x.drain(..y.len()).collect();
         self.metrics.push(&x, &y)?;

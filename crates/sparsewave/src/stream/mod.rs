@@ -20,11 +20,14 @@ mod auto;
 #[cfg(feature = "codec")]
 pub mod codec;
 pub mod denoise;
+mod gaussian;
 pub mod metrics;
 mod spill;
 mod stft_filter;
+mod tape;
 
 pub use spill::Spill;
+pub(crate) use tape::Tape;
 
 use crate::audio::{downmix, BlockReader};
 use crate::{Error, Result};
