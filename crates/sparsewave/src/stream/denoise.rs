@@ -4,14 +4,14 @@
 //!
 //! Pass one reads the file for what needs all of it before any output: the noise of each
 //! channel ([`MinimumStatistics`], unless a noise clip gives it), the DC-lobe bins a coloured
-//! estimate measures in each plane the method uses ([`DcLobes`]) and the spectral peak of the
+//! estimate measures in each plane the method uses (`DcLobes`) and the spectral peak of the
 //! metrics' reference ([`ReferencePeak`]). Pass two reads it again and runs the STFT frame by
-//! frame in runs of whole overlap-add blocks ([`StftFilter`]): LSA and block thresholding
-//! through one filter, `auto` through its candidates' filters, the probe's and the per-segment
-//! choice ([`AutoLane`]); the Gaussian filter runs on a sliding window ([`GaussianLane`]). The
-//! samples handed out go to the WAV file ([`WavBlockWriter`]) and to the metrics
-//! ([`ChannelMetrics`]). The noise reduction ratio's variances read both signals back from a
-//! [`Spill`].
+//! frame in runs of whole overlap-add blocks (`stream::StftFilter`): LSA and block
+//! thresholding through one filter, `auto` through its candidates' filters, the probe's and
+//! the per-segment choice (`stream::AutoLane`); the Gaussian filter runs on a sliding window
+//! (`stream::GaussianLane`). The samples handed out go to the WAV file ([`WavBlockWriter`])
+//! and to the metrics ([`ChannelMetrics`]). The noise reduction ratio's variances read both
+//! signals back from a [`Spill`].
 
 use super::auto::AutoLane;
 use super::gaussian::GaussianLane;
@@ -175,12 +175,12 @@ pub fn denoise_file(
                 (Method::Single(estimator), Some(estimate)) => {
                     let n_fft = estimator.n_fft();
                     let rule = GainRule::of(estimator, n_fft / 2 + 1);
-                    Filter::Single(StftFilter::new(
+                    Filter::Single(Box::new(StftFilter::new(
                         n_fft,
                         noise_power(estimate, n_fft)?,
                         len,
                         vec![rule],
-                    )?)
+                    )?))
                 }
                 (Method::Gaussian(filter), _) => Filter::Gaussian(GaussianLane::new(filter, len)),
                 (Method::Auto(_) | Method::Single(_), None) => {
@@ -428,8 +428,9 @@ struct Lane {
 enum Filter {
     /// `auto` (boxed: it holds its candidates' filters).
     Auto(Box<AutoLane>),
-    /// LSA or block thresholding: one rule in its plane.
-    Single(StftFilter),
+    /// LSA or block thresholding: one rule in its plane (boxed: an STFT plan and its
+    /// buffers).
+    Single(Box<StftFilter>),
     /// The Gaussian filter.
     Gaussian(GaussianLane),
 }
