@@ -1,4 +1,4 @@
-//! `denoise --method lsa` streamed (a regular file) against the same command reading a pipe
+//! `denoise` (`auto`, the default, and `--method lsa`) streamed (a regular file) against the same command reading a pipe
 //! (which cannot be read twice, so it decodes the whole input): the same output bytes and the
 //! same report numbers; a truncated input leaves no output.
 
@@ -101,11 +101,70 @@ fn streamed_and_whole_input_give_the_same_bytes_and_report() {
 }
 
 #[test]
+fn the_default_denoiser_streams_with_the_bytes_of_the_whole_input_job() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let noisy = noisy_stereo(&dir);
+    let streamed = dir.join("streamed.wav");
+    let a = sparsewave()
+        .args([
+            "denoise",
+            noisy.to_str().unwrap(),
+            "-o",
+            streamed.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    let text = String::from_utf8_lossy(&a.stdout);
+    assert!(
+        text.contains("\"method\":\"auto\"") && text.contains("streamed in bounded memory"),
+        "{text}"
+    );
+    let whole = dir.join("whole.wav");
+    let b = sparsewave()
+        .args(["denoise", "/dev/stdin", "-o", whole.to_str().unwrap()])
+        .write_stdin(std::fs::read(&noisy).unwrap())
+        .output()
+        .unwrap();
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    assert!(!String::from_utf8_lossy(&b.stdout).contains("streamed"));
+    assert_eq!(
+        std::fs::read(&streamed).unwrap(),
+        std::fs::read(&whole).unwrap()
+    );
+    // The reports too, auto's choice included.
+    let run = |input: &str, out: &Path, stdin: Option<Vec<u8>>| {
+        let mut cmd = sparsewave();
+        cmd.args(["denoise", input, "-o", out.to_str().unwrap(), "--json"]);
+        if let Some(bytes) = stdin {
+            cmd.write_stdin(bytes);
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        json(&o.stdout)
+    };
+    let a = run(noisy.to_str().unwrap(), &streamed, None);
+    let b = run("/dev/stdin", &whole, Some(std::fs::read(&noisy).unwrap()));
+    for key in ["metrics", "params", "channel_info", "noise", "samples"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    assert_eq!(
+        a["channel_info"][0]["auto"]["weights"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "two segments of 2 s"
+    );
+}
+
+#[test]
 fn help_says_when_the_job_streams() {
     let out = sparsewave().args(["denoise", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(
-        help.contains("lsa without --clean and --plots runs streamed"),
+        help.contains("auto, lsa, block and gaussian of a file without --clean and --plots run"),
         "{help}"
     );
 }

@@ -1,7 +1,8 @@
-//! The streamed `denoise --method lsa` against the whole-signal job: the same output bytes and
+//! The streamed `denoise --method auto|lsa|block|gaussian` against the whole-signal job: the same output bytes and
 //! the same report numbers, bit for bit, on files many blocks long; failures leave no output.
 
 use sparsewave::audio::{decode_file, write_wav, Audio, SampleFormat};
+use sparsewave::denoise::block::BlockConfig;
 use sparsewave::denoise::denoiser::{DenoiseMethod, DenoiseParams};
 use sparsewave::denoise::job::denoise;
 use sparsewave::denoise::lsa::LsaConfig;
@@ -56,6 +57,30 @@ fn lsa(n_fft: usize) -> DenoiseParams {
             n_fft,
             ..LsaConfig::default()
         },
+        ..DenoiseParams::default()
+    }
+}
+
+/// `auto` (the default) with segments of `segment` seconds.
+fn auto(segment: f64) -> DenoiseParams {
+    DenoiseParams {
+        auto_segment: segment,
+        ..DenoiseParams::default()
+    }
+}
+
+fn block(n_fft: usize, delta: f64) -> DenoiseParams {
+    DenoiseParams {
+        method: DenoiseMethod::Block,
+        block: BlockConfig { n_fft, delta },
+        ..DenoiseParams::default()
+    }
+}
+
+fn gaussian(sigma: f64) -> DenoiseParams {
+    DenoiseParams {
+        method: DenoiseMethod::Gaussian,
+        sigma,
         ..DenoiseParams::default()
     }
 }
@@ -148,6 +173,70 @@ fn streamed_lsa_equals_the_whole_signal_job_mono_and_stereo() {
 }
 
 #[test]
+fn streamed_auto_equals_the_whole_signal_job_mono_and_stereo() {
+    // 176 400 frames. Segments of 2 s (88 200 samples: two, the default) or 0.7 s (30 870:
+    // six, the last short) end inside blocks of 3001 or 4999 frames; the 8192-point plane's
+    // overlap-add blocks (131 072 samples) span many blocks and several segments.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let mono = noisy_file(&dir, 1, SampleFormat::Int(16));
+    let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
+    let options = |block_frames| StreamOptions {
+        block_frames,
+        mono: false,
+    };
+    assert_streamed_equals_whole(&mono, &auto(2.0), options(3001));
+    assert_streamed_equals_whole(&stereo, &auto(0.7), options(4999));
+    assert_streamed_equals_whole(&stereo, &auto(0.7), options(1 << 16));
+    // The report holds every segment's weights and the candidates' risks.
+    let whole = denoise(
+        &decode_file(&stereo).unwrap(),
+        &auto(0.7).denoiser(None).unwrap(),
+        None,
+    )
+    .unwrap();
+    let weights = &whole.report.extra["channel_info"][1]["auto"]["weights"];
+    assert_eq!(weights.as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn streamed_block_thresholding_equals_the_whole_signal_job() {
+    // Block thresholding's macroblock rows (8 frames) against runs of 64-frame blocks, and a
+    // last row cut short (345 frames at n_fft 2048, 1379 at 512).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let mono = noisy_file(&dir, 1, SampleFormat::Int(16));
+    let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
+    let options = |block_frames| StreamOptions {
+        block_frames,
+        mono: false,
+    };
+    assert_streamed_equals_whole(&mono, &block(2048, 0.1), options(3001));
+    assert_streamed_equals_whole(&stereo, &block(512, 0.05), options(777));
+}
+
+#[test]
+fn streamed_gaussian_filter_equals_the_whole_signal_job() {
+    // Kernel radii 4 (σ 1, the default), 3000 (σ 750: the window spans blocks of 777 frames)
+    // and, on a 1000-sample file, 1200 (σ 300: longer than the signal, reflected twice).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
+    let options = |block_frames| StreamOptions {
+        block_frames,
+        mono: false,
+    };
+    assert_streamed_equals_whole(&stereo, &gaussian(1.0), options(3001));
+    assert_streamed_equals_whole(&stereo, &gaussian(750.0), options(777));
+    let short = dir.join("short.wav");
+    let x = noise(1000, 0.3, 5);
+    let y: Vec<f64> = x.iter().rev().map(|v| 0.5 * v).collect();
+    write_wav(&short, &Audio::from_channels(8000, vec![x, y]), None).unwrap();
+    assert_streamed_equals_whole(&short, &gaussian(300.0), options(77));
+    assert_streamed_equals_whole(&short, &gaussian(2.0), options(77));
+}
+
+#[test]
 fn coloured_noise_streams_with_its_measured_dc_lobe() {
     // Pink noise at 10 dB is estimated as coloured: the noise power of the STFT's two lowest
     // bins is measured in the signal's own frames, which pass one collects as they pass.
@@ -170,6 +259,15 @@ fn coloured_noise_streams_with_its_measured_dc_lobe() {
         };
         assert_streamed_equals_whole(&path, &lsa(2048), options);
     }
+    // auto's probe is shaped by the coloured noise's power (a filter of its own).
+    assert_streamed_equals_whole(
+        &path,
+        &auto(0.7),
+        StreamOptions {
+            block_frames: 3001,
+            mono: false,
+        },
+    );
 }
 
 #[test]
@@ -191,6 +289,14 @@ fn a_noise_clip_streams_as_well() {
     assert_eq!(streamed.report.extra, whole.report.extra);
     // The input's format (16-bit), as the whole-signal output is written.
     let want = dir.join("want.wav");
+    write_wav(&want, &whole.audio, None).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&want).unwrap());
+    // auto with the clip's noise (its mean periodogram, a coloured model: the probe is shaped).
+    let denoiser = auto(0.5).denoiser(Some(&clip)).unwrap();
+    let whole = denoise(&noisy, &denoiser, None).unwrap();
+    let streamed = denoise_file(&stereo, &out, &denoiser, None, &options).unwrap();
+    assert_eq!(streamed.report.metrics, whole.report.metrics);
+    assert_eq!(streamed.report.extra, whole.report.extra);
     write_wav(&want, &whole.audio, None).unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&want).unwrap());
 }
@@ -216,7 +322,13 @@ fn a_truncated_or_corrupt_input_leaves_no_output() {
     nan[mid..mid + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     let corrupt = dir.join("corrupt.wav");
     std::fs::write(&corrupt, &nan).unwrap();
-    for (input, expect) in [(&cut, "truncated"), (&corrupt, "not a finite number")] {
+    for (input, expect, params) in [
+        (&cut, "truncated", lsa(2048)),
+        (&corrupt, "not a finite number", lsa(2048)),
+        (&cut, "truncated", auto(1.0)),
+        (&corrupt, "not a finite number", auto(1.0)),
+    ] {
+        let denoiser = params.denoiser(None).unwrap();
         let out = dir.join("out.wav");
         let err = denoise_file(input, &out, &denoiser, None, &options)
             .unwrap_err()

@@ -31,12 +31,14 @@ use std::path::{Path, PathBuf};
 /// detail coefficients), gaussian (Gaussian low-pass, σ in samples) and gate (stationary
 /// spectral gating).
 ///
-/// Memory: lsa without --clean and --plots runs streamed, in bounded memory whatever the
-/// input's length (a few MB per channel plus the noise estimate's 0.9 % of the samples): the
-/// input is read twice in blocks and the output written as it is made, with the same output
-/// and numbers as in memory; the input and output are kept as 64-bit floats in an anonymous
-/// temporary file for the noise reduction ratio (16 bytes per sample; see docs/memory.md).
-/// Every other case decodes the whole input.
+/// Memory: auto, lsa, block and gaussian of a file without --clean and --plots run streamed,
+/// in bounded memory whatever the input's length (a few MB per channel for lsa, block and
+/// gaussian, a few tens of MB for auto, which keeps about three segments of its candidates'
+/// outputs, plus the noise estimate's 0.9 % of the samples): the input is read twice in blocks
+/// and the output written as it is made, with the same output and numbers as in memory; the
+/// input and output are kept as 64-bit floats in an anonymous temporary file for the noise
+/// reduction ratio (16 bytes per sample; see docs/memory.md). Every other case (wsvd, wavelet,
+/// gate, an input from a pipe) decodes the whole input.
 ///
 /// Metrics: with --clean REF they compare the output with the clean reference (and the noisy
 /// input with it, as "input"), and NRR = 10·log10(var(noisy)/var(denoised)) compares the output
@@ -297,8 +299,9 @@ pub fn execute(a: &Args) -> Result<Done> {
     Ok(Done { report, text })
 }
 
-/// Whether the job runs streamed: LSA, no clean reference, no figures (both need the whole
-/// signals), and an input that can be read twice (a regular file, not a pipe).
+/// Whether the job runs streamed: auto, LSA, block thresholding or the Gaussian filter, no
+/// clean reference, no figures (both need the whole signals), and an input that can be read
+/// twice (a regular file, not a pipe).
 fn streamed(a: &Args, denoiser: &Denoiser) -> bool {
     stream::denoise::streams(denoiser)
         && a.clean.is_none()

@@ -292,66 +292,141 @@ pub fn auto_denoise(
         outputs.push((f, fp));
     }
     drop(planes);
-    let k = outputs.len();
-    let seg = ((cfg.segment_seconds * f64::from(rate)).round() as usize).clamp(1, n.max(1));
+    let seg = segment_length(cfg, rate, n);
     let segments = n.div_ceil(seg).max(1);
-    let noise_var = noise.sigma().powi(2);
-    let mut weights = Vec::with_capacity(segments);
-    let (mut total_mix, mut total_single) = (0.0, vec![0.0; k]);
+    let mut choice = SegmentChoice::new(outputs.len(), noise.sigma());
     for s in 0..segments {
         let r = s * seg..((s + 1) * seg).min(n);
-        let trace = noise_var * r.len() as f64;
+        let pairs: Vec<(&[f64], &[f64])> = outputs
+            .iter()
+            .map(|(f, fp)| (&f[r.clone()], &fp[r.clone()]))
+            .collect();
+        choice.push(&x[r.clone()], &probe[r.clone()], &pairs, cfg.epsilon);
+    }
+    let candidates: Vec<&[f64]> = outputs.iter().map(|(f, _)| f.as_slice()).collect();
+    let y = mix(&candidates, 0, choice.weights(), segments, seg, n, 0..n);
+    let report = choice.report(cfg, sum_of_squares(0.0, x), n);
+    Ok((y, report))
+}
+
+/// The segment length of the choice in samples for a signal of `n` samples at `rate` Hz:
+/// `round(segment_seconds·rate)`, at least 1 and at most `n`.
+pub(crate) fn segment_length(cfg: &AutoConfig, rate: u32, n: usize) -> usize {
+    ((cfg.segment_seconds * f64::from(rate)).round() as usize).clamp(1, n.max(1))
+}
+
+/// `acc + Σ x[t]²`, summed in order (the energy of the input, for the SNR a risk means; a
+/// streamed caller folds the blocks one after the other).
+pub(crate) fn sum_of_squares(acc: f64, x: &[f64]) -> f64 {
+    x.iter().fold(acc, |a, v| a + v * v)
+}
+
+/// The per-segment choice of weights, segment after segment (module documentation), and the
+/// risks summed over the segments.
+pub(crate) struct SegmentChoice {
+    noise_var: f64,
+    /// `weights[s][j]`.
+    weights: Vec<Vec<f64>>,
+    /// SURE of the combination, summed over the segments.
+    total_mix: f64,
+    /// SURE of each candidate alone, summed over the segments.
+    total_single: Vec<f64>,
+}
+
+impl SegmentChoice {
+    /// Before the first segment, for `candidates` candidates and white-equivalent noise of
+    /// standard deviation `sigma` (`tr C_s = σ²·|s|`).
+    pub(crate) fn new(candidates: usize, sigma: f64) -> Self {
+        SegmentChoice {
+            noise_var: sigma.powi(2),
+            weights: Vec::new(),
+            total_mix: 0.0,
+            total_single: vec![0.0; candidates],
+        }
+    }
+
+    /// The next segment: the input `x`, the probe `b` and each candidate's output on `y` and
+    /// on `y + ε·b` (`outputs[j] = (f_j, f_j(y + εb))`), all restricted to the segment. Sums
+    /// `M_ij = Σ_t (f_i − y)(f_j − y)` and `d_j = Σ_t b·(f_j(y + εb) − f_j)/ε` in time order,
+    /// and keeps the weights that minimise `SURE_s` on the simplex.
+    pub(crate) fn push(
+        &mut self,
+        x: &[f64],
+        probe: &[f64],
+        outputs: &[(&[f64], &[f64])],
+        epsilon: f64,
+    ) {
+        let k = outputs.len();
+        let trace = self.noise_var * x.len() as f64;
         let mut m = vec![vec![0.0; k]; k];
         let mut d = vec![0.0; k];
         for i in 0..k {
-            let (fi, fpi) = &outputs[i];
-            d[i] = r.clone().map(|t| probe[t] * (fpi[t] - fi[t])).sum::<f64>() / cfg.epsilon;
+            let (fi, fpi) = outputs[i];
+            d[i] = probe
+                .iter()
+                .zip(fpi)
+                .zip(fi)
+                .map(|((b, fp), f)| b * (fp - f))
+                .sum::<f64>()
+                / epsilon;
             for j in 0..=i {
-                let fj = &outputs[j].0;
-                let v: f64 = r.clone().map(|t| (fi[t] - x[t]) * (fj[t] - x[t])).sum();
+                let fj = outputs[j].0;
+                let v: f64 = fi
+                    .iter()
+                    .zip(fj)
+                    .zip(x)
+                    .map(|((fi, fj), x)| (fi - x) * (fj - x))
+                    .sum();
                 m[i][j] = v;
                 m[j][i] = v;
             }
         }
         for i in 0..k {
-            total_single[i] += m[i][i] + 2.0 * d[i] - trace;
+            self.total_single[i] += m[i][i] + 2.0 * d[i] - trace;
         }
         let (w, risk) = simplex_minimum(&m, &d);
-        total_mix += risk - trace;
-        weights.push(w);
+        self.total_mix += risk - trace;
+        self.weights.push(w);
     }
-    let y = mix(&outputs, &weights, seg, n);
-    let nf = n as f64;
-    let clean_energy =
-        (x.iter().map(|v| v * v).sum::<f64>() - noise_var * nf).max(f64::MIN_POSITIVE);
-    let snr = |risk: f64| 10.0 * (clean_energy / risk.max(f64::MIN_POSITIVE)).log10();
-    let candidates: Vec<CandidateReport> = cfg
-        .candidates
-        .iter()
-        .enumerate()
-        .map(|(j, c)| CandidateReport {
-            name: c.name(),
-            sure_mse: total_single[j] / nf,
-            sure_snr_db: snr(total_single[j]),
-            mean_weight: weights.iter().map(|w| w[j]).sum::<f64>() / segments as f64,
-            segments_led: weights.iter().filter(|w| argmax(w) == j).count(),
-        })
-        .collect();
-    let picked = candidates
-        .iter()
-        .max_by(|a, b| a.mean_weight.total_cmp(&b.mean_weight))
-        .map(|c| c.name.clone())
-        .unwrap_or_default();
-    Ok((
-        y,
+
+    /// The weights of the segments pushed so far, `weights[s][j]`.
+    pub(crate) fn weights(&self) -> &[Vec<f64>] {
+        &self.weights
+    }
+
+    /// The report, once every segment of the `n`-sample input is pushed; `energy` is `‖y‖²`
+    /// ([`sum_of_squares`]).
+    pub(crate) fn report(self, cfg: &AutoConfig, energy: f64, n: usize) -> AutoReport {
+        let nf = n as f64;
+        let segments = self.weights.len();
+        let clean_energy = (energy - self.noise_var * nf).max(f64::MIN_POSITIVE);
+        let snr = |risk: f64| 10.0 * (clean_energy / risk.max(f64::MIN_POSITIVE)).log10();
+        let weights = self.weights;
+        let candidates: Vec<CandidateReport> = cfg
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(j, c)| CandidateReport {
+                name: c.name(),
+                sure_mse: self.total_single[j] / nf,
+                sure_snr_db: snr(self.total_single[j]),
+                mean_weight: weights.iter().map(|w| w[j]).sum::<f64>() / segments as f64,
+                segments_led: weights.iter().filter(|w| argmax(w) == j).count(),
+            })
+            .collect();
+        let picked = candidates
+            .iter()
+            .max_by(|a, b| a.mean_weight.total_cmp(&b.mean_weight))
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
         AutoReport {
             candidates,
             picked,
-            sure_mse: total_mix / nf,
-            sure_snr_db: snr(total_mix),
+            sure_mse: self.total_mix / nf,
+            sure_snr_db: snr(self.total_mix),
             weights,
-        },
-    ))
+        }
+    }
 }
 
 fn argmax(w: &[f64]) -> usize {
@@ -362,19 +437,39 @@ fn argmax(w: &[f64]) -> usize {
 }
 
 /// FFT size of the STFT that shapes the coloured-noise probe.
-const PROBE_FFT: usize = 2048;
+pub(crate) const PROBE_FFT: usize = 2048;
+
+/// Seeded Rademacher signs ±1, drawn in order: the signs of a signal are the same whether
+/// drawn at once or block by block.
+pub(crate) struct Rademacher(ChaCha8Rng);
+
+impl Rademacher {
+    /// The sequence of `seed`.
+    pub(crate) fn new(seed: u64) -> Self {
+        Rademacher(ChaCha8Rng::seed_from_u64(seed))
+    }
+
+    /// The next `n` signs.
+    pub(crate) fn signs(&mut self, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|_| if self.0.random::<bool>() { 1.0 } else { -1.0 })
+            .collect()
+    }
+}
 
 /// `n` seeded Rademacher signs ±1.
 fn rademacher(n: usize, seed: u64) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
-        .collect()
+    Rademacher::new(seed).signs(n)
 }
 
 /// The Monte-Carlo probe for white noise: Rademacher signs times σ (covariance σ²·I).
 fn white_probe(n: usize, sigma: f64, seed: u64) -> Vec<f64> {
-    rademacher(n, seed).into_iter().map(|s| s * sigma).collect()
+    white_probe_from(rademacher(n, seed), sigma)
+}
+
+/// The white probe from its signs: `b[t] = sign[t]·σ`.
+pub(crate) fn white_probe_from(signs: Vec<f64>, sigma: f64) -> Vec<f64> {
+    signs.into_iter().map(|s| s * sigma).collect()
 }
 
 /// The Monte-Carlo probe for coloured noise: Rademacher signs shaped in the STFT domain of
@@ -382,17 +477,19 @@ fn white_probe(n: usize, sigma: f64, seed: u64) -> Vec<f64> {
 /// so that the probe has the noise power the estimators work with in every bin.
 fn coloured_probe(n: usize, plane: &Plane, seed: u64) -> Result<Vec<f64>> {
     let stft = &plane.stft;
-    let gain: f64 = stft.config().window.iter().map(|w| w * w).sum();
-    let amplitude: Vec<f64> = plane
-        .noise_power
-        .iter()
-        .map(|p| (p / gain).sqrt())
-        .collect();
+    let amplitude = probe_amplitude(stft, &plane.noise_power);
     let mut spec = stft.forward(&rademacher(n, seed))?;
     for (i, c) in spec.data.iter_mut().enumerate() {
         *c *= amplitude[i % spec.bins];
     }
     stft.inverse(&spec, n)
+}
+
+/// The coloured probe's gain per bin: `√(noise_power[k]/Σw²)` in `stft` (the
+/// [`PROBE_FFT`] plane).
+pub(crate) fn probe_amplitude(stft: &Stft, noise_power: &[f64]) -> Vec<f64> {
+    let gain: f64 = stft.config().window.iter().map(|w| w * w).sum();
+    noise_power.iter().map(|p| (p / gain).sqrt()).collect()
 }
 
 /// The minimum of `wᵀMw + 2wᵀd` over the simplex `w ≥ 0, Σw = 1`, and its value: the
@@ -471,12 +568,22 @@ fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
     Some(x)
 }
 
-/// `Σ_j w_j(t)·f_j[t]` with the weights interpolated linearly between segment centres
-/// (constant before the first and after the last).
-fn mix(outputs: &[(Vec<f64>, Vec<f64>)], weights: &[Vec<f64>], seg: usize, n: usize) -> Vec<f64> {
+/// `Σ_j w_j(t)·f_j[t]` for `t` in `range`, with the weights interpolated linearly between
+/// segment centres (constant before the first and after the last) of the `segments` segments
+/// of `seg` samples of an `n`-sample signal; `outputs[j][t − first]` is `f_j[t]`. Needs the
+/// weights of the segments up to the one after `range`'s last (or the last segment's).
+pub(crate) fn mix(
+    outputs: &[&[f64]],
+    first: usize,
+    weights: &[Vec<f64>],
+    segments: usize,
+    seg: usize,
+    n: usize,
+    range: std::ops::Range<usize>,
+) -> Vec<f64> {
     let centre = |s: usize| (s * seg) as f64 + 0.5 * (((s + 1) * seg).min(n) - s * seg) as f64;
-    let last = weights.len() - 1;
-    (0..n)
+    let last = segments - 1;
+    range
         .map(|t| {
             let tf = t as f64 + 0.5;
             let s = (t / seg).min(last);
@@ -496,7 +603,7 @@ fn mix(outputs: &[(Vec<f64>, Vec<f64>)], weights: &[Vec<f64>], seg: usize, n: us
             outputs
                 .iter()
                 .enumerate()
-                .map(|(j, (f, _))| ((1.0 - frac) * weights[a][j] + frac * weights[b][j]) * f[t])
+                .map(|(j, f)| ((1.0 - frac) * weights[a][j] + frac * weights[b][j]) * f[t - first])
                 .sum()
         })
         .collect()

@@ -72,26 +72,46 @@ impl GaussianFilter {
                 ),
             ));
         }
+        self.apply_range(x, 0, n, 0..n, out);
+        Ok(())
+    }
+
+    /// `y[i]` for `i` in `range` (into `out`, as many values) of a signal of `n` samples given
+    /// by `window = x[first .. first + window.len()]`, which must hold every sample the outputs
+    /// read: `x[i − R ..= i + R]` reflected into `0..n` ([`apply`](Self::apply) is the whole
+    /// signal at once; a streamed caller gives a window that slides). When `R ≤ n` that is
+    /// `x[i − R ..= i + R]` cropped to `0..n`.
+    ///
+    /// # Panics
+    /// If `window` misses a sample an output reads.
+    pub fn apply_range(
+        &self,
+        window: &[f64],
+        first: usize,
+        n: usize,
+        range: std::ops::Range<usize>,
+        out: &mut [f64],
+    ) {
         let r = self.radius;
         let g = &self.half_kernel;
-        for (i, o) in out.iter_mut().enumerate() {
+        for (i, o) in range.zip(out.iter_mut()) {
             *o = if i >= r && i + r < n {
-                let mut acc = g[0] * x[i];
+                let x = &window[i - r - first..=i + r - first];
+                let mut acc = g[0] * x[r];
                 for j in 1..=r {
-                    acc += g[j] * (x[i - j] + x[i + j]);
+                    acc += g[j] * (x[r - j] + x[r + j]);
                 }
                 acc
             } else {
-                let at = |t: isize| x[reflect(t, n)];
+                let at = |t: isize| window[reflect(t, n) - first];
                 let c = i as isize;
-                let mut acc = g[0] * x[i];
+                let mut acc = g[0] * window[i - first];
                 for j in 1..=r as isize {
                     acc += g[j as usize] * (at(c - j) + at(c + j));
                 }
                 acc
             };
         }
-        Ok(())
     }
 }
 

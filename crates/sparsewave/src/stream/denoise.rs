@@ -1,31 +1,34 @@
-//! `denoise --method lsa` of a file in bounded memory, with the bytes and the report of the
-//! whole-signal [`denoise`](crate::denoise::job::denoise) (without a clean reference).
+//! `denoise --method auto|lsa|block|gaussian` of a file in bounded memory, with the bytes and
+//! the report of the whole-signal [`denoise`](crate::denoise::job::denoise) (without a clean
+//! reference).
 //!
 //! Pass one reads the file for what needs all of it before any output: the noise of each
-//! channel ([`MinimumStatistics`], unless a noise clip gives it) and the spectral peak of the
+//! channel ([`MinimumStatistics`], unless a noise clip gives it), the DC-lobe bins a coloured
+//! estimate measures in each plane the method uses (`DcLobes`) and the spectral peak of the
 //! metrics' reference ([`ReferencePeak`]). Pass two reads it again and runs the STFT frame by
-//! frame in runs of whole overlap-add blocks ([`OLA_BLOCK`] frames): the LSA recursion
-//! ([`LsaRecursion`]) carries its state from run to run, the overlap-add ([`OverlapAdder`])
-//! hands out the samples no later frame reaches, and these go to the WAV file
-//! ([`WavBlockWriter`]) and to the metrics ([`ChannelMetrics`]). The noise reduction ratio's
-//! variances read both signals back from a [`Spill`].
+//! frame in runs of whole overlap-add blocks (`stream::StftFilter`): LSA and block
+//! thresholding through one filter, `auto` through its candidates' filters, the probe's and
+//! the per-segment choice (`stream::AutoLane`); the Gaussian filter runs on a sliding window
+//! (`stream::GaussianLane`). The samples handed out go to the WAV file ([`WavBlockWriter`])
+//! and to the metrics ([`ChannelMetrics`]). The noise reduction ratio's variances read both
+//! signals back from a [`Spill`].
 
+use super::auto::AutoLane;
+use super::gaussian::GaussianLane;
+use super::stft_filter::{GainRule, StftFilter};
 use super::{Pass, Spill, StreamOptions};
 use crate::audio::{SampleFormat, WavBlockWriter, WriteReport};
-use crate::denoise::auto::{hann_quarter_hop, Estimator};
+use crate::denoise::auto::{hann_quarter_hop, AutoConfig, Estimator, PROBE_FFT};
 use crate::denoise::denoiser::{ChannelInfo, Denoiser, NoiseInput};
+use crate::denoise::gaussian::GaussianFilter;
 use crate::denoise::job::mean_rank;
-use crate::denoise::lsa::{LsaConfig, LsaRecursion};
 use crate::denoise::noise_estimate::{dc_lobe_frames, DcLobe, MinimumStatistics, NoiseEstimate};
 use crate::metrics::{
     nrr_from_variances, streamed_variance, ChannelMetrics, Metrics, ReferencePeak,
 };
 use crate::pipeline::Report;
-use crate::transform::stft::{
-    FrameScratch, OverlapAdder, Spectrogram, Stft, StreamFrames, OLA_BLOCK,
-};
+use crate::transform::stft::{FrameScratch, Stft, StreamFrames};
 use crate::{Error, Result};
-use rayon::prelude::*;
 use realfft::num_complex::Complex64;
 use std::path::Path;
 use std::time::Instant;
@@ -41,24 +44,55 @@ pub struct StreamedDenoise {
     pub write: WriteReport,
 }
 
-/// Whether [`denoise_file`] runs `denoiser`: LSA ([`Denoiser::Stft`] with
-/// [`Estimator::Lsa`]).
+/// Whether [`denoise_file`] runs `denoiser`: `auto` ([`Denoiser::Auto`]), LSA and block
+/// thresholding ([`Denoiser::Stft`]) and the Gaussian filter ([`Denoiser::Gaussian`]). WSVD,
+/// wavelet shrinkage (thresholds from the whole signal's finest level) and the spectral gate
+/// (a percentile of each bin over the whole signal) do not.
 pub fn streams(denoiser: &Denoiser) -> bool {
     matches!(
         denoiser,
-        Denoiser::Stft {
-            estimator: Estimator::Lsa(_),
-            ..
-        }
+        Denoiser::Auto { .. } | Denoiser::Stft { .. } | Denoiser::Gaussian { .. }
     )
 }
 
+/// The method of a streamed job.
+enum Method<'a> {
+    Auto(&'a AutoConfig),
+    Single(&'a Estimator),
+    Gaussian(&'a GaussianFilter),
+}
+
+impl Method<'_> {
+    /// The FFT sizes whose planes the method works in (whose DC lobes pass one measures).
+    fn sizes(&self) -> Vec<usize> {
+        let mut sizes = Vec::new();
+        let all: Vec<usize> = match self {
+            Method::Auto(cfg) => cfg
+                .candidates
+                .iter()
+                .map(Estimator::n_fft)
+                .chain(std::iter::once(PROBE_FFT))
+                .collect(),
+            Method::Single(e) => vec![e.n_fft()],
+            Method::Gaussian(_) => Vec::new(),
+        };
+        for size in all {
+            if !sizes.contains(&size) {
+                sizes.push(size);
+            }
+        }
+        sizes
+    }
+}
+
 /// Denoise the file `input` into the WAV file `output` (in `format`, the input's when `None`)
-/// with the LSA `denoiser`, in bounded memory (module documentation). The output is written
+/// with `denoiser` (`auto`, LSA, block thresholding or the Gaussian filter: [`streams`]), in
+/// bounded memory (module
+/// documentation). The output is written
 /// atomically: on any error (a truncated or corrupt input found in either pass, a non-finite
 /// result) nothing is left at `output`.
 ///
-/// Errors: a `denoiser` other than LSA (parameter `method`), a noise clip at another rate,
+/// Errors: a `denoiser` that does not stream (parameter `method`), a noise clip at another rate,
 /// the input's own (named with its path), too short for the noise estimate, and the writer's.
 pub fn denoise_file(
     input: &Path,
@@ -67,30 +101,42 @@ pub fn denoise_file(
     format: Option<SampleFormat>,
     options: &StreamOptions,
 ) -> Result<StreamedDenoise> {
-    let (cfg, noise) = match denoiser {
-        Denoiser::Stft {
-            estimator: Estimator::Lsa(cfg),
-            noise,
-        } => (*cfg, noise),
+    let (method, noise) = match denoiser {
+        Denoiser::Auto { config, noise } => {
+            config.validate()?;
+            (Method::Auto(config), Some(noise))
+        }
+        Denoiser::Stft { estimator, noise } => {
+            estimator.validate()?;
+            (Method::Single(estimator), Some(noise))
+        }
+        Denoiser::Gaussian { filter, .. } => (Method::Gaussian(filter), None),
         other => {
             return Err(Error::param(
                 "method",
-                format!("the streamed denoiser runs lsa, not {}", other.method()),
+                format!(
+                    "the streamed denoiser runs auto, lsa, block and gaussian, not {}",
+                    other.method()
+                ),
             ))
         }
     };
-    cfg.validate()?;
     let started = Instant::now();
     let len = Pass::length(input, options)?;
-    let first = first_pass(input, options, len, noise, cfg.n_fft)?;
+    let sizes = method.sizes();
+    let first = first_pass(input, options, len, noise, &sizes)?;
     denoiser.check_noise_clip_rate(first.sample_rate)?;
     let estimates = first
         .statistics
         .iter()
         .enumerate()
-        .map(|(c, statistics)| match statistics {
-            Some(s) => Ok(NoiseEstimate::from_floors(&s.floors()?, first.sample_rate)),
-            None => noise.noise(&[], first.sample_rate, c),
+        .map(|(c, statistics)| match (statistics, noise) {
+            (Some(s), _) => Ok(Some(NoiseEstimate::from_floors(
+                &s.floors()?,
+                first.sample_rate,
+            ))),
+            (None, Some(noise)) => noise.noise(&[], first.sample_rate, c).map(Some),
+            (None, None) => Ok(None),
         })
         .collect::<Result<Vec<_>>>()?;
     let FirstPass {
@@ -113,7 +159,39 @@ pub fn denoise_file(
         .zip(&peaks)
         .zip(&lobes)
         .map(|((estimate, &peak), lobes)| {
-            Lane::new(&cfg, estimate, lobes.lobes(), len, sample_rate, peak)
+            let noise_power = |estimate: &NoiseEstimate, n_fft: usize| {
+                let at = sizes.iter().position(|&s| s == n_fft);
+                let lobes = at.map_or(&[][..], |i| lobes[i].lobes());
+                estimate.stft_noise_power_from_lobes(&hann_quarter_hop(n_fft)?, lobes)
+            };
+            let denoiser = match (&method, estimate) {
+                (Method::Auto(cfg), Some(estimate)) => Filter::Auto(Box::new(AutoLane::new(
+                    cfg,
+                    estimate,
+                    |n_fft| noise_power(estimate, n_fft),
+                    len,
+                    sample_rate,
+                )?)),
+                (Method::Single(estimator), Some(estimate)) => {
+                    let n_fft = estimator.n_fft();
+                    let rule = GainRule::of(estimator, n_fft / 2 + 1);
+                    Filter::Single(Box::new(StftFilter::new(
+                        n_fft,
+                        noise_power(estimate, n_fft)?,
+                        len,
+                        vec![rule],
+                    )?))
+                }
+                (Method::Gaussian(filter), _) => Filter::Gaussian(GaussianLane::new(filter, len)),
+                (Method::Auto(_) | Method::Single(_), None) => {
+                    unreachable!("auto, lsa and block have a noise estimate per channel")
+                }
+            };
+            Ok(Lane {
+                denoiser,
+                pending_x: Vec::new(),
+                metrics: ChannelMetrics::new(len, sample_rate, peak)?,
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let mut spill_y = Spill::new(channels, len)?;
@@ -136,7 +214,11 @@ pub fn denoise_file(
     for (lane, estimate) in lanes.into_iter().zip(&estimates) {
         channel_metrics.push(lane.metrics);
         infos.push(ChannelInfo {
-            noise: Some(estimate.json()),
+            noise: estimate.as_ref().map(NoiseEstimate::json),
+            auto: match lane.denoiser {
+                Filter::Auto(auto) => Some(auto.report()),
+                Filter::Single(_) | Filter::Gaussian(_) => None,
+            },
             ..ChannelInfo::default()
         });
     }
@@ -144,8 +226,7 @@ pub fn denoise_file(
     let nrr = nrr_from_variances(variance(&mut spill_x)?, variance(&mut spill_y)?);
     let mut metrics = Metrics::from_channels(channel_metrics)?;
     metrics.nrr_db = Some(nrr);
-    let noise_json: Vec<_> = infos.iter().map(|i| i.noise.clone()).collect();
-    let report = Report {
+    let mut report = Report {
         command: "denoise".into(),
         input: None,
         output: None,
@@ -160,9 +241,12 @@ pub fn denoise_file(
         extra: serde_json::Map::new(),
     }
     .with("mean_rank", mean_rank(&infos))
-    .with("channel_info", &infos)
-    .with("noise", noise_json)
-    .with("reference", "input");
+    .with("channel_info", &infos);
+    if infos.iter().any(|i| i.noise.is_some()) {
+        let noise: Vec<_> = infos.iter().map(|i| i.noise.clone()).collect();
+        report = report.with("noise", noise);
+    }
+    let report = report.with("reference", "input");
     let write = writer.finish()?;
     Ok(StreamedDenoise { report, write })
 }
@@ -171,12 +255,14 @@ pub fn denoise_file(
 struct FirstPass {
     sample_rate: u32,
     source_format: SampleFormat,
-    /// Per channel: the noise's minimum statistics (`None` with a noise clip).
+    /// Per channel: the noise's minimum statistics (`None` with a noise clip or without a
+    /// noise-aware method).
     statistics: Vec<Option<MinimumStatistics>>,
     /// Per channel: the metrics' spectral peak of the input.
     peaks: Vec<f64>,
-    /// Per channel: the DC-lobe bins a coloured estimate measures (empty with a noise clip).
-    lobes: Vec<DcLobes>,
+    /// Per channel and FFT size (in the order given to [`first_pass`]): the DC-lobe bins a
+    /// coloured estimate measures (empty with a noise clip).
+    lobes: Vec<Vec<DcLobes>>,
     /// The input, for the noise reduction ratio.
     spill_x: Spill,
 }
@@ -186,27 +272,37 @@ fn first_pass(
     input: &Path,
     options: &StreamOptions,
     len: usize,
-    noise: &NoiseInput,
-    n_fft: usize,
+    noise: Option<&NoiseInput>,
+    sizes: &[usize],
 ) -> Result<FirstPass> {
+    // The noise is estimated from the signal itself: a noise-aware method without a clip.
+    let estimated = noise.is_some_and(|n| n.clips.is_none());
     let mut pass = Pass::open(input, options)?;
-    let stft = hann_quarter_hop(n_fft)?;
+    let stfts = sizes
+        .iter()
+        .map(|&n_fft| hann_quarter_hop(n_fft))
+        .collect::<Result<Vec<_>>>()?;
     let mut statistics: Vec<Option<MinimumStatistics>> = Vec::new();
-    let mut lobes: Vec<DcLobes> = Vec::new();
+    let mut lobes: Vec<Vec<DcLobes>> = Vec::new();
     let mut peaks: Vec<ReferencePeak> = Vec::new();
     let mut spill: Option<Spill> = None;
     while let Some(block) = pass.next_block()? {
         if peaks.is_empty() {
             for _ in 0..block.len() {
-                statistics.push(match noise.clips {
-                    Some(_) => None,
-                    None => Some(MinimumStatistics::new(len)?),
+                statistics.push(match estimated {
+                    false => None,
+                    true => Some(MinimumStatistics::new(len)?),
                 });
                 peaks.push(ReferencePeak::new(len)?);
-                lobes.push(match noise.clips {
-                    Some(_) => DcLobes::none(),
-                    None => DcLobes::new(&stft, len)?,
-                });
+                lobes.push(
+                    stfts
+                        .iter()
+                        .map(|stft| match estimated {
+                            false => Ok(DcLobes::none()),
+                            true => DcLobes::new(stft, len),
+                        })
+                        .collect::<Result<_>>()?,
+                );
             }
             spill = Some(Spill::new(block.len(), len)?);
         }
@@ -220,7 +316,9 @@ fn first_pass(
                 s.push(x)?;
             }
             peaks[c].push(x)?;
-            lobes[c].push(&stft, x)?;
+            for (lobes, stft) in lobes[c].iter_mut().zip(&stfts) {
+                lobes.push(stft, x)?;
+            }
             spill.append(c, x)?;
         }
     }
@@ -317,94 +415,35 @@ fn emit(outputs: &[Vec<f64>], writer: &mut WavBlockWriter, spill: &mut Spill) ->
     Ok(())
 }
 
-/// One channel of pass two: the STFT frames as the samples arrive, the LSA recursion, the
-/// overlap-add, and the metrics of the samples handed out against the input.
+/// One channel of pass two: the denoiser, and the metrics of the samples it hands out
+/// against the input.
 struct Lane {
-    cfg: LsaConfig,
-    stft: Stft,
-    noise_power: Vec<f64>,
-    frames: StreamFrames,
-    recursion: LsaRecursion,
-    adder: OverlapAdder,
-    /// Overlap-add blocks done.
-    blocks_done: usize,
+    denoiser: Filter,
     /// Input samples not yet matched with an output sample.
     pending_x: Vec<f64>,
     metrics: ChannelMetrics,
 }
 
-impl Lane {
-    fn new(
-        cfg: &LsaConfig,
-        noise: &NoiseEstimate,
-        lobes: &[DcLobe],
-        len: usize,
-        sample_rate: u32,
-        peak: f64,
-    ) -> Result<Self> {
-        let stft = hann_quarter_hop(cfg.n_fft)?;
-        let noise_power = noise.stft_noise_power_from_lobes(&stft, lobes)?;
-        Ok(Lane {
-            cfg: *cfg,
-            frames: StreamFrames::new(&stft, len)?,
-            recursion: LsaRecursion::new(stft.bins()),
-            adder: OverlapAdder::new(&stft, len),
-            stft,
-            noise_power,
-            blocks_done: 0,
-            pending_x: Vec::new(),
-            metrics: ChannelMetrics::new(len, sample_rate, peak)?,
-        })
-    }
+/// A channel's denoiser in pass two.
+enum Filter {
+    /// `auto` (boxed: it holds its candidates' filters).
+    Auto(Box<AutoLane>),
+    /// LSA or block thresholding: one rule in its plane (boxed: an STFT plan and its
+    /// buffers).
+    Single(Box<StftFilter>),
+    /// The Gaussian filter.
+    Gaussian(GaussianLane),
+}
 
+impl Lane {
     /// The next input samples; returns the output samples now final (in order).
     fn push(&mut self, x: &[f64]) -> Result<Vec<f64>> {
-        self.frames.push(x)?;
         self.pending_x.extend_from_slice(x);
-        let total = self.frames.frame_count();
-        let blocks = self.frames.ready_blocks(OLA_BLOCK);
-        if blocks <= self.blocks_done {
-            return Ok(Vec::new());
-        }
-        let (t0, t1) = (
-            self.blocks_done * OLA_BLOCK,
-            (blocks * OLA_BLOCK).min(total),
-        );
-        let bins = self.stft.bins();
-        let mut spec = Spectrogram {
-            frames: t1 - t0,
-            bins,
-            data: vec![Complex64::default(); (t1 - t0) * bins],
+        let y = match &mut self.denoiser {
+            Filter::Auto(auto) => auto.push(x)?,
+            Filter::Single(filter) => filter.push(x)?.swap_remove(0),
+            Filter::Gaussian(filter) => filter.push(x),
         };
-        let (stft, frames) = (&self.stft, &self.frames);
-        spec.data.par_chunks_mut(bins).enumerate().for_each_init(
-            || stft.frame_scratch(),
-            |scratch, (i, out)| stft.forward_padded_frame(frames.frame(t0 + i), scratch, out),
-        );
-        let gains = self.recursion.gains(&spec, &self.noise_power, &self.cfg);
-        let segments = self.stft.overlap_add_blocks(
-            self.blocks_done..blocks,
-            total,
-            || (),
-            |_, t, out| {
-                let i = t - t0;
-                let g = &gains[i * bins..(i + 1) * bins];
-                for ((o, c), g) in out.iter_mut().zip(spec.frame(i)).zip(g) {
-                    *o = c * g;
-                }
-            },
-        );
-        for segment in &segments {
-            self.adder.add(segment);
-        }
-        let until = if blocks * OLA_BLOCK >= total {
-            usize::MAX
-        } else {
-            blocks * OLA_BLOCK * self.stft.config().hop
-        };
-        let y = self.adder.take_until(until);
-        self.blocks_done = blocks;
-        self.frames.release(t1);
         let x: Vec<f64> = self.pending_x.drain(..y.len()).collect();
         self.metrics.push(&x, &y)?;
         Ok(y)

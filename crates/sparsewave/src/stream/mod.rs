@@ -3,8 +3,8 @@
 //! ([`WavBlockWriter`](crate::audio::WavBlockWriter)), with the same output bytes and the same
 //! report numbers as the whole-signal job.
 //!
-//! - [`denoise`]: `denoise --method lsa` (two passes: the noise estimate and the spectral peak
-//!   of the metrics, then the denoiser, the output and the metrics).
+//! - [`denoise`]: `denoise --method auto|lsa|block` (two passes: the noise estimate and the
+//!   spectral peak of the metrics, then the denoiser, the output and the metrics).
 //! - [`metrics`]: `metrics REF TEST [--noisy NOISY]` (the reference's spectral peak, then both
 //!   files side by side).
 //! - [`codec`]: `encode` (the metrics' spectral peak, then the segments of a segmented `.swz`
@@ -16,13 +16,18 @@
 //! so both signals are kept in an anonymous temporary file ([`Spill`], 16 bytes per sample,
 //! removed when the job ends).
 
+mod auto;
 #[cfg(feature = "codec")]
 pub mod codec;
 pub mod denoise;
+mod gaussian;
 pub mod metrics;
 mod spill;
+mod stft_filter;
+mod tape;
 
 pub use spill::Spill;
+pub(crate) use tape::Tape;
 
 use crate::audio::{downmix, BlockReader};
 use crate::{Error, Result};
