@@ -71,9 +71,7 @@ fn bench(c: &mut Criterion) {
     });
     let v = vec![1.0; a.ncols()];
     let mut av = vec![0.0; a.nrows()];
-    g.bench_function("matrix_pass", |b| {
-        b.iter(|| a.as_ref().apply(&v, &mut av))
-    });
+    g.bench_function("matrix_pass", |b| b.iter(|| a.as_ref().apply(&v, &mut av)));
     g.finish();
 
     let mut g = c.benchmark_group("svd_rank20");

@@ -83,6 +83,10 @@ fn a_truncated_file_is_an_error_of_the_last_block_naming_the_file() {
         err.contains("cut.wav") && err.contains("truncated"),
         "{err}"
     );
+    assert!(
+        matches!(reader.next_block(), Ok(None)),
+        "nothing follows the error"
+    );
 }
 
 #[test]
