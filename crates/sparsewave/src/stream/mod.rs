@@ -18,8 +18,10 @@
 
 #[cfg(feature = "codec")]
 pub mod codec;
+pub mod compress;
 pub mod denoise;
 pub mod metrics;
+pub mod select;
 mod spill;
 
 pub use spill::Spill;
