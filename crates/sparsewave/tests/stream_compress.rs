@@ -3,9 +3,10 @@
 //! falls inside runs of equal magnitudes; failures leave no output.
 
 use sparsewave::audio::{decode_file, write_wav, Audio, SampleFormat};
+use sparsewave::compress::analysis::Analysis;
 use sparsewave::compress::job::compress;
 use sparsewave::compress::params::{CompressMethod, CompressParams};
-use sparsewave::compress::sparsify::Keep;
+use sparsewave::compress::sparsify::{select, Keep};
 use sparsewave::stream::compress::{compress_file, streams, StreamedCompress};
 use sparsewave::stream::StreamOptions;
 use std::path::{Path, PathBuf};
@@ -165,8 +166,34 @@ fn the_cut_inside_runs_of_equal_magnitudes_is_the_whole_signal_jobs() {
     let path = ties(tmp.path());
     // 0.6: the burst's coefficients fit, the cut falls among the silence's zeros; 0.04 and
     // 0.011: inside the runs of the tone's equal frames.
-    for fraction in [0.6, 0.04, 0.011, 0.3] {
-        assert_streamed_equals_whole(&path, &stft(Keep::Fraction(fraction)), small_blocks(false));
+    let input = decode_file(&path).unwrap();
+    for (fraction, channel) in [(0.6, 0), (0.04, 1), (0.011, 1), (0.3, 1)] {
+        let params = stft(Keep::Fraction(fraction));
+        // The premise: the smallest magnitude kept equals the largest dropped (the cut splits
+        // a run of equal magnitudes, which the storage index orders).
+        let rep = params
+            .representation
+            .representation(params.method, 44_100)
+            .unwrap();
+        let x = &input.channels[channel];
+        let analysis = Analysis::new(&rep, x).unwrap();
+        let sel = select(
+            analysis.magnitudes(),
+            analysis.costs(),
+            params.keep,
+            x.len(),
+        )
+        .unwrap();
+        let (mut kept, mut dropped) = (f64::INFINITY, 0.0_f64);
+        for (&m, &k) in analysis.magnitudes().iter().zip(&sel.mask) {
+            if k {
+                kept = kept.min(m);
+            } else {
+                dropped = dropped.max(m);
+            }
+        }
+        assert_eq!(kept, dropped, "{fraction}");
+        assert_streamed_equals_whole(&path, &params, small_blocks(false));
     }
 }
 
