@@ -5,7 +5,7 @@
 //! The ranking is that of [`crate::compress::sparsify`]: magnitude descending, ties by
 //! ascending storage index; a budget of `K` real numbers keeps the longest prefix whose costs
 //! sum to at most `K`. Every entry is a pair (key, index) with the key
-//! [`descending_key`]`(|c|)` (a `u64` that sorts ascending as the magnitude sorts descending),
+//! `descending_key(|c|)` (a `u64` that sorts ascending as the magnitude sorts descending),
 //! so the kept set is every entry before the first one that does not fit, the [`Cut`]:
 //! `(key, index) < (cut.key, cut.index)` lexicographically.
 //!
@@ -23,7 +23,8 @@ use crate::compress::sparsify::descending_key;
 /// `(key, index) < (self.key, self.index)` lexicographically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cut {
-    /// [`descending_key`] of the first entry not kept.
+    /// The key of the first entry not kept (`descending_key` of its magnitude: the bits of
+    /// `total_cmp`'s order, reversed).
     pub key: u64,
     /// Its storage index.
     pub index: u64,
