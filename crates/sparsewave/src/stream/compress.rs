@@ -86,20 +86,26 @@ pub fn compress_file(
     let mut pass = Pass::open(input, options)?;
     let sample_rate = pass.reader().sample_rate();
     let source_format = pass.reader().format();
-    let Representation::Stft { window_length } = params
+    let window_length = match params
         .representation
         .representation(params.method, sample_rate)?
-    else {
-        unreachable!("streams() admits the STFT only");
+    {
+        Representation::Stft { window_length } => window_length,
+        other => {
+            return Err(Error::param(
+                "method",
+                format!("the streamed compress job runs stft, not {}", other.name()),
+            ))
+        }
     };
     let stft = Stft::new(StftConfig::paper_baseline(window_length)?)?;
     let costs: Vec<u8> = (0..stft.bins())
         .map(|k| stft_cost(k, stft.config().n_fft))
         .collect();
-    let budget = match params.keep {
-        Keep::Fraction(f) => Some(budget_for_fraction(f, len)? as u64),
-        Keep::RealNumbers(k) => Some(k as u64),
-        Keep::Threshold(_) => None,
+    let start = match params.keep {
+        Keep::Fraction(f) => CutSearch::new(budget_for_fraction(f, len)? as u64),
+        Keep::RealNumbers(k) => CutSearch::new(k as u64),
+        Keep::Threshold(t) => CutSearch::found(Cut::threshold(t)),
     };
 
     // Pass one: the spectral peaks and the search's first histogram.
@@ -109,7 +115,7 @@ pub fn compress_file(
         if peaks.is_empty() {
             for _ in 0..block.len() {
                 peaks.push(ReferencePeak::new(len)?);
-                searches.push(Search::new(&stft, len, budget, params.keep)?);
+                searches.push(Search::new(&stft, len, start.clone())?);
             }
         }
         same_channels(input, block.len(), peaks.len())?;
@@ -281,14 +287,8 @@ struct Search {
 }
 
 impl Search {
-    /// The search for `keep` (`budget` its real numbers; `None` for a threshold, whose cut is
-    /// known without a pass).
-    fn new(stft: &Stft, len: usize, budget: Option<u64>, keep: Keep) -> Result<Self> {
-        let search = match (budget, keep) {
-            (Some(budget), _) => CutSearch::new(budget),
-            (None, Keep::Threshold(t)) => CutSearch::found(Cut::threshold(t)),
-            (None, _) => unreachable!("fractions and counts have a budget"),
-        };
+    /// The search `search` (a threshold's is over before any pass).
+    fn new(stft: &Stft, len: usize, search: CutSearch) -> Result<Self> {
         let frames = match search.cut() {
             Some(_) => None,
             None => Some(Frames::new(stft, len)?),

@@ -69,7 +69,7 @@ struct Candidate {
 }
 
 /// What the next pass does.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Step {
     /// Count the candidates and sum their costs per value of the next [`RADIX_BITS`] bits.
     Histogram { counts: Vec<u64>, costs: Vec<u64> },
@@ -84,7 +84,7 @@ enum Step {
 /// The search for the [`Cut`] of a budget of real numbers (module documentation): call
 /// [`CutSearch::visit`] for every entry of a pass in storage order, then
 /// [`CutSearch::end_pass`], until [`CutSearch::cut`] answers.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CutSearch {
     /// What is left of the budget for the candidates (the entries before them fit).
     remaining: u64,
