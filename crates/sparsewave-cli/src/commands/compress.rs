@@ -1,7 +1,7 @@
 //! `sparsewave compress`: keep the largest time–frequency coefficients and listen to the result.
 
 use super::common::{report_text, with_spinner, Done, OutputOpts};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use sparsewave::compress::job::compress;
 use sparsewave::compress::params::{
     block_samples, CompressMethod, CompressParams, Lattice, LatticeChoice, PostFilter,
@@ -9,6 +9,9 @@ use sparsewave::compress::params::{
 };
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sparsify::Keep;
+use sparsewave::pipeline;
+use sparsewave::stream::metrics::Shape;
+use sparsewave::stream::{self, StreamOptions};
 use sparsewave::transform::wavelet::{Mode, Wavelet};
 use std::path::PathBuf;
 
@@ -71,7 +74,12 @@ impl RepresentationOpts {
 /// 96 bytes per lattice point (L = M·N ≥ the block's samples: Zak-domain window, coefficients,
 /// the re-fit's vectors) besides the input and output (16 bytes per sample and channel) —
 /// measured 262 MiB for a minute of 44.1 kHz mono at --keep 4%; --block bounds it. Work whose
-/// estimate exceeds --max-memory is refused before it starts.
+/// estimate exceeds --max-memory is refused before it starts. stft without --postfilter and
+/// --plots runs streamed, in bounded memory whatever the input's length (a few MB per
+/// channel): the input, a regular file, is read in blocks three times on music (two to six;
+/// the STFT is made again each time to find the budget's cut exactly) and the output written
+/// as it is made, with the same output and numbers as in memory (see docs/memory.md): 38 MB
+/// for an hour of 44.1 kHz stereo. Every other case decodes the whole input.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -143,7 +151,12 @@ impl Args {
 pub fn execute(a: &Args) -> Result<Done> {
     // Check the flags before reading the input; the fast lattice rule needs its length.
     a.params(1, 1)?;
-    let input = a.out.start(&a.input, &a.output)?;
+    a.out.prepare()?;
+    pipeline::check_output(&a.output, &[&a.input])?;
+    if streamed(a) {
+        return execute_streamed(a);
+    }
+    let input = pipeline::load(&a.input, a.out.mono)?;
     let params = a.params(input.frames(), input.sample_rate)?;
     let job = compress(&input, &params, a.out.plots.is_some())?;
     let report = a
@@ -160,6 +173,42 @@ pub fn execute(a: &Args) -> Result<Done> {
             "; least-squares re-fit: {} iterations, {:+.2} dB",
             r.iterations, r.gain_db
         )),
+        report_text(&report)
+    );
+    Ok(Done { report, text })
+}
+
+/// Whether the job runs streamed: the STFT without a post-filter, no figures (they need the
+/// whole coefficient map), and an input that can be read several times (a regular file, not a
+/// pipe).
+fn streamed(a: &Args) -> bool {
+    a.method == CompressMethod::Stft
+        && a.postfilter.is_none()
+        && a.out.plots.is_none()
+        && std::fs::metadata(&a.input).is_ok_and(|m| m.is_file())
+}
+
+/// [`execute`] in bounded memory ([`stream::compress::compress_file`]).
+fn execute_streamed(a: &Args) -> Result<Done> {
+    let options = StreamOptions {
+        mono: a.out.mono,
+        ..StreamOptions::default()
+    };
+    let shape = Shape::of(&a.input, &options).with_context(|| a.input.display().to_string())?;
+    let params = a.params(shape.frames, shape.sample_rate)?;
+    let job = stream::compress::compress_file(&a.input, &a.output, &params, a.out.bits, &options)
+        .with_context(|| a.input.display().to_string())?;
+    let mut report = job
+        .report
+        .with_files(&a.input, Some(&a.output))
+        .with_write(job.write);
+    report.params["mono"] = a.out.mono.into();
+    let text = format!(
+        "{}: kept {} real values ({:.3} % of the input)\nstreamed in bounded memory (read {} times in blocks)\n{}",
+        params.method,
+        job.kept.real_values,
+        100.0 * job.kept.fraction,
+        job.passes,
         report_text(&report)
     );
     Ok(Done { report, text })

@@ -56,6 +56,24 @@ impl Representation {
     }
 }
 
+/// The fair cost of bin `k` of a one-sided STFT of `n_fft` points: 1 real number for the
+/// self-conjugate bins (DC, and Nyquist when `n_fft` is even), 2 for every other bin.
+pub(crate) fn stft_cost(k: usize, n_fft: usize) -> u8 {
+    if k == 0 || (n_fft % 2 == 0 && k == n_fft / 2) {
+        1
+    } else {
+        2
+    }
+}
+
+/// The report's description of the STFT baseline `stft` ([`Analysis::describe`]).
+pub(crate) fn stft_describe(stft: &Stft) -> serde_json::Value {
+    serde_json::json!({
+        "window_length": stft.config().n_fft, "hop": stft.config().hop,
+        "analysis": "blackman-harris", "synthesis": "hamming",
+    })
+}
+
 /// One PGBZ block: its samples, its plan (index into the plans) and its coefficient slice.
 struct PgbzBlock {
     samples: Range<usize>,
@@ -188,14 +206,7 @@ impl Analysis {
                 let bins = spec.bins;
                 let n_fft = stft.config().n_fft;
                 let costs = (0..spec.data.len())
-                    .map(|i| {
-                        let k = i % bins;
-                        if k == 0 || (n_fft % 2 == 0 && k == n_fft / 2) {
-                            1
-                        } else {
-                            2
-                        }
-                    })
+                    .map(|i| stft_cost(i % bins, n_fft))
                     .collect();
                 (
                     State::Stft {
@@ -252,10 +263,7 @@ impl Analysis {
                 "blocks": blocks.len(),
                 "condition_number": plans[0].condition_number(),
             }),
-            State::Stft { stft, .. } => serde_json::json!({
-                "window_length": stft.config().n_fft, "hop": stft.config().hop,
-                "analysis": "blackman-harris", "synthesis": "hamming",
-            }),
+            State::Stft { stft, .. } => stft_describe(stft),
             State::Dwt { dwt, .. } => serde_json::json!({
                 "wavelet": dwt.wavelet().to_string(), "mode": dwt.mode().name(), "level": dwt.level(),
             }),

@@ -201,36 +201,20 @@ pub fn compress(
         };
         Ok((y, info))
     })?;
-    let real_values: usize = outcome.infos.iter().map(|i| i.kept_reals).sum();
-    let samples = input.frames() * input.channel_count();
-    let kept = Kept {
-        real_values,
-        fraction: real_values as f64 / samples as f64,
-        coefficients: outcome.infos.iter().map(|i| i.kept_entries).sum(),
-    };
     let first = &outcome.infos[0];
-    let mut report = Report::new(
-        "compress",
-        input,
-        &outcome,
-        json!({
-            "method": params.method,
-            "keep": format!("{:?}", params.keep),
-            "refit": refit.map(|r| json!({"max_iterations": r.max_iterations, "tolerance": r.tolerance})),
-            "postfilter": params.postfilter,
-            "representation": first.describe,
-        }),
-    )
-    .with("kept", kept)
-    .with(
-        "representation_real_values",
-        outcome.infos.iter().map(|i| i.total_reals).sum::<usize>(),
-    );
     let refit_summary = first.refit;
-    if let Some(summary) = refit_summary {
-        report = report.with("refit", summary);
-    }
-    report.storage = Some(Storage::new(real_values, samples));
+    let (report, kept) = finish_report(
+        Report::new("compress", input, &outcome, serde_json::Value::Null),
+        params,
+        first.describe.clone(),
+        Kept {
+            real_values: outcome.infos.iter().map(|i| i.kept_reals).sum(),
+            fraction: 0.0,
+            coefficients: outcome.infos.iter().map(|i| i.kept_entries).sum(),
+        },
+        outcome.infos.iter().map(|i| i.total_reals).sum(),
+        refit_summary,
+    );
     let mut infos = outcome.infos;
     let images = infos.first_mut().and_then(|i| i.images.take());
     Ok(Compressed {
@@ -241,6 +225,45 @@ pub fn compress(
         refit: refit_summary,
         images,
     })
+}
+
+/// Complete the common part `head` of a compress report (its `samples` and `channels` those of
+/// the input) with the parameters, `describe` (channel 0's representation), what was `kept`
+/// over all channels (its `fraction` set here: kept real numbers / input samples), the
+/// representation's `total_reals` over all channels, the storage and channel 0's re-fit: the
+/// report of [`compress`] and of the streamed job
+/// ([`crate::stream::compress::compress_file`]) alike.
+pub(crate) fn finish_report(
+    head: Report,
+    params: &CompressParams,
+    describe: serde_json::Value,
+    kept: Kept,
+    total_reals: usize,
+    refit_summary: Option<RefitSummary>,
+) -> (Report, Kept) {
+    let refit = params.effective_refit();
+    let samples = head.samples * head.channels;
+    let kept = Kept {
+        fraction: kept.real_values as f64 / samples as f64,
+        ..kept
+    };
+    let mut report = Report {
+        params: json!({
+            "method": params.method,
+            "keep": format!("{:?}", params.keep),
+            "refit": refit.map(|r| json!({"max_iterations": r.max_iterations, "tolerance": r.tolerance})),
+            "postfilter": params.postfilter,
+            "representation": describe,
+        }),
+        ..head
+    }
+    .with("kept", kept)
+    .with("representation_real_values", total_reals);
+    if let Some(summary) = refit_summary {
+        report = report.with("refit", summary);
+    }
+    report.storage = Some(Storage::new(kept.real_values, samples));
+    (report, kept)
 }
 
 /// The configuration of a post-filter.

@@ -312,7 +312,7 @@ impl Ranking {
 
 /// An integer that sorts ascending exactly as `v` sorts descending under `f64::total_cmp`.
 #[inline]
-fn descending_key(v: f64) -> u64 {
+pub(crate) fn descending_key(v: f64) -> u64 {
     let bits = v.to_bits();
     // total_cmp's transform: flip the magnitude bits of negatives, then the sign bit, so that
     // unsigned order is total order; `!` reverses it.

@@ -19,9 +19,11 @@
 mod auto;
 #[cfg(feature = "codec")]
 pub mod codec;
+pub mod compress;
 pub mod denoise;
 mod gaussian;
 pub mod metrics;
+pub mod select;
 mod spill;
 mod stft_filter;
 mod tape;
