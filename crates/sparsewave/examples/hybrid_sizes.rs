@@ -279,6 +279,26 @@ fn main() {
                     }
                 }
             }
+            if split == "shipped" {
+                // `--method hybrid` as `encode` ships it; its SNR measured on the file decoded
+                // from its bytes (`decode` adds the layers).
+                let hybrid = MethodSettings::default()
+                    .method(MethodKind::Hybrid)
+                    .unwrap();
+                let e = encode(&audio, &hybrid, Target::Snr { db }).unwrap();
+                let d = decode(&e.bytes, Limits::default()).unwrap();
+                let layers = e.report.extra["layers"].as_array().unwrap().clone();
+                let bytes_of = |i: usize| layers[i]["bytes"].as_u64().unwrap() as usize;
+                let split_db = db - layers[0]["target_db"].as_f64().unwrap();
+                println!(
+                    "| {name} | {db} | hybrid (split {split_db} dB) | {} | {} | {} | {:.2} | {:+.1} % |",
+                    bytes_of(0),
+                    bytes_of(1),
+                    e.bytes.len(),
+                    joint_snr_db(&audio.channels, &d.channels),
+                    100.0 * (e.bytes.len() as f64 / auto as f64 - 1.0)
+                );
+            }
             if split == "shared" {
                 let h: Vec<Vec<f64>> = audio.channels.iter().map(|x| harmonic(x)).collect();
                 let p = minus(&audio.channels, &h);
