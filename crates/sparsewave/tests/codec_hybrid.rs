@@ -99,6 +99,8 @@ fn hybrid_files_are_two_layers_that_add_bit_exactly_and_meet_the_target() {
             "{db} dB asked, {delivered} delivered"
         );
         assert!(enc.target_met);
+        let search = enc.report.extra["search"].as_array().unwrap();
+        assert!(!search.is_empty() && search.len() <= enc.trials);
         assert_eq!(enc.report.metrics.snr_db.to_bits(), delivered.to_bits());
         // The report: the layers and every split tried, the chosen one the smallest file
         // among those meeting the target; layer 1 at D minus its split.

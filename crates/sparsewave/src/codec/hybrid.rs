@@ -154,7 +154,8 @@ fn layered(audio: &Audio, p: HybridParams, db: f64, split_db: f64) -> Result<Lay
 /// Encode `audio` (one segment) as a hybrid file meeting `target` (an SNR, [`applies`]): the
 /// splits [`SPLITS`] and one [`refine`]d split are coded, the smallest file whose decoded sum
 /// meets the target wins (the best SNR if none does). The report gains `layers` (method,
-/// bytes, target and SNR of each layer against its input) and `splits` (every split tried).
+/// bytes, target and SNR of each layer against its input) and `splits` (every split tried);
+/// its `search` lists the chosen layers' rate-control trials, layer 1's then layer 2's.
 pub(crate) fn encode(audio: &Audio, p: HybridParams, target: Target) -> Result<Encoded> {
     let t0 = Instant::now();
     let Target::Snr { db } = target else {
@@ -260,6 +261,17 @@ fn finish(
         target_db,
         snr_db: e.report.metrics.snr_db,
     });
+    // The rate control's trials of the chosen layers: layer 1's on x, then layer 2's on its
+    // residual (each entry's SNR against that layer's input).
+    let search: Vec<serde_json::Value> = [&l.tonal, &l.transient]
+        .iter()
+        .flat_map(|e| {
+            e.report.extra["search"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
     let outcome = Outcome::<()> {
         output: decoded,
         infos: Vec::new(),
@@ -280,6 +292,7 @@ fn finish(
         .with("kept_real_values", kept_real_values)
         .with("nonzero_values", nonzero_values)
         .with("trials", trials)
+        .with("search", search)
         .with("target_met", target_met)
         .with("channel_coding", ChannelCoding::Independent)
         .with("layers", layers)
