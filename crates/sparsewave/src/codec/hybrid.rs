@@ -12,8 +12,8 @@
 //! wavelet packets, which are sparse on exactly that. Layer 2's rate control delivers
 //! [D₂, D₂ + 0.1] on its residual, so the sum is in [D, D + 0.1] against x. The split
 //! D − D₁ is searched ([`SPLITS`]); the smallest file wins. Measured in `docs/compress.md`
-//! ("Hybrid"): 8–10 % below `auto`'s PGBZ/DWT choice on the cello, orchestra and stereo clips
-//! at 30 dB.
+//! ("Hybrid"): 5.6–9.4 % below the smaller of the PGBZ and DWT files on the cello, folk,
+//! orchestra and stereo clips at 30 dB (and the cello at 20 dB), larger on drums and speech.
 //!
 //! Only `--snr` targets: a layer's share of a byte budget would need a second search, and the
 //! measured gains are at the higher SNRs.
@@ -108,12 +108,35 @@ struct LayerReport {
 }
 
 /// Code `audio` as layer 1 at `db - split_db`, layer 2 on the residual at the rest.
-fn layered(audio: &Audio, p: HybridParams, db: f64, split_db: f64) -> Result<Layered> {
-    let tonal = super::encode_single(
-        audio,
-        &Method::Pgbz(p.tonal),
-        Target::Snr { db: db - split_db },
-    )?;
+///
+/// The first split (`from` = None) runs layer 1's full rate control, lattice choice included;
+/// the others take that layer's lattice and relative step Q, scaled to Q·2^((s − s₀)/6.02)
+/// for split s (6.02 dB per octave of step): layer 1 need not land in a window — layer 2
+/// brings the sum to the target — so one trial replaces a rate control.
+fn layered(
+    audio: &Audio,
+    p: HybridParams,
+    db: f64,
+    split_db: f64,
+    from: Option<&Layered>,
+) -> Result<Layered> {
+    let tonal = match from {
+        None => super::encode_single(
+            audio,
+            &Method::Pgbz(p.tonal),
+            Target::Snr { db: db - split_db },
+        )?,
+        Some(first) => super::encode_single(
+            audio,
+            &first.tonal.method,
+            Target::Fixed {
+                keep: None,
+                step: Some(
+                    first.tonal.relative_step * ((split_db - first.split_db) / 6.02).exp2(),
+                ),
+            },
+        )?,
+    };
     let residual = Audio {
         channels: audio
             .channels
@@ -173,9 +196,9 @@ pub(crate) fn encode(audio: &Audio, p: HybridParams, target: Target) -> Result<E
             ),
         ));
     }
-    let mut tried = Vec::new();
-    for split in SPLITS.into_iter().filter(|s| db - s >= MIN_LAYER_DB) {
-        tried.push(layered(audio, p, db, split)?);
+    let mut tried = vec![layered(audio, p, db, SPLITS[0], None)?];
+    for &split in SPLITS[1..].iter().filter(|&&s| db - s >= MIN_LAYER_DB) {
+        tried.push(layered(audio, p, db, split, Some(&tried[0]))?);
     }
     let better = |a: &Layered, b: &Layered| match (a.snr_db >= db, b.snr_db >= db) {
         (true, true) => a.bytes < b.bytes,
@@ -187,7 +210,7 @@ pub(crate) fn encode(audio: &Audio, p: HybridParams, target: Target) -> Result<E
         .reduce(|a, b| if better(b, a) { b } else { a })
         .map(|l| l.split_db)
         .expect("the smallest split applies");
-    tried.push(layered(audio, p, db, refine(best_split))?);
+    tried.push(layered(audio, p, db, refine(best_split), Some(&tried[0]))?);
     let splits: Vec<Split> = tried
         .iter()
         .map(|l| Split {

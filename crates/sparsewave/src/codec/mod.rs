@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Methods: PGBZ (with or without the least-squares re-fit), DWT, STFT (sparse coefficient payloads, [`sparse`]), spectrogram SVD (`lowrank`)
-//! and decimation + interpolation (`knots`). The byte format is specified in
+//! and decimation + interpolation (`knots`); the tonal + transient [`hybrid`] stores a PGBZ
+//! and a DWT file whose decodings add. The byte format is specified in
 //! `docs/FORMAT.md`. [`encode`] returns, beside the bytes, the audio the decoder will produce
 //! from them (computed by the decoder's own dequantization and synthesis), so reported SNRs
 //! are those of the decoded file. Rate control ([`Target::Bitrate`], [`Target::Snr`]) is in
