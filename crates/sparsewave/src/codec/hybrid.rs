@@ -12,7 +12,7 @@
 //! wavelet packets, which are sparse on exactly that. Layer 2's rate control delivers
 //! [D₂, D₂ + 0.1] on its residual, so the sum is in [D, D + 0.1] against x. The split
 //! D − D₁ is searched ([`SPLITS`]); the smallest file wins. Measured in `docs/compress.md`
-//! ("Hybrid"): 5.6–9.4 % below the smaller of the PGBZ and DWT files on the cello, folk,
+//! ("Hybrid"): 5.6–9.6 % below the smaller of the PGBZ and DWT files on the cello, folk,
 //! orchestra and stereo clips at 30 dB (and the cello at 20 dB), larger on drums and speech.
 //!
 //! Only `--snr` targets: a layer's share of a byte budget would need a second search, and the
@@ -131,9 +131,7 @@ fn layered(
             &first.tonal.method,
             Target::Fixed {
                 keep: None,
-                step: Some(
-                    first.tonal.relative_step * ((split_db - first.split_db) / 6.02).exp2(),
-                ),
+                step: Some(first.tonal.relative_step * ((split_db - first.split_db) / 6.02).exp2()),
             },
         )?,
     };
