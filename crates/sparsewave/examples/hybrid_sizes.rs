@@ -204,15 +204,9 @@ fn shared_step(
         let mid = 0.5 * (lo + hi);
         let t = trial(mid);
         if t.2 >= db {
-            let inside = t.2 <= db + 0.1;
-            let better = match best {
-                None => true,
-                Some(b) => {
-                    (inside && (b.2 > db + 0.1 || t.0 < b.0))
-                        || (!inside && b.2 > db + 0.1 && t.0 < b.0)
-                }
-            };
-            if better {
+            // In the window first, then the smaller file.
+            let rank = |t: &(usize, usize, f64)| (t.2 > db + 0.1, t.0);
+            if best.is_none_or(|b| rank(&t) < rank(&b)) {
                 best = Some(t);
             }
             lo = mid;

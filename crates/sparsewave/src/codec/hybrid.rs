@@ -33,7 +33,8 @@ use std::time::Instant;
 /// The layer count a hybrid file's parameter block records (its only byte).
 pub const LAYERS: u8 = 2;
 
-/// Splits D − D₁ (dB) the encoder tries first; then [`refine`] adds one next to the better.
+/// Splits D − D₁ (dB) the encoder tries first; then it adds one next to the better: 2 dB when
+/// 3 dB won, 4.5 dB when 6 dB did.
 pub const SPLITS: [f64; 2] = [3.0, 6.0];
 
 /// The third split: 2 dB when 3 dB won, 4.5 dB when 6 dB did (the measured optima were 3 dB
@@ -49,7 +50,7 @@ fn refine(best: f64) -> f64 {
 /// Layer 1's lowest target (dB): below it the PGBZ layer holds almost nothing.
 pub const MIN_LAYER_DB: f64 = 1.0;
 
-/// Whether [`encode`] can meet `target`: an SNR of at least [`MIN_LAYER_DB`] + the
+/// Whether a hybrid encoding can meet `target`: an SNR of at least [`MIN_LAYER_DB`] + the
 /// smallest split.
 pub fn applies(target: Target) -> bool {
     matches!(target, Target::Snr { db } if db - SPLITS[0] >= MIN_LAYER_DB)
@@ -173,7 +174,7 @@ fn layered(
 }
 
 /// Encode `audio` (one segment) as a hybrid file meeting `target` (an SNR, [`applies`]): the
-/// splits [`SPLITS`] and one [`refine`]d split are coded, the smallest file whose decoded sum
+/// splits [`SPLITS`] and one refined split are coded, the smallest file whose decoded sum
 /// meets the target wins (the best SNR if none does). The report gains `layers` (method,
 /// bytes, target and SNR of each layer against its input) and `splits` (every split tried);
 /// its `search` lists the chosen layers' rate-control trials, layer 1's then layer 2's.
