@@ -108,6 +108,14 @@ struct LayerReport {
     snr_db: f64,
 }
 
+/// Layer 1 of the first split, from which the others are derived: its resolved method
+/// (lattice), relative step and split.
+struct Anchor {
+    method: Method,
+    relative_step: f64,
+    split_db: f64,
+}
+
 /// Code `audio` as layer 1 at `db - split_db`, layer 2 on the residual at the rest.
 ///
 /// The first split (`from` = None) runs layer 1's full rate control, lattice choice included;
@@ -119,7 +127,7 @@ fn layered(
     p: HybridParams,
     db: f64,
     split_db: f64,
-    from: Option<&Layered>,
+    from: Option<&Anchor>,
 ) -> Result<Layered> {
     let tonal = match from {
         None => super::encode_single(
@@ -127,14 +135,14 @@ fn layered(
             &Method::Pgbz(p.tonal),
             Target::Snr { db: db - split_db },
         )?,
-        Some(first) => super::encode_single(
-            audio,
-            &first.tonal.method,
-            Target::Fixed {
+        Some(a) => {
+            let step = a.relative_step * ((split_db - a.split_db) / 6.02).exp2();
+            let target = Target::Fixed {
                 keep: None,
-                step: Some(first.tonal.relative_step * ((split_db - first.split_db) / 6.02).exp2()),
-            },
-        )?,
+                step: Some(step),
+            };
+            super::encode_single(audio, &a.method, target)?
+        }
     };
     let residual = Audio {
         channels: audio
@@ -161,7 +169,8 @@ fn layered(
     let transient = super::encode_single(&residual, &Method::Dwt(p.transient), target)?;
     let decoded = add(&tonal.audio.channels, &transient.audio.channels);
     let snr_db = crate::metrics::joint_snr_db(&audio.channels, &decoded);
-    let bytes = FIXED_HEADER + 1 + 4 + 2 * CHUNK_PREFIX + tonal.bytes.len() + transient.bytes.len();
+    let layers = tonal.bytes.len() + transient.bytes.len();
+    let bytes = FIXED_HEADER + 1 + 4 + 2 * CHUNK_PREFIX + layers;
     Ok(Layered {
         split_db,
         transient_db: if left > 0.0 { transient_db } else { f64::NAN },
@@ -195,39 +204,41 @@ pub(crate) fn encode(audio: &Audio, p: HybridParams, target: Target) -> Result<E
             ),
         ));
     }
-    let mut tried = vec![layered(audio, p, db, SPLITS[0], None)?];
-    for &split in SPLITS[1..].iter().filter(|&&s| db - s >= MIN_LAYER_DB) {
-        tried.push(layered(audio, p, db, split, Some(&tried[0]))?);
-    }
     let better = |a: &Layered, b: &Layered| match (a.snr_db >= db, b.snr_db >= db) {
         (true, true) => a.bytes < b.bytes,
         (x, y) if x != y => x,
         _ => a.snr_db > b.snr_db,
     };
-    let best_split = tried
-        .iter()
-        .reduce(|a, b| if better(b, a) { b } else { a })
-        .map(|l| l.split_db)
-        .expect("the smallest split applies");
-    tried.push(layered(audio, p, db, refine(best_split), Some(&tried[0]))?);
-    let splits: Vec<Split> = tried
-        .iter()
-        .map(|l| Split {
+    // Only the best split so far is kept (each holds two decoded signals and their sum).
+    let mut splits = Vec::new();
+    let mut trials = 0;
+    let mut keep_better = |l: Layered, best: Option<Layered>| {
+        splits.push(Split {
             layer1_db: db - l.split_db,
             layer1_bytes: l.tonal.bytes.len(),
             layer2_db: l.transient_db,
             layer2_bytes: l.transient.bytes.len(),
             bytes: l.bytes,
             snr_db: l.snr_db,
-        })
-        .collect();
-    let trials = tried
-        .iter()
-        .map(|l| l.tonal.trials + l.transient.trials)
-        .sum();
-    let mut tried = tried.into_iter();
-    let first = tried.next().expect("at least one split");
-    let best = tried.fold(first, |a, b| if better(&b, &a) { b } else { a });
+        });
+        trials += l.tonal.trials + l.transient.trials;
+        match best {
+            Some(b) if !better(&l, &b) => b,
+            _ => l,
+        }
+    };
+    let first = layered(audio, p, db, SPLITS[0], None)?;
+    let anchor = Anchor {
+        method: first.tonal.method,
+        relative_step: first.tonal.relative_step,
+        split_db: first.split_db,
+    };
+    let mut best = keep_better(first, None);
+    for &split in SPLITS[1..].iter().filter(|&&s| db - s >= MIN_LAYER_DB) {
+        best = keep_better(layered(audio, p, db, split, Some(&anchor))?, Some(best));
+    }
+    let third = layered(audio, p, db, refine(best.split_db), Some(&anchor))?;
+    let best = keep_better(third, Some(best));
     finish(audio, best, target, trials, splits, t0)
 }
 
