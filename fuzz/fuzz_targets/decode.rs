@@ -6,7 +6,9 @@
 //! `mkdir -p fuzz/corpus/decode && cp fuzz/seeds/decode/*.swz
 //! crates/sparsewave/tests/data/swz_v1/*.swz fuzz/corpus/decode/` (`*_segmented_v4.swz`:
 //! segmented files from `sparsewave encode --segment-seconds 0.05`, one with `auto`'s mixed
-//! methods; `*_v3.swz` from the version-3 encoder, among them a mid/side stereo file;
+//! methods; `hybrid_*_v4.swz`: hybrid files (method id 6, two layer files inside, whose CRCs
+//! `fix_crcs` recomputes too) from `sparsewave encode --method hybrid --snr 20|25` of 50 ms of
+//! folk_4s and 0.15 s of synthetic 8 kHz stereo; `*_v3.swz` from the version-3 encoder, among them a mid/side stereo file;
 //! `*_v2.swz` from the version-2 encoder, version 1 from the version-1 encoder).
 #![no_main]
 

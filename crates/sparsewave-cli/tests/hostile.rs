@@ -542,3 +542,79 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// Damaged hybrid `.swz` files (method id 6: two layers, each a complete file): a truncated
+/// layer, a damaged one, a missing second layer, a wrong layer count. `decode` and `info`
+/// refuse each naming the file and the problem, and `decode` leaves no output; `rd` refuses
+/// the hybrid (it sweeps bit rates), `encode` a hybrid with `--bitrate`.
+#[test]
+fn damaged_hybrid_files_are_refused() {
+    let w = Work::with(FOLK);
+    let made = Command::new(bin())
+        .args(["encode", "in.wav", "-o", "hyb.swz"])
+        .args(["--method", "hybrid", "--snr", "15"])
+        .current_dir(w.dir.path())
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let good = std::fs::read(w.path("hyb.swz")).unwrap();
+    assert_eq!(good[6], 6);
+    // The outer header is 33 bytes: the layer count at 28, its CRC at 29..33.
+    let first_len = u32::from_le_bytes(good[33..37].try_into().unwrap()) as usize;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "truncated.swz",
+            good[..33 + 8 + first_len / 2].to_vec(),
+            "truncated",
+        ),
+        (
+            "damaged.swz",
+            {
+                let mut b = good.clone();
+                b[33 + 8 + first_len / 2] ^= 1;
+                b
+            },
+            "layer 1: CRC mismatch",
+        ),
+        (
+            "missing.swz",
+            good[..33 + 8 + first_len].to_vec(),
+            "layer 2 of 2 is missing",
+        ),
+        (
+            "count.swz",
+            {
+                let mut b = good.clone();
+                b[28] = 3;
+                let crc = crc32(&b[..29]);
+                b[29..33].copy_from_slice(&crc.to_le_bytes());
+                b
+            },
+            "parameter block",
+        ),
+    ];
+    for (name, bytes, _) in &cases {
+        std::fs::write(w.path(name), bytes).unwrap();
+    }
+    for (name, _, problem) in &cases {
+        w.refused(&["decode", name, "-o", "out.wav"], &[name, problem]);
+        w.refused(&["info", name], &[name, problem]);
+    }
+    w.refused(
+        &[
+            "encode",
+            "in.wav",
+            "-o",
+            "b.swz",
+            "--method",
+            "hybrid",
+            "--bitrate",
+            "16",
+        ],
+        &["--method", "--snr"],
+    );
+    w.refused(
+        &["rd", "in.wav", "--methods", "hybrid"],
+        &["--methods", "hybrid"],
+    );
+}

@@ -471,8 +471,9 @@ fn metrics<'py>(
 /// Encode a ``.swz`` compressed file in memory (``sparsewave encode``); returns
 /// ``(data, report)`` with ``data`` the file's bytes.
 ///
-/// ``method``: dwt (default), pgbz, pgbz-ls, stft, svd, interp. Target (one of): ``bitrate``
-/// (kbit/s), ``snr`` (dB), or ``keep`` (fraction) and/or ``step`` (relative quantizer step).
+/// ``method``: dwt (default), pgbz, pgbz-ls, stft, svd, interp, hybrid (``snr`` only). Target
+/// (one of): ``bitrate`` (kbit/s), ``snr`` (dB), or ``keep`` (fraction) and/or ``step``
+/// (relative quantizer step).
 /// Method settings: ``lattice``, ``refit``, ``wavelet``, ``mode``, ``level``, ``n_fft``,
 /// ``hop``, ``window``, ``rank``, ``phase``, ``phase_bits``, ``iters``, ``seed``, ``factor``,
 /// ``interp``, ``order``. ``bits`` is the sample format the file records for its decoded audio

@@ -8,9 +8,9 @@ use sparsewave::approx::interp::InterpMethod;
 use sparsewave::audio::{decode_file, Audio, SampleFormat};
 use sparsewave::codec::container::{FIXED_HEADER, MAGIC};
 use sparsewave::codec::{
-    self, decode, encode, limits, rate_distortion, DwtParams, InterpParams, Limits, Method,
-    MethodKind, MethodSettings, Packets, PgbzParams, RdPoint, StftParams, SvdParams, SvdPhase,
-    Target,
+    self, decode, encode, limits, rate_distortion, DwtParams, HybridParams, InterpParams, Limits,
+    Method, MethodKind, MethodSettings, Packets, PgbzParams, RdPoint, StftParams, SvdParams,
+    SvdPhase, Target,
 };
 use sparsewave::metrics::Metrics;
 use sparsewave::transform::stft::PadMode;
@@ -531,6 +531,21 @@ fn method_settings_build_each_method_with_its_defaults() {
                 method: InterpMethod::Cubic,
             }),
         ),
+        (
+            MethodKind::Hybrid,
+            Method::Hybrid(HybridParams {
+                tonal: PgbzParams {
+                    lattice: None,
+                    refit: 0,
+                },
+                transient: DwtParams {
+                    wavelet: "sym16".parse().unwrap(),
+                    mode: "periodization".parse().unwrap(),
+                    level: None,
+                    packets: Packets::Best,
+                },
+            }),
+        ),
     ];
     for (kind, method) in expected {
         assert_eq!(s.method(kind).unwrap(), method, "{kind}");
@@ -567,7 +582,7 @@ fn method_settings_build_each_method_with_its_defaults() {
     // Names, and the builder refuses what the format cannot record.
     assert_eq!(
         MethodKind::NAMES,
-        &["pgbz", "pgbz-ls", "dwt", "stft", "svd", "interp", "auto"]
+        &["pgbz", "pgbz-ls", "dwt", "stft", "svd", "interp", "hybrid", "auto"]
     );
     assert_eq!("PGBZ-LS".parse::<MethodKind>().unwrap(), MethodKind::PgbzLs);
     let e = "mp3".parse::<MethodKind>().unwrap_err().to_string();

@@ -133,29 +133,30 @@ fn auto_keeps_the_smaller_file_and_says_which() {
     let audio = clip();
     let settings = MethodSettings::default();
     let target = Target::Snr { db: 25.0 };
-    let pgbz = encode(audio, &settings.method(MethodKind::Pgbz).unwrap(), target).unwrap();
-    let dwt = encode(audio, &settings.method(MethodKind::Dwt).unwrap(), target).unwrap();
+    let each: Vec<_> = [MethodKind::Pgbz, MethodKind::Dwt, MethodKind::Hybrid]
+        .iter()
+        .map(|&k| encode(audio, &settings.method(k).unwrap(), target).unwrap())
+        .collect();
     let auto = encode_best(
         audio,
         &settings.candidates(MethodKind::Auto).unwrap(),
         target,
     )
     .unwrap();
-    let smaller = if pgbz.bytes.len() < dwt.bytes.len() {
-        &pgbz
-    } else {
-        &dwt
-    };
-    assert_eq!(auto.bytes, smaller.bytes);
-    assert_eq!(auto.trials, pgbz.trials + dwt.trials);
+    let smallest = each.iter().min_by_key(|e| e.bytes.len()).unwrap();
+    assert_eq!(auto.bytes, smallest.bytes);
+    assert_eq!(auto.trials, each.iter().map(|e| e.trials).sum::<usize>());
     let json = serde_json::to_value(&auto.report).unwrap();
-    assert_eq!(json["params"]["method"], smaller.method.name());
+    assert_eq!(json["params"]["method"], smallest.method.name());
     let candidates = json["candidates"].as_array().unwrap();
-    assert_eq!(candidates.len(), 2);
-    assert_eq!(candidates[0]["method"], "pgbz");
-    assert_eq!(candidates[0]["bytes"], pgbz.bytes.len());
-    assert_eq!(candidates[1]["method"], "dwt");
-    assert_eq!(candidates[1]["bytes"], dwt.bytes.len());
+    assert_eq!(candidates.len(), 3);
+    for (c, (e, name)) in candidates
+        .iter()
+        .zip(each.iter().zip(["pgbz", "dwt", "hybrid"]))
+    {
+        assert_eq!(c["method"], name);
+        assert_eq!(c["bytes"], e.bytes.len());
+    }
     // `auto` is not one method.
     assert!(settings.method(MethodKind::Auto).is_err());
 }

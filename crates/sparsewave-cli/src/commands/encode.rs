@@ -33,6 +33,7 @@ Examples:
   sparsewave encode song.wav -o song.swz --method dwt --bitrate 32
   sparsewave encode song.wav -o song.swz --method pgbz --snr 25
   sparsewave encode song.wav -o song.swz --method auto --snr 30 --json
+  sparsewave encode song.wav -o song.swz --method hybrid --snr 30
   sparsewave encode song.wav -o song.swz --method pgbz-ls --keep 4% --step 0.1
   sparsewave encode song.wav -o song.swz --method stft --keep 10% --step 0.1
   sparsewave encode song.wav -o song.swz --method svd --rank 40 --phase griffin-lim
@@ -43,8 +44,9 @@ pub struct Args {
     /// Output .swz file.
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Method: pgbz, pgbz-ls (PGBZ with the least-squares re-fit), dwt, stft, svd, interp, or
-    /// auto (whichever of pgbz and dwt gives the smaller file at the target).
+    /// Method: pgbz, pgbz-ls (PGBZ with the least-squares re-fit), dwt, stft, svd, interp,
+    /// hybrid (PGBZ at a coarser target plus the DWT on its residual; --snr only), or auto
+    /// (whichever of pgbz, dwt and, for --snr, hybrid gives the smallest file at the target).
     #[arg(long, default_value_t = MethodKind::Dwt)]
     pub method: MethodKind,
     #[command(flatten)]

@@ -24,7 +24,8 @@ Examples:
 pub struct Args {
     /// Input audio.
     pub input: PathBuf,
-    /// Methods, comma-separated (pgbz, pgbz-ls, dwt, stft, svd, interp, auto).
+    /// Methods, comma-separated (pgbz, pgbz-ls, dwt, stft, svd, interp, auto; not hybrid,
+    /// which needs an SNR target).
     #[arg(long, value_delimiter = ',', default_values_t = codec::DEFAULT_RD_METHODS)]
     pub methods: Vec<MethodKind>,
     /// Target bit rates in kbit/s, comma-separated.

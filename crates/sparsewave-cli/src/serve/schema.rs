@@ -241,7 +241,12 @@ pub fn fields(command: Command) -> Vec<Field> {
             let methods = DEFAULT_RD_METHODS.map(|m| m.name()).join(",");
             let bitrates = DEFAULT_RD_BITRATES.map(|b| b.to_string()).join(",");
             let mut method = text("methods", Some(methods), "codec methods, comma-separated");
-            method.choices = MethodKind::NAMES.iter().map(|s| s.to_string()).collect();
+            // `rd` sweeps bit rates; the hybrid needs an SNR target.
+            method.choices = MethodKind::NAMES
+                .iter()
+                .filter(|&&s| s != MethodKind::Hybrid.name())
+                .map(|s| s.to_string())
+                .collect();
             let mut f = vec![
                 method,
                 text(

@@ -6,6 +6,7 @@
 //! [`Error::Corrupt`] whose message says what was wrong.
 
 use super::limits::{self, Limits, MAX_PARAMS};
+use super::params::id::HYBRID;
 use super::segment::Geometry;
 use crate::{Error, Result};
 
@@ -90,6 +91,17 @@ pub struct Header {
 /// Serialize `header` and one payload per channel.
 pub fn write_file(header: &Header, payloads: &[Vec<u8>]) -> Vec<u8> {
     debug_assert_eq!(payloads.len(), usize::from(header.channels));
+    let mut out = write_header(header);
+    for p in payloads {
+        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(p).to_le_bytes());
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// Serialize `header`: the fixed fields, the parameter block and the header CRC.
+pub fn write_header(header: &Header) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
@@ -103,11 +115,6 @@ pub fn write_file(header: &Header, payloads: &[Vec<u8>]) -> Vec<u8> {
     out.extend_from_slice(&header.params);
     let crc = crc32fast::hash(&out);
     out.extend_from_slice(&crc.to_le_bytes());
-    for p in payloads {
-        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(p).to_le_bytes());
-        out.extend_from_slice(p);
-    }
     out
 }
 
@@ -133,6 +140,11 @@ pub fn parse_file(bytes: &[u8], limits: Limits) -> Result<Parsed<'_>> {
     if header.method == SEGMENTED_METHOD {
         return Err(corrupt(
             "a segmented file where one segment was expected (segments do not nest)",
+        ));
+    }
+    if header.method == HYBRID {
+        return Err(corrupt(
+            "a hybrid file where a one-method file was expected (layers do not nest)",
         ));
     }
     limits
@@ -208,7 +220,7 @@ pub fn parse_header(r: &mut ByteReader<'_>) -> Result<(u16, Header)> {
     }
     let channel_coding = match coding {
         0 => ChannelCoding::Independent,
-        _ if version < CHANNEL_CODING_VERSION || method == SEGMENTED_METHOD => {
+        _ if version < CHANNEL_CODING_VERSION || method == SEGMENTED_METHOD || method == HYBRID => {
             return Err(corrupt("reserved header field is not zero"))
         }
         1 if channels == 2 => ChannelCoding::MidSide,
@@ -222,6 +234,11 @@ pub fn parse_header(r: &mut ByteReader<'_>) -> Result<(u16, Header)> {
     if method == SEGMENTED_METHOD && version < SEGMENTED_VERSION {
         return Err(corrupt(format!(
             "method id 0 (segmented) does not exist in format version {version}"
+        )));
+    }
+    if method == HYBRID && version < SEGMENTED_VERSION {
+        return Err(corrupt(format!(
+            "method id {HYBRID} (hybrid) does not exist in format version {version}"
         )));
     }
     limits::check_channels(usize::from(channels)).map_err(as_corrupt)?;

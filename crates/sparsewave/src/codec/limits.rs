@@ -118,6 +118,7 @@ pub(crate) fn check_method(method: &Method, frames: Option<usize>) -> Result<()>
     let longest = frames.map_or(u32::MAX as usize, |n| n.clamp(1, u32::MAX as usize));
     match method {
         Method::Dwt(_) | Method::Stft(_) => {}
+        Method::Hybrid(p) => check_method(&Method::Pgbz(p.tonal), frames)?,
         Method::Svd(p) => {
             if p.rank == 0 || p.rank > u32::MAX as usize {
                 return Err(Error::param("rank", format!("{} is outside 1..", p.rank)));

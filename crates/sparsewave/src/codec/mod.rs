@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Methods: PGBZ (with or without the least-squares re-fit), DWT, STFT (sparse coefficient payloads, [`sparse`]), spectrogram SVD (`lowrank`)
-//! and decimation + interpolation (`knots`). The byte format is specified in
+//! and decimation + interpolation (`knots`); the tonal + transient [`hybrid`] stores a PGBZ
+//! and a DWT file whose decodings add. The byte format is specified in
 //! `docs/FORMAT.md`. [`encode`] returns, beside the bytes, the audio the decoder will produce
 //! from them (computed by the decoder's own dequantization and synthesis), so reported SNRs
 //! are those of the decoded file. Rate control ([`Target::Bitrate`], [`Target::Snr`]) is in
@@ -19,6 +20,7 @@ pub mod container;
 pub mod context;
 pub mod entropy;
 mod flac;
+pub mod hybrid;
 mod knots;
 pub mod lattice;
 pub mod limits;
@@ -35,7 +37,8 @@ pub use container::{ChannelCoding, MAGIC};
 pub use flac::flac_size;
 pub use limits::Limits;
 pub use params::{
-    DwtParams, InterpParams, Method, Packets, PgbzParams, Quant, StftParams, SvdParams, SvdPhase,
+    DwtParams, HybridParams, InterpParams, Method, Packets, PgbzParams, Quant, StftParams,
+    SvdParams, SvdPhase,
 };
 pub use rd::{rate_distortion, RateDistortion, RdPoint, DEFAULT_RD_BITRATES, DEFAULT_RD_METHODS};
 pub use segment::{EncodeSummary, Segmenting};
@@ -360,6 +363,12 @@ pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
         )?),
         Method::Svd(p) => Box::new(lowrank::SvdPrepared::new(*p, audio)?),
         Method::Interp(p) => Box::new(knots::InterpPrepared::new(*p, audio)?),
+        Method::Hybrid(_) => {
+            return Err(Error::param(
+                "method",
+                "hybrid codes two layers, each a method of its own; it has no single analysis",
+            ))
+        }
     })
 }
 
@@ -404,8 +413,12 @@ pub(crate) fn encode_single_best(
     candidates: &[Method],
     target: Target,
 ) -> Result<Encoded> {
+    // With other candidates, the hybrid competes only for the targets it can meet.
     let encodings = candidates
         .iter()
+        .filter(|m| {
+            candidates.len() == 1 || !matches!(m, Method::Hybrid(_)) || hybrid::applies(target)
+        })
         .map(|m| encode_single(audio, m, target))
         .collect::<Result<Vec<_>>>()?;
     Ok(best_of(encodings, target))
@@ -517,6 +530,9 @@ pub fn encode(audio: &Audio, method: &Method, target: Target) -> Result<Encoded>
 
 /// [`encode`] as one single-segment file.
 fn encode_single(audio: &Audio, method: &Method, target: Target) -> Result<Encoded> {
+    if let Method::Hybrid(p) = *method {
+        return hybrid::encode(audio, p, target);
+    }
     let t0 = Instant::now();
     let coding = channel_coding(audio);
     let rotated;
@@ -814,6 +830,9 @@ fn inspect_opened<R: std::io::Read>(
 
 /// [`inspect`] of a single-segment file.
 fn inspect_single(bytes: &[u8], limits: Limits) -> Result<FileInfo> {
+    if hybrid::is_hybrid(bytes) {
+        return hybrid::inspect(bytes, limits);
+    }
     let parsed = container::parse_file(bytes, limits)?;
     let h = &parsed.header;
     let frames = h.frames as usize;
@@ -879,6 +898,11 @@ fn describe(m: &Method) -> String {
             }
         ),
         Method::Interp(p) => format!("factor {}, interpolation {:?}", p.factor, p.method),
+        Method::Hybrid(p) => format!(
+            "layer 1: pgbz ({}); layer 2: dwt ({})",
+            describe(&Method::Pgbz(p.tonal)),
+            describe(&Method::Dwt(p.transient))
+        ),
     }
 }
 
@@ -921,6 +945,9 @@ pub fn decode(bytes: &[u8], limits: Limits) -> Result<Audio> {
 
 /// [`decode`] of a single-segment file.
 pub(crate) fn decode_single(bytes: &[u8], limits: Limits) -> Result<Audio> {
+    if hybrid::is_hybrid(bytes) {
+        return hybrid::decode(bytes, limits);
+    }
     let parsed = container::parse_file(bytes, limits)?;
     let h = &parsed.header;
     let len = h.frames as usize;
@@ -933,6 +960,8 @@ pub(crate) fn decode_single(bytes: &[u8], limits: Limits) -> Result<Audio> {
         Method::Pgbz(p) => decode_sparse(SparsePlan::pgbz(p, len).map_err(bad)?, &parsed, quant)?,
         Method::Svd(p) => lowrank::decode(p, len, quant, &parsed.payloads)?,
         Method::Interp(p) => knots::decode(p, len, quant, &parsed.payloads)?,
+        // `read_params` knows no hybrid block: hybrid files are decoded by their layers.
+        Method::Hybrid(_) => return Err(corrupt("a hybrid file read as a one-method file")),
     };
     let channels = rotate(h.channel_coding, channels);
     Ok(Audio {

@@ -26,6 +26,9 @@ pub mod id {
     pub const SVD: u8 = 4;
     /// Decimation + interpolation.
     pub const INTERP: u8 = 5;
+    /// Tonal + transient hybrid: a layered file of two complete files, PGBZ and DWT
+    /// ([`super::super::hybrid`]).
+    pub const HYBRID: u8 = 6;
 }
 
 /// A DWT: wavelet, boundary mode, depth (`None` = the default depth for the length), and the
@@ -194,6 +197,19 @@ pub enum Method {
     Svd(SvdParams),
     /// Decimation + interpolation.
     Interp(InterpParams),
+    /// Tonal + transient hybrid: PGBZ, then the DWT on its residual
+    /// ([`hybrid`](super::hybrid)).
+    Hybrid(HybridParams),
+}
+
+/// The two layers of a hybrid file: PGBZ for the tonal layer (coded first, at a coarser
+/// target), the DWT for the residual (the transients and what the first layer smeared).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HybridParams {
+    /// The first layer's method.
+    pub tonal: PgbzParams,
+    /// The second layer's method.
+    pub transient: DwtParams,
 }
 
 impl Method {
@@ -205,6 +221,7 @@ impl Method {
             Method::Stft(_) => id::STFT,
             Method::Svd(_) => id::SVD,
             Method::Interp(_) => id::INTERP,
+            Method::Hybrid(_) => id::HYBRID,
         }
     }
 
@@ -229,6 +246,7 @@ pub fn method_name(id: u8) -> &'static str {
         id::PGBZ => "pgbz",
         id::SVD => "svd",
         id::INTERP => "interp",
+        id::HYBRID => "hybrid",
         _ => "unknown",
     }
 }
@@ -312,6 +330,11 @@ pub fn write_params(method: &Method, quant: Quant) -> Vec<u8> {
                 .u8(code)
                 .u16(order as u16)
                 .u32(block as u32);
+        }
+        // The layers' files hold their own parameters and quantizers.
+        Method::Hybrid(_) => {
+            w.u8(super::hybrid::LAYERS);
+            return w.0;
         }
     }
     w.f64(quant.step).f64(quant.keep);

@@ -162,6 +162,12 @@ pub fn rate_distortion(
     settings: &MethodSettings,
     bitrates: &[f64],
 ) -> Result<RateDistortion> {
+    if methods.contains(&MethodKind::Hybrid) {
+        return Err(Error::param(
+            "methods",
+            "hybrid is rate-controlled by an SNR target only; rd sweeps bit rates",
+        ));
+    }
     let built = methods
         .iter()
         .map(|&kind| Ok((kind, settings.candidates(kind)?)))

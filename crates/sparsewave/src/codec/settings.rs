@@ -3,7 +3,8 @@
 //! builds the [`Method`] a file records.
 
 use super::params::{
-    DwtParams, InterpParams, Method, Packets, PgbzParams, StftParams, SvdParams, SvdPhase,
+    DwtParams, HybridParams, InterpParams, Method, Packets, PgbzParams, StftParams, SvdParams,
+    SvdPhase,
 };
 use crate::approx::interp::InterpMethod;
 use crate::choice::choice;
@@ -27,14 +28,17 @@ choice! {
         Svd = "svd",
         /// Decimation + interpolation.
         Interp = "interp",
-        /// Per file, whichever of PGBZ and DWT gives the smaller file at the target
-        /// ([`MethodSettings::candidates`]).
+        /// Tonal + transient layers: PGBZ at a coarser target, then the DWT on its residual
+        /// (`--snr` only; [`hybrid`](super::hybrid)).
+        Hybrid = "hybrid",
+        /// Per file, whichever of PGBZ, DWT and (for `--snr`) the hybrid gives the smallest
+        /// file at the target ([`MethodSettings::candidates`]).
         Auto = "auto",
     }
 }
 
-/// The methods [`MethodKind::Auto`] chooses between.
-pub const AUTO_METHODS: [MethodKind; 2] = [MethodKind::Pgbz, MethodKind::Dwt];
+/// The methods [`MethodKind::Auto`] chooses between (the hybrid only for an SNR target).
+pub const AUTO_METHODS: [MethodKind; 3] = [MethodKind::Pgbz, MethodKind::Dwt, MethodKind::Hybrid];
 
 choice! {
     /// Where the spectrogram SVD's phase comes from at decode time.
@@ -128,11 +132,13 @@ impl MethodSettings {
                     _ => 0,
                 }),
             }),
-            MethodKind::Dwt => Method::Dwt(DwtParams {
-                wavelet: self.wavelet,
-                mode: self.mode,
-                level: self.level,
-                packets: Packets::Best,
+            MethodKind::Dwt => Method::Dwt(self.dwt()),
+            MethodKind::Hybrid => Method::Hybrid(HybridParams {
+                tonal: PgbzParams {
+                    lattice: self.lattice,
+                    refit: self.refit.unwrap_or(0),
+                },
+                transient: self.dwt(),
             }),
             MethodKind::Stft => Method::Stft(stft(self.n_fft / 2)),
             MethodKind::Svd => Method::Svd(SvdParams {
@@ -161,6 +167,16 @@ impl MethodSettings {
         };
         method.validate()?;
         Ok(method)
+    }
+
+    /// The DWT of these settings (the encoder chooses the packet tree).
+    fn dwt(&self) -> DwtParams {
+        DwtParams {
+            wavelet: self.wavelet,
+            mode: self.mode,
+            level: self.level,
+            packets: Packets::Best,
+        }
     }
 
     /// The methods to encode for `kind`: [`AUTO_METHODS`] for [`MethodKind::Auto`], else
