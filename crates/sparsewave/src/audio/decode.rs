@@ -102,8 +102,8 @@ fn decode_source(
 /// holds the frames its header declares, every sample is finite); a failed check is an error of
 /// the block where it is found.
 ///
-/// The blocks are decoded one ahead on a thread of their own ([`READ_AHEAD`]), so that decoding
-/// runs while the caller works on the previous block. Memory: [`READ_AHEAD`] + 2 blocks and one
+/// The blocks are decoded one ahead on a thread of their own (a channel of one block), so that
+/// decoding runs while the caller works on the previous block. Memory: three blocks and one
 /// codec packet, whatever the file's length.
 pub struct BlockReader {
     info: StreamInfo,
@@ -119,7 +119,7 @@ pub struct BlockReader {
 type DecodedBlock = std::result::Result<Option<Vec<Vec<f64>>>, String>;
 
 /// Blocks decoded ahead of the caller and not yet taken (the channel's capacity).
-pub const READ_AHEAD: usize = 1;
+const READ_AHEAD: usize = 1;
 
 /// What the header of a stream states, fixed when it is opened.
 struct StreamInfo {

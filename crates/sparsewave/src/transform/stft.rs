@@ -338,7 +338,7 @@ impl Stft {
     /// [`Stft::frame_l1`] of the frame given by its `n_fft` samples of the padded signal (as
     /// [`Stft::forward_padded_frame`] takes it).
     ///
-    /// Summed in [`L1_LANES`] interleaved partial sums (then added in lane order), so that the
+    /// Summed in 8 interleaved partial sums (then added in lane order), so that the
     /// additions vectorise instead of waiting on one another; the rounding differs from a
     /// sequential sum by a few ulps, far inside the margin its callers allow.
     pub fn padded_frame_l1(&self, padded: &[f64]) -> f64 {
