@@ -162,15 +162,34 @@ impl Report {
         outcome: &Outcome<I>,
         params: impl serde::Serialize,
     ) -> Self {
+        Report::of_signal(
+            command,
+            (input.sample_rate, input.channel_count(), input.frames()),
+            outcome.seconds,
+            outcome.metrics.clone(),
+            params,
+        )
+    }
+
+    /// The common part of a report of `command` on a signal of `(sample_rate, channels,
+    /// samples)` that took `seconds` and measured `metrics`: for jobs that never hold the whole
+    /// [`Audio`] (the streamed jobs, segmented files).
+    pub fn of_signal(
+        command: &str,
+        (sample_rate, channels, samples): (u32, usize, usize),
+        seconds: f64,
+        metrics: Metrics,
+        params: impl serde::Serialize,
+    ) -> Self {
         Report {
             command: command.to_string(),
             input: None,
             output: None,
-            sample_rate: input.sample_rate,
-            channels: input.channel_count(),
-            samples: input.frames(),
-            seconds: outcome.seconds,
-            metrics: outcome.metrics.clone(),
+            sample_rate,
+            channels,
+            samples,
+            seconds,
+            metrics,
             storage: None,
             params: serde_json::to_value(params).unwrap_or(serde_json::Value::Null),
             clipped_samples: 0,

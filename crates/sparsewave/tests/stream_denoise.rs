@@ -86,6 +86,14 @@ fn gaussian(sigma: f64) -> DenoiseParams {
 }
 
 /// Run both paths on `path` and compare bytes and report.
+/// Blocks of `block_frames` frames, channels kept.
+fn options(block_frames: usize) -> StreamOptions {
+    StreamOptions {
+        block_frames,
+        mono: false,
+    }
+}
+
 fn assert_streamed_equals_whole(path: &Path, params: &DenoiseParams, options: StreamOptions) {
     let dir = path.parent().unwrap();
     let denoiser = params.denoiser(None).unwrap();
@@ -181,10 +189,6 @@ fn streamed_auto_equals_the_whole_signal_job_mono_and_stereo() {
     let dir = tmp.path().to_path_buf();
     let mono = noisy_file(&dir, 1, SampleFormat::Int(16));
     let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
-    let options = |block_frames| StreamOptions {
-        block_frames,
-        mono: false,
-    };
     assert_streamed_equals_whole(&mono, &auto(2.0), options(3001));
     assert_streamed_equals_whole(&stereo, &auto(0.7), options(4999));
     assert_streamed_equals_whole(&stereo, &auto(0.7), options(1 << 16));
@@ -207,10 +211,6 @@ fn streamed_block_thresholding_equals_the_whole_signal_job() {
     let dir = tmp.path().to_path_buf();
     let mono = noisy_file(&dir, 1, SampleFormat::Int(16));
     let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
-    let options = |block_frames| StreamOptions {
-        block_frames,
-        mono: false,
-    };
     assert_streamed_equals_whole(&mono, &block(2048, 0.1), options(3001));
     assert_streamed_equals_whole(&stereo, &block(512, 0.05), options(777));
 }
@@ -222,10 +222,6 @@ fn streamed_gaussian_filter_equals_the_whole_signal_job() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
     let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
-    let options = |block_frames| StreamOptions {
-        block_frames,
-        mono: false,
-    };
     assert_streamed_equals_whole(&stereo, &gaussian(1.0), options(3001));
     assert_streamed_equals_whole(&stereo, &gaussian(750.0), options(777));
     let short = dir.join("short.wav");

@@ -660,20 +660,13 @@ pub(crate) fn summarize(
         "methods": methods,
         "list": records,
     });
-    let report = Report {
-        command: "encode".into(),
-        input: None,
-        output: None,
-        sample_rate: outcome.sample_rate,
-        channels: outcome.channels,
-        samples: outcome.frames,
-        seconds: outcome.seconds,
-        metrics: outcome.metrics,
-        storage: None,
-        params: serde_json::to_value(params).unwrap_or_default(),
-        clipped_samples: 0,
-        extra: serde_json::Map::new(),
-    }
+    let report = Report::of_signal(
+        "encode",
+        (outcome.sample_rate, outcome.channels, outcome.frames),
+        outcome.seconds,
+        outcome.metrics,
+        params,
+    )
     .with("bytes", outcome.bytes)
     .with("kbps", kbps)
     .with("bits_per_sample", bits_per_sample)

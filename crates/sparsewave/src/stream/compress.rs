@@ -193,20 +193,13 @@ pub fn compress_file(
     let total_reals =
         channels * stft.frame_count(len) * costs.iter().map(|&c| usize::from(c)).sum::<usize>();
     let metrics = Metrics::from_channels(lanes.into_iter().map(|l| l.metrics).collect())?;
-    let head = Report {
-        command: "compress".into(),
-        input: None,
-        output: None,
-        sample_rate,
-        channels,
-        samples: len,
-        seconds: started.elapsed().as_secs_f64(),
+    let head = Report::of_signal(
+        "compress",
+        (sample_rate, channels, len),
+        started.elapsed().as_secs_f64(),
         metrics,
-        storage: None,
-        params: serde_json::Value::Null,
-        clipped_samples: 0,
-        extra: serde_json::Map::new(),
-    };
+        serde_json::Value::Null,
+    );
     let (report, kept) = finish_report(head, params, stft_describe(&stft), kept, total_reals, None);
     let write = writer.finish()?;
     Ok(StreamedCompress {

@@ -226,20 +226,13 @@ pub fn denoise_file(
     let nrr = nrr_from_variances(variance(&mut spill_x)?, variance(&mut spill_y)?);
     let mut metrics = Metrics::from_channels(channel_metrics)?;
     metrics.nrr_db = Some(nrr);
-    let mut report = Report {
-        command: "denoise".into(),
-        input: None,
-        output: None,
-        sample_rate,
-        channels,
-        samples: len,
-        seconds: started.elapsed().as_secs_f64(),
+    let mut report = Report::of_signal(
+        "denoise",
+        (sample_rate, channels, len),
+        started.elapsed().as_secs_f64(),
         metrics,
-        storage: None,
-        params: denoiser.params(),
-        clipped_samples: 0,
-        extra: serde_json::Map::new(),
-    }
+        denoiser.params(),
+    )
     .with("mean_rank", mean_rank(&infos))
     .with("channel_info", &infos);
     if infos.iter().any(|i| i.noise.is_some()) {
