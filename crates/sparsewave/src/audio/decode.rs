@@ -4,7 +4,7 @@ use super::{Audio, SampleFormat};
 use crate::{memory, Error, Result};
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymErr;
 use symphonia::core::formats::probe::Hint;
@@ -102,17 +102,29 @@ fn decode_source(
 /// holds the frames its header declares, every sample is finite); a failed check is an error of
 /// the block where it is found.
 ///
-/// The blocks are decoded one ahead on a thread of their own (a channel of one block), so that
-/// decoding runs while the caller works on the previous block. Memory: three blocks and one
-/// codec packet, whatever the file's length.
+/// From the first `next_block` on, the blocks are decoded one ahead on a thread of their own (a
+/// channel of one block), so that decoding runs while the caller works on the previous block;
+/// opening a reader only reads the header. Blocks handed back with [`BlockReader::recycle`] are
+/// refilled instead of fresh allocations, whose pages the kernel would have to clear. Memory:
+/// three blocks, the recycled ones and one codec packet, whatever the file's length.
 pub struct BlockReader {
     info: StreamInfo,
     path: std::path::PathBuf,
-    /// The decoding thread's blocks, in order; it stops after the last block or an error, or
-    /// when this reader is dropped (its next send fails).
-    blocks: Receiver<DecodedBlock>,
+    /// The decoder until its thread starts, at the first block.
+    idle: Option<Box<BlockDecoder>>,
+    /// The decoding thread, once started.
+    running: Option<DecodingThread>,
     /// An error or the end has been handed out: nothing more will come.
     finished: bool,
+}
+
+/// The ends of a [`BlockReader`]'s channels to its decoding thread.
+struct DecodingThread {
+    /// The thread's blocks, in order; it stops after the last block or an error, or when the
+    /// reader is dropped (its next send fails).
+    blocks: Receiver<DecodedBlock>,
+    /// Channel buffers handed back for the thread to refill.
+    spares: SyncSender<Vec<f64>>,
 }
 
 /// What the decoding thread sends: a block, the end (`None`), or the reason it failed.
@@ -120,6 +132,9 @@ type DecodedBlock = std::result::Result<Option<Vec<Vec<f64>>>, String>;
 
 /// Blocks decoded ahead of the caller and not yet taken (the channel's capacity).
 const READ_AHEAD: usize = 1;
+
+/// Recycled channel buffers waiting for the decoding thread, per channel of the stream.
+const SPARES_PER_CHANNEL: usize = 2;
 
 /// What the header of a stream states, fixed when it is opened.
 struct StreamInfo {
@@ -138,7 +153,7 @@ impl BlockReader {
         }
         let source = open_source(path)?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let mut decoder = BlockDecoder::new(source, ext, block_frames)
+        let decoder = BlockDecoder::new(source, ext, block_frames)
             .map_err(|reason| Error::bad_input(path, reason))?;
         let info = StreamInfo {
             sample_rate: decoder.sample_rate,
@@ -147,21 +162,11 @@ impl BlockReader {
             container: decoder.container.clone(),
             exact_frames: decoder.declared_frames.filter(|_| decoder.exact_length()),
         };
-        let (sender, blocks) = sync_channel(READ_AHEAD);
-        std::thread::Builder::new()
-            .name("sparsewave-decode".into())
-            .spawn(move || loop {
-                let block = decoder.next_block();
-                let last = !matches!(block, Ok(Some(_)));
-                if sender.send(block).is_err() || last {
-                    break;
-                }
-            })
-            .map_err(|e| Error::io(path, e))?;
         Ok(BlockReader {
             info,
             path: path.to_path_buf(),
-            blocks,
+            idle: Some(Box::new(decoder)),
+            running: None,
             finished: false,
         })
     }
@@ -172,7 +177,16 @@ impl BlockReader {
         if self.finished {
             return Ok(None);
         }
-        let block = self
+        if let Some(decoder) = self.idle.take() {
+            // A thread that cannot start ends the reading like any other error.
+            self.finished = true;
+            self.running = Some(self.start(decoder)?);
+            self.finished = false;
+        }
+        let Some(thread) = &self.running else {
+            return Ok(None);
+        };
+        let block = thread
             .blocks
             .recv()
             .unwrap_or_else(|_| Err("the decoder stopped unexpectedly".into()));
@@ -180,6 +194,37 @@ impl BlockReader {
             self.finished = true;
         }
         block.map_err(|reason| Error::bad_input(&self.path, reason))
+    }
+
+    /// Hand a block's buffers back (any `Vec<f64>`s will do) for the decoding thread to fill
+    /// with later samples; those it has no room for are dropped.
+    pub fn recycle(&self, block: Vec<Vec<f64>>) {
+        if let Some(thread) = &self.running {
+            for buffer in block {
+                if thread.spares.try_send(buffer).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Start `decoder`'s thread.
+    fn start(&self, mut decoder: Box<BlockDecoder>) -> Result<DecodingThread> {
+        let (sender, blocks) = sync_channel(READ_AHEAD);
+        let (spares, spare_buffers) =
+            sync_channel(SPARES_PER_CHANNEL * self.info.declared_channels);
+        decoder.spares = Some(spare_buffers);
+        std::thread::Builder::new()
+            .name("sparsewave-decode".into())
+            .spawn(move || loop {
+                let block = decoder.next_block();
+                let last = !matches!(block, Ok(Some(_)));
+                if sender.send(block).is_err() || last {
+                    break;
+                }
+            })
+            .map_err(|e| Error::io(&self.path, e))?;
+        Ok(DecodingThread { blocks, spares })
     }
 
     /// Sample rate in Hz.
@@ -235,6 +280,8 @@ struct BlockDecoder {
     delivered: u64,
     /// The stream has ended (and was checked).
     ended: bool,
+    /// Buffers handed back by a [`BlockReader`]'s caller, refilled before new ones are made.
+    spares: Option<Receiver<Vec<f64>>>,
 }
 
 impl BlockDecoder {
@@ -268,6 +315,7 @@ impl BlockDecoder {
             planes: Vec::new(),
             delivered: 0,
             ended: false,
+            spares: None,
         })
     }
 
@@ -289,12 +337,16 @@ impl BlockDecoder {
             return Ok(None);
         }
         let take = available.min(self.block_frames);
+        let spares = self.spares.as_ref();
         let block: Vec<Vec<f64>> = self
             .pending
             .iter_mut()
             .map(|ch| {
-                // The rest starts the next block: one allocation of its final size.
-                let mut rest = Vec::with_capacity(self.block_frames.max(ch.len() - take));
+                // The rest starts the next block, in a recycled buffer or one allocation of its
+                // final size.
+                let mut rest = spares.and_then(|s| s.try_recv().ok()).unwrap_or_default();
+                rest.clear();
+                rest.reserve(self.block_frames.max(ch.len() - take));
                 rest.extend_from_slice(&ch[take..]);
                 ch.truncate(take);
                 std::mem::replace(ch, rest)

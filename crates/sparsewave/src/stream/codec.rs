@@ -59,6 +59,7 @@ pub fn encode_file(
             peak.push(x)?;
         }
         energy.push(&block);
+        pass.recycle(block);
     }
     pass.check_length(len)?;
     let metrics = peaks
@@ -87,6 +88,7 @@ pub fn encode_file(
     while let Some(block) = pass.next_block()? {
         same_channels(input, block.len(), shape.channels)?;
         encoder.push(&block, &mut sink)?;
+        pass.recycle(block);
     }
     pass.check_length(len)?;
     let records = encoder.finish()?;

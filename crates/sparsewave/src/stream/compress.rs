@@ -126,6 +126,7 @@ pub fn compress_file(
             peak.push(x)?;
             search.push(&stft, &costs, x)?;
         }
+        pass.recycle(block);
     }
     pass.check_length(len)?;
     let channels = peaks.len();
@@ -144,6 +145,7 @@ pub fn compress_file(
             for (x, search) in block.iter().zip(&mut searches) {
                 search.push(&stft, &costs, x)?;
             }
+            pass.recycle(block);
         }
         pass.check_length(len)?;
         passes += 1;
@@ -181,6 +183,7 @@ pub fn compress_file(
         if outputs.first().is_some_and(|y| !y.is_empty()) {
             writer.write(&outputs)?;
         }
+        pass.recycle(block);
     }
     pass.check_length(len)?;
     passes += 1;

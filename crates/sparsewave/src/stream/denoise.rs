@@ -207,6 +207,7 @@ pub fn denoise_file(
             .map(|(x, lane)| lane.push(x))
             .collect::<Result<Vec<_>>>()?;
         emit(&outputs, &mut writer, &mut spill_y)?;
+        pass.recycle(block);
     }
     pass.check_length(len)?;
     let mut infos = Vec::with_capacity(channels);
@@ -314,6 +315,7 @@ fn first_pass(
             }
             spill.append(c, x)?;
         }
+        pass.recycle(block);
     }
     pass.check_length(len)?;
     Ok(FirstPass {

@@ -28,14 +28,40 @@ impl Shape {
     /// The shape of the file `path`: from its header when that states the length exactly
     /// (WAV, FLAC; the first block gives the channel count), else by reading it through.
     pub fn of(path: &Path, options: &StreamOptions) -> Result<Self> {
-        let frames = Pass::length(path, options)?;
         let mut pass = Pass::open(path, options)?;
-        let channels = pass.next_block()?.map_or(0, |b| b.len());
+        let first = pass.next_block()?;
+        let channels = first.as_ref().map_or(0, Vec::len);
+        let frames = pass.read_length()?;
         Ok(Shape {
             sample_rate: pass.reader().sample_rate(),
             channels,
             frames,
         })
+    }
+}
+
+/// The most bytes of decoded reference (f64 samples) that [`metrics_files`] keeps from its first
+/// reading for the second instead of decoding the file again: 3 min of 44.1 kHz mono.
+const KEPT_REFERENCE_BYTES: usize = 64 << 20;
+
+/// The reference's blocks in pass two: kept from pass one, or read again.
+enum ReferenceBlocks {
+    Kept(std::collections::VecDeque<Vec<Vec<f64>>>),
+    Read(Pass),
+}
+
+impl ReferenceBlocks {
+    fn next_block(&mut self) -> Result<Option<Vec<Vec<f64>>>> {
+        match self {
+            ReferenceBlocks::Kept(blocks) => Ok(blocks.pop_front()),
+            ReferenceBlocks::Read(pass) => pass.next_block(),
+        }
+    }
+
+    fn recycle(&self, block: Vec<Vec<f64>>) {
+        if let ReferenceBlocks::Read(pass) = self {
+            pass.recycle(block);
+        }
     }
 }
 
@@ -49,16 +75,34 @@ pub fn metrics_files(
     noisy: Option<&Path>,
     options: &StreamOptions,
 ) -> Result<Metrics> {
+    metrics_files_keeping(reference, test, noisy, options, KEPT_REFERENCE_BYTES)
+}
+
+/// [`metrics_files`], keeping at most `kept_bytes` of the decoded reference between its passes.
+fn metrics_files_keeping(
+    reference: &Path,
+    test: &Path,
+    noisy: Option<&Path>,
+    options: &StreamOptions,
+    kept_bytes: usize,
+) -> Result<Metrics> {
     let shape = Shape::of(reference, options)?;
     let len = shape.frames;
     let mut peaks: Vec<ReferencePeak> = (0..shape.channels)
         .map(|_| ReferencePeak::new(len))
         .collect::<Result<_>>()?;
     let mut pass = Pass::open(reference, options)?;
+    // The reference's blocks, kept for pass two when they fit in `kept_bytes`.
+    let mut kept = (len.saturating_mul(shape.channels) <= kept_bytes / 8)
+        .then(std::collections::VecDeque::new);
     while let Some(block) = pass.next_block()? {
         same_channels(reference, block.len(), shape.channels)?;
         for (peak, x) in peaks.iter_mut().zip(&block) {
             peak.push(x)?;
+        }
+        match &mut kept {
+            Some(blocks) => blocks.push_back(block),
+            None => pass.recycle(block),
         }
     }
     pass.check_length(len)?;
@@ -70,7 +114,11 @@ pub fn metrics_files(
         Some(_) => Some(Spill::new(shape.channels, len)?),
         None => None,
     };
-    let (mut xs, mut ys) = (Pass::open(reference, options)?, Pass::open(test, options)?);
+    let mut xs = match kept {
+        Some(blocks) => ReferenceBlocks::Kept(blocks),
+        None => ReferenceBlocks::Read(Pass::open(reference, options)?),
+    };
+    let mut ys = Pass::open(test, options)?;
     loop {
         let (x, y) = (xs.next_block()?, ys.next_block()?);
         let (x, y) = match (x, y) {
@@ -90,8 +138,12 @@ pub fn metrics_files(
                 spill.append(c, y)?;
             }
         }
+        xs.recycle(x);
+        ys.recycle(y);
     }
-    xs.check_length(len)?;
+    if let ReferenceBlocks::Read(xs) = &xs {
+        xs.check_length(len)?;
+    }
     ys.check_length(len)?;
     let metrics = Metrics::from_channels(channels)?;
     let (Some(noisy), Some(mut spill_y)) = (noisy, spill_y) else {
@@ -112,4 +164,36 @@ pub fn metrics_files(
         nrr_db: Some(nrr),
         ..metrics
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::decode_file;
+
+    #[test]
+    fn kept_and_reread_references_give_the_whole_signal_metrics() {
+        let folk = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/folk_4s.wav");
+        let x = decode_file(&folk).unwrap();
+        let half: Vec<Vec<f64>> = x
+            .channels
+            .iter()
+            .map(|c| c.iter().map(|v| 0.5 * v).collect())
+            .collect();
+        let test = std::env::temp_dir().join(format!("sw-kept-ref-{}.wav", std::process::id()));
+        let mut y = crate::audio::Audio::from_channels(x.sample_rate, half);
+        y.format = crate::audio::SampleFormat::Float32;
+        crate::audio::write_wav(&test, &y, None).unwrap();
+        let want = Metrics::compute(&x.channels, &y.channels, x.sample_rate).unwrap();
+        // Small blocks, so that recycled buffers are refilled many times.
+        let options = StreamOptions {
+            block_frames: 4099,
+            mono: false,
+        };
+        for kept_bytes in [0, KEPT_REFERENCE_BYTES] {
+            let got = metrics_files_keeping(&folk, &test, None, &options, kept_bytes).unwrap();
+            assert_eq!(got, want, "keeping {kept_bytes} bytes");
+        }
+        std::fs::remove_file(&test).unwrap();
+    }
 }

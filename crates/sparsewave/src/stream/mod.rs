@@ -85,6 +85,12 @@ impl Pass {
         }))
     }
 
+    /// Hand a block back once used, for its buffers to hold later samples
+    /// ([`BlockReader::recycle`]).
+    pub fn recycle(&self, block: Vec<Vec<f64>>) {
+        self.reader.recycle(block);
+    }
+
     /// The reader (rate, format, codec, declared length).
     pub fn reader(&self) -> &BlockReader {
         &self.reader
@@ -98,16 +104,27 @@ impl Pass {
     /// The input's frames per channel: from the header when it states them exactly (WAV,
     /// FLAC), else by reading the file once through.
     pub fn length(path: &Path, options: &StreamOptions) -> Result<usize> {
-        let mut pass = Pass::open(path, options)?;
-        let frames = match pass.reader.exact_frames() {
+        Pass::open(path, options)?.read_length()
+    }
+
+    /// The input's frames per channel: from the header when it states them exactly, else by
+    /// reading the rest of this pass through.
+    pub fn read_length(&mut self) -> Result<usize> {
+        let frames = match self.reader.exact_frames() {
             Some(n) => n,
             None => {
-                while pass.next_block()?.is_some() {}
-                pass.frames
+                while let Some(block) = self.next_block()? {
+                    self.recycle(block);
+                }
+                self.frames
             }
         };
-        usize::try_from(frames)
-            .map_err(|_| Error::bad_input(path, "holds more frames than this machine can count"))
+        usize::try_from(frames).map_err(|_| {
+            Error::bad_input(
+                self.reader.path(),
+                "holds more frames than this machine can count",
+            )
+        })
     }
 
     /// After the last block: the file held `expected` frames, as the first reading found (a
