@@ -30,7 +30,9 @@ pub const MAX_WAV_CHANNELS: u16 = 18;
 /// This is [`WavBlockWriter`]'s encoding with all the samples in one block.
 pub fn encode_wav(audio: &Audio, format: Option<SampleFormat>) -> Result<(Vec<u8>, WriteReport)> {
     let format = format.unwrap_or(audio.format);
-    let mut cursor = std::io::Cursor::new(Vec::new());
+    // At most 4 bytes a sample after a header of at most 80 bytes: one allocation, no copies.
+    let capacity = 80 + 4 * audio.frames() * audio.channel_count();
+    let mut cursor = std::io::Cursor::new(Vec::with_capacity(capacity));
     let report = {
         let mut w = SampleWriter::new(
             &mut cursor,

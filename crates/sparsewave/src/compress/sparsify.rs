@@ -17,11 +17,11 @@
 //! For a fraction, `K = round(fraction · L0)` (half away from zero), with `L0` the original
 //! signal length: see [`budget_for_fraction`].
 
-use std::cmp::Ordering;
 use std::str::FromStr;
 
 use rayon::prelude::*;
 
+use crate::stream::select::CutSearch;
 use crate::{Error, Result};
 
 /// What to keep of a representation.
@@ -123,38 +123,35 @@ pub fn select(
 /// Keeps the longest prefix of the ranking (magnitude descending, ties by ascending index) whose
 /// costs sum to at most `budget` real numbers.
 ///
-/// Runs in `O(n + K log K)`: every entry costs at least 1, so only the top `min(K, n)` entries
-/// can be kept; they are found by partitioning (`select_nth_unstable`) and only they are sorted.
+/// Runs in `O(n)` passes without an index vector or a sort of the entries: the first entry not
+/// kept (the [`Cut`](crate::stream::select::Cut)) is found by the radix search of [`CutSearch`] (a 16-bit histogram of the
+/// magnitudes' bit patterns, then a sort of the few entries of the crossing bucket), and the
+/// mask is every entry ranked before it.
 pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<Selection> {
     validate(magnitudes, costs)?;
-    let n = magnitudes.len();
-    let candidates = budget.min(n);
-    let mut mask = vec![false; n];
-    if candidates == 0 {
-        return Ok(Selection {
-            mask,
-            kept_reals: 0,
-            kept_entries: 0,
-        });
-    }
-    let mut order: Vec<usize> = (0..n).collect();
-    let cmp = |a: &usize, b: &usize| rank_order(magnitudes, *a, *b);
-    if candidates < n {
-        order.select_nth_unstable_by(candidates - 1, cmp);
-        order.truncate(candidates);
-    }
-    order.sort_unstable_by(cmp);
+    let mut search = CutSearch::new(budget as u64);
+    let cut = loop {
+        if let Some(cut) = search.cut() {
+            break cut;
+        }
+        for (i, (&m, &c)) in magnitudes.iter().zip(costs).enumerate() {
+            search.visit(m, i as u64, c);
+        }
+        search.end_pass();
+    };
     let mut kept_reals = 0;
     let mut kept_entries = 0;
-    for &i in &order {
-        let cost = usize::from(costs[i]);
-        if kept_reals + cost > budget {
-            break;
-        }
-        kept_reals += cost;
-        kept_entries += 1;
-        mask[i] = true;
-    }
+    let mask = magnitudes
+        .iter()
+        .zip(costs)
+        .enumerate()
+        .map(|(i, (&m, &c))| {
+            let keep = cut.keeps(m, i as u64);
+            kept_reals += usize::from(c) * usize::from(keep);
+            kept_entries += usize::from(keep);
+            keep
+        })
+        .collect();
     Ok(Selection {
         mask,
         kept_reals,
@@ -320,12 +317,6 @@ pub(crate) fn descending_key(v: f64) -> u64 {
     !ordered
 }
 
-/// Ranking order: larger magnitude first, then smaller index.
-#[inline]
-fn rank_order(magnitudes: &[f64], a: usize, b: usize) -> Ordering {
-    magnitudes[b].total_cmp(&magnitudes[a]).then(a.cmp(&b))
-}
-
 fn validate(magnitudes: &[f64], costs: &[u8]) -> Result<()> {
     if magnitudes.len() != costs.len() {
         return Err(Error::param(
@@ -351,6 +342,12 @@ fn validate(magnitudes: &[f64], costs: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cmp::Ordering;
+
+    /// Ranking order: larger magnitude first, then smaller index.
+    fn rank_order(magnitudes: &[f64], a: usize, b: usize) -> Ordering {
+        magnitudes[b].total_cmp(&magnitudes[a]).then(a.cmp(&b))
+    }
 
     #[test]
     fn keep_parses_percentages_and_fractions() {
