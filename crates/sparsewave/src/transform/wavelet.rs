@@ -568,20 +568,25 @@ impl Dwt {
     fn fill_analysis_ext(&self, j: usize, x: &[f64], scratch: &mut [f64]) {
         let ext_len = self.analysis_ext_len(j);
         let (even, odd) = scratch[..ext_len].split_at_mut(ext_len.div_ceil(2));
-        let pad = self.analysis_pad as isize;
-        let at = |m: usize| {
-            let i = m as isize - pad;
-            // A negative `i` wraps to a huge index, which `get` rejects like one past the end.
-            match x.get(i as usize) {
-                Some(&v) => v,
-                None => self.mode.extended(x, i),
+        let pad = self.analysis_pad;
+        for (phase, dst) in [(0, even), (1, odd)] {
+            // dst[p] = x̃[2p + phase − pad]: inside the signal for p in `inside`, a strided copy;
+            // the boundary extension around it.
+            let first = pad.saturating_sub(phase).div_ceil(2);
+            let inside = first..(x.len() + pad - phase).div_ceil(2).clamp(first, dst.len());
+            let start = 2 * inside.start + phase - pad;
+            let (head, rest) = dst.split_at_mut(inside.start);
+            let (body, tail) = rest.split_at_mut(inside.len());
+            for (d, &v) in body.iter_mut().zip(x[start..].iter().step_by(2)) {
+                *d = v;
             }
-        };
-        for (p, e) in even.iter_mut().enumerate() {
-            *e = at(2 * p);
-        }
-        for (p, o) in odd.iter_mut().enumerate() {
-            *o = at(2 * p + 1);
+            let outside = |p: usize| self.mode.extended(x, (2 * p + phase) as isize - pad as isize);
+            for (p, d) in head.iter_mut().enumerate() {
+                *d = outside(p);
+            }
+            for (p, d) in tail.iter_mut().enumerate() {
+                *d = outside(inside.end + p);
+            }
         }
     }
 
