@@ -156,7 +156,9 @@ impl<W: std::io::Write + std::io::Seek> SampleWriter<W> {
             // hound's buffered 16-bit writer: one bulk write per chunk of frames.
             for start in (0..len).step_by(I16_CHUNK_FRAMES) {
                 let frames = start..(start + I16_CHUNK_FRAMES).min(len);
-                let mut w = self.wav.get_i16_writer((frames.len() * self.channels) as u32);
+                let mut w = self
+                    .wav
+                    .get_i16_writer((frames.len() * self.channels) as u32);
                 for t in frames {
                     for ch in block {
                         w.write_sample(quantize(clip(ch.as_ref()[t]), scale) as i16);

@@ -227,7 +227,8 @@ impl Ranking {
         // distributes them by their top 16 bits (an MSD radix step, in index order), then each
         // bucket — small and cache-resident for real signals — is sorted, in parallel.
         let key = |i: usize| (u128::from(descending_key(magnitudes[i])) << 32) | i as u128;
-        let bucket = |i: usize| (descending_key(magnitudes[i]) >> (u64::BITS - RADIX_BITS)) as usize;
+        let bucket =
+            |i: usize| (descending_key(magnitudes[i]) >> (u64::BITS - RADIX_BITS)) as usize;
         let mut next = vec![0usize; 1 << RADIX_BITS];
         for i in 0..magnitudes.len() {
             next[bucket(i)] += 1;

@@ -580,7 +580,10 @@ impl Dwt {
             for (d, &v) in body.iter_mut().zip(x[start..].iter().step_by(2)) {
                 *d = v;
             }
-            let outside = |p: usize| self.mode.extended(x, (2 * p + phase) as isize - pad as isize);
+            let outside = |p: usize| {
+                self.mode
+                    .extended(x, (2 * p + phase) as isize - pad as isize)
+            };
             for (p, d) in head.iter_mut().enumerate() {
                 *d = outside(p);
             }
