@@ -30,7 +30,9 @@ pub const MAX_WAV_CHANNELS: u16 = 18;
 /// This is [`WavBlockWriter`]'s encoding with all the samples in one block.
 pub fn encode_wav(audio: &Audio, format: Option<SampleFormat>) -> Result<(Vec<u8>, WriteReport)> {
     let format = format.unwrap_or(audio.format);
-    let mut cursor = std::io::Cursor::new(Vec::new());
+    // At most 4 bytes a sample after a header of at most 80 bytes: one allocation, no copies.
+    let capacity = 80 + 4 * audio.frames() * audio.channel_count();
+    let mut cursor = std::io::Cursor::new(Vec::with_capacity(capacity));
     let report = {
         let mut w = SampleWriter::new(
             &mut cursor,
@@ -43,6 +45,10 @@ pub fn encode_wav(audio: &Audio, format: Option<SampleFormat>) -> Result<(Vec<u8
     };
     Ok((cursor.into_inner(), report))
 }
+
+/// Frames a 16-bit [`SampleWriter`] converts into one buffer before writing it (its buffer is
+/// at most `2 · channels` times this many bytes).
+const I16_CHUNK_FRAMES: usize = 1 << 14;
 
 /// Interleaved WAV samples through hound, in a resolved sample format, clipped and counted.
 struct SampleWriter<W: std::io::Write + std::io::Seek> {
@@ -140,14 +146,33 @@ impl<W: std::io::Write + std::io::Seek> SampleWriter<W> {
                 )));
             }
         }
+        let scale = self.scale;
+        let mut clipped = 0;
+        let mut clip = |v: f64| {
+            clipped += usize::from(!(-1.0..=1.0).contains(&v));
+            v.clamp(-1.0, 1.0)
+        };
+        if self.format == SampleFormat::Int(16) {
+            // hound's buffered 16-bit writer: one bulk write per chunk of frames.
+            for start in (0..len).step_by(I16_CHUNK_FRAMES) {
+                let frames = start..(start + I16_CHUNK_FRAMES).min(len);
+                let mut w = self
+                    .wav
+                    .get_i16_writer((frames.len() * self.channels) as u32);
+                for t in frames {
+                    for ch in block {
+                        w.write_sample(quantize(clip(ch.as_ref()[t]), scale) as i16);
+                    }
+                }
+                w.flush().map_err(hound_error)?;
+            }
+            self.clipped += clipped;
+            self.frames += len;
+            return Ok(());
+        }
         for t in 0..len {
             for ch in block {
-                let v = ch.as_ref()[t];
-                if !(-1.0..=1.0).contains(&v) {
-                    self.clipped += 1;
-                }
-                let v = v.clamp(-1.0, 1.0);
-                let scale = self.scale;
+                let v = clip(ch.as_ref()[t]);
                 match self.format {
                     SampleFormat::Int(8) => self.wav.write_sample(quantize(v, scale) as i8),
                     SampleFormat::Int(16) => self.wav.write_sample(quantize(v, scale) as i16),
@@ -157,6 +182,7 @@ impl<W: std::io::Write + std::io::Seek> SampleWriter<W> {
                 .map_err(hound_error)?;
             }
         }
+        self.clipped += clipped;
         self.frames += len;
         Ok(())
     }

@@ -96,13 +96,14 @@ enum State {
     Stft {
         stft: Stft,
         spec: Spectrogram,
-        /// Scratch: the masked spectrogram.
-        masked: Spectrogram,
+        /// Scratch: the masked spectrogram, made by the first [`Analysis::reconstruct`].
+        masked: Option<Spectrogram>,
     },
     Dwt {
         dwt: Dwt,
         coefs: WaveletCoefs,
-        work: WaveletCoefs,
+        /// Scratch: the masked coefficients, made by the first [`Analysis::reconstruct`].
+        work: Option<WaveletCoefs>,
     },
 }
 
@@ -208,13 +209,14 @@ impl Analysis {
                 let costs = (0..spec.data.len())
                     .map(|i| stft_cost(i % bins, n_fft))
                     .collect();
+                let magnitudes = spec.magnitude();
                 (
                     State::Stft {
                         stft,
-                        spec: spec.clone(),
-                        masked: spec.clone(),
+                        spec,
+                        masked: None,
                     },
-                    spec.magnitude(),
+                    magnitudes,
                     costs,
                 )
             }
@@ -228,8 +230,15 @@ impl Analysis {
                 dwt.analyze(x, &mut coefs)?;
                 let mags = coefs.as_slice().iter().map(|c| c.abs()).collect();
                 let costs = vec![1; coefs.as_slice().len()];
-                let work = dwt.make_coefficients();
-                (State::Dwt { dwt, coefs, work }, mags, costs)
+                (
+                    State::Dwt {
+                        dwt,
+                        coefs,
+                        work: None,
+                    },
+                    mags,
+                    costs,
+                )
             }
         };
         Ok(Analysis {
@@ -297,12 +306,14 @@ impl Analysis {
                 }
             }
             State::Stft { stft, spec, masked } => {
+                let masked = masked.get_or_insert_with(|| spec.clone());
                 for ((m, c), &k) in masked.data.iter_mut().zip(&spec.data).zip(mask) {
                     *m = if k { *c } else { Complex64::default() };
                 }
                 out.copy_from_slice(&stft.inverse(masked, self.len)?);
             }
             State::Dwt { dwt, coefs, work } => {
+                let work = work.get_or_insert_with(|| dwt.make_coefficients());
                 for ((w, c), &k) in work
                     .as_mut_slice()
                     .iter_mut()
@@ -314,6 +325,36 @@ impl Analysis {
                 dwt.synthesize(work, out)?;
             }
         }
+        Ok(())
+    }
+
+    /// [`Analysis::reconstruct`] for the last use of the analysis: the STFT and DWT zero the
+    /// dropped coefficients of the analysis itself and synthesise from them, saving a
+    /// coefficient-sized copy (PGBZ synthesises block by block and needs none). The output is
+    /// the same; afterwards the analysis refuses every mask.
+    pub fn reconstruct_in_place(&mut self, mask: &[bool], out: &mut [f64]) -> Result<()> {
+        self.check(mask, out)?;
+        match &mut self.state {
+            State::Pgbz { .. } => return self.reconstruct(mask, out),
+            State::Stft { stft, spec, .. } => {
+                for (c, &k) in spec.data.iter_mut().zip(mask) {
+                    if !k {
+                        *c = Complex64::default();
+                    }
+                }
+                out.copy_from_slice(&stft.inverse(spec, self.len)?);
+            }
+            State::Dwt { dwt, coefs, .. } => {
+                for (c, &k) in coefs.as_mut_slice().iter_mut().zip(mask) {
+                    if !k {
+                        *c = 0.0;
+                    }
+                }
+                dwt.synthesize(coefs, out)?;
+            }
+        }
+        self.magnitudes = Vec::new();
+        self.costs = Vec::new();
         Ok(())
     }
 

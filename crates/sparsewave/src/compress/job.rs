@@ -277,7 +277,8 @@ fn postfilter_config(filter: PostFilter) -> GateConfig {
 /// the kept coefficients, or their least-squares re-fit (`refit`, PGBZ only), then the spectral
 /// gate (`gate`). Writes the signal into `out` (the channel's length) and returns the re-fit's
 /// per-block reports (empty without re-fit). `reuse` keeps the analysis usable for further
-/// masks; otherwise the re-fit works in place to save memory ([`Analysis::refit_in_place`]).
+/// masks; otherwise the re-fit or the synthesis works in place to save memory
+/// ([`Analysis::refit_in_place`], [`Analysis::reconstruct_in_place`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn rebuild(
     analysis: &mut Analysis,
@@ -298,7 +299,11 @@ pub(crate) fn rebuild(
             }
         }
         None => {
-            analysis.reconstruct(mask, out)?;
+            if reuse {
+                analysis.reconstruct(mask, out)?;
+            } else {
+                analysis.reconstruct_in_place(mask, out)?;
+            }
             Vec::new()
         }
     };

@@ -17,11 +17,11 @@
 //! For a fraction, `K = round(fraction · L0)` (half away from zero), with `L0` the original
 //! signal length: see [`budget_for_fraction`].
 
-use std::cmp::Ordering;
 use std::str::FromStr;
 
 use rayon::prelude::*;
 
+use crate::stream::select::CutSearch;
 use crate::{Error, Result};
 
 /// What to keep of a representation.
@@ -123,38 +123,35 @@ pub fn select(
 /// Keeps the longest prefix of the ranking (magnitude descending, ties by ascending index) whose
 /// costs sum to at most `budget` real numbers.
 ///
-/// Runs in `O(n + K log K)`: every entry costs at least 1, so only the top `min(K, n)` entries
-/// can be kept; they are found by partitioning (`select_nth_unstable`) and only they are sorted.
+/// Runs in `O(n)` passes without an index vector or a sort of the entries: the first entry not
+/// kept (the [`Cut`](crate::stream::select::Cut)) is found by the radix search of [`CutSearch`] (a 16-bit histogram of the
+/// magnitudes' bit patterns, then a sort of the few entries of the crossing bucket), and the
+/// mask is every entry ranked before it.
 pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<Selection> {
     validate(magnitudes, costs)?;
-    let n = magnitudes.len();
-    let candidates = budget.min(n);
-    let mut mask = vec![false; n];
-    if candidates == 0 {
-        return Ok(Selection {
-            mask,
-            kept_reals: 0,
-            kept_entries: 0,
-        });
-    }
-    let mut order: Vec<usize> = (0..n).collect();
-    let cmp = |a: &usize, b: &usize| rank_order(magnitudes, *a, *b);
-    if candidates < n {
-        order.select_nth_unstable_by(candidates - 1, cmp);
-        order.truncate(candidates);
-    }
-    order.sort_unstable_by(cmp);
+    let mut search = CutSearch::new(budget as u64);
+    let cut = loop {
+        if let Some(cut) = search.cut() {
+            break cut;
+        }
+        for (i, (&m, &c)) in magnitudes.iter().zip(costs).enumerate() {
+            search.visit(m, i as u64, c);
+        }
+        search.end_pass();
+    };
     let mut kept_reals = 0;
     let mut kept_entries = 0;
-    for &i in &order {
-        let cost = usize::from(costs[i]);
-        if kept_reals + cost > budget {
-            break;
-        }
-        kept_reals += cost;
-        kept_entries += 1;
-        mask[i] = true;
-    }
+    let mask = magnitudes
+        .iter()
+        .zip(costs)
+        .enumerate()
+        .map(|(i, (&m, &c))| {
+            let keep = cut.keeps(m, i as u64);
+            kept_reals += usize::from(c) * usize::from(keep);
+            kept_entries += usize::from(keep);
+            keep
+        })
+        .collect();
     Ok(Selection {
         mask,
         kept_reals,
@@ -215,7 +212,7 @@ impl Ranking {
     /// Sorts the entries (magnitude descending, ties by ascending index) once, in parallel.
     pub fn new(magnitudes: &[f64], costs: &[u8]) -> Result<Self> {
         validate(magnitudes, costs)?;
-        let n = u32::try_from(magnitudes.len()).map_err(|_| {
+        u32::try_from(magnitudes.len()).map_err(|_| {
             Error::param(
                 "coefficients",
                 format!(
@@ -225,13 +222,44 @@ impl Ranking {
             )
         })?;
         // Sorting self-contained keys (magnitude and index in one integer) instead of indices
-        // compared through `magnitudes` avoids a cache miss per comparison: 4-8x faster once the
-        // magnitudes outgrow the cache (an STFT of 10 s has 1.8 M entries). The keys are
-        // distinct (index tie-break), so the unstable parallel sort is deterministic.
-        let mut keys: Vec<u128> = (0..n)
-            .map(|i| (u128::from(descending_key(magnitudes[i as usize])) << 32) | u128::from(i))
-            .collect();
-        keys.par_sort_unstable();
+        // compared through `magnitudes` avoids a cache miss per comparison. The keys are
+        // distinct (index tie-break), so the order is deterministic. One counting pass
+        // distributes them by their top 16 bits (an MSD radix step, in index order), then each
+        // bucket — small and cache-resident for real signals — is sorted, in parallel.
+        let key = |i: usize| (u128::from(descending_key(magnitudes[i])) << 32) | i as u128;
+        let bucket =
+            |i: usize| (descending_key(magnitudes[i]) >> (u64::BITS - RADIX_BITS)) as usize;
+        let mut next = vec![0usize; 1 << RADIX_BITS];
+        for i in 0..magnitudes.len() {
+            next[bucket(i)] += 1;
+        }
+        let sizes = next.clone();
+        let mut start = 0;
+        for slot in &mut next {
+            start += std::mem::replace(slot, start);
+        }
+        let mut keys = vec![0u128; magnitudes.len()];
+        for i in 0..magnitudes.len() {
+            let b = bucket(i);
+            keys[next[b]] = key(i);
+            next[b] += 1;
+        }
+        let mut buckets = Vec::new();
+        let mut rest = keys.as_mut_slice();
+        for &size in &sizes {
+            let (b, tail) = rest.split_at_mut(size);
+            if size > 1 {
+                buckets.push(b);
+            }
+            rest = tail;
+        }
+        buckets.into_par_iter().for_each(|b| {
+            if b.len() > LARGE_BUCKET {
+                b.par_sort_unstable();
+            } else {
+                b.sort_unstable();
+            }
+        });
         let order: Vec<u32> = keys.into_iter().map(|k| k as u32).collect();
         let cumulative = order
             .iter()
@@ -310,6 +338,12 @@ impl Ranking {
     }
 }
 
+/// Bits of the magnitude key [`Ranking::new`] distributes the entries by before sorting.
+const RADIX_BITS: u32 = 16;
+
+/// A bucket of more entries than this is sorted on all threads.
+const LARGE_BUCKET: usize = 1 << 16;
+
 /// An integer that sorts ascending exactly as `v` sorts descending under `f64::total_cmp`.
 #[inline]
 pub(crate) fn descending_key(v: f64) -> u64 {
@@ -318,12 +352,6 @@ pub(crate) fn descending_key(v: f64) -> u64 {
     // unsigned order is total order; `!` reverses it.
     let ordered = (bits ^ ((((bits as i64) >> 63) as u64) >> 1)) ^ (1 << 63);
     !ordered
-}
-
-/// Ranking order: larger magnitude first, then smaller index.
-#[inline]
-fn rank_order(magnitudes: &[f64], a: usize, b: usize) -> Ordering {
-    magnitudes[b].total_cmp(&magnitudes[a]).then(a.cmp(&b))
 }
 
 fn validate(magnitudes: &[f64], costs: &[u8]) -> Result<()> {
@@ -351,6 +379,12 @@ fn validate(magnitudes: &[f64], costs: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cmp::Ordering;
+
+    /// Ranking order: larger magnitude first, then smaller index.
+    fn rank_order(magnitudes: &[f64], a: usize, b: usize) -> Ordering {
+        magnitudes[b].total_cmp(&magnitudes[a]).then(a.cmp(&b))
+    }
 
     #[test]
     fn keep_parses_percentages_and_fractions() {

@@ -413,8 +413,9 @@ impl Dwt {
         dwt.scratch_len = (1..=level)
             .map(|j| {
                 let analysis_ext = dwt.analysis_ext_len(j);
-                let synthesis_ext = 2 * dwt.synthesis_ext_len(j);
-                analysis_ext.max(synthesis_ext)
+                let split = dwt.synthesis_split(j);
+                let synthesis = dwt.lens[j] + 2 * (split.head_len + split.tail_len);
+                analysis_ext.max(synthesis)
             })
             .max()
             .unwrap_or(0);
@@ -505,26 +506,89 @@ impl Dwt {
             ..
         } = coefs;
         for j in (1..=level).rev() {
-            let approx = if j == level {
-                &data[..self.lens[level]]
+            let n = self.lens[j];
+            let (approx_copy, rest) = scratch.split_at_mut(n);
+            // cA_j of the finer levels is in `out`, which this level overwrites: a copy.
+            let approx: &[f64] = if j == level {
+                &data[..n]
             } else {
-                &out[..self.lens[j]]
+                approx_copy.copy_from_slice(&out[..n]);
+                approx_copy
             };
             let detail = &data[offsets[level - j + 1]..offsets[level - j + 2]];
-            let ext = self.synthesis_ext_len(j);
-            let (a_ext, rest) = scratch.split_at_mut(ext);
-            let d_ext = &mut rest[..ext];
-            self.fill_synthesis_ext(approx, a_ext);
-            self.fill_synthesis_ext(detail, d_ext);
-            let target = &mut out[..self.lens[j - 1]];
-            let [even_base, odd_base] = self.synthesis_base;
-            let windows = [
-                (&a_ext[even_base..], &d_ext[even_base..]),
-                (&a_ext[odd_base..], &d_ext[odd_base..]),
-            ];
-            kernels::synthesis(self.simd, &self.synthesis, windows, target);
+            self.synthesis_level(j, [approx, detail], rest, &mut out[..self.lens[j - 1]]);
         }
         Ok(())
+    }
+
+    /// Where level `j`'s synthesis reads its coefficients directly and where through a small
+    /// extended copy (see [`Self::synthesis_level`]).
+    fn synthesis_split(&self, j: usize) -> SynthesisSplit {
+        let (n, out_len, half) = (self.lens[j], self.lens[j - 1], self.synthesis.len());
+        let pairs = out_len / 2;
+        let [b0, b1] = self.synthesis_base;
+        let (min_base, max_base) = (b0.min(b1), b0.max(b1));
+        // Pair q reads extended indices q + base_r + m, m < half; ext[i] = c[i − pad] when
+        // pad ≤ i < n + pad, so pairs in `inside` read no extension.
+        let first = self.synthesis_pad.saturating_sub(min_base).min(pairs);
+        let end = (n + self.synthesis_pad + 1)
+            .saturating_sub(max_base + half)
+            .clamp(first, pairs);
+        let head_len = if first == 0 {
+            0
+        } else {
+            first + max_base + half - 1
+        };
+        let tail_start = end + min_base;
+        SynthesisSplit {
+            inside: first..end,
+            head_len,
+            tail_start,
+            tail_len: self.synthesis_ext_len(j) - tail_start,
+        }
+    }
+
+    /// One synthesis level: `bands = [cA_j, cD_j]` into `target` (`cA_{j−1}`). The pairs of
+    /// outputs whose windows lie inside the coefficients read them in place; the few pairs at
+    /// each end read copies extended by the boundary mode (module docs), made in `scratch`.
+    /// Every output is the same sum in the same order as over a whole extended copy.
+    fn synthesis_level(
+        &self,
+        j: usize,
+        bands: [&[f64]; 2],
+        scratch: &mut [f64],
+        target: &mut [f64],
+    ) {
+        let split = self.synthesis_split(j);
+        let [b0, b1] = self.synthesis_base;
+        let min_base = b0.min(b1);
+        let (head, rest) = scratch.split_at_mut(2 * split.head_len);
+        let tail = &mut rest[..2 * split.tail_len];
+        let (out_head, rest) = target.split_at_mut(2 * split.inside.start);
+        let (out_inside, out_tail) = rest.split_at_mut(2 * split.inside.len());
+        // The extended coefficients from index `from` on, one buffer per band.
+        let extend = |buf: &mut [f64], from: usize| {
+            let (a, d) = buf.split_at_mut(buf.len() / 2);
+            self.fill_synthesis_ext(bands[0], from, a);
+            self.fill_synthesis_ext(bands[1], from, d);
+        };
+        let bases = [b0, b1];
+        if !out_head.is_empty() {
+            extend(head, 0);
+            let (a, d) = head.split_at(split.head_len);
+            kernels::synthesis(self.simd, &self.synthesis, windows(a, d, bases), out_head);
+        }
+        if !out_inside.is_empty() {
+            let from = split.inside.start - self.synthesis_pad;
+            let [a, d] = bands.map(|c| &c[from..]);
+            kernels::synthesis(self.simd, &self.synthesis, windows(a, d, bases), out_inside);
+        }
+        if !out_tail.is_empty() {
+            extend(tail, split.tail_start);
+            let (a, d) = tail.split_at(split.tail_len);
+            let bases = bases.map(|b| b - min_base);
+            kernels::synthesis(self.simd, &self.synthesis, windows(a, d, bases), out_tail);
+        }
     }
 
     fn check_signal(&self, len: usize) -> Result<()> {
@@ -568,20 +632,28 @@ impl Dwt {
     fn fill_analysis_ext(&self, j: usize, x: &[f64], scratch: &mut [f64]) {
         let ext_len = self.analysis_ext_len(j);
         let (even, odd) = scratch[..ext_len].split_at_mut(ext_len.div_ceil(2));
-        let pad = self.analysis_pad as isize;
-        let at = |m: usize| {
-            let i = m as isize - pad;
-            // A negative `i` wraps to a huge index, which `get` rejects like one past the end.
-            match x.get(i as usize) {
-                Some(&v) => v,
-                None => self.mode.extended(x, i),
+        let pad = self.analysis_pad;
+        for (phase, dst) in [(0, even), (1, odd)] {
+            // dst[p] = x̃[2p + phase − pad]: inside the signal for p in `inside`, a strided copy;
+            // the boundary extension around it.
+            let first = pad.saturating_sub(phase).div_ceil(2);
+            let inside = first..(x.len() + pad - phase).div_ceil(2).clamp(first, dst.len());
+            let start = 2 * inside.start + phase - pad;
+            let (head, rest) = dst.split_at_mut(inside.start);
+            let (body, tail) = rest.split_at_mut(inside.len());
+            for (d, &v) in body.iter_mut().zip(x[start..].iter().step_by(2)) {
+                *d = v;
             }
-        };
-        for (p, e) in even.iter_mut().enumerate() {
-            *e = at(2 * p);
-        }
-        for (p, o) in odd.iter_mut().enumerate() {
-            *o = at(2 * p + 1);
+            let outside = |p: usize| {
+                self.mode
+                    .extended(x, (2 * p + phase) as isize - pad as isize)
+            };
+            for (p, d) in head.iter_mut().enumerate() {
+                *d = outside(p);
+            }
+            for (p, d) in tail.iter_mut().enumerate() {
+                *d = outside(inside.end + p);
+            }
         }
     }
 
@@ -592,16 +664,17 @@ impl Dwt {
         kernels::analysis(self.simd, &self.analysis, [even, odd], approx, detail);
     }
 
-    /// Copies coefficients `c` into `ext`, periodically extended by the synthesis pad in
-    /// periodization (`ext[i] = c[(i − pad) mod n]`); the padding modes read no index ≥ n.
-    fn fill_synthesis_ext(&self, c: &[f64], ext: &mut [f64]) {
+    /// Writes the extended coefficients from index `from` on into `ext`: `ext[k] = c̃[from + k]`
+    /// with `c̃[i] = c[(i − pad) mod n]` in periodization (pad: the synthesis pad) and
+    /// `c̃[i] = c[i]` in the padding modes, which read no index ≥ n.
+    fn fill_synthesis_ext(&self, c: &[f64], from: usize, ext: &mut [f64]) {
         if self.mode != Mode::Periodization {
-            ext.copy_from_slice(&c[..ext.len()]);
+            ext.copy_from_slice(&c[from..from + ext.len()]);
             return;
         }
         // Whole runs of c, starting at the index that lands on ext[0].
         let n = c.len();
-        let mut src = (n - self.synthesis_pad % n) % n;
+        let mut src = (from + n - self.synthesis_pad % n) % n;
         let mut filled = 0;
         while filled < ext.len() {
             let run = (n - src).min(ext.len() - filled);
@@ -610,6 +683,23 @@ impl Dwt {
             src = 0;
         }
     }
+}
+
+/// The synthesis kernel's windows of bands `a`, `d`: each from `bases[r]` on, for parity `r`.
+fn windows<'a>(a: &'a [f64], d: &'a [f64], bases: [usize; 2]) -> [(&'a [f64], &'a [f64]); 2] {
+    bases.map(|b| (&a[b..], &d[b..]))
+}
+
+/// How [`Dwt::synthesis_level`] splits level `j`'s output pairs.
+struct SynthesisSplit {
+    /// Pairs whose windows read the coefficients in place.
+    inside: std::ops::Range<usize>,
+    /// Extended coefficients the pairs before `inside` read (from index 0), per band.
+    head_len: usize,
+    /// The first extended index the pairs after `inside` (and a last odd sample) read.
+    tail_start: usize,
+    /// Extended coefficients they read, per band.
+    tail_len: usize,
 }
 
 /// Synthesis weights, window starts and left pad. Output `p = 2q + r` is
@@ -878,6 +968,43 @@ impl WaveletCoefs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Synthesis reading the coefficients in place (extended copies only at the ends) gives
+    /// bit for bit what one kernel pass over whole extended copies of both bands gives.
+    #[test]
+    fn split_synthesis_equals_one_pass_over_extended_copies() {
+        for len in [3001, 4096, 777, 40] {
+            let x: Vec<f64> = (0..len)
+                .map(|n| (0.21 * n as f64).cos() + 1e-3 * n as f64)
+                .collect();
+            for mode in Mode::ALL {
+                for name in ["haar", "db5", "sym8", "coif3", "db2"] {
+                    let Ok(dwt) = Dwt::new(name.parse().unwrap(), mode, None, len) else {
+                        continue;
+                    };
+                    let mut coefs = dwt.make_coefficients();
+                    dwt.analyze(&x, &mut coefs).unwrap();
+                    let mut y = vec![0.0; len];
+                    dwt.synthesize(&mut coefs.clone(), &mut y).unwrap();
+                    let level = dwt.level();
+                    let (data, offsets) = (coefs.as_slice(), coefs.offsets());
+                    let mut approx = data[..dwt.lens[level]].to_vec();
+                    for j in (1..=level).rev() {
+                        let detail = &data[offsets[level - j + 1]..offsets[level - j + 2]];
+                        let ext = dwt.synthesis_ext_len(j);
+                        let (mut a, mut d) = (vec![0.0; ext], vec![0.0; ext]);
+                        dwt.fill_synthesis_ext(&approx, 0, &mut a);
+                        dwt.fill_synthesis_ext(detail, 0, &mut d);
+                        let mut out = vec![0.0; dwt.lens[j - 1]];
+                        let w = windows(&a, &d, dwt.synthesis_base);
+                        kernels::synthesis(dwt.simd, &dwt.synthesis, w, &mut out);
+                        approx = out;
+                    }
+                    assert_eq!(approx, y, "{name} {mode} {len}");
+                }
+            }
+        }
+    }
 
     /// The CPU-specific kernels must agree bit for bit with the baseline build of the same code.
     #[test]
