@@ -267,7 +267,7 @@ pub fn synthesize(
 /// [`synthesize`] from the leaves concatenated in pre-order (as [`analyze`]'s output joined).
 /// Each split node is one [`Dwt::synthesize`] level whose coefficient buffer (one per depth,
 /// allocated once) its children are synthesized straight into, so every leaf is copied once
-/// and every node written once. A node whose leaves are all zero is zero (every output of the
+/// and every node written once; the root's two subtrees run in parallel (rayon). A node whose leaves are all zero is zero (every output of the
 /// filter sums signed zeros onto +0.0), so it is filled rather than filtered: sparse files skip
 /// most of their high-frequency subtrees, with the same bits out. `Err` when `leaves` is not
 /// as long as the tree's leaves.
@@ -311,10 +311,40 @@ pub fn synthesize_concatenated(
         }
         *used += 1;
         let i = plans.index(n)?;
-        let mut c = plans.plans[i].1.take().expect("one node per depth is merged at a time");
-        let (low, high) = c.as_mut_slice().split_at_mut(n.div_ceil(2));
-        let zero = go(t, plans, level + 1, depth, used, leaves, low)?
-            & go(t, plans, level + 1, depth, used, leaves, high)?;
+        let mut c = plans.plans[i]
+            .1
+            .take()
+            .expect("one node per depth is merged at a time");
+        let half = n.div_ceil(2);
+        let (low, high) = c.as_mut_slice().split_at_mut(half);
+        let zero = if level == 0 && rayon::current_num_threads() > 1 {
+            // The root's two subtrees in parallel, the high one with plans of its own.
+            let (low_bits, low_values) = extent(t, w, level + 1, depth, half, *used);
+            let (mut low_leaves, mut high_leaves) = leaves.split_at(low_values);
+            let mut high_used = *used + low_bits;
+            let mut high_plans = Levels::new(w);
+            let (a, b) = rayon::join(
+                || go(t, plans, level + 1, depth, used, &mut low_leaves, low),
+                || {
+                    let next = level + 1;
+                    go(
+                        t,
+                        &mut high_plans,
+                        next,
+                        depth,
+                        &mut high_used,
+                        &mut high_leaves,
+                        high,
+                    )
+                },
+            );
+            *used = high_used;
+            *leaves = high_leaves;
+            a? & b?
+        } else {
+            go(t, plans, level + 1, depth, used, leaves, low)?
+                & go(t, plans, level + 1, depth, used, leaves, high)?
+        };
         let (dwt, slot) = &mut plans.plans[i];
         let done = if zero {
             out.fill(0.0);
@@ -325,9 +355,38 @@ pub fn synthesize_concatenated(
         *slot = Some(c);
         done.map(|()| zero)
     }
+    /// How many tree bits (from bit `used` on) and leaf values the subtree of the node of
+    /// length `n` at `level` takes.
+    fn extent(
+        t: &PacketTree,
+        w: Wavelet,
+        level: usize,
+        depth: usize,
+        n: usize,
+        used: usize,
+    ) -> (usize, usize) {
+        if !splittable(w, level, depth, n) {
+            return (0, n);
+        }
+        if t.bit(used) != Some(true) {
+            return (1, n);
+        }
+        let half = n.div_ceil(2);
+        let (low_bits, low_values) = extent(t, w, level + 1, depth, half, used + 1);
+        let (high_bits, high_values) = extent(t, w, level + 1, depth, half, used + 1 + low_bits);
+        (1 + low_bits + high_bits, low_values + high_values)
+    }
     let mut out = vec![0.0; len];
     let mut plans = Levels::new(wavelet);
-    go(tree, &mut plans, 0, depth, &mut 0, &mut &leaves[..], &mut out)?;
+    go(
+        tree,
+        &mut plans,
+        0,
+        depth,
+        &mut 0,
+        &mut &leaves[..],
+        &mut out,
+    )?;
     Ok(out)
 }
 
