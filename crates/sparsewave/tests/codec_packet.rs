@@ -1,11 +1,13 @@
 //! Wavelet packets: perfect reconstruction and Parseval for every tree of a small depth, the
 //! dyadic tree equal to the DWT, the best basis equal to an exhaustive search, malformed
-//! trees refused.
+//! trees refused, the in-place synthesis equal bit for bit to node-by-node one-level merges.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sparsewave::transform::wavelet::{Dwt, Mode, Wavelet};
-use sparsewave::transform::wavelet_packet::{analyze, best_basis, synthesize, PacketTree};
+use sparsewave::transform::wavelet::{dwt_max_level, Dwt, Mode, Wavelet};
+use sparsewave::transform::wavelet_packet::{
+    analyze, best_basis, synthesize, synthesize_concatenated, PacketTree,
+};
 
 fn signal(len: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -116,6 +118,81 @@ fn the_dyadic_tree_is_the_periodized_dwt() {
     assert_eq!(leaves.len(), c.as_slice().len());
     for (a, b) in leaves.iter().zip(c.as_slice()) {
         assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+}
+
+/// The node of length `n` at `level` merged the plain way: its children synthesized first, then
+/// one allocated one-level periodized DWT inverse over [low, high] (bits from `*used`, leaves
+/// popped from the front).
+fn merge_by_nodes(
+    bits: &[bool],
+    w: Wavelet,
+    level: usize,
+    depth: usize,
+    n: usize,
+    used: &mut usize,
+    leaves: &mut std::vec::IntoIter<Vec<f64>>,
+) -> Vec<f64> {
+    let splittable = level < depth && dwt_max_level(n, w.filter_len()) >= 1;
+    if !splittable {
+        return leaves.next().unwrap();
+    }
+    *used += 1;
+    if !bits[*used - 1] {
+        return leaves.next().unwrap();
+    }
+    let half = n.div_ceil(2);
+    let low = merge_by_nodes(bits, w, level + 1, depth, half, used, leaves);
+    let high = merge_by_nodes(bits, w, level + 1, depth, half, used, leaves);
+    let dwt = Dwt::new(w, Mode::Periodization, Some(1), n).unwrap();
+    let mut c = dwt.make_coefficients();
+    c.as_mut_slice().copy_from_slice(&[low, high].concat());
+    let mut y = vec![0.0; n];
+    dwt.synthesize(&mut c, &mut y).unwrap();
+    y
+}
+
+#[test]
+fn in_place_synthesis_equals_node_by_node_merges_bit_for_bit() {
+    for (w, depth, len) in [(sym(16), DEPTH, LEN), ("db6".parse().unwrap(), 2, 1001)] {
+        let x = signal(len, 5);
+        for bits in every_tree(depth) {
+            let tree = PacketTree::from_bits(&bits, w, depth, len).unwrap();
+            let mut leaves = analyze(&tree, w, depth, &x).unwrap();
+            // Zero every other leaf from the second on, and the last: subtrees with all-zero
+            // leaves are filled, not filtered, and must still give the same bits.
+            let count = leaves.len();
+            for (i, leaf) in leaves.iter_mut().enumerate() {
+                if i % 2 == 1 || i + 1 == count {
+                    leaf.fill(0.0);
+                }
+            }
+            let want = merge_by_nodes(
+                &tree.bits(),
+                w,
+                0,
+                depth,
+                len,
+                &mut 0,
+                &mut leaves.clone().into_iter(),
+            );
+            let got = synthesize_concatenated(&tree, w, depth, &leaves.concat(), len).unwrap();
+            assert_eq!(got.len(), len);
+            for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(
+                    a.to_bits(),
+                    b.to_bits(),
+                    "{w} {bits:?} sample {i}: {a} vs {b}"
+                );
+            }
+            let zeros = vec![0.0; leaves.iter().map(Vec::len).sum()];
+            let silent = synthesize_concatenated(&tree, w, depth, &zeros, len).unwrap();
+            assert!(
+                silent.iter().all(|v| v.to_bits() == 0),
+                "{w} {bits:?}: not +0.0"
+            );
+            assert!(synthesize_concatenated(&tree, w, depth, &zeros[1..], len).is_err());
+        }
     }
 }
 

@@ -145,13 +145,7 @@ impl SparsePlan {
             }
             SparsePlan::Packets { tree, dwt } => {
                 let (w, depth, len) = (dwt.wavelet(), dwt.level(), dwt.signal_len());
-                let mut leaves = Vec::new();
-                let mut at = 0;
-                for n in tree.leaf_lens(w, depth, len) {
-                    leaves.push(slots[at..at + n].to_vec());
-                    at += n;
-                }
-                wavelet_packet::synthesize(tree, w, depth, leaves, len)
+                wavelet_packet::synthesize_concatenated(tree, w, depth, slots, len)
             }
             SparsePlan::Pgbz(p) => {
                 let mut y = p.make_signal();

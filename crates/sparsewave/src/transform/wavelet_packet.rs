@@ -20,7 +20,7 @@
 //! best costs of its two children sum below its own cost (Coifman & Wickerhauser 1992). The
 //! dyadic tree is one of the trees searched, so the best tree's cost never exceeds the DWT's.
 
-use super::wavelet::{dwt_max_level, Dwt, Mode, Wavelet};
+use super::wavelet::{dwt_max_level, Dwt, Mode, Wavelet, WaveletCoefs};
 use crate::{Error, Result};
 
 /// Most bits a tree holds: the full tree of depth [`MAX_DEPTH`].
@@ -171,11 +171,13 @@ fn dyadic_bits(wavelet: Wavelet, levels_left: usize, n: usize, low: bool, bits: 
     }
 }
 
-/// One-level periodized DWT plans by node length (the nodes of one depth share a length, so a
-/// tree needs at most depth + 1 of them).
+/// One-level periodized DWT plans by node length, each with its coefficient buffer (the nodes of
+/// one depth share a length, and lengths shrink with depth, so a tree needs at most depth + 1 of
+/// them, one per depth): splitting and merging allocate nothing but their results.
 struct Levels {
     wavelet: Wavelet,
-    plans: Vec<Dwt>,
+    /// A plan and its buffer; the buffer is `None` while a merge at that depth is filling it.
+    plans: Vec<(Dwt, Option<WaveletCoefs>)>,
 }
 
 impl Levels {
@@ -186,38 +188,25 @@ impl Levels {
         }
     }
 
-    fn plan(&mut self, n: usize) -> Result<&Dwt> {
-        let i = match self.plans.iter().position(|d| d.signal_len() == n) {
-            Some(i) => i,
-            None => {
-                let plan = Dwt::new(self.wavelet, Mode::Periodization, Some(1), n)?;
-                self.plans.push(plan);
-                self.plans.len() - 1
-            }
-        };
-        Ok(&self.plans[i])
+    fn index(&mut self, n: usize) -> Result<usize> {
+        if let Some(i) = self.plans.iter().position(|(d, _)| d.signal_len() == n) {
+            return Ok(i);
+        }
+        let plan = Dwt::new(self.wavelet, Mode::Periodization, Some(1), n)?;
+        let coefs = plan.make_coefficients();
+        self.plans.push((plan, Some(coefs)));
+        Ok(self.plans.len() - 1)
     }
 
     /// One periodized DWT level of `x`: (low-pass, high-pass), ⌈n/2⌉ coefficients each.
     fn split(&mut self, x: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
-        let dwt = self.plan(x.len())?;
-        let mut c = dwt.make_coefficients();
-        dwt.analyze(x, &mut c)?;
+        let i = self.index(x.len())?;
+        let (dwt, c) = &mut self.plans[i];
+        let c = c.as_mut().expect("no merge is under way while splitting");
+        dwt.analyze(x, c)?;
         let half = x.len().div_ceil(2);
         let s = c.as_slice();
         Ok((s[..half].to_vec(), s[half..].to_vec()))
-    }
-
-    /// The node of length `n` from its two children (the inverse of [`Levels::split`]).
-    fn merge(&mut self, low: &[f64], high: &[f64], n: usize) -> Result<Vec<f64>> {
-        let dwt = self.plan(n)?;
-        let mut c = dwt.make_coefficients();
-        let s = c.as_mut_slice();
-        s[..low.len()].copy_from_slice(low);
-        s[low.len()..].copy_from_slice(high);
-        let mut y = vec![0.0; n];
-        dwt.synthesize(&mut c, &mut y)?;
-        Ok(y)
     }
 }
 
@@ -272,38 +261,133 @@ pub fn synthesize(
             "do not have the lengths of the packet tree's leaves",
         ));
     }
+    synthesize_concatenated(tree, wavelet, depth, &leaves.concat(), len)
+}
+
+/// [`synthesize`] from the leaves concatenated in pre-order (as [`analyze`]'s output joined).
+/// Each split node is one [`Dwt::synthesize`] level whose coefficient buffer (one per depth,
+/// allocated once) its children are synthesized straight into, so every leaf is copied once
+/// and every node written once; the root's two subtrees run in parallel (rayon). A node whose leaves are all zero is zero (every output of the
+/// filter sums signed zeros onto +0.0), so it is filled rather than filtered: sparse files skip
+/// most of their high-frequency subtrees, with the same bits out. `Err` when `leaves` is not
+/// as long as the tree's leaves.
+pub fn synthesize_concatenated(
+    tree: &PacketTree,
+    wavelet: Wavelet,
+    depth: usize,
+    leaves: &[f64],
+    len: usize,
+) -> Result<Vec<f64>> {
+    let total: usize = tree.leaf_lens(wavelet, depth, len).iter().sum();
+    if leaves.len() != total {
+        return Err(Error::param(
+            "leaves",
+            format!(
+                "hold {} values, not the {total} of the packet tree's leaves",
+                leaves.len()
+            ),
+        ));
+    }
+    /// Writes the node of length `out.len()` whose leaves are at the front of `*leaves` to
+    /// `out`, moves `*leaves` past them, and says whether the node is all zero.
     fn go(
         t: &PacketTree,
         plans: &mut Levels,
         level: usize,
         depth: usize,
-        n: usize,
         used: &mut usize,
-        leaves: &mut std::vec::IntoIter<Vec<f64>>,
-    ) -> Result<Vec<f64>> {
-        let w = plans.wavelet;
+        leaves: &mut &[f64],
+        out: &mut [f64],
+    ) -> Result<bool> {
+        let (w, n) = (plans.wavelet, out.len());
         if !splittable(w, level, depth, n) || t.bit(*used) != Some(true) {
             if splittable(w, level, depth, n) {
                 *used += 1;
             }
-            return Ok(leaves.next().expect("lengths checked"));
+            let (leaf, rest) = leaves.split_at(n);
+            out.copy_from_slice(leaf);
+            *leaves = rest;
+            return Ok(leaf.iter().all(|&v| v == 0.0));
         }
         *used += 1;
+        let i = plans.index(n)?;
+        let mut c = plans.plans[i]
+            .1
+            .take()
+            .expect("one node per depth is merged at a time");
         let half = n.div_ceil(2);
-        let a = go(t, plans, level + 1, depth, half, used, leaves)?;
-        let d = go(t, plans, level + 1, depth, half, used, leaves)?;
-        plans.merge(&a, &d, n)
+        let (low, high) = c.as_mut_slice().split_at_mut(half);
+        let zero = if level == 0 && rayon::current_num_threads() > 1 {
+            // The root's two subtrees in parallel, the high one with plans of its own.
+            let (low_bits, low_values) = extent(t, w, level + 1, depth, half, *used);
+            let (mut low_leaves, mut high_leaves) = leaves.split_at(low_values);
+            let mut high_used = *used + low_bits;
+            let mut high_plans = Levels::new(w);
+            let (a, b) = rayon::join(
+                || go(t, plans, level + 1, depth, used, &mut low_leaves, low),
+                || {
+                    let next = level + 1;
+                    go(
+                        t,
+                        &mut high_plans,
+                        next,
+                        depth,
+                        &mut high_used,
+                        &mut high_leaves,
+                        high,
+                    )
+                },
+            );
+            *used = high_used;
+            *leaves = high_leaves;
+            a? & b?
+        } else {
+            go(t, plans, level + 1, depth, used, leaves, low)?
+                & go(t, plans, level + 1, depth, used, leaves, high)?
+        };
+        let (dwt, slot) = &mut plans.plans[i];
+        let done = if zero {
+            out.fill(0.0);
+            Ok(())
+        } else {
+            dwt.synthesize(&mut c, out)
+        };
+        *slot = Some(c);
+        done.map(|()| zero)
     }
+    /// How many tree bits (from bit `used` on) and leaf values the subtree of the node of
+    /// length `n` at `level` takes.
+    fn extent(
+        t: &PacketTree,
+        w: Wavelet,
+        level: usize,
+        depth: usize,
+        n: usize,
+        used: usize,
+    ) -> (usize, usize) {
+        if !splittable(w, level, depth, n) {
+            return (0, n);
+        }
+        if t.bit(used) != Some(true) {
+            return (1, n);
+        }
+        let half = n.div_ceil(2);
+        let (low_bits, low_values) = extent(t, w, level + 1, depth, half, used + 1);
+        let (high_bits, high_values) = extent(t, w, level + 1, depth, half, used + 1 + low_bits);
+        (1 + low_bits + high_bits, low_values + high_values)
+    }
+    let mut out = vec![0.0; len];
     let mut plans = Levels::new(wavelet);
     go(
         tree,
         &mut plans,
         0,
         depth,
-        len,
         &mut 0,
-        &mut leaves.into_iter(),
-    )
+        &mut &leaves[..],
+        &mut out,
+    )?;
+    Ok(out)
 }
 
 /// The tree of minimal total `cost` over the wavelet packets of `signals` (one tree for all,
