@@ -18,7 +18,7 @@ use crate::linalg::dense::{singular_values, truncated_svd, SvdMethod, TruncatedS
 use crate::linalg::rank_rule::RankRule;
 use crate::transform::stft::{magnitude, Spectrogram, Stft};
 use crate::{Error, Result};
-use faer::Mat;
+use faer::{Mat, MatRef};
 use rayon::prelude::*;
 use realfft::num_complex::Complex64;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,7 +68,7 @@ pub fn magnitude_matrix(spec: &Spectrogram) -> Mat<f64> {
 /// A = |STFT(x)| as a bins × frames matrix, each column made from its frame as it is
 /// transformed (frames in parallel): the same values as `magnitude_matrix(&stft.forward(x)?)`
 /// without the complex spectrogram (16 bytes per bin and frame) ever being held.
-pub fn signal_magnitude_matrix(stft: &Stft, x: &[f64]) -> Result<Mat<f64>> {
+pub fn signal_magnitude_matrix(stft: &Stft, x: &[f64]) -> Result<MagnitudeMatrix> {
     if x.is_empty() {
         return Err(Error::param("signal", "is empty"));
     }
@@ -82,21 +82,39 @@ pub fn signal_magnitude_matrix(stft: &Stft, x: &[f64]) -> Result<Mat<f64>> {
         },
         8.0 * frames as f64 * bins as f64,
     )?;
-    let mut a = Mat::<f64>::zeros(bins, frames);
-    a.as_mut().par_col_iter_mut().enumerate().for_each_init(
+    // A zeroed `Vec` comes from fresh pages without a pass over them (`faer::Mat::zeros` writes
+    // its 8·bins·frames bytes on one thread first), so the pages are first touched by the
+    // parallel fill below.
+    let mut data = vec![0.0; bins * frames];
+    data.par_chunks_exact_mut(bins).enumerate().for_each_init(
         || (stft.frame_scratch(), vec![Complex64::default(); bins]),
         |(scratch, frame), (t, column)| {
             stft.forward_frame(x, t, scratch, frame);
-            let column = column
-                .try_as_col_major_mut()
-                .expect("a Mat's columns are contiguous")
-                .as_slice_mut();
             for (a, c) in column.iter_mut().zip(frame.iter()) {
                 *a = magnitude(*c);
             }
         },
     );
-    Ok(a)
+    Ok(MagnitudeMatrix { data, bins, frames })
+}
+
+/// A bins × frames magnitude spectrogram, column-major (one frame per column).
+pub struct MagnitudeMatrix {
+    data: Vec<f64>,
+    bins: usize,
+    frames: usize,
+}
+
+impl MagnitudeMatrix {
+    /// The matrix as a faer view.
+    pub fn as_ref(&self) -> MatRef<'_, f64> {
+        MatRef::from_column_major_slice(&self.data, self.bins, self.frames)
+    }
+
+    /// Frame `t`'s `bins` magnitudes.
+    pub fn column(&self, t: usize) -> &[f64] {
+        &self.data[t * self.bins..(t + 1) * self.bins]
+    }
 }
 
 /// The rank-k model B = U_k Σ_k V_kᵀ, laid out to make one frame (column) at a time:
@@ -177,7 +195,7 @@ pub fn stored_real_values(k: usize, shape: (usize, usize), phase: PhaseMode) -> 
 pub struct LowRankApprox<'a> {
     stft: &'a Stft,
     x: &'a [f64],
-    magnitude: Mat<f64>,
+    magnitude: MagnitudeMatrix,
     total_energy: f64,
     all_sv: Option<Vec<f64>>,
 }
@@ -186,7 +204,7 @@ impl<'a> LowRankApprox<'a> {
     /// Analyse `x`. `need_all_singular_values` computes the full spectrum (energy rule, plots).
     pub fn new(stft: &'a Stft, x: &'a [f64], need_all_singular_values: bool) -> Result<Self> {
         let magnitude = signal_magnitude_matrix(stft, x)?;
-        let total_energy = magnitude.squared_norm_l2();
+        let total_energy = magnitude.as_ref().squared_norm_l2();
         let all_sv = if need_all_singular_values {
             Some(singular_values(magnitude.as_ref())?)
         } else {
@@ -203,7 +221,7 @@ impl<'a> LowRankApprox<'a> {
 
     /// (bins, frames).
     pub fn shape(&self) -> (usize, usize) {
-        (self.magnitude.nrows(), self.magnitude.ncols())
+        (self.magnitude.bins, self.magnitude.frames)
     }
 
     /// All singular values, when they were computed.
@@ -236,7 +254,7 @@ impl<'a> LowRankApprox<'a> {
         // synthesis makes every frame of B once and measures it on the way.
         let frame_errors: Vec<AtomicU64> = (0..frames).map(|_| AtomicU64::new(0)).collect();
         let measure = |t: usize, b: &[f64]| {
-            let a = self.magnitude.col(t);
+            let a = self.magnitude.column(t);
             let sum = b.iter().zip(a.iter()).fold(0.0, |sum, (b, a)| {
                 let d = a - b;
                 sum + d * d
