@@ -356,3 +356,82 @@ mod jobs {
         assert!(e.starts_with("invalid factor:"), "{e}");
     }
 }
+
+// The fused product AAᵀ·x that the Lanczos SVD uses on wide dense matrices (a spectrogram of
+// more frames than bins): one pass over the matrix instead of two.
+
+fn gaussian_matrix(m: usize, n: usize, seed: u64) -> faer::Mat<f64> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    faer::Mat::from_fn(m, n, |_, _| rng.sample(rand_distr::StandardNormal))
+}
+
+#[test]
+fn fused_normal_product_equals_the_two_products() {
+    use sparsewave::linalg::lanczos::LinearOperator;
+    // 37 × 1000 runs on one thread, 129 × 9000 (over 2²⁰ entries) on every core.
+    for (m, n) in [(37, 1000), (129, 9000)] {
+        let a = gaussian_matrix(m, n, 3);
+        let mut op = a.as_ref();
+        assert!(op.fuses_transpose_normal());
+        let x: Vec<f64> = (0..m).map(|i| (i as f64 * 0.37).sin()).collect();
+        let (mut y, mut z) = (vec![0.0; n], vec![0.0; m]);
+        op.apply_transpose_normal(&x, &mut y, &mut z);
+        let (mut y2, mut z2) = (vec![0.0; n], vec![0.0; m]);
+        op.apply_transpose(&x, &mut y2);
+        op.apply(&y2, &mut z2);
+        let rel = |u: &[f64], v: &[f64]| {
+            let d: f64 = u.iter().zip(v).map(|(p, q)| (p - q).powi(2)).sum();
+            (d / v.iter().map(|q| q * q).sum::<f64>()).sqrt()
+        };
+        assert!(rel(&y, &y2) < 1e-14, "{m}×{n}: Aᵀx {:e}", rel(&y, &y2));
+        assert!(rel(&z, &z2) < 1e-13, "{m}×{n}: AAᵀx {:e}", rel(&z, &z2));
+    }
+}
+
+/// A spectrogram of more frames than bins (the long-signal case, where the Lanczos steps take
+/// the fused product): same singular values and rank-20 matrix as the thin SVD to 1e-9.
+#[test]
+fn lanczos_route_matches_the_thin_svd_on_a_wide_spectrogram() {
+    let x = clip(4.0);
+    let a = magnitude_matrix(&stft(256, 64).forward(&x).unwrap());
+    assert!(a.ncols() > 10 * a.nrows());
+    let (lanczos, method) = truncated_svd(a.as_ref(), 20).unwrap();
+    assert_eq!(method, SvdMethod::Lanczos);
+    let mut thin = SvdTriplets::default();
+    DenseSvd::parallel().compute(a.as_ref(), &mut thin).unwrap();
+    let s1 = thin.values[0];
+    for (i, (l, t)) in lanczos.s.iter().zip(&thin.values).enumerate() {
+        assert!((l - t).abs() < 1e-9 * s1, "σ{i}: {l} vs {t}");
+    }
+    thin.truncate(20);
+    let reference = thin.to_matrix();
+    let diff = (lanczos.reconstruct(20) - &reference).norm_l2() / reference.norm_l2();
+    assert!(diff < 1e-9, "rank-20 matrices differ by {diff:e}");
+}
+
+/// A wide matrix of exact rank 5 asked for 7 triplets: α_j collapses after 5 steps, so the
+/// fused steps give way to applied products and random restarts; the 5 values are exact.
+#[test]
+fn lanczos_on_a_wide_matrix_of_exact_rank() {
+    use sparsewave::linalg::lanczos::LanczosSvd;
+    let (m, n) = (40, 600);
+    let (l, r) = (gaussian_matrix(m, 5, 11), gaussian_matrix(5, n, 12));
+    let a = &l * &r;
+    let mut dense = SvdTriplets::default();
+    DenseSvd::new().compute(a.as_ref(), &mut dense).unwrap();
+    let mut out = SvdTriplets::default();
+    LanczosSvd::new()
+        .compute(&mut a.as_ref(), 7, &mut out)
+        .unwrap();
+    let s1 = dense.values[0];
+    for i in 0..5 {
+        assert!(
+            (out.values[i] - dense.values[i]).abs() < 1e-12 * s1,
+            "σ{i}: {} vs {}",
+            out.values[i],
+            dense.values[i]
+        );
+    }
+    assert!(out.values[5] < 1e-7 * s1 && out.values[6] < 1e-7 * s1);
+}

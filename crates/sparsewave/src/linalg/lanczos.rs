@@ -31,8 +31,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::linalg::triplets::SvdTriplets;
-use crate::linalg::vector::{axpy, dot, norm, scale};
+use crate::linalg::vector::{axpy, dot, norm, scale, with_avx2};
 use crate::{Error, Result};
+use rayon::prelude::*;
 
 /// A linear map applied without forming its matrix.
 pub trait LinearOperator {
@@ -44,6 +45,25 @@ pub trait LinearOperator {
     fn apply(&mut self, x: &[f64], y: &mut [f64]);
     /// `y = Aᵀ·x` (`x.len() = nrows`, `y.len() = ncols`).
     fn apply_transpose(&mut self, x: &[f64], y: &mut [f64]);
+    /// `y = A·x` and `z = Aᵀ·y = AᵀA·x` (`z.len() = ncols`); by default the two products.
+    fn apply_normal(&mut self, x: &[f64], y: &mut [f64], z: &mut [f64]) {
+        self.apply(x, y);
+        self.apply_transpose(y, z);
+    }
+    /// `y = Aᵀ·x` and `z = A·y = AAᵀ·x` (`z.len() = nrows`); by default the two products.
+    fn apply_transpose_normal(&mut self, x: &[f64], y: &mut [f64], z: &mut [f64]) {
+        self.apply_transpose(x, y);
+        self.apply(y, z);
+    }
+    /// Whether [`LinearOperator::apply_normal`] costs about one product instead of two
+    /// ([`LanczosSvd`] then takes one pass over the matrix per step instead of two).
+    fn fuses_normal(&self) -> bool {
+        false
+    }
+    /// Whether [`LinearOperator::apply_transpose_normal`] costs about one product.
+    fn fuses_transpose_normal(&self) -> bool {
+        false
+    }
 }
 
 /// Entries from which a dense operator's products use every core: each product streams the
@@ -51,8 +71,16 @@ pub trait LinearOperator {
 /// minute) the products are the run time and split well; on small ones threads cost more.
 const PARALLEL_PRODUCT_ENTRIES: usize = 1 << 20;
 
+/// Columns per task of the fused product [`LinearOperator::apply_transpose_normal`] of a
+/// dense matrix; the tasks' partial sums are added in column order, so the result does not
+/// depend on the number of threads.
+const FUSED_COLUMNS: usize = 256;
+
 /// A dense column-major matrix as an operator; products run on every core for matrices of at
 /// least `PARALLEL_PRODUCT_ENTRIES` (2²⁰) entries.
+///
+/// `AAᵀ·x` takes one pass over A: column `t` gives `y[t] = a_tᵀ·x` and, while it is in cache,
+/// `z += y[t]·a_t`.
 impl LinearOperator for MatRef<'_, f64> {
     fn nrows(&self) -> usize {
         MatRef::nrows(self)
@@ -76,6 +104,50 @@ impl LinearOperator for MatRef<'_, f64> {
             1.0,
             product_par(self),
         );
+    }
+    fn apply_transpose_normal(&mut self, x: &[f64], y: &mut [f64], z: &mut [f64]) {
+        let a = *self;
+        if a.row_stride() != 1 {
+            self.apply_transpose(x, y);
+            self.apply(y, z);
+            return;
+        }
+        let rows = a.nrows();
+        let column = |t: usize| {
+            a.col(t)
+                .try_as_col_major()
+                .expect("row stride 1")
+                .as_slice()
+        };
+        let chunk = |(c, yc): (usize, &mut [f64])| {
+            with_avx2(
+                #[inline(always)]
+                || {
+                    let mut zc = vec![0.0; rows];
+                    for (i, yt) in yc.iter_mut().enumerate() {
+                        let col = column(c * FUSED_COLUMNS + i);
+                        *yt = dot(col, x);
+                        axpy(*yt, col, &mut zc);
+                    }
+                    zc
+                },
+            )
+        };
+        let partial: Vec<Vec<f64>> = if product_par(self) == Par::Seq {
+            y.chunks_mut(FUSED_COLUMNS).enumerate().map(chunk).collect()
+        } else {
+            y.par_chunks_mut(FUSED_COLUMNS)
+                .enumerate()
+                .map(chunk)
+                .collect()
+        };
+        z.fill(0.0);
+        for zc in &partial {
+            z.iter_mut().zip(zc).for_each(|(z, p)| *z += p);
+        }
+    }
+    fn fuses_transpose_normal(&self) -> bool {
+        true
     }
 }
 
@@ -103,6 +175,18 @@ impl<O: LinearOperator> LinearOperator for Transposed<'_, O> {
     fn apply_transpose(&mut self, x: &[f64], y: &mut [f64]) {
         self.0.apply(x, y)
     }
+    fn apply_normal(&mut self, x: &[f64], y: &mut [f64], z: &mut [f64]) {
+        self.0.apply_transpose_normal(x, y, z)
+    }
+    fn apply_transpose_normal(&mut self, x: &[f64], y: &mut [f64], z: &mut [f64]) {
+        self.0.apply_normal(x, y, z)
+    }
+    fn fuses_normal(&self) -> bool {
+        self.0.fuses_transpose_normal()
+    }
+    fn fuses_transpose_normal(&self) -> bool {
+        self.0.fuses_normal()
+    }
 }
 
 /// Steps between convergence checks of [`LanczosSvd`] (at least; an eighth of the Krylov
@@ -127,6 +211,12 @@ pub struct LanczosSvd {
     /// `beta[j]` couples `u_{j−1}` and `v_j`; `beta[0] = 0`.
     beta: Vec<f64>,
     coef: Vec<f64>,
+    /// For operators that fuse `AᵀA·v` ([`LinearOperator::fuses_normal`]): the images
+    /// `Aᵀu_j` (`n × k`, column-major), `AᵀA·v_j` of the current step, and the total
+    /// Gram–Schmidt coefficients of `u_j`.
+    images: Vec<f64>,
+    normal: Vec<f64>,
+    coef_total: Vec<f64>,
     small: SmallSvd,
 }
 
@@ -146,6 +236,9 @@ impl LanczosSvd {
             alpha: Vec::new(),
             beta: Vec::new(),
             coef: Vec::new(),
+            images: Vec::new(),
+            normal: Vec::new(),
+            coef_total: Vec::new(),
             small: SmallSvd::default(),
         }
     }
@@ -212,6 +305,8 @@ impl LanczosSvd {
         self.alpha.resize(n, 0.0);
         self.beta.resize(n + 1, 0.0);
         self.coef.resize(n + 1, 0.0);
+        self.coef_total.resize(n + 1, 0.0);
+        self.normal.resize(n, 0.0);
         // A fixed seed per call makes the result independent of which thread ran which window.
         let mut rng = ChaCha8Rng::seed_from_u64(0x5eed_1a2c);
         random_unit_orthogonal(&mut rng, &[], &mut self.coef, &mut self.v[..n])
@@ -262,12 +357,23 @@ impl LanczosSvd {
         if self.v.len() < n * (k + 1) {
             self.v.resize(n * (k + 1), 0.0);
         }
+        if self.images.len() < n * k {
+            self.images.resize(n * k, 0.0);
+        }
     }
 
     /// Step `j`: `α_j u_j = A v_j − β_j u_{j−1}`, `β_{j+1} v_{j+1} = Aᵀ u_j − α_j v_j`, each
     /// reorthogonalized against the whole basis (classical Gram–Schmidt twice). A (near) zero
     /// norm means an invariant subspace: the coefficient is set to 0 and the basis continued with
     /// a random orthogonal vector, which keeps the factorization exact.
+    ///
+    /// When the operator fuses `AᵀA·v` (one pass over a dense matrix instead of two), `Aᵀu_j`
+    /// is not applied but combined from the images kept from earlier steps:
+    /// `α_j·u_j = A v_j − β_j u_{j−1} − U c` (`c`: the Gram–Schmidt coefficients) gives
+    /// `Aᵀu_j = (AᵀA v_j − β_j·Aᵀu_{j−1} − Σ_i c_i·Aᵀu_i) / α_j`. Its rounding error is about
+    /// `ε·‖A‖²/α_j`, against `ε·‖A‖` for the product, so the combination is used only while
+    /// `α_j ≥ FUSED_MIN_ALPHA·‖A‖` (error ≲ 100·ε·‖A‖, far below the convergence tolerance);
+    /// otherwise `Aᵀu_j` is applied.
     fn step<O: LinearOperator>(
         &mut self,
         op: &mut O,
@@ -276,30 +382,54 @@ impl LanczosSvd {
         rng: &mut ChaCha8Rng,
     ) -> Result<()> {
         let (m, n) = (op.nrows(), op.ncols());
+        let fused = op.fuses_normal();
         let (u_prev, u_rest) = self.u.split_at_mut(j * m);
         let uj = &mut u_rest[..m];
-        op.apply(&self.v[j * n..(j + 1) * n], uj);
+        let vj = &self.v[j * n..(j + 1) * n];
+        if fused {
+            op.apply_normal(vj, uj, &mut self.normal);
+        } else {
+            op.apply(vj, uj);
+        }
         if j > 0 {
             let b = self.beta[j];
             for (x, y) in uj.iter_mut().zip(&u_prev[(j - 1) * m..]) {
                 *x -= b * y;
             }
+            if fused {
+                axpy(-b, &self.images[(j - 1) * n..j * n], &mut self.normal);
+            }
         }
-        let a = orthonormalize(u_prev, &mut self.coef, uj, *anorm, rng)?;
+        let total = fused.then_some(&mut self.coef_total[..]);
+        let a = orthonormalize(u_prev, &mut self.coef, total, uj, *anorm, rng)?;
         self.alpha[j] = a;
         *anorm = f64::max(*anorm, a);
 
         let (v_prev, v_rest) = self.v.split_at_mut((j + 1) * n);
         let vn = &mut v_rest[..n];
-        op.apply_transpose(&self.u[j * m..(j + 1) * m], vn);
+        if fused && a >= FUSED_MIN_ALPHA * *anorm {
+            let (images, image) = self.images.split_at_mut(j * n);
+            for (c, col) in self.coef_total.iter().zip(images.chunks_exact(n)) {
+                axpy(-c, col, &mut self.normal);
+            }
+            for (v, g) in vn.iter_mut().zip(&self.normal) {
+                *v = g / a;
+            }
+            image[..n].copy_from_slice(vn);
+        } else {
+            op.apply_transpose(&self.u[j * m..(j + 1) * m], vn);
+            if fused {
+                self.images[j * n..(j + 1) * n].copy_from_slice(vn);
+            }
+        }
         for (x, y) in vn.iter_mut().zip(&v_prev[j * n..]) {
             *x -= a * y;
         }
         let b = if j + 1 < n {
-            orthonormalize(v_prev, &mut self.coef, vn, *anorm, rng)?
+            orthonormalize(v_prev, &mut self.coef, None, vn, *anorm, rng)?
         } else {
             // The basis of R^n is complete: the remainder is round-off.
-            let nrm = residual_norm_after_projection(v_prev, &mut self.coef, vn);
+            let nrm = residual_norm_after_projection(v_prev, &mut self.coef, None, vn);
             vn.fill(0.0);
             nrm
         };
@@ -309,17 +439,23 @@ impl LanczosSvd {
     }
 }
 
+/// Smallest `α_j/‖A‖` for which [`LanczosSvd`] combines `Aᵀu_j` from earlier images instead of
+/// applying it (see its `step`).
+const FUSED_MIN_ALPHA: f64 = 1e-2;
+
 /// Orthogonalizes `w` against the columns of `basis` (of `w.len()` rows) twice, normalizes it
 /// and returns its norm; below the breakdown threshold `w.len()·ε·anorm` it is replaced by a random
-/// unit vector orthogonal to the basis and 0 is returned.
+/// unit vector orthogonal to the basis and 0 is returned. `total`, when given, receives the
+/// coefficients of the basis columns subtracted from `w` (before the normalization).
 fn orthonormalize(
     basis: &[f64],
     coef: &mut [f64],
+    total: Option<&mut [f64]>,
     w: &mut [f64],
     anorm: f64,
     rng: &mut ChaCha8Rng,
 ) -> Result<f64> {
-    let nrm = residual_norm_after_projection(basis, coef, w);
+    let nrm = residual_norm_after_projection(basis, coef, total, w);
     if nrm > w.len() as f64 * f64::EPSILON * anorm && nrm > 0.0 {
         scale(1.0 / nrm, w);
         return Ok(nrm);
@@ -338,13 +474,30 @@ const GEMV_MIN_ENTRIES: usize = 4096;
 ///
 /// Small bases use dot products and axpys over contiguous columns (a general matmul's dispatch
 /// costs more than the work); from [`GEMV_MIN_ENTRIES`] on, faer's SIMD matrix-vector products.
-fn residual_norm_after_projection(basis: &[f64], coef: &mut [f64], w: &mut [f64]) -> f64 {
+///
+/// `total`, when given, receives the sum of the passes' coefficients: `w_out = w_in − Q·total`.
+fn residual_norm_after_projection(
+    basis: &[f64],
+    coef: &mut [f64],
+    mut total: Option<&mut [f64]>,
+    w: &mut [f64],
+) -> f64 {
     let mut current = norm(w);
     if basis.is_empty() {
         return current;
     }
+    let cols = basis.len() / w.len();
+    if let Some(t) = total.as_deref_mut() {
+        t[..cols].fill(0.0);
+    }
     for _ in 0..2 {
         project_out(basis, coef, w);
+        if let Some(t) = total.as_deref_mut() {
+            t[..cols]
+                .iter_mut()
+                .zip(&coef[..cols])
+                .for_each(|(t, c)| *t += c);
+        }
         let new = norm(w);
         let enough = new >= std::f64::consts::FRAC_1_SQRT_2 * current;
         current = new;
@@ -387,7 +540,7 @@ fn random_unit_orthogonal(
 ) -> Result<()> {
     for _ in 0..4 {
         w.iter_mut().for_each(|x| *x = rng.random::<f64>() - 0.5);
-        let nrm = residual_norm_after_projection(basis, coef, w);
+        let nrm = residual_norm_after_projection(basis, coef, None, w);
         if nrm > 1e-8 {
             scale(1.0 / nrm, w);
             return Ok(());
