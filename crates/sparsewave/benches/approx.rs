@@ -72,6 +72,18 @@ fn bench(c: &mut Criterion) {
     let v = vec![1.0; a.ncols()];
     let mut av = vec![0.0; a.nrows()];
     g.bench_function("matrix_pass", |b| b.iter(|| a.as_ref().apply(&v, &mut av)));
+    // A Lanczos step on the (wide) spectrogram: AAᵀ·u in one fused pass against two products.
+    let u = vec![1.0; a.nrows()];
+    let (mut y, mut z) = (vec![0.0; a.ncols()], vec![0.0; a.nrows()]);
+    g.bench_function("normal_fused", |b| {
+        b.iter(|| a.as_ref().apply_transpose_normal(&u, &mut y, &mut z))
+    });
+    g.bench_function("normal_two_products", |b| {
+        b.iter(|| {
+            a.as_ref().apply_transpose(&u, &mut y);
+            a.as_ref().apply(&y, &mut z)
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("svd_rank20");
