@@ -616,8 +616,11 @@ fn encode_timed(
     target: Target,
     t0: Instant,
 ) -> Result<Encoded> {
-    let choice = rate::choose(prepared, stored, target)?;
-    let trial = prepared.trial(choice.keep, choice.step, true)?;
+    let mut choice = rate::choose(prepared, stored, target)?;
+    let trial = match choice.trial.take() {
+        Some(t) => t,
+        None => prepared.trial(choice.keep, choice.step, true)?,
+    };
     // What the parameter block holds is resolved by the trial (lattice, depth, rank,
     // factor): check it as the decoder will.
     limits::check_method(&trial.method, Some(audio.frames()))?;

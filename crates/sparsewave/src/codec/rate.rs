@@ -23,7 +23,7 @@
 //! (the `search` of `encode --json`). The grid points run in parallel. When no trial meets
 //! the target within its tolerance, the closest one is returned with `target_met = false`.
 
-use super::{default_step, Prepared, Target};
+use super::{default_step, Prepared, Target, Trial};
 use crate::audio::Audio;
 use crate::metrics::joint_snr_db;
 use crate::{Error, Result};
@@ -52,7 +52,7 @@ const KEEP_OCTAVES: f64 = 6.0;
 const REFINEMENTS: usize = 10;
 
 /// What the rate control settled on.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Choice {
     /// Keep fraction (`None`: the method's own setting).
     pub keep: Option<f64>,
@@ -62,6 +62,9 @@ pub struct Choice {
     pub search: Vec<Probe>,
     /// Whether the chosen point meets the target (within its tolerance).
     pub target_met: bool,
+    /// The chosen trial, decoded signals included (`None` for a fixed target, which runs no
+    /// trial): the encoder writes it as it is instead of encoding the chosen point again.
+    pub trial: Option<Trial>,
 }
 
 impl Choice {
@@ -87,22 +90,25 @@ pub struct Probe {
 /// Choose keep and step for `target`.
 pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<Choice> {
     let grid = prepared.keep_grid();
-    let searches: Vec<Vec<Probe>> = match target {
-        Target::Fixed { keep, step } => {
-            return Ok(Choice {
-                keep,
-                step: step.unwrap_or_else(|| default_step(&prepared.method())),
-                search: Vec::new(),
-                target_met: true,
-            })
-        }
+    if let Target::Fixed { keep, step } = target {
+        return Ok(Choice {
+            keep,
+            step: step.unwrap_or_else(|| default_step(&prepared.method())),
+            search: Vec::new(),
+            target_met: true,
+            trial: None,
+        });
+    }
+    let rank = Rank::new(target, audio.seconds());
+    let searches: Vec<Search> = match target {
+        Target::Fixed { .. } => unreachable!("returned above"),
         Target::Bitrate { kbps } => {
             if !(kbps.is_finite() && kbps > 0.0) {
                 return Err(Error::param("bitrate", format!("{kbps} must be positive")));
             }
             let budget = budget_bytes(kbps, audio.seconds());
             grid.par_iter()
-                .map(|&keep| for_bitrate(prepared, audio, keep, budget))
+                .map(|&keep| for_bitrate(prepared, audio, rank, keep, budget))
                 .collect::<Result<_>>()?
         }
         Target::Snr { db } => {
@@ -110,61 +116,87 @@ pub fn choose(prepared: &dyn Prepared, audio: &Audio, target: Target) -> Result<
                 return Err(Error::param("snr", format!("{db} is not a number")));
             }
             grid.par_iter()
-                .map(|&keep| for_snr(prepared, audio, keep, db))
+                .map(|&keep| for_snr(prepared, audio, rank, keep, db))
                 .collect::<Result<_>>()?
         }
     };
-    let search: Vec<Probe> = searches.into_iter().flatten().collect();
-    let measured = search.iter().filter(|p| p.snr_db.is_some());
-    let snr = |p: &Probe| p.snr_db.unwrap_or(f64::NEG_INFINITY);
-    let (best, met) = match target {
-        Target::Bitrate { kbps } => {
-            let budget = budget_bytes(kbps, audio.seconds());
-            let floor = ((1.0 - BITRATE_TOLERANCE) * budget as f64).ceil() as usize;
-            let within = |p: &&Probe| p.bytes <= budget && p.bytes >= floor;
-            let fits = |p: &&Probe| p.bytes <= budget;
-            if let Some(b) = measured
-                .clone()
-                .filter(within)
-                .max_by(|a, b| snr(a).total_cmp(&snr(b)))
-            {
-                (b, true)
-            } else if let Some(b) = measured.clone().filter(fits).max_by_key(|p| p.bytes) {
-                // The file fits, below the window (e.g. the finest step is small enough).
-                (b, true)
-            } else {
-                (
-                    measured
-                        .min_by_key(|p| p.bytes)
-                        .expect("a trial was measured"),
-                    false,
-                )
+    let mut search = Vec::new();
+    let mut best: Option<(Probe, Trial)> = None;
+    for s in searches {
+        search.extend_from_slice(&s.probes);
+        if let Some((p, t)) = s.best {
+            if best.as_ref().is_none_or(|(b, _)| rank.better(&p, b)) {
+                best = Some((p, t));
             }
         }
-        Target::Snr { db } => {
-            let within = |p: &&Probe| snr(p) >= db && snr(p) <= db + SNR_TOLERANCE_DB;
-            if let Some(b) = measured.clone().filter(within).min_by_key(|p| p.bytes) {
-                (b, true)
-            } else if let Some(b) = measured
-                .clone()
-                .filter(|p| snr(p) >= db)
-                .min_by_key(|p| p.bytes)
-            {
-                // The target is reached, above the window (e.g. the coarsest step overshoots).
-                (b, true)
-            } else {
-                let b = measured.max_by(|a, b| snr(a).total_cmp(&snr(b)));
-                (b.expect("a trial was measured"), false)
-            }
-        }
-        Target::Fixed { .. } => unreachable!("returned above"),
-    };
+    }
+    let (best, trial) = best.expect("a trial was measured");
     Ok(Choice {
         keep: Some(best.keep),
         step: best.step,
-        target_met: met,
-        search: search.clone(),
+        target_met: rank.met(&best),
+        search,
+        trial: Some(trial),
     })
+}
+
+/// The order in which the measured trials compete (the module docs' rules): `--snr D` prefers
+/// a file in [D, D + tolerance], then one reaching D (the smallest file first in both), then
+/// the best SNR; `--bitrate B` prefers a file in [(1 − tolerance)·B, B] (the best SNR first),
+/// then one within B (the largest first), then the smallest. Among equals the earlier trial
+/// wins where the smaller or the smallest is asked for, the later one where the larger or
+/// the best is.
+#[derive(Clone, Copy)]
+enum Rank {
+    Snr { db: f64 },
+    Bitrate { budget: usize, floor: usize },
+}
+
+impl Rank {
+    /// The order of a rate target (`--snr` or `--bitrate`; a fixed target has no trials).
+    fn new(target: Target, seconds: f64) -> Rank {
+        match target {
+            Target::Bitrate { kbps } => {
+                let budget = budget_bytes(kbps, seconds);
+                let floor = ((1.0 - BITRATE_TOLERANCE) * budget as f64).ceil() as usize;
+                Rank::Bitrate { budget, floor }
+            }
+            Target::Snr { db } => Rank::Snr { db },
+            Target::Fixed { .. } => unreachable!("a fixed target runs no search"),
+        }
+    }
+
+    /// The preference tier of a measured trial (0 best).
+    fn tier(self, p: &Probe) -> u8 {
+        let snr = p.snr_db.unwrap_or(f64::NEG_INFINITY);
+        match self {
+            Rank::Snr { db } if snr >= db && snr <= db + SNR_TOLERANCE_DB => 0,
+            Rank::Snr { db } if snr >= db => 1,
+            Rank::Snr { .. } => 2,
+            Rank::Bitrate { budget, floor } if p.bytes <= budget && p.bytes >= floor => 0,
+            Rank::Bitrate { budget, .. } if p.bytes <= budget => 1,
+            Rank::Bitrate { .. } => 2,
+        }
+    }
+
+    /// Does the later measured trial `a` displace the earlier `b`?
+    fn better(self, a: &Probe, b: &Probe) -> bool {
+        let (ta, tb) = (self.tier(a), self.tier(b));
+        if ta != tb {
+            return ta < tb;
+        }
+        let snr = |p: &Probe| p.snr_db.unwrap_or(f64::NEG_INFINITY);
+        match (self, ta) {
+            (Rank::Snr { .. }, 0 | 1) | (Rank::Bitrate { .. }, 2) => a.bytes < b.bytes,
+            (Rank::Snr { .. }, _) | (Rank::Bitrate { .. }, 0) => snr(a).total_cmp(&snr(b)).is_ge(),
+            (Rank::Bitrate { .. }, _) => a.bytes >= b.bytes,
+        }
+    }
+
+    /// Whether the chosen trial meets the target.
+    fn met(self, p: &Probe) -> bool {
+        self.tier(p) < 2
+    }
 }
 
 /// The rate control's first guess of log₂ of the relative step for `target`: 1 − D/6.02 for
@@ -215,29 +247,35 @@ pub fn second_log_step(target: Target, seconds: f64, x: f64, bytes: usize, snr_d
     next.clamp(LOG_STEP_RANGE.0, LOG_STEP_RANGE.1)
 }
 
-/// A search at one keep fraction: its trials, in order.
+/// A search at one keep fraction: its trials, in order, and the best measured one so far
+/// (by [`Rank`]) with its encoding.
 struct Search<'a> {
     prepared: &'a dyn Prepared,
     audio: &'a Audio,
+    rank: Rank,
     keep: f64,
     probes: Vec<Probe>,
+    best: Option<(Probe, Trial)>,
 }
 
 impl<'a> Search<'a> {
-    fn new(prepared: &'a dyn Prepared, audio: &'a Audio, keep: f64) -> Self {
+    fn new(prepared: &'a dyn Prepared, audio: &'a Audio, rank: Rank, keep: f64) -> Self {
         Search {
             prepared,
             audio,
+            rank,
             keep,
             probes: Vec::new(),
+            best: None,
         }
     }
 
-    /// One trial at relative step 2^log_step; the decoded SNR when `snr`.
-    fn probe(&self, log_step: f64, snr: bool) -> Result<Probe> {
+    /// One trial at relative step 2^log_step (with its decoded SNR when `snr`), and its
+    /// encoding when it would displace `best`.
+    fn probe(&self, log_step: f64, snr: bool) -> Result<(Probe, Option<Trial>)> {
         let step = log_step.exp2();
         let t = self.prepared.trial(Some(self.keep), step, snr)?;
-        Ok(Probe {
+        let p = Probe {
             keep: self.keep,
             step,
             bytes: t.file_bytes(),
@@ -245,31 +283,67 @@ impl<'a> Search<'a> {
                 .signals
                 .as_deref()
                 .map(|signals| joint_snr_db(&self.audio.channels, signals)),
-        })
+        };
+        let candidate = p.snr_db.is_some()
+            && self
+                .best
+                .as_ref()
+                .is_none_or(|(b, _)| self.rank.better(&p, b));
+        Ok((p, candidate.then_some(t)))
+    }
+
+    /// Record a trial in order.
+    fn record(&mut self, p: Probe, t: Option<Trial>) {
+        self.probes.push(p);
+        if let Some(t) = t {
+            self.record_best(p, t);
+        }
     }
 
     /// File size at relative step 2^log_step.
     fn bytes(&mut self, log_step: f64) -> Result<usize> {
-        let p = self.probe(log_step, false)?;
-        self.probes.push(p);
+        let (p, t) = self.probe(log_step, false)?;
+        self.record(p, t);
         Ok(p.bytes)
     }
 
     /// File size and decoded SNR at relative step 2^log_step.
     fn measure(&mut self, log_step: f64) -> Result<(usize, f64)> {
-        let p = self.probe(log_step, true)?;
-        self.probes.push(p);
+        let (p, t) = self.probe(log_step, true)?;
+        self.record(p, t);
         Ok((p.bytes, p.snr_db.unwrap_or(f64::NEG_INFINITY)))
     }
 
-    /// Measure several steps in parallel; their probes in the order given.
-    fn measure_all(&mut self, log_steps: &[f64]) -> Result<Vec<Probe>> {
-        let probes: Vec<Probe> = log_steps
+    /// Measure several steps in parallel, recorded in the order given.
+    fn measure_all(&mut self, log_steps: &[f64]) -> Result<()> {
+        let this = &*self;
+        let results: Vec<(Probe, Option<Trial>)> = log_steps
             .par_iter()
-            .map(|&l| self.probe(l, true))
+            .map(|&l| this.probe(l, true))
             .collect::<Result<_>>()?;
-        self.probes.extend_from_slice(&probes);
-        Ok(probes)
+        for (p, t) in results {
+            self.record(p, t);
+        }
+        Ok(())
+    }
+
+    /// Take over the trials of another search (after this one's).
+    fn absorb(&mut self, other: Search) {
+        self.probes.extend(other.probes);
+        if let Some((p, t)) = other.best {
+            self.record_best(p, t);
+        }
+    }
+
+    /// Keep `t` if its probe `p`, later than every one recorded, displaces the best.
+    fn record_best(&mut self, p: Probe, t: Trial) {
+        if self
+            .best
+            .as_ref()
+            .is_none_or(|(b, _)| self.rank.better(&p, b))
+        {
+            self.best = Some((p, t));
+        }
     }
 }
 
@@ -333,8 +407,14 @@ fn find_crossing(
 /// `--bitrate`: find a step whose file is in [(1 − 2 %)·B, B], then measure the SNR of the
 /// steps just above it (the decoded SNR is not monotonic in the step: quantization errors of
 /// related coefficients add up coherently or cancel).
-fn for_bitrate(p: &dyn Prepared, audio: &Audio, keep: f64, budget: usize) -> Result<Vec<Probe>> {
-    let mut s = Search::new(p, audio, keep);
+fn for_bitrate<'a>(
+    p: &'a dyn Prepared,
+    audio: &'a Audio,
+    rank: Rank,
+    keep: f64,
+    budget: usize,
+) -> Result<Search<'a>> {
+    let mut s = Search::new(p, audio, rank, keep);
     let (target, aim) = bitrate_aim(budget);
     let floor = (1.0 - BITRATE_TOLERANCE).log2();
     // Here "reaching" is the small-step side of the crossing: a file above the budget.
@@ -355,19 +435,25 @@ fn for_bitrate(p: &dyn Prepared, audio: &Audio, keep: f64, budget: usize) -> Res
     else {
         // Even the coarsest step does not fit: measure it.
         s.measure(LOG_STEP_RANGE.1)?;
-        return Ok(s.probes);
+        return Ok(s);
     };
     let steps: Vec<f64> = (0..BITRATE_SCAN)
         .map(|j| fit + j as f64 / SCAN_DIVISIONS / 4.0)
         .collect();
     s.measure_all(&steps)?;
-    Ok(s.probes)
+    Ok(s)
 }
 
 /// `--snr`: find the crossing of the target, scan the steps above it for smaller files that
 /// still reach it, then narrow the best bracket down to the tolerance window.
-fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Vec<Probe>> {
-    let mut s = Search::new(p, audio, keep);
+fn for_snr<'a>(
+    p: &'a dyn Prepared,
+    audio: &'a Audio,
+    rank: Rank,
+    keep: f64,
+    db: f64,
+) -> Result<Search<'a>> {
+    let mut s = Search::new(p, audio, rank, keep);
     let in_window = |y: f64| y >= db && y <= db + SNR_TOLERANCE_DB;
     let c = find_crossing(
         |x| Ok(s.measure(x)?.1),
@@ -378,7 +464,7 @@ fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Vec<Pr
         in_window,
     )?;
     let Some((x, _)) = c.reached else {
-        return Ok(s.probes);
+        return Ok(s);
     };
     let steps: Vec<f64> = (1..=SNR_SCAN)
         .map(|j| x + j as f64 / SCAN_DIVISIONS)
@@ -387,17 +473,17 @@ fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Vec<Pr
     s.measure_all(&steps)?;
     let snr = |p: &Probe| p.snr_db.unwrap_or(f64::NEG_INFINITY);
     if s.probes.iter().any(|p| in_window(snr(p))) {
-        return Ok(s.probes);
+        return Ok(s);
     }
     // No trial in the window: bisect between the largest step reaching the target and the
     // next larger one tried (which falls short).
     let mut tried: Vec<(f64, f64)> = s.probes.iter().map(|p| (p.step.log2(), snr(p))).collect();
     tried.sort_by(|a, b| a.0.total_cmp(&b.0));
     let Some(i) = tried.iter().rposition(|&(_, y)| y >= db) else {
-        return Ok(s.probes);
+        return Ok(s);
     };
     let Some(&(mut b, _)) = tried[i + 1..].first() else {
-        return Ok(s.probes);
+        return Ok(s);
     };
     let mut a = tried[i].0;
     for _ in 0..REFINEMENTS {
@@ -406,7 +492,7 @@ fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Vec<Pr
         if y > db + SNR_TOLERANCE_DB {
             a = mid;
         } else if y >= db {
-            return Ok(s.probes);
+            return Ok(s);
         } else {
             b = mid;
         }
@@ -418,9 +504,9 @@ fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Vec<Pr
     let (mut k_lo, mut k_hi) = (keep.log2() - KEEP_OCTAVES, keep.log2());
     for _ in 0..REFINEMENTS {
         let mid = 0.5 * (k_lo + k_hi);
-        let mut trimmed = Search::new(p, audio, mid.exp2());
+        let mut trimmed = Search::new(p, audio, rank, mid.exp2());
         let (_, y) = trimmed.measure(step)?;
-        s.probes.extend(trimmed.probes);
+        s.absorb(trimmed);
         if y > db + SNR_TOLERANCE_DB {
             k_hi = mid;
         } else if y >= db {
@@ -429,5 +515,5 @@ fn for_snr(p: &dyn Prepared, audio: &Audio, keep: f64, db: f64) -> Result<Vec<Pr
             k_lo = mid;
         }
     }
-    Ok(s.probes)
+    Ok(s)
 }
