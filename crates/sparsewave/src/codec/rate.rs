@@ -43,9 +43,17 @@ pub const SNR_TOLERANCE_DB: f64 = 0.1;
 pub const BITRATE_TOLERANCE: f64 = 0.02;
 /// `--snr`: steps scanned above the bisection's, in 1/SCAN_DIVISIONS octave.
 const SNR_SCAN: usize = 12;
+/// `--snr`: the scan stops after this many steps in a row below the target, each lower than
+/// the one before.
+const FALLING_STOP: usize = 3;
 /// `--bitrate`: steps scanned above the bisection's, in 1/SCAN_DIVISIONS octave.
 const BITRATE_SCAN: usize = 8;
 const SCAN_DIVISIONS: f64 = 64.0;
+/// `--bitrate`: the crossing search stops on a bracket narrower than this (octaves). `--snr`
+/// stops on one narrower than the scan's spacing, 1/SCAN_DIVISIONS octave: below it the
+/// decoded SNR moves by the noise of single quantization decisions (±0.5 dB on the drums),
+/// which the secant cannot follow and the scan above the bracket samples anyway.
+const BITRATE_RESOLUTION: f64 = 1e-4;
 /// Octaves below the grid's keep fraction the last resort of `--snr` may trim to.
 const KEEP_OCTAVES: f64 = 6.0;
 /// Bisections that narrow a step (or keep) bracket down to the SNR tolerance window.
@@ -314,15 +322,27 @@ impl<'a> Search<'a> {
         Ok((p.bytes, p.snr_db.unwrap_or(f64::NEG_INFINITY)))
     }
 
-    /// Measure several steps in parallel, recorded in the order given.
-    fn measure_all(&mut self, log_steps: &[f64]) -> Result<()> {
-        let this = &*self;
-        let results: Vec<(Probe, Option<Trial>)> = log_steps
-            .par_iter()
-            .map(|&l| this.probe(l, true))
-            .collect::<Result<_>>()?;
-        for (p, t) in results {
-            self.record(p, t);
+    /// Measure several steps, recorded in the order given, up to and including the first
+    /// whose probe `stop` returns true for. They run in parallel batches of the thread
+    /// pool's size; what a batch measured past the stop is dropped, so the trials recorded do
+    /// not depend on the number of threads.
+    fn measure_until(
+        &mut self,
+        log_steps: &[f64],
+        mut stop: impl FnMut(&Probe) -> bool,
+    ) -> Result<()> {
+        for batch in log_steps.chunks(rayon::current_num_threads().max(1)) {
+            let this = &*self;
+            let results: Vec<(Probe, Option<Trial>)> = batch
+                .par_iter()
+                .map(|&l| this.probe(l, true))
+                .collect::<Result<_>>()?;
+            for (p, t) in results {
+                self.record(p, t);
+                if stop(&p) {
+                    return Ok(());
+                }
+            }
         }
         Ok(())
     }
@@ -358,12 +378,14 @@ struct Crossing {
 /// linearly, `slope` per octave at first) and `reaches(f(x))` holds below the crossing:
 /// secant steps on the last two points, kept inside the bracket of the largest x known to
 /// satisfy `reaches` and the smallest known not to, with a bisection of the bracket when the
-/// secant leaves it. Returns the bracket.
+/// secant leaves it, until the bracket is narrower than `resolution` octaves. Returns the
+/// bracket.
 fn find_crossing(
     mut f: impl FnMut(f64) -> Result<f64>,
     start: f64,
     aim: f64,
     slope: f64,
+    resolution: f64,
     reaches: impl Fn(f64) -> bool,
     inside: impl Fn(f64) -> bool,
 ) -> Result<Crossing> {
@@ -396,7 +418,7 @@ fn find_crossing(
         if next <= a || next >= b {
             next = 0.5 * (a + b);
         }
-        if (x == lo && next <= lo) || (x == hi && next >= hi) || (b - a) < 1e-4 {
+        if (x == lo && next <= lo) || (x == hi && next >= hi) || (b - a) < resolution {
             break;
         }
         x = next.clamp(lo, hi);
@@ -423,6 +445,7 @@ fn for_bitrate<'a>(
         first_log_step(Target::Bitrate { kbps: 0.0 }),
         aim,
         BYTES_SLOPE,
+        BITRATE_RESOLUTION,
         |y| y > target,
         |y| y <= target && y >= target + floor,
     )?;
@@ -440,7 +463,7 @@ fn for_bitrate<'a>(
     let steps: Vec<f64> = (0..BITRATE_SCAN)
         .map(|j| fit + j as f64 / SCAN_DIVISIONS / 4.0)
         .collect();
-    s.measure_all(&steps)?;
+    s.measure_until(&steps, |_| false)?;
     Ok(s)
 }
 
@@ -460,17 +483,27 @@ fn for_snr<'a>(
         first_log_step(Target::Snr { db }),
         snr_aim(db),
         SNR_SLOPE,
+        1.0 / SCAN_DIVISIONS,
         |y| y >= db,
         in_window,
     )?;
-    let Some((x, _)) = c.reached else {
+    let Some((x, reached)) = c.reached else {
         return Ok(s);
     };
     let steps: Vec<f64> = (1..=SNR_SCAN)
         .map(|j| x + j as f64 / SCAN_DIVISIONS)
         .filter(|&l| l <= LOG_STEP_RANGE.1)
         .collect();
-    s.measure_all(&steps)?;
+    // The scan ends once the SNR has fallen below D at FALLING_STOP steps in a row, each
+    // lower than the one before (the first than the crossing's): past a clean fall (the DWT's
+    // SNR is nearly smooth in the step) no larger step comes back to D.
+    let (mut previous, mut falling) = (reached, 0);
+    s.measure_until(&steps, |p| {
+        let y = p.snr_db.unwrap_or(f64::NEG_INFINITY);
+        falling = if y < db && y < previous { falling + 1 } else { 0 };
+        previous = y;
+        falling >= FALLING_STOP
+    })?;
     let snr = |p: &Probe| p.snr_db.unwrap_or(f64::NEG_INFINITY);
     if s.probes.iter().any(|p| in_window(snr(p))) {
         return Ok(s);
