@@ -194,13 +194,17 @@ impl Ranking {
 
     fn sorted(&self) -> &(Vec<u32>, Vec<usize>) {
         self.sorted.get_or_init(|| {
-            let mags = &self.mags;
-            let mut order: Vec<u32> = (0..mags.len() as u32).collect();
-            order.sort_unstable_by(|&a, &b| {
-                mags[b as usize]
-                    .total_cmp(&mags[a as usize])
-                    .then(a.cmp(&b))
-            });
+            // Magnitudes are ≥ 0 (or NaN, sign bit clear), whose bit patterns order as
+            // their values do (`total_cmp`): sorting (complemented bits, index) pairs in
+            // memory is the largest-first, ties-by-index order without indirect compares.
+            let mut keyed: Vec<(u64, u32)> = self
+                .mags
+                .iter()
+                .zip(0..)
+                .map(|(m, u)| (!m.to_bits(), u))
+                .collect();
+            keyed.sort_unstable();
+            let order: Vec<u32> = keyed.into_iter().map(|(_, u)| u).collect();
             let mut cumulative_cost = Vec::with_capacity(order.len() + 1);
             let mut acc = 0;
             cumulative_cost.push(0);
