@@ -43,17 +43,18 @@ pub const SNR_TOLERANCE_DB: f64 = 0.1;
 pub const BITRATE_TOLERANCE: f64 = 0.02;
 /// `--snr`: steps scanned above the bisection's, in 1/SCAN_DIVISIONS octave.
 const SNR_SCAN: usize = 12;
-/// `--snr`: the scan stops after this many steps in a row below the target, each lower than
-/// the one before.
+/// `--snr`: a scan whose SNR falls at every step stops after this many steps below the
+/// target.
 const FALLING_STOP: usize = 3;
 /// `--bitrate`: steps scanned above the bisection's, in 1/SCAN_DIVISIONS octave.
 const BITRATE_SCAN: usize = 8;
 const SCAN_DIVISIONS: f64 = 64.0;
-/// `--bitrate`: the crossing search stops on a bracket narrower than this (octaves). `--snr`
-/// stops on one narrower than the scan's spacing, 1/SCAN_DIVISIONS octave: below it the
-/// decoded SNR moves by the noise of single quantization decisions (±0.5 dB on the drums),
-/// which the secant cannot follow and the scan above the bracket samples anyway.
+/// `--bitrate`: the crossing search stops on a bracket narrower than this (octaves).
 const BITRATE_RESOLUTION: f64 = 1e-4;
+/// `--snr`: the crossing search stops on a bracket narrower than half the scan's spacing:
+/// there the decoded SNR moves by the noise of single quantization decisions (±0.5 dB on
+/// the drums), which the secant cannot follow and the scan above the bracket samples anyway.
+const SNR_RESOLUTION: f64 = 1.0 / SCAN_DIVISIONS;
 /// Octaves below the grid's keep fraction the last resort of `--snr` may trim to.
 const KEEP_OCTAVES: f64 = 6.0;
 /// Bisections that narrow a step (or keep) bracket down to the SNR tolerance window.
@@ -483,7 +484,7 @@ fn for_snr<'a>(
         first_log_step(Target::Snr { db }),
         snr_aim(db),
         SNR_SLOPE,
-        1.0 / SCAN_DIVISIONS,
+        SNR_RESOLUTION,
         |y| y >= db,
         in_window,
     )?;
@@ -494,28 +495,42 @@ fn for_snr<'a>(
         .map(|j| x + j as f64 / SCAN_DIVISIONS)
         .filter(|&l| l <= LOG_STEP_RANGE.1)
         .collect();
-    // The scan ends once the SNR has fallen below D at FALLING_STOP steps in a row, each
-    // lower than the one before (the first than the crossing's): past a clean fall (the DWT's
-    // SNR is nearly smooth in the step) no larger step comes back to D.
-    let (mut previous, mut falling) = (reached, 0);
+    // While the SNR falls at every step of the scan (from the crossing's on), it is smooth
+    // in the step (the DWT's, an orthogonal transform's, nearly is): the scan ends once
+    // FALLING_STOP steps are below D. An SNR that rises anywhere is noisy (single
+    // quantization decisions move it by more than the window): all the steps are measured.
+    let (mut previous, mut below) = (reached, 0);
+    let mut falling = true;
     s.measure_until(&steps, |p| {
         let y = p.snr_db.unwrap_or(f64::NEG_INFINITY);
-        falling = if y < db && y < previous { falling + 1 } else { 0 };
+        falling &= y < previous;
         previous = y;
-        falling >= FALLING_STOP
+        below += usize::from(y < db);
+        falling && below >= FALLING_STOP
     })?;
     let snr = |p: &Probe| p.snr_db.unwrap_or(f64::NEG_INFINITY);
-    if s.probes.iter().any(|p| in_window(snr(p))) {
-        return Ok(s);
-    }
-    // No trial in the window: bisect between the largest step reaching the target and the
-    // next larger one tried (which falls short).
-    let mut tried: Vec<(f64, f64)> = s.probes.iter().map(|p| (p.step.log2(), snr(p))).collect();
+    let window_bytes = s
+        .probes
+        .iter()
+        .filter(|p| in_window(snr(p)))
+        .map(|p| p.bytes)
+        .min();
+    // Bisect between the largest step reaching the target and the next larger one tried
+    // (which falls short) when no trial is in the window, or when that step overshoots the
+    // window with a smaller file than the window's best (the noisy SNR of a PGBZ scan).
+    let mut tried: Vec<(f64, f64, usize)> = s
+        .probes
+        .iter()
+        .map(|p| (p.step.log2(), snr(p), p.bytes))
+        .collect();
     tried.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let Some(i) = tried.iter().rposition(|&(_, y)| y >= db) else {
+    let Some(i) = tried.iter().rposition(|&(_, y, _)| y >= db) else {
         return Ok(s);
     };
-    let Some(&(mut b, _)) = tried[i + 1..].first() else {
+    if window_bytes.is_some_and(|w| in_window(tried[i].1) || tried[i].2 >= w) {
+        return Ok(s);
+    }
+    let Some(&(mut b, _, _)) = tried[i + 1..].first() else {
         return Ok(s);
     };
     let mut a = tried[i].0;
@@ -529,6 +544,9 @@ fn for_snr<'a>(
         } else {
             b = mid;
         }
+    }
+    if window_bytes.is_some() {
+        return Ok(s);
     }
     // The SNR jumps over the window at this step (one changed decision moves it by more than
     // the window): at the overshooting step, drop the smallest kept coefficients instead,
