@@ -134,8 +134,8 @@ impl SparsePlan {
     }
 
     /// Exactly `len` samples from quantized slots `q` with step Δ: [`SparsePlan::synthesize`]
-    /// of the slots q·Δ ([`dequantize`]); PGBZ reads q·Δ straight into its complex
-    /// coefficients (the same products, one buffer fewer).
+    /// of the slots q·Δ ([`dequantize`]); PGBZ and the wavelet packets read q·Δ straight into
+    /// their coefficient buffers (the same products, one buffer fewer).
     pub fn synthesize_quantized(&self, q: &[i64], step: f64) -> Result<Vec<f64>> {
         match self {
             SparsePlan::Pgbz(p) => {
@@ -144,6 +144,11 @@ impl SparsePlan {
                     .map(|v| Complex64::new(v[0] as f64 * step, v[1] as f64 * step))
                     .collect();
                 pgbz_synthesize(p, &coefs)
+            }
+            SparsePlan::Packets { tree, dwt } => {
+                let (w, depth, len) = (dwt.wavelet(), dwt.level(), dwt.signal_len());
+                let value = |v: i64| v as f64 * step;
+                wavelet_packet::synthesize_concatenated_with(tree, w, depth, q, value, len)
             }
             _ => self.synthesize(&dequantize(q, step)),
         }
