@@ -568,3 +568,86 @@ fn for_snr<'a>(
     }
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The selection over a whole list of trials, written out as the module docs state it:
+    /// the index of the winner.
+    fn select(target: Target, probes: &[Probe], seconds: f64) -> usize {
+        let snr = |i: &usize| probes[*i].snr_db.unwrap_or(f64::NEG_INFINITY);
+        let bytes = |i: &usize| probes[*i].bytes;
+        let all = (0..probes.len()).filter(|&i| probes[i].snr_db.is_some());
+        match target {
+            Target::Snr { db } => {
+                let within = |i: &usize| snr(i) >= db && snr(i) <= db + SNR_TOLERANCE_DB;
+                all.clone()
+                    .filter(within)
+                    .min_by_key(bytes)
+                    .or_else(|| all.clone().filter(|i| snr(i) >= db).min_by_key(bytes))
+                    .or_else(|| all.clone().max_by(|a, b| snr(a).total_cmp(&snr(b))))
+                    .unwrap()
+            }
+            Target::Bitrate { kbps } => {
+                let budget = budget_bytes(kbps, seconds);
+                let floor = ((1.0 - BITRATE_TOLERANCE) * budget as f64).ceil() as usize;
+                let fits = |i: &usize| bytes(i) <= budget;
+                all.clone()
+                    .filter(|i| fits(i) && bytes(i) >= floor)
+                    .max_by(|a, b| snr(a).total_cmp(&snr(b)))
+                    .or_else(|| all.clone().filter(fits).max_by_key(bytes))
+                    .or_else(|| all.clone().min_by_key(bytes))
+                    .unwrap()
+            }
+            Target::Fixed { .. } => unreachable!(),
+        }
+    }
+
+    /// Folding the trials one by one with [`Rank::better`] (what the searches do, keeping one
+    /// encoding) picks the same trial as the selection over the whole list, ties included.
+    #[test]
+    fn folding_with_the_rank_equals_the_selection_over_all_trials() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let seconds = 1.0;
+        for round in 0..2000 {
+            let target = if round % 2 == 0 {
+                Target::Snr { db: 20.0 }
+            } else {
+                // A budget of 1000 bytes: floor 980.
+                Target::Bitrate { kbps: 8.0 }
+            };
+            let n = rng.random_range(1..12);
+            let probes: Vec<Probe> = (0..n)
+                .map(|_| Probe {
+                    keep: 1.0,
+                    step: 1.0,
+                    // Few distinct values, so that ties happen.
+                    bytes: 960 + 10 * rng.random_range(0..6),
+                    snr_db: if rng.random_range(0..8) == 0 && round % 2 == 1 {
+                        None
+                    } else {
+                        Some(19.9 + 0.05 * f64::from(rng.random_range(0..6)))
+                    },
+                })
+                .collect();
+            if probes.iter().all(|p| p.snr_db.is_none()) {
+                continue;
+            }
+            let rank = Rank::new(target, seconds);
+            let mut best: Option<usize> = None;
+            for (i, p) in probes.iter().enumerate() {
+                if p.snr_db.is_some() && best.is_none_or(|b| rank.better(p, &probes[b])) {
+                    best = Some(i);
+                }
+            }
+            assert_eq!(
+                best.unwrap(),
+                select(target, &probes, seconds),
+                "{probes:?}"
+            );
+        }
+    }
+}
