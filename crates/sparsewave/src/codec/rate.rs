@@ -5,23 +5,28 @@
 //! for the SVD, where it sets the rank ⌊F·L/(m + n + 1)⌋, and for interpolation, where it
 //! sets the decimation factor round(1/F)). For each F the crossing of the target is found by
 //! secant steps on log₂ Δ over [−14, 4] (at most 10 trials, kept inside the bracket of the
-//! trials that reach and miss the target, bisecting it when a secant step leaves it):
+//! trials that reach and miss the target, bisecting it when a secant step leaves it, until
+//! the bracket is narrower than 10⁻⁴ octave for `--bitrate`, 1/64 octave for `--snr`):
 //!
 //! - `--bitrate B`: a Δ whose file is in [(1 − 2 %)·B, B]; then 8 steps from it upwards
 //!   (1/256 octave apart) are measured and the best decoded SNR among the files in
 //!   [(1 − 2 %)·B, B] wins;
-//! - `--snr D`: a Δ whose decoded SNR is in [D, D + 0.1 dB]; then 12 steps above the largest
-//!   Δ reaching D (1/64 octave apart) are measured, because the decoded SNR is not monotonic
-//!   in Δ (quantization errors of related coefficients add up coherently or cancel); if no
-//!   trial lands in the window, the bracket between the largest step reaching D and the next
-//!   one tried is bisected (≤ 10 times), and if the SNR jumps over the window there, the keep
-//!   fraction at the overshooting step is bisected on log₂ over six octaves (≤ 10 times).
-//!   The smallest file in the window wins.
+//! - `--snr D`: a Δ whose decoded SNR is in [D, D + 0.1 dB]; then up to 12 steps above the
+//!   largest Δ reaching D (1/64 octave apart) are measured, because the decoded SNR is not
+//!   monotonic in Δ (quantization errors of related coefficients add up coherently or
+//!   cancel) — the scan ends early only when the SNR fell at every step and three steps are
+//!   below D (a smooth SNR, like the DWT's, does not come back); if no trial lands in the
+//!   window, or the largest step reaching D overshoots the window with a smaller file than
+//!   the window's best, the bracket between that step and the next one tried is bisected
+//!   (≤ 10 times), and if the SNR jumps over the window there (no window hit at all), the
+//!   keep fraction at the overshooting step is bisected on log₂ over six octaves (≤ 10
+//!   times). The smallest file in the window wins.
 //!
 //! Every trial is a real encoding (entropy-coded sizes, SNR of the decoder's own synthesis),
 //! so the chosen point meets its target exactly as measured; [`Choice::search`] lists them
-//! (the `search` of `encode --json`). The grid points run in parallel. When no trial meets
-//! the target within its tolerance, the closest one is returned with `target_met = false`.
+//! (the `search` of `encode --json`) and [`Choice::trial`] keeps the chosen one's encoding.
+//! The grid points run in parallel. When no trial meets the target within its tolerance,
+//! the closest one is returned with `target_met = false`.
 
 use super::{default_step, Prepared, Target, Trial};
 use crate::audio::Audio;
