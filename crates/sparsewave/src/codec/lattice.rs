@@ -313,8 +313,10 @@ fn estimate(audio: &Audio, method: Method, target: Target) -> Result<Trialed> {
 /// `--snr D`: R at the smallest K with D(K) ≤ E·10^(−D/10), E = Σ c²; `--bitrate B`: minus
 /// the SNR 10·log₁₀(E/D(K)) at the largest K with R(K) ≤ B·seconds.
 pub fn proxy(slots: &[Vec<f64>], target: Target, seconds: f64) -> f64 {
-    let mut mags: Vec<f64> = slots.iter().flatten().map(|c| c.abs()).collect();
-    mags.sort_unstable_by(|a, b| b.total_cmp(a));
+    // |c| ≥ 0: the bit patterns order as the values do, and sort faster.
+    let mut bits: Vec<u64> = slots.iter().flatten().map(|c| c.abs().to_bits()).collect();
+    bits.sort_unstable_by(|a, b| b.cmp(a));
+    let mags: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
     let total: f64 = mags.iter().map(|c| c * c).sum();
     let (mut kept_energy, mut log_sum) = (0.0, 0.0);
     let mut score = 0.0;

@@ -141,7 +141,8 @@ struct SparsePrepared {
     plan: SparsePlan,
     layout: sparse::Layout,
     method: Method,
-    slots: Vec<Vec<f64>>,
+    /// The analysis of every channel (shared with the trials that quantize it as it is).
+    slots: Arc<Vec<Vec<f64>>>,
     rankings: Vec<sparse::Ranking>,
     /// RMS of all coefficient slots (the unit of the relative step).
     scale: f64,
@@ -180,7 +181,7 @@ impl SparsePrepared {
             plan,
             layout,
             method,
-            slots,
+            slots: Arc::new(slots),
             rankings,
             scale: (energy / count as f64).sqrt(),
             len: audio.frames(),
@@ -196,14 +197,14 @@ impl SparsePrepared {
     /// The slots to quantize for `budget`: the analysis, or its least-squares re-fit.
     fn slots_for(&self, budget: usize) -> Result<Arc<Vec<Vec<f64>>>> {
         let (Some((inputs, cache)), Method::Pgbz(p)) = (&self.refit, &self.method) else {
-            return Ok(Arc::new(self.slots.clone()));
+            return Ok(Arc::clone(&self.slots));
         };
         if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&budget) {
             return Ok(Arc::clone(hit));
         }
         let fitted: Vec<Vec<f64>> = inputs
             .iter()
-            .zip(&self.slots)
+            .zip(self.slots.iter())
             .zip(&self.rankings)
             .map(|((x, s), r)| plan::pgbz_refit(&self.plan, x, s, r.kept(budget), p.refit))
             .collect::<Result<_>>()?;
@@ -250,7 +251,7 @@ impl Prepared for SparsePrepared {
                 let (q, payload) =
                     sparse::encode_rdo(&self.layout, slots, kept, abs_step, sparse::RDO_LAMBDA)?;
                 let signal = if want_signals {
-                    Some(self.plan.synthesize(&sparse::dequantize(&q, abs_step))?)
+                    Some(self.plan.synthesize_quantized(&q, abs_step)?)
                 } else {
                     None
                 };
@@ -616,8 +617,11 @@ fn encode_timed(
     target: Target,
     t0: Instant,
 ) -> Result<Encoded> {
-    let choice = rate::choose(prepared, stored, target)?;
-    let trial = prepared.trial(choice.keep, choice.step, true)?;
+    let mut choice = rate::choose(prepared, stored, target)?;
+    let trial = match choice.trial.take() {
+        Some(t) => t,
+        None => prepared.trial(choice.keep, choice.step, true)?,
+    };
     // What the parameter block holds is resolved by the trial (lattice, depth, rank,
     // factor): check it as the decoder will.
     limits::check_method(&trial.method, Some(audio.frames()))?;
@@ -985,7 +989,7 @@ fn decode_sparse(
         .map(|(c, payload)| {
             let q = sparse::decode_payload(&layout, payload, parsed.version)
                 .map_err(|e| corrupt_in(format_args!("channel {c}"), e))?;
-            plan.synthesize(&sparse::dequantize(&q, quant.step))
+            plan.synthesize_quantized(&q, quant.step)
                 .map_err(|e| corrupt_in(format_args!("channel {c}"), e))
         })
         .collect()

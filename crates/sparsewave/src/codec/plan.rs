@@ -5,7 +5,7 @@
 //! reconstruction bit-identical to the decoder's output.
 
 use super::params::{DwtParams, Packets, PgbzParams, StftParams};
-use super::sparse::Layout;
+use super::sparse::{dequantize, Layout};
 use crate::audio::Audio;
 use crate::compress::refit::{refit, PgbzFrame, RefitOptions};
 use crate::transform::stft::{Spectrogram, Stft};
@@ -133,6 +133,27 @@ impl SparsePlan {
         }
     }
 
+    /// Exactly `len` samples from quantized slots `q` with step Δ: [`SparsePlan::synthesize`]
+    /// of the slots q·Δ ([`dequantize`]); PGBZ and the wavelet packets read q·Δ straight into
+    /// their coefficient buffers (the same products, one buffer fewer).
+    pub fn synthesize_quantized(&self, q: &[i64], step: f64) -> Result<Vec<f64>> {
+        match self {
+            SparsePlan::Pgbz(p) => {
+                let coefs: Vec<Complex64> = q
+                    .chunks_exact(2)
+                    .map(|v| Complex64::new(v[0] as f64 * step, v[1] as f64 * step))
+                    .collect();
+                pgbz_synthesize(p, &coefs)
+            }
+            SparsePlan::Packets { tree, dwt } => {
+                let (w, depth, len) = (dwt.wavelet(), dwt.level(), dwt.signal_len());
+                let value = |v: i64| v as f64 * step;
+                wavelet_packet::synthesize_concatenated_with(tree, w, depth, q, value, len)
+            }
+            _ => self.synthesize(&dequantize(q, step)),
+        }
+    }
+
     /// Exactly `len` samples from coefficient slots.
     pub fn synthesize(&self, slots: &[f64]) -> Result<Vec<f64>> {
         match self {
@@ -147,12 +168,7 @@ impl SparsePlan {
                 let (w, depth, len) = (dwt.wavelet(), dwt.level(), dwt.signal_len());
                 wavelet_packet::synthesize_concatenated(tree, w, depth, slots, len)
             }
-            SparsePlan::Pgbz(p) => {
-                let mut y = p.make_signal();
-                p.synthesize(&to_complex(slots), &mut y, &mut p.make_scratch())?;
-                y.truncate(p.signal_len());
-                Ok(y)
-            }
+            SparsePlan::Pgbz(p) => pgbz_synthesize(p, &to_complex(slots)),
             SparsePlan::Stft { stft, len, frames } => {
                 let data = slots
                     .chunks_exact(2)
@@ -191,6 +207,14 @@ pub fn choose_packets(p: DwtParams, audio: &Audio) -> Result<DwtParams> {
         packets: Packets::Tree(tree),
         ..p
     })
+}
+
+/// The signal (its first `signal_len` samples) of PGBZ coefficients.
+fn pgbz_synthesize(p: &Pgbz, coefs: &[Complex64]) -> Result<Vec<f64>> {
+    let mut y = p.make_signal();
+    p.synthesize(coefs, &mut y, &mut p.make_scratch())?;
+    y.truncate(p.signal_len());
+    Ok(y)
 }
 
 fn to_complex(slots: &[f64]) -> Vec<Complex64> {

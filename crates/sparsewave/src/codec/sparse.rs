@@ -25,6 +25,7 @@ use super::context;
 use super::entropy::{BitModel, IntCoder, Reader, Writer};
 use super::limits::QUANTIZED_BOUND;
 use crate::{Error, Result};
+use std::sync::OnceLock;
 
 /// The encoder's Lagrange multiplier λ of [`encode_rdo`], in bits⁻¹ × Δ²: the slope
 /// −dD/dR = 2·ln 2·Δ²/12 of an entropy-coded uniform quantizer at high rate.
@@ -163,44 +164,75 @@ fn magnitudes(layout: &Layout, slots: &[f64]) -> Vec<f64> {
 }
 
 /// The units of one channel ranked for keeping: by magnitude, largest first, ties by index.
+/// The ranking is sorted when a budget first leaves units out; a budget that keeps every unit
+/// (the sparse methods' keep fraction 1) needs no order.
 #[derive(Clone, Debug)]
 pub struct Ranking {
-    order: Vec<u32>,
-    /// cumulative_cost[i] = cost of the first i units of `order`.
-    cumulative_cost: Vec<usize>,
+    mags: Vec<f64>,
+    /// Cost of every unit together.
+    total_cost: usize,
+    /// Every unit, in index order.
+    every: OnceLock<Vec<u32>>,
+    /// The units by magnitude, and cumulative_cost[i] = cost of the first i of them.
+    sorted: OnceLock<(Vec<u32>, Vec<usize>)>,
+    costs: Vec<u8>,
 }
 
 impl Ranking {
     /// Rank the units of `slots` by magnitude.
     pub fn new(layout: &Layout, slots: &[f64]) -> Self {
         let mags = magnitudes(layout, slots);
-        let mut order: Vec<u32> = (0..mags.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
-            mags[b as usize]
-                .total_cmp(&mags[a as usize])
-                .then(a.cmp(&b))
-        });
-        let mut cumulative_cost = Vec::with_capacity(order.len() + 1);
-        let mut acc = 0;
-        cumulative_cost.push(0);
-        for &u in &order {
-            acc += layout.cost(u as usize);
-            cumulative_cost.push(acc);
-        }
+        let costs: Vec<u8> = (0..mags.len()).map(|u| layout.cost(u) as u8).collect();
         Ranking {
-            order,
-            cumulative_cost,
+            total_cost: costs.iter().map(|&c| usize::from(c)).sum(),
+            mags,
+            costs,
+            every: OnceLock::new(),
+            sorted: OnceLock::new(),
         }
+    }
+
+    fn sorted(&self) -> &(Vec<u32>, Vec<usize>) {
+        self.sorted.get_or_init(|| {
+            // Magnitudes are ≥ 0 (or NaN, sign bit clear), whose bit patterns order as
+            // their values do (`total_cmp`): sorting (complemented bits, index) pairs in
+            // memory is the largest-first, ties-by-index order without indirect compares.
+            let mut keyed: Vec<(u64, u32)> = self
+                .mags
+                .iter()
+                .zip(0..)
+                .map(|(m, u)| (!m.to_bits(), u))
+                .collect();
+            keyed.sort_unstable();
+            let order: Vec<u32> = keyed.into_iter().map(|(_, u)| u).collect();
+            let mut cumulative_cost = Vec::with_capacity(order.len() + 1);
+            let mut acc = 0;
+            cumulative_cost.push(0);
+            for &u in &order {
+                acc += usize::from(self.costs[u as usize]);
+                cumulative_cost.push(acc);
+            }
+            (order, cumulative_cost)
+        })
     }
 
     /// How many leading units fit a budget of `budget` real numbers.
     pub fn kept_units(&self, budget: usize) -> usize {
-        self.cumulative_cost.partition_point(|&c| c <= budget) - 1
+        if budget >= self.total_cost {
+            return self.mags.len();
+        }
+        self.sorted().1.partition_point(|&c| c <= budget) - 1
     }
 
-    /// The kept units for `budget`.
+    /// The kept units for `budget`: every unit in index order when the budget covers them
+    /// all, else the largest ones, largest first.
     pub fn kept(&self, budget: usize) -> &[u32] {
-        &self.order[..self.kept_units(budget)]
+        if budget >= self.total_cost {
+            return self
+                .every
+                .get_or_init(|| (0..self.mags.len() as u32).collect());
+        }
+        &self.sorted().0[..self.kept_units(budget)]
     }
 }
 
@@ -438,7 +470,10 @@ mod tests {
         assert_eq!(r.kept(0), &[] as &[u32]);
         assert_eq!(r.kept(2), &[1]);
         assert_eq!(r.kept(4), &[1, 0]);
-        assert_eq!(r.kept(5), &[1, 0, 2]);
+        // The whole budget keeps every unit, in index order.
+        assert_eq!(r.kept(5), &[0, 1, 2]);
+        assert_eq!(r.kept(9), &[0, 1, 2]);
+        assert_eq!(r.kept_units(4), 2);
     }
 
     #[test]

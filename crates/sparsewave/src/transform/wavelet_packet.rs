@@ -278,6 +278,20 @@ pub fn synthesize_concatenated(
     leaves: &[f64],
     len: usize,
 ) -> Result<Vec<f64>> {
+    synthesize_concatenated_with(tree, wavelet, depth, leaves, |v| v, len)
+}
+
+/// [`synthesize_concatenated`] of the leaf values `value(l)` for l in `leaves`, read as each
+/// leaf is copied into its node: e.g. quantized integers and their step, without a buffer
+/// of the dequantized values. A leaf is zero when all its values are `== 0.0`.
+pub fn synthesize_concatenated_with<T: Copy + Sync>(
+    tree: &PacketTree,
+    wavelet: Wavelet,
+    depth: usize,
+    leaves: &[T],
+    value: impl Fn(T) -> f64 + Sync,
+    len: usize,
+) -> Result<Vec<f64>> {
     let total: usize = tree.leaf_lens(wavelet, depth, len).iter().sum();
     if leaves.len() != total {
         return Err(Error::param(
@@ -290,13 +304,15 @@ pub fn synthesize_concatenated(
     }
     /// Writes the node of length `out.len()` whose leaves are at the front of `*leaves` to
     /// `out`, moves `*leaves` past them, and says whether the node is all zero.
-    fn go(
+    #[allow(clippy::too_many_arguments)]
+    fn go<T: Copy + Sync>(
         t: &PacketTree,
         plans: &mut Levels,
         level: usize,
         depth: usize,
         used: &mut usize,
-        leaves: &mut &[f64],
+        leaves: &mut &[T],
+        value: &(impl Fn(T) -> f64 + Sync),
         out: &mut [f64],
     ) -> Result<bool> {
         let (w, n) = (plans.wavelet, out.len());
@@ -305,9 +321,13 @@ pub fn synthesize_concatenated(
                 *used += 1;
             }
             let (leaf, rest) = leaves.split_at(n);
-            out.copy_from_slice(leaf);
+            let mut zero = true;
+            for (o, &l) in out.iter_mut().zip(leaf) {
+                *o = value(l);
+                zero &= *o == 0.0;
+            }
             *leaves = rest;
-            return Ok(leaf.iter().all(|&v| v == 0.0));
+            return Ok(zero);
         }
         *used += 1;
         let i = plans.index(n)?;
@@ -324,7 +344,18 @@ pub fn synthesize_concatenated(
             let mut high_used = *used + low_bits;
             let mut high_plans = Levels::new(w);
             let (a, b) = rayon::join(
-                || go(t, plans, level + 1, depth, used, &mut low_leaves, low),
+                || {
+                    go(
+                        t,
+                        plans,
+                        level + 1,
+                        depth,
+                        used,
+                        &mut low_leaves,
+                        value,
+                        low,
+                    )
+                },
                 || {
                     let next = level + 1;
                     go(
@@ -334,6 +365,7 @@ pub fn synthesize_concatenated(
                         depth,
                         &mut high_used,
                         &mut high_leaves,
+                        value,
                         high,
                     )
                 },
@@ -342,8 +374,8 @@ pub fn synthesize_concatenated(
             *leaves = high_leaves;
             a? & b?
         } else {
-            go(t, plans, level + 1, depth, used, leaves, low)?
-                & go(t, plans, level + 1, depth, used, leaves, high)?
+            go(t, plans, level + 1, depth, used, leaves, value, low)?
+                & go(t, plans, level + 1, depth, used, leaves, value, high)?
         };
         let (dwt, slot) = &mut plans.plans[i];
         let done = if zero {
@@ -385,6 +417,7 @@ pub fn synthesize_concatenated(
         depth,
         &mut 0,
         &mut &leaves[..],
+        &value,
         &mut out,
     )?;
     Ok(out)
