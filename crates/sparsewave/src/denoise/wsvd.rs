@@ -34,7 +34,7 @@ use crate::linalg::lanczos::{LanczosSvd, DEFAULT_TOLERANCE};
 use crate::linalg::leading_eig::LeadingEig;
 use crate::linalg::rank_rule::{optimal_threshold, RankRule};
 use crate::linalg::triplets::SvdTriplets;
-use crate::linalg::vector::dot;
+use crate::linalg::vector::{sliding_dots, with_avx2};
 use crate::{Error, Result};
 
 crate::choice::choice! {
@@ -754,12 +754,17 @@ impl<'a> WindowDenoiser<'a> {
                 self.full_eig.leading_vectors(r)
             }
         };
-        // Column j of H is x[j .. j + p], so (Hᵀ·u_l)[j] = x[j .. j + p]·u_l.
-        for (ul, bl) in u.chunks_exact(p).zip(self.projection.chunks_exact_mut(q)) {
-            for (j, b) in bl.iter_mut().enumerate() {
-                *b = dot(&x[j..j + p], ul);
-            }
-        }
+        // Column j of H is x[j .. j + p], so (Hᵀ·u_l)[j] = x[j .. j + p]·u_l (AVX2 where the
+        // CPU has it: the kernel fixes its summation order, so the bits are the same either way).
+        let projection = &mut self.projection;
+        with_avx2(
+            #[inline(always)]
+            || {
+                for (ul, bl) in u.chunks_exact(p).zip(projection.chunks_exact_mut(q)) {
+                    sliding_dots(x, ul, bl);
+                }
+            },
+        );
         let b = &self.projection[..q * r];
         match self.setup.mapping {
             Mapping::AntiDiagonal => self.plan.hankelize(u, b, r, out, &mut self.hankel)?,
