@@ -127,13 +127,14 @@ mod tests {
             .zip(&b)
             .all(|((y, a), b)| *y == b - 2.0 * a));
         let x: Vec<f64> = (0..40).map(|i| (i as f64 * 0.71).cos() + 0.1).collect();
+        let u: Vec<f64> = (0..12).map(|i| (i as f64 * 0.37).sin() - 0.2).collect();
         for (p, count) in [(11, 30), (12, 29), (1, 40), (7, 5), (4, 3)] {
             let mut out = vec![f64::NAN; count];
-            sliding_dots(&x, &a[..p], &mut out);
+            sliding_dots(&x, &u[..p], &mut out);
             for (j, o) in out.iter().enumerate() {
                 assert_eq!(
                     o.to_bits(),
-                    dot(&x[j..j + p], &a[..p]).to_bits(),
+                    dot(&x[j..j + p], &u[..p]).to_bits(),
                     "p {p}, j {j}"
                 );
             }
