@@ -7,7 +7,8 @@
 //! - `default_5s/*`: w = 200 with 50 % crossfade on the first 5 s of the same clip: AIC through
 //!   the dense-SVD route (`SvdSolver::Dense`), AIC through the Gram route (`Auto`: all
 //!   eigenvalues, leading eigenvectors by inverse iteration) and the default (the optimal rank
-//!   rule, Gram route).
+//!   rule, Gram route), and the default on the clip without added noise
+//!   (`optimal_gram_default_clean`).
 //! - `hankel_product/*`, `window_solver/*`: the crossovers behind `FFT_MIN_WINDOW` and
 //!   `auto_uses_lanczos`, and the Gram route's per-window cost: faer's full eigendecomposition
 //!   (`gram_evd/w*`) against `LeadingEig` with the window's rank of eigenvectors
@@ -130,6 +131,12 @@ fn bench_default(c: &mut Criterion) {
             b.iter(|| wsvd_denoise(black_box(&noisy), FS, &cfg).unwrap())
         });
     }
+    // Without added noise: tiny spreads, the case the optimal rule's threshold guard keeps on
+    // the Gram route.
+    let cfg = WsvdConfig::default();
+    group.bench_function(format!("optimal_gram_default_clean/{source}"), |b| {
+        b.iter(|| wsvd_denoise(black_box(x), FS, &cfg).unwrap())
+    });
     group.finish();
 }
 

@@ -69,9 +69,9 @@ impl LeadingEig {
         }
         self.n = n;
         self.a.resize(n * n, 0.0);
-        for j in 0..n {
-            for i in j..n {
-                self.a[j * n + i] = lower[(i, j)];
+        for (j, column) in self.a.chunks_exact_mut(n).enumerate() {
+            for (i, v) in column.iter_mut().enumerate().skip(j) {
+                *v = lower[(i, j)];
             }
         }
         self.tau.resize(n, 0.0);
@@ -524,15 +524,17 @@ fn symmetric_product_add(n: usize, columns: &[f64], first: usize, vcol: &[f64], 
     }
 }
 
-/// `vectors ← Q·vectors` for `Q = H₀·H₁·…·H_{n−2}` stored in `a` and `tau`.
+/// `vectors ← Q·vectors` for `Q = H₀·H₁·…·H_{n−2}` stored in `a` and `tau`: each reflector
+/// is applied to every vector before the next one, so it is read once for all of them (each
+/// vector sees the same operations in the same order as one at a time).
 #[inline(always)]
 fn back_transform(n: usize, a: &[f64], tau: &[f64], vectors: &mut [f64]) {
-    for z in vectors.chunks_exact_mut(n) {
-        for k in (0..n.saturating_sub(1)).rev() {
-            if tau[k] == 0.0 {
-                continue;
-            }
-            let v = &a[k * n + k + 1..(k + 1) * n];
+    for k in (0..n.saturating_sub(1)).rev() {
+        if tau[k] == 0.0 {
+            continue;
+        }
+        let v = &a[k * n + k + 1..(k + 1) * n];
+        for z in vectors.chunks_exact_mut(n) {
             let zk = &mut z[k + 1..];
             let s = tau[k] * dot(v, zk);
             axpy(-s, v, zk);

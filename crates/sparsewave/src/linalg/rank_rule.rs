@@ -135,9 +135,7 @@ impl RankRule {
                         ))
                     }
                 };
-                let (m, n) = (p.min(q), p.max(q));
-                let tau =
-                    optimal_threshold_coefficient(m as f64 / n as f64) * (n as f64).sqrt() * sigma;
+                let tau = optimal_threshold(p, q, sigma);
                 values.iter().take_while(|&&s| s > tau).count()
             }
         };
@@ -152,6 +150,14 @@ impl RankRule {
 pub fn optimal_threshold_coefficient(beta: f64) -> f64 {
     let b1 = beta + 1.0;
     (2.0 * b1 + 8.0 * beta / (b1 + (beta * beta + 14.0 * beta + 1.0).sqrt())).sqrt()
+}
+
+/// The Gavish–Donoho hard threshold `τ = λ*(β)·√n·σ` on the singular values of a `p × q`
+/// matrix with i.i.d. noise of standard deviation `sigma` (`m = min(p, q)`, `n = max(p, q)`,
+/// `β = m/n`, [`optimal_threshold_coefficient`]): [`RankRule::Optimal`] keeps the values `> τ`.
+pub fn optimal_threshold(p: usize, q: usize, sigma: f64) -> f64 {
+    let (m, n) = (p.min(q), p.max(q));
+    optimal_threshold_coefficient(m as f64 / n as f64) * (n as f64).sqrt() * sigma
 }
 
 /// `⌈ratio·q⌉` from the f64 product (not clamped).
