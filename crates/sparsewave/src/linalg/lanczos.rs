@@ -119,30 +119,34 @@ impl LinearOperator for MatRef<'_, f64> {
                 .expect("row stride 1")
                 .as_slice()
         };
-        let chunk = |(c, yc): (usize, &mut [f64])| {
+        // One partial sum of `rows` values per task, in one buffer.
+        let tasks = y.len().div_ceil(FUSED_COLUMNS);
+        let mut partial = vec![0.0; tasks * rows];
+        let task = |(c, (yc, zc)): (usize, (&mut [f64], &mut [f64]))| {
             with_avx2(
                 #[inline(always)]
                 || {
-                    let mut zc = vec![0.0; rows];
                     for (i, yt) in yc.iter_mut().enumerate() {
                         let col = column(c * FUSED_COLUMNS + i);
                         *yt = dot(col, x);
-                        axpy(*yt, col, &mut zc);
+                        axpy(*yt, col, zc);
                     }
-                    zc
                 },
             )
         };
-        let partial: Vec<Vec<f64>> = if product_par(self) == Par::Seq {
-            y.chunks_mut(FUSED_COLUMNS).enumerate().map(chunk).collect()
+        if product_par(self) == Par::Seq {
+            y.chunks_mut(FUSED_COLUMNS)
+                .zip(partial.chunks_mut(rows))
+                .enumerate()
+                .for_each(task);
         } else {
             y.par_chunks_mut(FUSED_COLUMNS)
+                .zip(partial.par_chunks_mut(rows))
                 .enumerate()
-                .map(chunk)
-                .collect()
-        };
+                .for_each(task);
+        }
         z.fill(0.0);
-        for zc in &partial {
+        for zc in partial.chunks_exact(rows) {
             z.iter_mut().zip(zc).for_each(|(z, p)| *z += p);
         }
     }

@@ -267,10 +267,10 @@ pub fn synthesize(
 /// [`synthesize`] from the leaves concatenated in pre-order (as [`analyze`]'s output joined).
 /// Each split node is one [`Dwt::synthesize`] level whose coefficient buffer (one per depth,
 /// allocated once) its children are synthesized straight into, so every leaf is copied once
-/// and every node written once; the root's two subtrees run in parallel (rayon). A node whose leaves are all zero is zero (every output of the
-/// filter sums signed zeros onto +0.0), so it is filled rather than filtered: sparse files skip
-/// most of their high-frequency subtrees, with the same bits out. `Err` when `leaves` is not
-/// as long as the tree's leaves.
+/// and every node written once; the root's two subtrees run in parallel (rayon). A node whose
+/// leaves are all zero is zero (every output of the filter sums signed zeros onto +0.0), so it
+/// is filled rather than filtered: sparse files skip most of their high-frequency subtrees,
+/// with the same bits out. `Err` when `leaves` is not as long as the tree's leaves.
 pub fn synthesize_concatenated(
     tree: &PacketTree,
     wavelet: Wavelet,
