@@ -695,17 +695,28 @@ const DIVIDE_CHUNK: usize = 1 << 16;
 /// frames t covering j are added in frame order within each block of [`OLA_BLOCK`] frames
 /// from 0.0, and the blocks' partial sums in block order from 0.0 — as
 /// [`Stft::overlap_add_blocks`] and [`OverlapAdder::add`] sum the numerator.
+///
+/// Away from the signal's ends the sum is periodic: moving j by `OLA_BLOCK · hop` moves every
+/// covering frame by `OLA_BLOCK`, which keeps both the products and the block boundaries. So
+/// one period is summed once into a table, and only the ends are summed per sample.
 struct WindowSums {
     n_fft: usize,
     hop: usize,
     frames: usize,
     /// a[i] · s[i], i < n_fft.
     products: Vec<f64>,
+    /// `den[j]` for the interior j (`n_fft − 1 ≤ j < frames · hop`, where no frame is
+    /// missing at either end), indexed by `j mod (OLA_BLOCK · hop)`; empty when the signal is
+    /// too short for the table to pay.
+    period: Vec<f64>,
 }
+
+/// Periods of the interior a signal must span before [`WindowSums`] tabulates one.
+const PERIODS_FOR_TABLE: usize = 4;
 
 impl WindowSums {
     fn new(stft: &Stft, len: usize) -> Self {
-        WindowSums {
+        let mut sums = WindowSums {
             n_fft: stft.cfg.n_fft,
             hop: stft.cfg.hop,
             frames: stft.frame_count(len),
@@ -715,48 +726,72 @@ impl WindowSums {
                 .zip(&stft.synthesis)
                 .map(|(a, s)| a * s)
                 .collect(),
+            period: Vec::new(),
+        };
+        let period = OLA_BLOCK * sums.hop;
+        let interior = (sums.frames * sums.hop).saturating_sub(sums.n_fft - 1);
+        if interior >= PERIODS_FOR_TABLE * period {
+            // The first whole period inside the interior, rotated so that entry r is j ≡ r.
+            let first = (sums.n_fft - 1).div_ceil(period) * period;
+            sums.period = (first..first + period).map(|j| sums.sum_at(j)).collect();
         }
+        sums
     }
 
-    /// `y[i] ← y[i] / den[first + i]`, or 0 where the denominator is not positive. The frames
-    /// covering j run from `lo = ⌈(j + 1 − n_fft)/hop⌉` to `⌊j/hop⌋` (capped at the last
-    /// frame); both ends move by one every `hop` samples, so they are tracked, not divided.
+    /// `den[j]` summed frame by frame: the frames covering j run from
+    /// `lo = ⌈(j + 1 − n_fft)/hop⌉` (at least 0) to `⌊j/hop⌋` (at most the last frame).
+    fn sum_at(&self, j: usize) -> f64 {
+        let lo = (j + 1).saturating_sub(self.n_fft).div_ceil(self.hop);
+        let hi = (j / self.hop).min(self.frames - 1);
+        let (mut den, mut part) = (0.0, 0.0);
+        for t in lo..=hi {
+            if t % OLA_BLOCK == 0 && t != lo {
+                den += part;
+                part = 0.0;
+            }
+            part += self.products[j - t * self.hop];
+        }
+        den + part
+    }
+
+    /// `y[i] ← y[i] / den[first + i]`, or 0 where the denominator is not positive.
     fn divide(&self, first: usize, y: &mut [f64]) {
-        let (n_fft, hop) = (self.n_fft, self.hop);
         if self.frames == 0 {
             y.fill(0.0);
             return;
         }
-        let mut top = first / hop;
-        let mut next_top = (top + 1) * hop;
-        let mut lo = (first + 1).saturating_sub(n_fft).div_ceil(hop);
-        let mut next_lo = lo * hop + n_fft;
-        for (i, v) in y.iter_mut().enumerate() {
-            let j = first + i;
-            if j == next_top {
-                top += 1;
-                next_top += hop;
-            }
-            if j == next_lo {
-                lo += 1;
-                next_lo += hop;
-            }
-            let hi = top.min(self.frames - 1);
-            let (mut den, mut part) = (0.0, 0.0);
-            for t in lo..=hi {
-                if t % OLA_BLOCK == 0 && t != lo {
-                    den += part;
-                    part = 0.0;
-                }
-                part += self.products[j - t * hop];
-            }
-            den += part;
-            *v = if den > f64::MIN_POSITIVE {
-                *v / den
-            } else {
-                0.0
-            };
+        let end = first + y.len();
+        let (lo, hi) = if self.period.is_empty() {
+            (end, end)
+        } else {
+            let lo = (self.n_fft - 1).clamp(first, end);
+            (lo, (self.frames * self.hop).clamp(lo, end))
+        };
+        let (head, rest) = y.split_at_mut(lo - first);
+        let (interior, tail) = rest.split_at_mut(hi - lo);
+        for (j, v) in (first..).zip(head) {
+            *v = quotient(*v, self.sum_at(j));
         }
+        // The table from entry lo mod period on, round and round.
+        let p = self.period.len().max(1);
+        let (wrapped, from_lo) = self.period.split_at(lo % p);
+        for (v, den) in interior.iter_mut().zip(from_lo.iter().chain(wrapped).cycle()) {
+            *v = quotient(*v, *den);
+        }
+        for (j, v) in (hi..).zip(tail) {
+            *v = quotient(*v, self.sum_at(j));
+        }
+    }
+}
+
+/// `num / den` where the overlap-added window products are positive, else 0 (a gap between
+/// windows).
+#[inline]
+fn quotient(num: f64, den: f64) -> f64 {
+    if den > f64::MIN_POSITIVE {
+        num / den
+    } else {
+        0.0
     }
 }
 
@@ -863,6 +898,47 @@ impl StreamFrames {
         if keep_from > self.start {
             self.buf.drain(..keep_from - self.start);
             self.start = keep_from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::window::WindowKind;
+
+    /// The tabulated interior of [`WindowSums::divide`] gives, bit for bit, the per-sample sum
+    /// in frame and block order, for chunks starting anywhere (a rotation off by one sample
+    /// would move the window products by one place).
+    #[test]
+    fn tabulated_window_sums_equal_the_per_sample_sums() {
+        for (n_fft, hop, win, kind) in [
+            (2048, 512, 2048, WindowKind::Hann),
+            (256, 100, 200, WindowKind::Hamming),
+            (64, 64, 64, WindowKind::Hann),
+            (30, 7, 25, WindowKind::BlackmanHarris),
+        ] {
+            let cfg = StftConfig::centered(n_fft, hop, win, kind, PadMode::Zero).unwrap();
+            let stft = Stft::new(cfg).unwrap();
+            let len = 7 * OLA_BLOCK * hop + 123;
+            let sums = WindowSums::new(&stft, len);
+            assert!(!sums.period.is_empty(), "n_fft {n_fft}, hop {hop}: no table");
+            let padded = len + 2 * stft.cfg.pad;
+            let num: Vec<f64> = (0..padded).map(|j| (j as f64 * 0.37).sin()).collect();
+            let expected: Vec<f64> = (0..padded)
+                .map(|j| quotient(num[j], sums.sum_at(j)))
+                .collect();
+            for chunk in [padded, 4096, 997, 1] {
+                let mut y = num.clone();
+                for (c, part) in y.chunks_mut(chunk).enumerate() {
+                    sums.divide(c * chunk, part);
+                }
+                let same = y
+                    .iter()
+                    .zip(&expected)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "n_fft {n_fft}, hop {hop}, chunks of {chunk}");
+            }
         }
     }
 }
