@@ -377,9 +377,7 @@ impl Lane {
             || (),
             |_, t, out| out.copy_from_slice(spec.frame(t - t0)),
         );
-        for segment in &segments {
-            self.adder.add(segment);
-        }
+        self.adder.add(&segments);
         let until = if run.blocks.end * OLA_BLOCK >= total {
             usize::MAX
         } else {

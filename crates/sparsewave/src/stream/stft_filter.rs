@@ -135,9 +135,7 @@ impl StftFilter {
                     }
                 },
             );
-            for segment in &segments {
-                adder.add(segment);
-            }
+            adder.add(&segments);
             outputs.push(adder.take_until(until));
         }
         self.blocks_done = blocks;

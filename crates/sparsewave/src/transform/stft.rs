@@ -506,9 +506,7 @@ impl Stft {
         adder.reserve_all();
         for first in (0..blocks).step_by(OLA_BATCH) {
             let batch = first..(first + OLA_BATCH).min(blocks);
-            for segment in &self.overlap_add_blocks(batch, frames, &init, &fill) {
-                adder.add(segment);
-            }
+            adder.add(&self.overlap_add_blocks(batch, frames, &init, &fill));
         }
         adder.take_until(usize::MAX)
     }
@@ -642,24 +640,44 @@ impl OverlapAdder {
         self.num = crate::memory::zeroed_vec(self.len);
     }
 
-    /// Add `segment`, cropped to the output (padded indices `pad .. pad + len`) and to what has
-    /// not been handed out.
-    pub fn add(&mut self, segment: &OverlapSegment) {
-        let lo = segment.start.max(self.origin);
-        let hi = (segment.start + segment.num.len()).min(self.pad + self.len);
+    /// Add `segments` in the order given, each cropped to the output (padded indices
+    /// `pad .. pad + len`) and to what has not been handed out. The output is split into
+    /// chunks added in parallel; each sample still receives its segments' values in the order
+    /// given, so the sums do not depend on the thread count.
+    pub fn add(&mut self, segments: &[OverlapSegment]) {
+        let (origin, end) = (self.origin, self.pad + self.len);
+        let crop = |s: &OverlapSegment| (s.start.max(origin), (s.start + s.num.len()).min(end));
+        let (lo, hi) = segments
+            .iter()
+            .map(crop)
+            .filter(|(lo, hi)| lo < hi)
+            .fold((usize::MAX, 0), |(a, b), (lo, hi)| (a.min(lo), b.max(hi)));
         if lo >= hi {
             return;
         }
-        if self.num.len() < hi - self.origin {
-            self.num.resize(hi - self.origin, 0.0);
+        if self.num.len() < hi - origin {
+            self.num.resize(hi - origin, 0.0);
         }
-        let num = &segment.num[lo - segment.start..hi - segment.start];
-        for (y, n) in self.num[lo - self.origin..hi - self.origin]
-            .iter_mut()
-            .zip(num)
-        {
-            *y += n;
-        }
+        self.num[lo - origin..hi - origin]
+            .par_chunks_mut(ADD_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                let first = lo + c * ADD_CHUNK;
+                let last = first + chunk.len();
+                for s in segments {
+                    let (from, to) = crop(s);
+                    let (from, to) = (from.max(first), to.min(last));
+                    if from >= to {
+                        continue;
+                    }
+                    for (y, n) in chunk[from - first..to - first]
+                        .iter_mut()
+                        .zip(&s.num[from - s.start..to - s.start])
+                    {
+                        *y += n;
+                    }
+                }
+            });
     }
 
     /// The output samples before padded index `until` (capped at the output's end) not handed
@@ -686,6 +704,9 @@ impl OverlapAdder {
         self.origin - self.pad
     }
 }
+
+/// Samples [`OverlapAdder::add`] sums per parallel task.
+const ADD_CHUNK: usize = 1 << 14;
 
 /// Samples [`OverlapAdder::take_until`] divides per parallel task.
 const DIVIDE_CHUNK: usize = 1 << 16;
