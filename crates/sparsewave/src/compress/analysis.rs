@@ -96,8 +96,6 @@ enum State {
     Stft {
         stft: Stft,
         spec: Spectrogram,
-        /// Scratch: the masked spectrogram, made by the first [`Analysis::reconstruct`].
-        masked: Option<Spectrogram>,
     },
     Dwt {
         dwt: Dwt,
@@ -210,15 +208,7 @@ impl Analysis {
                     .map(|i| stft_cost(i % bins, n_fft))
                     .collect();
                 let magnitudes = spec.magnitude();
-                (
-                    State::Stft {
-                        stft,
-                        spec,
-                        masked: None,
-                    },
-                    magnitudes,
-                    costs,
-                )
+                (State::Stft { stft, spec }, magnitudes, costs)
             }
             Representation::Dwt {
                 wavelet,
@@ -305,12 +295,24 @@ impl Analysis {
                     out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
                 }
             }
-            State::Stft { stft, spec, masked } => {
-                let masked = masked.get_or_insert_with(|| spec.clone());
-                for ((m, c), &k) in masked.data.iter_mut().zip(&spec.data).zip(mask) {
-                    *m = if k { *c } else { Complex64::default() };
-                }
-                out.copy_from_slice(&stft.inverse(masked, self.len)?);
+            State::Stft { stft, spec } => {
+                // Each frame is masked as the inverse transforms it: no masked copy of the
+                // spectrogram.
+                let bins = spec.bins;
+                let y = stft.inverse_with(
+                    spec.frames,
+                    self.len,
+                    || (),
+                    |_, t, frame| {
+                        let at = t * bins..(t + 1) * bins;
+                        for ((f, c), &k) in
+                            frame.iter_mut().zip(&spec.data[at.clone()]).zip(&mask[at])
+                        {
+                            *f = if k { *c } else { Complex64::default() };
+                        }
+                    },
+                );
+                out.copy_from_slice(&y);
             }
             State::Dwt { dwt, coefs, work } => {
                 let work = work.get_or_insert_with(|| dwt.make_coefficients());
@@ -328,22 +330,14 @@ impl Analysis {
         Ok(())
     }
 
-    /// [`Analysis::reconstruct`] for the last use of the analysis: the STFT and DWT zero the
-    /// dropped coefficients of the analysis itself and synthesise from them, saving a
-    /// coefficient-sized copy (PGBZ synthesises block by block and needs none). The output is
-    /// the same; afterwards the analysis refuses every mask.
+    /// [`Analysis::reconstruct`] for the last use of the analysis: the DWT zeroes the dropped
+    /// coefficients of the analysis itself and synthesises from them, saving a
+    /// coefficient-sized copy (PGBZ and the STFT mask as they synthesise and need none). The
+    /// output is the same; afterwards a DWT analysis refuses every mask.
     pub fn reconstruct_in_place(&mut self, mask: &[bool], out: &mut [f64]) -> Result<()> {
         self.check(mask, out)?;
         match &mut self.state {
-            State::Pgbz { .. } => return self.reconstruct(mask, out),
-            State::Stft { stft, spec, .. } => {
-                for (c, &k) in spec.data.iter_mut().zip(mask) {
-                    if !k {
-                        *c = Complex64::default();
-                    }
-                }
-                out.copy_from_slice(&stft.inverse(spec, self.len)?);
-            }
+            State::Pgbz { .. } | State::Stft { .. } => return self.reconstruct(mask, out),
             State::Dwt { dwt, coefs, .. } => {
                 for (c, &k) in coefs.as_mut_slice().iter_mut().zip(mask) {
                     if !k {

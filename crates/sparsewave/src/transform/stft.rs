@@ -492,30 +492,75 @@ impl Stft {
     /// by `init` (scratch buffers): a method whose coefficients are cheap to make per frame (a
     /// low-rank model, a mask) needs no spectrogram in memory.
     ///
-    /// This is [`Stft::overlap_add_blocks`] over all the frames, summed by an
-    /// [`OverlapAdder`].
+    /// The sums are those of [`Stft::overlap_add_blocks`] over all the frames added by an
+    /// [`OverlapAdder`], bit for bit, without holding the segments: when a block's segment
+    /// reaches no further than the next block (`n_fft − hop ≤ OLA_BLOCK · hop`), the
+    /// even-numbered blocks add theirs into the output in parallel, then the odd-numbered
+    /// ones. A sample is covered by at most two blocks, so it receives `(0 + a) + b` in some
+    /// order of its two segments `a`, `b`, which is the adder's sum (floating-point addition
+    /// commutes). Memory: the output and one segment per thread.
     pub fn inverse_with<S, I, F>(&self, frames: usize, len: usize, init: I, fill: F) -> Vec<f64>
     where
         I: Fn() -> S + Sync,
         F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
     {
-        // Blocks in batches of OLA_BATCH, so that only one batch's segments are held at once;
-        // the adder sums the segments in block order whatever the batching.
+        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
+        let span = OLA_BLOCK * hop;
         let blocks = frames.div_ceil(OLA_BLOCK);
-        let mut adder = OverlapAdder::new(self, len);
-        adder.reserve_all();
-        for first in (0..blocks).step_by(OLA_BATCH) {
-            let batch = first..(first + OLA_BATCH).min(blocks);
-            adder.add(&self.overlap_add_blocks(batch, frames, &init, &fill));
+        if n_fft - hop > span {
+            // Blocks in batches of OLA_BATCH, so that only one batch's segments are held at
+            // once; the adder sums the segments in block order whatever the batching.
+            let mut adder = OverlapAdder::new(self, len);
+            adder.reserve_all();
+            for first in (0..blocks).step_by(OLA_BATCH) {
+                let batch = first..(first + OLA_BATCH).min(blocks);
+                adder.add(&self.overlap_add_blocks(batch, frames, &init, &fill));
+            }
+            return adder.take_until(usize::MAX);
         }
-        adder.take_until(usize::MAX)
+        let mut y: Vec<f64> = crate::memory::zeroed_vec(len);
+        for parity in 0..2 {
+            // Block b may write padded indices [b·span, (b + 2)·span), which the other blocks
+            // of its parity do not reach: hand each its piece of the output.
+            let mut pieces = Vec::with_capacity(blocks / 2 + 1);
+            let (mut rest, mut at) = (&mut y[..], pad);
+            for b in (parity..blocks).step_by(2) {
+                let lo = (b * span).clamp(at, pad + len);
+                let hi = ((b + 2) * span).clamp(lo, pad + len);
+                let (_, tail) = std::mem::take(&mut rest).split_at_mut(lo - at);
+                let (piece, tail) = tail.split_at_mut(hi - lo);
+                (rest, at) = (tail, hi);
+                pieces.push((b, lo, piece));
+            }
+            pieces.into_par_iter().for_each_init(
+                || (init(), self.synthesis_buffers(), Vec::new()),
+                |(state, buffers, num), (b, lo, piece)| {
+                    let start = self.overlap_add_block(b, frames, state, buffers, &mut *num, &fill);
+                    let from = start.max(lo);
+                    let to = (start + num.len()).min(lo + piece.len());
+                    if from < to {
+                        for (y, n) in piece[from - lo..to - lo]
+                            .iter_mut()
+                            .zip(&num[from - start..to - start])
+                        {
+                            *y += n;
+                        }
+                    }
+                },
+            );
+        }
+        let den = WindowSums::new(self, len);
+        y.par_chunks_mut(DIVIDE_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| den.divide(pad + c * DIVIDE_CHUNK, chunk));
+        y
     }
 
     /// The overlap-added segments of the blocks `blocks` of [`OLA_BLOCK`] frames (block `b`
-    /// holds frames `b·OLA_BLOCK ..` up to `frames`), blocks in parallel: each block sums the
-    /// synthesis-windowed inverse FFTs of its frames, and the window products, in frame order
-    /// into its own [`OverlapSegment`]. `fill(state, t, frame)` writes frame `t` (absolute
-    /// index) as in [`Stft::inverse_with`]. Memory: one segment per block, not one per frame.
+    /// holds frames `b·OLA_BLOCK ..` up to `frames`), blocks in parallel, each summed by
+    /// [`Stft::overlap_add_block`] into its own [`OverlapSegment`]. `fill(state, t, frame)`
+    /// writes frame `t` (absolute index) as in [`Stft::inverse_with`]. Memory: one segment per
+    /// block, not one per frame.
     pub fn overlap_add_blocks<S, I, F>(
         &self,
         blocks: std::ops::Range<usize>,
@@ -527,53 +572,85 @@ impl Stft {
         I: Fn() -> S + Sync,
         F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
     {
-        let (n_fft, hop) = (self.cfg.n_fft, self.cfg.hop);
         blocks
             .into_par_iter()
             .map_init(
-                || {
-                    (
-                        init(),
-                        self.backward.make_input_vec(),
-                        self.backward.make_output_vec(),
-                        self.backward.make_scratch_vec(),
-                    )
-                },
-                |(state, buf, frame, scratch), block| {
-                    let t0 = block * OLA_BLOCK;
-                    let t1 = (t0 + OLA_BLOCK).min(frames);
-                    let seg_start = t0 * hop;
-                    let seg_len = (t1 - 1 - t0) * hop + n_fft;
-                    let mut num = vec![0.0; seg_len];
-                    let scale = 1.0 / n_fft as f64;
-                    for t in t0..t1 {
-                        fill(state, t, buf);
-                        // A real signal's DC and Nyquist bins are real; drop any imaginary
-                        // rounding an approximation may have introduced (realfft insists).
-                        buf[0].im = 0.0;
-                        if n_fft % 2 == 0 {
-                            buf[n_fft / 2].im = 0.0;
-                        }
-                        self.backward
-                            .process_with_scratch(buf, frame, scratch)
-                            .expect("buffer sizes come from the plan");
-                        let off = t * hop - seg_start;
-                        for ((o, f), s) in num[off..off + n_fft]
-                            .iter_mut()
-                            .zip(frame.iter())
-                            .zip(&self.synthesis)
-                        {
-                            *o += f * s * scale;
-                        }
-                    }
-                    OverlapSegment {
-                        start: seg_start,
-                        num,
-                    }
+                || (init(), self.synthesis_buffers()),
+                |(state, buffers), block| {
+                    let mut num = Vec::new();
+                    let start =
+                        self.overlap_add_block(block, frames, state, buffers, &mut num, &fill);
+                    OverlapSegment { start, num }
                 },
             )
             .collect()
     }
+
+    /// One thread's buffers for [`Stft::overlap_add_block`].
+    fn synthesis_buffers(&self) -> SynthesisBuffers {
+        SynthesisBuffers {
+            spectrum: self.backward.make_input_vec(),
+            frame: self.backward.make_output_vec(),
+            scratch: self.backward.make_scratch_vec(),
+        }
+    }
+
+    /// Block `block`'s synthesis-windowed inverse FFTs summed in frame order from 0.0 into
+    /// `num` (resized to the block's span), returning the padded index of `num[0]`:
+    /// `num[i] = Σ_t s[j − t·hop] · irfft(X[t])[j − t·hop] / n_fft` at `j = start + i`.
+    fn overlap_add_block<S, F>(
+        &self,
+        block: usize,
+        frames: usize,
+        state: &mut S,
+        buffers: &mut SynthesisBuffers,
+        num: &mut Vec<f64>,
+        fill: &F,
+    ) -> usize
+    where
+        F: Fn(&mut S, usize, &mut [Complex64]),
+    {
+        let (n_fft, hop) = (self.cfg.n_fft, self.cfg.hop);
+        let t0 = block * OLA_BLOCK;
+        let t1 = (t0 + OLA_BLOCK).min(frames);
+        let start = t0 * hop;
+        num.clear();
+        num.resize((t1 - 1 - t0) * hop + n_fft, 0.0);
+        let scale = 1.0 / n_fft as f64;
+        let SynthesisBuffers {
+            spectrum,
+            frame,
+            scratch,
+        } = buffers;
+        for t in t0..t1 {
+            fill(state, t, spectrum);
+            // A real signal's DC and Nyquist bins are real; drop any imaginary rounding an
+            // approximation may have introduced (realfft insists).
+            spectrum[0].im = 0.0;
+            if n_fft % 2 == 0 {
+                spectrum[n_fft / 2].im = 0.0;
+            }
+            self.backward
+                .process_with_scratch(spectrum, frame, scratch)
+                .expect("buffer sizes come from the plan");
+            let off = t * hop - start;
+            for ((o, f), s) in num[off..off + n_fft]
+                .iter_mut()
+                .zip(frame.iter())
+                .zip(&self.synthesis)
+            {
+                *o += f * s * scale;
+            }
+        }
+        start
+    }
+}
+
+/// One thread's buffers for the inverse FFTs of [`Stft::overlap_add_block`].
+struct SynthesisBuffers {
+    spectrum: Vec<Complex64>,
+    frame: Vec<f64>,
+    scratch: Vec<Complex64>,
 }
 
 /// Interleaved partial sums of [`Stft::padded_frame_l1`] (two AVX registers of `f64`).
@@ -796,7 +873,10 @@ impl WindowSums {
         // The table from entry lo mod period on, round and round.
         let p = self.period.len().max(1);
         let (wrapped, from_lo) = self.period.split_at(lo % p);
-        for (v, den) in interior.iter_mut().zip(from_lo.iter().chain(wrapped).cycle()) {
+        for (v, den) in interior
+            .iter_mut()
+            .zip(from_lo.iter().chain(wrapped).cycle())
+        {
             *v = quotient(*v, *den);
         }
         for (j, v) in (hi..).zip(tail) {
@@ -943,7 +1023,10 @@ mod tests {
             let stft = Stft::new(cfg).unwrap();
             let len = 7 * OLA_BLOCK * hop + 123;
             let sums = WindowSums::new(&stft, len);
-            assert!(!sums.period.is_empty(), "n_fft {n_fft}, hop {hop}: no table");
+            assert!(
+                !sums.period.is_empty(),
+                "n_fft {n_fft}, hop {hop}: no table"
+            );
             let padded = len + 2 * stft.cfg.pad;
             let num: Vec<f64> = (0..padded).map(|j| (j as f64 * 0.37).sin()).collect();
             let expected: Vec<f64> = (0..padded)
@@ -960,6 +1043,45 @@ mod tests {
                     .all(|(a, b)| a.to_bits() == b.to_bits());
                 assert!(same, "n_fft {n_fft}, hop {hop}, chunks of {chunk}");
             }
+        }
+    }
+
+    /// [`Stft::inverse_with`] (blocks added in place, even then odd, or the adder when segments
+    /// reach further) equals the segments of [`Stft::overlap_add_blocks`] summed in block order
+    /// by an [`OverlapAdder`], bit for bit, with frames that are not a real signal's STFT.
+    #[test]
+    fn inverse_in_place_equals_the_adder_sum() {
+        for (n_fft, hop, pad_mode, len) in [
+            (2048, 512, PadMode::Zero, 200_000),
+            (256, 32, PadMode::Reflect, 50_001),
+            (256, 2, PadMode::Zero, 9_000),
+            (30, 7, PadMode::Zero, 3),
+        ] {
+            let cfg = StftConfig::centered(n_fft, hop, n_fft, WindowKind::Hann, pad_mode).unwrap();
+            let stft = Stft::new(cfg).unwrap();
+            let (frames, bins) = (stft.frame_count(len), stft.bins());
+            let value = |t: usize, k: usize| {
+                let a = (t * 31 + k * 7) as f64;
+                Complex64::new((a * 0.013).sin(), (a * 0.029).cos())
+            };
+            let fill = |_: &mut (), t: usize, frame: &mut [Complex64]| {
+                for (k, f) in frame.iter_mut().enumerate() {
+                    *f = value(t, k);
+                }
+            };
+            let mut adder = OverlapAdder::new(&stft, len);
+            adder.add(&stft.overlap_add_blocks(0..frames.div_ceil(OLA_BLOCK), frames, || (), fill));
+            let expected = adder.take_until(usize::MAX);
+            let y = stft.inverse_with(frames, len, || (), fill);
+            assert_eq!(y.len(), len);
+            let same = y
+                .iter()
+                .zip(&expected)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(
+                same,
+                "n_fft {n_fft}, hop {hop}, {len} samples ({bins} bins)"
+            );
         }
     }
 }
