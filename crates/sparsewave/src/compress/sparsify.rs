@@ -198,19 +198,34 @@ pub fn apply_mask<T: Default>(coefs: &mut [T], mask: &[bool]) -> Result<()> {
     Ok(())
 }
 
-/// The ranking of all entries, sorted once, answering "which entries for budget K" for many `K`
+/// The ranking of the entries, sorted once, answering "which entries for budget K" for many `K`
 /// (error-versus-kept sweeps) by a binary search over prefix costs.
 #[derive(Clone, Debug)]
 pub struct Ranking {
-    /// Entry indices, best first.
+    /// Entry indices, best first: every entry, or (see [`Ranking::up_to`]) a leading part
+    /// holding at least as many entries as the largest budget could keep.
     order: Vec<u32>,
     /// `cumulative[p]` = total cost of `order[..=p]`.
     cumulative: Vec<u64>,
+    /// All entries, ranked or not (the length of a mask).
+    entries: usize,
+    /// Total cost of all entries.
+    total: u64,
+    /// The largest budget the ranking answers.
+    max_budget: usize,
 }
 
 impl Ranking {
     /// Sorts the entries (magnitude descending, ties by ascending index) once, in parallel.
     pub fn new(magnitudes: &[f64], costs: &[u8]) -> Result<Self> {
+        Self::up_to(magnitudes, costs, usize::MAX)
+    }
+
+    /// [`Ranking::new`] for budgets up to `max_budget` only: as every entry costs at least one
+    /// real number, no such budget keeps more than `max_budget` entries, so only the leading
+    /// ones are sorted (and held). An STFT swept up to 100 % of the signal's length keeps at
+    /// most 1/8 of its entries (hop = window/8).
+    pub fn up_to(magnitudes: &[f64], costs: &[u8], max_budget: usize) -> Result<Self> {
         validate(magnitudes, costs)?;
         u32::try_from(magnitudes.len()).map_err(|_| {
             Error::param(
@@ -225,7 +240,8 @@ impl Ranking {
         // compared through `magnitudes` avoids a cache miss per comparison. The keys are
         // distinct (index tie-break), so the order is deterministic. One counting pass
         // distributes them by their top 16 bits (an MSD radix step, in index order), then each
-        // bucket — small and cache-resident for real signals — is sorted, in parallel.
+        // bucket — small and cache-resident for real signals — is sorted, in parallel. Buckets
+        // past the one that completes `max_budget` entries are not needed.
         let key = |i: usize| (u128::from(descending_key(magnitudes[i])) << 32) | i as u128;
         let bucket =
             |i: usize| (descending_key(magnitudes[i]) >> (u64::BITS - RADIX_BITS)) as usize;
@@ -233,16 +249,22 @@ impl Ranking {
         for i in 0..magnitudes.len() {
             next[bucket(i)] += 1;
         }
-        let sizes = next.clone();
+        let mut sizes = next.clone();
         let mut start = 0;
-        for slot in &mut next {
+        for (slot, size) in next.iter_mut().zip(&mut sizes) {
+            if start >= max_budget {
+                *size = 0;
+            }
             start += std::mem::replace(slot, start);
         }
-        let mut keys = vec![0u128; magnitudes.len()];
+        let ranked: usize = sizes.iter().sum();
+        let mut keys = vec![0u128; ranked];
         for i in 0..magnitudes.len() {
             let b = bucket(i);
-            keys[next[b]] = key(i);
-            next[b] += 1;
+            if sizes[b] > 0 {
+                keys[next[b]] = key(i);
+                next[b] += 1;
+            }
         }
         let mut buckets = Vec::new();
         let mut rest = keys.as_mut_slice();
@@ -268,31 +290,46 @@ impl Ranking {
                 Some(*total)
             })
             .collect();
-        Ok(Ranking { order, cumulative })
+        Ok(Ranking {
+            order,
+            cumulative,
+            entries: magnitudes.len(),
+            total: costs.iter().map(|&c| u64::from(c)).sum(),
+            max_budget,
+        })
     }
 
-    /// Number of ranked entries.
+    /// Number of entries (ranked or not: the length of a mask).
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.entries
     }
 
     /// True when there are no entries.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.entries == 0
     }
 
-    /// Entry indices, best first.
+    /// The ranked entries' indices, best first (all of them, unless the ranking was made by
+    /// [`Ranking::up_to`]).
     pub fn order(&self) -> &[u32] {
         &self.order
     }
 
     /// Total cost of all entries (for PGBZ: the padded length `L`).
     pub fn total_reals(&self) -> usize {
-        self.cumulative.last().map_or(0, |&c| c as usize)
+        self.total as usize
     }
 
     /// How many leading entries of the ranking fit in `budget` real numbers.
+    ///
+    /// # Panics
+    /// If `budget` exceeds the `max_budget` of [`Ranking::up_to`].
     pub fn prefix_len(&self, budget: usize) -> usize {
+        assert!(
+            budget <= self.max_budget,
+            "budget {budget} beyond the ranking's {}",
+            self.max_budget
+        );
         self.cumulative.partition_point(|&c| c <= budget as u64)
     }
 
@@ -317,6 +354,15 @@ impl Ranking {
                 ),
             ));
         }
+        if budget > self.max_budget {
+            return Err(Error::param(
+                "budget",
+                format!(
+                    "{budget} real numbers, beyond the {} this ranking was sorted for",
+                    self.max_budget
+                ),
+            ));
+        }
         mask.fill(false);
         for &i in &self.order[..self.prefix_len(budget)] {
             mask[i as usize] = true;
@@ -325,11 +371,14 @@ impl Ranking {
     }
 
     /// The selection for `budget`, as [`select_budget`] would return it.
+    ///
+    /// # Panics
+    /// If `budget` exceeds the `max_budget` of [`Ranking::up_to`].
     pub fn selection(&self, budget: usize) -> Selection {
         let mut mask = vec![false; self.len()];
         let kept_reals = self
             .fill_mask(budget, &mut mask)
-            .expect("mask has the ranking's length");
+            .expect("a mask of the ranking's length, a budget it was sorted for");
         Selection {
             mask,
             kept_reals,
@@ -428,6 +477,36 @@ mod tests {
             assert_eq!(r.selection(budget), s, "budget {budget}");
             assert!(s.kept_reals <= budget);
         }
+    }
+
+    #[test]
+    fn a_ranking_up_to_a_budget_answers_as_the_whole_ranking() {
+        // Magnitudes spread over many exponents (many radix buckets), costs 1 and 2.
+        let n = 20_000;
+        let mags: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919 % 10_007) as f64 / 500.0).exp2() * 1e-6)
+            .collect();
+        let costs: Vec<u8> = (0..n).map(|i| 1 + (i % 3 == 0) as u8).collect();
+        let whole = Ranking::new(&mags, &costs).unwrap();
+        for max_budget in [0, 1, 7, 1_000, n / 3, 2 * n] {
+            let part = Ranking::up_to(&mags, &costs, max_budget).unwrap();
+            assert!(part.order().len() >= max_budget.min(n), "max {max_budget}");
+            assert_eq!(part.order(), &whole.order()[..part.order().len()]);
+            assert_eq!((part.len(), part.total_reals()), (n, whole.total_reals()));
+            let budgets = [
+                0,
+                1,
+                max_budget / 2,
+                max_budget.saturating_sub(1),
+                max_budget,
+            ];
+            for budget in budgets.into_iter().filter(|&b| b <= max_budget) {
+                assert_eq!(part.selection(budget), whole.selection(budget), "{budget}");
+            }
+            let mut mask = vec![false; n];
+            assert!(part.fill_mask(max_budget + 1, &mut mask).is_err());
+        }
+        assert!(Ranking::up_to(&mags, &costs, n / 3).unwrap().order().len() < n / 2);
     }
 
     #[test]

@@ -343,7 +343,12 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
             for (c, x) in channels.iter().enumerate() {
                 let t0 = Instant::now();
                 let mut analysis = Analysis::new(rep, x)?;
-                let ranking = Ranking::new(analysis.magnitudes(), analysis.costs())?;
+                let max_budget = cfg
+                    .keeps
+                    .iter()
+                    .map(|&f| budget_for_fraction(f, x.len()))
+                    .try_fold(0, |m, b| b.map(|b| m.max(b)))?;
+                let ranking = Ranking::up_to(analysis.magnitudes(), analysis.costs(), max_budget)?;
                 let analysis_seconds = t0.elapsed().as_secs_f64();
                 if matches!(rep, Representation::Dwt { .. }) {
                     level = analysis.describe()["level"].as_u64().map(|l| l as usize);
