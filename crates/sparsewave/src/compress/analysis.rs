@@ -297,22 +297,20 @@ impl Analysis {
             }
             State::Stft { stft, spec } => {
                 // Each frame is masked as the inverse transforms it: no masked copy of the
-                // spectrogram.
+                // spectrogram, and only the kept coefficients are read.
                 let bins = spec.bins;
-                let y = stft.inverse_with(
+                stft.inverse_with_into(
                     spec.frames,
-                    self.len,
+                    out,
                     || (),
                     |_, t, frame| {
                         let at = t * bins..(t + 1) * bins;
-                        for ((f, c), &k) in
-                            frame.iter_mut().zip(&spec.data[at.clone()]).zip(&mask[at])
-                        {
-                            *f = if k { *c } else { Complex64::default() };
+                        frame.fill(Complex64::default());
+                        for (k, _) in mask[at.clone()].iter().enumerate().filter(|(_, &m)| m) {
+                            frame[k] = spec.data[at.start + k];
                         }
                     },
                 );
-                out.copy_from_slice(&y);
             }
             State::Dwt { dwt, coefs, work } => {
                 let work = work.get_or_insert_with(|| dwt.make_coefficients());

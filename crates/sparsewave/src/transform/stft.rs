@@ -504,7 +504,29 @@ impl Stft {
         I: Fn() -> S + Sync,
         F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
     {
-        let (n_fft, hop, pad) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad);
+        let mut y = crate::memory::zeroed_vec(len);
+        self.overlap_add_into_zeros(frames, &mut y, init, fill);
+        y
+    }
+
+    /// [`Stft::inverse_with`] into a caller's buffer of the output's length (overwritten): for
+    /// callers that synthesise many times (sweeps), without a signal-sized allocation each time.
+    pub fn inverse_with_into<S, I, F>(&self, frames: usize, out: &mut [f64], init: I, fill: F)
+    where
+        I: Fn() -> S + Sync,
+        F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
+    {
+        out.par_chunks_mut(DIVIDE_CHUNK).for_each(|c| c.fill(0.0));
+        self.overlap_add_into_zeros(frames, out, init, fill);
+    }
+
+    /// The body of [`Stft::inverse_with`], into `y`, which holds zeros.
+    fn overlap_add_into_zeros<S, I, F>(&self, frames: usize, y: &mut [f64], init: I, fill: F)
+    where
+        I: Fn() -> S + Sync,
+        F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
+    {
+        let (n_fft, hop, pad, len) = (self.cfg.n_fft, self.cfg.hop, self.cfg.pad, y.len());
         let span = OLA_BLOCK * hop;
         let blocks = frames.div_ceil(OLA_BLOCK);
         if n_fft - hop > span {
@@ -516,14 +538,14 @@ impl Stft {
                 let batch = first..(first + OLA_BATCH).min(blocks);
                 adder.add(&self.overlap_add_blocks(batch, frames, &init, &fill));
             }
-            return adder.take_until(usize::MAX);
+            y.copy_from_slice(&adder.take_until(usize::MAX));
+            return;
         }
-        let mut y: Vec<f64> = crate::memory::zeroed_vec(len);
         for parity in 0..2 {
             // Block b may write padded indices [b·span, (b + 2)·span), which the other blocks
             // of its parity do not reach: hand each its piece of the output.
             let mut pieces = Vec::with_capacity(blocks / 2 + 1);
-            let (mut rest, mut at) = (&mut y[..], pad);
+            let (mut rest, mut at) = (&mut *y, pad);
             for b in (parity..blocks).step_by(2) {
                 let lo = (b * span).clamp(at, pad + len);
                 let hi = ((b + 2) * span).clamp(lo, pad + len);
@@ -553,7 +575,6 @@ impl Stft {
         y.par_chunks_mut(DIVIDE_CHUNK)
             .enumerate()
             .for_each(|(c, chunk)| den.divide(pad + c * DIVIDE_CHUNK, chunk));
-        y
     }
 
     /// The overlap-added segments of the blocks `blocks` of [`OLA_BLOCK`] frames (block `b`
