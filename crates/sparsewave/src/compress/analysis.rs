@@ -14,8 +14,12 @@ use crate::transform::stft::{Spectrogram, Stft, StftConfig};
 use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
 use crate::transform::zak::{block_ranges, Pgbz, PgbzScratch};
 use crate::{Error, Result};
+use rayon::prelude::*;
 use realfft::num_complex::Complex64;
 use std::ops::Range;
+
+/// Coefficients masked per parallel task.
+const MASK_CHUNK: usize = 1 << 16;
 
 /// A representation and its parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -314,14 +318,15 @@ impl Analysis {
             }
             State::Dwt { dwt, coefs, work } => {
                 let work = work.get_or_insert_with(|| dwt.make_coefficients());
-                for ((w, c), &k) in work
-                    .as_mut_slice()
-                    .iter_mut()
-                    .zip(coefs.as_slice())
-                    .zip(mask)
-                {
-                    *w = if k { *c } else { 0.0 };
-                }
+                work.as_mut_slice()
+                    .par_chunks_mut(MASK_CHUNK)
+                    .zip(coefs.as_slice().par_chunks(MASK_CHUNK))
+                    .zip(mask.par_chunks(MASK_CHUNK))
+                    .for_each(|((w, c), m)| {
+                        for ((w, c), &k) in w.iter_mut().zip(c).zip(m) {
+                            *w = if k { *c } else { 0.0 };
+                        }
+                    });
                 dwt.synthesize(work, out)?;
             }
         }
