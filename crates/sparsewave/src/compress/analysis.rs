@@ -189,7 +189,7 @@ impl Analysis {
                         coefs: start..coefs.len(),
                     });
                 }
-                let mags = coefs.iter().map(|c| c.norm()).collect();
+                let mags = coefs.par_iter().map(|c| c.norm()).collect();
                 (
                     State::Pgbz {
                         plans,
