@@ -134,30 +134,50 @@ pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<
         if let Some(cut) = search.cut() {
             break cut;
         }
-        for (i, (&m, &c)) in magnitudes.iter().zip(costs).enumerate() {
-            search.visit(m, i as u64, c);
+        if search.visits_in_parts() {
+            let parts: Vec<CutSearch> = magnitudes
+                .par_chunks(SELECT_CHUNK)
+                .zip(costs.par_chunks(SELECT_CHUNK))
+                .enumerate()
+                .fold(
+                    || search.part(),
+                    |mut part, (c, (magnitudes, costs))| {
+                        let first = c * SELECT_CHUNK;
+                        for (i, (&m, &k)) in magnitudes.iter().zip(costs).enumerate() {
+                            part.visit(m, (first + i) as u64, k);
+                        }
+                        part
+                    },
+                )
+                .collect();
+            parts.into_iter().for_each(|part| search.merge(part));
+        } else {
+            for (i, (&m, &c)) in magnitudes.iter().zip(costs).enumerate() {
+                search.visit(m, i as u64, c);
+            }
         }
         search.end_pass();
     };
-    let mut kept_reals = 0;
-    let mut kept_entries = 0;
-    let mask = magnitudes
-        .iter()
-        .zip(costs)
+    let mask: Vec<bool> = magnitudes
+        .par_iter()
         .enumerate()
-        .map(|(i, (&m, &c))| {
-            let keep = cut.keeps(m, i as u64);
-            kept_reals += usize::from(c) * usize::from(keep);
-            kept_entries += usize::from(keep);
-            keep
-        })
+        .map(|(i, &m)| cut.keeps(m, i as u64))
         .collect();
+    let (kept_reals, kept_entries) = mask
+        .par_iter()
+        .zip(costs)
+        .filter(|(&keep, _)| keep)
+        .map(|(_, &c)| (usize::from(c), 1))
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     Ok(Selection {
         mask,
         kept_reals,
         kept_entries,
     })
 }
+
+/// Entries [`select_budget`] visits per parallel task.
+const SELECT_CHUNK: usize = 1 << 16;
 
 /// Keeps every entry with magnitude `≥ threshold`.
 pub fn select_threshold(magnitudes: &[f64], costs: &[u8], threshold: f64) -> Result<Selection> {
@@ -476,6 +496,29 @@ mod tests {
             let s = select_budget(&mags, &costs, budget).unwrap();
             assert_eq!(r.selection(budget), s, "budget {budget}");
             assert!(s.kept_reals <= budget);
+        }
+    }
+
+    #[test]
+    fn the_selection_over_many_parts_equals_the_sorted_ranking() {
+        // Several parallel parts (SELECT_CHUNK entries each); magnitudes with more exact ties
+        // than the collect limit (the walk pass) and a wide spread (histogram, then collect
+        // passes).
+        let n = 11 * SELECT_CHUNK + 123;
+        let mags: Vec<f64> = (0..n)
+            .map(|i| match i % 5 {
+                0 => ((i * 7919 % 100_003) as f64 / 3000.0).exp2() * 1e-9,
+                _ => 0.25,
+            })
+            .collect();
+        let costs: Vec<u8> = (0..n).map(|i| 1 + (i % 7 == 0) as u8).collect();
+        let ranking = Ranking::new(&mags, &costs).unwrap();
+        for budget in [0, 1, 1000, n / 20, n / 3, n / 2, n, 2 * n] {
+            assert_eq!(
+                select_budget(&mags, &costs, budget).unwrap(),
+                ranking.selection(budget),
+                "budget {budget}"
+            );
         }
     }
 

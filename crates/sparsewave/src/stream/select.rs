@@ -154,6 +154,49 @@ impl CutSearch {
         }
     }
 
+    /// Whether this pass may visit the entries in parts, in any order, on several threads
+    /// ([`CutSearch::part`], [`CutSearch::merge`]): histogram and collect passes can; a walk
+    /// (candidates of one key, visited in index order) cannot.
+    pub fn visits_in_parts(&self) -> bool {
+        matches!(self.step, Step::Histogram { .. } | Step::Collect(_))
+    }
+
+    /// An empty search at the same point of the same pass, to visit a part of the entries.
+    pub fn part(&self) -> CutSearch {
+        CutSearch {
+            step: match &self.step {
+                Step::Histogram { .. } => histogram(),
+                Step::Collect(_) => Step::Collect(Vec::new()),
+                other => other.clone(),
+            },
+            ..*self
+        }
+    }
+
+    /// Add what `part` (from [`CutSearch::part`] of this search) visited: histogram counts and
+    /// costs add up; collected candidates are sorted at the end of the pass, so their order
+    /// does not matter.
+    ///
+    /// # Panics
+    /// If the pass cannot be split ([`CutSearch::visits_in_parts`]) or `part` is of another
+    /// pass.
+    pub fn merge(&mut self, part: CutSearch) {
+        match (&mut self.step, part.step) {
+            (
+                Step::Histogram { counts, costs },
+                Step::Histogram {
+                    counts: more_counts,
+                    costs: more_costs,
+                },
+            ) => {
+                counts.iter_mut().zip(more_counts).for_each(|(a, b)| *a += b);
+                costs.iter_mut().zip(more_costs).for_each(|(a, b)| *a += b);
+            }
+            (Step::Collect(all), Step::Collect(more)) => all.extend(more),
+            _ => panic!("merge of a part of another pass"),
+        }
+    }
+
     /// After the last entry of a pass: narrow the search (module documentation).
     pub fn end_pass(&mut self) {
         let step = std::mem::replace(&mut self.step, Step::Done(Cut::ALL));
