@@ -189,7 +189,10 @@ impl CutSearch {
                     costs: more_costs,
                 },
             ) => {
-                counts.iter_mut().zip(more_counts).for_each(|(a, b)| *a += b);
+                counts
+                    .iter_mut()
+                    .zip(more_counts)
+                    .for_each(|(a, b)| *a += b);
                 costs.iter_mut().zip(more_costs).for_each(|(a, b)| *a += b);
             }
             (Step::Collect(all), Step::Collect(more)) => all.extend(more),

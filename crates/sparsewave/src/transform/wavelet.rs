@@ -41,11 +41,18 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rayon::prelude::*;
+
 use crate::transform::wavelet_filters::{COIF, DB, SYM};
 use crate::{Error, Result};
 
 /// The level [`Dwt::new`] uses when none is given is [`dwt_max_level`], capped at this.
 pub const DEFAULT_LEVEL_CAP: usize = 10;
+
+/// Outputs of one level a parallel task computes (analysis outputs per band, synthesis output
+/// pairs). Every output is the same sum whichever task computes it, so the split does not
+/// change the bits.
+const PARALLEL_CHUNK: usize = 1 << 14;
 
 const VALID_WAVELETS: &str = "haar, db1..db38, sym2..sym20, coif1..coif17";
 
@@ -580,8 +587,13 @@ impl Dwt {
         }
         if !out_inside.is_empty() {
             let from = split.inside.start - self.synthesis_pad;
-            let [a, d] = bands.map(|c| &c[from..]);
-            kernels::synthesis(self.simd, &self.synthesis, windows(a, d, bases), out_inside);
+            out_inside
+                .par_chunks_mut(2 * PARALLEL_CHUNK)
+                .enumerate()
+                .for_each(|(c, out)| {
+                    let [a, d] = bands.map(|band| &band[from + c * PARALLEL_CHUNK..]);
+                    kernels::synthesis(self.simd, &self.synthesis, windows(a, d, bases), out);
+                });
         }
         if !out_tail.is_empty() {
             extend(tail, split.tail_start);
@@ -641,9 +653,13 @@ impl Dwt {
             let start = 2 * inside.start + phase - pad;
             let (head, rest) = dst.split_at_mut(inside.start);
             let (body, tail) = rest.split_at_mut(inside.len());
-            for (d, &v) in body.iter_mut().zip(x[start..].iter().step_by(2)) {
-                *d = v;
-            }
+            body.par_chunks_mut(PARALLEL_CHUNK)
+                .zip(x[start..].par_chunks(2 * PARALLEL_CHUNK))
+                .for_each(|(body, x)| {
+                    for (d, &v) in body.iter_mut().zip(x.iter().step_by(2)) {
+                        *d = v;
+                    }
+                });
             let outside = |p: usize| {
                 self.mode
                     .extended(x, (2 * p + phase) as isize - pad as isize)
@@ -661,7 +677,15 @@ impl Dwt {
     fn analysis_filter(&self, j: usize, scratch: &[f64], approx: &mut [f64], detail: &mut [f64]) {
         let ext_len = self.analysis_ext_len(j);
         let (even, odd) = scratch[..ext_len].split_at(ext_len.div_ceil(2));
-        kernels::analysis(self.simd, &self.analysis, [even, odd], approx, detail);
+        approx
+            .par_chunks_mut(PARALLEL_CHUNK)
+            .zip(detail.par_chunks_mut(PARALLEL_CHUNK))
+            .enumerate()
+            .for_each(|(c, (approx, detail))| {
+                let at = c * PARALLEL_CHUNK;
+                let phases = [&even[at..], &odd[at..]];
+                kernels::analysis(self.simd, &self.analysis, phases, approx, detail);
+            });
     }
 
     /// Writes the extended coefficients from index `from` on into `ext`: `ext[k] = c̃[from + k]`
@@ -973,7 +997,8 @@ mod tests {
     /// bit for bit what one kernel pass over whole extended copies of both bands gives.
     #[test]
     fn split_synthesis_equals_one_pass_over_extended_copies() {
-        for len in [3001, 4096, 777, 40] {
+        // 70 001 samples: level 1 spans several parallel chunks.
+        for len in [3001, 4096, 777, 40, 70_001] {
             let x: Vec<f64> = (0..len)
                 .map(|n| (0.21 * n as f64).cos() + 1e-3 * n as f64)
                 .collect();
@@ -1002,6 +1027,52 @@ mod tests {
                     }
                     assert_eq!(approx, y, "{name} {mode} {len}");
                 }
+            }
+        }
+    }
+
+    /// Analysis in parallel chunks (extension and filter) gives bit for bit one kernel pass
+    /// per level over an extended input built sample by sample from the boundary mode.
+    #[test]
+    fn chunked_analysis_equals_one_pass_over_the_extended_input() {
+        let len = 70_001;
+        let x: Vec<f64> = (0..len)
+            .map(|n| (0.13 * n as f64).sin() + 1e-4 * n as f64)
+            .collect();
+        for mode in Mode::ALL {
+            for name in ["haar", "db5", "sym8"] {
+                let dwt = Dwt::new(name.parse().unwrap(), mode, None, len).unwrap();
+                let mut coefs = dwt.make_coefficients();
+                dwt.analyze(&x, &mut coefs).unwrap();
+                let level = dwt.level();
+                let (data, offsets) = (coefs.as_slice(), coefs.offsets());
+                let mut input = x.clone();
+                for j in 1..=level {
+                    // x̃[i] = x[i] inside the signal, the mode's extension outside it.
+                    let ext: Vec<f64> = (0..dwt.analysis_ext_len(j))
+                        .map(|m| m as isize - dwt.analysis_pad as isize)
+                        .map(
+                            |i| match usize::try_from(i).ok().and_then(|i| input.get(i)) {
+                                Some(&v) => v,
+                                None => dwt.mode.extended(&input, i),
+                            },
+                        )
+                        .collect();
+                    let even: Vec<f64> = ext.iter().step_by(2).copied().collect();
+                    let odd: Vec<f64> = ext.iter().skip(1).step_by(2).copied().collect();
+                    let n = dwt.lens[j];
+                    let (mut approx, mut detail) = (vec![0.0; n], vec![0.0; n]);
+                    let phases = [&even[..], &odd[..]];
+                    kernels::analysis(dwt.simd, &dwt.analysis, phases, &mut approx, &mut detail);
+                    let stored = &data[offsets[level - j + 1]..offsets[level - j + 2]];
+                    assert_eq!(detail, stored, "{name} {mode} level {j}");
+                    input = approx;
+                }
+                assert_eq!(
+                    input,
+                    &data[..dwt.lens[level]],
+                    "{name} {mode} approximation"
+                );
             }
         }
     }
