@@ -1287,6 +1287,17 @@ impl<'a> ColumnWriter<'a> {
         // SAFETY: in bounds (checked above) and exclusive (the caller's contract).
         unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), self.ptr.add(start), values.len()) }
     }
+
+    /// [`ColumnWriter::write`] of one whole line of [`COLUMNS`] values.
+    ///
+    /// # Safety
+    /// As for [`ColumnWriter::write`].
+    #[inline]
+    unsafe fn write_line(&self, start: usize, line: &[f64; COLUMNS]) {
+        assert!(start + COLUMNS <= self.len, "write out of bounds");
+        // SAFETY: in bounds (checked above) and exclusive (the caller's contract).
+        unsafe { std::ptr::copy_nonoverlapping(line, self.ptr.add(start).cast(), 1) }
+    }
 }
 
 /// The inverse of [`gather_columns`]: writes `rows` samples from `offset` of the packed
@@ -1306,6 +1317,20 @@ unsafe fn scatter_columns(
     offset: usize,
 ) {
     let mut line = [0.0; COLUMNS];
+    if width == COLUMNS {
+        // Fast path: a whole cache line per row, copied with a constant length (inline stores,
+        // not a call to `memcpy` per row).
+        for r in 0..rows {
+            for (p, pair) in line.chunks_exact_mut(2).enumerate() {
+                let z = buf[p * seq_len + offset + r];
+                pair[0] = z.re;
+                pair[1] = z.im;
+            }
+            // SAFETY: the caller owns these columns.
+            unsafe { out.write_line(r * stride + j0, &line) };
+        }
+        return;
+    }
     for r in 0..rows {
         for (c, v) in line[..width].iter_mut().enumerate() {
             let z = buf[(c / 2) * seq_len + offset + r];
