@@ -80,8 +80,10 @@ crate::choice::choice! {
         /// Gram route: with `p ≤ q`, the squared singular values `λ = σ²` are the eigenvalues of
         /// the `p × p` Gram matrix `G = H·Hᵀ`, built in `O(p·q + p²)` by [`hankel_gram_lower`].
         /// [`LeadingEig`] gives every eigenvalue (Householder tridiagonalization and a
-        /// square-root-free QL iteration) — enough for the rank — and then only the `r` leading
-        /// eigenvectors `U_r` (inverse iteration on the tridiagonal matrix, back-transformed),
+        /// square-root-free QL iteration) — enough for the rank; for the optimal threshold, when
+        /// `τ²` alone passes the guard below, only `λ₁`, the number of eigenvalues above `τ²` (a
+        /// Sturm count) and the `r` leading ones (Laguerre's iteration) — and then only the `r`
+        /// leading eigenvectors `U_r` (inverse iteration on the tridiagonal matrix, back-transformed),
         /// about a third of the cost of the full eigendecomposition at w = 200 (benches/wsvd.rs
         /// `window_solver/gram_*`); should inverse iteration fail its residual check, the window
         /// takes faer's full eigendecomposition instead. `H_r = U_r·(U_rᵀ·H)` is mapped back with
@@ -456,6 +458,19 @@ impl WindowSetup {
         self.rank.rank_with_noise(p, q, values, self.noise_sigma)
     }
 
+    /// `τ²` for the optimal threshold at a valid (finite, `≥ 0`) noise level
+    /// ([`optimal_threshold`]): its rank is the number of eigenvalues of `H·Hᵀ` above `τ²`
+    /// (clamped to `[1, p]`, as [`RankRule::rank_with_noise`] does). `None` for the other rules.
+    fn squared_threshold(&self, p: usize, q: usize) -> Option<f64> {
+        match (self.rank, self.noise_sigma) {
+            (RankRule::Optimal, Some(sigma)) if sigma.is_finite() && sigma >= 0.0 => {
+                let tau = optimal_threshold(p, q, sigma);
+                Some(tau * tau)
+            }
+            _ => None,
+        }
+    }
+
     /// The smallest eigenvalue of `H·Hᵀ` (of a `p × q` window whose smallest is `lambda_min`)
     /// that the rule's decision reads: `max(τ², λ_min)` for the optimal threshold, `λ_min`
     /// otherwise (see [`GRAM_MIN_SPREAD`]).
@@ -721,11 +736,26 @@ impl<'a> WindowDenoiser<'a> {
 
     /// Decomposes `H·Hᵀ` and returns the rule's rank from `σ = √λ`, or `None` when
     /// `λ_floor/λ₁` is below [`GRAM_MIN_SPREAD`] (including an all-zero window).
+    ///
+    /// The optimal threshold needs only `λ₁` and the number of eigenvalues above `τ²`
+    /// ([`LeadingEig::leading_values`], [`LeadingEig::count_above`]) when `τ²` alone passes the
+    /// guard (`τ² ≥ GRAM_MIN_SPREAD·λ₁`); the other rules, and the optimal one when it needs
+    /// `λ_min`, take every eigenvalue.
     fn gram_rank(&mut self, x: &[f64]) -> Result<Option<usize>> {
         let (p, q) = (self.p, self.q);
         hankel_gram_lower(x, &mut self.gram)?;
         self.eig
-            .compute(MatRef::from_column_major_slice(&self.gram, p, p))?;
+            .reduce(MatRef::from_column_major_slice(&self.gram, p, p))?;
+        if let Some(tau2) = self.setup.squared_threshold(p, q) {
+            let lambda1 = self.eig.leading_values(1)[0];
+            if lambda1 <= 0.0 {
+                return Ok(None);
+            }
+            if tau2 >= GRAM_MIN_SPREAD * lambda1 {
+                return Ok(Some(self.eig.count_above(tau2).clamp(1, p)));
+            }
+        }
+        self.eig.all_values()?;
         let lambda = self.eig.values();
         if lambda[0] <= 0.0
             || self.setup.gram_floor(p, q, lambda[p - 1]) < GRAM_MIN_SPREAD * lambda[0]
@@ -842,6 +872,65 @@ mod tests {
         on_gram
     }
 
+    /// The Gram route as it was before the threshold route: every eigenvalue by the QL
+    /// iteration, the spread guard on `max(τ², λ_min)`, the rule on `σ = √λ`; the workspace
+    /// is left with the Gram matrix and every eigenvalue.
+    fn all_values_rank(d: &mut WindowDenoiser, x: &[f64]) -> Option<usize> {
+        let (p, q) = (d.p, d.q);
+        hankel_gram_lower(x, &mut d.gram).unwrap();
+        d.eig
+            .compute(MatRef::from_column_major_slice(&d.gram, p, p))
+            .unwrap();
+        let lambda = d.eig.values();
+        if lambda[0] <= 0.0 || d.setup.gram_floor(p, q, lambda[p - 1]) < GRAM_MIN_SPREAD * lambda[0]
+        {
+            return None;
+        }
+        let values: Vec<f64> = lambda.iter().map(|l| l.max(0.0).sqrt()).collect();
+        Some(d.setup.rank_of(p, q, &values).unwrap())
+    }
+
+    /// Every w = 200 window (50 % overlap) of tests/data/folk_4s.wav plus white noise (seed 4)
+    /// at 60, 24 and 10 dB, the optimal rule at the true noise level: the threshold route
+    /// (`λ₁` and the leading eigenvalues by Laguerre's iteration, the rank by a Sturm count)
+    /// takes the same decision and rank as the rule on every QL eigenvalue, and its output
+    /// equals the one from the QL eigenvalues to 1e-9 relative, window by window.
+    #[test]
+    fn threshold_route_equals_the_all_eigenvalue_route() {
+        let mut reader = hound::WavReader::open("tests/data/folk_4s.wav").unwrap();
+        let channels = reader.spec().channels as usize;
+        let x: Vec<f64> = reader
+            .samples::<i16>()
+            .step_by(channels)
+            .take(44100)
+            .map(|s| s.unwrap() as f64 / 32768.0)
+            .collect();
+        let w = 200;
+        let plan = HankelOp::new(w).unwrap();
+        let mut compared = 0;
+        for snr in [60.0, 24.0, 10.0] {
+            let e = make_noise(NoiseModel::Awgn, &x, snr, 4).unwrap();
+            let sigma = (e.iter().map(|v| v * v).sum::<f64>() / e.len() as f64).sqrt();
+            let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
+            let mut new = denoiser(&plan, RankRule::Optimal, sigma, SvdSolver::Auto);
+            let mut old = denoiser(&plan, RankRule::Optimal, sigma, SvdSolver::Auto);
+            let (mut a, mut b) = (vec![0.0; w], vec![0.0; w]);
+            for span in overlap_grid(noisy.len(), w) {
+                let xw = &noisy[span.start..span.start + span.len];
+                let what = format!("{snr} dB at {}", span.start);
+                let rank = new.gram_rank(xw).unwrap();
+                assert_eq!(rank, all_values_rank(&mut old, xw), "{what}: rank");
+                let Some(r) = rank else { continue };
+                new.gram_denoise(xw, r, &mut a).unwrap();
+                old.gram_denoise(xw, r, &mut b).unwrap();
+                let rel = relative_difference(&a, &b);
+                assert!(rel < 1e-9, "{what}: relative difference {rel:e}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 1200, "only {compared} windows compared");
+    }
+
     /// Three sinusoids (Hankel rank 6) plus white noise of standard deviation 1e-7: the spread
     /// `λ_min/λ₁` is about 1e-14, far below `GRAM_MIN_SPREAD`. At a stated noise level of
     /// 1e-3, `τ²/λ₁` is above it: the optimal rule stays on the Gram route, with the dense
@@ -904,13 +993,18 @@ mod tests {
             let noisy: Vec<f64> = x.iter().zip(&e).map(|(a, b)| a + b).collect();
             let mut auto = denoiser(&plan, RankRule::Optimal, sigma, SvdSolver::Auto);
             let mut dense = denoiser(&plan, RankRule::Optimal, sigma, SvdSolver::Dense);
+            let mut full = LeadingEig::new();
             let (mut on_gram, mut tiny_spread, mut all) = (0, 0, 0);
             let p = plan.dims().0;
             for span in overlap_grid(noisy.len(), w) {
                 let xw = &noisy[span.start..span.start + span.len];
                 let what = format!("{snr} dB at {}", span.start);
                 on_gram += assert_gram_matches_dense(&mut auto, &mut dense, xw, &what) as usize;
-                let lambda = auto.eig.values();
+                // The optimal rule's route computes only the leading eigenvalues: λ_min from a
+                // full decomposition of the same Gram matrix.
+                full.compute(MatRef::from_column_major_slice(&auto.gram, p, p))
+                    .unwrap();
+                let lambda = full.values();
                 tiny_spread += (lambda[p - 1] < GRAM_MIN_SPREAD * lambda[0]) as usize;
                 all += 1;
             }

@@ -1,14 +1,20 @@
-//! Every eigenvalue and only the leading eigenvectors of a small dense symmetric matrix.
+//! Eigenvalues and only the leading eigenvectors of a small dense symmetric matrix.
 //!
 //! [`LeadingEig`] serves the WSVD Gram route, where the information criteria need every
-//! eigenvalue of `G = H·Hᵀ` but the reconstruction only the `r` leading eigenvectors. A full
-//! eigendecomposition spends most of its time accumulating the rotations of the tridiagonal QR
-//! algorithm into all `n` eigenvectors (about `6n³` flops); here:
+//! eigenvalue of `G = H·Hᵀ`, the optimal threshold only the number of eigenvalues above `τ²`
+//! and the reconstruction only the `r` leading eigenvectors. A full eigendecomposition spends
+//! most of its time accumulating the rotations of the tridiagonal QR algorithm into all `n`
+//! eigenvectors (about `6n³` flops); here:
 //!
 //! 1. Householder tridiagonalization `A = Q·T·Qᵀ`, `Q = H₀·H₁·…·H_{n−2}`,
 //!    `H_k = I − τ_k·v_k·v_kᵀ` acting on indices `k + 1 ..` (LAPACK `dsytd2` on the lower
-//!    triangle, one sweep per step: `4n³/3` flops);
-//! 2. the eigenvalues of `T` by the rational QL iteration (EISPACK `tqlrat`, `O(n²)`);
+//!    triangle, one sweep per step: `4n³/3` flops; [`LeadingEig::reduce`]);
+//! 2. either every eigenvalue of `T` by the rational QL iteration (EISPACK `tqlrat`, `O(n²)`;
+//!    [`LeadingEig::all_values`]), or only what a threshold rule reads: the number of
+//!    eigenvalues above a value by a Sturm count ([`LeadingEig::count_above`], LAPACK
+//!    `dlaneg`'s recurrence, `O(n)`) and the `r` largest eigenvalues by a bracketed Laguerre
+//!    iteration on `det(T − x·I)` ([`LeadingEig::leading_values`], `O(n)` per step, a few steps
+//!    each);
 //! 3. for each of the `r` largest eigenvalues `λ`, inverse iteration on `T − σ·I` (LU with
 //!    partial pivoting of the tridiagonal, three solves from a fixed start vector), with the
 //!    shifts of eigenvalues closer than `10·ε·‖T‖₁` separated by that much and the vectors of
@@ -28,7 +34,12 @@ use crate::{Error, Result};
 /// Inverse-iteration solves per eigenvector.
 const INVERSE_ITERATIONS: usize = 3;
 
-/// Workspace for every eigenvalue and the leading eigenvectors of a symmetric matrix; buffers
+/// Evaluations of `det(T − x·I)` after which [`LeadingEig::leading_values`] takes the middle of
+/// its bracket (never reached in practice: every other step at worst halves the bracket, and
+/// the bracket needs at most about 110 halvings to reach the tolerance).
+const MAX_EVALUATIONS: usize = 256;
+
+/// Workspace for the eigenvalues and the leading eigenvectors of a symmetric matrix; buffers
 /// are sized by the first call and reused.
 #[derive(Default)]
 pub struct LeadingEig {
@@ -39,8 +50,20 @@ pub struct LeadingEig {
     tau: Vec<f64>,
     diag: Vec<f64>,
     offdiag: Vec<f64>,
-    /// Eigenvalues, descending.
+    /// `offdiag²`, for the Sturm counts.
+    offdiag2: Vec<f64>,
+    /// `‖T‖₁` (the largest absolute row sum of `T`).
+    t_norm: f64,
+    /// The smallest pivot magnitude of the Sturm recurrence (LAPACK `dstebz`'s `PIVMIN`).
+    pivmin: f64,
+    /// Gershgorin bounds on the eigenvalues of `T`, widened as in `dstebz`.
+    lower_bound: f64,
+    upper_bound: f64,
+    /// Every `(x, number of eigenvalues > x)` evaluated since [`LeadingEig::reduce`].
+    probes: Vec<(f64, usize)>,
+    /// Eigenvalues, descending: the first `known` of them are computed.
     values: Vec<f64>,
+    known: usize,
     /// Leading eigenvectors, `n × r` column-major.
     vectors: Vec<f64>,
     /// `p` then `w` of the current reflector step; LU factors and work vectors of the
@@ -56,10 +79,20 @@ impl LeadingEig {
     }
 
     /// Tridiagonalizes the symmetric `n × n` matrix whose lower triangle is `lower` (the strict
-    /// upper triangle is not read) and computes all its eigenvalues.
+    /// upper triangle is not read) and computes all its eigenvalues: [`LeadingEig::reduce`],
+    /// then [`LeadingEig::all_values`].
     ///
     /// Errors: `lower` not square; [`Error::Numerical`] if the QR iteration does not converge.
     pub fn compute(&mut self, lower: MatRef<'_, f64>) -> Result<()> {
+        self.reduce(lower)?;
+        self.all_values()
+    }
+
+    /// Tridiagonalizes the symmetric `n × n` matrix whose lower triangle is `lower` (the strict
+    /// upper triangle is not read); no eigenvalue is known yet.
+    ///
+    /// Errors: `lower` not square or empty.
+    pub fn reduce(&mut self, lower: MatRef<'_, f64>) -> Result<()> {
         let n = lower.nrows();
         if lower.ncols() != n || n == 0 {
             return Err(Error::param(
@@ -91,25 +124,170 @@ impl LeadingEig {
                 )
             },
         );
+        let e = &self.offdiag[..n - 1];
+        self.offdiag2.clear();
+        self.offdiag2.extend(e.iter().map(|v| v * v));
+        self.bound_spectrum();
+        self.probes.clear();
         self.values.resize(n, 0.0);
+        self.known = 0;
+        Ok(())
+    }
+
+    /// `‖T‖₁`, `PIVMIN` and the Gershgorin interval `[gl, gu]` of `T`, widened by
+    /// `2.1·(n·ε·max(|gl|, |gu|) + 2·PIVMIN)` on each side (LAPACK `dstebz`).
+    fn bound_spectrum(&mut self) {
+        let n = self.n;
+        let (d, e) = (&self.diag[..n], &self.offdiag[..n - 1]);
+        let (mut gl, mut gu, mut t_norm) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+        for i in 0..n {
+            let left = if i > 0 { e[i - 1].abs() } else { 0.0 };
+            let right = if i + 1 < n { e[i].abs() } else { 0.0 };
+            gl = gl.min(d[i] - left - right);
+            gu = gu.max(d[i] + left + right);
+            t_norm = t_norm.max(d[i].abs() + left + right);
+        }
+        self.t_norm = t_norm;
+        let e2_max = self.offdiag2.iter().fold(1.0f64, |m, &v| m.max(v));
+        self.pivmin = f64::MIN_POSITIVE * e2_max;
+        let widen = 2.1 * (n as f64 * f64::EPSILON * gl.abs().max(gu.abs()) + 2.0 * self.pivmin);
+        self.lower_bound = gl - widen;
+        self.upper_bound = gu + widen;
+    }
+
+    /// Computes every eigenvalue (after [`LeadingEig::reduce`]).
+    ///
+    /// Errors: [`Error::Numerical`] if the QR iteration does not converge.
+    pub fn all_values(&mut self) -> Result<()> {
+        let n = self.n;
         tridiagonal_eigenvalues(
-            &self.diag,
+            &self.diag[..n],
             &self.offdiag[..n - 1],
             &mut self.values,
             &mut self.work,
         )?;
+        self.known = n;
         Ok(())
     }
 
-    /// The eigenvalues, descending.
+    /// The known eigenvalues, descending: all of them after [`LeadingEig::compute`] or
+    /// [`LeadingEig::all_values`], the leading `r` after [`LeadingEig::leading_values`].
     pub fn values(&self) -> &[f64] {
-        &self.values
+        &self.values[..self.known]
+    }
+
+    /// The number of eigenvalues of `T` (so of the matrix, up to rounding) greater than `x`,
+    /// by a Sturm count (after [`LeadingEig::reduce`]).
+    pub fn count_above(&mut self, x: f64) -> usize {
+        let n = self.n;
+        let above = n - sturm_count_below(&self.diag[..n], &self.offdiag2, self.pivmin, x);
+        self.probes.push((x, above));
+        above
+    }
+
+    /// The `r` largest eigenvalues, descending (after [`LeadingEig::reduce`]; those already
+    /// known are kept).
+    ///
+    /// Eigenvalue `λ_k` (from the largest, `k = 0`) is found in the bracket `[lo, hi]` given by
+    /// every Sturm count so far (`lo` the largest `x` with more than `k` eigenvalues above it,
+    /// `hi` the smallest with at most `k`, and `hi ≤ λ_{k−1}`), by Laguerre's iteration on the
+    /// deflated characteristic polynomial `f_k(x) = det(T − x·I) / ∏_{j<k}(x − λ_j)` of degree
+    /// `m = n − k`:
+    ///
+    /// `x ← x − m / (G + sign(G)·√((m − 1)(m·H − G²)))`, `G = f_k′/f_k = Σ_{j≥k} 1/(x − λ_j)`,
+    /// `H = −G′ = Σ_{j≥k} 1/(x − λ_j)²`,
+    ///
+    /// with `G` and `H` of `det(T − x·I)` from the Sturm recurrence and its derivatives
+    /// (`characteristic_sums`) less the terms of `λ_0 … λ_{k−1}`. For real roots the step from
+    /// above `λ_k` converges to it monotonically (cubically near a simple root). It starts at
+    /// `hi` for `k = 0` and at `hi − 10⁻³·(hi − lo)` after (off the pole of `λ_{k−1}`), every
+    /// evaluation's Sturm count narrows the bracket, and bisection replaces a step that leaves
+    /// the bracket or does not halve the previous one (as in Numerical Recipes' `rtsafe`), and
+    /// a step from below `λ_k` unless the bracket holds no other eigenvalue (from below, the
+    /// step may converge to a smaller one).
+    /// It stops when a step or the bracket is below `2·ε·max(|lo|, |hi|) + ε·‖T‖₁` (LAPACK
+    /// `dstebz`'s tolerance), taking the last step: the eigenvalue is then as accurate as the
+    /// recurrence (an absolute error of a few `ε·‖T‖₁`, as for the QL iteration).
+    pub fn leading_values(&mut self, r: usize) -> &[f64] {
+        let r = r.min(self.n);
+        while self.known < r {
+            let k = self.known;
+            self.values[k] = self.find_value(k);
+            self.known += 1;
+        }
+        &self.values[..r]
+    }
+
+    /// Eigenvalue `k` (descending) given the `k` larger ones; see [`LeadingEig::leading_values`].
+    fn find_value(&mut self, k: usize) -> f64 {
+        let n = self.n;
+        // λ_k ∈ [lo, hi]; `lo_above` eigenvalues lie above lo.
+        let (mut lo, mut lo_above, mut hi) = (self.lower_bound, n, self.upper_bound);
+        for &(x, above) in &self.probes {
+            if above > k {
+                if x > lo {
+                    (lo, lo_above) = (x, above);
+                }
+            } else {
+                hi = hi.min(x);
+            }
+        }
+        let mut x = hi;
+        if k > 0 {
+            hi = hi.min(self.values[k - 1]);
+            x = hi - 1e-3 * (hi - lo);
+        }
+        let m = (n - k) as f64;
+        let mut previous_step = f64::INFINITY;
+        for _ in 0..MAX_EVALUATIONS {
+            let (above, mut g, mut h) =
+                characteristic_sums(&self.diag[..n], &self.offdiag2, self.pivmin, x);
+            self.probes.push((x, above));
+            if above > k {
+                if x > lo {
+                    (lo, lo_above) = (x, above);
+                }
+            } else {
+                hi = hi.min(x);
+            }
+            let tolerance =
+                2.0 * f64::EPSILON * lo.abs().max(hi.abs()) + f64::EPSILON * self.t_norm;
+            if hi - lo <= 2.0 * tolerance {
+                return 0.5 * (lo + hi);
+            }
+            // From above λ_k the step converges to λ_k; from below only if λ_k is alone in the
+            // bracket (it may converge to another eigenvalue otherwise).
+            let step = if above <= k || lo_above == k + 1 {
+                for &lambda in &self.values[..k] {
+                    let inv = 1.0 / (x - lambda);
+                    g -= inv;
+                    h -= inv * inv;
+                }
+                laguerre_step(m, g, h)
+            } else {
+                f64::NAN
+            };
+            let next = x - step;
+            if step.abs() <= tolerance && next >= lo - tolerance && next <= hi + tolerance {
+                return next;
+            }
+            if next > lo && next < hi && step.abs() <= 0.5 * previous_step {
+                previous_step = step.abs();
+                x = next;
+            } else {
+                previous_step = hi - lo;
+                x = 0.5 * (lo + hi);
+            }
+        }
+        0.5 * (lo + hi)
     }
 
     /// The eigenvectors of the `r` largest eigenvalues (`n × r`, column-major, orthonormal), or
     /// `None` if inverse iteration did not meet its residual or orthogonality check (see the
-    /// module documentation). Call [`LeadingEig::compute`] first.
+    /// module documentation). Call [`LeadingEig::compute`] or [`LeadingEig::reduce`] first;
+    /// eigenvalues not yet known are computed by [`LeadingEig::leading_values`].
     pub fn leading_vectors(&mut self, r: usize) -> Option<&[f64]> {
+        self.leading_values(r);
         if with_avx2(
             #[inline(always)]
             || self.inverse_iteration(r),
@@ -126,21 +304,7 @@ impl LeadingEig {
         let n = self.n;
         let r = r.min(n);
         self.vectors.resize(n * r, 0.0);
-        let t_norm = (0..n)
-            .map(|i| {
-                let left = if i > 0 {
-                    self.offdiag[i - 1].abs()
-                } else {
-                    0.0
-                };
-                let right = if i + 1 < n {
-                    self.offdiag[i].abs()
-                } else {
-                    0.0
-                };
-                self.diag[i].abs() + left + right
-            })
-            .fold(0.0, f64::max);
+        let t_norm = self.t_norm;
         if t_norm == 0.0 || !t_norm.is_finite() {
             return false;
         }
@@ -289,6 +453,70 @@ fn tridiagonal_eigenvalues(
     }
     dd.reverse();
     Ok(())
+}
+
+/// Laguerre's step `m / (G + sign(G)·√((m − 1)(m·H − G²)))` for a polynomial of degree `m`
+/// with `G = f′/f`, `H = (f′/f)² − f″/f` at the current point (Newton's `1/G` for `m = 1`).
+fn laguerre_step(m: f64, g: f64, h: f64) -> f64 {
+    if m > 1.0 {
+        let root = ((m - 1.0) * (m * h - g * g)).max(0.0).sqrt();
+        m / (g + root.copysign(g))
+    } else {
+        1.0 / g
+    }
+}
+
+/// The number of eigenvalues less than `x` of the symmetric tridiagonal `T` (diagonal `d`,
+/// squared off-diagonal `e2`): the negative pivots of `T − x·I = L·D·Lᵀ`,
+/// `q_0 = d_0 − x`, `q_i = d_i − x − e_{i−1}²/q_{i−1}`, a pivot of magnitude below `pivmin`
+/// replaced by `−pivmin` (Sylvester's law of inertia; LAPACK `dlaneg`/`dlaebz`).
+fn sturm_count_below(d: &[f64], e2: &[f64], pivmin: f64, x: f64) -> usize {
+    let mut q = guard_pivot(d[0] - x, pivmin);
+    let mut below = (q < 0.0) as usize;
+    for (&di, &e2i) in d[1..].iter().zip(e2) {
+        q = guard_pivot(di - x - e2i / q, pivmin);
+        below += (q < 0.0) as usize;
+    }
+    below
+}
+
+/// A pivot of magnitude below `pivmin` replaced by `−pivmin`.
+#[inline(always)]
+fn guard_pivot(q: f64, pivmin: f64) -> f64 {
+    if q.abs() < pivmin {
+        -pivmin
+    } else {
+        q
+    }
+}
+
+/// At `x`: the number of eigenvalues of `T` greater than `x` (as [`sturm_count_below`]) and,
+/// for `f(x) = det(T − x·I) = ∏ q_i`, `G = f′/f = Σ_j 1/(x − λ_j) = Σ_i q_i′/q_i` and
+/// `H = −G′ = Σ_j 1/(x − λ_j)² = Σ_i ((q_i′/q_i)² − q_i″/q_i)`, with the derivatives of the
+/// pivot recurrence `q_i′ = −1 + e_{i−1}²·q_{i−1}′/q_{i−1}²`,
+/// `q_i″ = e_{i−1}²·(q_{i−1}″ − 2·q_{i−1}′²/q_{i−1})/q_{i−1}²` (`G`, `H` are infinite or NaN
+/// where a pivot is tiny; the caller bisects then).
+fn characteristic_sums(d: &[f64], e2: &[f64], pivmin: f64, x: f64) -> (usize, f64, f64) {
+    let n = d.len();
+    let mut q = guard_pivot(d[0] - x, pivmin);
+    let (mut dq, mut ddq) = (-1.0, 0.0);
+    let mut below = (q < 0.0) as usize;
+    let mut inv = 1.0 / q;
+    let s = dq * inv;
+    let (mut g, mut h) = (s, s * s);
+    for (&di, &e2i) in d[1..].iter().zip(e2) {
+        let t = e2i * inv;
+        let dq_next = -1.0 + t * dq * inv;
+        let ddq_next = t * inv * (ddq - 2.0 * dq * dq * inv);
+        q = guard_pivot(di - x - t, pivmin);
+        below += (q < 0.0) as usize;
+        (dq, ddq) = (dq_next, ddq_next);
+        inv = 1.0 / q;
+        let s = dq * inv;
+        g += s;
+        h += s * s - ddq * inv;
+    }
+    (n - below, g, h)
 }
 
 /// `‖T·z − λ·z‖₂` for the symmetric tridiagonal `T` (diagonal `d`, off-diagonal `e`).
@@ -539,5 +767,167 @@ fn back_transform(n: usize, a: &[f64], tau: &[f64], vectors: &mut [f64]) {
             let s = tau[k] * dot(v, zk);
             axpy(-s, v, zk);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::hankel::hankel_gram_lower;
+    use crate::noise::{make_noise, NoiseModel};
+    use faer::Mat;
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Random symmetric tridiagonal matrices (some with zero off-diagonals, so reducible, and
+    /// with repeated diagonal entries), random Gram matrices `B·Bᵀ` of rank 6 (a zero
+    /// eigenvalue of multiplicity n − 6), and the Gram matrices of `H·Hᵀ` of w = 200 windows of
+    /// tests/data/folk_4s.wav plus white noise at 10 dB.
+    fn test_matrices() -> Vec<(String, Mat<f64>)> {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut out = Vec::new();
+        let sizes = [1, 2, 3, 5, 17, 40, 100];
+        for (case, n) in sizes.into_iter().cycle().take(4 * sizes.len()).enumerate() {
+            let d: Vec<f64> = (0..n)
+                .map(|i| {
+                    if case % 2 == 0 && i % 3 == 0 {
+                        1.0
+                    } else {
+                        rng.random_range(-2.0..2.0)
+                    }
+                })
+                .collect();
+            let e: Vec<f64> = (0..n)
+                .map(|i| {
+                    if case % 3 == 1 && i % 4 == 2 {
+                        0.0
+                    } else {
+                        rng.random_range(-1.0..1.0)
+                    }
+                })
+                .collect();
+            let t = Mat::from_fn(n, n, |i, j| match i.abs_diff(j) {
+                0 => d[i],
+                1 => e[i.min(j)],
+                _ => 0.0,
+            });
+            out.push((format!("tridiagonal n = {n}"), t));
+            let b = Mat::from_fn(n, 6, |_, _| rng.random_range(-1.0..1.0));
+            out.push((format!("rank-6 Gram n = {n}"), &b * b.transpose()));
+        }
+        let mut reader = hound::WavReader::open("tests/data/folk_4s.wav").unwrap();
+        let channels = reader.spec().channels as usize;
+        let x: Vec<f64> = reader
+            .samples::<i16>()
+            .step_by(channels)
+            .take(44100)
+            .map(|s| s.unwrap() as f64 / 32768.0)
+            .collect();
+        let noise = make_noise(NoiseModel::Awgn, &x, 10.0, 5).unwrap();
+        let noisy: Vec<f64> = x.iter().zip(&noise).map(|(a, b)| a + b).collect();
+        let mut gram = vec![0.0; 100 * 100];
+        for start in (0..noisy.len() - 200).step_by(1999) {
+            hankel_gram_lower(&noisy[start..start + 200], &mut gram).unwrap();
+            let g = Mat::from_fn(100, 100, |i, j| gram[i.max(j) + 100 * i.min(j)]);
+            out.push((format!("folk window at {start}"), g));
+        }
+        out
+    }
+
+    /// The eigenvalues of `a` from the rational QL iteration, and `‖T‖₁`.
+    fn ql_values(a: &Mat<f64>) -> (Vec<f64>, f64) {
+        let mut eig = LeadingEig::new();
+        eig.compute(a.as_ref()).unwrap();
+        (eig.values().to_vec(), eig.t_norm)
+    }
+
+    /// The Sturm count above `x` equals the number of QL eigenvalues above `x` at every
+    /// midpoint between consecutive QL eigenvalues whose gap exceeds the eigenvalues' error
+    /// (`10⁻¹⁰·‖T‖₁`), below the smallest and above the largest.
+    #[test]
+    fn sturm_count_equals_the_number_of_ql_eigenvalues_above() {
+        let mut checked = 0;
+        for (what, a) in test_matrices() {
+            let (values, t_norm) = ql_values(&a);
+            let n = values.len();
+            let mut eig = LeadingEig::new();
+            eig.reduce(a.as_ref()).unwrap();
+            let margin = 1e-10 * t_norm.max(f64::MIN_POSITIVE);
+            assert_eq!(eig.count_above(values[0] + 1.0 + margin), 0, "{what}");
+            assert_eq!(eig.count_above(values[n - 1] - 1.0 - margin), n, "{what}");
+            for k in 1..n {
+                if values[k - 1] - values[k] > margin {
+                    let x = 0.5 * (values[k - 1] + values[k]);
+                    assert_eq!(eig.count_above(x), k, "{what}: between λ{} and λ{k}", k - 1);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500, "only {checked} gaps checked");
+    }
+
+    /// Every eigenvalue from the bracketed Laguerre iteration, asked for one at a time or all
+    /// at once, equals the QL iteration's to `10⁻¹³·‖T‖₁` (both are exact for `T` perturbed by
+    /// a few `ε·‖T‖₁`), and to a relative `10⁻¹²` when it is at least `10⁻²·‖T‖₁`; the Sturm
+    /// counts made on the way do not change them.
+    #[test]
+    fn laguerre_values_equal_the_ql_values() {
+        for (what, a) in test_matrices() {
+            let (values, t_norm) = ql_values(&a);
+            let n = values.len();
+            let mut one_by_one = LeadingEig::new();
+            one_by_one.reduce(a.as_ref()).unwrap();
+            one_by_one.count_above(0.5 * values[0]);
+            for r in 1..=n {
+                assert_eq!(one_by_one.leading_values(r).len(), r);
+            }
+            let mut at_once = LeadingEig::new();
+            at_once.reduce(a.as_ref()).unwrap();
+            let all = at_once.leading_values(n).to_vec();
+            for (k, ((x, y), z)) in values.iter().zip(one_by_one.values()).zip(&all).enumerate() {
+                for v in [y, z] {
+                    let error = (x - v).abs();
+                    assert!(error <= 1e-13 * t_norm, "{what}: λ{k} {x} vs {v}");
+                    if x.abs() >= 1e-2 * t_norm {
+                        assert!(error <= 1e-12 * x.abs(), "{what}: λ{k} {x} vs {v}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The leading eigenvectors after [`LeadingEig::reduce`] (eigenvalues from the Laguerre
+    /// iteration) span the same space as after [`LeadingEig::compute`] (QL eigenvalues), to
+    /// `10⁻¹¹` in the projector, when the eigenvalue gap after them is not tiny.
+    #[test]
+    fn leading_vectors_do_not_depend_on_how_the_values_were_found() {
+        let mut compared = 0;
+        for (what, a) in test_matrices() {
+            let n = a.nrows();
+            let r = n.min(7);
+            let (values, t_norm) = ql_values(&a);
+            if r < n && values[r - 1] - values[r] < 1e-6 * t_norm {
+                continue;
+            }
+            let mut ql = LeadingEig::new();
+            ql.compute(a.as_ref()).unwrap();
+            let mut laguerre = LeadingEig::new();
+            laguerre.reduce(a.as_ref()).unwrap();
+            let (Some(u), Some(v)) = (
+                ql.leading_vectors(r).map(<[f64]>::to_vec),
+                laguerre.leading_vectors(r),
+            ) else {
+                continue;
+            };
+            let projector = |u: &[f64]| {
+                Mat::from_fn(n, n, |i, j| {
+                    (0..r).map(|l| u[l * n + i] * u[l * n + j]).sum::<f64>()
+                })
+            };
+            let diff = (projector(&u) - projector(v)).norm_l2();
+            assert!(diff < 1e-11, "{what}: projectors differ by {diff:e}");
+            compared += 1;
+        }
+        assert!(compared > 15, "only {compared} compared");
     }
 }
