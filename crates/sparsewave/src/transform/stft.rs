@@ -505,7 +505,7 @@ impl Stft {
         F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
     {
         let mut y = crate::memory::zeroed_vec(len);
-        self.overlap_add_into_zeros(frames, &mut y, init, fill);
+        self.overlap_add_into(frames, &mut y, init, fill);
         y
     }
 
@@ -516,12 +516,16 @@ impl Stft {
         I: Fn() -> S + Sync,
         F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
     {
-        out.par_chunks_mut(DIVIDE_CHUNK).for_each(|c| c.fill(0.0));
-        self.overlap_add_into_zeros(frames, out, init, fill);
+        self.overlap_add_into(frames, out, init, fill);
     }
 
-    /// The body of [`Stft::inverse_with`], into `y`, which holds zeros.
-    fn overlap_add_into_zeros<S, I, F>(&self, frames: usize, y: &mut [f64], init: I, fill: F)
+    /// The body of [`Stft::inverse_with`], into `y` (overwritten).
+    ///
+    /// The even-numbered blocks write every sample of their pieces (`0.0 + a`, or 0.0 where no
+    /// frame reaches), so no sample is read before it is written: a page of fresh zeroed
+    /// memory read first would be mapped to the kernel's shared zero page and copied on the
+    /// first write, with a TLB flush on every core.
+    fn overlap_add_into<S, I, F>(&self, frames: usize, y: &mut [f64], init: I, fill: F)
     where
         I: Fn() -> S + Sync,
         F: Fn(&mut S, usize, &mut [Complex64]) + Sync,
@@ -554,22 +558,46 @@ impl Stft {
                 (rest, at) = (tail, hi);
                 pieces.push((b, lo, piece));
             }
-            pieces.into_par_iter().for_each_init(
-                || (init(), self.synthesis_buffers(), Vec::new()),
-                |(state, buffers, num), (b, lo, piece)| {
-                    let start = self.overlap_add_block(b, frames, state, buffers, &mut *num, &fill);
-                    let from = start.max(lo);
-                    let to = (start + num.len()).min(lo + piece.len());
-                    if from < to {
-                        for (y, n) in piece[from - lo..to - lo]
-                            .iter_mut()
-                            .zip(&num[from - start..to - start])
-                        {
+            if parity == 0 {
+                // Past the last even piece (when the last block is odd).
+                rest.par_chunks_mut(DIVIDE_CHUNK).for_each(|c| c.fill(0.0));
+            }
+            // A few groups of consecutive pieces per thread, each with its own state and
+            // buffers made once (not once per rayon split: the segment buffer is large).
+            let group = pieces
+                .len()
+                .div_ceil(4 * rayon::current_num_threads())
+                .max(1);
+            pieces.par_chunks_mut(group).for_each(|group| {
+                let (mut state, mut buffers) = (init(), self.synthesis_buffers());
+                let mut num = Vec::with_capacity(span + n_fft);
+                for (b, lo, piece) in group.iter_mut() {
+                    let start = self.overlap_add_block(
+                        *b,
+                        frames,
+                        &mut state,
+                        &mut buffers,
+                        &mut num,
+                        &fill,
+                    );
+                    let from = start.max(*lo).min(*lo + piece.len());
+                    let to = (start + num.len()).clamp(from, *lo + piece.len());
+                    let (before, rest) = piece.split_at_mut(from - *lo);
+                    let (covered, after) = rest.split_at_mut(to - from);
+                    let segment = &num[from.max(start) - start..][..covered.len()];
+                    if parity == 0 {
+                        before.fill(0.0);
+                        after.fill(0.0);
+                        for (y, n) in covered.iter_mut().zip(segment) {
+                            *y = 0.0 + n;
+                        }
+                    } else {
+                        for (y, n) in covered.iter_mut().zip(segment) {
                             *y += n;
                         }
                     }
-                },
-            );
+                }
+            });
         }
         let den = WindowSums::new(self, len);
         y.par_chunks_mut(DIVIDE_CHUNK)
@@ -1067,8 +1095,8 @@ mod tests {
         }
     }
 
-    /// [`Stft::inverse_with`] (blocks added in place, even then odd, or the adder when segments
-    /// reach further) equals the segments of [`Stft::overlap_add_blocks`] summed in block order
+    /// [`Stft::inverse_with`] and [`Stft::inverse_with_into`] (blocks added in place, even then
+    /// odd, or the adder when segments reach further) equal the segments of [`Stft::overlap_add_blocks`] summed in block order
     /// by an [`OverlapAdder`], bit for bit, with frames that are not a real signal's STFT.
     #[test]
     fn inverse_in_place_equals_the_adder_sum() {
@@ -1103,6 +1131,14 @@ mod tests {
                 same,
                 "n_fft {n_fft}, hop {hop}, {len} samples ({bins} bins)"
             );
+            // Into a buffer of garbage: every sample is written.
+            let mut z = vec![f64::NAN; len];
+            stft.inverse_with_into(frames, &mut z, || (), fill);
+            let same = z
+                .iter()
+                .zip(&expected)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "into: n_fft {n_fft}, hop {hop}, {len} samples");
         }
     }
 }
