@@ -606,8 +606,9 @@ impl Stft {
     }
 
     /// The overlap-added segments of the blocks `blocks` of [`OLA_BLOCK`] frames (block `b`
-    /// holds frames `b·OLA_BLOCK ..` up to `frames`), blocks in parallel, each summed by
-    /// [`Stft::overlap_add_block`] into its own [`OverlapSegment`]. `fill(state, t, frame)`
+    /// holds frames `b·OLA_BLOCK ..` up to `frames`), blocks in parallel: each block sums the
+    /// synthesis-windowed inverse FFTs of its frames in frame order into its own
+    /// [`OverlapSegment`]. `fill(state, t, frame)`
     /// writes frame `t` (absolute index) as in [`Stft::inverse_with`]. Memory: one segment per
     /// block, not one per frame.
     pub fn overlap_add_blocks<S, I, F>(
