@@ -31,6 +31,20 @@ use std::time::Instant;
 /// The bundled clip as WAV bytes: 4 s, 44.1 kHz, mono, 16 bit.
 pub const CLIP_WAV: &[u8] = include_bytes!("../tests/data/folk_4s.wav");
 
+/// The first second (44 100 samples) of [`CLIP_WAV`]'s first channel, in [−1, 1): real audio
+/// for the library's unit tests.
+#[cfg(test)]
+pub(crate) fn clip_first_second() -> Vec<f64> {
+    let mut reader = hound::WavReader::new(CLIP_WAV).expect("the clip is a WAV file");
+    let channels = reader.spec().channels as usize;
+    reader
+        .samples::<i16>()
+        .step_by(channels)
+        .take(44100)
+        .map(|s| f64::from(s.expect("the clip decodes")) / 32768.0)
+        .collect()
+}
+
 /// The bundled clip, decoded.
 pub fn clip() -> Result<Audio> {
     decode_reader(CLIP_WAV.to_vec(), "wav")

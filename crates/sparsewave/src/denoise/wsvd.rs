@@ -897,14 +897,7 @@ mod tests {
     /// equals the one from the QL eigenvalues to 1e-9 relative, window by window.
     #[test]
     fn threshold_route_equals_the_all_eigenvalue_route() {
-        let mut reader = hound::WavReader::open("tests/data/folk_4s.wav").unwrap();
-        let channels = reader.spec().channels as usize;
-        let x: Vec<f64> = reader
-            .samples::<i16>()
-            .step_by(channels)
-            .take(44100)
-            .map(|s| s.unwrap() as f64 / 32768.0)
-            .collect();
+        let x = crate::demo::clip_first_second();
         let w = 200;
         let plan = HankelOp::new(w).unwrap();
         let mut compared = 0;
@@ -977,14 +970,7 @@ mod tests {
     /// dense SVD's to 1e-9 relative, window by window, and at 60 dB most windows stay on it.
     #[test]
     fn gram_route_matches_the_dense_svd_on_real_audio_windows() {
-        let mut reader = hound::WavReader::open("tests/data/folk_4s.wav").unwrap();
-        let channels = reader.spec().channels as usize;
-        let x: Vec<f64> = reader
-            .samples::<i16>()
-            .step_by(channels)
-            .take(44100)
-            .map(|s| s.unwrap() as f64 / 32768.0)
-            .collect();
+        let x = crate::demo::clip_first_second();
         let w = 200;
         let plan = HankelOp::new(w).unwrap();
         for snr in [60.0, 40.0, 24.0, 10.0] {

@@ -815,14 +815,7 @@ mod tests {
             let b = Mat::from_fn(n, 6, |_, _| rng.random_range(-1.0..1.0));
             out.push((format!("rank-6 Gram n = {n}"), &b * b.transpose()));
         }
-        let mut reader = hound::WavReader::open("tests/data/folk_4s.wav").unwrap();
-        let channels = reader.spec().channels as usize;
-        let x: Vec<f64> = reader
-            .samples::<i16>()
-            .step_by(channels)
-            .take(44100)
-            .map(|s| s.unwrap() as f64 / 32768.0)
-            .collect();
+        let x = crate::demo::clip_first_second();
         let noise = make_noise(NoiseModel::Awgn, &x, 10.0, 5).unwrap();
         let noisy: Vec<f64> = x.iter().zip(&noise).map(|(a, b)| a + b).collect();
         let mut gram = vec![0.0; 100 * 100];
