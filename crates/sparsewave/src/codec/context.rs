@@ -52,6 +52,8 @@ pub enum Coding {
     V2,
     /// Format version 3: DWT classes counted from the finest band, DWT signs with context.
     V3,
+    /// Format version 5: version 3's contexts, binary decisions by logistic mixing.
+    V5,
 }
 
 /// λ(s) of the module docs.
@@ -70,6 +72,9 @@ pub struct Neighbours {
     pub heavy: [Option<usize>; 2],
     /// Weight-1 neighbours.
     pub light: [Option<usize>; 4],
+    /// Fine position: ⌊32·bin/bins⌋ (lattices), or the band counted from the finest, capped
+    /// at 31.
+    pub fine: usize,
 }
 
 impl Neighbours {
@@ -94,7 +99,7 @@ pub fn scan<E>(
             for (b, &len) in lens.iter().enumerate() {
                 let class = match coding {
                     Coding::V2 => b,
-                    Coding::V3 => lens.len() - 1 - b,
+                    Coding::V3 | Coding::V5 => lens.len() - 1 - b,
                 }
                 .min(CLASSES - 1);
                 let parent_len = if b == 0 { 0 } else { lens[b - 1] };
@@ -103,6 +108,7 @@ pub fn scan<E>(
                     let mut n = Neighbours {
                         heavy: [i.checked_sub(1).map(|j| start + j), None],
                         light: [i.checked_sub(2).map(|j| start + j), None, None, None],
+                        fine: (lens.len() - 1 - b).min(31),
                     };
                     if parent_len > 0 {
                         let p = if b == 1 { i } else { i / 2 }.min(parent_len - 1);
@@ -129,6 +135,7 @@ pub fn scan<E>(
                             prev.filter(|_| k + 1 < bins).map(|p| p + k + 1),
                             t.checked_sub(2).map(|p| p * bins + k),
                         ],
+                        fine: k * 32 / bins,
                     };
                     f(u, k * CLASSES / bins, &n)?;
                 }
@@ -167,8 +174,12 @@ pub struct Coded {
     coding: Coding,
     bands: bool,
     mag: Vec<u8>,
+    /// min(Σ|q|, 4095) of each unit.
+    amp: Vec<u16>,
     /// σ of the first value: 0 zero or not coded, 1 positive, 2 negative.
     sign: Vec<u8>,
+    /// σ of the second value.
+    sign2: Vec<u8>,
 }
 
 impl Coded {
@@ -179,17 +190,36 @@ impl Coded {
             bands: matches!(layout, Layout::Bands(_)),
             mag: vec![0; layout.units()],
             sign: vec![0; layout.units()],
+            sign2: vec![0; layout.units()],
+            amp: vec![0; layout.units()],
         }
     }
 
     /// The context of a unit of `class` whose neighbours are `n`.
     pub fn context(&self, class: usize, n: &Neighbours) -> UnitContext {
         let sigma = |v: Option<usize>| v.map_or(0, |v| usize::from(self.sign[v]));
+        let m = |v: Option<usize>| v.map_or(0, |v| self.mag[v].min(7));
         UnitContext {
             class,
             level: level(n.score(&self.mag)),
+            near: [m(n.heavy[0]), m(n.heavy[1])],
+            light: n.light.iter().map(|&v| m(v)).sum::<u8>().min(7),
+            fine: n.fine,
+            est: {
+                let a = |v: Option<usize>| v.map_or(0, |v| u32::from(self.amp[v]));
+                let e = 2 * n.heavy.iter().map(|&v| a(v)).sum::<u32>()
+                    + n.light.iter().map(|&v| a(v)).sum::<u32>();
+                if e == 0 {
+                    0
+                } else {
+                    let l = e.ilog2();
+                    let half = if l > 0 { (e >> (l - 1)) & 1 } else { 0 };
+                    (1 + 2 * l + half).min(23) as u8
+                }
+            },
+            quads: n.heavy.map(|v| v.map_or(0, |v| 3 * self.sign[v] + self.sign2[v])),
             // heavy[0] and light[0] of a band coefficient are i − 1 and i − 2 of its band.
-            sign: (self.coding == Coding::V3 && self.bands)
+            sign: (self.coding != Coding::V2 && self.bands)
                 .then(|| 9 * class + 3 * sigma(n.heavy[0]) + sigma(n.light[0])),
         }
     }
@@ -197,11 +227,14 @@ impl Coded {
     /// Record the values of unit `u` (all zero for a non-significant unit).
     pub fn record(&mut self, u: usize, values: &[i64]) {
         self.mag[u] = magnitude_class(values);
-        self.sign[u] = match values[0] {
+        self.amp[u] = values.iter().map(|v| v.unsigned_abs()).sum::<u64>().min(4095) as u16;
+        let sigma = |v: i64| match v {
             0 => 0,
             v if v > 0 => 1,
             _ => 2,
         };
+        self.sign[u] = sigma(values[0]);
+        self.sign2[u] = values.get(1).map_or(0, |&v| sigma(v));
     }
 }
 
@@ -212,6 +245,16 @@ pub struct UnitContext {
     pub class: usize,
     /// Level λ of the neighbourhood sum.
     pub level: usize,
+    /// Magnitude classes of the two heavy neighbours, capped at 7.
+    pub near: [u8; 2],
+    /// Sum of the light neighbours' magnitude classes, capped at 7.
+    pub light: u8,
+    /// The fine position of [`Neighbours`].
+    pub fine: usize,
+    /// Half-octave level of the weighted neighbour amplitude sum, 0..=23.
+    pub est: u8,
+    /// 3·σ(first) + σ(second) of the two heavy neighbours.
+    pub quads: [u8; 2],
     /// Version 3, DWT: the sign context 9·c + 3·σ(i−1) + σ(i−2); `None`: the sign is raw.
     pub sign: Option<usize>,
 }

@@ -76,38 +76,59 @@ impl BitModel {
     }
 }
 
-impl EntropyModel<PRECISION> for BitModel {
+/// A binary distribution for the range coder: P(0) = p0/2²⁴, p0 ∈ [1, 2²⁴ − 1]; the interval
+/// of 0 is [0, p0), of 1 [p0, 2²⁴).
+#[derive(Clone, Copy, Debug)]
+struct Binary {
+    p0: u32,
+}
+
+impl EntropyModel<PRECISION> for Binary {
     type Symbol = bool;
     type Probability = u32;
 }
 
-impl EncoderModel<PRECISION> for BitModel {
+impl EncoderModel<PRECISION> for Binary {
     fn left_cumulative_and_probability(
         &self,
         symbol: impl Borrow<bool>,
     ) -> Option<(u32, NonZeroU32)> {
-        let p0 = self.zero_prob();
         Some(if *symbol.borrow() {
-            (p0, NonZeroU32::new(ONE - p0)?)
+            (self.p0, NonZeroU32::new(ONE - self.p0)?)
         } else {
-            (0, NonZeroU32::new(p0)?)
+            (0, NonZeroU32::new(self.p0)?)
         })
     }
 }
 
-impl DecoderModel<PRECISION> for BitModel {
+impl DecoderModel<PRECISION> for Binary {
     fn quantile_function(&self, quantile: u32) -> (bool, u32, NonZeroU32) {
-        let p0 = self.zero_prob();
-        // p0 lies in [2⁻¹¹, 1 − 2⁻¹¹]·2²⁴, so both probabilities are non-zero.
-        if quantile < p0 {
-            (false, 0, NonZeroU32::new(p0).expect("p0 ≥ 2^13"))
+        // p0 lies in [1, 2²⁴ − 1], so both probabilities are non-zero.
+        if quantile < self.p0 {
+            (false, 0, NonZeroU32::new(self.p0).expect("p0 ≥ 1"))
         } else {
             (
                 true,
-                p0,
-                NonZeroU32::new(ONE - p0).expect("p0 ≤ 2^24 − 2^13"),
+                self.p0,
+                NonZeroU32::new(ONE - self.p0).expect("p0 < 2^24"),
             )
         }
+    }
+}
+
+impl BitModel {
+    fn binary(self) -> Binary {
+        Binary {
+            p0: self.zero_prob(),
+        }
+    }
+}
+
+/// The [`Binary`] of a 12-bit P(1) = p1/4096, p1 ∈ [1, 4095].
+fn binary_p12(p1: i32) -> Binary {
+    debug_assert!((1..4096).contains(&p1));
+    Binary {
+        p0: ((4096 - p1) as u32) << (PRECISION - 12),
     }
 }
 
@@ -244,9 +265,16 @@ impl Writer {
     /// Code `bit` with `model`, then update the model.
     pub fn bit(&mut self, model: &mut BitModel, bit: bool) {
         self.enc
-            .encode_symbol(bit, *model)
+            .encode_symbol(bit, model.binary())
             .expect("both bits have non-zero probability");
         model.update(bit);
+    }
+
+    /// Code `bit` with P(1) = p1/4096, p1 ∈ [1, 4095].
+    pub fn bit_p12(&mut self, p1: i32, bit: bool) {
+        self.enc
+            .encode_symbol(bit, binary_p12(p1))
+            .expect("both bits have non-zero probability");
     }
 
     /// Code symbol `s` with `model`, then update the model.
@@ -298,9 +326,14 @@ impl Reader {
 
     /// Decode a bit with `model`, then update the model.
     pub fn bit(&mut self, model: &mut BitModel) -> Result<bool> {
-        let bit = self.dec.decode_symbol(*model).map_err(|_| invalid())?;
+        let bit = self.dec.decode_symbol(model.binary()).map_err(|_| invalid())?;
         model.update(bit);
         Ok(bit)
+    }
+
+    /// Decode a bit written by [`Writer::bit_p12`] with the same p1.
+    pub fn bit_p12(&mut self, p1: i32) -> Result<bool> {
+        self.dec.decode_symbol(binary_p12(p1)).map_err(|_| invalid())
     }
 
     /// Decode a symbol with `model`, then update the model.

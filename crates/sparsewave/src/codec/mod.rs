@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cm;
 pub mod container;
 pub mod context;
 pub mod entropy;
@@ -24,6 +25,7 @@ pub mod hybrid;
 mod knots;
 pub mod lattice;
 pub mod limits;
+pub mod mix;
 mod lowrank;
 pub mod params;
 mod plan;
