@@ -3,13 +3,13 @@
 
 use super::context::UnitContext;
 use super::entropy::{BitModel, IntCoder, Reader, Writer};
-use super::mix::{stretch, Counter, Mixer};
+use super::mix::{stretch, Apm, Counter, Mixer};
 use crate::Result;
 
 /// Bucket decisions "b > j" coded by mixing; a bucket ≥ CAP is sent as 4 raw bits of b − CAP.
 const CAP: usize = 20;
 const J: usize = 16;
-const TABLES: usize = 6;
+const TABLES: usize = 7;
 const INPUTS: usize = TABLES + 1;
 
 /// Tunables of the prototype.
@@ -19,15 +19,19 @@ pub struct Tune {
     pub rate: i32,
     pub init: i32,
     pub off: u32,
+    pub apm_rate: u32,
+    pub apm_w: i32,
 }
 
 impl Default for Tune {
     fn default() -> Self {
         Tune {
-            limits: [255, 60, 255, 255, 255, 20],
-            rate: 12,
-            init: 19661,
+            limits: [1023, 255, 1023, 1023, 1023, 20, 1023],
+            rate: 8,
+            init: 16000,
             off: 0,
+            apm_rate: 7,
+            apm_w: 2,
         }
     }
 }
@@ -69,32 +73,42 @@ impl Io for Reader {
     }
 }
 
-struct Predictor {
+pub struct Predictor {
     tables: [Vec<Counter>; TABLES],
     mixer: Mixer<INPUTS>,
+    apm: Apm,
     tune: Tune,
+    pub cost: f64,
 }
 
 impl Predictor {
     fn new(sizes: [usize; TABLES - 1], sets: usize, tune: Tune) -> Self {
         let mut init = [tune.init; INPUTS];
         init[TABLES] = 0;
-        let sizes = [sizes[0], sizes[1], sizes[2], sizes[3], sizes[4], sizes[0]];
+        let sizes = [sizes[0], sizes[1], sizes[2], sizes[3], sizes[4], sizes[0], sizes[5]];
         Predictor {
             tables: sizes.map(|n| vec![Counter::default(); n]),
             mixer: Mixer::new(sets, init),
+            apm: Apm::new(sizes[0]),
+            cost: 0.0,
             tune,
         }
     }
 
     fn code<I: Io>(&mut self, io: &mut I, idx: [usize; TABLES - 1], set: usize, bit: bool) -> Result<bool> {
-        let idx = [idx[0], idx[1], idx[2], idx[3], idx[4], idx[0]];
+        let idx = [idx[0], idx[1], idx[2], idx[3], idx[4], idx[0], idx[5]];
         let mut s = [256; INPUTS];
         for i in 0..TABLES {
             s[i] = if self.tune.off >> i & 1 == 1 { 0 } else { stretch(self.tables[i][idx[i]].p12()) };
         }
         let p = self.mixer.mix(set, &s);
-        let y = io.mixed(p, bit)?;
+        let a = self.apm.refine(p, idx[0]);
+        let aw = self.tune.apm_w % 10;
+        let pf = (p * (4 - aw) + a * aw + 2) >> 2;
+        let y = io.mixed(pf.clamp(1, 4095), bit)?;
+        let pc = pf.clamp(1, 4095) as f64 / 4096.0;
+        self.cost -= if y { pc.log2() } else { (1.0 - pc).log2() };
+        self.apm.update(y, self.tune.apm_rate);
         for i in 0..TABLES {
             self.tables[i][idx[i]].update(y, self.tune.limits[i]);
         }
@@ -105,10 +119,12 @@ impl Predictor {
 
 /// The version-5 models of one channel.
 pub struct MixModels {
-    sig: Predictor,
-    first: Predictor,
-    second: Predictor,
+    pub fine_near: bool,
+    pub sig: Predictor,
+    pub first: Predictor,
+    pub second: Predictor,
     mantissa: Vec<BitModel>,
+    mantissa2: Vec<BitModel>,
     signs: Vec<BitModel>,
     lattice_signs: Vec<BitModel>,
 }
@@ -117,17 +133,19 @@ impl MixModels {
     /// Fresh models.
     pub fn new(tune: Tune) -> Self {
         MixModels {
-            sig: Predictor::new([80, 10, 512, 256, 192], 10, tune),
-            first: Predictor::new([80 * J, 10 * J, 64 * J, 32 * J, 24 * J], J, tune),
-            second: Predictor::new([64 * J, 16 * J, 64 * J, 32 * J, 96 * J], J, tune),
+            fine_near: tune.apm_w >= 10,
+            sig: Predictor::new([80, 10, 512, 256, 192, 200], 10, tune),
+            first: Predictor::new([80 * J, 10 * J, 256 * J, 32 * J, 24 * J, 20 * J], J, tune),
+            second: Predictor::new([64 * J, 16 * J, 256 * J, 32 * J, 24 * 12 * J, 20 * J], J, tune),
             mantissa: vec![BitModel::default(); IntCoder::BUCKETS],
+            mantissa2: vec![BitModel::default(); 2 * IntCoder::BUCKETS],
             signs: vec![BitModel::default(); 72],
             lattice_signs: vec![BitModel::default(); 81 * 4],
         }
     }
 
     /// Code (or decode) the significance of a unit.
-    pub fn significance<I: Io>(&mut self, io: &mut I, cx: UnitContext, s: bool) -> Result<bool> {
+    pub fn significance<I: Io>(&mut self, io: &mut I, cx: UnitContext, wide: usize, s: bool) -> Result<bool> {
         let near = usize::from(cx.near[0]) * 8 + usize::from(cx.near[1]);
         let idx = [
             cx.class * 10 + cx.level,
@@ -135,15 +153,21 @@ impl MixModels {
             near * 8 + usize::from(cx.light),
             cx.fine * 8 + cx.level.min(7),
             cx.class * 24 + usize::from(cx.est),
+            wide * 10 + cx.level,
         ];
         self.sig.code(io, idx, cx.level, s)
     }
 
     /// Code (or decode) the values of a significant unit; `values` holds them (writer) or
     /// receives them (reader).
-    pub fn values<I: Io>(&mut self, io: &mut I, cx: UnitContext, values: &mut [i64]) -> Result<()> {
+    pub fn values<I: Io>(&mut self, io: &mut I, cx: UnitContext, wide: usize, values: &mut [i64]) -> Result<()> {
         let near = usize::from(cx.near[0]) * 8 + usize::from(cx.near[1]);
         let complex = values.len() > 1;
+        let near = if self.fine_near {
+            usize::from(cx.near_fine[0]) * 16 + usize::from(cx.near_fine[1])
+        } else {
+            near
+        };
         // The first value of a real unit is non-zero.
         let start = usize::from(!complex);
         let b1 = {
@@ -153,6 +177,7 @@ impl MixModels {
                 near * J,
                 cx.fine * J,
                 usize::from(cx.est) * J,
+                wide * J,
             ];
             let target = IntCoder::bucket(values[0]);
             let first = &mut self.first;
@@ -174,7 +199,8 @@ impl MixModels {
                 b1.min(15) * J,
                 near * J,
                 cx.fine * J,
-                (usize::from(cx.est) * 4 + b1.min(3)) * J,
+                (usize::from(cx.est) * 12 + b1.min(11)) * J,
+                wide * J,
             ];
             let target = IntCoder::bucket(values[1]);
             let second = &mut self.second;
@@ -203,8 +229,13 @@ impl MixModels {
             let bit = io.modelled(&mut self.mantissa[b], (m >> (b - 2)) & 1 == 1)?;
             out |= i64::from(bit) << (b - 2);
             if b > 2 {
-                let low = io.raw(m & ((1 << (b - 2)) - 1), b as u32 - 2)?;
-                out |= i64::from(low);
+                let m2 = &mut self.mantissa2[2 * b + usize::from(bit)];
+                let bit2 = io.modelled(m2, (m >> (b - 3)) & 1 == 1)?;
+                out |= i64::from(bit2) << (b - 3);
+                if b > 3 {
+                    let low = io.raw(m & ((1 << (b - 3)) - 1), b as u32 - 3)?;
+                    out |= i64::from(low);
+                }
             }
         }
         let negative = match sign {
@@ -275,15 +306,17 @@ mod eval {
             let mut v = [0_i64; 2];
             v[..nv].copy_from_slice(&q[u * spu..u * spu + nv]);
             let s = v.iter().any(|&x| x != 0);
-            m.significance(&mut w, cx, s).unwrap();
+            let wide = coded.wide(u, n);
+            m.significance(&mut w, cx, wide, s).unwrap();
             if s {
-                m.values(&mut w, cx, &mut v[..nv]).unwrap();
+                m.values(&mut w, cx, wide, &mut v[..nv]).unwrap();
                 coded.record(u, &v[..nv]);
             }
             Ok(())
         });
         let bytes = w.finish();
         if check {
+            println!("  sig {:.0} first {:.0} second {:.0} bytes of {}", m.sig.cost / 8.0, m.first.cost / 8.0, m.second.cost / 8.0, bytes.len());
             let mut r = Reader::new(&bytes).unwrap();
             let mut coded = context::Coded::new(layout, Coding::V5);
             let mut m = MixModels::new(tune);
@@ -291,8 +324,9 @@ mod eval {
                 let cx = coded.context(class, n);
                 let nv = if layout.self_conjugate(u) { 1 } else { spu };
                 let mut v = [0_i64; 2];
-                if m.significance(&mut r, cx, false).unwrap() {
-                    m.values(&mut r, cx, &mut v[..nv]).unwrap();
+                let wide = coded.wide(u, n);
+                if m.significance(&mut r, cx, wide, false).unwrap() {
+                    m.values(&mut r, cx, wide, &mut v[..nv]).unwrap();
                     coded.record(u, &v[..nv]);
                 }
                 assert_eq!(&v[..nv], &q[u * spu..u * spu + nv]);
@@ -373,10 +407,12 @@ mod eval {
                     .map(|x| {
                         let v: Vec<i32> = x.split(',').map(|y| y.parse().unwrap()).collect();
                         Tune {
-                            limits: [v[0] as u16, v[1] as u16, v[2] as u16, v[3] as u16, v[4] as u16, v[5] as u16],
-                            rate: v[6],
-                            init: v[7],
-                            off: v[8] as u32,
+                            limits: [v[0] as u16, v[1] as u16, v[2] as u16, v[3] as u16, v[4] as u16, v[5] as u16, v[6] as u16],
+                            rate: v[7],
+                            init: v[8],
+                            off: v[9] as u32,
+                            apm_rate: v[10] as u32,
+                            apm_w: v[11],
                         }
                     })
                     .collect()
@@ -404,7 +440,13 @@ mod eval {
             let mut new = vec![0; tunes.len()];
             for payload in &parsed.payloads {
                 let q = decode_payload(&layout, payload, parsed.version).unwrap();
+                let t0 = std::time::Instant::now();
                 let o = write_v3(&layout, &q);
+                let t1 = t0.elapsed().as_secs_f64();
+                let t0 = std::time::Instant::now();
+                write_v5(&layout, &q, tunes[0], false);
+                let t2 = t0.elapsed().as_secs_f64();
+                println!("  time v3 {:.1} ms v5 {:.1} ms", t1 * 1e3, t2 * 1e3);
                 assert_eq!(o, payload.len());
                 old += o;
                 for (k, &t) in tunes.iter().enumerate() {

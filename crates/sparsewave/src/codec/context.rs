@@ -75,6 +75,11 @@ pub struct Neighbours {
     /// Fine position: ⌊32·bin/bins⌋ (lattices), or the band counted from the finest, capped
     /// at 31.
     pub fine: usize,
+    /// Start of the unit's row (frame or band).
+    pub row: usize,
+    /// Window [lo, hi) of units in the previous frame (k − 4 ..= k + 4) or the parent band
+    /// (p − 2 ..= p + 2).
+    pub up: (usize, usize),
 }
 
 impl Neighbours {
@@ -109,12 +114,18 @@ pub fn scan<E>(
                         heavy: [i.checked_sub(1).map(|j| start + j), None],
                         light: [i.checked_sub(2).map(|j| start + j), None, None, None],
                         fine: (lens.len() - 1 - b).min(31),
+                        row: start,
+                        up: (0, 0),
                     };
                     if parent_len > 0 {
                         let p = if b == 1 { i } else { i / 2 }.min(parent_len - 1);
                         n.heavy[1] = Some(parent_start + p);
                         n.light[1] = p.checked_sub(1).map(|j| parent_start + j);
                         n.light[2] = (p + 1 < parent_len).then(|| parent_start + p + 1);
+                        n.up = (
+                            parent_start + p.saturating_sub(2),
+                            parent_start + (p + 3).min(parent_len),
+                        );
                     }
                     f(u, class, &n)?;
                 }
@@ -136,6 +147,8 @@ pub fn scan<E>(
                             t.checked_sub(2).map(|p| p * bins + k),
                         ],
                         fine: k * 32 / bins,
+                        row: u - k,
+                        up: prev.map_or((0, 0), |p| (p + k.saturating_sub(4), p + (k + 5).min(bins))),
                     };
                     f(u, k * CLASSES / bins, &n)?;
                 }
@@ -176,6 +189,9 @@ pub struct Coded {
     mag: Vec<u8>,
     /// min(Σ|q|, 4095) of each unit.
     amp: Vec<u16>,
+    /// prefix[v] = significant units among 0..v, known for v ≤ filled.
+    prefix: Vec<u32>,
+    filled: usize,
     /// σ of the first value: 0 zero or not coded, 1 positive, 2 negative.
     sign: Vec<u8>,
     /// σ of the second value.
@@ -192,6 +208,8 @@ impl Coded {
             sign: vec![0; layout.units()],
             sign2: vec![0; layout.units()],
             amp: vec![0; layout.units()],
+            prefix: vec![0; layout.units() + 1],
+            filled: 0,
         }
     }
 
@@ -209,19 +227,37 @@ impl Coded {
                 let a = |v: Option<usize>| v.map_or(0, |v| u32::from(self.amp[v]));
                 let e = 2 * n.heavy.iter().map(|&v| a(v)).sum::<u32>()
                     + n.light.iter().map(|&v| a(v)).sum::<u32>();
-                if e == 0 {
-                    0
-                } else {
-                    let l = e.ilog2();
-                    let half = if l > 0 { (e >> (l - 1)) & 1 } else { 0 };
-                    (1 + 2 * l + half).min(23) as u8
-                }
+                half_octave(e).min(23)
             },
+            near_fine: n.heavy.map(|v| half_octave(v.map_or(0, |v| u32::from(self.amp[v]))).min(15)),
             quads: n.heavy.map(|v| v.map_or(0, |v| 3 * self.sign[v] + self.sign2[v])),
             // heavy[0] and light[0] of a band coefficient are i − 1 and i − 2 of its band.
             sign: (self.coding != Coding::V2 && self.bands)
                 .then(|| 9 * class + 3 * sigma(n.heavy[0]) + sigma(n.light[0])),
         }
+    }
+
+    /// Wide activity of unit `u`: significant units among the last 8 of its row (0, 1, 2–3,
+    /// 4+) × in its window of the previous row (0, 1, 2, 3–4, 5+): 0..20.
+    pub fn wide(&mut self, u: usize, n: &Neighbours) -> usize {
+        while self.filled < u {
+            let v = self.filled;
+            self.prefix[v + 1] = self.prefix[v] + u32::from(self.mag[v] > 0);
+            self.filled += 1;
+        }
+        let here = self.prefix[u] - self.prefix[u.saturating_sub(8).max(n.row)];
+        let up = self.prefix[n.up.1] - self.prefix[n.up.0];
+        let h = match here {
+            0 | 1 => here,
+            2 | 3 => 2,
+            _ => 3,
+        } as usize;
+        let a = match up {
+            0..=2 => up,
+            3 | 4 => 3,
+            _ => 4,
+        } as usize;
+        h * 5 + a
     }
 
     /// Record the values of unit `u` (all zero for a non-significant unit).
@@ -251,6 +287,8 @@ pub struct UnitContext {
     pub light: u8,
     /// The fine position of [`Neighbours`].
     pub fine: usize,
+    /// Half-octave levels of the heavy neighbours' amplitudes, capped at 15.
+    pub near_fine: [u8; 2],
     /// Half-octave level of the weighted neighbour amplitude sum, 0..=23.
     pub est: u8,
     /// 3·σ(first) + σ(second) of the two heavy neighbours.
@@ -407,6 +445,17 @@ impl StaticCosts {
             bits += int(&self.second[cx.secondary(values[0])], v1, None);
         }
         bits
+    }
+}
+
+/// 0 for 0, else 1 + 2·⌊log₂ e⌋ + (the bit below e's leading one).
+pub fn half_octave(e: u32) -> u8 {
+    if e == 0 {
+        0
+    } else {
+        let l = e.ilog2();
+        let half = if l > 0 { (e >> (l - 1)) & 1 } else { 0 };
+        (1 + 2 * l + half) as u8
     }
 }
 

@@ -141,6 +141,42 @@ impl<const N: usize> Mixer<N> {
     }
 }
 
+/// Secondary estimation: a refined probability per context, interpolated between 33 nodes
+/// of the stretched input probability.
+#[derive(Clone, Debug)]
+pub struct Apm {
+    t: Vec<u16>,
+    idx: usize,
+}
+
+impl Apm {
+    /// `contexts` tables, each starting as the identity.
+    pub fn new(contexts: usize) -> Self {
+        let row: Vec<u16> = (0..33).map(|j| (squash((j - 16) * 128) * 16) as u16).collect();
+        Apm {
+            t: row.iter().copied().cycle().take(33 * contexts).collect(),
+            idx: 0,
+        }
+    }
+
+    /// The refined probability of `p` in context `cx`.
+    pub fn refine(&mut self, p: i32, cx: usize) -> i32 {
+        let s = stretch(p) + 2048;
+        let lo = (s >> 7) as usize;
+        let w = s & 127;
+        let base = cx * 33 + lo;
+        self.idx = base + usize::from(w >= 64);
+        ((i32::from(self.t[base]) * (128 - w) + i32::from(self.t[base + 1]) * w) >> 11).clamp(1, 4095)
+    }
+
+    /// Move the node nearest to the last refined probability towards `bit`.
+    pub fn update(&mut self, bit: bool, rate: u32) {
+        let g = if bit { 65535 } else { 0 };
+        let t = i32::from(self.t[self.idx]);
+        self.t[self.idx] = (t + ((g - t) >> rate)) as u16;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
