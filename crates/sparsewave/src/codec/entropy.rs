@@ -12,7 +12,11 @@
 //!   all counts halved when their sum exceeds 2¹³); symbol s of n gets the 24-bit interval
 //!   [F(s), F(s+1)) with F(s) = ⌊cum(s)·(2²⁴ − n)/total⌋ + s, so that every symbol keeps a
 //!   non-zero probability and F(n) = 2²⁴ exactly;
-//! - [`Raw`]: `bits ≤ 16` equiprobable bits (mantissas, signs, phases).
+//! - [`Raw`]: `bits ≤ 16` equiprobable bits (mantissas, signs, phases);
+//! - a given 12-bit probability ([`Writer::bit_p12`], format version 5's mixed predictions).
+//!
+//! [`Io`] runs one coding routine in either direction: the writer codes the value it is
+//! given, the reader ignores it and returns the decoded one.
 //!
 //! The integer code used by every payload ([`IntCoder`]) writes a signed integer q as the bucket
 //! b = bit length of |q| (0 for q = 0) with an adaptive [`SymbolModel`] chosen by the caller's
@@ -361,6 +365,49 @@ impl Reader {
     /// True when every word was consumed (the encoder's stream ends exactly there).
     pub fn exhausted(&self) -> bool {
         self.dec.maybe_exhausted()
+    }
+}
+
+/// One direction of the range coder, so that a single routine both writes and reads: a
+/// [`Writer`] codes the given value and returns it, a [`Reader`] ignores it and returns the
+/// value it decodes.
+pub trait Io {
+    /// A bit with P(1) = p1/4096, p1 ∈ [1, 4095].
+    fn bit_p12(&mut self, p1: i32, bit: bool) -> Result<bool>;
+    /// A bit with an adaptive model (updated after it).
+    fn modelled(&mut self, model: &mut BitModel, bit: bool) -> Result<bool>;
+    /// `bits` ≤ 32 raw bits of `v`.
+    fn raw(&mut self, v: u32, bits: u32) -> Result<u32>;
+}
+
+impl Io for Writer {
+    fn bit_p12(&mut self, p1: i32, bit: bool) -> Result<bool> {
+        Writer::bit_p12(self, p1, bit);
+        Ok(bit)
+    }
+
+    fn modelled(&mut self, model: &mut BitModel, bit: bool) -> Result<bool> {
+        self.bit(model, bit);
+        Ok(bit)
+    }
+
+    fn raw(&mut self, v: u32, bits: u32) -> Result<u32> {
+        Writer::raw(self, v, bits);
+        Ok(v)
+    }
+}
+
+impl Io for Reader {
+    fn bit_p12(&mut self, p1: i32, _: bool) -> Result<bool> {
+        Reader::bit_p12(self, p1)
+    }
+
+    fn modelled(&mut self, model: &mut BitModel, _: bool) -> Result<bool> {
+        self.bit(model)
+    }
+
+    fn raw(&mut self, _: u32, bits: u32) -> Result<u32> {
+        Reader::raw(self, bits)
     }
 }
 

@@ -16,7 +16,6 @@
 
 #![warn(missing_docs)]
 
-pub mod cm;
 pub mod container;
 pub mod context;
 pub mod entropy;
@@ -26,6 +25,7 @@ mod knots;
 pub mod lattice;
 pub mod limits;
 pub mod mix;
+pub mod mixed;
 mod lowrank;
 pub mod params;
 mod plan;
@@ -1031,3 +1031,5 @@ pub(crate) fn in_file(path: &Path, e: Error) -> Error {
         other => other,
     }
 }
+#[cfg(test)]
+mod eval_tmp;
