@@ -123,7 +123,7 @@ impl Default for MixModels {
             ),
             first: Predictor::new([classes * levels * J, 64 * J, 32 * J, 24 * J, 20 * J], J),
             second: Predictor::new([64 * J, 64 * J, 32 * J, 24 * 12 * J, 20 * J], J),
-            mantissa: vec![BitModel::default(); IntCoder::BUCKETS],
+            mantissa: vec![BitModel::default(); 4 * IntCoder::BUCKETS],
             mantissa2: vec![BitModel::default(); 2 * IntCoder::BUCKETS],
             band_signs: vec![BitModel::default(); super::context::SIGN_CONTEXTS],
             phase_signs: vec![BitModel::default(); 18],
@@ -185,7 +185,8 @@ impl MixModels {
             (None, Some(p)) => Sign::Phase(usize::from(p[0])),
             (None, None) => Sign::Raw,
         };
-        values[0] = self.rest(io, b1, values[0], sign)?;
+        let lv = (usize::from(mx.amplitude) / 6).min(3);
+        values[0] = self.rest(io, b1, values[0], sign, lv)?;
         if complex {
             let base = [
                 (8 * cx.level.min(7) + b1.min(7)) * J,
@@ -199,21 +200,21 @@ impl MixModels {
                 second.code(io, base.map(|b| b + j), j, bit)
             })?;
             let sign = phase.map_or(Sign::Raw, |p| Sign::Phase(9 + usize::from(p[1])));
-            values[1] = self.rest(io, b2, values[1], sign)?;
+            values[1] = self.rest(io, b2, values[1], sign, lv)?;
         }
         Ok(())
     }
 
     /// The mantissa and sign of a value q of bucket b (0 when b = 0), with the DWT sign model
     /// `sign` or a raw sign.
-    fn rest(&mut self, io: &mut impl Io, b: usize, q: i64, sign: Sign) -> Result<i64> {
+    fn rest(&mut self, io: &mut impl Io, b: usize, q: i64, sign: Sign, lv: usize) -> Result<i64> {
         if b == 0 {
             return Ok(0);
         }
         let m = q.unsigned_abs();
         let mut out = 1_u64 << (b - 1);
         if b >= 2 {
-            let hi = io.modelled(&mut self.mantissa[b], (m >> (b - 2)) & 1 == 1)?;
+            let hi = io.modelled(&mut self.mantissa[4 * b + lv], (m >> (b - 2)) & 1 == 1)?;
             out |= u64::from(hi) << (b - 2);
             if b >= 3 {
                 let model = &mut self.mantissa2[2 * b + usize::from(hi)];
