@@ -31,10 +31,6 @@
 //! 9·c + 3·σ(i−1) + σ(i−2), where σ = 0, 1, 2 for a zero, positive, negative coefficient of the
 //! same band (0 beyond its start): an oscillation inside a band's passband gives its
 //! coefficients sign patterns that repeat.
-//!
-//! Format version 5 ([`Coding::V5`]) keeps version 3's scan, classes, levels and DWT sign
-//! contexts and adds what [`MixContext`] describes of the neighbourhood; the binary decisions
-//! are predicted by mixing ([`super::mixed`]).
 
 use super::entropy::{BitModel, IntCoder, Reader, Writer};
 use super::sparse::{Layout, CLASSES};
@@ -47,7 +43,7 @@ pub const LEVELS: usize = 10;
 /// Contexts of the second (imaginary) value: 8 levels × 8 first-value buckets.
 const SECOND_CONTEXTS: usize = 64;
 /// Sign contexts of version 3 (DWT): 8 classes × 3 × 3 signs of the two previous coefficients.
-pub(crate) const SIGN_CONTEXTS: usize = 9 * CLASSES;
+const SIGN_CONTEXTS: usize = 9 * CLASSES;
 
 /// The context-modelled codings of the sparse payloads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,9 +52,6 @@ pub enum Coding {
     V2,
     /// Format version 3: DWT classes counted from the finest band, DWT signs with context.
     V3,
-    /// Format version 5: version 3's contexts and a [`MixContext`] per unit, binary decisions
-    /// by logistic mixing.
-    V5,
 }
 
 /// λ(s) of the module docs.
@@ -70,23 +63,13 @@ pub fn level(s: u32) -> usize {
     }
 }
 
-/// Neighbour positions of one unit: the heavy (weight 2) and light (weight 1) ones, and the
-/// windows and position of version 5.
+/// Neighbour positions of one unit: the heavy (weight 2) and light (weight 1) ones.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Neighbours {
     /// Weight-2 neighbours.
     pub heavy: [Option<usize>; 2],
     /// Weight-1 neighbours.
     pub light: [Option<usize>; 4],
-    /// The first unit of the unit's row (its frame, or its band).
-    pub row: usize,
-    /// Units [lo, hi) of the window above: bins k − 4 ..= k + 4 of frame t − 1 (lattices), or
-    /// coefficients p − 2 ..= p + 2 of the parent band (DWT), cut to that row; empty when
-    /// there is none.
-    pub up: (usize, usize),
-    /// Fine position: ⌊32·k/bins⌋ (lattices), or the band counted from the finest,
-    /// min(B − 1 − b, 31) (DWT).
-    pub fine: u8,
 }
 
 impl Neighbours {
@@ -109,10 +92,9 @@ pub fn scan<E>(
             let mut start = 0;
             let mut parent_start = 0;
             for (b, &len) in lens.iter().enumerate() {
-                let from_finest = lens.len() - 1 - b;
                 let class = match coding {
                     Coding::V2 => b,
-                    Coding::V3 | Coding::V5 => from_finest,
+                    Coding::V3 => lens.len() - 1 - b,
                 }
                 .min(CLASSES - 1);
                 let parent_len = if b == 0 { 0 } else { lens[b - 1] };
@@ -121,19 +103,12 @@ pub fn scan<E>(
                     let mut n = Neighbours {
                         heavy: [i.checked_sub(1).map(|j| start + j), None],
                         light: [i.checked_sub(2).map(|j| start + j), None, None, None],
-                        row: start,
-                        up: (0, 0),
-                        fine: from_finest.min(31) as u8,
                     };
                     if parent_len > 0 {
                         let p = if b == 1 { i } else { i / 2 }.min(parent_len - 1);
                         n.heavy[1] = Some(parent_start + p);
                         n.light[1] = p.checked_sub(1).map(|j| parent_start + j);
                         n.light[2] = (p + 1 < parent_len).then(|| parent_start + p + 1);
-                        n.up = (
-                            parent_start + p.saturating_sub(2),
-                            parent_start + (p + 3).min(parent_len),
-                        );
                     }
                     f(u, class, &n)?;
                 }
@@ -154,11 +129,6 @@ pub fn scan<E>(
                             prev.filter(|_| k + 1 < bins).map(|p| p + k + 1),
                             t.checked_sub(2).map(|p| p * bins + k),
                         ],
-                        row: u - k,
-                        up: prev.map_or((0, 0), |p| {
-                            (p + k.saturating_sub(4), p + (k + 5).min(bins))
-                        }),
-                        fine: (k * 32 / bins) as u8,
                     };
                     f(u, k * CLASSES / bins, &n)?;
                 }
@@ -191,71 +161,24 @@ impl Default for Models {
     }
 }
 
-/// What is known of the units coded so far: their magnitude classes, (versions 3 and 5,
-/// DWT) signs and (version 5) amplitudes and significance counts. Encoder and decoder record
-/// each unit after coding it.
+/// What is known of the units coded so far: their magnitude classes and (version 3, DWT)
+/// signs. Encoder and decoder record each unit after coding it.
 pub struct Coded {
     coding: Coding,
     bands: bool,
     mag: Vec<u8>,
     /// σ of the first value: 0 zero or not coded, 1 positive, 2 negative.
     sign: Vec<u8>,
-    /// Version 5: the amplitude min(Σ|q|, 65535) of each unit's values.
-    amp: Vec<u16>,
-    /// Version 5: prefix[v] = the significant units among 0..v, known for v ≤ `counted`.
-    prefix: Vec<u32>,
-    counted: usize,
-    /// Version 5, lattices: each unit's values, clamped to ±2¹⁵.
-    vals: Vec<[i32; 2]>,
 }
 
 impl Coded {
     /// Nothing coded yet.
     pub fn new(layout: &Layout, coding: Coding) -> Self {
-        let mixed = coding == Coding::V5;
-        let units = layout.units();
         Coded {
             coding,
             bands: matches!(layout, Layout::Bands(_)),
-            mag: vec![0; units],
-            sign: vec![0; units],
-            amp: vec![0; if mixed { units } else { 0 }],
-            prefix: vec![0; if mixed { units + 1 } else { 0 }],
-            counted: 0,
-            vals: vec![[0; 2]; if mixed && !matches!(layout, Layout::Bands(_)) { units } else { 0 }],
-        }
-    }
-
-    /// Version 5: the [`MixContext`] of unit `u` whose neighbours are `n`; every unit before
-    /// `u` in scan order must be coded (and recorded, if significant).
-    pub fn mix_context(&mut self, u: usize, n: &Neighbours) -> MixContext {
-        while self.counted < u {
-            let v = self.counted;
-            self.prefix[v + 1] = self.prefix[v] + u32::from(self.mag[v] > 0);
-            self.counted += 1;
-        }
-        let class = |v: Option<usize>| v.map_or(0, |v| self.mag[v].min(7));
-        let amp = |v: Option<usize>| v.map_or(0, |v| u32::from(self.amp[v]));
-        let sum = 2 * (amp(n.heavy[0]) + amp(n.heavy[1]))
-            + n.light.iter().map(|&v| amp(v)).sum::<u32>();
-        let here = self.prefix[u] - self.prefix[u.saturating_sub(8).max(n.row)];
-        let up = self.prefix[n.up.1] - self.prefix[n.up.0];
-        let here = match here {
-            0 | 1 => here,
-            2 | 3 => 2,
-            _ => 3,
-        };
-        let up = match up {
-            0..=2 => up,
-            3 | 4 => 3,
-            _ => 4,
-        };
-        MixContext {
-            near: [class(n.heavy[0]), class(n.heavy[1])],
-            light: n.light.iter().map(|&v| class(v)).sum::<u8>().min(7),
-            amplitude: half_octave(sum).min(23),
-            activity: (5 * here + up) as u8,
-            fine: n.fine,
+            mag: vec![0; layout.units()],
+            sign: vec![0; layout.units()],
         }
     }
 
@@ -266,83 +189,20 @@ impl Coded {
             class,
             level: level(n.score(&self.mag)),
             // heavy[0] and light[0] of a band coefficient are i − 1 and i − 2 of its band.
-            sign: (self.coding != Coding::V2 && self.bands)
+            sign: (self.coding == Coding::V3 && self.bands)
                 .then(|| 9 * class + 3 * sigma(n.heavy[0]) + sigma(n.light[0])),
         }
-    }
-
-    /// Version 5, lattices: the phase context of unit `u` whose neighbours are `n`, [re, im]
-    /// = 3·σ(ẑ_f) + σ(ẑ_t) of the real and of the imaginary parts of two phase
-    /// extrapolations (σ: 0 zero, 1 positive, 2 negative): along time ẑ_t = z₁²·conj(z₂)
-    /// from z₁ = the unit at (t − 1, k) and z₂ at (t − 2, k), along frequency ẑ_f from (t, k − 1)
-    /// and (t, k − 2); ẑ = z₁ when z₂ = 0. Values enter clamped to ±2¹⁵, absent or
-    /// non-significant units as 0.
-    pub fn phase(&self, n: &Neighbours) -> [u8; 2] {
-        let z = |v: Option<usize>| v.map_or([0_i64; 2], |v| self.vals[v].map(i64::from));
-        let extrapolate = |z1: [i64; 2], z2: [i64; 2]| -> [i64; 2] {
-            if z2 == [0, 0] {
-                return z1;
-            }
-            // |z| ≤ 2¹⁵·√2: the products stay below 2⁵⁰.
-            let sq = [z1[0] * z1[0] - z1[1] * z1[1], 2 * z1[0] * z1[1]];
-            [sq[0] * z2[0] + sq[1] * z2[1], sq[1] * z2[0] - sq[0] * z2[1]]
-        };
-        let sigma = |x: i64| match x.signum() {
-            0 => 0,
-            1 => 1,
-            _ => 2,
-        };
-        let t = extrapolate(z(n.heavy[1]), z(n.light[3]));
-        let f = extrapolate(z(n.heavy[0]), z(n.light[0]));
-        [0, 1].map(|i| (3 * sigma(f[i]) + sigma(t[i])) as u8)
     }
 
     /// Record the values of unit `u` (all zero for a non-significant unit).
     pub fn record(&mut self, u: usize, values: &[i64]) {
         self.mag[u] = magnitude_class(values);
-        if let Some(v) = self.vals.get_mut(u) {
-            let c = |x: i64| x.clamp(-(1 << 15), 1 << 15) as i32;
-            // Self-conjugate units have no second value.
-            *v = [c(values[0]), values.get(1).map_or(0, |&x| c(x))];
-        }
-        if let Some(a) = self.amp.get_mut(u) {
-            *a = values.iter().map(|v| v.unsigned_abs()).sum::<u64>().min(65535) as u16;
-        }
         self.sign[u] = match values[0] {
             0 => 0,
             v if v > 0 => 1,
             _ => 2,
         };
     }
-}
-
-/// What version 5 adds to a unit's context (see [`Coded::mix_context`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MixContext {
-    /// Magnitude classes of the two heavy neighbours, each capped at 7.
-    pub near: [u8; 2],
-    /// Sum of the light neighbours' magnitude classes (each capped at 7), capped at 7.
-    pub light: u8,
-    /// Half-octave level of the weighted amplitude sum s = 2·Σ_heavy a + Σ_light a, where
-    /// a = min(Σ|q|, 65535) of a unit's values: [`half_octave`](s), capped at 23.
-    pub amplitude: u8,
-    /// 5·h + v: h = significant units among the (up to) 8 before the unit in its row,
-    /// mapped 0, 1, 2–3, 4+ to 0..=3; v = significant units in the window above
-    /// ([`Neighbours::up`]), mapped 0, 1, 2, 3–4, 5+ to 0..=4.
-    pub activity: u8,
-    /// [`Neighbours::fine`].
-    pub fine: u8,
-}
-
-/// h(s) = 0 for s = 0, else 1 + 2·⌊log₂ s⌋ + (the bit of s below its leading one; 0 for s = 1):
-/// half-octave steps.
-pub fn half_octave(s: u32) -> u8 {
-    if s == 0 {
-        return 0;
-    }
-    let l = s.ilog2();
-    let half = if l > 0 { (s >> (l - 1)) & 1 } else { 0 };
-    (1 + 2 * l + half) as u8
 }
 
 /// The contexts of one unit.

@@ -12,11 +12,7 @@
 //!   all counts halved when their sum exceeds 2¹³); symbol s of n gets the 24-bit interval
 //!   [F(s), F(s+1)) with F(s) = ⌊cum(s)·(2²⁴ − n)/total⌋ + s, so that every symbol keeps a
 //!   non-zero probability and F(n) = 2²⁴ exactly;
-//! - [`Raw`]: `bits ≤ 16` equiprobable bits (mantissas, signs, phases);
-//! - a given 12-bit probability ([`Writer::bit_p12`], format version 5's mixed predictions).
-//!
-//! [`Io`] runs one coding routine in either direction: the writer codes the value it is
-//! given, the reader ignores it and returns the decoded one.
+//! - [`Raw`]: `bits ≤ 16` equiprobable bits (mantissas, signs, phases).
 //!
 //! The integer code used by every payload ([`IntCoder`]) writes a signed integer q as the bucket
 //! b = bit length of |q| (0 for q = 0) with an adaptive [`SymbolModel`] chosen by the caller's
@@ -80,59 +76,38 @@ impl BitModel {
     }
 }
 
-/// A binary distribution for the range coder: P(0) = p0/2²⁴, p0 ∈ [1, 2²⁴ − 1]; the interval
-/// of 0 is [0, p0), of 1 [p0, 2²⁴).
-#[derive(Clone, Copy, Debug)]
-struct Binary {
-    p0: u32,
-}
-
-impl EntropyModel<PRECISION> for Binary {
+impl EntropyModel<PRECISION> for BitModel {
     type Symbol = bool;
     type Probability = u32;
 }
 
-impl EncoderModel<PRECISION> for Binary {
+impl EncoderModel<PRECISION> for BitModel {
     fn left_cumulative_and_probability(
         &self,
         symbol: impl Borrow<bool>,
     ) -> Option<(u32, NonZeroU32)> {
+        let p0 = self.zero_prob();
         Some(if *symbol.borrow() {
-            (self.p0, NonZeroU32::new(ONE - self.p0)?)
+            (p0, NonZeroU32::new(ONE - p0)?)
         } else {
-            (0, NonZeroU32::new(self.p0)?)
+            (0, NonZeroU32::new(p0)?)
         })
     }
 }
 
-impl DecoderModel<PRECISION> for Binary {
+impl DecoderModel<PRECISION> for BitModel {
     fn quantile_function(&self, quantile: u32) -> (bool, u32, NonZeroU32) {
-        // p0 lies in [1, 2²⁴ − 1], so both probabilities are non-zero.
-        if quantile < self.p0 {
-            (false, 0, NonZeroU32::new(self.p0).expect("p0 ≥ 1"))
+        let p0 = self.zero_prob();
+        // p0 lies in [2⁻¹¹, 1 − 2⁻¹¹]·2²⁴, so both probabilities are non-zero.
+        if quantile < p0 {
+            (false, 0, NonZeroU32::new(p0).expect("p0 ≥ 2^13"))
         } else {
             (
                 true,
-                self.p0,
-                NonZeroU32::new(ONE - self.p0).expect("p0 < 2^24"),
+                p0,
+                NonZeroU32::new(ONE - p0).expect("p0 ≤ 2^24 − 2^13"),
             )
         }
-    }
-}
-
-impl BitModel {
-    fn binary(self) -> Binary {
-        Binary {
-            p0: self.zero_prob(),
-        }
-    }
-}
-
-/// The [`Binary`] of a 12-bit P(1) = p1/4096, p1 ∈ [1, 4095].
-fn binary_p12(p1: i32) -> Binary {
-    debug_assert!((1..4096).contains(&p1));
-    Binary {
-        p0: ((4096 - p1) as u32) << (PRECISION - 12),
     }
 }
 
@@ -269,16 +244,9 @@ impl Writer {
     /// Code `bit` with `model`, then update the model.
     pub fn bit(&mut self, model: &mut BitModel, bit: bool) {
         self.enc
-            .encode_symbol(bit, model.binary())
+            .encode_symbol(bit, *model)
             .expect("both bits have non-zero probability");
         model.update(bit);
-    }
-
-    /// Code `bit` with P(1) = p1/4096, p1 ∈ [1, 4095].
-    pub fn bit_p12(&mut self, p1: i32, bit: bool) {
-        self.enc
-            .encode_symbol(bit, binary_p12(p1))
-            .expect("both bits have non-zero probability");
     }
 
     /// Code symbol `s` with `model`, then update the model.
@@ -330,14 +298,9 @@ impl Reader {
 
     /// Decode a bit with `model`, then update the model.
     pub fn bit(&mut self, model: &mut BitModel) -> Result<bool> {
-        let bit = self.dec.decode_symbol(model.binary()).map_err(|_| invalid())?;
+        let bit = self.dec.decode_symbol(*model).map_err(|_| invalid())?;
         model.update(bit);
         Ok(bit)
-    }
-
-    /// Decode a bit written by [`Writer::bit_p12`] with the same p1.
-    pub fn bit_p12(&mut self, p1: i32) -> Result<bool> {
-        self.dec.decode_symbol(binary_p12(p1)).map_err(|_| invalid())
     }
 
     /// Decode a symbol with `model`, then update the model.
@@ -365,49 +328,6 @@ impl Reader {
     /// True when every word was consumed (the encoder's stream ends exactly there).
     pub fn exhausted(&self) -> bool {
         self.dec.maybe_exhausted()
-    }
-}
-
-/// One direction of the range coder, so that a single routine both writes and reads: a
-/// [`Writer`] codes the given value and returns it, a [`Reader`] ignores it and returns the
-/// value it decodes.
-pub trait Io {
-    /// A bit with P(1) = p1/4096, p1 ∈ [1, 4095].
-    fn bit_p12(&mut self, p1: i32, bit: bool) -> Result<bool>;
-    /// A bit with an adaptive model (updated after it).
-    fn modelled(&mut self, model: &mut BitModel, bit: bool) -> Result<bool>;
-    /// `bits` ≤ 32 raw bits of `v`.
-    fn raw(&mut self, v: u32, bits: u32) -> Result<u32>;
-}
-
-impl Io for Writer {
-    fn bit_p12(&mut self, p1: i32, bit: bool) -> Result<bool> {
-        Writer::bit_p12(self, p1, bit);
-        Ok(bit)
-    }
-
-    fn modelled(&mut self, model: &mut BitModel, bit: bool) -> Result<bool> {
-        self.bit(model, bit);
-        Ok(bit)
-    }
-
-    fn raw(&mut self, v: u32, bits: u32) -> Result<u32> {
-        Writer::raw(self, v, bits);
-        Ok(v)
-    }
-}
-
-impl Io for Reader {
-    fn bit_p12(&mut self, p1: i32, _: bool) -> Result<bool> {
-        Reader::bit_p12(self, p1)
-    }
-
-    fn modelled(&mut self, model: &mut BitModel, _: bool) -> Result<bool> {
-        self.bit(model)
-    }
-
-    fn raw(&mut self, _: u32, bits: u32) -> Result<u32> {
-        Reader::raw(self, bits)
     }
 }
 

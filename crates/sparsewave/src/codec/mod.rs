@@ -24,8 +24,6 @@ pub mod hybrid;
 mod knots;
 pub mod lattice;
 pub mod limits;
-pub mod mix;
-pub mod mixed;
 mod lowrank;
 pub mod params;
 mod plan;
@@ -1031,5 +1029,3 @@ pub(crate) fn in_file(path: &Path, e: Error) -> Error {
         other => other,
     }
 }
-#[cfg(test)]
-mod eval_tmp;

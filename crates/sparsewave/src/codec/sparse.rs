@@ -23,7 +23,6 @@
 use super::container::corrupt;
 use super::context;
 use super::entropy::{BitModel, IntCoder, Reader, Writer};
-use super::mixed::MixModels;
 use super::limits::QUANTIZED_BOUND;
 use crate::{Error, Result};
 use std::sync::OnceLock;
@@ -292,16 +291,14 @@ pub fn encode_rdo(
             q[s] = (slots[s] / step).round() as i64;
         }
     }
-    // Versions 3 and 5 share the scan and the contexts the static costs use.
-    let costs = context::StaticCosts::gather(layout, context::Coding::V3, &q);
+    let coding = context::Coding::V3;
+    let costs = context::StaticCosts::gather(layout, coding, &q);
     q.fill(0);
-    let coding = context::Coding::V5;
     let mut coded = context::Coded::new(layout, coding);
-    let mut m = MixModels::default();
+    let mut m = context::Models::default();
     let mut w = Writer::default();
-    context::scan(layout, coding, |u, class, n| -> Result<()> {
+    let _ = context::scan(layout, coding, |u, class, n| -> Result<(), ()> {
         let cx = coded.context(class, n);
-        let mx = coded.mix_context(u, n);
         let n_values = if layout.self_conjugate(u) { 1 } else { spu };
         let mut buf = [0.0; 2];
         for (b, c) in buf.iter_mut().zip(&slots[u * spu..u * spu + n_values]) {
@@ -313,21 +310,17 @@ pub fn encode_rdo(
         } else {
             None
         };
-        // Writing cannot fail.
         match best {
-            Some(mut values) => {
-                let values = &mut values[..n_values];
-                m.significance(&mut w, cx, mx, true)?;
-                m.values(&mut w, cx, mx, (n_values == 2).then(|| coded.phase(n)), values)?;
-                coded.record(u, values);
-                q[u * spu..u * spu + n_values].copy_from_slice(values);
+            Some(values) => {
+                m.write_significance(&mut w, cx, true);
+                m.write_values(&mut w, cx, &values[..n_values]);
+                coded.record(u, &values[..n_values]);
+                q[u * spu..u * spu + n_values].copy_from_slice(&values[..n_values]);
             }
-            None => {
-                m.significance(&mut w, cx, mx, false)?;
-            }
+            None => m.write_significance(&mut w, cx, false),
         }
         Ok(())
-    })?;
+    });
     Ok((q, w.finish()))
 }
 
@@ -377,16 +370,15 @@ fn choose_values(
     best
 }
 
-/// Decode the quantized slots of one channel written in format `version` (1 to 5; 4 codes
-/// payloads as 3 does); any stream the encoder cannot produce is an error.
+/// Decode the quantized slots of one channel written in format `version` (1, 2 or 3); any
+/// stream the encoder cannot produce is an error.
 pub fn decode_payload(layout: &Layout, bytes: &[u8], version: u16) -> Result<Vec<i64>> {
     let mut r =
         Reader::new(bytes).map_err(|_| corrupt("payload is not a whole number of words"))?;
     let q = match version {
         1 => decode_v1(layout, &mut r),
         2 => decode_context(layout, context::Coding::V2, &mut r),
-        3 | 4 => decode_context(layout, context::Coding::V3, &mut r),
-        _ => decode_mixed(layout, &mut r),
+        _ => decode_context(layout, context::Coding::V3, &mut r),
     }
     .map_err(|_| corrupt("invalid coefficient stream"))?;
     if !r.exhausted() {
@@ -409,27 +401,6 @@ fn decode_context(layout: &Layout, coding: context::Coding, r: &mut Reader) -> R
             if vals.iter().all(|&v| v == 0) {
                 return Err(corrupt("a significant unit without a non-zero value"));
             }
-            coded.record(u, vals);
-        }
-        Ok(())
-    })?;
-    Ok(q)
-}
-
-fn decode_mixed(layout: &Layout, r: &mut Reader) -> Result<Vec<i64>> {
-    let spu = layout.slots_per_unit();
-    let mut q = vec![0_i64; layout.slots()];
-    let coding = context::Coding::V5;
-    let mut coded = context::Coded::new(layout, coding);
-    let mut m = MixModels::default();
-    context::scan(layout, coding, |u, class, n| -> Result<()> {
-        let cx = coded.context(class, n);
-        let mx = coded.mix_context(u, n);
-        if m.significance(r, cx, mx, false)? {
-            let n_values = if layout.self_conjugate(u) { 1 } else { spu };
-            let vals = &mut q[u * spu..u * spu + n_values];
-            // The bucket decisions give every significant unit a non-zero value.
-            m.values(r, cx, mx, (n_values == 2).then(|| coded.phase(n)), vals)?;
             coded.record(u, vals);
         }
         Ok(())
@@ -517,7 +488,7 @@ mod tests {
                 for lambda in [0.0, RDO_LAMBDA, 1.0] {
                     let (q, bytes) =
                         encode_rdo(&layout, &slots, ranking.kept(budget), 0.7, lambda).unwrap();
-                    assert_eq!(decode_payload(&layout, &bytes, 5).unwrap(), q);
+                    assert_eq!(decode_payload(&layout, &bytes, 3).unwrap(), q);
                 }
             }
         }
