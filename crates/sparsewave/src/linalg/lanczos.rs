@@ -615,7 +615,7 @@ struct ResidualEstimate {
 impl ResidualEstimate {
     /// `false` when the `r`-th Ritz triplet of the bidiagonal (diagonal `alpha`, superdiagonal
     /// `beta`) has a residual `last·|x_r[k]|` above `ESTIMATE_MARGIN·tol·σ̄₁`, where `σ̄₁ ≥ σ₁`
-    /// is the root of `T`'s Gershgorin bound, so that the full check cannot pass; `true`
+    /// is the root of `T`'s widened Gershgorin bound, so that the full check cannot pass; `true`
     /// otherwise (also when `σ_r` is too small to estimate `x_r`, where the full check
     /// decides).
     fn may_have_converged(
@@ -630,17 +630,7 @@ impl ResidualEstimate {
         tridiagonal_of_normal(alpha, beta, &mut self.diag, &mut self.offdiag);
         let (lambda_r, y) = self.pair.compute(&self.diag, &self.offdiag[..k - 1], r - 1);
         let y_last = y[k - 1].abs();
-        let gershgorin = (0..k)
-            .map(|i| {
-                let left = if i > 0 {
-                    self.offdiag[i - 1].abs()
-                } else {
-                    0.0
-                };
-                self.diag[i] + left + self.offdiag[i].abs()
-            })
-            .fold(0.0f64, f64::max);
-        let sigma1 = gershgorin.sqrt();
+        let sigma1 = self.pair.upper_bound().max(0.0).sqrt();
         let sigma_r = lambda_r.max(0.0).sqrt();
         let tiny = sigma1 * k as f64 * f64::EPSILON.sqrt();
         if sigma_r <= tiny || sigma_r.is_nan() || !y_last.is_finite() {

@@ -134,25 +134,14 @@ impl LeadingEig {
         Ok(())
     }
 
-    /// `‖T‖₁`, `PIVMIN` and the Gershgorin interval `[gl, gu]` of `T`, widened by
-    /// `2.1·(n·ε·max(|gl|, |gu|) + 2·PIVMIN)` on each side (LAPACK `dstebz`).
+    /// `‖T‖₁`, `PIVMIN` and the widened Gershgorin interval of `T` ([`SpectrumBounds`]).
     fn bound_spectrum(&mut self) {
         let n = self.n;
-        let (d, e) = (&self.diag[..n], &self.offdiag[..n - 1]);
-        let (mut gl, mut gu, mut t_norm) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
-        for i in 0..n {
-            let left = if i > 0 { e[i - 1].abs() } else { 0.0 };
-            let right = if i + 1 < n { e[i].abs() } else { 0.0 };
-            gl = gl.min(d[i] - left - right);
-            gu = gu.max(d[i] + left + right);
-            t_norm = t_norm.max(d[i].abs() + left + right);
-        }
-        self.t_norm = t_norm;
-        let e2_max = self.offdiag2.iter().fold(1.0f64, |m, &v| m.max(v));
-        self.pivmin = f64::MIN_POSITIVE * e2_max;
-        let widen = 2.1 * (n as f64 * f64::EPSILON * gl.abs().max(gu.abs()) + 2.0 * self.pivmin);
-        self.lower_bound = gl - widen;
-        self.upper_bound = gu + widen;
+        let b = SpectrumBounds::of(&self.diag[..n], &self.offdiag[..n - 1], &self.offdiag2);
+        self.t_norm = b.t_norm;
+        self.pivmin = b.pivmin;
+        self.lower_bound = b.lower;
+        self.upper_bound = b.upper;
     }
 
     /// Computes every eigenvalue (after [`LeadingEig::reduce`]).
@@ -328,10 +317,7 @@ impl LeadingEig {
                 .factor(&self.diag, &self.offdiag[..n - 1], shift, eps * t_norm);
             let (done, rest) = self.vectors.split_at_mut(l * n);
             let z = &mut rest[..n];
-            // A fixed start vector with every component of the same order.
-            for (i, v) in z.iter_mut().enumerate() {
-                *v = 1.0 + 0.5 * ((i as f64 + 1.0) * 0.618_033_988_749_895).fract();
-            }
+            fill_start_vector(z);
             for iteration in 0..INVERSE_ITERATIONS {
                 self.lu.solve(z);
                 if iteration + 1 == INVERSE_ITERATIONS {
@@ -460,6 +446,7 @@ fn tridiagonal_eigenvalues(
 #[derive(Default)]
 pub(crate) struct TridiagonalEigenpair {
     e2: Vec<f64>,
+    bounds: SpectrumBounds,
     lu: TridiagonalLu,
     vector: Vec<f64>,
 }
@@ -480,17 +467,13 @@ impl TridiagonalEigenpair {
         debug_assert!(j < n && e.len() + 1 == n);
         self.e2.clear();
         self.e2.extend(e.iter().map(|v| v * v));
-        let (mut lo, mut hi, mut t_norm) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
-        for i in 0..n {
-            let left = if i > 0 { e[i - 1].abs() } else { 0.0 };
-            let right = if i + 1 < n { e[i].abs() } else { 0.0 };
-            lo = lo.min(d[i] - left - right);
-            hi = hi.max(d[i] + left + right);
-            t_norm = t_norm.max(d[i].abs() + left + right);
-        }
-        let pivmin = f64::MIN_POSITIVE * self.e2.iter().fold(1.0f64, |m, &v| m.max(v));
-        let widen = 2.1 * (n as f64 * f64::EPSILON * lo.abs().max(hi.abs()) + 2.0 * pivmin);
-        (lo, hi) = (lo - widen, hi + widen);
+        self.bounds = SpectrumBounds::of(d, e, &self.e2);
+        let SpectrumBounds {
+            t_norm,
+            pivmin,
+            lower: mut lo,
+            upper: mut hi,
+        } = self.bounds;
         // λ_j has n − 1 − j eigenvalues below it: keep count_below(lo) ≤ n − 1 − j < count_below(hi).
         let below = n - 1 - j;
         loop {
@@ -507,15 +490,64 @@ impl TridiagonalEigenpair {
         }
         let lambda = 0.5 * (lo + hi);
         self.lu.factor(d, e, lambda, f64::EPSILON * t_norm);
-        self.vector.clear();
-        self.vector
-            .extend((0..n).map(|i| 1.0 + 0.5 * ((i as f64 + 1.0) * 0.618_033_988_749_895).fract()));
+        self.vector.resize(n, 0.0);
+        fill_start_vector(&mut self.vector);
         for _ in 0..INVERSE_ITERATIONS {
             self.lu.solve(&mut self.vector);
             let s = norm(&self.vector);
             self.vector.iter_mut().for_each(|v| *v /= s);
         }
         (lambda, &self.vector)
+    }
+
+    /// The upper end of the widened Gershgorin interval of the last [`Self::compute`]'s
+    /// matrix: at least its largest eigenvalue.
+    pub(crate) fn upper_bound(&self) -> f64 {
+        self.bounds.upper
+    }
+}
+
+/// The inverse iteration's fixed start vector, every component of the same order:
+/// `1 + frac((i + 1)·φ⁻¹)/2`.
+fn fill_start_vector(z: &mut [f64]) {
+    for (i, v) in z.iter_mut().enumerate() {
+        *v = 1.0 + 0.5 * ((i as f64 + 1.0) * 0.618_033_988_749_895).fract();
+    }
+}
+
+/// Bounds on the spectrum of a symmetric tridiagonal `T` (LAPACK `dstebz`).
+#[derive(Clone, Copy, Debug, Default)]
+struct SpectrumBounds {
+    /// `‖T‖₁`, the largest absolute row sum.
+    t_norm: f64,
+    /// The smallest pivot magnitude of the Sturm recurrence: `MIN_POSITIVE·max(1, max e²)`.
+    pivmin: f64,
+    /// The Gershgorin interval `[gl, gu]` widened by `2.1·(n·ε·max(|gl|, |gu|) + 2·PIVMIN)` on
+    /// each side.
+    lower: f64,
+    upper: f64,
+}
+
+impl SpectrumBounds {
+    /// The bounds of `T` with diagonal `d`, off-diagonal `e` (`n − 1` values) and `e2 = e²`.
+    fn of(d: &[f64], e: &[f64], e2: &[f64]) -> Self {
+        let n = d.len();
+        let (mut gl, mut gu, mut t_norm) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+        for i in 0..n {
+            let left = if i > 0 { e[i - 1].abs() } else { 0.0 };
+            let right = if i + 1 < n { e[i].abs() } else { 0.0 };
+            gl = gl.min(d[i] - left - right);
+            gu = gu.max(d[i] + left + right);
+            t_norm = t_norm.max(d[i].abs() + left + right);
+        }
+        let pivmin = f64::MIN_POSITIVE * e2.iter().fold(1.0f64, |m, &v| m.max(v));
+        let widen = 2.1 * (n as f64 * f64::EPSILON * gl.abs().max(gu.abs()) + 2.0 * pivmin);
+        SpectrumBounds {
+            t_norm,
+            pivmin,
+            lower: gl - widen,
+            upper: gu + widen,
+        }
     }
 }
 
