@@ -14,8 +14,8 @@ use sparsewave::denoise::wsvd::{
 };
 use sparsewave::linalg::dense::{DenseSvd, SymmetricEig};
 use sparsewave::linalg::hankel::{
-    antidiagonal_average, antidiagonal_count, hankel_dims, hankel_gram_lower, hankel_matrix,
-    HankelOp, HankelProduct, HankelScratch,
+    antidiagonal_average, antidiagonal_count, fft_len, hankel_dims, hankel_gram_lower,
+    hankel_matrix, HankelOp, HankelProduct, HankelScratch,
 };
 use sparsewave::linalg::lanczos::{LanczosSvd, LinearOperator};
 use sparsewave::linalg::rank_rule::{aic_rank, mdl_rank, RankRule};
@@ -141,6 +141,23 @@ fn hankel_products_and_reconstructions_match_dense() {
                 assert!((got[p - 1 + j] - hr[(p - 1, j)]).abs() < 1e-12);
             }
         }
+    }
+}
+
+/// `fft_len(w)` is the smallest even 2^a·3^b ≥ w, by exhaustive search.
+#[test]
+fn fft_len_is_the_smallest_even_3_smooth_length() {
+    let smooth = |mut l: usize| {
+        for f in [2, 3] {
+            while l % f == 0 {
+                l /= f;
+            }
+        }
+        l == 1
+    };
+    for w in 1..3000 {
+        let want = (w.max(2)..).find(|&l| l % 2 == 0 && smooth(l)).unwrap();
+        assert_eq!(fft_len(w), want, "w {w}");
     }
 }
 

@@ -7,7 +7,8 @@
 //!   one plan serves every thread. Each thread owns a [`HankelScratch`] and loads one window after
 //!   another into it ([`HankelOp::with_window`]); the loaded [`HankelWindow`] applies `H·v` and
 //!   `Hᵀ·u` without forming `H`: directly for short windows, and for long ones as a circular
-//!   correlation of length `w` by real FFTs (the window's spectrum is computed once per window).
+//!   correlation by real FFTs of length [`fft_len`]`(w) ≥ w` (the window's spectrum is computed
+//!   once per window).
 //!   The same plan turns a rank-r factorization `H_r = A·Bᵀ` back into a signal, either by
 //!   anti-diagonal averaging ([`HankelOp::hankelize`]) or by the WSVD paper's mapping
 //!   ([`HankelOp::paper_map`]), again without forming `H_r`.
@@ -112,30 +113,53 @@ pub fn hankel_gram_lower(x: &[f64], g: &mut [f64]) -> Result<()> {
     Ok(())
 }
 
+/// The FFT length of a `w`-sample window's products: the smallest even `L = 2^a·3^b ≥ w`.
+///
+/// Any `L ≥ w` is exact: a correlation or convolution of the window's lengths spans `w`
+/// samples, so nothing wraps around in a circular one of length `L`, with the window zero-padded.
+/// Lengths whose half (realfft's complex FFT) has only the factors 2 and 3 are the fast ones
+/// (measured with rustfft: a complex FFT of 512 points takes 0.79 µs against 1.43 µs for 500, of
+/// 108 points 0.13 µs against 0.21 µs for 100).
+pub fn fft_len(w: usize) -> usize {
+    let mut best = usize::MAX;
+    let mut pow2 = 2;
+    loop {
+        let mut l = pow2;
+        while l < w {
+            l *= 3;
+        }
+        best = best.min(l);
+        if pow2 >= w {
+            return best;
+        }
+        pow2 *= 2;
+    }
+}
+
 /// How [`HankelOp`] evaluates products and reconstructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HankelProduct {
     /// Direct sums: `p·q` multiply-adds per product, `r·p·q` per reconstruction.
     Direct,
-    /// Circular correlation / convolution of length `w` by real FFTs.
+    /// Circular correlation / convolution by real FFTs of length [`fft_len`]`(w)`.
     Fft,
 }
 
-/// The real FFT plans of length `w` (shared, `Sync`).
+/// The real FFT plans of length [`fft_len`]`(w)` (shared, `Sync`).
 #[derive(Clone)]
 struct FftPlans {
     forward: Arc<dyn RealToComplex<f64>>,
     inverse: Arc<dyn ComplexToReal<f64>>,
 }
 
-/// The FFT buffers of length `w` one thread works in.
+/// The FFT buffers one thread works in (length `L` = [`fft_len`]`(w)`).
 #[derive(Clone)]
 struct FftBuffers {
     /// Spectrum of the loaded window.
     window_spectrum: Vec<Complex64>,
-    /// Real work buffer of length `w`.
+    /// Real work buffer of length `L`.
     real: Vec<f64>,
-    /// Complex work buffers of length `w/2 + 1`.
+    /// Complex work buffers of length `L/2 + 1`.
     spectrum: Vec<Complex64>,
     spectrum_b: Vec<Complex64>,
     /// Frequency-domain accumulator for reconstructions.
@@ -144,7 +168,7 @@ struct FftBuffers {
 }
 
 impl FftBuffers {
-    /// `spectrum = FFT(v zero-padded to w)`.
+    /// `spectrum = FFT(v zero-padded to L)`.
     fn transform_padded(&mut self, plans: &FftPlans, v: &[f64]) {
         self.real[..v.len()].copy_from_slice(v);
         self.real[v.len()..].fill(0.0);
@@ -154,24 +178,23 @@ impl FftBuffers {
             .expect("buffer lengths fixed at planning");
     }
 
-    /// `real = IFFT(buf) / w`, after forcing the DC (and Nyquist) bins real, as they are for any
+    /// `real = IFFT(buf) / L`, after forcing the DC (and Nyquist) bins real, as they are for any
     /// product of spectra of real signals up to round-off.
     fn inverse_into_real(&mut self, plans: &FftPlans, use_accumulator: bool) {
-        let w = self.real.len();
+        let l = self.real.len();
         let buf = if use_accumulator {
             &mut self.accumulator
         } else {
             &mut self.spectrum
         };
+        // L is even (fft_len): the Nyquist bin is real too.
         buf[0].im = 0.0;
-        if w % 2 == 0 {
-            buf[w / 2].im = 0.0;
-        }
+        buf[l / 2].im = 0.0;
         plans
             .inverse
             .process_with_scratch(buf, &mut self.real, &mut self.scratch)
             .expect("buffer lengths fixed at planning");
-        let scale = 1.0 / w as f64;
+        let scale = 1.0 / l as f64;
         self.real.iter_mut().for_each(|v| *v *= scale);
     }
 }
@@ -180,9 +203,10 @@ impl FftBuffers {
 /// for the FFT product, the real FFT plans. Immutable and `Sync`: threads share one plan, each
 /// with its own [`HankelScratch`].
 ///
-/// FFT path: with `X = FFT_w(x)`, `H·v` is the circular correlation `IFFT(X·conj(FFT_w(v)))`
-/// read at `0 .. p`; no wrap-around reaches those indices because `(p − 1) + (q − 1) = w − 1`.
-/// `Hᵀ·u` is the same with `u` and `q` outputs.
+/// FFT path: with `X = FFT_L(x)` (`x` zero-padded to `L` = [`fft_len`]`(w)`), `H·v` is the
+/// circular correlation `IFFT(X·conj(FFT_L(v)))` read at `0 .. p`; no wrap-around reaches
+/// those indices because `(p − 1) + (q − 1) = w − 1 < L`. `Hᵀ·u` is the same with `u` and `q`
+/// outputs.
 #[derive(Clone)]
 pub struct HankelOp {
     w: usize,
@@ -227,9 +251,10 @@ impl HankelOp {
         let fft = match product {
             HankelProduct::Fft => {
                 let mut planner = RealFftPlanner::<f64>::new();
+                let l = fft_len(w);
                 Some(FftPlans {
-                    forward: planner.plan_fft_forward(w),
-                    inverse: planner.plan_fft_inverse(w),
+                    forward: planner.plan_fft_forward(l),
+                    inverse: planner.plan_fft_inverse(l),
                 })
             }
             HankelProduct::Direct => None,
@@ -255,10 +280,11 @@ impl HankelOp {
                 .forward
                 .get_scratch_len()
                 .max(plans.inverse.get_scratch_len());
-            let half = w / 2 + 1;
+            let l = plans.forward.len();
+            let half = l / 2 + 1;
             FftBuffers {
                 window_spectrum: vec![Complex64::default(); half],
-                real: vec![0.0; w],
+                real: vec![0.0; l],
                 spectrum: vec![Complex64::default(); half],
                 spectrum_b: vec![Complex64::default(); half],
                 accumulator: vec![Complex64::default(); half],
@@ -300,7 +326,10 @@ impl HankelOp {
         self.check_scratch(scratch)?;
         scratch.window.copy_from_slice(x);
         if let (Some(plans), Some(f)) = (&self.fft, scratch.fft.as_mut()) {
-            f.real.copy_from_slice(x);
+            f.real[..x.len()].copy_from_slice(x);
+            // The products never read past w, but the spectrum's rounding would then depend
+            // on what the scratch held before.
+            f.real[x.len()..].fill(0.0);
             plans
                 .forward
                 .process_with_scratch(&mut f.real, &mut f.window_spectrum, &mut f.scratch)
@@ -331,8 +360,9 @@ impl HankelOp {
         let (p, q) = (self.p, self.q);
         match (&self.fft, scratch.fft.as_mut()) {
             (Some(plans), Some(f)) => {
-                // Linear convolution of lengths p and q has p + q − 1 = w samples: a circular
-                // convolution of length w is exact. Sum in the frequency domain, invert once.
+                // Linear convolution of lengths p and q has p + q − 1 = w ≤ L samples: a
+                // circular convolution of length L is exact. Sum in the frequency domain,
+                // invert once.
                 f.accumulator.fill(Complex64::default());
                 for l in 0..r {
                     f.transform_padded(plans, &b[l * q..(l + 1) * q]);
@@ -345,7 +375,7 @@ impl HankelOp {
                     }
                 }
                 f.inverse_into_real(plans, true);
-                out.copy_from_slice(&f.real);
+                out.copy_from_slice(&f.real[..out.len()]);
             }
             _ => {
                 out.fill(0.0);
