@@ -28,7 +28,7 @@ use crate::{Error, Result};
 /// Window length from which [`HankelOp`] switches from direct sums to FFT correlation.
 ///
 /// Measured (benches/wsvd.rs, `hankel_product/*`): a direct product costs `p·q`
-/// multiply-adds, the FFT one a forward and an inverse real FFT of length `w`; the FFT path
+/// multiply-adds, the FFT one a forward and an inverse real FFT of length about `w`; the FFT path
 /// wins from about w = 96 on.
 pub const FFT_MIN_WINDOW: usize = 96;
 
