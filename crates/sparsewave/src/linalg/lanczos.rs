@@ -325,7 +325,9 @@ impl LanczosSvd {
             }
             done = k;
             // The full check (every Ritz vector) runs only when the cheap one cannot rule
-            // convergence out, so `k` is the same as with the full check at every step.
+            // convergence out, so `k` is the same as with the full check at every step. (A
+            // skipped check draws no random completion for numerically zero Ritz values, so on
+            // a rank-deficient operator the later random vectors, not the accuracy, differ.)
             let estimate_allows = k == n || self.estimate_allows(k, r);
             if estimate_allows && self.full_check(k, r, &mut rng)? {
                 break;
