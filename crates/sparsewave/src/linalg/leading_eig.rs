@@ -455,9 +455,10 @@ impl TridiagonalEigenpair {
     /// The `j`-th largest eigenvalue (`j = 0` the largest) of the symmetric tridiagonal `T`
     /// (diagonal `d`, off-diagonal `e` of `n − 1` values) and a unit eigenvector of it.
     ///
-    /// The eigenvalue is bisected in the Gershgorin interval widened as in
-    /// [`LeadingEig::reduce`], on the count of eigenvalues below the midpoint
-    /// ([`sturm_count_below`]), until the bracket is below `2·ε·max(|lo|, |hi|) + ε·‖T‖₁`
+    /// The eigenvalue is bisected in the widened Gershgorin interval ([`SpectrumBounds`]), on
+    /// the count of eigenvalues below the midpoint ([`sturm_count_below`]) — not by
+    /// [`LeadingEig::leading_values`]' Laguerre iteration, which needs every larger eigenvalue
+    /// first — until the bracket is below `2·ε·max(|lo|, |hi|) + ε·‖T‖₁`
     /// (LAPACK `dstebz`'s tolerance: an absolute error of a few `ε·‖T‖₁`). The vector is
     /// [`INVERSE_ITERATIONS`] solves with `T − λ·I` from the fixed start vector of
     /// [`LeadingEig::leading_vectors`]; for an eigenvalue separated from the others by `gap`,
