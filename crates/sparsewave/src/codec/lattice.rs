@@ -11,9 +11,10 @@
 //! number with M·N ≥ n; lattices with a side below [`MIN_SIDE`] are skipped):
 //!
 //! 1. every candidate is analysed and ranked by a sparsity [`proxy`] (the magnitude bits a
-//!    dead-zone quantizer would spend at the target, from the sorted coefficients — no
+//!    dead-zone quantizer would spend at the target, from the largest coefficients — no
 //!    encoding);
-//! 2. the [`TRIALED`] best-ranked ones get two or three real trial encodings near the target —
+//! 2. the [`TRIALED`] best-ranked ones keep their analysis (the others' is dropped) and get
+//!    two or three real trial encodings near the target —
 //!    at the rate control's first guess of the relative step, then the rate control's own
 //!    secant steps towards the target — and the file size at the target SNR (or the SNR at the
 //!    target bit rate) is estimated by interpolating log₂ bytes linearly in dB between the two
@@ -29,7 +30,7 @@
 
 use super::params::{Method, PgbzParams};
 use super::rate::{first_log_step, second_log_step};
-use super::{limits, prepare, Prepared, Target, Trial};
+use super::{analyse_pgbz, limits, prepare_analysed, Analysed, Prepared, Target, Trial};
 use crate::audio::Audio;
 use crate::metrics::joint_snr_db;
 use crate::transform::zak::square_lattice_size;
@@ -136,26 +137,26 @@ pub fn candidates(len: usize) -> Vec<(usize, usize)> {
             }
             let m = smooth_odd_at_least((square as f64 * f64::from(j).exp2()).round() as usize);
             let n = smooth_odd_at_least(len.div_ceil(m));
-            let method = pgbz(
+            let method = Method::Pgbz(pgbz_params(
                 PgbzParams {
                     lattice: None,
                     refit: 0,
                 },
                 m,
                 n,
-            );
+            ));
             (m >= MIN_SIDE && n >= MIN_SIDE && limits::check_method(&method, Some(len)).is_ok())
                 .then_some((m, n))
         })
         .collect()
 }
 
-/// PGBZ with `p`'s settings on the lattice M × N.
-fn pgbz(p: PgbzParams, m: usize, n: usize) -> Method {
-    Method::Pgbz(PgbzParams {
+/// `p`'s settings on the lattice M × N.
+fn pgbz_params(p: PgbzParams, m: usize, n: usize) -> PgbzParams {
+    PgbzParams {
         lattice: Some((m, n)),
         ..p
-    })
+    }
 }
 
 /// `p` with its lattice chosen for `audio` and `target` (module docs), the candidates'
@@ -174,34 +175,35 @@ pub fn choose(audio: &Audio, p: PgbzParams, target: Target) -> Result<Chosen> {
     if lattices.len() < 2 {
         return Ok(unchosen);
     }
-    // 1. Rank by the proxy (one analysis each, dropped at once).
-    let proxies: Vec<f64> = lattices
+    // 1. Rank by the proxy (one analysis each, kept for the trials of the best ones).
+    let analysed: Vec<(f64, Analysed)> = lattices
         .par_iter()
         .map(|&(m, n)| {
-            let plan = super::plan::SparsePlan::pgbz(
-                &PgbzParams {
-                    lattice: Some((m, n)),
-                    ..p
-                },
-                audio.frames(),
-            )?;
-            let slots = audio
-                .channels
-                .iter()
-                .map(|x| plan.analyze(x))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(proxy(&slots, target, audio.seconds()))
+            let a = analyse_pgbz(audio, &pgbz_params(p, m, n))?;
+            Ok((proxy(a.slots(), target, audio.seconds()), a))
         })
         .collect::<Result<_>>()?;
+    let proxies: Vec<f64> = analysed.iter().map(|(proxy, _)| *proxy).collect();
     let mut order: Vec<usize> = (0..lattices.len()).collect();
     order.sort_by(|&a, &b| proxies[a].total_cmp(&proxies[b]));
     order.truncate(TRIALED);
-    // 2. Trial-encode the best-ranked ones.
-    let trialed: Vec<(usize, Trialed)> = order
-        .par_iter()
+    let mut analysed: Vec<Option<Analysed>> = analysed.into_iter().map(|(_, a)| Some(a)).collect();
+    let best_ranked: Vec<(usize, Analysed)> = order
+        .iter()
         .map(|&i| {
+            (
+                i,
+                analysed[i].take().expect("each candidate is ranked once"),
+            )
+        })
+        .collect();
+    drop(analysed);
+    // 2. Trial-encode the best-ranked ones.
+    let trialed: Vec<(usize, Trialed)> = best_ranked
+        .into_par_iter()
+        .map(|(i, a)| {
             let (m, n) = lattices[i];
-            Ok((i, estimate(audio, pgbz(p, m, n), target)?))
+            Ok((i, estimate(audio, pgbz_params(p, m, n), a, target)?))
         })
         .collect::<Result<_>>()?;
     let better = |a: f64, b: f64| match target {
@@ -252,9 +254,10 @@ struct Trialed {
     estimate: f64,
 }
 
-/// Two or three trials of one lattice near `target`, and the interpolated estimate.
-fn estimate(audio: &Audio, method: Method, target: Target) -> Result<Trialed> {
-    let prepared = prepare(audio, &method)?;
+/// Two or three trials of one lattice (PGBZ with `p`, analysed in `a`) near `target`, and
+/// the interpolated estimate.
+fn estimate(audio: &Audio, p: PgbzParams, a: Analysed, target: Target) -> Result<Trialed> {
+    let prepared = prepare_analysed(audio, p, a);
     let seconds = audio.seconds();
     let budget = |kbps: f64| (kbps * 1000.0 / 8.0 * seconds).floor().max(1.0).log2();
     // (log₂ relative step, log₂ bytes, SNR dB) of each trial.
@@ -313,39 +316,94 @@ fn estimate(audio: &Audio, method: Method, target: Target) -> Result<Trialed> {
 /// `--snr D`: R at the smallest K with D(K) ≤ E·10^(−D/10), E = Σ c²; `--bitrate B`: minus
 /// the SNR 10·log₁₀(E/D(K)) at the largest K with R(K) ≤ B·seconds.
 pub fn proxy(slots: &[Vec<f64>], target: Target, seconds: f64) -> f64 {
-    // |c| ≥ 0: the bit patterns order as the values do, and sort faster.
-    let mut bits: Vec<u64> = slots.iter().flatten().map(|c| c.abs().to_bits()).collect();
-    bits.sort_unstable_by(|a, b| b.cmp(a));
-    let mags: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
-    let total: f64 = mags.iter().map(|c| c * c).sum();
+    let total: f64 = slots.iter().flatten().map(|c| c * c).sum();
+    let allowed = total * 10f64.powf(-target_db(target) / 10.0);
+    let budget = match target {
+        Target::Bitrate { kbps } => kbps * 1000.0 * seconds,
+        _ => f64::INFINITY,
+    };
+    let mut largest = LargestFirst::new(slots);
     let (mut kept_energy, mut log_sum) = (0.0, 0.0);
     let mut score = 0.0;
-    for (i, &a) in mags.iter().enumerate() {
-        if a <= 0.0 {
+    let mut k = 0.0;
+    'scan: loop {
+        let stage = largest.next_stage();
+        if stage.is_empty() {
             break;
         }
-        let k = (i + 1) as f64;
-        kept_energy += a * a;
-        log_sum += a.log2();
-        let distortion = (total - kept_energy).max(0.0) + k * a * a / 12.0;
-        let bits = log_sum - k * a.log2() + k;
-        match target {
-            Target::Snr { db } => {
-                score = bits;
-                if distortion <= total * 10f64.powf(-db / 10.0) {
-                    break;
-                }
+        for a in stage.iter().map(|&b| f64::from_bits(b)) {
+            if a <= 0.0 {
+                break 'scan;
             }
-            Target::Bitrate { kbps } => {
-                if bits > kbps * 1000.0 * seconds {
-                    break;
+            k += 1.0;
+            kept_energy += a * a;
+            log_sum += a.log2();
+            let distortion = (total - kept_energy).max(0.0) + k * a * a / 12.0;
+            let bits = log_sum - k * a.log2() + k;
+            match target {
+                Target::Snr { .. } => {
+                    score = bits;
+                    if distortion <= allowed {
+                        break 'scan;
+                    }
                 }
-                score = -10.0 * (total / distortion.max(f64::MIN_POSITIVE)).log10();
+                Target::Bitrate { .. } => {
+                    if bits > budget {
+                        break 'scan;
+                    }
+                    score = -10.0 * (total / distortion.max(f64::MIN_POSITIVE)).log10();
+                }
+                Target::Fixed { .. } => break 'scan,
             }
-            Target::Fixed { .. } => break,
         }
     }
     score
+}
+
+/// The SNR target of `--snr D` (the others have none: +∞ allows no distortion).
+fn target_db(target: Target) -> f64 {
+    match target {
+        Target::Snr { db } => db,
+        _ => f64::INFINITY,
+    }
+}
+
+/// The magnitudes |c| of coefficients, largest first, sorted in stages as they are asked
+/// for: each stage moves the next largest to the front of the rest
+/// (`select_nth_unstable`) and sorts only those, so a scan that stops after the K largest
+/// sorts about 2K values instead of all of them (the proxy of a 30 dB target stops after
+/// about half the coefficients, of a 20 dB one after a tenth or less).
+struct LargestFirst {
+    /// Bit patterns of |c| ≥ 0, which order as the values do (and sort faster).
+    bits: Vec<u64>,
+    /// `bits[..sorted]` is sorted, largest first, and no value after it is larger.
+    sorted: usize,
+}
+
+impl LargestFirst {
+    /// The first stage's share of the coefficients (later stages double the sorted part).
+    const FIRST_STAGE_DIVISOR: usize = 16;
+
+    fn new(slots: &[Vec<f64>]) -> Self {
+        LargestFirst {
+            bits: slots.iter().flatten().map(|c| c.abs().to_bits()).collect(),
+            sorted: 0,
+        }
+    }
+
+    /// The next largest values, largest first (empty once every value was given).
+    fn next_stage(&mut self) -> &[u64] {
+        let start = self.sorted;
+        let rest = &mut self.bits[start..];
+        let first = (rest.len() / Self::FIRST_STAGE_DIVISOR).max(1);
+        let take = start.max(first).min(rest.len());
+        if take < rest.len() {
+            rest.select_nth_unstable_by(take, |a, b| b.cmp(a));
+        }
+        rest[..take].sort_unstable_by(|a, b| b.cmp(a));
+        self.sorted += take;
+        &self.bits[start..start + take]
+    }
 }
 
 #[cfg(test)]
@@ -395,6 +453,85 @@ mod tests {
         // 2 bits in 1 ms (2 kbit/s): K = 1 fits, K = 2 (2.415 bits) does not.
         let rate = proxy(&slots, Target::Bitrate { kbps: 2.0 }, 0.001);
         assert!((rate + 10.0 * (25.0 / (9.0 + 16.0 / 12.0f64)).log10()).abs() < 1e-12);
+    }
+
+    /// The staged sort gives the proxy of a full sort, bit for bit: every target stops at a
+    /// different depth (first stage, a later one, the last), on values with ties and zeros.
+    #[test]
+    fn staged_proxy_equals_the_fully_sorted_one() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let slots: Vec<Vec<f64>> = (0..2)
+            .map(|_| {
+                (0..5000)
+                    .map(|_| {
+                        let r = next();
+                        // Heavy-tailed magnitudes, a few exact ties and zeros.
+                        match r % 50 {
+                            0 => 0.0,
+                            1 => 0.25,
+                            _ => {
+                                (r >> 11) as f64 / (1u64 << 53) as f64
+                                    * 2f64.powi((r % 23) as i32 - 11)
+                            }
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let full_sort = |target: Target, seconds: f64| -> f64 {
+            let total: f64 = slots.iter().flatten().map(|c| c * c).sum();
+            let mut mags: Vec<f64> = slots.iter().flatten().map(|c| c.abs()).collect();
+            mags.sort_by(|a, b| b.total_cmp(a));
+            let (mut kept, mut logs, mut score) = (0.0, 0.0, 0.0);
+            for (i, &a) in mags.iter().enumerate() {
+                if a <= 0.0 {
+                    break;
+                }
+                let k = (i + 1) as f64;
+                kept += a * a;
+                logs += a.log2();
+                let distortion = (total - kept).max(0.0) + k * a * a / 12.0;
+                let bits = logs - k * a.log2() + k;
+                match target {
+                    Target::Snr { db } => {
+                        score = bits;
+                        if distortion <= total * 10f64.powf(-db / 10.0) {
+                            break;
+                        }
+                    }
+                    Target::Bitrate { kbps } => {
+                        if bits > kbps * 1000.0 * seconds {
+                            break;
+                        }
+                        score = -10.0 * (total / distortion.max(f64::MIN_POSITIVE)).log10();
+                    }
+                    Target::Fixed { .. } => break,
+                }
+            }
+            score
+        };
+        for db in [0.5, 3.0, 10.0, 20.0, 40.0, 80.0, 400.0] {
+            let t = Target::Snr { db };
+            assert_eq!(
+                proxy(&slots, t, 1.0).to_bits(),
+                full_sort(t, 1.0).to_bits(),
+                "{db} dB"
+            );
+        }
+        for kbps in [0.001, 0.05, 1.0, 20.0, 1e6] {
+            let t = Target::Bitrate { kbps };
+            assert_eq!(
+                proxy(&slots, t, 0.1).to_bits(),
+                full_sort(t, 0.1).to_bits(),
+                "{kbps} kbps"
+            );
+        }
     }
 
     /// A short signal keeps only the lattices with both sides ≥ MIN_SIDE.

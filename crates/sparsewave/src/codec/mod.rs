@@ -153,6 +153,17 @@ struct SparsePrepared {
 
 impl SparsePrepared {
     fn new(method: Method, plan: SparsePlan, audio: &Audio) -> Result<Self> {
+        let slots: Vec<Vec<f64>> = audio
+            .channels
+            .par_iter()
+            .map(|x| plan.analyze(x))
+            .collect::<Result<_>>()?;
+        Ok(Self::analysed(method, Analysed { plan, slots }, audio))
+    }
+
+    /// From the analysis `a` of `audio` with `method`'s plan.
+    fn analysed(method: Method, a: Analysed, audio: &Audio) -> Self {
+        let Analysed { plan, slots } = a;
         let layout = plan.layout();
         let resolved = plan.resolved();
         let method = match method {
@@ -166,18 +177,13 @@ impl SparsePrepared {
             }),
             other => other,
         };
-        let slots: Vec<Vec<f64>> = audio
-            .channels
-            .par_iter()
-            .map(|x| plan.analyze(x))
-            .collect::<Result<_>>()?;
         let rankings = slots
             .par_iter()
             .map(|s| sparse::Ranking::new(&layout, s))
             .collect();
         let count = slots.iter().map(Vec::len).sum::<usize>().max(1);
         let energy: f64 = slots.iter().flatten().map(|v| v * v).sum();
-        Ok(SparsePrepared {
+        SparsePrepared {
             plan,
             layout,
             method,
@@ -191,7 +197,7 @@ impl SparsePrepared {
                 }
                 _ => None,
             },
-        })
+        }
     }
 
     /// The slots to quantize for `budget`: the analysis, or its least-squares re-fit.
@@ -335,13 +341,7 @@ fn fit_wavelet(p: DwtParams, len: usize) -> DwtParams {
 
 /// Analyse `audio` once for `method`.
 pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
-    if audio.channel_count() == 0 || audio.frames() == 0 {
-        return Err(Error::param("input", "has no samples"));
-    }
-    limits::check_channels(audio.channel_count())?;
-    limits::check_sample_rate(audio.sample_rate)?;
-    Limits::default().check(audio.channel_count(), audio.frames() as u64)?;
-    limits::check_method(method, Some(audio.frames()))?;
+    check_preparable(audio, method)?;
     let len = audio.frames();
     Ok(match method {
         Method::Dwt(p) => {
@@ -371,6 +371,50 @@ pub fn prepare(audio: &Audio, method: &Method) -> Result<Box<dyn Prepared>> {
             ))
         }
     })
+}
+
+/// What [`prepare`] checks before it plans: a non-empty input within the format's limits and
+/// parameters the decoder accepts.
+fn check_preparable(audio: &Audio, method: &Method) -> Result<()> {
+    if audio.channel_count() == 0 || audio.frames() == 0 {
+        return Err(Error::param("input", "has no samples"));
+    }
+    limits::check_channels(audio.channel_count())?;
+    limits::check_sample_rate(audio.sample_rate)?;
+    Limits::default().check(audio.channel_count(), audio.frames() as u64)?;
+    limits::check_method(method, Some(audio.frames()))
+}
+
+/// A sparse method's plan and the analysis of every channel of one input: what the PGBZ
+/// lattice choice ranks its candidates by and then prepares the best ones from, without
+/// analysing them again ([`analyse_pgbz`], [`prepare_analysed`]).
+pub(crate) struct Analysed {
+    plan: SparsePlan,
+    slots: Vec<Vec<f64>>,
+}
+
+impl Analysed {
+    /// The coefficient slots, one vector per channel.
+    pub(crate) fn slots(&self) -> &[Vec<f64>] {
+        &self.slots
+    }
+}
+
+/// Plan PGBZ with `p` on `audio` and analyse every channel (with [`prepare`]'s checks).
+pub(crate) fn analyse_pgbz(audio: &Audio, p: &PgbzParams) -> Result<Analysed> {
+    check_preparable(audio, &Method::Pgbz(*p))?;
+    let plan = SparsePlan::pgbz(p, audio.frames())?;
+    let slots = audio
+        .channels
+        .par_iter()
+        .map(|x| plan.analyze(x))
+        .collect::<Result<_>>()?;
+    Ok(Analysed { plan, slots })
+}
+
+/// [`prepare`] for PGBZ with `p`, from the analysis [`analyse_pgbz`] made of `audio` with it.
+pub(crate) fn prepare_analysed(audio: &Audio, p: PgbzParams, a: Analysed) -> Box<dyn Prepared> {
+    Box::new(SparsePrepared::analysed(Method::Pgbz(p), a, audio))
 }
 
 /// Encode `audio` with each of `candidates` (e.g. [`MethodSettings::candidates`]) and keep

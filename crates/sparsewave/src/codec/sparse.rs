@@ -288,12 +288,12 @@ pub fn encode_rdo(
     let mut q = vec![0_i64; slots.len()];
     for (u, _) in keep.iter().enumerate().filter(|(_, &k)| k) {
         for s in u * spu..(u + 1) * spu {
-            q[s] = (slots[s] / step).round() as i64;
+            q[s] = round_to_i64(slots[s] / step);
         }
     }
     let coding = context::Coding::V3;
     let costs = context::StaticCosts::gather(layout, coding, &q);
-    q.fill(0);
+    // The scan below overwrites every unit of `q` with its chosen values (zeros included).
     let mut coded = context::Coded::new(layout, coding);
     let mut m = context::Models::default();
     let mut w = Writer::default();
@@ -310,18 +310,33 @@ pub fn encode_rdo(
         } else {
             None
         };
+        let unit = &mut q[u * spu..(u + 1) * spu];
         match best {
             Some(values) => {
                 m.write_significance(&mut w, cx, true);
                 m.write_values(&mut w, cx, &values[..n_values]);
                 coded.record(u, &values[..n_values]);
-                q[u * spu..u * spu + n_values].copy_from_slice(&values[..n_values]);
+                unit[..n_values].copy_from_slice(&values[..n_values]);
+                unit[n_values..].fill(0);
             }
-            None => m.write_significance(&mut w, cx, false),
+            None => {
+                m.write_significance(&mut w, cx, false);
+                unit.fill(0);
+            }
         }
         Ok(())
     });
     Ok((q, w.finish()))
+}
+
+/// `x` rounded to the nearest integer, halves away from zero, as `x.round() as i64` for
+/// |x| < 2⁵²: truncation, then a carry on the fraction x − trunc(x) (exact in that range).
+/// Baseline x86-64 has no rounding instruction, so `f64::round` is a libm call per value.
+fn round_to_i64(x: f64) -> i64 {
+    let t = x as i64;
+    let fraction = x - t as f64;
+    // Without branches: the carry is unpredictable.
+    t + i64::from(fraction >= 0.5) - i64::from(fraction <= -0.5)
 }
 
 /// The values of one unit (`scaled` = c/Δ, one or two slots) minimising D + λR, or `None`
@@ -334,7 +349,8 @@ fn choose_values(
     lambda: f64,
 ) -> Option<[i64; 2]> {
     let options = |a: f64| -> [i64; 2] {
-        let f = a.abs().floor() as i64;
+        // Truncation is the floor of |a| ≥ 0 (one conversion, not a libm call).
+        let f = a.abs() as i64;
         let sign = if a < 0.0 { -1 } else { 1 };
         [sign * f, sign * (f + 1)]
     };
@@ -454,6 +470,43 @@ mod tests {
                 real_last: false,
             },
         ]
+    }
+
+    #[test]
+    fn round_to_i64_is_f64_round() {
+        let below_half = 0.5 - f64::EPSILON / 4.0;
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            -2.5,
+            below_half,
+            -below_half,
+        ];
+        xs.extend([
+            1.0 + f64::EPSILON,
+            4503599627370495.5,
+            -4503599627370495.5,
+            3e15 + 0.25,
+        ]);
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..100_000 {
+            // xorshift64: values over many magnitudes, both signs.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mantissa = (state >> 11) as f64 / (1u64 << 53) as f64;
+            let scale = 2f64.powi((state % 48) as i32 - 4);
+            let sign = if state & 1 == 0 { 1.0 } else { -1.0 };
+            xs.push(sign * mantissa * scale);
+        }
+        for x in xs {
+            assert_eq!(round_to_i64(x), x.round() as i64, "x = {x:e}");
+        }
     }
 
     #[test]
