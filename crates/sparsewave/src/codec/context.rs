@@ -81,11 +81,23 @@ impl Neighbours {
     }
 }
 
-/// Visit every unit in scan order with (unit, class, neighbours).
+/// One unit as [`scan`] visits it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unit {
+    /// Its index in the layout.
+    pub index: usize,
+    /// Its class c (module docs).
+    pub class: usize,
+    /// The values it holds: 1 for a band coefficient or a lattice's real bin, else 2 (re, im)
+    /// — also the real numbers it costs ([`Layout::cost`]).
+    pub values: usize,
+}
+
+/// Visit every unit in scan order with its neighbours.
 pub fn scan<E>(
     layout: &Layout,
     coding: Coding,
-    mut f: impl FnMut(usize, usize, &Neighbours) -> Result<(), E>,
+    mut f: impl FnMut(Unit, &Neighbours) -> Result<(), E>,
 ) -> Result<(), E> {
     match layout {
         Layout::Bands(lens) => {
@@ -110,15 +122,32 @@ pub fn scan<E>(
                         n.light[1] = p.checked_sub(1).map(|j| parent_start + j);
                         n.light[2] = (p + 1 < parent_len).then(|| parent_start + p + 1);
                     }
-                    f(u, class, &n)?;
+                    let unit = Unit {
+                        index: u,
+                        class,
+                        values: 1,
+                    };
+                    f(unit, &n)?;
                 }
                 parent_start = start;
                 start += len;
             }
         }
-        &Layout::Frames { frames, bins, .. } => {
+        &Layout::Frames {
+            frames,
+            bins,
+            real_first,
+            real_last,
+        } => {
+            // Per bin, once: its class and value count (no division per unit).
+            let bin_units: Vec<(usize, usize)> = (0..bins)
+                .map(|k| {
+                    let real = (real_first && k == 0) || (real_last && k == bins - 1);
+                    (k * CLASSES / bins, if real { 1 } else { 2 })
+                })
+                .collect();
             for t in 0..frames {
-                for k in 0..bins {
+                for (k, &(class, values)) in bin_units.iter().enumerate() {
                     let u = t * bins + k;
                     let prev = t.checked_sub(1).map(|p| p * bins);
                     let n = Neighbours {
@@ -130,7 +159,12 @@ pub fn scan<E>(
                             t.checked_sub(2).map(|p| p * bins + k),
                         ],
                     };
-                    f(u, k * CLASSES / bins, &n)?;
+                    let unit = Unit {
+                        index: u,
+                        class,
+                        values,
+                    };
+                    f(unit, &n)?;
                 }
             }
         }
@@ -303,10 +337,10 @@ impl StaticCosts {
         let mut mantissa = vec![[0_u32; 2]; buckets];
         let mut signs = vec![[0_u32; 2]; SIGN_CONTEXTS];
         let mut coded = Coded::new(layout, coding);
-        let _ = scan(layout, coding, |u, class, n| -> Result<(), ()> {
-            let cx = coded.context(class, n);
-            let n_values = if layout.self_conjugate(u) { 1 } else { spu };
-            let vals = &q[u * spu..u * spu + n_values];
+        let _ = scan(layout, coding, |unit, n| -> Result<(), ()> {
+            let cx = coded.context(unit.class, n);
+            let u = unit.index;
+            let vals = &q[u * spu..u * spu + unit.values];
             let s = vals.iter().any(|&v| v != 0);
             sig[cx.primary()][usize::from(s)] += 1;
             if s {
@@ -421,8 +455,11 @@ mod tests {
             2 * (0 + 0) + 0 + 0 + 0, // (2,3): left 0, above 0, left2 0, above-left 0, two above 0
         ];
         let mut seen = Vec::new();
-        scan(&layout, Coding::V2, |u, class, n| -> Result<(), ()> {
-            assert_eq!(class, (u % 4) * 2, "unit {u}");
+        scan(&layout, Coding::V2, |unit, n| -> Result<(), ()> {
+            let u = unit.index;
+            assert_eq!(unit.class, (u % 4) * 2, "unit {u}");
+            // Bin 0 is real (real_first), the others complex.
+            assert_eq!(unit.values, if u % 4 == 0 { 1 } else { 2 }, "unit {u}");
             assert_eq!(n.score(&mag), scores[u], "unit {u}");
             seen.push(u);
             Ok(())
@@ -449,8 +486,10 @@ mod tests {
             2 * (0 + 3) + 0, // d2[3]: left 0, parent d1[1] 3, left2 0, p−1 0
         ];
         let classes = [0, 0, 1, 1, 2, 2, 2, 2];
-        scan(&layout, Coding::V2, |u, class, n| -> Result<(), ()> {
-            assert_eq!(class, classes[u], "unit {u}");
+        scan(&layout, Coding::V2, |unit, n| -> Result<(), ()> {
+            let u = unit.index;
+            assert_eq!(unit.class, classes[u], "unit {u}");
+            assert_eq!(unit.values, 1, "unit {u}");
             assert_eq!(n.score(&mag), scores[u], "unit {u}");
             Ok(())
         })
@@ -479,9 +518,10 @@ mod tests {
         ];
         let classes = [2, 2, 1, 1, 0, 0, 0, 0];
         let mut coded = Coded::new(&layout, Coding::V3);
-        scan(&layout, Coding::V3, |u, class, n| -> Result<(), ()> {
-            assert_eq!(class, classes[u], "unit {u}");
-            let cx = coded.context(class, n);
+        scan(&layout, Coding::V3, |unit, n| -> Result<(), ()> {
+            let u = unit.index;
+            assert_eq!(unit.class, classes[u], "unit {u}");
+            let cx = coded.context(unit.class, n);
             assert_eq!(cx.sign, Some(expected_sign[u]), "unit {u}");
             coded.record(u, &values[u..u + 1]);
             Ok(())
@@ -491,9 +531,9 @@ mod tests {
         // 2·(left 1 + parent d1[1] 3) + left2 0 + p−1 d1[0] 0 = 8 → λ = 4 + ⌊log₂ 5⌋ = 6.
         assert_eq!(coded.mag, vec![4, 2, 0, 3, 2, 0, 1, 7]);
         let mut last = None;
-        scan(&layout, Coding::V3, |u, class, n| -> Result<(), ()> {
-            if u == 7 {
-                last = Some(coded.context(class, n));
+        scan(&layout, Coding::V3, |unit, n| -> Result<(), ()> {
+            if unit.index == 7 {
+                last = Some(coded.context(unit.class, n));
             }
             Ok(())
         })
@@ -507,8 +547,8 @@ mod tests {
             real_last: false,
         };
         let lattice = Coded::new(&frames, Coding::V3);
-        scan(&frames, Coding::V3, |_, class, n| -> Result<(), ()> {
-            assert_eq!(lattice.context(class, n).sign, None);
+        scan(&frames, Coding::V3, |unit, n| -> Result<(), ()> {
+            assert_eq!(lattice.context(unit.class, n).sign, None);
             Ok(())
         })
         .unwrap();

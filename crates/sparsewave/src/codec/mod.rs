@@ -261,7 +261,7 @@ impl Prepared for SparsePrepared {
                 } else {
                     None
                 };
-                let cost = kept.iter().map(|&u| self.layout.cost(u as usize)).sum();
+                let cost = ranking.kept_cost(budget);
                 Ok((payload, signal, cost, q.iter().filter(|&&v| v != 0).count()))
             })
             .collect::<Result<_>>()?;

@@ -224,6 +224,14 @@ impl Ranking {
         self.sorted().1.partition_point(|&c| c <= budget) - 1
     }
 
+    /// The real numbers the kept units for `budget` cost ([`Layout::cost`] summed).
+    pub fn kept_cost(&self, budget: usize) -> usize {
+        if budget >= self.total_cost {
+            return self.total_cost;
+        }
+        self.sorted().1[self.kept_units(budget)]
+    }
+
     /// The kept units for `budget`: every unit in index order when the budget covers them
     /// all, else the largest ones, largest first.
     pub fn kept(&self, budget: usize) -> &[u32] {
@@ -297,16 +305,16 @@ pub fn encode_rdo(
     let mut coded = context::Coded::new(layout, coding);
     let mut m = context::Models::default();
     let mut w = Writer::default();
-    let _ = context::scan(layout, coding, |u, class, n| -> Result<(), ()> {
-        let cx = coded.context(class, n);
-        let n_values = if layout.self_conjugate(u) { 1 } else { spu };
+    let _ = context::scan(layout, coding, |unit, n| -> Result<(), ()> {
+        let cx = coded.context(unit.class, n);
+        let (u, n_values) = (unit.index, unit.values);
         let mut buf = [0.0; 2];
         for (b, c) in buf.iter_mut().zip(&slots[u * spu..u * spu + n_values]) {
             *b = c / step;
         }
         let scaled = &buf[..n_values];
         let best = if keep[u] && scaled.iter().any(|a| a.abs() >= 0.5) {
-            choose_values(&costs, cx, scaled, layout.cost(u) as f64, lambda)
+            choose_values(&costs, cx, scaled, n_values as f64, lambda)
         } else {
             None
         };
@@ -408,11 +416,11 @@ fn decode_context(layout: &Layout, coding: context::Coding, r: &mut Reader) -> R
     let mut q = vec![0_i64; layout.slots()];
     let mut coded = context::Coded::new(layout, coding);
     let mut m = context::Models::default();
-    context::scan(layout, coding, |u, class, n| -> Result<()> {
-        let cx = coded.context(class, n);
+    context::scan(layout, coding, |unit, n| -> Result<()> {
+        let cx = coded.context(unit.class, n);
         if m.read_significance(r, cx)? {
-            let n_values = if layout.self_conjugate(u) { 1 } else { spu };
-            let vals = &mut q[u * spu..u * spu + n_values];
+            let u = unit.index;
+            let vals = &mut q[u * spu..u * spu + unit.values];
             m.read_values(r, cx, vals)?;
             if vals.iter().all(|&v| v == 0) {
                 return Err(corrupt("a significant unit without a non-zero value"));
@@ -527,6 +535,11 @@ mod tests {
         assert_eq!(r.kept(5), &[0, 1, 2]);
         assert_eq!(r.kept(9), &[0, 1, 2]);
         assert_eq!(r.kept_units(4), 2);
+        // Costs of the kept units: bin 1 (2), bin 1 + DC (3), everything (5).
+        assert_eq!(r.kept_cost(2), 2);
+        assert_eq!(r.kept_cost(4), 3);
+        assert_eq!(r.kept_cost(5), 5);
+        assert_eq!(r.kept_cost(9), 5);
     }
 
     #[test]
