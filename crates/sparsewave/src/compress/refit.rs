@@ -27,8 +27,8 @@ use crate::{Error, Result};
 /// An approximate inverse `B` of the restricted normal operator `P_S D* D P_S`, symmetric
 /// positive definite for the frame's weighted inner product.
 pub trait Preconditioner {
-    /// Replaces `v` (of the frame's coefficient length, zero outside the kept set) by `B v` and
-    /// returns `⟨v, B v⟩_w`.
+    /// Replaces `v` (the kept coefficients, in the frame's order: entry `i` is the `i`-th kept
+    /// coefficient) by `B v` and returns `⟨v, B v⟩_w`.
     fn apply(&mut self, v: &mut [Complex64]) -> f64;
 }
 
@@ -52,12 +52,12 @@ pub trait Frame {
     fn adjoint(&mut self, signal: &[f64], coefs: &mut [Complex64]) -> Result<()>;
     /// Weight `w_i` of stored coefficient `i` in the coefficient inner product.
     fn weight(&self, index: usize) -> f64;
-    /// `⟨u, v⟩_w`; override when the weights have structure that makes this faster.
-    fn dot(&self, u: &[Complex64], v: &[Complex64]) -> f64 {
-        u.iter()
-            .zip(v)
-            .enumerate()
-            .map(|(i, (a, b))| self.weight(i) * (a.re * b.re + a.im * b.im))
+    /// `⟨u, v⟩_w` of two vectors given on the coefficients `at` (ascending: entry `i` is
+    /// coefficient `at[i]`); override when the weights have structure that makes this faster.
+    fn dot(&self, at: &[usize], u: &[Complex64], v: &[Complex64]) -> f64 {
+        at.iter()
+            .zip(u.iter().zip(v))
+            .map(|(&i, (a, b))| self.weight(i) * (a.re * b.re + a.im * b.im))
             .sum()
     }
     /// A preconditioner for the kept set `kept`, or `None` (plain CGLS; the default).
@@ -115,8 +115,8 @@ impl Frame for PgbzFrame<'_> {
     fn weight(&self, index: usize) -> f64 {
         f64::from(Pgbz::cost(index % self.plan.half_channels()))
     }
-    fn dot(&self, u: &[Complex64], v: &[Complex64]) -> f64 {
-        self.plan.weighted_dot(u, v)
+    fn dot(&self, at: &[usize], u: &[Complex64], v: &[Complex64]) -> f64 {
+        self.plan.weighted_dot(at, u, v)
     }
     fn preconditioner(&self, kept: &[bool]) -> Result<Option<Box<dyn Preconditioner>>> {
         if self.deflation_modes == 0 {
@@ -184,8 +184,8 @@ pub struct RefitReport {
 /// normal equations (`z = B s`, `ρ = ⟨s, z⟩_w`, `α = ρ/‖D p‖²`, `p ← z + (ρ'/ρ) p`); without one,
 /// plain CGLS. The stopping rule is the same either way (`‖s‖_w` relative to its start).
 ///
-/// Allocates two coefficient-sized and two signal-sized work vectors per call, plus the
-/// preconditioner's own set-up (`O(q² + N·|J|)`, see [`super::deflation`]); none per iteration.
+/// Allocates one coefficient-sized vector, three vectors of |S| coefficients and two
+/// signal-sized work vectors per call, plus the preconditioner's own set-up (`O(q² + N·|J|)`, see [`super::deflation`]); none per iteration.
 pub fn refit<F: Frame>(
     frame: &mut F,
     target: &[f64],
@@ -196,14 +196,27 @@ pub fn refit<F: Frame>(
 ) -> Result<RefitReport> {
     let (len, coef_len) = (frame.output_len(), frame.coef_len());
     validate(target, kept, coefs, reconstruction, options, len, coef_len)?;
-    let project = |v: &mut [Complex64]| {
-        for (c, &k) in v.iter_mut().zip(kept) {
-            if !k {
-                *c = Complex64::default();
-            }
+    // The iteration's coefficient vectors live on S (`at`, ascending): |S| entries instead of
+    // the frame's coefficient length, a few per cent at the usual keep fractions. `coefs`
+    // stays zero outside S and carries each synthesis input on S.
+    let at: Vec<usize> = (0..coef_len).filter(|&i| kept[i]).collect();
+    for (c, &k) in coefs.iter_mut().zip(kept) {
+        if !k {
+            *c = Complex64::default();
+        }
+    }
+    let gather = |dense: &[Complex64], on_s: &mut [Complex64]| {
+        for (v, &i) in on_s.iter_mut().zip(&at) {
+            *v = dense[i];
         }
     };
-    project(coefs);
+    let scatter = |on_s: &[Complex64], dense: &mut [Complex64]| {
+        for (v, &i) in on_s.iter().zip(&at) {
+            dense[i] = *v;
+        }
+    };
+    let mut fitted = vec![Complex64::default(); at.len()];
+    gather(coefs, &mut fitted);
 
     // r = x − D c
     let mut residual = vec![0.0; len];
@@ -216,10 +229,11 @@ pub fn refit<F: Frame>(
     // s = P_S D* r, z = B s, p = z. With a preconditioner `gradient` holds z after each step
     // (B is applied in place) and γ = ‖s‖²_w is taken before.
     let mut preconditioner = frame.preconditioner(kept)?;
-    let mut gradient = vec![Complex64::default(); coef_len];
-    frame.adjoint(&residual, &mut gradient)?;
-    project(&mut gradient);
-    let gamma0 = frame.dot(&gradient, &gradient);
+    let mut adjoint = vec![Complex64::default(); coef_len];
+    let mut gradient = vec![Complex64::default(); at.len()];
+    frame.adjoint(&residual, &mut adjoint)?;
+    gather(&adjoint, &mut gradient);
+    let gamma0 = frame.dot(&at, &gradient, &gradient);
     let mut gamma = gamma0;
     // ρ = ⟨s, B s⟩_w (= γ without a preconditioner)
     let mut rho = match &mut preconditioner {
@@ -233,7 +247,8 @@ pub fn refit<F: Frame>(
     let mut iterations = 0;
     while gamma > threshold && iterations < options.max_iterations {
         // q = D p; α = ρ / ‖q‖²
-        frame.synthesize(&direction, &mut image)?;
+        scatter(&direction, coefs);
+        frame.synthesize(coefs, &mut image)?;
         let image_norm = image.iter().map(|v| v * v).sum::<f64>();
         if !(image_norm.is_finite() && image_norm > 0.0) {
             return Err(Error::Numerical(format!(
@@ -241,15 +256,15 @@ pub fn refit<F: Frame>(
             )));
         }
         let alpha = rho / image_norm;
-        for (c, p) in coefs.iter_mut().zip(&direction) {
+        for (c, p) in fitted.iter_mut().zip(&direction) {
             *c += p * alpha;
         }
         for (r, q) in residual.iter_mut().zip(&image) {
             *r -= alpha * q;
         }
-        frame.adjoint(&residual, &mut gradient)?;
-        project(&mut gradient);
-        gamma = frame.dot(&gradient, &gradient);
+        frame.adjoint(&residual, &mut adjoint)?;
+        gather(&adjoint, &mut gradient);
+        gamma = frame.dot(&at, &gradient, &gradient);
         let rho_next = match &mut preconditioner {
             Some(b) => b.apply(&mut gradient),
             None => gamma,
@@ -263,6 +278,7 @@ pub fn refit<F: Frame>(
     }
 
     // Recompute D c rather than trusting the recursively updated residual.
+    scatter(&fitted, coefs);
     frame.synthesize(coefs, reconstruction)?;
     let snr_after_db = snr_db(target, reconstruction);
     Ok(RefitReport {

@@ -715,22 +715,33 @@ impl Pgbz {
         Ok(())
     }
 
-    /// The weighted inner product `⟨u, v⟩_w = Re Σ w_m conj(u) v` of two half-layout coefficient
-    /// arrays (`w_0 = 1`, `w_{m≥1} = 2`): the ℓ² inner product of the full coefficient arrays.
-    pub fn weighted_dot(&self, u: &[Complex64], v: &[Complex64]) -> f64 {
+    /// The weighted inner product `⟨u, v⟩_w = Re Σ w_m conj(u) v` (`w_0 = 1`, `w_{m≥1} = 2`:
+    /// the ℓ² inner product of the full coefficient arrays) of two coefficient vectors given
+    /// on the positions `at` of the half layout: entry `i` of `u` and `v` is coefficient
+    /// `at[i]`, ascending (`0..coef_len()` for whole arrays; the re-fit's kept set). Summed per
+    /// time position — channel 0's term plus twice the sum of the others, in order — then over
+    /// the positions, so leaving out zero coefficients does not change the result.
+    ///
+    /// # Panics
+    /// If `u` or `v` is shorter than `at`.
+    pub fn weighted_dot(&self, at: &[usize], u: &[Complex64], v: &[Complex64]) -> f64 {
         let mh = self.half_channels();
-        u.chunks(mh)
-            .zip(v.chunks(mh))
-            .map(|(ur, vr)| {
-                let dc = ur[0].re * vr[0].re + ur[0].im * vr[0].im;
-                let rest: f64 = ur[1..]
-                    .iter()
-                    .zip(&vr[1..])
-                    .map(|(a, b)| a.re * b.re + a.im * b.im)
-                    .sum();
-                dc + 2.0 * rest
-            })
-            .sum()
+        let term = |i: usize| u[i].re * v[i].re + u[i].im * v[i].im;
+        let mut total = 0.0;
+        let mut i = 0;
+        while i < at.len() {
+            let row = at[i] / mh;
+            let end = i + at[i..].partition_point(|&c| c / mh == row);
+            let (dc, first) = if at[i] % mh == 0 {
+                (term(i), i + 1)
+            } else {
+                (0.0, i)
+            };
+            let rest: f64 = (first..end).map(term).sum();
+            total += dc + 2.0 * rest;
+            i = end;
+        }
+        total
     }
 
     fn check_input(&self, x: &[f64], what: &'static str) -> Result<()> {
