@@ -73,7 +73,7 @@ impl RepresentationOpts {
 /// Memory: PGBZ is global over each block (the whole channel without --block): it holds about
 /// 96 bytes per lattice point (L = M·N ≥ the block's samples: Zak-domain window, coefficients,
 /// the re-fit's vectors) besides the input and output (16 bytes per sample and channel) —
-/// measured 262 MiB for a minute of 44.1 kHz mono at --keep 4%; --block bounds it. Work whose
+/// measured 244 MiB for a minute of 44.1 kHz mono at --keep 4%; --block bounds it. Work whose
 /// estimate exceeds --max-memory is refused before it starts. stft without --postfilter and
 /// --plots runs streamed, in bounded memory whatever the input's length (a few MB per
 /// channel): the input, a regular file, is read in blocks three times on music (two to six;
