@@ -176,32 +176,22 @@ pub fn choose(audio: &Audio, p: PgbzParams, target: Target) -> Result<Chosen> {
         return Ok(unchosen);
     }
     // 1. Rank by the proxy (one analysis each, kept for the trials of the best ones).
-    let analysed: Vec<(f64, Analysed)> = lattices
+    let mut ranked: Vec<(usize, f64, Analysed)> = lattices
         .par_iter()
-        .map(|&(m, n)| {
+        .enumerate()
+        .map(|(i, &(m, n))| {
             let a = analyse_pgbz(audio, &pgbz_params(p, m, n))?;
-            Ok((proxy(a.slots(), target, audio.seconds()), a))
+            Ok((i, proxy(a.slots(), target, audio.seconds()), a))
         })
         .collect::<Result<_>>()?;
-    let proxies: Vec<f64> = analysed.iter().map(|(proxy, _)| *proxy).collect();
-    let mut order: Vec<usize> = (0..lattices.len()).collect();
-    order.sort_by(|&a, &b| proxies[a].total_cmp(&proxies[b]));
-    order.truncate(TRIALED);
-    let mut analysed: Vec<Option<Analysed>> = analysed.into_iter().map(|(_, a)| Some(a)).collect();
-    let best_ranked: Vec<(usize, Analysed)> = order
-        .iter()
-        .map(|&i| {
-            (
-                i,
-                analysed[i].take().expect("each candidate is ranked once"),
-            )
-        })
-        .collect();
-    drop(analysed);
+    let proxies: Vec<f64> = ranked.iter().map(|&(_, proxy, _)| proxy).collect();
+    // Stable: equal proxies keep the candidates' order.
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+    ranked.truncate(TRIALED);
     // 2. Trial-encode the best-ranked ones.
-    let trialed: Vec<(usize, Trialed)> = best_ranked
+    let trialed: Vec<(usize, Trialed)> = ranked
         .into_par_iter()
-        .map(|(i, a)| {
+        .map(|(i, _, a)| {
             let (m, n) = lattices[i];
             Ok((i, estimate(audio, pgbz_params(p, m, n), a, target)?))
         })
@@ -317,10 +307,11 @@ fn estimate(audio: &Audio, p: PgbzParams, a: Analysed, target: Target) -> Result
 /// the SNR 10·log₁₀(E/D(K)) at the largest K with R(K) ≤ B·seconds.
 pub fn proxy(slots: &[Vec<f64>], target: Target, seconds: f64) -> f64 {
     let total: f64 = slots.iter().flatten().map(|c| c * c).sum();
-    let allowed = total * 10f64.powf(-target_db(target) / 10.0);
-    let budget = match target {
-        Target::Bitrate { kbps } => kbps * 1000.0 * seconds,
-        _ => f64::INFINITY,
+    // The distortion `--snr D` allows, the bits `--bitrate B` allows.
+    let (allowed, budget) = match target {
+        Target::Snr { db } => (total * 10f64.powf(-db / 10.0), f64::INFINITY),
+        Target::Bitrate { kbps } => (0.0, kbps * 1000.0 * seconds),
+        Target::Fixed { .. } => (0.0, f64::INFINITY),
     };
     let mut largest = LargestFirst::new(slots);
     let (mut kept_energy, mut log_sum) = (0.0, 0.0);
@@ -358,14 +349,6 @@ pub fn proxy(slots: &[Vec<f64>], target: Target, seconds: f64) -> f64 {
         }
     }
     score
-}
-
-/// The SNR target of `--snr D` (the others have none: +∞ allows no distortion).
-fn target_db(target: Target) -> f64 {
-    match target {
-        Target::Snr { db } => db,
-        _ => f64::INFINITY,
-    }
 }
 
 /// The magnitudes |c| of coefficients, largest first, sorted in stages as they are asked
