@@ -153,12 +153,7 @@ struct SparsePrepared {
 
 impl SparsePrepared {
     fn new(method: Method, plan: SparsePlan, audio: &Audio) -> Result<Self> {
-        let slots: Vec<Vec<f64>> = audio
-            .channels
-            .par_iter()
-            .map(|x| plan.analyze(x))
-            .collect::<Result<_>>()?;
-        Ok(Self::analysed(method, Analysed { plan, slots }, audio))
+        Ok(Self::analysed(method, Analysed::of(plan, audio)?, audio))
     }
 
     /// From the analysis `a` of `audio` with `method`'s plan.
@@ -394,6 +389,16 @@ pub(crate) struct Analysed {
 }
 
 impl Analysed {
+    /// Analyse every channel of `audio` with `plan` (channels in parallel).
+    fn of(plan: SparsePlan, audio: &Audio) -> Result<Self> {
+        let slots = audio
+            .channels
+            .par_iter()
+            .map(|x| plan.analyze(x))
+            .collect::<Result<_>>()?;
+        Ok(Analysed { plan, slots })
+    }
+
     /// The coefficient slots, one vector per channel.
     pub(crate) fn slots(&self) -> &[Vec<f64>] {
         &self.slots
@@ -403,13 +408,7 @@ impl Analysed {
 /// Plan PGBZ with `p` on `audio` and analyse every channel (with [`prepare`]'s checks).
 pub(crate) fn analyse_pgbz(audio: &Audio, p: &PgbzParams) -> Result<Analysed> {
     check_preparable(audio, &Method::Pgbz(*p))?;
-    let plan = SparsePlan::pgbz(p, audio.frames())?;
-    let slots = audio
-        .channels
-        .par_iter()
-        .map(|x| plan.analyze(x))
-        .collect::<Result<_>>()?;
-    Ok(Analysed { plan, slots })
+    Analysed::of(SparsePlan::pgbz(p, audio.frames())?, audio)
 }
 
 /// [`prepare`] for PGBZ with `p`, from the analysis [`analyse_pgbz`] made of `audio` with it.

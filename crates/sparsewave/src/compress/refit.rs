@@ -177,7 +177,8 @@ pub struct RefitReport {
 ///   least-squares problem is over the whole padded length, SNRs over `target.len()` samples).
 /// - `kept`: the kept set `S` (length `frame.coef_len()`).
 /// - `coefs`: on entry the starting coefficients (entries outside `S` are ignored and zeroed);
-///   on exit the re-fitted ones.
+///   on exit the re-fitted ones (after an error, unspecified: it also carries the iteration's
+///   synthesis inputs).
 /// - `reconstruction`: receives `D P_S c` for the final `c` (length `frame.output_len()`).
 ///
 /// With a preconditioner `B` ([`Frame::preconditioner`]) this is preconditioned CG on the
@@ -185,7 +186,8 @@ pub struct RefitReport {
 /// plain CGLS. The stopping rule is the same either way (`‖s‖_w` relative to its start).
 ///
 /// Allocates one coefficient-sized vector, three vectors of |S| coefficients and two
-/// signal-sized work vectors per call, plus the preconditioner's own set-up (`O(q² + N·|J|)`, see [`super::deflation`]); none per iteration.
+/// signal-sized work vectors per call, plus the preconditioner's own set-up
+/// (`O(q² + N·|J|)`, see [`super::deflation`]); none per iteration.
 pub fn refit<F: Frame>(
     frame: &mut F,
     target: &[f64],
