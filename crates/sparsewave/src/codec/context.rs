@@ -133,18 +133,10 @@ pub fn scan<E>(
                 start += len;
             }
         }
-        &Layout::Frames {
-            frames,
-            bins,
-            real_first,
-            real_last,
-        } => {
+        &Layout::Frames { frames, bins, .. } => {
             // Per bin, once: its class and value count (no division per unit).
             let bin_units: Vec<(usize, usize)> = (0..bins)
-                .map(|k| {
-                    let real = (real_first && k == 0) || (real_last && k == bins - 1);
-                    (k * CLASSES / bins, if real { 1 } else { 2 })
-                })
+                .map(|k| (k * CLASSES / bins, if layout.real_bin(k) { 1 } else { 2 }))
                 .collect();
             for t in 0..frames {
                 for (k, &(class, values)) in bin_units.iter().enumerate() {
@@ -466,6 +458,26 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, (0..12).collect::<Vec<_>>());
+    }
+
+    /// A lattice storing both DC and Nyquist: those two bins hold one value, the others two,
+    /// as `Layout::cost` counts them.
+    #[test]
+    fn real_bins_hold_one_value() {
+        let layout = Layout::Frames {
+            frames: 2,
+            bins: 5,
+            real_first: true,
+            real_last: true,
+        };
+        let mut values = Vec::new();
+        scan(&layout, Coding::V3, |unit, _| -> Result<(), ()> {
+            assert_eq!(unit.values, layout.cost(unit.index), "unit {}", unit.index);
+            values.push(unit.values);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(values, [1, 2, 2, 2, 1, 1, 2, 2, 2, 1]);
     }
 
     /// Bands [2, 2, 4]: parents and siblings of every coefficient.

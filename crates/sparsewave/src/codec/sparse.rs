@@ -81,15 +81,21 @@ impl Layout {
     pub(crate) fn self_conjugate(&self, u: usize) -> bool {
         match *self {
             Layout::Bands(_) => true,
+            Layout::Frames { bins, .. } => self.real_bin(u % bins),
+        }
+    }
+
+    /// Whether bin `k` of a lattice holds real values (DC, and Nyquist when it is stored);
+    /// a band layout has no bins.
+    pub(crate) fn real_bin(&self, k: usize) -> bool {
+        match *self {
+            Layout::Bands(_) => false,
             Layout::Frames {
                 bins,
                 real_first,
                 real_last,
                 ..
-            } => {
-                let k = u % bins;
-                (real_first && k == 0) || (real_last && k == bins - 1)
-            }
+            } => (real_first && k == 0) || (real_last && k == bins - 1),
         }
     }
 
@@ -318,18 +324,18 @@ pub fn encode_rdo(
         } else {
             None
         };
-        let unit = &mut q[u * spu..(u + 1) * spu];
+        let chosen = &mut q[u * spu..(u + 1) * spu];
         match best {
             Some(values) => {
                 m.write_significance(&mut w, cx, true);
                 m.write_values(&mut w, cx, &values[..n_values]);
                 coded.record(u, &values[..n_values]);
-                unit[..n_values].copy_from_slice(&values[..n_values]);
-                unit[n_values..].fill(0);
+                chosen[..n_values].copy_from_slice(&values[..n_values]);
+                chosen[n_values..].fill(0);
             }
             None => {
                 m.write_significance(&mut w, cx, false);
-                unit.fill(0);
+                chosen.fill(0);
             }
         }
         Ok(())
