@@ -41,7 +41,7 @@ fn code(
         let slots: Vec<f64> = leaves.concat();
         let layout = Layout::Bands(lens.clone());
         let all: Vec<u32> = (0..slots.len() as u32).collect();
-        let (q, payload) = encode_rdo(&layout, &slots, &all, step, RDO_LAMBDA).unwrap();
+        let (q, payload) = encode_rdo(&layout, &slots, &all, step, RDO_LAMBDA, None).unwrap();
         bytes += payload.len() + tree.bits().len().div_ceil(8);
         nonzero += q.iter().filter(|&&v| v != 0).count();
         total += q.len();

@@ -283,14 +283,20 @@ pub fn encode_rdo(
     kept: &[u32],
     step: f64,
     lambda: f64,
+    shaping: Option<NoiseShaping>,
 ) -> Result<(Vec<i64>, Vec<u8>)> {
     let spu = layout.slots_per_unit();
     let mut keep = vec![false; layout.units()];
+    // The fed-back errors move a target by at most NoiseShaping::MAX_SHIFT.
+    let max_q = match shaping {
+        Some(_) => MAX_Q - NoiseShaping::MAX_SHIFT,
+        None => MAX_Q,
+    };
     for &u in kept {
         let u = u as usize;
         keep[u] = true;
         for &c in &slots[u * spu..(u + 1) * spu] {
-            if c.is_nan() || c.abs() / step >= MAX_Q {
+            if c.is_nan() || c.abs() / step >= max_q {
                 return Err(Error::param(
                     "step",
                     format!("step {step:e} is too small for coefficients of size {c:e}"),
@@ -311,12 +317,16 @@ pub fn encode_rdo(
     let mut coded = context::Coded::new(layout, coding);
     let mut m = context::Models::default();
     let mut w = Writer::default();
+    let mut feedback = shaping.map(|s| ErrorFeedback::new(s, layout));
     let _ = context::scan(layout, coding, |unit, n| -> Result<(), ()> {
         let cx = coded.context(unit.class, n);
         let (u, n_values) = (unit.index, unit.values);
         let mut buf = [0.0; 2];
         for (b, c) in buf.iter_mut().zip(&slots[u * spu..u * spu + n_values]) {
             *b = c / step;
+        }
+        if let Some(f) = &mut feedback {
+            f.shift(&mut buf[..n_values]);
         }
         let scaled = &buf[..n_values];
         let best = if keep[u] && scaled.iter().any(|a| a.abs() >= 0.5) {
@@ -338,9 +348,111 @@ pub fn encode_rdo(
                 chosen.fill(0);
             }
         }
+        if let Some(f) = &mut feedback {
+            f.record(scaled, &chosen[..n_values]);
+        }
         Ok(())
     });
     Ok((q, w.finish()))
+}
+
+/// Error feedback of [`encode_rdo`] on a lattice: the quantization error is shaped by
+/// `(1 + a·z_t⁻¹)(1 + b·z_k⁻¹)` over time frames t and bins k, so that it has a zero at the
+/// highest frequency of both axes.
+///
+/// Why (PGBZ): its synthesis divides by `conj(Zg)` in the Zak domain, and the Zak transform of the
+/// lattice's Gaussian vanishes near the centre of the Zak domain — which the coefficient array's
+/// 2-D DFT maps to its highest frequency in both directions (signs alternating along time
+/// and along frequency). White quantization errors are therefore amplified 3–5× in energy
+/// (the mean of `1/(M·|Zg|²)`), half of it from 1 % of the Zak bins. Each unit is quantized
+/// with the target `c/Δ + a·e[t−1, k] + b·e[t, k−1] + a·b·e[t−1, k−1]`, `e` the errors
+/// (chosen − target) of the units already coded; the error of the coefficients is then
+/// `(1 + a z_t⁻¹)(1 + b z_k⁻¹) e`, whose energy near that centre is small. The decoder does
+/// not change: it reads the chosen values, as before.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NoiseShaping {
+    /// a, along time frames.
+    pub time: f64,
+    /// b, along frequency bins.
+    pub freq: f64,
+}
+
+impl NoiseShaping {
+    /// The shaping of PGBZ lattices (`(1 + z⁻¹/2)` on both axes).
+    pub const PGBZ: NoiseShaping = NoiseShaping {
+        time: 0.5,
+        freq: 0.5,
+    };
+    /// The shaping of STFT frames (`(1 + z⁻¹/2)` along frequency only). A bell-shaped synthesis
+    /// window weights an error of a frame by the window's square at its time position, and
+    /// signs alternating along the bins put the error at the frame's centre, the window's peak;
+    /// along time, alternating frames cancel in the overlap-add, so the error there costs
+    /// least and is not shaped away.
+    pub const STFT: NoiseShaping = NoiseShaping {
+        time: 0.0,
+        freq: 0.5,
+    };
+    /// Bound on the feedback's shift of a target, in steps (it is clamped there): a rounded
+    /// unit's error is below 1 and a unit the quantizer zeroes has a small target, so shifts
+    /// stay below a few steps; the bound keeps every target inside the integer code's range
+    /// whatever the step.
+    const MAX_SHIFT: f64 = 16.0;
+}
+
+/// The state of [`NoiseShaping`] during one scan of a [`Layout::Frames`] set: the errors of
+/// the previous frame and of the current one so far, per bin, (re, im).
+struct ErrorFeedback {
+    shaping: NoiseShaping,
+    bins: usize,
+    /// Bin of the next unit.
+    k: usize,
+    previous: Vec<[f64; 2]>,
+    current: Vec<[f64; 2]>,
+}
+
+impl ErrorFeedback {
+    fn new(shaping: NoiseShaping, layout: &Layout) -> Self {
+        let bins = match *layout {
+            Layout::Frames { bins, .. } => bins,
+            // Bands have no second axis: one "frame" of all coefficients, fed back along it.
+            Layout::Bands(_) => layout.units(),
+        };
+        ErrorFeedback {
+            shaping,
+            bins,
+            k: 0,
+            previous: vec![[0.0; 2]; bins],
+            current: vec![[0.0; 2]; bins],
+        }
+    }
+
+    /// Add the fed-back errors to the next unit's target `scaled` (c/Δ per value).
+    fn shift(&self, scaled: &mut [f64]) {
+        let NoiseShaping { time: a, freq: b } = self.shaping;
+        let k = self.k;
+        for (s, v) in scaled.iter_mut().enumerate() {
+            let (left, diagonal) = match k {
+                0 => (0.0, 0.0),
+                _ => (self.current[k - 1][s], self.previous[k - 1][s]),
+            };
+            let shift = a * self.previous[k][s] + b * left + a * b * diagonal;
+            *v += shift.clamp(-NoiseShaping::MAX_SHIFT, NoiseShaping::MAX_SHIFT);
+        }
+    }
+
+    /// Record the unit's error: chosen values minus the (shifted) target.
+    fn record(&mut self, scaled: &[f64], chosen: &[i64]) {
+        let mut e = [0.0; 2];
+        for ((e, &v), &q) in e.iter_mut().zip(scaled).zip(chosen) {
+            *e = q as f64 - v;
+        }
+        self.current[self.k] = e;
+        self.k += 1;
+        if self.k == self.bins {
+            std::mem::swap(&mut self.previous, &mut self.current);
+            self.k = 0;
+        }
+    }
 }
 
 /// `x` rounded to the nearest integer, halves away from zero, as `x.round() as i64` for
@@ -558,10 +670,138 @@ mod tests {
             let ranking = Ranking::new(&layout, &slots);
             for budget in [0, 3, layout.units() / 2, 2 * layout.units()] {
                 for lambda in [0.0, RDO_LAMBDA, 1.0] {
-                    let (q, bytes) =
-                        encode_rdo(&layout, &slots, ranking.kept(budget), 0.7, lambda).unwrap();
-                    assert_eq!(decode_payload(&layout, &bytes, 3).unwrap(), q);
+                    for shaping in [None, Some(NoiseShaping::PGBZ)] {
+                        let kept = ranking.kept(budget);
+                        let (q, bytes) =
+                            encode_rdo(&layout, &slots, kept, 0.7, lambda, shaping).unwrap();
+                        assert_eq!(decode_payload(&layout, &bytes, 3).unwrap(), q);
+                    }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn noise_shaping_without_gains_is_plain_quantization() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let none = NoiseShaping {
+            time: 0.0,
+            freq: 0.0,
+        };
+        for layout in layouts() {
+            let slots: Vec<f64> = (0..layout.slots())
+                .map(|_| rng.random_range(-1.0..1.0_f64).powi(3) * 20.0)
+                .collect();
+            let all: Vec<u32> = (0..layout.units() as u32).collect();
+            let plain = encode_rdo(&layout, &slots, &all, 0.7, RDO_LAMBDA, None).unwrap();
+            let shaped = encode_rdo(&layout, &slots, &all, 0.7, RDO_LAMBDA, Some(none)).unwrap();
+            assert_eq!(plain, shaped);
+        }
+    }
+
+    /// On real audio (tests/data/folk_4s.wav, first channel), at two steps: the shaped PGBZ
+    /// and STFT payloads decode to a higher SNR than the plain ones for about the same bytes.
+    #[test]
+    fn noise_shaping_raises_the_snr_of_real_audio_at_the_same_rate() {
+        use super::super::params::{PgbzParams, StftParams};
+        use super::super::plan::SparsePlan;
+        use crate::metrics::snr_db;
+        use crate::transform::stft::PadMode;
+        use crate::transform::window::WindowKind;
+        let audio = crate::pipeline::load("tests/data/folk_4s.wav".as_ref(), false).unwrap();
+        let x = &audio.channels[0];
+        let pgbz = PgbzParams {
+            lattice: None,
+            refit: 0,
+        };
+        let stft = StftParams {
+            n_fft: 1024,
+            hop: 256,
+            win_length: 1024,
+            window: WindowKind::Hann,
+            pad: PadMode::Zero,
+        };
+        let cases = [
+            (
+                SparsePlan::pgbz(&pgbz, x.len()).unwrap(),
+                NoiseShaping::PGBZ,
+                1.5,
+            ),
+            (
+                SparsePlan::stft(&stft, x.len()).unwrap(),
+                NoiseShaping::STFT,
+                0.3,
+            ),
+        ];
+        for (plan, shaping, min_gain_db) in cases {
+            let layout = plan.layout();
+            let slots = plan.analyze(x).unwrap();
+            let rms = (slots.iter().map(|v| v * v).sum::<f64>() / slots.len() as f64).sqrt();
+            let all: Vec<u32> = (0..layout.units() as u32).collect();
+            for relative_step in [0.05, 0.2] {
+                let step = relative_step * rms;
+                let measure = |shaping| {
+                    let (q, bytes) =
+                        encode_rdo(&layout, &slots, &all, step, RDO_LAMBDA, shaping).unwrap();
+                    let y = plan.synthesize_quantized(&q, step).unwrap();
+                    (snr_db(x, &y), bytes.len())
+                };
+                let (plain_snr, plain_bytes) = measure(None);
+                let (shaped_snr, shaped_bytes) = measure(Some(shaping));
+                let case = format!(
+                    "{shaping:?}, step {relative_step}: {plain_snr:.2} dB in {plain_bytes} B \
+                     plain, {shaped_snr:.2} dB in {shaped_bytes} B shaped"
+                );
+                assert!(shaped_snr >= plain_snr + min_gain_db, "{case}");
+                assert!(shaped_bytes as f64 <= 1.03 * plain_bytes as f64, "{case}");
+            }
+        }
+    }
+
+    /// With λ = 0 (rounding to nearest) the error of the quantized coefficients is the
+    /// rounding errors e filtered by (1 + a z_t⁻¹)(1 + b z_k⁻¹): checked against a direct
+    /// evaluation of the recursion on a 5 × 4 lattice (real DC bin), every unit kept.
+    #[test]
+    fn shaped_errors_follow_the_noise_transfer_function() {
+        let (frames, bins) = (5, 4);
+        let layout = Layout::Frames {
+            frames,
+            bins,
+            real_first: true,
+            real_last: false,
+        };
+        let (a, b) = (0.5, 0.25);
+        let shaping = NoiseShaping { time: a, freq: b };
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let step = 0.5;
+        let mut slots: Vec<f64> = (0..layout.slots())
+            .map(|_| rng.random_range(-4.0..4.0))
+            .collect();
+        for t in 0..frames {
+            slots[2 * t * bins + 1] = 0.0; // the DC bin is real
+        }
+        let all: Vec<u32> = (0..layout.units() as u32).collect();
+        let (q, _) = encode_rdo(&layout, &slots, &all, step, 0.0, Some(shaping)).unwrap();
+        // e[t][k][s]: rounding error of the shifted target; index t + 1, k + 1 (zero borders).
+        let mut e = vec![vec![[0.0_f64; 2]; bins + 1]; frames + 1];
+        for t in 0..frames {
+            for k in 0..bins {
+                let values = if k == 0 { 1 } else { 2 };
+                // The fed-back part of each value: a·e[t−1, k] + b·e[t, k−1] + a·b·e[t−1, k−1].
+                let (above, left, diagonal) = (e[t][k + 1], e[t + 1][k], e[t][k]);
+                let fed = |s: usize| a * above[s] + b * left[s] + a * b * diagonal[s];
+                let mut unit_error = [0.0; 2];
+                for (s, error) in unit_error.iter_mut().enumerate().take(values) {
+                    let i = 2 * (t * bins + k) + s;
+                    let target = slots[i] / step + fed(s);
+                    let rounded = target.round();
+                    assert_eq!(q[i], rounded as i64, "unit ({t}, {k}), value {s}");
+                    *error = rounded - target;
+                    // The coefficient's error is the filtered rounding errors.
+                    let filtered = *error + fed(s);
+                    assert!((q[i] as f64 - slots[i] / step - filtered).abs() < 1e-12);
+                }
+                e[t + 1][k + 1] = unit_error;
             }
         }
     }
