@@ -195,17 +195,6 @@ impl SparsePrepared {
         }
     }
 
-    /// The quantizer's noise shaping ([`sparse::NoiseShaping`]): PGBZ's synthesis amplifies
-    /// errors at the highest frequencies of its lattice, the STFT's at the highest along
-    /// frequency; the DWT is orthonormal.
-    fn shaping(&self) -> Option<sparse::NoiseShaping> {
-        match self.method {
-            Method::Pgbz(_) => Some(sparse::NoiseShaping::PGBZ),
-            Method::Stft(_) => Some(sparse::NoiseShaping::STFT),
-            _ => None,
-        }
-    }
-
     /// The slots to quantize for `budget`: the analysis, or its least-squares re-fit.
     fn slots_for(&self, budget: usize) -> Result<Arc<Vec<Vec<f64>>>> {
         let (Some((inputs, cache)), Method::Pgbz(p)) = (&self.refit, &self.method) else {
@@ -266,7 +255,7 @@ impl Prepared for SparsePrepared {
                     kept,
                     abs_step,
                     sparse::RDO_LAMBDA,
-                    self.shaping(),
+                    self.plan.shaping(),
                 )?;
                 let signal = if want_signals {
                     Some(self.plan.synthesize_quantized(&q, abs_step)?)

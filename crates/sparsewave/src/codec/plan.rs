@@ -5,7 +5,7 @@
 //! reconstruction bit-identical to the decoder's output.
 
 use super::params::{DwtParams, Packets, PgbzParams, StftParams};
-use super::sparse::{dequantize, Layout};
+use super::sparse::{dequantize, Layout, NoiseShaping};
 use crate::audio::Audio;
 use crate::compress::refit::{refit, PgbzFrame, RefitOptions};
 use crate::transform::stft::{Spectrogram, Stft};
@@ -78,6 +78,18 @@ impl SparsePlan {
             SparsePlan::Dwt(d) | SparsePlan::Packets { dwt: d, .. } => (d.level(), 0),
             SparsePlan::Pgbz(p) => p.lattice(),
             SparsePlan::Stft { .. } => (0, 0),
+        }
+    }
+
+    /// The quantizer's noise shaping for this transform ([`NoiseShaping`]): PGBZ's synthesis
+    /// amplifies errors at the highest frequencies of its lattice, the STFT's at the highest
+    /// along frequency (as much as its synthesis window peaks); the DWT and its packets are
+    /// orthonormal.
+    pub fn shaping(&self) -> Option<NoiseShaping> {
+        match self {
+            SparsePlan::Pgbz(_) => Some(NoiseShaping::PGBZ),
+            SparsePlan::Stft { stft, .. } => Some(NoiseShaping::stft(stft.synthesis_window())),
+            SparsePlan::Dwt(_) | SparsePlan::Packets { .. } => None,
         }
     }
 

@@ -378,20 +378,39 @@ pub struct NoiseShaping {
 }
 
 impl NoiseShaping {
-    /// The shaping of PGBZ lattices (`(1 + z⁻¹/2)` on both axes).
+    /// The shaping of PGBZ lattices, `(1 + z⁻¹/2)` on both axes: the best separable
+    /// first-order filter for white errors under the Zak-domain weight 1/(M·|Zg|²) of every
+    /// lattice computed (it removes 3.8 dB of the 5.5 dB amplification on 729 × 175).
     pub const PGBZ: NoiseShaping = NoiseShaping {
-        time: 0.5,
-        freq: 0.5,
+        time: Self::MAX_GAIN,
+        freq: Self::MAX_GAIN,
     };
-    /// The shaping of STFT frames (`(1 + z⁻¹/2)` along frequency only). A bell-shaped synthesis
-    /// window weights an error of a frame by the window's square at its time position, and
-    /// signs alternating along the bins put the error at the frame's centre, the window's peak;
-    /// along time, alternating frames cancel in the overlap-add, so the error there costs
-    /// least and is not shaped away.
-    pub const STFT: NoiseShaping = NoiseShaping {
-        time: 0.0,
-        freq: 0.5,
-    };
+    /// The largest gain of either axis: the white-noise power of the filter, (1 + a²)(1 + b²),
+    /// is the rate it costs, and gains above ½ lost on every shared clip (PGBZ (0.7, 0.5)
+    /// against (½, ½); the STFT's b = 0.7 against 0.3 and 0.5).
+    pub const MAX_GAIN: f64 = 0.5;
+
+    /// The shaping of STFT frames with the synthesis window `s` (centred in its `n_fft`
+    /// samples): along frequency only, b = min(½, b*) with b* = −Σ s²(τ)·cos(2πτ/n_fft) / Σ s²(τ),
+    /// the first-order filter that minimises the synthesized power of white errors. An error
+    /// reaches the output weighted by the window's square at its time position τ, and signs
+    /// alternating along the bins put it at τ = n_fft/2, the centre of the frame; a bell-shaped
+    /// window peaks there (Hann: b* = ⅔, so b = ½) and a flat one has b* = 0. Along time,
+    /// alternating frames cancel in the overlap-add: the error there costs least and is not
+    /// shaped away.
+    pub fn stft(synthesis: &[f64]) -> NoiseShaping {
+        let n = synthesis.len() as f64;
+        let (mut power, mut first) = (0.0, 0.0);
+        for (t, s) in synthesis.iter().enumerate() {
+            power += s * s;
+            first += s * s * (std::f64::consts::TAU * t as f64 / n).cos();
+        }
+        let best = if power > 0.0 { -first / power } else { 0.0 };
+        NoiseShaping {
+            time: 0.0,
+            freq: best.clamp(0.0, Self::MAX_GAIN),
+        }
+    }
     /// Bound on the feedback's shift of a target, in steps (it is clamped there): a rounded
     /// unit's error is below 1 and a unit the quantizer zeroes has a small target, so shifts
     /// stay below a few steps; the bound keeps every target inside the integer code's range
@@ -699,6 +718,29 @@ mod tests {
         }
     }
 
+    /// b* = −Σ s²·cos(2πτ/n) / Σ s² by hand: s² = 1 − ½·cos(2πτ/n) gives ¼; a flat window 0;
+    /// the Hann window ⅔, clamped to ½; a Hann window of half the frame, centred, more (½).
+    #[test]
+    fn stft_shaping_follows_the_synthesis_window() {
+        use crate::transform::window::{Symmetry, WindowKind};
+        let n = 1024;
+        let phase = |t: usize| std::f64::consts::TAU * t as f64 / n as f64;
+        let tilted: Vec<f64> = (0..n)
+            .map(|t| (1.0 - 0.5 * phase(t).cos()).sqrt())
+            .collect();
+        let b = NoiseShaping::stft(&tilted);
+        assert_eq!(b.time, 0.0);
+        assert!((b.freq - 0.25).abs() < 1e-12, "{b:?}");
+        assert!(NoiseShaping::stft(&vec![1.0; n]).freq.abs() < 1e-12);
+        let hann = WindowKind::Hann.build(n, Symmetry::Periodic).unwrap();
+        assert_eq!(NoiseShaping::stft(&hann).freq, NoiseShaping::MAX_GAIN);
+        let mut short = vec![0.0; n];
+        short[n / 4..3 * n / 4]
+            .copy_from_slice(&WindowKind::Hann.build(n / 2, Symmetry::Periodic).unwrap());
+        assert_eq!(NoiseShaping::stft(&short).freq, NoiseShaping::MAX_GAIN);
+        assert_eq!(NoiseShaping::stft(&[0.0; 8]).freq, 0.0);
+    }
+
     /// On real audio (tests/data/folk_4s.wav, first channel), at two steps: the shaped PGBZ
     /// and STFT payloads decode to a higher SNR than the plain ones for about the same bytes.
     #[test]
@@ -722,18 +764,11 @@ mod tests {
             pad: PadMode::Zero,
         };
         let cases = [
-            (
-                SparsePlan::pgbz(&pgbz, x.len()).unwrap(),
-                NoiseShaping::PGBZ,
-                1.5,
-            ),
-            (
-                SparsePlan::stft(&stft, x.len()).unwrap(),
-                NoiseShaping::STFT,
-                0.3,
-            ),
+            (SparsePlan::pgbz(&pgbz, x.len()).unwrap(), 1.5),
+            (SparsePlan::stft(&stft, x.len()).unwrap(), 0.3),
         ];
-        for (plan, shaping, min_gain_db) in cases {
+        for (plan, min_gain_db) in cases {
+            let shaping = plan.shaping().unwrap();
             let layout = plan.layout();
             let slots = plan.analyze(x).unwrap();
             let rms = (slots.iter().map(|v| v * v).sum::<f64>() / slots.len() as f64).sqrt();

@@ -250,6 +250,11 @@ impl Stft {
         &self.cfg
     }
 
+    /// The synthesis window centred in `n_fft` samples (zeros around a shorter window).
+    pub fn synthesis_window(&self) -> &[f64] {
+        &self.synthesis
+    }
+
     /// One-sided bins per frame, `n_fft/2 + 1`.
     pub fn bins(&self) -> usize {
         self.cfg.bins()
