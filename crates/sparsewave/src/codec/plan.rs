@@ -84,7 +84,7 @@ impl SparsePlan {
     /// The quantizer's noise shaping for this transform ([`NoiseShaping`]): PGBZ's synthesis
     /// amplifies errors at the highest frequencies of its lattice, the STFT's at the highest
     /// along frequency (as much as its synthesis window peaks); the DWT and its packets are
-    /// orthonormal.
+    /// orthonormal (periodization; the other modes differ only at the signal's ends).
     pub fn shaping(&self) -> Option<NoiseShaping> {
         match self {
             SparsePlan::Pgbz(_) => Some(NoiseShaping::PGBZ),
