@@ -357,7 +357,7 @@ pub fn encode_rdo(
 }
 
 /// Error feedback of [`encode_rdo`] on a lattice: the quantization error is shaped by the
-/// causal filter `H = 1 + a·z_t⁻¹ + b·z_k⁻¹ + c·z_t⁻¹z_k⁻¹` over time frames t and bins k, so
+/// causal filter `H = 1 + a·z_t⁻¹ + b·z_k⁻¹ + d·z_t⁻¹z_k⁻¹` over time frames t and bins k, so
 /// that little of it is left at the highest frequencies of the coefficient array.
 ///
 /// Why (PGBZ): its synthesis divides by `conj(Zg)` in the Zak domain, and the Zak transform of the
@@ -365,7 +365,7 @@ pub fn encode_rdo(
 /// 2-D DFT maps to its highest frequency in both directions (signs alternating along time
 /// and along frequency). White quantization errors are therefore amplified 3–5× in energy
 /// (the mean of `1/(M·|Zg|²)`), half of it from 1 % of the Zak bins. Each unit is quantized
-/// with the target `c/Δ + a·e[t−1, k] + b·e[t, k−1] + c·e[t−1, k−1]`, `e` the errors
+/// with the target `c/Δ + a·e[t−1, k] + b·e[t, k−1] + d·e[t−1, k−1]`, `e` the errors
 /// (chosen − target) of the units already coded; the error of the coefficients is then
 /// `H·e`, whose energy near that centre is small. The decoder does not change: it reads the
 /// chosen values, as before.
@@ -375,12 +375,12 @@ pub struct NoiseShaping {
     pub time: f64,
     /// b, along frequency bins.
     pub freq: f64,
-    /// c, on the diagonal (the previous frame's previous bin).
+    /// d, on the diagonal (the previous frame's previous bin).
     pub diagonal: f64,
 }
 
 impl NoiseShaping {
-    /// The shaping of PGBZ lattices, (a, b, c) = (0.4, 0.4, −0.1): the least-squares filter
+    /// The shaping of PGBZ lattices, (a, b, d) = (0.4, 0.4, −0.1): the least-squares filter
     /// for white errors — the `H` minimising Σ |H|²/(M·|Zg|²) over the Zak bins — is
     /// (0.37…0.40, 0.37…0.40, −0.09…−0.11) on every lattice computed, from 45 × 45 to
     /// 1627 × 1627, and removes 3.3–5.6 dB of the amplification (the separable
@@ -457,7 +457,7 @@ impl ErrorFeedback {
         let NoiseShaping {
             time: a,
             freq: b,
-            diagonal: c,
+            diagonal: d,
         } = self.shaping;
         let k = self.k;
         for (s, v) in scaled.iter_mut().enumerate() {
@@ -465,7 +465,7 @@ impl ErrorFeedback {
                 0 => (0.0, 0.0),
                 _ => (self.current[k - 1][s], self.previous[k - 1][s]),
             };
-            let shift = a * self.previous[k][s] + b * left + c * diagonal;
+            let shift = a * self.previous[k][s] + b * left + d * diagonal;
             *v += shift.clamp(-NoiseShaping::MAX_SHIFT, NoiseShaping::MAX_SHIFT);
         }
     }
@@ -731,7 +731,7 @@ mod tests {
     }
 
     /// The PGBZ taps against the least-squares filter of each lattice's Zak weight
-    /// w = 1/(M·|Zg|²): minimising Σ w·|1 + a·z_k + b·z_j + c·z_k·z_j|² over the Zak bins (k, j)
+    /// w = 1/(M·|Zg|²): minimising Σ w·|1 + a·z_k + b·z_j + d·z_k·z_j|² over the Zak bins (k, j)
     /// (z_k = e^{−2πik/N}, z_j = e^{−2πij/M}; w is even in k and in j) is a 3 × 3 linear
     /// system. The rounded taps are within 0.04 of its solution and lose under 0.1 dB of its
     /// reduction of the synthesized error power, which is at least 3 dB.
@@ -755,10 +755,10 @@ mod tests {
                     ckj += w * tk.cos() * tj.cos();
                 }
             }
-            // E|H|² = w0(1 + a² + b² + c²) + 2a·ck + 2b·cj + 2c·ckj + 2ab·ckj + 2ac·cj + 2bc·ck.
-            let power = |a: f64, b: f64, c: f64| {
-                w0 * (1.0 + a * a + b * b + c * c)
-                    + 2.0 * (a * ck + b * cj + c * ckj + a * b * ckj + a * c * cj + b * c * ck)
+            // E|H|² = w0(1 + a² + b² + d²) + 2a·ck + 2b·cj + 2d·ckj + 2ab·ckj + 2ad·cj + 2bd·ck.
+            let power = |a: f64, b: f64, d: f64| {
+                w0 * (1.0 + a * a + b * b + d * d)
+                    + 2.0 * (a * ck + b * cj + d * ckj + a * b * ckj + a * d * cj + b * d * ck)
             };
             let system = [[w0, ckj, cj], [ckj, w0, ck], [cj, ck, w0]];
             let rhs = [-ck, -cj, -ckj];
@@ -878,7 +878,7 @@ mod tests {
     }
 
     /// With λ = 0 (rounding to nearest) the error of the quantized coefficients is the
-    /// rounding errors e filtered by 1 + a z_t⁻¹ + b z_k⁻¹ + c z_t⁻¹z_k⁻¹: checked against a direct
+    /// rounding errors e filtered by 1 + a z_t⁻¹ + b z_k⁻¹ + d z_t⁻¹z_k⁻¹: checked against a direct
     /// evaluation of the recursion on a 5 × 4 lattice (real DC bin), every unit kept.
     #[test]
     fn shaped_errors_follow_the_noise_transfer_function() {
@@ -889,11 +889,11 @@ mod tests {
             real_first: true,
             real_last: false,
         };
-        let (a, b, c) = (0.5, 0.25, -0.125);
+        let (a, b, d) = (0.5, 0.25, -0.125);
         let shaping = NoiseShaping {
             time: a,
             freq: b,
-            diagonal: c,
+            diagonal: d,
         };
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let step = 0.5;
@@ -910,9 +910,9 @@ mod tests {
         for t in 0..frames {
             for k in 0..bins {
                 let values = if k == 0 { 1 } else { 2 };
-                // The fed-back part of each value: a·e[t−1, k] + b·e[t, k−1] + c·e[t−1, k−1].
+                // The fed-back part of each value: a·e[t−1, k] + b·e[t, k−1] + d·e[t−1, k−1].
                 let (above, left, diagonal) = (e[t][k + 1], e[t + 1][k], e[t][k]);
-                let fed = |s: usize| a * above[s] + b * left[s] + c * diagonal[s];
+                let fed = |s: usize| a * above[s] + b * left[s] + d * diagonal[s];
                 let mut unit_error = [0.0; 2];
                 for (s, error) in unit_error.iter_mut().enumerate().take(values) {
                     let i = 2 * (t * bins + k) + s;
