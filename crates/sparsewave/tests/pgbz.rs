@@ -345,7 +345,7 @@ fn adjoint_identity_with_weighted_inner_product() {
             (lhs - rhs).abs() < 1e-12 * lhs.abs().max(1.0),
             "{m}x{n}: {lhs} vs {rhs}"
         );
-        // The generic trait's default dot agrees with the structured one.
+        // The generic weighted sum (the trait's default formula) agrees with the structured one.
         let frame = PgbzFrame::new(&plan, &mut scratch);
         let generic: f64 = c
             .iter()
@@ -356,7 +356,7 @@ fn adjoint_identity_with_weighted_inner_product() {
         assert!((generic - rhs).abs() < 1e-12 * rhs.abs().max(1.0));
         // On a subset (channel 0 kept in some rows, rows with nothing kept), the dot of the
         // values there is the dot of the whole arrays zero elsewhere, bit for bit, and the
-        // trait's default dot agrees.
+        // generic weighted sum (the formula of the trait's default dot) agrees.
         let at: Vec<usize> = all
             .iter()
             .copied()

@@ -140,6 +140,8 @@ type RefitCache = Mutex<HashMap<usize, Arc<Vec<Vec<f64>>>>>;
 struct SparsePrepared {
     plan: SparsePlan,
     layout: sparse::Layout,
+    /// The quantizer's noise shaping for the plan's transform ([`SparsePlan::shaping`]).
+    shaping: Option<sparse::NoiseShaping>,
     method: Method,
     /// The analysis of every channel (shared with the trials that quantize it as it is).
     slots: Arc<Vec<Vec<f64>>>,
@@ -160,6 +162,7 @@ impl SparsePrepared {
     fn analysed(method: Method, a: Analysed, audio: &Audio) -> Self {
         let Analysed { plan, slots } = a;
         let layout = plan.layout();
+        let shaping = plan.shaping();
         let resolved = plan.resolved();
         let method = match method {
             Method::Dwt(p) => Method::Dwt(DwtParams {
@@ -181,6 +184,7 @@ impl SparsePrepared {
         SparsePrepared {
             plan,
             layout,
+            shaping,
             method,
             slots: Arc::new(slots),
             rankings,
@@ -255,7 +259,7 @@ impl Prepared for SparsePrepared {
                     kept,
                     abs_step,
                     sparse::RDO_LAMBDA,
-                    self.plan.shaping(),
+                    self.shaping,
                 )?;
                 let signal = if want_signals {
                     Some(self.plan.synthesize_quantized(&q, abs_step)?)

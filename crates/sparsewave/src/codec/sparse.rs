@@ -426,7 +426,8 @@ impl NoiseShaping {
 }
 
 /// The state of [`NoiseShaping`] during one scan of a [`Layout::Frames`] set: the errors of
-/// the previous frame and of the current one so far, per bin, (re, im).
+/// the previous frame and of the current one so far, per bin, (re, im). A [`Layout::Bands`]
+/// set (never shaped by the codec's transforms, but accepted) is one frame of all its units.
 struct ErrorFeedback {
     shaping: NoiseShaping,
     bins: usize,
@@ -440,7 +441,6 @@ impl ErrorFeedback {
     fn new(shaping: NoiseShaping, layout: &Layout) -> Self {
         let bins = match *layout {
             Layout::Frames { bins, .. } => bins,
-            // Bands have no second axis: one "frame" of all coefficients, fed back along it.
             Layout::Bands(_) => layout.units(),
         };
         ErrorFeedback {
