@@ -1,5 +1,5 @@
-//! Version-1, -2 and -3 `.swz` files decode unchanged: the files in `tests/data/swz_v1/`,
-//! `tests/data/swz_v2/` and `tests/data/swz_v3/` were written by those versions' encoders (see `make.sh` there) and their
+//! Version-1 to -4 `.swz` files decode unchanged: the files in `tests/data/swz_v1/` to
+//! `tests/data/swz_v4/` were written by those versions' encoders (see `make.sh` there) and their
 //! decoded samples fingerprinted by those versions' decoders; every later decoder must
 //! reproduce them bit for bit.
 
@@ -50,6 +50,16 @@ const FILES_V3: [(&str, &str, usize, usize, u64); 4] = [
     ("dwt_mid_side.swz", "dwt", 2, 8192, 0xE617FC6BD40E40B9),
 ];
 
+/// Version-4 files (`tests/data/swz_v4/`, see `make.sh` there), fingerprinted by the version-4
+/// decoder: DWT leaves of wavelet-packet trees (mono and mid/side), a segmented file and a
+/// hybrid file.
+const FILES_V4: [(&str, &str, usize, usize, u64); 4] = [
+    ("dwt_packets.swz", "dwt", 1, 8192, 0xFC51B9948F9EFCF2),
+    ("dwt_mid_side.swz", "dwt", 2, 8192, 0xB2128826C6425F0A),
+    ("dwt_segmented.swz", "dwt", 1, 176400, 0x0D55272AAC92E9CC),
+    ("hybrid.swz", "hybrid", 1, 8192, 0xC4A667C39698C2A7),
+];
+
 #[test]
 fn version_1_files_decode_bit_for_bit() {
     decode_bit_for_bit("tests/data/swz_v1", 1, &FILES);
@@ -63,6 +73,11 @@ fn version_2_files_decode_bit_for_bit() {
 #[test]
 fn version_3_files_decode_bit_for_bit() {
     decode_bit_for_bit("tests/data/swz_v3", 3, &FILES_V3);
+}
+
+#[test]
+fn version_4_files_decode_bit_for_bit() {
+    decode_bit_for_bit("tests/data/swz_v4", 4, &FILES_V4);
 }
 
 fn decode_bit_for_bit(dir: &str, version: u16, files: &[(&str, &str, usize, usize, u64)]) {
@@ -84,7 +99,7 @@ fn decode_bit_for_bit(dir: &str, version: u16, files: &[(&str, &str, usize, usiz
     }
 }
 
-/// Damage to a version-1, -2 or -3 file is refused like damage to a current one: every
+/// Damage to a version-1 to -4 file is refused like damage to a current one: every
 /// flipped byte (CRC-checked), every truncation.
 #[test]
 fn damaged_old_files_are_refused() {
@@ -92,7 +107,8 @@ fn damaged_old_files_are_refused() {
         .iter()
         .map(|f| ("tests/data/swz_v1", f.0))
         .chain(FILES_V2.iter().map(|f| ("tests/data/swz_v2", f.0)))
-        .chain(FILES_V3.iter().map(|f| ("tests/data/swz_v3", f.0)));
+        .chain(FILES_V3.iter().map(|f| ("tests/data/swz_v3", f.0)))
+        .chain(FILES_V4.iter().map(|f| ("tests/data/swz_v4", f.0)));
     for (dir, name) in old {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
         let bytes = std::fs::read(dir.join(name)).unwrap();
