@@ -51,7 +51,7 @@ fn encode_decode_and_info_of_a_segmented_file() {
     assert_eq!(enc.bytes, bytes);
 
     let info = json_of(&["info", "out.swz", "--json"], dir.path());
-    assert_eq!(info["version"], 4);
+    assert_eq!(info["version"], 5);
     assert_eq!(info["segments"]["count"], 9);
     assert_eq!(info["samples"], 176_400);
 

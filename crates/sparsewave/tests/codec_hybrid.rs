@@ -72,7 +72,7 @@ fn hybrid_files_are_two_layers_that_add_bit_exactly_and_meet_the_target() {
     for (audio, db) in [(folk(), 25.0), (stereo_folk(), 20.0)] {
         let enc = encode(&audio, &hybrid(), snr(db)).unwrap();
         assert_eq!(enc.bytes[6], 6, "method id 6: hybrid");
-        assert_eq!(u16::from_le_bytes([enc.bytes[4], enc.bytes[5]]), 4);
+        assert_eq!(u16::from_le_bytes([enc.bytes[4], enc.bytes[5]]), 5);
         assert_eq!(enc.method.name(), "hybrid");
         let files = layers(&enc.bytes);
         assert_eq!(files.len(), 2);
@@ -293,7 +293,7 @@ fn damaged_and_crafted_hybrid_files_are_refused_naming_the_problem() {
     let crc = crc32fast::hash(&v3[..h]);
     v3[h..h + 4].copy_from_slice(&crc.to_le_bytes());
     assert!(
-        corrupt(&assemble(header, &[files[0], &v3])).contains("layer 2 has version 3, the file 4")
+        corrupt(&assemble(header, &[files[0], &v3])).contains("layer 2 has version 3, the file 5")
     );
 
     // The outer header: mid/side is not a hybrid file's business; id 6 is new in version 4.

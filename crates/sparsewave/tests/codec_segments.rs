@@ -95,7 +95,7 @@ fn segmented_layout_is_as_documented() {
         geometry: g,
     };
     assert_eq!(enc.bytes[..SEGMENTED_HEADER], header.to_bytes()[..]);
-    assert_eq!(u16::from_le_bytes([enc.bytes[4], enc.bytes[5]]), 4);
+    assert_eq!(u16::from_le_bytes([enc.bytes[4], enc.bytes[5]]), 5);
     assert_eq!(enc.bytes[6], 0, "method id 0: segmented");
     let mut pos = SEGMENTED_HEADER;
     for i in 0..g.count {
@@ -104,7 +104,7 @@ fn segmented_layout_is_as_documented() {
         assert_eq!(chunk_prefix(file), enc.bytes[pos..pos + CHUNK_PREFIX]);
         let info = inspect(file, Limits::default()).unwrap();
         assert_eq!(info.samples, g.len(i), "segment {i}");
-        assert_eq!((info.version, info.method), (4, "dwt"));
+        assert_eq!((info.version, info.method), (5, "dwt"));
         pos += CHUNK_PREFIX + len;
     }
     assert_eq!(pos, enc.bytes.len());

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 /// The four bytes every `.swz` file starts with.
 pub const MAGIC: [u8; 4] = *b"SWZ\x1a";
 /// The format version this code writes.
-pub const VERSION: u16 = 4;
+pub const VERSION: u16 = 5;
 /// The oldest format version this code reads (versions 1 and 2 differ only in the sparse
 /// payloads' entropy coding and have no channel coding).
 pub const OLDEST_VERSION: u16 = 1;

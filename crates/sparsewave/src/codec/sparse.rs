@@ -12,7 +12,7 @@
 //! ⌊|c|/Δ⌋ + 1 per slot, or zero) that minimise distortion + λ·bits under the coder's current
 //! model state; reconstruction ĉ = q·Δ.
 //!
-//! Coding (format version 3; version 2 differs in the DWT classes and signs, see
+//! Coding (format version 5; versions 2–4 differ in the DWT classes, signs and parents, see
 //! [`context::Coding`]): per unit in scan order a significance bit, then the values of a
 //! significant unit, all in contexts of the already-coded neighbourhood ([`context`]).
 //! Version 1 files are decoded by the version-1 scheme: context = significance of the previous
@@ -38,9 +38,9 @@ pub(crate) const CLASSES: usize = 8;
 /// How the coefficients of one channel are arranged.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Layout {
-    /// Real coefficients in bands: the DWT's approximation then its details, coarse to fine.
-    /// The parent of coefficient i of band b ≥ 1 is coefficient ⌊i/2⌋ of band b − 1 (i of
-    /// band 0 for b = 1), clamped to that band.
+    /// Real coefficients in bands: the DWT's approximation then its details, coarse to fine
+    /// (or the leaves of a wavelet-packet tree in pre-order). The parent of coefficient i of
+    /// band b ≥ 1 is a coefficient of band b − 1 ([`context::scan`]).
     Bands(Vec<usize>),
     /// Complex coefficients, `frames` rows of `bins`, time-major. Bin 0 is self-conjugate when
     /// `real_first`, bin `bins − 1` when `real_last`.
@@ -270,7 +270,7 @@ impl ModelsV1 {
     }
 }
 
-/// Quantize the `kept` units of `slots` with step Δ and entropy-code them (format version 3,
+/// Quantize the `kept` units of `slots` with step Δ and entropy-code them (format version 5,
 /// [`context`]), choosing each unit's values to minimise J = D + λ·R in coding order:
 /// D = w·Σ(c/Δ − q)² over the unit's slots (w = the unit's [`cost`](Layout::cost): a stored
 /// complex unit stands for a conjugate pair), R = its bits under the static costs of a first
@@ -311,7 +311,7 @@ pub fn encode_rdo(
             q[s] = round_to_i64(slots[s] / step);
         }
     }
-    let coding = context::Coding::V3;
+    let coding = context::Coding::V4;
     let costs = context::StaticCosts::gather(layout, coding, &q);
     // The scan below overwrites every unit of `q` with its chosen values (zeros included).
     let mut coded = context::Coded::new(layout, coding);
@@ -542,7 +542,7 @@ fn choose_values(
     best
 }
 
-/// Decode the quantized slots of one channel written in format `version` (1, 2 or 3); any
+/// Decode the quantized slots of one channel written in format `version` (1 to 5); any
 /// stream the encoder cannot produce is an error.
 pub fn decode_payload(layout: &Layout, bytes: &[u8], version: u16) -> Result<Vec<i64>> {
     let mut r =
@@ -550,7 +550,8 @@ pub fn decode_payload(layout: &Layout, bytes: &[u8], version: u16) -> Result<Vec
     let q = match version {
         1 => decode_v1(layout, &mut r),
         2 => decode_context(layout, context::Coding::V2, &mut r),
-        _ => decode_context(layout, context::Coding::V3, &mut r),
+        3 | 4 => decode_context(layout, context::Coding::V3, &mut r),
+        _ => decode_context(layout, context::Coding::V4, &mut r),
     }
     .map_err(|_| corrupt("invalid coefficient stream"))?;
     if !r.exhausted() {
