@@ -122,6 +122,9 @@ pub fn scan<E>(
                 }
                 .min(CLASSES - 1);
                 let parent_len = if b == 0 { 0 } else { lens[b - 1] };
+                // Version 5's ⌊i·len(b − 1)/len(b)⌋ without a division per coefficient:
+                // aligned = that parent, rest = i·len(b − 1) − aligned·len(b) ∈ [0, len(b)).
+                let (mut aligned, mut rest) = (0, 0);
                 for i in 0..len {
                     let u = start + i;
                     let mut n = Neighbours {
@@ -130,8 +133,7 @@ pub fn scan<E>(
                     };
                     if parent_len > 0 {
                         let p = match coding {
-                            // u64: i·len(b − 1) may exceed a 32-bit usize.
-                            Coding::V4 => (i as u64 * parent_len as u64 / len as u64) as usize,
+                            Coding::V4 => aligned,
                             Coding::V2 | Coding::V3 if b == 1 => i,
                             Coding::V2 | Coding::V3 => i / 2,
                         }
@@ -146,6 +148,11 @@ pub fn scan<E>(
                         values: 1,
                     };
                     f(unit, &n)?;
+                    rest += parent_len;
+                    while rest >= len {
+                        rest -= len;
+                        aligned += 1;
+                    }
                 }
                 parent_start = start;
                 start += len;
