@@ -618,3 +618,40 @@ fn damaged_hybrid_files_are_refused() {
         &["--methods", "hybrid"],
     );
 }
+
+/// A reader that goes away (`sparsewave info f.swz | head -1`) ends the command quietly with
+/// success, as Unix tools do; a stdout that cannot be written (a full disk) is an error that
+/// says so. Never the panic of `println!`.
+#[test]
+fn a_closed_or_full_stdout_ends_without_a_panic() {
+    let swz = "../sparsewave/tests/data/swz_v4/dwt_packets.swz";
+    for args in [vec!["info", swz], vec!["metrics", S16, S16]] {
+        let mut child = std::process::Command::new(bin())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the child has started up, so that its first write meets no reader.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+    if Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(bin())
+            .args(["info", swz])
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("cannot write to stdout"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

@@ -83,9 +83,9 @@ pub fn run(a: Args) -> Result<()> {
     })?;
     bar.finish_and_clear();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        outln!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        println!("{summary}");
+        outln!("{summary}");
     }
     if summary.failed > 0 {
         bail!(
@@ -103,15 +103,18 @@ pub fn run(a: Args) -> Result<()> {
 
 fn print_plan(plan: &Plan, json: bool) -> Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(plan)?);
+        outln!("{}", serde_json::to_string_pretty(plan)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{:>7} {:>7} {:>12} {:>9}",
-        "shard", "jobs", "audio (s)", "unknown"
+        "shard",
+        "jobs",
+        "audio (s)",
+        "unknown"
     );
     for s in &plan.shards {
-        println!(
+        outln!(
             "{:>7} {:>7} {:>12.1} {:>9}",
             s.shard.to_string(),
             s.jobs,
@@ -122,9 +125,12 @@ fn print_plan(plan: &Plan, json: bool) -> Result<()> {
     let jobs: usize = plan.shards.iter().map(|s| s.jobs).sum();
     let seconds: f64 = plan.shards.iter().map(|s| s.audio_seconds).sum();
     let unknown: usize = plan.shards.iter().map(|s| s.unknown).sum();
-    println!(
+    outln!(
         "{:>7} {:>7} {:>12.1} {:>9}",
-        "total", jobs, seconds, unknown
+        "total",
+        jobs,
+        seconds,
+        unknown
     );
     Ok(())
 }

@@ -109,17 +109,18 @@ impl<R: serde::Serialize> Done<R> {
     /// Print the report as pretty JSON, or the text.
     pub fn print(&self, json: bool) -> Result<()> {
         if json {
-            println!("{}", serde_json::to_string_pretty(&self.report)?);
+            outln!("{}", serde_json::to_string_pretty(&self.report)?);
         } else {
-            print!("{}", self.text);
+            out!("{}", self.text);
         }
         Ok(())
     }
 }
 
 /// Print the metrics block of a human-readable report.
-pub fn print_metrics(m: &Metrics) {
-    print!("{}", metrics_text(m));
+pub fn print_metrics(m: &Metrics) -> Result<()> {
+    out!("{}", metrics_text(m));
+    Ok(())
 }
 
 /// The metrics block of a human-readable report.

@@ -45,8 +45,8 @@ pub fn run(a: Args) -> Result<()> {
     let table = demo::summary_markdown(&clip, &rows);
     staged.add(&a.output.join("summary.md"), table.as_bytes())?;
     staged.commit()?;
-    println!("{table}");
-    println!(
+    outln!("{table}");
+    outln!(
         "audio, figures (plots/) and summary.md written to {}",
         a.output.display()
     );

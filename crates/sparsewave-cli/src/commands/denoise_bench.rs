@@ -128,10 +128,10 @@ pub fn run(a: Args) -> Result<()> {
     )?;
     staged.commit()?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        outln!("{}", serde_json::to_string_pretty(&result)?);
     } else {
-        println!("{md}");
-        println!("tables, audio and plots written to {}", a.output.display());
+        outln!("{md}");
+        outln!("tables, audio and plots written to {}", a.output.display());
     }
     Ok(())
 }

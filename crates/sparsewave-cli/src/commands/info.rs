@@ -23,7 +23,7 @@ pub fn run(a: Args) -> Result<()> {
     let audio = pipeline::load(&a.input, false)?;
     let db = |v: f64| 20.0 * v.log10();
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "command": "info", "input": a.input, "container": audio.codec,
@@ -34,25 +34,25 @@ pub fn run(a: Args) -> Result<()> {
             }))?
         );
     } else {
-        println!("{}", a.input.display());
-        println!(
+        outln!("{}", a.input.display());
+        outln!(
             "  format      {} ({})",
             audio.codec,
             audio.format.describe()
         );
-        println!("  rate        {} Hz", audio.sample_rate);
-        println!("  channels    {}", audio.channel_count());
-        println!(
+        outln!("  rate        {} Hz", audio.sample_rate);
+        outln!("  channels    {}", audio.channel_count());
+        outln!(
             "  duration    {:.3} s ({} samples)",
             audio.seconds(),
             audio.frames()
         );
-        println!(
+        outln!(
             "  peak        {:.6} ({:.2} dBFS)",
             audio.peak(),
             db(audio.peak())
         );
-        println!(
+        outln!(
             "  RMS         {:.6} ({:.2} dBFS)",
             audio.rms(),
             db(audio.rms())
@@ -82,38 +82,46 @@ fn swz_info(a: &Args) -> Result<()> {
         v["command"] = "info".into();
         v["input"] = serde_json::to_value(&a.input)?;
         v["container"] = "swz".into();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!("{}", a.input.display());
-    println!(
+    outln!("{}", a.input.display());
+    outln!(
         "  format      swz version {} ({})",
-        info.version, info.method
+        info.version,
+        info.method
     );
-    println!("  parameters  {}", info.params);
-    println!(
+    outln!("  parameters  {}", info.params);
+    outln!(
         "  quantizer   step {:e}, keep {:.4}",
-        info.quantizer_step, info.keep
+        info.quantizer_step,
+        info.keep
     );
-    println!("  source      {}", info.source_format);
-    println!("  rate        {} Hz", info.sample_rate);
-    println!("  channels    {}", info.channels);
-    println!(
+    outln!("  source      {}", info.source_format);
+    outln!("  rate        {} Hz", info.sample_rate);
+    outln!("  channels    {}", info.channels);
+    outln!(
         "  duration    {:.3} s ({} samples)",
-        info.duration_seconds, info.samples
+        info.duration_seconds,
+        info.samples
     );
     match &info.segments {
-        None => println!(
+        None => outln!(
             "  size        {} bytes (header {}, payloads {:?})",
-            info.bytes, info.header_bytes, info.payload_bytes
+            info.bytes,
+            info.header_bytes,
+            info.payload_bytes
         ),
         Some(s) => {
             let sizes = &info.payload_bytes;
-            println!(
+            outln!(
                 "  segments    {} of {} samples, overlap {}: {:?}",
-                s.count, s.samples, s.overlap, s.methods
+                s.count,
+                s.samples,
+                s.overlap,
+                s.methods
             );
-            println!(
+            outln!(
                 "  size        {} bytes (header {}, segment files {}–{} bytes)",
                 info.bytes,
                 info.header_bytes,
@@ -122,9 +130,10 @@ fn swz_info(a: &Args) -> Result<()> {
             );
         }
     }
-    println!(
+    outln!(
         "  bit rate    {:.2} kbit/s, {:.4} bits/sample",
-        info.kbps, info.bits_per_sample
+        info.kbps,
+        info.bits_per_sample
     );
     Ok(())
 }

@@ -45,7 +45,7 @@ pub fn run(a: Args) -> Result<()> {
         measure_whole(&a)?
     };
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "command": "metrics", "reference": a.reference, "test": a.test,
@@ -54,8 +54,8 @@ pub fn run(a: Args) -> Result<()> {
             }))?
         );
     } else {
-        println!("{} against {}", a.test.display(), a.reference.display());
-        print_metrics(&m);
+        outln!("{} against {}", a.test.display(), a.reference.display());
+        print_metrics(&m)?;
     }
     Ok(())
 }

@@ -92,6 +92,14 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of stdout went away (`| head`): the outputs are written, nothing is left
+        // to say.
+        Err(e)
+            if e.downcast_ref::<crate::StdoutClosed>()
+                .is_some_and(crate::StdoutClosed::is_broken_pipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let message = with_flag_names(&e, matches.subcommand_name());
             let message = with_input_name(&e, message, &matches);
@@ -109,7 +117,7 @@ fn with_input_name(e: &anyhow::Error, message: String, matches: &clap::ArgMatche
         matches!(
             cause.downcast_ref(),
             Some(sparsewave::Error::Io { .. } | sparsewave::Error::BadInput { .. })
-        )
+        ) || cause.is::<crate::StdoutClosed>()
     });
     let input = matches.subcommand().and_then(|(_, m)| {
         ["input", "clean"]

@@ -75,19 +75,19 @@ pub fn run(a: Args) -> Result<()> {
     staged.add(&json_path, serde_json::to_string_pretty(&rd)?.as_bytes())?;
     staged.commit()?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&rd)?);
+        outln!("{}", serde_json::to_string_pretty(&rd)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{}: PCM {:.1} kbit/s, FLAC {:.1} kbit/s ({} bytes)",
         a.input.display(),
         rd.pcm_kbps,
         rd.flac_kbps,
         rd.flac_bytes
     );
-    println!("  method   target   kbit/s     SNR   segSNR");
+    outln!("  method   target   kbit/s     SNR   segSNR");
     for p in &rd.points {
-        println!(
+        outln!(
             "  {:<8} {:>6.1} {:>8.2} {:>7.2} {:>8.2}{}",
             p.method.name(),
             p.target_kbps,
@@ -101,7 +101,7 @@ pub fn run(a: Args) -> Result<()> {
             }
         );
     }
-    println!(
+    outln!(
         "  wrote {}, {}, {}",
         csv_path.display(),
         rd.plots

@@ -40,6 +40,6 @@ pub fn run(a: Args) -> Result<()> {
         None,
     )?;
     plot::save(&a.output, &fig)?;
-    println!("{}", a.output.display());
+    outln!("{}", a.output.display());
     Ok(())
 }

@@ -98,12 +98,12 @@ pub fn run(a: Args) -> Result<()> {
     }
     staged.commit()?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(points)?);
+        outln!("{}", serde_json::to_string_pretty(points)?);
     } else {
-        println!("| method | keep (%) | kept real values | SNR (dB) | rel. error (%) | s |");
-        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+        outln!("| method | keep (%) | kept real values | SNR (dB) | rel. error (%) | s |");
+        outln!("| --- | ---: | ---: | ---: | ---: | ---: |");
         for p in points {
-            println!(
+            outln!(
                 "| {} | {} | {} | {:.2} | {:.4} | {:.3} |",
                 p.method,
                 p.keep_fraction * 100.0,
@@ -113,8 +113,8 @@ pub fn run(a: Args) -> Result<()> {
                 p.seconds
             );
         }
-        println!("\n{table}");
-        println!("written to {}", dir.display());
+        outln!("\n{table}");
+        outln!("written to {}", dir.display());
     }
     Ok(())
 }

@@ -59,7 +59,7 @@ pub fn run(config: Config) -> Result<()> {
             allowed_hosts: allowed_hosts(addr),
         });
         let url = format!("http://{addr}/");
-        println!("sparsewave: serving on {url} (Ctrl-C stops)");
+        outln!("sparsewave: serving on {url} (Ctrl-C stops)");
         let _ = std::io::stdout().flush();
         eprintln!(
             "sparsewave: job files are kept in {} until the server stops",
