@@ -39,7 +39,10 @@ fn code(
         let leaves = analyze(tree, w, depth, x).unwrap();
         let lens: Vec<usize> = leaves.iter().map(Vec::len).collect();
         let slots: Vec<f64> = leaves.concat();
-        let layout = Layout::Bands(lens.clone());
+        let layout = Layout::Bands {
+            lens: lens.clone(),
+            order: tree.leaves_by_frequency(w, depth, x.len()),
+        };
         let all: Vec<u32> = (0..slots.len() as u32).collect();
         let (q, payload) = encode_rdo(&layout, &slots, &all, step, RDO_LAMBDA, None).unwrap();
         bytes += payload.len() + tree.bits().len().div_ceil(8);

@@ -261,3 +261,53 @@ fn malformed_trees_are_refused() {
     let tree = PacketTree::dyadic(w, DEPTH, LEN);
     assert!(synthesize(&tree, w, DEPTH, vec![vec![0.0; LEN]], LEN).is_err());
 }
+
+/// `leaves_by_frequency` against the leaves' measured spectra: on every tree of depth 3, a
+/// tone at the centre of each leaf's claimed band puts most of its energy into that leaf (the
+/// band a leaf holds is found by experiment, not by the Gray-code rule under test); the dyadic
+/// tree's order is its pre-order.
+#[test]
+fn leaves_by_frequency_hold_increasing_bands() {
+    const N: usize = 4096;
+    let w = sym(8);
+    for bits in every_tree(DEPTH) {
+        let tree = PacketTree::from_bits(&bits, w, DEPTH, N).unwrap();
+        let lens = tree.leaf_lens(w, DEPTH, N);
+        let order = tree.leaves_by_frequency(w, DEPTH, N);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            (0..lens.len()).collect::<Vec<_>>(),
+            "{bits:?}: a permutation"
+        );
+        // The band of the leaf at position j spans its share of [0, ½) cycles per sample:
+        // a leaf of length N/2^d holds 1/2^d of it.
+        let mut lo = 0.0;
+        for &leaf in &order {
+            let width = 0.5 * lens[leaf] as f64 / N as f64;
+            let f = lo + width / 2.0;
+            let x: Vec<f64> = (0..N)
+                .map(|n| (2.0 * std::f64::consts::PI * f * n as f64 + 0.3).sin())
+                .collect();
+            let leaves = analyze(&tree, w, DEPTH, &x).unwrap();
+            let strongest = (0..leaves.len())
+                .max_by(|&a, &b| energy(&leaves[a]).total_cmp(&energy(&leaves[b])))
+                .unwrap();
+            assert_eq!(strongest, leaf, "{bits:?}: tone at {f} cycles per sample");
+            assert!(
+                energy(&leaves[leaf]) > 0.5 * energy(&x),
+                "{bits:?}: {f}: {}",
+                energy(&leaves[leaf]) / energy(&x)
+            );
+            lo += width;
+        }
+        assert!((lo - 0.5).abs() < 1e-12);
+    }
+    let dyadic = PacketTree::dyadic(w, DEPTH, N);
+    let n = dyadic.leaf_count();
+    assert_eq!(
+        dyadic.leaves_by_frequency(w, DEPTH, N),
+        (0..n).collect::<Vec<_>>()
+    );
+}

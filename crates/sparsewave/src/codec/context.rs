@@ -32,14 +32,20 @@
 //! same band (0 beyond its start): an oscillation inside a band's passband gives its
 //! coefficients sign patterns that repeat.
 //!
-//! Format version 5 ([`Coding::V4`]) changes one thing, for DWT bands only: the parent of
-//! coefficient i of band b ≥ 1 is the coefficient of band b − 1 *at the same time*,
-//! p = ⌊i·len(b − 1)/len(b)⌋ (clamped). For the dyadic DWT in periodization mode, where
-//! len(b − 1) = ⌈len(b)/2⌉ (b ≥ 2) or len(b) (b = 1), this is versions 2–4's ⌊i/2⌋ or i
-//! exactly; for the leaves of a wavelet-packet tree (format version 4), whose neighbours in
-//! scan order often have the same length, ⌊i/2⌋ pointed at a coefficient half the band
-//! earlier in time. The time-aligned parent makes DWT files with packet trees 2–9 % smaller
-//! at the same step.
+//! Format version 5 ([`Coding::V4`]) changes two things, for DWT bands only:
+//!
+//! - the bands are scanned in the layout's order (by increasing frequency: wavelet-packet
+//!   leaves are stored in pre-order, where the children of a high-pass node come in reverse
+//!   frequency order; [`PacketTree::leaves_by_frequency`](crate::transform::wavelet_packet::PacketTree::leaves_by_frequency)),
+//!   and the class counts scan positions from the last;
+//! - the parent of coefficient i of the band scanned at position b ≥ 1 is the coefficient of
+//!   the band scanned before it *at the same time*, p = ⌊i·P/len⌋ (P, len: the two bands'
+//!   lengths; clamped). For the dyadic DWT in periodization mode, where P = ⌈len/2⌉ (b ≥ 2) or
+//!   len (b = 1), this is versions 2–4's ⌊i/2⌋ or i exactly; for wavelet-packet leaves
+//!   ⌊i/2⌋ of the previous leaf in pre-order was often half the band away in time and far
+//!   away in frequency.
+//!
+//! Together they make DWT files with packet trees 2–16 % smaller at the same SNR.
 
 use super::entropy::{BitModel, IntCoder, Reader, Writer};
 use super::sparse::{Layout, CLASSES};
@@ -62,7 +68,8 @@ pub enum Coding {
     /// Format versions 3 and 4: DWT classes counted from the finest band, DWT signs with
     /// context.
     V3,
-    /// Format version 5: version 3 with time-aligned DWT parents.
+    /// Format version 5: version 3 with DWT bands scanned by frequency and time-aligned
+    /// parents.
     V4,
 }
 
@@ -112,18 +119,35 @@ pub fn scan<E>(
     mut f: impl FnMut(Unit, &Neighbours) -> Result<(), E>,
 ) -> Result<(), E> {
     match layout {
-        Layout::Bands(lens) => {
-            let mut start = 0;
-            let mut parent_start = 0;
-            for (b, &len) in lens.iter().enumerate() {
+        Layout::Bands { lens, order } => {
+            // Versions 2–4 scan the bands as stored, version 5 in `order`.
+            let stored: Vec<usize>;
+            let order = if coding == Coding::V4 {
+                order
+            } else {
+                stored = (0..lens.len()).collect();
+                &stored
+            };
+            let starts: Vec<usize> = lens
+                .iter()
+                .scan(0, |next, &len| {
+                    let start = *next;
+                    *next += len;
+                    Some(start)
+                })
+                .collect();
+            let (mut parent_start, mut parent_len) = (0, 0);
+            // b: the band's position in the scan.
+            for (b, &band) in order.iter().enumerate() {
+                let (start, len) = (starts[band], lens[band]);
                 let class = match coding {
                     Coding::V2 => b,
                     Coding::V3 | Coding::V4 => lens.len() - 1 - b,
                 }
                 .min(CLASSES - 1);
-                let parent_len = if b == 0 { 0 } else { lens[b - 1] };
-                // Version 5's ⌊i·len(b − 1)/len(b)⌋ without a division per coefficient:
-                // aligned = that parent, rest = i·len(b − 1) − aligned·len(b) ∈ [0, len(b)).
+                // Version 5's parent ⌊i·P/len⌋, P the length of the band scanned before,
+                // without a division per coefficient: aligned = that parent,
+                // rest = i·P − aligned·len ∈ [0, len).
                 let (mut aligned, mut rest) = (0, 0);
                 for i in 0..len {
                     let u = start + i;
@@ -154,8 +178,7 @@ pub fn scan<E>(
                         aligned += 1;
                     }
                 }
-                parent_start = start;
-                start += len;
+                (parent_start, parent_len) = (start, len);
             }
         }
         &Layout::Frames { frames, bins, .. } => {
@@ -227,7 +250,7 @@ impl Coded {
     pub fn new(layout: &Layout, coding: Coding) -> Self {
         Coded {
             coding,
-            bands: matches!(layout, Layout::Bands(_)),
+            bands: matches!(layout, Layout::Bands { .. }),
             mag: vec![0; layout.units()],
             sign: vec![0; layout.units()],
         }
@@ -510,7 +533,7 @@ mod tests {
     // The sums are written out term by term, as computed by hand.
     #[allow(clippy::identity_op, clippy::erasing_op)]
     fn band_contexts_on_a_hand_computed_map() {
-        let layout = Layout::Bands(vec![2, 2, 4]);
+        let layout = Layout::bands(vec![2, 2, 4]);
         let mag: [u8; 8] = [5, 1, 0, 3, 2, 0, 0, 7];
         let scores = [
             0,               // a0
@@ -539,7 +562,7 @@ mod tests {
     #[test]
     #[allow(clippy::identity_op, clippy::erasing_op)]
     fn time_aligned_parents_on_a_hand_computed_map() {
-        let packets = Layout::Bands(vec![2, 2, 2, 3]);
+        let packets = Layout::bands(vec![2, 2, 2, 3]);
         let mag: [u8; 9] = [5, 1, 0, 3, 4, 2, 0, 0, 7];
         let v4 = [
             0,               // a0
@@ -566,7 +589,7 @@ mod tests {
         }
         // Dyadic bands (periodization: each band half its finer neighbour, rounded up):
         // the same neighbours as version 3.
-        let dyadic = Layout::Bands(vec![3, 3, 5, 9]);
+        let dyadic = Layout::bands(vec![3, 3, 5, 9]);
         let mut neighbours = [Vec::new(), Vec::new()];
         for (k, coding) in [Coding::V3, Coding::V4].into_iter().enumerate() {
             scan(&dyadic, coding, |_, n| -> Result<(), ()> {
@@ -578,13 +601,51 @@ mod tests {
         assert_eq!(neighbours[0], neighbours[1]);
     }
 
+    /// Version 5 scans bands in the layout's order (by frequency), each band's parent the one
+    /// scanned before it: bands [2, 2, 2, 2] in the order 0, 1, 3, 2 (the leaves of the full
+    /// tree of depth 2). Versions 2–4 ignore the order.
+    #[test]
+    #[allow(clippy::identity_op, clippy::erasing_op)]
+    fn frequency_ordered_scan_on_a_hand_computed_map() {
+        let layout = Layout::Bands {
+            lens: vec![2; 4],
+            order: vec![0, 1, 3, 2],
+        };
+        let mag: [u8; 8] = [5, 1, 0, 3, 4, 2, 0, 7];
+        // (unit, class = 3 − scan position of its band, neighbourhood sum), in scan order.
+        let v4 = [
+            (0, 3, 0),
+            (1, 3, 2 * 5),           // left 5
+            (2, 2, 2 * 5 + 1),       // parent u0 5, p+1 u1 1
+            (3, 2, 2 * (0 + 1) + 5), // left 0, parent u1 1, p−1 u0 5
+            (6, 1, 2 * 0 + 3),       // parent u2 0, p+1 u3 3
+            (7, 1, 2 * (0 + 3) + 0), // left u6 0, parent u3 3, p−1 u2 0
+            (4, 0, 2 * 0 + 7),       // parent u6 0, p+1 u7 7
+            (5, 0, 2 * (4 + 7) + 0), // left u4 4, parent u7 7, p−1 u6 0
+        ];
+        let mut seen = Vec::new();
+        scan(&layout, Coding::V4, |unit, n| -> Result<(), ()> {
+            seen.push((unit.index, unit.class, n.score(&mag)));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, v4);
+        let mut stored = Vec::new();
+        scan(&layout, Coding::V3, |unit, _| -> Result<(), ()> {
+            stored.push(unit.index);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(stored, (0..8).collect::<Vec<_>>());
+    }
+
     /// Version 3 on bands [2, 2, 4] with hand-picked values: classes from the finest band, the
     /// sign context 9·c + 3·σ(i−1) + σ(i−2) inside each band, levels as in version 2.
     #[test]
     // The contexts are written out term by term, as computed by hand.
     #[allow(clippy::identity_op, clippy::erasing_op)]
     fn version_3_band_contexts_on_a_hand_computed_map() {
-        let layout = Layout::Bands(vec![2, 2, 4]);
+        let layout = Layout::bands(vec![2, 2, 4]);
         let values: [i64; 8] = [-9, 3, 0, 5, -2, 0, 1, -70];
         // σ: 0 zero, 1 positive, 2 negative.
         // Classes: band 0 (approximation) → 3 − 1 − 0 = 2, band 1 → 1, band 2 (finest) → 0.

@@ -101,11 +101,15 @@ impl SparsePlan {
                 // Flat order [cA_L, cD_L, …, cD_1]; cD_j has len(cA_j) coefficients.
                 let mut bands = vec![lens[level]];
                 bands.extend((1..=level).rev().map(|j| lens[j]));
-                Layout::Bands(bands)
+                Layout::bands(bands)
             }
-            // Leaves in pre-order, the contexts' "parent" taken as for the dyadic bands.
+            // Leaves stored in pre-order, scanned by frequency (format version 5).
             SparsePlan::Packets { tree, dwt } => {
-                Layout::Bands(tree.leaf_lens(dwt.wavelet(), dwt.level(), dwt.signal_len()))
+                let (wavelet, depth, len) = (dwt.wavelet(), dwt.level(), dwt.signal_len());
+                Layout::Bands {
+                    lens: tree.leaf_lens(wavelet, depth, len),
+                    order: tree.leaves_by_frequency(wavelet, depth, len),
+                }
             }
             SparsePlan::Pgbz(p) => Layout::Frames {
                 frames: p.lattice().1,

@@ -38,10 +38,16 @@ pub(crate) const CLASSES: usize = 8;
 /// How the coefficients of one channel are arranged.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Layout {
-    /// Real coefficients in bands: the DWT's approximation then its details, coarse to fine
-    /// (or the leaves of a wavelet-packet tree in pre-order). The parent of coefficient i of
-    /// band b ≥ 1 is a coefficient of band b − 1 ([`context::scan`]).
-    Bands(Vec<usize>),
+    /// Real coefficients in bands: the DWT's approximation then its details, coarse to fine,
+    /// or the leaves of a wavelet-packet tree in pre-order.
+    Bands {
+        /// Band lengths, in the order the coefficients are stored.
+        lens: Vec<usize>,
+        /// The order in which format version 5 scans the bands: by increasing frequency (a
+        /// permutation of the band indices; the identity for the dyadic DWT). A coefficient's
+        /// parent is in the band scanned before its own ([`context::scan`]).
+        order: Vec<usize>,
+    },
     /// Complex coefficients, `frames` rows of `bins`, time-major. Bin 0 is self-conjugate when
     /// `real_first`, bin `bins − 1` when `real_last`.
     Frames {
@@ -57,10 +63,16 @@ pub enum Layout {
 }
 
 impl Layout {
+    /// Bands of lengths `lens` scanned in their stored order (the dyadic DWT).
+    pub fn bands(lens: Vec<usize>) -> Self {
+        let order = (0..lens.len()).collect();
+        Layout::Bands { lens, order }
+    }
+
     /// Number of units.
     pub fn units(&self) -> usize {
         match self {
-            Layout::Bands(lens) => lens.iter().sum(),
+            Layout::Bands { lens, .. } => lens.iter().sum(),
             Layout::Frames { frames, bins, .. } => frames * bins,
         }
     }
@@ -68,7 +80,7 @@ impl Layout {
     /// Slots (real numbers in memory) per unit.
     pub fn slots_per_unit(&self) -> usize {
         match self {
-            Layout::Bands(_) => 1,
+            Layout::Bands { .. } => 1,
             Layout::Frames { .. } => 2,
         }
     }
@@ -80,7 +92,7 @@ impl Layout {
 
     pub(crate) fn self_conjugate(&self, u: usize) -> bool {
         match *self {
-            Layout::Bands(_) => true,
+            Layout::Bands { .. } => true,
             Layout::Frames { bins, .. } => self.real_bin(u % bins),
         }
     }
@@ -89,7 +101,7 @@ impl Layout {
     /// a band layout has no bins.
     pub(crate) fn real_bin(&self, k: usize) -> bool {
         match *self {
-            Layout::Bands(_) => false,
+            Layout::Bands { .. } => false,
             Layout::Frames {
                 bins,
                 real_first,
@@ -102,7 +114,7 @@ impl Layout {
     /// Real numbers a kept unit costs: 1 or 2.
     pub fn cost(&self, u: usize) -> usize {
         match self {
-            Layout::Bands(_) => 1,
+            Layout::Bands { .. } => 1,
             Layout::Frames { .. } if self.self_conjugate(u) => 1,
             Layout::Frames { .. } => 2,
         }
@@ -114,7 +126,7 @@ impl Layout {
         mut f: impl FnMut(usize, Option<usize>, Option<usize>, usize) -> Result<(), E>,
     ) -> Result<(), E> {
         match self {
-            Layout::Bands(lens) => {
+            Layout::Bands { lens, .. } => {
                 let mut offsets = Vec::with_capacity(lens.len());
                 let mut off = 0;
                 for &l in lens {
@@ -154,7 +166,7 @@ impl Layout {
 /// Unit magnitudes |c| of a slot vector.
 fn magnitudes(layout: &Layout, slots: &[f64]) -> Vec<f64> {
     match layout {
-        Layout::Bands(_) => slots.iter().map(|c| c.abs()).collect(),
+        Layout::Bands { .. } => slots.iter().map(|c| c.abs()).collect(),
         Layout::Frames { .. } => slots
             .chunks_exact(2)
             .enumerate()
@@ -441,7 +453,7 @@ impl ErrorFeedback {
     fn new(shaping: NoiseShaping, layout: &Layout) -> Self {
         let bins = match *layout {
             Layout::Frames { bins, .. } => bins,
-            Layout::Bands(_) => layout.units(),
+            Layout::Bands { .. } => layout.units(),
         };
         ErrorFeedback {
             shaping,
@@ -613,7 +625,7 @@ mod tests {
 
     fn layouts() -> Vec<Layout> {
         vec![
-            Layout::Bands(vec![5, 5, 9, 17, 33]),
+            Layout::bands(vec![5, 5, 9, 17, 33]),
             Layout::Frames {
                 frames: 7,
                 bins: 9,

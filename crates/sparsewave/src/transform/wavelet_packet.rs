@@ -115,6 +115,41 @@ impl PacketTree {
         lens
     }
 
+    /// The leaves (indices in pre-order) by increasing frequency. A split gives the low-pass
+    /// child the lower half of its node's band and the high-pass child the upper half
+    /// *mirrored* (decimating the high-pass output folds the upper band down), so below a
+    /// high-pass child the order of the halves flips: the leaf reached by the splits
+    /// b₁…b_d (0 low-pass, 1 high-pass) holds band f of 2^d, where bit i of f (from the top)
+    /// is b₁ ⊕ … ⊕ b_i (the inverse Gray code of b: the "sequency" order). The dyadic tree's
+    /// pre-order is already by frequency.
+    pub fn leaves_by_frequency(&self, wavelet: Wavelet, depth: usize, len: usize) -> Vec<usize> {
+        // (band start in units of 2^-MAX_DEPTH, leaf index); `path` holds b₁…b_level.
+        let mut keyed: Vec<(u64, usize)> = Vec::new();
+        let mut path = 0_u64;
+        let mut at = 0;
+        self.walk(wavelet, depth, len, &mut 0, &mut |level, _, leaf| {
+            path = match level {
+                0 => 0,
+                // Pre-order: one level down is the low-pass child of the node just visited;
+                // otherwise this is the high-pass child of the ancestor at level − 1.
+                _ if level > at => path << 1,
+                _ => (path >> (at + 1 - level)) << 1 | 1,
+            };
+            at = level;
+            if leaf {
+                let mut band = path;
+                let mut shift = 1;
+                while shift < level {
+                    band ^= band >> shift;
+                    shift <<= 1;
+                }
+                keyed.push((band << (MAX_DEPTH - level), keyed.len()));
+            }
+        });
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, leaf)| leaf).collect()
+    }
+
     /// Visit the nodes in pre-order with (depth, length, is a leaf); reads the bits from
     /// `*used` on. Returns false when the bits run out.
     fn walk(
