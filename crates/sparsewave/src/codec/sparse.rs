@@ -323,7 +323,7 @@ pub fn encode_rdo(
             q[s] = round_to_i64(slots[s] / step);
         }
     }
-    let coding = context::Coding::V4;
+    let coding = context::Coding::V5;
     let costs = context::StaticCosts::gather(layout, coding, &q);
     // The scan below overwrites every unit of `q` with its chosen values (zeros included).
     let mut coded = context::Coded::new(layout, coding);
@@ -563,7 +563,7 @@ pub fn decode_payload(layout: &Layout, bytes: &[u8], version: u16) -> Result<Vec
         1 => decode_v1(layout, &mut r),
         2 => decode_context(layout, context::Coding::V2, &mut r),
         3 | 4 => decode_context(layout, context::Coding::V3, &mut r),
-        _ => decode_context(layout, context::Coding::V4, &mut r),
+        _ => decode_context(layout, context::Coding::V5, &mut r),
     }
     .map_err(|_| corrupt("invalid coefficient stream"))?;
     if !r.exhausted() {
