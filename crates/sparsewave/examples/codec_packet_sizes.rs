@@ -4,7 +4,8 @@
 //!
 //! For each WAV and SNR target: the channels as the encoder stores them (mid/side when it
 //! would), the sym16 periodized transform at the codec's default depth, both as the dyadic
-//! tree and as the best basis for an additive cost, each coded as bands in tree order; the
+//! tree and as the best basis for an additive cost, each coded as the codec codes them (format
+//! version 5: bands scanned by frequency); the
 //! largest relative step whose decoded SNR reaches the target is found by bisection (16
 //! halvings of the log₂ step bracket), the payload bytes (+ the tree bits) are printed.
 //!
