@@ -565,7 +565,7 @@ mod tests {
     fn time_aligned_parents_on_a_hand_computed_map() {
         let packets = Layout::bands(vec![2, 2, 2, 3]);
         let mag: [u8; 9] = [5, 1, 0, 3, 4, 2, 0, 0, 7];
-        let v4 = [
+        let v5 = [
             0,               // a0
             2 * 5,           // a1: left a0
             2 * 5 + 1,       // b1[0]: parent a0 (5), p+1 = a1 (1)
@@ -578,9 +578,9 @@ mod tests {
         ];
         // Versions 2–4 differ only at b2[1], where ⌊1/2⌋ = 0 ≠ p = 1: parent b1[0] 0,
         // p+1 b1[1] 3.
-        let mut v3 = v4;
+        let mut v3 = v5;
         v3[5] = 2 * (4 + 0) + 3;
-        for (coding, scores) in [(Coding::V5, v4), (Coding::V3, v3)] {
+        for (coding, scores) in [(Coding::V5, v5), (Coding::V3, v3)] {
             scan(&packets, coding, |unit, n| -> Result<(), ()> {
                 let u = unit.index;
                 assert_eq!(n.score(&mag), scores[u], "{coding:?} unit {u}");
@@ -614,7 +614,7 @@ mod tests {
         };
         let mag: [u8; 8] = [5, 1, 0, 3, 4, 2, 0, 7];
         // (unit, class = 3 − scan position of its band, neighbourhood sum), in scan order.
-        let v4 = [
+        let v5 = [
             (0, 3, 0),
             (1, 3, 2 * 5),           // left 5
             (2, 2, 2 * 5 + 1),       // parent u0 5, p+1 u1 1
@@ -630,7 +630,7 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(seen, v4);
+        assert_eq!(seen, v5);
         let mut stored = Vec::new();
         scan(&layout, Coding::V3, |unit, _| -> Result<(), ()> {
             stored.push(unit.index);
