@@ -49,7 +49,7 @@
 //! (docs/compress.md).
 
 use super::entropy::{BitModel, IntCoder, Reader, Writer};
-use super::sparse::{Layout, CLASSES};
+use super::sparse::{band_starts, Layout, CLASSES};
 use crate::Result;
 
 /// Magnitude classes above this count as this one in a neighbourhood sum.
@@ -129,14 +129,7 @@ pub fn scan<E>(
                 stored = (0..lens.len()).collect();
                 &stored
             };
-            let starts: Vec<usize> = lens
-                .iter()
-                .scan(0, |next, &len| {
-                    let start = *next;
-                    *next += len;
-                    Some(start)
-                })
-                .collect();
+            let starts = band_starts(lens);
             let (mut parent_start, mut parent_len) = (0, 0);
             // b: the band's position in the scan.
             for (b, &band) in order.iter().enumerate() {

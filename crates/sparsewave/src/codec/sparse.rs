@@ -127,12 +127,7 @@ impl Layout {
     ) -> Result<(), E> {
         match self {
             Layout::Bands { lens, .. } => {
-                let mut offsets = Vec::with_capacity(lens.len());
-                let mut off = 0;
-                for &l in lens {
-                    offsets.push(off);
-                    off += l;
-                }
+                let offsets = band_starts(lens);
                 for (b, &len) in lens.iter().enumerate() {
                     let class = b.min(CLASSES - 1);
                     for i in 0..len {
@@ -161,6 +156,17 @@ impl Layout {
         }
         Ok(())
     }
+}
+
+/// Index of the first unit of each band of lengths `lens`, stored one after the other.
+pub(crate) fn band_starts(lens: &[usize]) -> Vec<usize> {
+    lens.iter()
+        .scan(0, |next, &len| {
+            let start = *next;
+            *next += len;
+            Some(start)
+        })
+        .collect()
 }
 
 /// Unit magnitudes |c| of a slot vector.
@@ -626,6 +632,11 @@ mod tests {
     fn layouts() -> Vec<Layout> {
         vec![
             Layout::bands(vec![5, 5, 9, 17, 33]),
+            // Packet leaves: neighbours of one length, scanned out of their stored order.
+            Layout::Bands {
+                lens: vec![6, 6, 12, 6, 6, 12],
+                order: vec![0, 1, 3, 4, 2, 5],
+            },
             Layout::Frames {
                 frames: 7,
                 bins: 9,
@@ -717,7 +728,8 @@ mod tests {
                         let kept = ranking.kept(budget);
                         let (q, bytes) =
                             encode_rdo(&layout, &slots, kept, 0.7, lambda, shaping).unwrap();
-                        assert_eq!(decode_payload(&layout, &bytes, 3).unwrap(), q);
+                        let version = super::super::container::VERSION;
+                        assert_eq!(decode_payload(&layout, &bytes, version).unwrap(), q);
                     }
                 }
             }

@@ -1,18 +1,12 @@
 #!/bin/sh
 # Version-1 `.swz` files for the backward-compatibility test (tests/codec_v1.rs), written by the
-# version-1 encoder (sparsewave built at commit 6c19731) from 8192 samples of folk_4s.wav
-# starting at 1 s. Run from the repository root with that build as $SW:
+# version-1 encoder (sparsewave built at commit 6c19731) from the clip of ../swz_clips.py
+# (8192 samples of folk_4s.wav from 1 s). Run from the repository root with that build as $SW:
 #   SW=path/to/old/sparsewave sh crates/sparsewave/tests/data/swz_v1/make.sh
 set -e
 D=crates/sparsewave/tests/data/swz_v1
-python3 - <<'PY'
-import wave
-with wave.open("crates/sparsewave/tests/data/folk_4s.wav") as w:
-    p = w.getparams(); w.setpos(44100); data = w.readframes(8192)
-with wave.open("/tmp/swz_v1_clip.wav", "wb") as o:
-    o.setparams(p); o.writeframes(data)
-PY
-C=/tmp/swz_v1_clip.wav
+python3 crates/sparsewave/tests/data/swz_clips.py /tmp/swz_v1
+C=/tmp/swz_v1/clip.wav
 $SW encode $C -o $D/dwt.swz --method dwt --keep 10% --step 0.1
 $SW encode $C -o $D/stft.swz --method stft --n-fft 512 --keep 10% --step 0.1
 $SW encode $C -o $D/pgbz.swz --method pgbz --keep 10% --step 0.1
