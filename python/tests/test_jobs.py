@@ -62,6 +62,8 @@ def test_interp_equals_cli(clip, cli, tmp_path):
             ["--method", "pgbz", "--no-refit", "--keep", "3%"],
             dict(method="pgbz", refit=False, keep=0.03),
         ),
+        (["--method", "pgbz", "--lattice", "paper"], dict(method="pgbz", lattice="paper")),
+        (["--method", "pgbz", "--lattice", "425x425"], dict(method="pgbz", lattice=(425, 425))),
     ],
 )
 def test_compress_equals_cli(clip, cli, tmp_path, flags, kwargs):

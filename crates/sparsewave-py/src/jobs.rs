@@ -194,7 +194,9 @@ fn interp<'py>(
 /// input's real degrees of freedom, ``0.04`` or ``"4%"``; default 4 %), ``keep_count`` (real
 /// numbers per channel), ``threshold`` (every ``|c| ≥ T``). PGBZ re-fits the kept
 /// coefficients by least squares unless ``refit=False`` (``refit_iters``, ``refit_tol``);
-/// ``postfilter="gate"``; PGBZ ``lattice`` (``"MxN"`` or ``(M, N)``) and ``block`` (seconds);
+/// ``postfilter="gate"``; PGBZ ``lattice`` (``"fast"``, the default: the smallest odd square
+/// lattice whose side has no prime factor above 11; ``"paper"``: the smallest odd square;
+/// ``"MxN"`` or ``(M, N)``) and ``block`` (seconds);
 /// STFT ``window_length``; DWT ``wavelet``, ``mode``, ``level``. Returns ``(y, report)``.
 ///
 /// >>> y, report = sw.compress(x, sr, method="pgbz", keep=0.04)
@@ -245,7 +247,10 @@ fn compress<'py>(
         refit: refit.unwrap_or(d.refit.is_some()).then_some(refit_options),
         postfilter: optional(postfilter)?.or(d.postfilter),
         representation: sparsewave::RepresentationParams {
-            lattice: lattice.map(LatticeArg::lattice).transpose()?.or(r.lattice),
+            lattice: lattice
+                .map(LatticeArg::choice)
+                .transpose()?
+                .unwrap_or(r.lattice),
             block_seconds: block.or(r.block_seconds),
             window_length: window_length.unwrap_or(r.window_length),
             wavelet: choice(wavelet, r.wavelet)?,

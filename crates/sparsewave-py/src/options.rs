@@ -3,7 +3,7 @@
 
 use crate::errors::{invalid, to_py};
 use pyo3::prelude::*;
-use sparsewave::compress::params::Lattice;
+use sparsewave::compress::params::{Lattice, LatticeChoice};
 use sparsewave::compress::sparsify::Keep;
 use sparsewave::SampleFormat;
 use std::str::FromStr;
@@ -63,7 +63,8 @@ impl KeepArg {
     }
 }
 
-/// A PGBZ lattice: `"665x665"` or `(665, 665)`.
+/// A PGBZ lattice: `"665x665"` or `(665, 665)`; for `compress` also a rule, `"fast"` or
+/// `"paper"`.
 #[derive(FromPyObject)]
 pub enum LatticeArg {
     /// `(M, N)`.
@@ -77,6 +78,14 @@ impl LatticeArg {
     pub fn lattice(self) -> PyResult<Lattice> {
         match self {
             LatticeArg::Pair(m, n) => Ok(Lattice { m, n }),
+            LatticeArg::Text(s) => s.parse().map_err(to_py),
+        }
+    }
+
+    /// The library's [`LatticeChoice`]: a rule by name or this lattice.
+    pub fn choice(self) -> PyResult<LatticeChoice> {
+        match self {
+            LatticeArg::Pair(m, n) => Ok(LatticeChoice::Explicit(Lattice { m, n })),
             LatticeArg::Text(s) => s.parse().map_err(to_py),
         }
     }

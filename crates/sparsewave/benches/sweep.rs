@@ -17,6 +17,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sparsewave::compress::analysis::Representation;
+use sparsewave::compress::params::LatticeChoice;
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sweep::{sweep, SweepConfig, SweepMethod};
 use sparsewave::denoise::gate::GateConfig;
@@ -24,14 +25,14 @@ use sparsewave::transform::wavelet::{Mode, Wavelet};
 
 const KEEPS: [f64; 10] = [1.0, 0.5, 0.25, 0.16, 0.12, 0.08, 0.06, 0.04, 0.03, 0.02];
 
-/// The CLI's defaults: PGBZ on the square lattice, the paper's STFT with a 1024 window, DWT db5
+/// The CLI's defaults: PGBZ on the fast square lattice, the paper's STFT with a 1024 window, DWT db5
 /// periodization at the default level.
 fn config(method: SweepMethod) -> SweepConfig {
     SweepConfig {
         methods: vec![method],
         keeps: KEEPS.to_vec(),
         pgbz: Representation::Pgbz {
-            lattice: None,
+            lattice: LatticeChoice::Fast,
             block: None,
         },
         stft: Representation::Stft {

@@ -5,7 +5,7 @@ use sparsewave::audio::Audio;
 use sparsewave::compress::analysis::{Analysis, Representation};
 use sparsewave::compress::job::compress;
 use sparsewave::compress::params::{
-    CompressMethod, CompressParams, Lattice, PostFilter, RepresentationParams,
+    CompressMethod, CompressParams, Lattice, LatticeChoice, PostFilter, RepresentationParams,
 };
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sparsify::{budget_for_fraction, select, Keep};
@@ -185,7 +185,7 @@ fn bad_parameters_are_refused_with_their_names() {
     assert!(e.starts_with("invalid block:"), "{e}");
     let e = err(CompressParams {
         representation: RepresentationParams {
-            lattice: Some(Lattice { m: 5, n: 5 }),
+            lattice: LatticeChoice::Explicit(Lattice { m: 5, n: 5 }),
             ..Default::default()
         },
         ..Default::default()

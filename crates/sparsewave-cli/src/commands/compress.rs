@@ -4,13 +4,11 @@ use super::common::{report_text, with_spinner, Done, OutputOpts};
 use anyhow::{Context, Result};
 use sparsewave::compress::job::compress;
 use sparsewave::compress::params::{
-    block_samples, CompressMethod, CompressParams, Lattice, LatticeChoice, PostFilter,
-    RepresentationParams,
+    CompressMethod, CompressParams, LatticeChoice, PostFilter, RepresentationParams,
 };
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sparsify::Keep;
 use sparsewave::pipeline;
-use sparsewave::stream::metrics::Shape;
 use sparsewave::stream::{self, StreamOptions};
 use sparsewave::transform::wavelet::{Mode, Wavelet};
 use std::path::PathBuf;
@@ -18,11 +16,12 @@ use std::path::PathBuf;
 /// Flags that choose and parameterise a representation.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RepresentationOpts {
-    /// PGBZ lattice: "paper" (default: the smallest odd square lattice), "fast" (odd sides with
-    /// prime factors 3, 5, 7, 11 only, close to square: faster FFTs, different error), or MxN
-    /// (both odd, M·N ≥ length).
-    #[arg(long, value_name = "paper|fast|MxN")]
-    pub lattice: Option<LatticeChoice>,
+    /// PGBZ lattice: "fast" (default: the smallest odd square lattice whose side has no prime
+    /// factor above 11, so no FFT needs Bluestein's algorithm), "paper" (the smallest odd square
+    /// lattice: the paper's rule, a prime side for many lengths) or MxN (both odd, M·N ≥
+    /// length). With --block, the rules apply to each block's length.
+    #[arg(long, value_name = "fast|paper|MxN", default_value = "fast")]
+    pub lattice: LatticeChoice,
     /// PGBZ: split into independent blocks of this many seconds (a variant for very long inputs).
     #[arg(long, value_name = "SECONDS")]
     pub block: Option<f64>,
@@ -41,26 +40,16 @@ pub struct RepresentationOpts {
 }
 
 impl RepresentationOpts {
-    /// The library's representation settings, with the lattice of a signal of `len` samples at
-    /// `rate` Hz (the fast rule depends on the length of a block, or of the whole signal).
-    pub fn params(&self, len: usize, rate: u32) -> Result<RepresentationParams> {
-        Ok(RepresentationParams {
-            lattice: self.lattice_for(len, rate)?,
+    /// The library's representation settings.
+    pub fn params(&self) -> RepresentationParams {
+        RepresentationParams {
+            lattice: self.lattice,
             block_seconds: self.block,
             window_length: self.window_length,
             wavelet: self.wavelet,
             mode: self.mode,
             level: self.level,
-        })
-    }
-
-    /// The PGBZ lattice for `len` samples at `rate` Hz (`None`: the paper's rule).
-    pub fn lattice_for(&self, len: usize, rate: u32) -> Result<Option<Lattice>> {
-        let block_len = match self.block {
-            Some(seconds) => block_samples(seconds, rate)?.min(len),
-            None => len,
-        };
-        Ok(self.lattice.and_then(|l| l.resolve(block_len)))
+        }
     }
 }
 
@@ -124,9 +113,8 @@ pub struct Args {
 }
 
 impl Args {
-    /// The library's parameters; the lattice is that of a signal of `len` samples at `rate` Hz
-    /// (see [`RepresentationOpts::lattice_for`]).
-    fn params(&self, len: usize, rate: u32) -> Result<CompressParams> {
+    /// The library's parameters, validated.
+    fn params(&self) -> Result<CompressParams> {
         let keep = match (self.keep, self.keep_count, self.threshold) {
             (_, Some(k), _) => Keep::RealNumbers(k),
             (_, _, Some(t)) => Keep::Threshold(t),
@@ -140,7 +128,7 @@ impl Args {
                 tolerance: self.refit_tol,
             }),
             postfilter: self.postfilter,
-            representation: self.rep.params(len, rate)?,
+            representation: self.rep.params(),
         };
         params.validate()?;
         Ok(params)
@@ -149,15 +137,14 @@ impl Args {
 
 /// Run the job without printing: read, compress, write, and report.
 pub fn execute(a: &Args) -> Result<Done> {
-    // Check the flags before reading the input; the fast lattice rule needs its length.
-    a.params(1, 1)?;
+    // Check the flags before reading the input.
+    let params = a.params()?;
     a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;
     if streamed(a) {
-        return execute_streamed(a);
+        return execute_streamed(a, &params);
     }
     let input = pipeline::load(&a.input, a.out.mono)?;
-    let params = a.params(input.frames(), input.sample_rate)?;
     let job = compress(&input, &params, a.out.plots.is_some())?;
     let report = a
         .out
@@ -189,14 +176,12 @@ fn streamed(a: &Args) -> bool {
 }
 
 /// [`execute`] in bounded memory ([`stream::compress::compress_file`]).
-fn execute_streamed(a: &Args) -> Result<Done> {
+fn execute_streamed(a: &Args, params: &CompressParams) -> Result<Done> {
     let options = StreamOptions {
         mono: a.out.mono,
         ..StreamOptions::default()
     };
-    let shape = Shape::of(&a.input, &options).with_context(|| a.input.display().to_string())?;
-    let params = a.params(shape.frames, shape.sample_rate)?;
-    let job = stream::compress::compress_file(&a.input, &a.output, &params, a.out.bits, &options)
+    let job = stream::compress::compress_file(&a.input, &a.output, params, a.out.bits, &options)
         .with_context(|| a.input.display().to_string())?;
     let mut report = job
         .report

@@ -71,7 +71,7 @@ pub fn run(a: Args) -> Result<()> {
         max_iterations: a.refit_iters,
         ..Default::default()
     };
-    let rep = a.rep.params(input.frames(), rate)?;
+    let rep = a.rep.params();
     let cfg = SweepConfig::new(a.methods, keeps, &rep, levels.as_deref(), refit, rate)?;
     check_dir(&dir)?;
     let result = with_spinner("sweeping", || sweep(&input.channels, rate, &cfg))?;

@@ -398,7 +398,7 @@ fn compress_params(p: &Params) -> Result<CompressParams> {
         }),
         postfilter: p.get("postfilter")?,
         representation: RepresentationParams {
-            lattice: p.get("lattice")?,
+            lattice: p.or("lattice", rep.lattice)?,
             block_seconds: p.get("block")?,
             window_length: p.or("window_length", rep.window_length)?,
             wavelet: p.or("wavelet", rep.wavelet)?,

@@ -381,7 +381,8 @@ fn compress_fields() -> Vec<Field> {
         text(
             "lattice",
             NONE,
-            "PGBZ lattice MxN, both odd (default: smallest odd square)",
+            "PGBZ lattice: fast (default: the smallest odd square whose side has no prime factor \
+             above 11), paper (the smallest odd square) or MxN, both odd",
         )
         .only(&["pgbz"]),
         float(

@@ -8,7 +8,7 @@
 //! | STFT | one-sided bins of the paper's STFT (hop = window/8, so ≈ 8× redundant) | 1 for DC and Nyquist, else 2 |
 //! | DWT | wavedec coefficients (orthogonal, critically sampled + boundary extras) | 1 |
 
-use super::params::Lattice;
+use super::params::LatticeChoice;
 use super::refit::{refit, PgbzFrame, RefitOptions, RefitReport};
 use crate::transform::stft::{Spectrogram, Stft, StftConfig};
 use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
@@ -24,12 +24,12 @@ const MASK_CHUNK: usize = 1 << 16;
 /// A representation and its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Representation {
-    /// Periodic Gabor via the Zak transform; the odd square lattice fitted to the length unless
-    /// `lattice` is given; `block` splits the signal into independent PGBZ blocks of that many
-    /// samples (a documented variant for very long inputs).
+    /// Periodic Gabor via the Zak transform on the lattice `lattice` picks for the (block)
+    /// length; `block` splits the signal into independent PGBZ blocks of that many samples (a
+    /// documented variant for very long inputs).
     Pgbz {
-        /// The lattice; `None`: the smallest odd square lattice holding the (block) length.
-        lattice: Option<Lattice>,
+        /// How the lattice is chosen.
+        lattice: LatticeChoice,
         /// Samples per independent block; `None`: one block.
         block: Option<usize>,
     },
@@ -169,10 +169,8 @@ impl Analysis {
                     let plan = match plans.iter().position(|p| p.signal_len() == r.len()) {
                         Some(i) => i,
                         None => {
-                            let plan = match lattice {
-                                Some(l) => Pgbz::with_lattice(l.m, l.n, r.len())?,
-                                None => Pgbz::new(r.len())?,
-                            };
+                            let l = lattice.resolve(r.len());
+                            let plan = Pgbz::with_lattice(l.m, l.n, r.len())?;
                             scratches.push(plan.make_scratch());
                             plans.push(plan);
                             plans.len() - 1
@@ -513,11 +511,11 @@ mod tests {
         let x = crate::demo::clip_first_second();
         let reps = [
             Representation::Pgbz {
-                lattice: None,
+                lattice: LatticeChoice::Fast,
                 block: None,
             },
             Representation::Pgbz {
-                lattice: None,
+                lattice: LatticeChoice::Fast,
                 block: Some(x.len() / 3 + 1),
             },
             Representation::Stft { window_length: 256 },

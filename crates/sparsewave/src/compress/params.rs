@@ -72,32 +72,37 @@ impl fmt::Display for Lattice {
     }
 }
 
-/// How the PGBZ lattice is chosen (the command line's `--lattice`): `paper` (the default), `fast`
-/// or an explicit `MxN`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How the PGBZ lattice is chosen (the command line's `--lattice`): `fast` (the default),
+/// `paper` or an explicit `MxN`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LatticeChoice {
-    /// The paper's rule: the smallest odd square lattice holding the signal
-    /// ([`crate::transform::zak::square_lattice_size`]).
-    Paper,
-    /// Odd sides with prime factors 3, 5, 7, 11 only, close to square
-    /// ([`crate::transform::zak::smooth_lattice`]): every FFT runs without Bluestein's or Rader's
-    /// algorithm.
+    /// The smallest odd square lattice holding the signal whose side has no prime factor above
+    /// 11 ([`crate::transform::zak::smooth_square_lattice_size`]): the paper's window shape, and
+    /// every FFT runs without Bluestein's or Rader's algorithm.
+    #[default]
     Fast,
+    /// The paper's rule: the smallest odd square lattice holding the signal
+    /// ([`crate::transform::zak::square_lattice_size`]; 1627 × 1627, a prime side, for 60 s at
+    /// 44.1 kHz).
+    Paper,
     /// This lattice.
     Explicit(Lattice),
 }
 
 impl LatticeChoice {
-    /// The lattice for `len` samples (per block when the signal is split): `None` for the paper's
-    /// rule (the library's default), the fast rule's or the explicit lattice otherwise.
-    pub fn resolve(self, len: usize) -> Option<Lattice> {
+    /// The lattice for `len` samples (per block when the signal is split).
+    pub fn resolve(self, len: usize) -> Lattice {
+        use crate::transform::zak::{smooth_square_lattice_size, square_lattice_size};
         match self {
-            LatticeChoice::Paper => None,
             LatticeChoice::Fast => {
-                let (m, n) = crate::transform::zak::smooth_lattice(len);
-                Some(Lattice { m, n })
+                let m = smooth_square_lattice_size(len);
+                Lattice { m, n: m }
             }
-            LatticeChoice::Explicit(l) => Some(l),
+            LatticeChoice::Paper => {
+                let m = square_lattice_size(len);
+                Lattice { m, n: m }
+            }
+            LatticeChoice::Explicit(l) => l,
         }
     }
 }
@@ -146,8 +151,8 @@ pub fn block_samples(seconds: f64, rate: u32) -> Result<usize> {
 /// ones of one method.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RepresentationParams {
-    /// PGBZ lattice; `None`: the smallest odd square lattice holding the signal.
-    pub lattice: Option<Lattice>,
+    /// How the PGBZ lattice is chosen (per block).
+    pub lattice: LatticeChoice,
     /// PGBZ: split into independent blocks of this many seconds (a variant for very long inputs).
     pub block_seconds: Option<f64>,
     /// STFT baseline window length (Blackman–Harris analysis, Hamming synthesis, hop = length/8).
@@ -161,11 +166,11 @@ pub struct RepresentationParams {
 }
 
 impl Default for RepresentationParams {
-    /// Square PGBZ lattice without blocks, STFT window 1024, DWT db5 periodization at the
+    /// The fast square PGBZ lattice without blocks, STFT window 1024, DWT db5 periodization at the
     /// default level.
     fn default() -> Self {
         RepresentationParams {
-            lattice: None,
+            lattice: LatticeChoice::Fast,
             block_seconds: None,
             window_length: 1024,
             wavelet: "db5".parse().expect("db5 is a wavelet"),
@@ -297,12 +302,16 @@ mod tests {
             e.starts_with("invalid lattice:") && e.contains("fast"),
             "{e}"
         );
-        assert_eq!(LatticeChoice::Paper.resolve(2_646_000), None);
+        assert_eq!(
+            LatticeChoice::Paper.resolve(2_646_000),
+            Lattice { m: 1627, n: 1627 }
+        );
         assert_eq!(
             LatticeChoice::Fast.resolve(2_646_000),
-            Some(Lattice { m: 1575, n: 1701 })
+            Lattice { m: 1701, n: 1701 }
         );
-        assert_eq!(explicit.resolve(10), Some(Lattice { m: 7, n: 9 }));
+        assert_eq!(LatticeChoice::default(), LatticeChoice::Fast);
+        assert_eq!(explicit.resolve(10), Lattice { m: 7, n: 9 });
     }
 
     #[test]
@@ -321,7 +330,7 @@ mod tests {
         assert_eq!(
             rep.representation(CompressMethod::Pgbz, 48_000).unwrap(),
             Representation::Pgbz {
-                lattice: None,
+                lattice: LatticeChoice::Fast,
                 block: Some(12_000)
             }
         );

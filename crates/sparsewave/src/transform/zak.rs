@@ -377,50 +377,23 @@ pub fn square_lattice_size(len: usize) -> usize {
     }
 }
 
-/// Largest ratio `max(M, N)/min(M, N)` [`smooth_lattice`] accepts.
-pub const SMOOTH_LATTICE_MAX_RATIO: f64 = 1.25;
-
-/// The fast lattice for `len` samples: odd `M`, `N` whose prime factors are all 3, 5, 7 or 11
-/// (FFT lengths rustfft runs with its butterflies, no Bluestein or Rader step), with
-/// `M·N ≥ len`, `max(M, N) ≤ 1.25·min(M, N)`; the smallest `M·N`, then the smallest `|M − N|`,
-/// then the smallest `M`. E.g. 60 s at 44.1 kHz: 1575 × 1701 (`L0 + 1.25 %`), where the paper's
-/// rule ([`square_lattice_size`]) gives the prime 1627 × 1627.
+/// The fast lattice side for `len` samples: the smallest odd `M ≥` [`square_lattice_size`]`(len)`
+/// whose prime factors are all 3, 5, 7 or 11, so that every FFT of the `M × M` lattice runs on
+/// rustfft's butterflies (no Bluestein or Rader step). E.g. 60 s at 44.1 kHz: 1701 = 3⁵·7
+/// (`L0 + 9.4 %`), where the paper's rule gives the prime 1627, whose FFT costs 4.8× as much.
 ///
-/// The window and the dual differ from the paper's square lattice (`tfr = M/N`), so the
-/// coefficients and the error at a budget differ too: measured in `docs/compress.md`.
-pub fn smooth_lattice(len: usize) -> (usize, usize) {
-    let len = len.max(1);
-    let smooth = |mut v: usize| {
-        for p in [3, 5, 7, 11] {
-            while v % p == 0 {
-                v /= p;
-            }
-        }
-        v == 1
-    };
-    // Every candidate side is at most 1.25·√(1.25·len)·(1 + slack); 11-smooth odd numbers are
-    // dense enough that the bound below always holds a solution (3^a alone gives one within 3×).
-    let limit = 3 * square_lattice_size(len) + 2;
-    let sides: Vec<usize> = (1..=limit).step_by(2).filter(|&v| smooth(v)).collect();
-    let mut best: Option<(usize, usize, usize, usize)> = None;
-    for &m in &sides {
-        // The smallest smooth N with M·N ≥ len and M ≤ 1.25·N.
-        let Some(&n) = sides
-            .iter()
-            .find(|&&n| m * n >= len && m as f64 <= SMOOTH_LATTICE_MAX_RATIO * n as f64)
-        else {
-            continue;
-        };
-        if (m.max(n) as f64) > SMOOTH_LATTICE_MAX_RATIO * m.min(n) as f64 {
-            continue;
-        }
-        let key = (m * n, m.abs_diff(n), m, n);
-        if best.is_none_or(|b| key < b) {
-            best = Some(key);
-        }
+/// The lattice stays square, so the window keeps the paper's shape (`pgauss(L, 1)`); only the
+/// zero padding and the grid's alignment with the signal change. The error at a budget moves with
+/// the lattice by a few tenths of a dB either way, as it does from one odd side to the next:
+/// measured in `docs/compress.md`.
+pub fn smooth_square_lattice_size(len: usize) -> usize {
+    let mut m = square_lattice_size(len);
+    while largest_prime_factor(m) > 11 {
+        // Odd 11-smooth numbers are dense: from 1000 on, the next is at most 9 % further (up to
+        // 19 % below), so the padding grows by at most 19 % (42 %) of L0 and the loop is short.
+        m += 2;
     }
-    let (_, _, m, n) = best.expect("3^a x 3^b always fits within the bound");
-    (m, n)
+    m
 }
 
 impl Pgbz {
@@ -1389,18 +1362,22 @@ mod tests {
     }
 
     #[test]
-    fn smooth_lattice_is_smooth_odd_and_covers() {
-        let smooth = |v: usize| largest_prime_factor(v) <= 11 && v % 2 == 1;
-        for len in (1..3000).chain([176_400, 441_000, 2_646_000, 26_460_000]) {
-            let (m, n) = smooth_lattice(len);
-            assert!(smooth(m) && smooth(n) && m * n >= len, "{len}: {m}x{n}");
-            assert!(m.max(n) as f64 <= 1.25 * m.min(n) as f64, "{len}: {m}x{n}");
+    fn smooth_square_lattice_is_the_first_smooth_odd_side_from_the_papers() {
+        for len in (1..5000).chain([176_400, 441_000, 2_646_000, 26_460_000]) {
+            let paper = square_lattice_size(len);
+            let m = smooth_square_lattice_size(len);
+            assert!(m % 2 == 1 && m >= paper, "{len}: {m}");
+            assert!(largest_prime_factor(m) <= 11, "{len}: {m}");
+            assert!(
+                (paper..m).step_by(2).all(|v| largest_prime_factor(v) > 11),
+                "{len}: {m} is not the first"
+            );
         }
-        assert_eq!(smooth_lattice(2_646_000), (1575, 1701));
-        assert_eq!(smooth_lattice(441_000), (605, 729));
-        assert_eq!(smooth_lattice(176_400), (405, 441));
-        // A square smooth length is its own answer.
-        assert_eq!(smooth_lattice(1701 * 1701), (1701, 1701));
+        assert_eq!(smooth_square_lattice_size(2_646_000), 1701);
+        assert_eq!(smooth_square_lattice_size(441_000), 675);
+        assert_eq!(smooth_square_lattice_size(176_400), 441);
+        // A smooth paper side is kept: 1575 = 3²·5²·7.
+        assert_eq!(smooth_square_lattice_size(1575 * 1575), 1575);
     }
 
     #[test]
