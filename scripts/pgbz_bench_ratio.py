@@ -16,7 +16,7 @@ def median_ms(name):
 
 
 rfft = median_ms("realfft_forward")
-for name in ["analysis", "synthesis", "analysis_synthesis", "analysis_synthesis_lattice_1701"]:
+for name in ["analysis", "synthesis", "analysis_synthesis", "analysis_synthesis_paper_lattice_1627"]:
     t = median_ms(name)
     print(f"{name:32s} {t:9.2f} ms   = {t / rfft:5.2f} x realfft forward ({rfft:.2f} ms)")
 t0, t5 = median_ms("refit_0_iterations"), median_ms("refit_5_iterations")

@@ -1,6 +1,6 @@
-//! PGBZ speed: analysis + synthesis of 60 s at 44.1 kHz (default lattice 1627 × 1627, prime; and
-//! the smooth lattice 1701 × 1701 for comparison) against one realfft forward transform of the
-//! same length, measured in the same run; the whole in-process `compress --keep 4% --no-refit`
+//! PGBZ speed: analysis + synthesis of 60 s at 44.1 kHz (the default fast lattice 1701 × 1701; and
+//! the paper's lattice 1627 × 1627, a prime side, for comparison) against one realfft forward
+//! transform of the same length, measured in the same run; the whole in-process `compress --keep 4% --no-refit`
 //! (plan, analysis, ranking, synthesis: what `scripts/pgbz_numpy_peer.py` times in NumPy); the
 //! cost of one CGLS iteration; the deflation preconditioner's set-up; and the default re-fit.
 //!
@@ -15,9 +15,15 @@ use realfft::RealFftPlanner;
 use sparsewave::compress::deflation::{ZakDeflation, MAX_REAL_MODES};
 use sparsewave::compress::refit::{refit, PgbzFrame, RefitOptions};
 use sparsewave::compress::sparsify::{apply_mask, select, Keep};
-use sparsewave::transform::zak::Pgbz;
+use sparsewave::transform::zak::{smooth_square_lattice_size, Pgbz};
 
 const LEN: usize = 60 * 44_100;
+
+/// The default (fast) lattice's plan for `LEN` samples: 1701 × 1701.
+fn fast_plan() -> Pgbz {
+    let m = smooth_square_lattice_size(LEN);
+    Pgbz::with_lattice(m, m, LEN).unwrap()
+}
 
 /// A deterministic test signal: a few partials plus seeded noise.
 fn signal() -> Vec<f64> {
@@ -55,7 +61,7 @@ fn transforms(c: &mut Criterion) {
     // compress --keep 4% --no-refit, in process: plan, analysis, ranking, mask, synthesis.
     group.bench_function("compress_no_refit", |b| {
         b.iter(|| {
-            let plan = Pgbz::new(LEN).unwrap();
+            let plan = fast_plan();
             let mut scratch = plan.make_scratch();
             let mut coefs = plan.make_coefficients();
             plan.analyze(black_box(&x), &mut coefs, &mut scratch)
@@ -71,7 +77,7 @@ fn transforms(c: &mut Criterion) {
         })
     });
 
-    let plan = Pgbz::new(LEN).unwrap();
+    let plan = fast_plan();
     let mut scratch = plan.make_scratch();
     let mut coefs = plan.make_coefficients();
     let mut y = plan.make_signal();
@@ -95,23 +101,23 @@ fn transforms(c: &mut Criterion) {
         })
     });
 
-    // The same signal on the smooth odd lattice 1701 = 3^5·7 (`--lattice 1701x1701`, L = 2.89 M):
-    // what the default prime lattice 1627 costs through Bluestein's algorithm.
-    let smooth = Pgbz::with_lattice(1701, 1701, LEN).unwrap();
-    let mut smooth_scratch = smooth.make_scratch();
-    let mut smooth_coefs = smooth.make_coefficients();
-    let mut smooth_y = smooth.make_signal();
-    group.bench_function("analysis_synthesis_lattice_1701", |b| {
+    // The same signal on the paper's lattice 1627 × 1627 (`--lattice paper`): what its prime side
+    // costs through Bluestein's algorithm.
+    let paper = Pgbz::new(LEN).unwrap();
+    let mut paper_scratch = paper.make_scratch();
+    let mut paper_coefs = paper.make_coefficients();
+    let mut paper_y = paper.make_signal();
+    group.bench_function("analysis_synthesis_paper_lattice_1627", |b| {
         b.iter(|| {
-            smooth
-                .analyze(black_box(&x), &mut smooth_coefs, &mut smooth_scratch)
+            paper
+                .analyze(black_box(&x), &mut paper_coefs, &mut paper_scratch)
                 .unwrap();
-            smooth
-                .synthesize(&smooth_coefs, &mut smooth_y, &mut smooth_scratch)
+            paper
+                .synthesize(&paper_coefs, &mut paper_y, &mut paper_scratch)
                 .unwrap();
         })
     });
-    drop((smooth, smooth_scratch, smooth_coefs, smooth_y));
+    drop((paper, paper_scratch, paper_coefs, paper_y));
 
     // CGLS: plain refit with 0 and with 5 iterations; one iteration = (t5 − t0) / 5.
     plan.analyze(&x, &mut coefs, &mut scratch).unwrap();

@@ -433,6 +433,34 @@ fn one_plan_shared_by_threads_gives_the_single_thread_result_bit_for_bit() {
     assert!(plan.analyze(&[0.0; 91], &mut c, &mut other).is_err());
 }
 
+/// Synthesis into a buffer of the signal's length gives the first `L0` samples of the full
+/// `L`-sample synthesis bit for bit (the column passes leave out the rows past its end), on
+/// lattices with smooth-length columns (211 is prime), plain columns and the Zak route; lengths
+/// outside `L0..=L` are refused.
+#[test]
+fn synthesis_into_a_shorter_buffer_is_the_full_ones_prefix() {
+    let mut rng = ChaCha8Rng::seed_from_u64(22);
+    // L0 cuts a row in the middle (and past the last whole row of a column block of 8).
+    for (m, n, len) in [(211, 211, 211 * 203 + 5), (41, 45, 41 * 44 - 3), (7, 13, 80)] {
+        let plan = Pgbz::with_lattice(m, n, len).unwrap();
+        let mut scratch = plan.make_scratch();
+        let coefs = random_coefs(&mut rng, &plan);
+        let mut full = plan.make_signal();
+        plan.synthesize(&coefs, &mut full, &mut scratch).unwrap();
+        for short_len in [len, len + 1, m * n - 1] {
+            let mut short = vec![f64::NAN; short_len];
+            plan.synthesize(&coefs, &mut short, &mut scratch).unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&short), bits(&full[..short_len]), "{m}x{n}, {short_len}");
+        }
+        for bad in [len - 1, m * n + 1] {
+            let mut y = vec![0.0; bad];
+            let e = plan.synthesize(&coefs, &mut y, &mut scratch).unwrap_err();
+            assert!(e.to_string().contains("samples"), "{e}");
+        }
+    }
+}
+
 fn cello() -> Vec<f64> {
     let mut reader = hound::WavReader::open(format!("{DATA}/cello_1s.wav")).unwrap();
     reader
@@ -606,7 +634,9 @@ fn refuses_even_and_too_small_lattices() {
     let mut c = plan.make_coefficients();
     assert!(plan.analyze(&[0.0; 26], &mut c, &mut scratch).is_err());
     assert!(plan.analyze(&[0.0; 20], &mut c[1..], &mut scratch).is_err());
-    assert!(plan.synthesize(&c, &mut [0.0; 20], &mut scratch).is_err());
+    // The output holds L0 = 20 to L = 25 samples.
+    assert!(plan.synthesize(&c, &mut [0.0; 19], &mut scratch).is_err());
+    assert!(plan.synthesize(&c, &mut [0.0; 26], &mut scratch).is_err());
     let mut y = plan.make_signal();
     let mask = vec![true; c.len()];
     let options = RefitOptions::default();

@@ -10,7 +10,7 @@
 
 use super::params::LatticeChoice;
 use super::refit::{refit, PgbzFrame, RefitOptions, RefitReport};
-use crate::transform::stft::{Spectrogram, Stft, StftConfig};
+use crate::transform::stft::{magnitude, Spectrogram, Stft, StftConfig};
 use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
 use crate::transform::zak::{block_ranges, Pgbz, PgbzScratch};
 use crate::{Error, Result};
@@ -92,10 +92,9 @@ enum State {
         scratches: Vec<PgbzScratch>,
         blocks: Vec<PgbzBlock>,
         coefs: Vec<Complex64>,
-        /// Scratch for [`Analysis::reconstruct`]: one block's masked coefficients and signal,
-        /// kept so that sweeping many budgets does not allocate per level.
+        /// Scratch for [`Analysis::reconstruct`]: one block's masked coefficients, kept so that
+        /// sweeping many budgets does not allocate per level.
         kept: Vec<Complex64>,
-        signal: Vec<f64>,
     },
     Stft {
         stft: Stft,
@@ -187,7 +186,7 @@ impl Analysis {
                         coefs: start..coefs.len(),
                     });
                 }
-                let mags = coefs.par_iter().map(|c| c.norm()).collect();
+                let mags = coefs.par_iter().map(|&c| magnitude(c)).collect();
                 (
                     State::Pgbz {
                         plans,
@@ -195,7 +194,6 @@ impl Analysis {
                         blocks,
                         coefs,
                         kept: Vec::new(),
-                        signal: Vec::new(),
                     },
                     mags,
                     costs,
@@ -220,7 +218,7 @@ impl Analysis {
                 let dwt = Dwt::new(*wavelet, *mode, *level, len)?;
                 let mut coefs = dwt.make_coefficients();
                 dwt.analyze(x, &mut coefs)?;
-                let mags = coefs.as_slice().iter().map(|c| c.abs()).collect();
+                let mags = coefs.as_slice().par_iter().map(|c| c.abs()).collect();
                 let costs = vec![1; coefs.as_slice().len()];
                 (
                     State::Dwt {
@@ -281,10 +279,8 @@ impl Analysis {
                 blocks,
                 coefs,
                 kept,
-                signal: y,
             } => {
                 for b in blocks.iter() {
-                    let plan = &plans[b.plan];
                     kept.clear();
                     kept.extend(
                         coefs[b.coefs.clone()]
@@ -292,9 +288,8 @@ impl Analysis {
                             .zip(&mask[b.coefs.clone()])
                             .map(|(c, &k)| if k { *c } else { Complex64::default() }),
                     );
-                    y.resize(plan.padded_len(), 0.0);
-                    plan.synthesize(kept, y, &mut scratches[b.plan])?;
-                    out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
+                    let out = &mut out[b.samples.clone()];
+                    plans[b.plan].synthesize(kept, out, &mut scratches[b.plan])?;
                 }
             }
             State::Stft { stft, spec } => {
@@ -344,19 +339,25 @@ impl Analysis {
                 scratches,
                 blocks,
                 coefs,
-                signal: y,
                 ..
             } => {
-                for (c, &k) in coefs.iter_mut().zip(mask) {
-                    if !k {
-                        *c = Complex64::default();
-                    }
-                }
+                coefs
+                    .par_chunks_mut(MASK_CHUNK)
+                    .zip(mask.par_chunks(MASK_CHUNK))
+                    .for_each(|(c, m)| {
+                        for (c, &k) in c.iter_mut().zip(m) {
+                            if !k {
+                                *c = Complex64::default();
+                            }
+                        }
+                    });
                 for b in blocks.iter() {
-                    let plan = &plans[b.plan];
-                    y.resize(plan.padded_len(), 0.0);
-                    plan.synthesize(&coefs[b.coefs.clone()], y, &mut scratches[b.plan])?;
-                    out[b.samples.clone()].copy_from_slice(&y[..b.samples.len()]);
+                    let out = &mut out[b.samples.clone()];
+                    plans[b.plan].synthesize(
+                        &coefs[b.coefs.clone()],
+                        out,
+                        &mut scratches[b.plan],
+                    )?;
                 }
             }
             State::Dwt { dwt, coefs, .. } => {

@@ -135,20 +135,24 @@ pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<
             break cut;
         }
         if search.visits_in_parts() {
+            // One part per thread: each part holds two 2¹⁶-entry tables (1 MiB), so more parts
+            // cost more in zeroing and merging than they gain in balance.
+            let chunk = magnitudes
+                .len()
+                .div_ceil(rayon::current_num_threads())
+                .max(SELECT_CHUNK);
             let parts: Vec<CutSearch> = magnitudes
-                .par_chunks(SELECT_CHUNK)
-                .zip(costs.par_chunks(SELECT_CHUNK))
+                .par_chunks(chunk)
+                .zip(costs.par_chunks(chunk))
                 .enumerate()
-                .fold(
-                    || search.part(),
-                    |mut part, (c, (magnitudes, costs))| {
-                        let first = c * SELECT_CHUNK;
-                        for (i, (&m, &k)) in magnitudes.iter().zip(costs).enumerate() {
-                            part.visit(m, (first + i) as u64, k);
-                        }
-                        part
-                    },
-                )
+                .map(|(c, (magnitudes, costs))| {
+                    let mut part = search.part();
+                    let first = c * chunk;
+                    for (i, (&m, &k)) in magnitudes.iter().zip(costs).enumerate() {
+                        part.visit(m, (first + i) as u64, k);
+                    }
+                    part
+                })
                 .collect();
             parts.into_iter().for_each(|part| search.merge(part));
         } else {
@@ -176,7 +180,7 @@ pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<
     })
 }
 
-/// Entries [`select_budget`] visits per parallel task.
+/// The fewest entries [`select_budget`] gives a parallel task.
 const SELECT_CHUNK: usize = 1 << 16;
 
 /// Keeps every entry with magnitude `≥ threshold`.
@@ -430,13 +434,19 @@ fn validate(magnitudes: &[f64], costs: &[u8]) -> Result<()> {
             format!("{} costs for {} magnitudes", costs.len(), magnitudes.len()),
         ));
     }
-    if let Some(i) = magnitudes.iter().position(|a| a.is_nan()) {
+    // A branch-free scan of parallel chunks first (a pass over every entry); the position only
+    // when it fails.
+    let nan = |c: &[f64]| c.iter().fold(false, |any, a| any | a.is_nan());
+    let free = |c: &[u8]| c.iter().fold(false, |any, &k| any | (k == 0));
+    if magnitudes.par_chunks(SELECT_CHUNK).any(nan) {
+        let i = magnitudes.iter().position(|a| a.is_nan()).unwrap_or(0);
         return Err(Error::param(
             "coefficients",
             format!("magnitude {i} is NaN"),
         ));
     }
-    if let Some(i) = costs.iter().position(|&c| c == 0) {
+    if costs.par_chunks(SELECT_CHUNK).any(free) {
+        let i = costs.iter().position(|&c| c == 0).unwrap_or(0);
         return Err(Error::param(
             "costs",
             format!("entry {i} costs 0 real numbers; every kept entry costs at least 1"),

@@ -642,8 +642,9 @@ impl Pgbz {
         Ok(())
     }
 
-    /// Synthesis with the dual window (= LTFAT `idgt(c, gabdual(g), M)`), writing all `L`
-    /// samples of `y` (`y.len()` must be [`Pgbz::padded_len`]; the signal is `y[..L0]`).
+    /// Synthesis with the dual window (= LTFAT `idgt(c, gabdual(g), M)`), writing the first
+    /// `y.len()` of its `L` samples: `y.len()` from [`Pgbz::signal_len`] (the signal, `L0`) to
+    /// [`Pgbz::padded_len`] (all of it). The samples are the same whatever the length.
     ///
     /// The imaginary parts of the `m = 0` coefficients are ignored (those coefficients are real
     /// for every real signal). `synthesize(analyze(x))` equals `x` (padded) to rounding.
@@ -655,11 +656,12 @@ impl Pgbz {
     ) -> Result<()> {
         self.check_coefs(coefs.len())?;
         self.check_scratch(scratch)?;
-        if y.len() != self.padded_len() {
+        if !(self.signal_len..=self.padded_len()).contains(&y.len()) {
             return Err(Error::param(
                 "output",
                 format!(
-                    "PGBZ synthesis writes L = {} samples, got a buffer of {}",
+                    "PGBZ synthesis writes L0 = {} to L = {} samples, got a buffer of {}",
+                    self.signal_len,
                     self.padded_len(),
                     y.len()
                 ),
@@ -1285,7 +1287,8 @@ impl<'a> ColumnWriter<'a> {
 }
 
 /// The inverse of [`gather_columns`]: writes `rows` samples from `offset` of the packed
-/// sequences (length `seq_len`) back as the columns `j0..j0+width` of `out` (row length `stride`).
+/// sequences (length `seq_len`) back as the columns `j0..j0+width` of `out` (row length `stride`),
+/// as far as `out` reaches (an output shorter than `rows · stride` keeps its first samples).
 ///
 /// # Safety
 /// No other thread may access those columns of `out` during the call.
@@ -1301,10 +1304,12 @@ unsafe fn scatter_columns(
     offset: usize,
 ) {
     let mut line = [0.0; COLUMNS];
+    // Rows whose `width` columns all lie inside `out`.
+    let whole_rows = rows.min((out.len + stride).saturating_sub(j0 + width) / stride);
     if width == COLUMNS {
         // Fast path: a whole cache line per row, copied with a constant length (inline stores,
         // not a call to `memcpy` per row).
-        for r in 0..rows {
+        for r in 0..whole_rows {
             for (p, pair) in line.chunks_exact_mut(2).enumerate() {
                 let z = buf[p * seq_len + offset + r];
                 pair[0] = z.re;
@@ -1313,15 +1318,20 @@ unsafe fn scatter_columns(
             // SAFETY: the caller owns these columns.
             unsafe { out.write_line(r * stride + j0, &line) };
         }
-        return;
     }
-    for r in 0..rows {
-        for (c, v) in line[..width].iter_mut().enumerate() {
+    let first = if width == COLUMNS { whole_rows } else { 0 };
+    for r in first..rows {
+        let start = r * stride + j0;
+        let kept = width.min(out.len.saturating_sub(start));
+        if kept == 0 {
+            break;
+        }
+        for (c, v) in line[..kept].iter_mut().enumerate() {
             let z = buf[(c / 2) * seq_len + offset + r];
             *v = if c % 2 == 0 { z.re } else { z.im };
         }
         // SAFETY: the caller owns these columns.
-        unsafe { out.write(r * stride + j0, &line[..width]) };
+        unsafe { out.write(start, &line[..kept]) };
     }
 }
 
