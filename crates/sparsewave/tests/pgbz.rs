@@ -441,7 +441,11 @@ fn one_plan_shared_by_threads_gives_the_single_thread_result_bit_for_bit() {
 fn synthesis_into_a_shorter_buffer_is_the_full_ones_prefix() {
     let mut rng = ChaCha8Rng::seed_from_u64(22);
     // L0 cuts a row in the middle (and past the last whole row of a column block of 8).
-    for (m, n, len) in [(211, 211, 211 * 203 + 5), (41, 45, 41 * 44 - 3), (7, 13, 80)] {
+    for (m, n, len) in [
+        (211, 211, 211 * 203 + 5),
+        (41, 45, 41 * 44 - 3),
+        (7, 13, 80),
+    ] {
         let plan = Pgbz::with_lattice(m, n, len).unwrap();
         let mut scratch = plan.make_scratch();
         let coefs = random_coefs(&mut rng, &plan);
@@ -451,7 +455,11 @@ fn synthesis_into_a_shorter_buffer_is_the_full_ones_prefix() {
             let mut short = vec![f64::NAN; short_len];
             plan.synthesize(&coefs, &mut short, &mut scratch).unwrap();
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&short), bits(&full[..short_len]), "{m}x{n}, {short_len}");
+            assert_eq!(
+                bits(&short),
+                bits(&full[..short_len]),
+                "{m}x{n}, {short_len}"
+            );
         }
         for bad in [len - 1, m * n + 1] {
             let mut y = vec![0.0; bad];
