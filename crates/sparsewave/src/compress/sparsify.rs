@@ -269,27 +269,64 @@ impl Ranking {
         let key = |i: usize| (u128::from(descending_key(magnitudes[i])) << 32) | i as u128;
         let bucket =
             |i: usize| (descending_key(magnitudes[i]) >> (u64::BITS - RADIX_BITS)) as usize;
-        let mut next = vec![0usize; 1 << RADIX_BITS];
-        for i in 0..magnitudes.len() {
-            next[bucket(i)] += 1;
+        // The counting pass in contiguous parts, one per thread; each part then writes its
+        // entries, in index order, from its own offset in each bucket (the parts before it
+        // first), so every bucket holds its entries in index order as a serial pass would.
+        let part_len = magnitudes
+            .len()
+            .div_ceil(rayon::current_num_threads())
+            .max(SELECT_CHUNK);
+        let parts: Vec<std::ops::Range<usize>> = (0..magnitudes.len())
+            .step_by(part_len)
+            .map(|a| a..(a + part_len).min(magnitudes.len()))
+            .collect();
+        let mut part_counts: Vec<Vec<usize>> = parts
+            .par_iter()
+            .map(|r| {
+                let mut counts = vec![0usize; 1 << RADIX_BITS];
+                r.clone().for_each(|i| counts[bucket(i)] += 1);
+                counts
+            })
+            .collect();
+        let mut sizes = vec![0usize; 1 << RADIX_BITS];
+        for counts in &part_counts {
+            sizes.iter_mut().zip(counts).for_each(|(s, c)| *s += c);
         }
-        let mut sizes = next.clone();
+        // Bucket starts; buckets past the one that completes `max_budget` entries are dropped.
         let mut start = 0;
-        for (slot, size) in next.iter_mut().zip(&mut sizes) {
+        let mut starts = vec![0usize; 1 << RADIX_BITS];
+        for (slot, size) in starts.iter_mut().zip(&mut sizes) {
             if start >= max_budget {
                 *size = 0;
             }
-            start += std::mem::replace(slot, start);
+            *slot = start;
+            start += *size;
         }
-        let ranked: usize = sizes.iter().sum();
-        let mut keys = vec![0u128; ranked];
-        for i in 0..magnitudes.len() {
-            let b = bucket(i);
-            if sizes[b] > 0 {
-                keys[next[b]] = key(i);
-                next[b] += 1;
+        let ranked = start;
+        // Each part's write offset per bucket: the bucket's start plus the parts before it.
+        for counts in &mut part_counts {
+            for (b, (c, s)) in counts.iter_mut().zip(&mut starts).enumerate() {
+                let n = std::mem::replace(c, *s);
+                if sizes[b] > 0 {
+                    *s += n;
+                }
             }
         }
+        let mut keys = vec![0u128; ranked];
+        let writer = KeyWriter(keys.as_mut_ptr());
+        parts.par_iter().zip(part_counts).for_each(|(r, mut next)| {
+            let writer = &writer;
+            for i in r.clone() {
+                let b = bucket(i);
+                if sizes[b] > 0 {
+                    // SAFETY: the offsets of different parts and buckets are disjoint ranges
+                    // inside `keys` (each part has `count` slots per kept bucket, laid out
+                    // above), so every slot is written once, by one thread.
+                    unsafe { writer.0.add(next[b]).write(key(i)) };
+                    next[b] += 1;
+                }
+            }
+        });
         let mut buckets = Vec::new();
         let mut rest = keys.as_mut_slice();
         for &size in &sizes {
@@ -413,6 +450,12 @@ impl Ranking {
 
 /// Bits of the magnitude key [`Ranking::new`] distributes the entries by before sorting.
 const RADIX_BITS: u32 = 16;
+
+/// The ranking's key array, written from several threads at disjoint positions.
+struct KeyWriter(*mut u128);
+
+// SAFETY: only `Ranking::up_to` writes through it, each slot from one thread.
+unsafe impl Sync for KeyWriter {}
 
 /// A bucket of more entries than this is sorted on all threads.
 const LARGE_BUCKET: usize = 1 << 16;

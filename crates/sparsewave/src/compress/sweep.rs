@@ -23,6 +23,7 @@ use crate::{
     plot::{LineChart, NamedPlot, Series, WaveformComparison},
 };
 use crate::{Error, Result};
+use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -312,6 +313,18 @@ pub fn parse_levels(s: &str) -> Result<Vec<usize>> {
     Ok(levels)
 }
 
+/// `Σ (x − y)²` in parallel over fixed chunks, added in chunk order (the same sum on any
+/// number of threads).
+fn squared_distance(x: &[f64], y: &[f64]) -> f64 {
+    const CHUNK: usize = 1 << 16;
+    let parts: Vec<f64> = x
+        .par_chunks(CHUNK)
+        .zip(y.par_chunks(CHUNK))
+        .map(|(x, y)| x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>())
+        .collect();
+    parts.iter().sum()
+}
+
 /// Sweep all `cfg.methods` over `cfg.keeps` on `channels` (sample rate `rate`).
 pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Sweep> {
     for &f in &cfg.keeps {
@@ -361,11 +374,7 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
                     kept[i] += ranking.fill_mask(budget, &mut mask)?;
                     rebuild(&mut analysis, x, &mask, refit, gate, rate, true, &mut y)?;
                     secs[i] += analysis_seconds + t1.elapsed().as_secs_f64();
-                    err[i] += x
-                        .iter()
-                        .zip(&y)
-                        .map(|(a, b)| (a - b) * (a - b))
-                        .sum::<f64>();
+                    err[i] += squared_distance(x, &y);
                     if c == 0 && i == last {
                         waveform.clone_from(&y);
                     }
