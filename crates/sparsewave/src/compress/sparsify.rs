@@ -605,6 +605,36 @@ mod tests {
         assert!(Ranking::up_to(&mags, &costs, n / 3).unwrap().order().len() < n / 2);
     }
 
+    /// Enough entries for several counting parts (`SELECT_CHUNK` each at least), on pools of one
+    /// to four threads: the order is the sorted one (magnitude descending, ties by index), with
+    /// many ties and a `max_budget` that drops buckets.
+    #[test]
+    fn the_ranking_in_parallel_parts_is_the_sorted_order() {
+        let n = 5 * SELECT_CHUNK + 123;
+        let mags: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919 % 4_001) as f64 / 300.0).exp2() * 1e-6)
+            .collect();
+        let costs: Vec<u8> = (0..n).map(|i| 1 + (i % 5 == 0) as u8).collect();
+        let mut sorted: Vec<u32> = (0..n as u32).collect();
+        sorted.sort_by(|&a, &b| rank_order(&mags, a as usize, b as usize));
+        for threads in 1..=4 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for max_budget in [usize::MAX, n / 7] {
+                let r = pool.install(|| Ranking::up_to(&mags, &costs, max_budget).unwrap());
+                let len = r.order().len();
+                assert!(len >= max_budget.min(n), "{threads} threads");
+                assert_eq!(
+                    r.order(),
+                    &sorted[..len],
+                    "{threads} threads, max {max_budget}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn ranking_key_follows_total_cmp() {
         let values = [
