@@ -13,16 +13,17 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use realfft::RealFftPlanner;
 use sparsewave::compress::deflation::{ZakDeflation, MAX_REAL_MODES};
+use sparsewave::compress::params::LatticeChoice;
 use sparsewave::compress::refit::{refit, PgbzFrame, RefitOptions};
 use sparsewave::compress::sparsify::{apply_mask, select, Keep};
-use sparsewave::transform::zak::{smooth_square_lattice_size, Pgbz};
+use sparsewave::transform::zak::Pgbz;
 
 const LEN: usize = 60 * 44_100;
 
-/// The default (fast) lattice's plan for `LEN` samples: 1701 × 1701.
+/// The default lattice's plan for `LEN` samples (the fast rule: 1701 × 1701).
 fn fast_plan() -> Pgbz {
-    let m = smooth_square_lattice_size(LEN);
-    Pgbz::with_lattice(m, m, LEN).unwrap()
+    let l = LatticeChoice::default().resolve(LEN);
+    Pgbz::with_lattice(l.m, l.n, LEN).unwrap()
 }
 
 /// A deterministic test signal: a few partials plus seeded noise.

@@ -135,12 +135,9 @@ pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<
             break cut;
         }
         if search.visits_in_parts() {
-            // One part per thread: each part holds two 2¹⁶-entry tables (1 MiB), so more parts
-            // cost more in zeroing and merging than they gain in balance.
-            let chunk = magnitudes
-                .len()
-                .div_ceil(rayon::current_num_threads())
-                .max(SELECT_CHUNK);
+            // Each part holds two 2¹⁶-entry tables (1 MiB): more parts than threads cost more
+            // in zeroing and merging than they gain in balance.
+            let chunk = part_len(magnitudes.len());
             let parts: Vec<CutSearch> = magnitudes
                 .par_chunks(chunk)
                 .zip(costs.par_chunks(chunk))
@@ -180,8 +177,14 @@ pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<
     })
 }
 
-/// The fewest entries [`select_budget`] gives a parallel task.
+/// The fewest entries a parallel part of [`select_budget`] or [`Ranking::up_to`] visits.
 const SELECT_CHUNK: usize = 1 << 16;
+
+/// Entries per part for a pass over `len` entries in one part per thread (parts of at least
+/// [`SELECT_CHUNK`]): the passes whose parts carry 2¹⁶-entry tables.
+fn part_len(len: usize) -> usize {
+    len.div_ceil(rayon::current_num_threads()).max(SELECT_CHUNK)
+}
 
 /// Keeps every entry with magnitude `≥ threshold`.
 pub fn select_threshold(magnitudes: &[f64], costs: &[u8], threshold: f64) -> Result<Selection> {
@@ -272,13 +275,10 @@ impl Ranking {
         // The counting pass in contiguous parts, one per thread; each part then writes its
         // entries, in index order, from its own offset in each bucket (the parts before it
         // first), so every bucket holds its entries in index order as a serial pass would.
-        let part_len = magnitudes
-            .len()
-            .div_ceil(rayon::current_num_threads())
-            .max(SELECT_CHUNK);
+        let chunk = part_len(magnitudes.len());
         let parts: Vec<std::ops::Range<usize>> = (0..magnitudes.len())
-            .step_by(part_len)
-            .map(|a| a..(a + part_len).min(magnitudes.len()))
+            .step_by(chunk)
+            .map(|a| a..(a + chunk).min(magnitudes.len()))
             .collect();
         let mut part_counts: Vec<Vec<usize>> = parts
             .par_iter()
