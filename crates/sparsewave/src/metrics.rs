@@ -18,6 +18,7 @@
 //! peak so that silent frames do not dominate. Multichannel audio is measured jointly: norms and
 //! sums run over all channels, frame averages over all frames of all channels.
 
+use crate::linalg::vector::with_avx2;
 use crate::transform::stft::{FrameScratch, PadMode, Stft, StftConfig, StreamFrames};
 use crate::transform::window::WindowKind;
 use crate::{Error, Result};
@@ -93,13 +94,14 @@ impl Metrics {
             seg.merge(&c.seg);
         }
         let n = time.count as f64;
+        let (energy_x, energy_e) = (time.energy_x(), time.energy_e());
         Metrics {
-            snr_db: ratio_db(time.energy_x, time.energy_e),
-            rel_error_pct: 100.0 * time.energy_e / time.energy_x,
-            rmse: (time.energy_e / n).sqrt(),
-            mae: time.abs_e / n,
-            max_abs_error: time.max_abs_e,
-            ncc: time.cross / (time.energy_x.sqrt() * time.energy_y.sqrt()),
+            snr_db: ratio_db(energy_x, energy_e),
+            rel_error_pct: 100.0 * energy_e / energy_x,
+            rmse: (energy_e / n).sqrt(),
+            mae: lane_total(&time.abs_e) / n,
+            max_abs_error: time.max_e.iter().fold(0.0, |m, v| v.max(m)),
+            ncc: lane_total(&time.xy) / (energy_x.sqrt() * lane_total(&time.yy).sqrt()),
             seg_snr_db: seg.mean(),
             lsd_db: spectral.lsd_sum / spectral.frames.max(1) as f64,
             spectral_snr_db: ratio_db(spectral.energy_ref, spectral.energy_err),
@@ -176,7 +178,7 @@ pub fn metric_stft() -> Stft {
 /// SNR (dB) = 10 log10(‖x‖² / ‖x − y‖²), summed as [`Metrics::compute`] sums it.
 pub fn snr_db(x: &[f64], y: &[f64]) -> f64 {
     let t = TimeSums::of(x, y);
-    ratio_db(t.energy_x, t.energy_e)
+    ratio_db(t.energy_x(), t.energy_e())
 }
 
 /// [`snr_db`] of all channels together (channel after channel, as one signal), without copying
@@ -186,7 +188,7 @@ pub fn joint_snr_db(x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
     for (a, b) in x.iter().zip(y) {
         t.merge(&TimeSums::of(a, b));
     }
-    ratio_db(t.energy_x, t.energy_e)
+    ratio_db(t.energy_x(), t.energy_e())
 }
 
 /// Relative squared error in % = 100 ‖x − y‖² / ‖x‖².
@@ -258,26 +260,41 @@ pub fn cumulative_error(x: &[f64], y: &[f64]) -> Vec<f64> {
 /// Samples per parallel task of the time-domain pass.
 const TIME_CHUNK: usize = 1 << 16;
 
-/// Bins per run of [`SpectralSums::add_frame`]'s loops.
+/// Bins per run of [`SpectralSums::add_frame`]'s loops (a multiple of [`LANES`]).
 const LSD_RUN: usize = 64;
+const _: () = assert!(LSD_RUN % LANES == 0);
 
 /// Frames per parallel task of the spectral pass.
 const FRAME_BLOCK: usize = 32;
 
-/// Sums of the time-domain metrics over one or more channels.
+/// Interleaved partial sums: term `i` of a sum goes to lane `i mod LANES`, and the lanes are
+/// added in lane order at the end, so the sums vectorise (a single running sum waits for each
+/// addition) and do not depend on how the terms arrive (a whole chunk, or streamed pieces of
+/// any length). The loops run compiled for AVX2 where the CPU has it ([`with_avx2`]: no fused
+/// multiply-add, the same rounding on every CPU).
+const LANES: usize = 4;
+
+/// Sums of the time-domain metrics over one or more channels, per lane ([`LANES`]); the
+/// totals add the lanes in lane order.
 #[derive(Default)]
 struct TimeSums {
     count: usize,
-    energy_x: f64,
-    energy_y: f64,
-    energy_e: f64,
-    cross: f64,
-    abs_e: f64,
-    max_abs_e: f64,
+    /// Σ x².
+    xx: [f64; LANES],
+    /// Σ y².
+    yy: [f64; LANES],
+    /// Σ (x − y)².
+    ee: [f64; LANES],
+    /// Σ x·y.
+    xy: [f64; LANES],
+    /// Σ |x − y|.
+    abs_e: [f64; LANES],
+    /// max |x − y|.
+    max_e: [f64; LANES],
 }
 
 impl TimeSums {
-    /// One pass over `x` and `y` (equal lengths), chunks in parallel, summed in chunk order.
+    /// One pass over `x` and `y` (equal lengths), chunks in parallel, merged in chunk order.
     fn of(x: &[f64], y: &[f64]) -> Self {
         let chunks: Vec<TimeSums> = x
             .par_chunks(TIME_CHUNK)
@@ -296,28 +313,89 @@ impl TimeSums {
     }
 
     /// Continue the sums with the samples `xs`, `ys` (equal lengths), in order.
-    fn add(&mut self, xs: &[f64], ys: &[f64]) {
-        self.count += xs.len();
-        for (&a, &b) in xs.iter().zip(ys) {
-            let e = a - b;
-            self.energy_x += a * a;
-            self.energy_y += b * b;
-            self.energy_e += e * e;
-            self.cross += a * b;
-            self.abs_e += e.abs();
-            self.max_abs_e = self.max_abs_e.max(e.abs());
+    fn add(&mut self, mut xs: &[f64], mut ys: &[f64]) {
+        // Single samples up to the next whole run of lanes, whole runs, then the rest.
+        while self.count % LANES != 0 && !xs.is_empty() {
+            self.add_to_lane(self.count % LANES, xs[0], ys[0]);
+            self.count += 1;
+            (xs, ys) = (&xs[1..], &ys[1..]);
+        }
+        let body = xs.len() - xs.len() % LANES;
+        let sums = std::mem::take(self);
+        *self = with_avx2(
+            #[inline(always)]
+            || sums.add_runs(&xs[..body], &ys[..body]),
+        );
+        for (l, (&a, &b)) in xs[body..].iter().zip(&ys[body..]).enumerate() {
+            debug_assert_eq!(self.count % LANES, l);
+            self.add_to_lane(l, a, b);
+            self.count += 1;
         }
     }
 
+    /// [`TimeSums::add`] of whole runs of [`LANES`] samples from lane 0, by value, so that the
+    /// lanes stay in vector registers.
+    #[inline(always)]
+    fn add_runs(mut self, xs: &[f64], ys: &[f64]) -> Self {
+        for (rx, ry) in xs.chunks_exact(LANES).zip(ys.chunks_exact(LANES)) {
+            for l in 0..LANES {
+                self.add_to_lane(l, rx[l], ry[l]);
+            }
+        }
+        self.count += xs.len();
+        self
+    }
+
+    /// Add the terms of one sample pair to lane `l` (the caller counts the sample).
+    #[inline(always)]
+    fn add_to_lane(&mut self, l: usize, a: f64, b: f64) {
+        let e = a - b;
+        self.xx[l] += a * a;
+        self.yy[l] += b * b;
+        self.ee[l] += e * e;
+        self.xy[l] += a * b;
+        self.abs_e[l] += e.abs();
+        self.max_e[l] = larger(self.max_e[l], e.abs());
+    }
+
+    /// Lane by lane.
     fn merge(&mut self, o: &TimeSums) {
         self.count += o.count;
-        self.energy_x += o.energy_x;
-        self.energy_y += o.energy_y;
-        self.energy_e += o.energy_e;
-        self.cross += o.cross;
-        self.abs_e += o.abs_e;
-        self.max_abs_e = self.max_abs_e.max(o.max_abs_e);
+        for l in 0..LANES {
+            self.xx[l] += o.xx[l];
+            self.yy[l] += o.yy[l];
+            self.ee[l] += o.ee[l];
+            self.xy[l] += o.xy[l];
+            self.abs_e[l] += o.abs_e[l];
+            self.max_e[l] = self.max_e[l].max(o.max_e[l]);
+        }
     }
+
+    /// Σ x².
+    fn energy_x(&self) -> f64 {
+        lane_total(&self.xx)
+    }
+
+    /// Σ (x − y)².
+    fn energy_e(&self) -> f64 {
+        lane_total(&self.ee)
+    }
+}
+
+/// max(a, b) of numbers that are not NaN, as one vector instruction (`f64::max` also orders
+/// NaN, which costs a blend per lane).
+#[inline(always)]
+fn larger(a: f64, b: f64) -> f64 {
+    if b > a {
+        b
+    } else {
+        a
+    }
+}
+
+/// The lanes' sum, in lane order.
+fn lane_total(lanes: &[f64; LANES]) -> f64 {
+    lanes.iter().fold(0.0, |s, v| s + v)
 }
 
 /// Sums of the spectral metrics over one or more channels.
@@ -364,31 +442,17 @@ impl SpectralSums {
     }
 
     /// Add one frame's `|X|²` and `|Y|²` terms (`fx`, `fy`: the frame's bins) with the LSD floor
-    /// `eps`.
+    /// `eps`. Each of the frame's three sums runs in [`LANES`] lanes over the bins.
     fn add_frame(&mut self, fx: &[Complex64], fy: &[Complex64], eps: f64) {
         // (10 log10 r)² = (10 / ln 10)² (ln r)².
         let db2 = (10.0 / std::f64::consts::LN_10).powi(2);
-        let mut log2_sum = 0.0;
-        // Three loops per run of bins, each sum still in bin order: the ratios' divisions
-        // vectorise when no sum or `ln` call sits between them.
-        let mut ratios = [0.0; LSD_RUN];
-        for (cx, cy) in fx.chunks(LSD_RUN).zip(fy.chunks(LSD_RUN)) {
-            let ratios = &mut ratios[..cx.len()];
-            for ((r, cx), cy) in ratios.iter_mut().zip(cx).zip(cy) {
-                *r = (cx.norm_sqr() + eps) / (cy.norm_sqr() + eps);
-            }
-            for (cx, cy) in cx.iter().zip(cy) {
-                let (p2, q2) = (cx.norm_sqr(), cy.norm_sqr());
-                let d = p2.sqrt() - q2.sqrt();
-                self.energy_ref += p2;
-                self.energy_err += d * d;
-            }
-            for r in ratios.iter() {
-                let l = r.ln();
-                log2_sum += l * l;
-            }
-        }
-        self.lsd_sum += (db2 * log2_sum / fx.len() as f64).sqrt();
+        let [energy_ref, energy_err, log2] = with_avx2(
+            #[inline(always)]
+            || frame_lanes(fx, fy, eps),
+        );
+        self.energy_ref += lane_total(&energy_ref);
+        self.energy_err += lane_total(&energy_err);
+        self.lsd_sum += (db2 * lane_total(&log2) / fx.len() as f64).sqrt();
         self.frames += 1;
     }
 
@@ -398,6 +462,51 @@ impl SpectralSums {
         self.lsd_sum += o.lsd_sum;
         self.frames += o.frames;
     }
+}
+
+/// One frame's lane sums ([`LANES`]) of |X|², (|Y| − |X|)² and (ln r)², r = (|X|² + ε) / (|Y|² + ε),
+/// over its bins `fx`, `fy`: per run of [`LSD_RUN`] bins, the ratios and the energies in vector
+/// loops, then the `ln` calls.
+#[inline(always)]
+fn frame_lanes(fx: &[Complex64], fy: &[Complex64], eps: f64) -> [[f64; LANES]; 3] {
+    let (mut energy_ref, mut energy_err, mut log2) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+    let mut ratios = [0.0; LSD_RUN];
+    for (cx, cy) in fx.chunks(LSD_RUN).zip(fy.chunks(LSD_RUN)) {
+        let ratios = &mut ratios[..cx.len()];
+        for ((r, cx), cy) in ratios.iter_mut().zip(cx).zip(cy) {
+            *r = (cx.norm_sqr() + eps) / (cy.norm_sqr() + eps);
+        }
+        // LSD_RUN is a multiple of LANES: the bins of a run start at lane 0, and only the
+        // frame's last run has a rest.
+        let mut runs = cx.chunks_exact(LANES).zip(cy.chunks_exact(LANES));
+        for (rx, ry) in &mut runs {
+            for l in 0..LANES {
+                let (p2, q2) = (rx[l].norm_sqr(), ry[l].norm_sqr());
+                let d = p2.sqrt() - q2.sqrt();
+                energy_ref[l] += p2;
+                energy_err[l] += d * d;
+            }
+        }
+        let body = cx.len() - cx.len() % LANES;
+        for (l, (cx, cy)) in cx[body..].iter().zip(&cy[body..]).enumerate() {
+            let (p2, q2) = (cx.norm_sqr(), cy.norm_sqr());
+            let d = p2.sqrt() - q2.sqrt();
+            energy_ref[l] += p2;
+            energy_err[l] += d * d;
+        }
+        let mut runs = ratios.chunks_exact(LANES);
+        for r in &mut runs {
+            for l in 0..LANES {
+                let v = r[l].ln();
+                log2[l] += v * v;
+            }
+        }
+        for (l, r) in runs.remainder().iter().enumerate() {
+            let v = r.ln();
+            log2[l] += v * v;
+        }
+    }
+    [energy_ref, energy_err, log2]
 }
 
 /// max |X[t, k]|² over the frames `frames` that `frame(t, scratch, out)` transforms, and
@@ -532,8 +641,29 @@ fn seg_frame_len(sample_rate: u32) -> usize {
 /// One frame's SNR clipped to [`SEG_SNR_RANGE`] (the top of the range for an exact frame).
 fn frame_snr(fx: &[f64], fy: &[f64]) -> f64 {
     let (lo, hi) = SEG_SNR_RANGE;
-    let ex: f64 = fx.iter().map(|v| v * v).sum();
-    let ee: f64 = fx.iter().zip(fy).map(|(a, b)| (a - b) * (a - b)).sum();
+    // Per lane, as the time sums ([`LANES`]).
+    let body = fx.len() - fx.len() % LANES;
+    let (mut xx, mut ee) = with_avx2(
+        #[inline(always)]
+        || {
+            let (mut xx, mut ee) = ([0.0; LANES], [0.0; LANES]);
+            for (rx, ry) in fx[..body]
+                .chunks_exact(LANES)
+                .zip(fy[..body].chunks_exact(LANES))
+            {
+                for l in 0..LANES {
+                    xx[l] += rx[l] * rx[l];
+                    ee[l] += (rx[l] - ry[l]) * (rx[l] - ry[l]);
+                }
+            }
+            (xx, ee)
+        },
+    );
+    for (l, (a, b)) in fx[body..].iter().zip(&fy[body..]).enumerate() {
+        xx[l] += a * a;
+        ee[l] += (a - b) * (a - b);
+    }
+    let (ex, ee) = (lane_total(&xx), lane_total(&ee));
     let snr = if ee == 0.0 { hi } else { ratio_db(ex, ee) };
     snr.clamp(lo, hi)
 }
@@ -783,6 +913,54 @@ mod tests {
         // ‖x‖² = 1 + 4 + 0.25 + 9 + 0.0625; ‖x − y‖² = 0.01 + 0.01 + 0 + 0.25 + 0.0625.
         let want = 10.0 * (14.3125_f64 / 0.3325).log10();
         assert!((joint_snr_db(&x, &y) - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pieces_of_any_length_give_the_whole_signal_sums_bit_for_bit() {
+        // The lanes of the time sums follow the sample's index, not the piece it came in:
+        // pieces of 1 to 7 samples (never a whole run of lanes at a time) and one piece of
+        // everything give the same bits, as do the channel metrics streamed in such pieces.
+        let n = 3 * TIME_CHUNK + 1234;
+        let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.013).sin()).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| (i as f64 * 0.013).sin() * 0.9 + (i as f64 * 0.7).cos() * 0.01)
+            .collect();
+        let whole = TimeSums::of(&x, &y);
+        let mut streamed = ChannelMetrics::new(n, 8000, {
+            let mut peak = ReferencePeak::new(n).unwrap();
+            peak.push(&x).unwrap();
+            peak.peak().unwrap()
+        })
+        .unwrap();
+        let mut start = 0;
+        for len in (1..=7).cycle() {
+            let end = (start + len).min(n);
+            streamed.push(&x[start..end], &y[start..end]).unwrap();
+            start = end;
+            if start == n {
+                break;
+            }
+        }
+        let sums = streamed.finish().unwrap().time;
+        for (a, b) in [
+            (sums.xx, whole.xx),
+            (sums.yy, whole.yy),
+            (sums.ee, whole.ee),
+            (sums.xy, whole.xy),
+            (sums.abs_e, whole.abs_e),
+            (sums.max_e, whole.max_e),
+        ] {
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+        }
+        assert_eq!(sums.count, n);
+        // And the totals are the sums (to rounding).
+        let ex: f64 = x.iter().map(|v| v * v).sum();
+        assert!((whole.energy_x() - ex).abs() <= 1e-12 * ex);
+        let max_e = x
+            .iter()
+            .zip(&y)
+            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+        assert_eq!(whole.max_e.iter().fold(0.0_f64, |m, v| m.max(*v)), max_e);
     }
 
     #[test]

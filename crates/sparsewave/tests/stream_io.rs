@@ -2,7 +2,7 @@
 //! the block writer exactly the bytes of the whole-file encoder, and failures leave nothing.
 
 use sparsewave::audio::{
-    decode_file, encode_wav, Audio, BlockReader, SampleFormat, WavBlockWriter,
+    decode_file, encode_wav, write_wav, Audio, BlockReader, SampleFormat, WavBlockWriter,
 };
 use std::path::Path;
 
@@ -156,4 +156,42 @@ fn a_non_finite_sample_or_an_abandoned_writer_leaves_nothing() {
     // The whole-file encoder refuses non-finite samples as well.
     let nan = Audio::from_channels(8000, vec![vec![0.0, f64::INFINITY]]);
     assert!(encode_wav(&nan, None).is_err());
+}
+
+#[test]
+fn a_whole_file_is_written_as_encoded_and_a_non_finite_one_not_at_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("out.wav");
+    // Two channels, samples beyond [−1, 1] (clipped and counted), every written format.
+    let channels: Vec<Vec<f64>> = (0..2)
+        .map(|c| {
+            (0..5003)
+                .map(|i| 1.3 * ((i * (c + 3)) as f64 * 0.01).sin())
+                .collect()
+        })
+        .collect();
+    let audio = Audio::from_channels(22050, channels);
+    for format in [
+        SampleFormat::Int(16),
+        SampleFormat::Int(24),
+        SampleFormat::Float32,
+    ] {
+        let (want, want_report) = encode_wav(&audio, Some(format)).unwrap();
+        let report = write_wav(&path, &audio, Some(format)).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), want, "{format:?}");
+        assert_eq!(report, want_report);
+        assert!(report.clipped_samples > 0);
+    }
+    // A non-finite sample: the encoder's own error (not an I/O error of the file), the file
+    // already there untouched, and no temporary file left.
+    let before = std::fs::read(&path).unwrap();
+    let mut bad = audio.clone();
+    bad.channels[1][4000] = f64::NAN;
+    let err = write_wav(&path, &bad, None).unwrap_err();
+    assert!(
+        matches!(err, sparsewave::Error::Numerical(_)) && err.to_string().contains("sample 4000"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }

@@ -76,13 +76,32 @@ fn decode_source(
     if let Some(declared) = blocks.declared_frames {
         budget(declared, blocks.declared_channels)?;
     }
+    // Each block's buffers go back to the decoder once appended, so the file passes through a
+    // few buffers instead of a fresh allocation per block (whose pages the kernel would clear).
+    let (spares, spare_buffers) = sync_channel(SPARES_PER_CHANNEL * blocks.declared_channels);
+    blocks.spares = Some(spare_buffers);
     let mut channels: Vec<Vec<f64>> = Vec::new();
     while let Some(block) = blocks.next_block()? {
         if channels.is_empty() {
-            channels = vec![Vec::new(); block.len()];
+            // The declared length (within the budget checked above) in one allocation: no
+            // copies as the channels grow.
+            let frames = blocks.declared_frames.unwrap_or(0) as usize;
+            channels = (0..block.len())
+                .map(|_| {
+                    let mut ch = Vec::new();
+                    ch.try_reserve_exact(frames)
+                        .map(|()| ch)
+                        .map_err(|_| format!("cannot allocate {frames} samples"))
+                })
+                .collect::<std::result::Result<_, _>>()?;
         }
         for (ch, plane) in channels.iter_mut().zip(&block) {
             ch.extend_from_slice(plane);
+        }
+        for buffer in block {
+            if spares.try_send(buffer).is_err() {
+                break;
+            }
         }
         if blocks.declared_frames.is_none() {
             budget(channels[0].len() as u64, channels.len())?;

@@ -29,21 +29,27 @@ pub const MAX_WAV_CHANNELS: u16 = 18;
 /// WAVE_FORMAT_EXTENSIBLE, as the WAV specification asks. A non-finite sample is an error.
 /// This is [`WavBlockWriter`]'s encoding with all the samples in one block.
 pub fn encode_wav(audio: &Audio, format: Option<SampleFormat>) -> Result<(Vec<u8>, WriteReport)> {
-    let format = format.unwrap_or(audio.format);
     // At most 4 bytes a sample after a header of at most 80 bytes: one allocation, no copies.
     let capacity = 80 + 4 * audio.frames() * audio.channel_count();
     let mut cursor = std::io::Cursor::new(Vec::with_capacity(capacity));
-    let report = {
-        let mut w = SampleWriter::new(
-            &mut cursor,
-            audio.sample_rate,
-            audio.channel_count(),
-            format,
-        )?;
-        w.write(&audio.channels)?;
-        w.finish()?
-    };
+    let report = encode_into(&mut cursor, audio, format)?;
     Ok((cursor.into_inner(), report))
+}
+
+/// Write `audio` as a whole WAV file into `writer` ([`encode_wav`]'s encoding).
+fn encode_into<W: std::io::Write + std::io::Seek>(
+    writer: W,
+    audio: &Audio,
+    format: Option<SampleFormat>,
+) -> Result<WriteReport> {
+    let mut samples = SampleWriter::new(
+        writer,
+        audio.sample_rate,
+        audio.channel_count(),
+        format.unwrap_or(audio.format),
+    )?;
+    samples.write(&audio.channels)?;
+    samples.finish()
 }
 
 /// Frames a 16-bit [`SampleWriter`] converts into one buffer before writing it (its buffer is
@@ -273,9 +279,25 @@ pub fn stage_wav(
     format: Option<SampleFormat>,
 ) -> Result<WriteReport> {
     refuse_other_audio_extension(path)?;
-    let (bytes, report) = encode_wav(audio, format)?;
-    staged.add(path, &bytes)?;
-    Ok(report)
+    // The samples go straight into the temporary file, with no encoded copy in memory. An
+    // encoding error (a non-finite sample, a channel count WAV cannot hold) is found before any
+    // sample is written, and is returned as it is rather than as an I/O error of the file.
+    let (mut written, mut encoding_error) = (WriteReport::default(), None);
+    let staged_result = staged.add_with(path, |w| match encode_into(w, audio, format) {
+        Ok(report) => {
+            written = report;
+            Ok(())
+        }
+        Err(e) => {
+            let io = std::io::Error::other(e.to_string());
+            encoding_error = Some(e);
+            Err(io)
+        }
+    });
+    match encoding_error {
+        Some(e) => Err(e),
+        None => staged_result.map(|()| written),
+    }
 }
 
 /// Extensions of audio formats other than WAV: writing WAV data under one of them would give a

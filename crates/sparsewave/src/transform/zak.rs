@@ -513,14 +513,17 @@ impl Pgbz {
 
     /// `max|Zg| / min|Zg|`, the condition number of the synthesis operator (≈ 0.54·M when square).
     pub fn condition_number(&self) -> f64 {
+        // The extremes of |Zg|² in parallel (min and max do not depend on the order), then
+        // |Zg| of the two extremes only.
         let (lo, hi) = self
             .zg
-            .iter()
-            .map(|z| z.norm())
-            .fold((f64::INFINITY, 0.0f64), |(lo, hi), a| {
-                (lo.min(a), hi.max(a))
-            });
-        hi / lo
+            .par_iter()
+            .map(|z| (z.norm_sqr(), z.norm_sqr()))
+            .reduce(
+                || (f64::INFINITY, 0.0),
+                |(lo, hi), (a, b)| (lo.min(a), hi.max(b)),
+            );
+        (hi / lo).sqrt()
     }
 
     /// The work space the transforms need: one per thread that runs transforms concurrently.
