@@ -162,8 +162,8 @@ impl Analysis {
                 let mut plans: Vec<Pgbz> = Vec::new();
                 let mut scratches: Vec<PgbzScratch> = Vec::new();
                 let mut blocks = Vec::with_capacity(ranges.len());
-                let mut coefs = Vec::new();
                 let mut costs = Vec::new();
+                let mut coef_len = 0;
                 for r in ranges {
                     let plan = match plans.iter().position(|p| p.signal_len() == r.len()) {
                         Some(i) => i,
@@ -175,16 +175,24 @@ impl Analysis {
                             plans.len() - 1
                         }
                     };
-                    let start = coefs.len();
                     let p = &plans[plan];
-                    coefs.resize(start + p.coef_len(), Complex64::default());
-                    p.analyze(&x[r.clone()], &mut coefs[start..], &mut scratches[plan])?;
                     costs.extend(p.costs());
                     blocks.push(PgbzBlock {
                         samples: r,
                         plan,
-                        coefs: start..coefs.len(),
+                        coefs: coef_len..coef_len + p.coef_len(),
                     });
+                    coef_len += p.coef_len();
+                }
+                // Every coefficient is written by its block's analysis, which also takes the
+                // pages' first touches, in parallel.
+                let mut coefs = crate::memory::zeroed_vec(coef_len);
+                for b in &blocks {
+                    plans[b.plan].analyze(
+                        &x[b.samples.clone()],
+                        &mut coefs[b.coefs.clone()],
+                        &mut scratches[b.plan],
+                    )?;
                 }
                 let mags = coefs.par_iter().map(|&c| magnitude(c)).collect();
                 (

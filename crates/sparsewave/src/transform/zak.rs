@@ -328,6 +328,8 @@ pub struct Pgbz {
     window_rows: Option<WindowRows>,
     /// Smooth-length column convolutions when `N` has a large prime factor.
     smooth: Option<SmoothColumns>,
+    /// `max|Zg| / min|Zg|` ([`Pgbz::condition_number`]).
+    condition: f64,
     /// Length of a lane's complex block buffer.
     lane_len: usize,
     /// Length of a lane's FFT scratch (the largest any of the plan's FFTs needs).
@@ -440,23 +442,24 @@ impl Pgbz {
             m,
             n,
             signal_len,
-            zg: vec![Complex64::default(); m * nh],
+            // Every value is written by `compute_zak_window`, in parallel, which also takes the
+            // pages' first touches.
+            zg: crate::memory::zeroed_vec(m * nh),
+            condition: f64::NAN,
             plans,
             window_rows,
             smooth: None,
             lane_len: (COLUMNS / 2 * n).max(BLOCK / 2 * m),
             fft_scratch_len: scratch_len,
         };
-        plan.compute_zak_window(&gauss);
-        if plan
-            .zg
-            .iter()
-            .any(|z| z.norm_sqr().is_nan() || z.norm_sqr() <= 0.0)
-        {
+        // The window must not vanish anywhere; √(max|Zg|² / min|Zg|²) is the condition number.
+        let ZgExtremes { lo, hi, vanishes } = plan.compute_zak_window(&gauss);
+        if vanishes {
             return Err(Error::Numerical(format!(
                 "the Zak transform of the Gaussian window vanishes on the {m}x{n} lattice"
             )));
         }
+        plan.condition = (hi / lo).sqrt();
         if largest_prime_factor(n) > SMOOTH_PRIME_LIMIT {
             let smooth = SmoothColumns::new(&mut planner, &plan.plans.inv_n, &plan.zg, m, n);
             let scratch_len = smooth
@@ -507,23 +510,14 @@ impl Pgbz {
 
     /// Fair cost of every stored coefficient, in storage order; the costs sum to `L`.
     pub fn costs(&self) -> Vec<u8> {
-        let mh = self.half_channels();
-        (0..self.coef_len()).map(|i| Self::cost(i % mh)).collect()
+        // One time position's costs, repeated.
+        let position: Vec<u8> = (0..self.half_channels()).map(Self::cost).collect();
+        position.repeat(self.n)
     }
 
     /// `max|Zg| / min|Zg|`, the condition number of the synthesis operator (≈ 0.54·M when square).
     pub fn condition_number(&self) -> f64 {
-        // The extremes of |Zg|² in parallel (min and max do not depend on the order), then
-        // |Zg| of the two extremes only.
-        let (lo, hi) = self
-            .zg
-            .par_iter()
-            .map(|z| (z.norm_sqr(), z.norm_sqr()))
-            .reduce(
-                || (f64::INFINITY, 0.0),
-                |(lo, hi), (a, b)| (lo.min(a), hi.max(b)),
-            );
-        (hi / lo).sqrt()
+        self.condition
     }
 
     /// The work space the transforms need: one per thread that runs transforms concurrently.
@@ -754,27 +748,34 @@ impl Pgbz {
     }
 
     /// `Zg` by an FFT over `r` of each Zak column `g[j + rM]` (computed on the fly from the
-    /// closed form, so the length-L window is never stored).
-    fn compute_zak_window(&mut self, g: &Pgauss) {
+    /// closed form, so the length-L window is never stored), and its extremes.
+    fn compute_zak_window(&mut self, g: &Pgauss) -> ZgExtremes {
         let (m, n) = (self.m, self.n);
         let nh = n.div_ceil(2);
         let fwd = &self.plans.fwd_n;
         let scratch_len = fwd.get_inplace_scratch_len();
-        self.zg.par_chunks_mut(nh).enumerate().for_each_init(
-            || {
-                let zero = Complex64::default();
-                (vec![zero; n], vec![zero; scratch_len])
-            },
-            |(column, scratch), (j, out)| {
-                for (r, v) in column.iter_mut().enumerate() {
-                    *v = Complex64::new(g.sample(j + r * m), 0.0);
-                }
-                fwd.process_with_scratch(column, scratch);
-                out.copy_from_slice(&column[..nh]);
-                // g is real, so Zg[0, j] is real; make it exactly so.
-                out[0].im = 0.0;
-            },
-        );
+        self.zg
+            .par_chunks_mut(nh)
+            .enumerate()
+            .map_init(
+                || {
+                    let zero = Complex64::default();
+                    (vec![zero; n], vec![zero; scratch_len])
+                },
+                |(column, scratch), (j, out)| {
+                    for (r, v) in column.iter_mut().enumerate() {
+                        *v = Complex64::new(g.sample(j + r * m), 0.0);
+                    }
+                    fwd.process_with_scratch(column, scratch);
+                    out.copy_from_slice(&column[..nh]);
+                    // g is real, so Zg[0, j] is real; make it exactly so.
+                    out[0].im = 0.0;
+                    // While the row is in cache.
+                    out.iter()
+                        .fold(ZgExtremes::NONE, |e, z| e.with(z.norm_sqr()))
+                },
+            )
+            .reduce(|| ZgExtremes::NONE, ZgExtremes::merge)
     }
 
     /// Column pass (Zak transform, filter, inverse Zak transform) then row pass (FFT over j).
@@ -1014,6 +1015,39 @@ struct Pgauss {
     /// Beyond this circular distance from 0 every term underflows to exactly 0.0.
     reach: usize,
     scale: f64,
+}
+
+/// The extremes of |Zg|² over the window's Zak transform, and whether it vanishes (a zero or
+/// NaN value). Min and max do not depend on the order the values come in.
+#[derive(Clone, Copy)]
+struct ZgExtremes {
+    lo: f64,
+    hi: f64,
+    vanishes: bool,
+}
+
+impl ZgExtremes {
+    const NONE: ZgExtremes = ZgExtremes {
+        lo: f64::INFINITY,
+        hi: 0.0,
+        vanishes: false,
+    };
+
+    fn with(self, a: f64) -> Self {
+        ZgExtremes {
+            lo: self.lo.min(a),
+            hi: self.hi.max(a),
+            vanishes: self.vanishes || a.is_nan() || a <= 0.0,
+        }
+    }
+
+    fn merge(self, o: ZgExtremes) -> Self {
+        ZgExtremes {
+            lo: self.lo.min(o.lo),
+            hi: self.hi.max(o.hi),
+            vanishes: self.vanishes || o.vanishes,
+        }
+    }
 }
 
 impl Pgauss {
