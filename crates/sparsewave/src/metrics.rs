@@ -95,9 +95,11 @@ impl Metrics {
         }
         let n = time.count as f64;
         let (energy_x, energy_e) = (time.energy_x(), time.energy_e());
+        let errors = ErrorSums(time);
+        let time = &errors.0;
         Metrics {
-            snr_db: ratio_db(energy_x, energy_e),
-            rel_error_pct: 100.0 * energy_e / energy_x,
+            snr_db: errors.snr_db(),
+            rel_error_pct: errors.rel_error_pct(),
             rmse: (energy_e / n).sqrt(),
             mae: lane_total(&time.abs_e) / n,
             max_abs_error: time.max_e.iter().fold(0.0, |m, v| v.max(m)),
@@ -184,11 +186,34 @@ pub fn snr_db(x: &[f64], y: &[f64]) -> f64 {
 /// [`snr_db`] of all channels together (channel after channel, as one signal), without copying
 /// them into one buffer; equal to the `snr_db` of [`Metrics::compute`] bit for bit.
 pub fn joint_snr_db(x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
-    let mut t = TimeSums::default();
+    let mut sums = ErrorSums::default();
     for (a, b) in x.iter().zip(y) {
-        t.merge(&TimeSums::of(a, b));
+        sums.add(a, b);
     }
-    ratio_db(t.energy_x(), t.energy_e())
+    sums.snr_db()
+}
+
+/// ‖x‖² and ‖x − y‖² of a reference `x` and an estimate `y` given channel after channel,
+/// summed as [`Metrics::compute`] sums them: the SNR and the relative error of the same
+/// signals are its `snr_db` and `rel_error_pct`, bit for bit (a sweep's points, for one).
+#[derive(Default)]
+pub struct ErrorSums(TimeSums);
+
+impl ErrorSums {
+    /// Add one channel (`x`, `y` of equal lengths).
+    pub fn add(&mut self, x: &[f64], y: &[f64]) {
+        self.0.merge(&TimeSums::of(x, y));
+    }
+
+    /// SNR (dB) = 10 log10(‖x‖² / ‖x − y‖²).
+    pub fn snr_db(&self) -> f64 {
+        ratio_db(self.0.energy_x(), self.0.energy_e())
+    }
+
+    /// Relative squared error in % = 100 ‖x − y‖² / ‖x‖².
+    pub fn rel_error_pct(&self) -> f64 {
+        100.0 * self.0.energy_e() / self.0.energy_x()
+    }
 }
 
 /// Relative squared error in % = 100 ‖x − y‖² / ‖x‖².

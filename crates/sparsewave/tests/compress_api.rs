@@ -258,14 +258,22 @@ fn the_sweep_reconstructs_each_level_as_the_job_does() {
         };
         let job = compress(&input, &params, false).unwrap();
         assert_eq!(job.audio.channels[0], w.samples, "{}", w.method);
-        // The point's figures are those of that reconstruction.
+        // The point's figures are those of that reconstruction, summed as the metrics sum
+        // them: the same bits.
         assert_eq!(point.kept_real_values, job.kept.real_values, "{}", w.method);
-        assert!(
-            (point.snr_db - job.report.metrics.snr_db).abs() < 1e-9,
+        assert_eq!(
+            point.snr_db.to_bits(),
+            job.report.metrics.snr_db.to_bits(),
             "{}: {} vs {}",
             w.method,
             point.snr_db,
             job.report.metrics.snr_db
+        );
+        assert_eq!(
+            point.rel_error_pct.to_bits(),
+            job.report.metrics.rel_error_pct.to_bits(),
+            "{}",
+            w.method
         );
     }
     // DWT: the reported level is the best of the candidates at that keep.

@@ -17,13 +17,13 @@ use super::refit::RefitOptions;
 use super::sparsify::{budget_for_fraction, Keep, Ranking};
 use crate::choice::choice;
 use crate::denoise::gate::GateConfig;
+use crate::metrics::ErrorSums;
 #[cfg(feature = "plot")]
 use crate::{
     audio::Audio,
     plot::{LineChart, NamedPlot, Series, WaveformComparison},
 };
 use crate::{Error, Result};
-use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -313,18 +313,6 @@ pub fn parse_levels(s: &str) -> Result<Vec<usize>> {
     Ok(levels)
 }
 
-/// `Σ (x − y)²` in parallel over fixed chunks, added in chunk order (the same sum on any
-/// number of threads).
-fn squared_distance(x: &[f64], y: &[f64]) -> f64 {
-    const CHUNK: usize = 1 << 16;
-    let parts: Vec<f64> = x
-        .par_chunks(CHUNK)
-        .zip(y.par_chunks(CHUNK))
-        .map(|(x, y)| x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>())
-        .collect();
-    parts.iter().sum()
-}
-
 /// Sweep all `cfg.methods` over `cfg.keeps` on `channels` (sample rate `rate`).
 pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Sweep> {
     for &f in &cfg.keeps {
@@ -332,7 +320,6 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
     }
     validate_refit(&cfg.refit)?;
     let last = cfg.keeps.len().saturating_sub(1);
-    let energy: f64 = channels.iter().flatten().map(|v| v * v).sum();
     let mut points = Vec::new();
     let mut waveforms = Vec::new();
     for &method in &cfg.methods {
@@ -348,7 +335,9 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
         let mut best: Vec<Option<SweepPoint>> = vec![None; cfg.keeps.len()];
         let mut best_waveform = Vec::new();
         for rep in reps {
-            let mut err = vec![0.0; cfg.keeps.len()];
+            // Summed as the metrics sum them: a point's SNR is the `compress` report's.
+            let mut errors: Vec<ErrorSums> =
+                cfg.keeps.iter().map(|_| ErrorSums::default()).collect();
             let mut kept = vec![0usize; cfg.keeps.len()];
             let mut secs = vec![0.0; cfg.keeps.len()];
             let mut level = None;
@@ -374,7 +363,7 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
                     kept[i] += ranking.fill_mask(budget, &mut mask)?;
                     rebuild(&mut analysis, x, &mask, refit, gate, rate, true, &mut y)?;
                     secs[i] += analysis_seconds + t1.elapsed().as_secs_f64();
-                    err[i] += squared_distance(x, &y);
+                    errors[i].add(x, &y);
                     if c == 0 && i == last {
                         waveform.clone_from(&y);
                     }
@@ -385,8 +374,8 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
                     method: method.name().to_string(),
                     keep_fraction: f,
                     kept_real_values: kept[i],
-                    snr_db: 10.0 * (energy / err[i]).log10(),
-                    rel_error_pct: 100.0 * err[i] / energy,
+                    snr_db: errors[i].snr_db(),
+                    rel_error_pct: errors[i].rel_error_pct(),
                     seconds: secs[i],
                     level,
                 };
