@@ -560,7 +560,8 @@ impl Pgbz {
 
     /// A zeroed coefficient array of length [`Pgbz::coef_len`].
     pub fn make_coefficients(&self) -> Vec<Complex64> {
-        vec![Complex64::default(); self.coef_len()]
+        // Zero pages mapped lazily: the analysis that fills them takes their first touches.
+        crate::memory::zeroed_vec(self.coef_len())
     }
 
     /// A zeroed signal of the padded length `L` (what [`Pgbz::synthesize`] writes).
