@@ -1,6 +1,7 @@
-//! `compress --method stft` streamed (a regular file) against the same command reading a pipe
-//! (which cannot be read twice, so it decodes the whole input): the same output bytes and the
-//! same report numbers; a truncated input leaves no output.
+//! `compress --method stft|dwt` streamed (a regular file; for the DWT, one of more than 64 MiB
+//! decoded) against the same command reading a pipe (which cannot be read twice, so it
+//! decodes the whole input): the same output bytes and the same report numbers; a truncated
+//! input leaves no output.
 
 mod streamed;
 
@@ -54,6 +55,64 @@ fn streamed_and_whole_input_give_the_same_bytes_and_report() {
     }
 }
 
+/// The folk clip tiled to `frames` stereo frames (on the right reversed, at 0.7).
+fn long_stereo(dir: &Path, frames: usize) -> PathBuf {
+    let mut reader = hound::WavReader::open(FOLK).unwrap();
+    let spec = reader.spec();
+    let mono: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    let path = dir.join("long.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        ..spec
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..frames {
+        w.write_sample(mono[i % mono.len()]).unwrap();
+        let right = mono[mono.len() - 1 - i % mono.len()];
+        w.write_sample((f64::from(right) * 0.7) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    path
+}
+
+/// The DWT streams on an input of more than 64 MiB decoded (4 194 304 stereo frames), with the
+/// bytes and the report of the whole-signal job; it does not on a short one.
+#[test]
+fn the_dwt_of_a_long_input_streams_with_the_whole_signal_jobs_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let input = long_stereo(&dir, 4_194_305);
+    let args = ["--method", "dwt", "--keep", "3%", "--wavelet", "sym6"];
+    let (a, b) = streamed_and_piped("compress", &input, &args, &dir);
+    for key in [
+        "metrics", "params", "kept", "storage", "channels", "samples",
+    ] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    let snr = a["metrics"]["snr_db"].as_f64().unwrap();
+    assert!(snr > 10.0, "{snr}");
+    let out = dir.join("out.wav");
+    for (path, streams) in [(input.as_path(), true), (Path::new(FOLK), false)] {
+        let run = sparsewave()
+            .args([
+                "compress",
+                path.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .args(["--method", "dwt"])
+            .output()
+            .unwrap();
+        assert!(run.status.success());
+        let text = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(
+            text.contains("streamed in bounded memory"),
+            streams,
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn the_text_and_the_help_say_when_the_job_streams() {
     let tmp = tempfile::tempdir().unwrap();
@@ -76,8 +135,13 @@ fn the_text_and_the_help_say_when_the_job_streams() {
     assert!(!text.contains("streamed"), "{text}");
     let help = sparsewave().args(["compress", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         help.contains("stft without --postfilter and --plots runs streamed"),
+        "{help}"
+    );
+    assert!(
+        help.contains("dwt without --postfilter and --plots on a regular file"),
         "{help}"
     );
 }

@@ -1,6 +1,7 @@
-//! The streamed `compress --method stft` against the whole-signal job: the same output bytes
-//! and the same report numbers, bit for bit, on files many blocks long, for budgets whose cut
-//! falls inside runs of equal magnitudes; failures leave no output.
+//! The streamed `compress --method stft|dwt` against the whole-signal job: the same output
+//! bytes and the same report numbers, bit for bit, on files many blocks long (and, for the
+//! DWT, many pieces of every level), for budgets whose cut falls inside runs of equal
+//! magnitudes; failures leave no output.
 
 use sparsewave::audio::{decode_file, write_wav, Audio, SampleFormat};
 use sparsewave::compress::analysis::Analysis;
@@ -197,19 +198,78 @@ fn the_cut_inside_runs_of_equal_magnitudes_is_the_whole_signal_jobs() {
     }
 }
 
+fn dwt(keep: Keep, wavelet: &str, mode: &str, level: Option<usize>) -> CompressParams {
+    CompressParams {
+        method: CompressMethod::Dwt,
+        keep,
+        representation: sparsewave::compress::params::RepresentationParams {
+            wavelet: wavelet.parse().unwrap(),
+            mode: mode.parse().unwrap(),
+            level,
+            ..Default::default()
+        },
+        ..CompressParams::default()
+    }
+}
+
 #[test]
-fn only_the_stft_without_a_post_filter_streams() {
+fn streamed_dwt_equals_the_whole_signal_job_in_every_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    for channels in [1, 2] {
+        let path = music(tmp.path(), channels);
+        for keep in [
+            Keep::Fraction(0.04),
+            Keep::Fraction(1.0),
+            Keep::RealNumbers(12_345),
+            Keep::RealNumbers(10_000_000),
+            Keep::Threshold(0.01),
+        ] {
+            let params = dwt(keep, "db5", "periodization", Some(10));
+            let job = assert_streamed_equals_whole(&path, &params, small_blocks(false));
+            assert_eq!(job.passes, 1);
+        }
+    }
+    // Every boundary mode, short and long filters, a shallow and the deepest level; an input
+    // of odd length (periodization repeats its last sample at odd-length levels).
+    let x = folk().channels[0].clone();
+    let odd = write(tmp.path(), "odd.wav", vec![x[..150_001].to_vec()]);
+    for mode in ["periodization", "symmetric", "zero", "periodic", "reflect"] {
+        for (wavelet, level) in [("haar", Some(3)), ("sym8", None), ("coif5", Some(8))] {
+            let params = dwt(Keep::Fraction(0.03), wavelet, mode, level);
+            assert_streamed_equals_whole(&odd, &params, small_blocks(false));
+        }
+    }
+    assert_streamed_equals_whole(
+        &music(tmp.path(), 2),
+        &dwt(Keep::Fraction(0.02), "db2", "symmetric", None),
+        small_blocks(true),
+    );
+}
+
+#[test]
+fn the_dwt_cut_inside_runs_of_equal_magnitudes_is_the_whole_signal_jobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = ties(tmp.path());
+    for fraction in [0.6, 0.04, 0.011, 0.3] {
+        let params = dwt(Keep::Fraction(fraction), "db5", "periodization", None);
+        assert_streamed_equals_whole(&path, &params, small_blocks(false));
+    }
+}
+
+#[test]
+fn only_the_stft_and_the_dwt_without_a_post_filter_stream() {
     use sparsewave::compress::params::PostFilter;
     assert!(streams(&stft(Keep::default())));
+    assert!(streams(&dwt(Keep::default(), "db5", "periodization", None)));
     for params in [
         CompressParams::default(),
         CompressParams {
-            method: CompressMethod::Dwt,
-            ..CompressParams::default()
+            postfilter: Some(PostFilter::Gate),
+            ..stft(Keep::default())
         },
         CompressParams {
             postfilter: Some(PostFilter::Gate),
-            ..stft(Keep::default())
+            ..dwt(Keep::default(), "db5", "periodization", None)
         },
     ] {
         assert!(!streams(&params));
@@ -226,29 +286,28 @@ fn only_the_stft_without_a_post_filter_streams() {
 
 #[test]
 fn a_truncated_input_fails_and_leaves_no_output() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = music(tmp.path(), 2);
-    let bytes = std::fs::read(&path).unwrap();
-    let cut = tmp.path().join("cut.wav");
-    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
-    let out = tmp.path().join("out.wav");
-    let err = compress_file(
-        &cut,
-        &out,
-        &stft(Keep::default()),
-        None,
-        &small_blocks(false),
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        err.contains("cut.wav") && err.contains("truncated"),
-        "{err}"
-    );
-    assert!(!out.exists());
-    assert_eq!(
-        std::fs::read_dir(tmp.path()).unwrap().count(),
-        2,
-        "no stray file"
-    );
+    for params in [
+        stft(Keep::default()),
+        dwt(Keep::default(), "db5", "periodization", None),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = music(tmp.path(), 2);
+        let bytes = std::fs::read(&path).unwrap();
+        let cut = tmp.path().join("cut.wav");
+        std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+        let out = tmp.path().join("out.wav");
+        let err = compress_file(&cut, &out, &params, None, &small_blocks(false))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cut.wav") && err.contains("truncated"),
+            "{err}"
+        );
+        assert!(!out.exists());
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            2,
+            "no stray file"
+        );
+    }
 }

@@ -68,7 +68,11 @@ impl RepresentationOpts {
 /// channel): the input, a regular file, is read in blocks three times on music (two to six;
 /// the STFT is made again each time to find the budget's cut exactly) and the output written
 /// as it is made, with the same output and numbers as in memory (see docs/memory.md): 38 MB
-/// for an hour of 44.1 kHz stereo. Every other case decodes the whole input.
+/// for an hour of 44.1 kHz stereo. dwt without --postfilter and --plots on a regular file
+/// whose decoded samples exceed 64 MiB (8 bytes per sample and channel: about 95 s of 44.1 kHz
+/// stereo) runs streamed too: the signal and its coefficients go to temporary files (about 20
+/// bytes per sample and channel on disk, removed at the end) and memory holds a few pieces of a
+/// level, with the same output and numbers. Every other case decodes the whole input.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -141,7 +145,7 @@ pub fn execute(a: &Args) -> Result<Done> {
     let params = a.params()?;
     a.out.prepare()?;
     pipeline::check_output(&a.output, &[&a.input])?;
-    if streamed(a) {
+    if streamed(a, &params)? {
         return execute_streamed(a, &params);
     }
     let input = pipeline::load(&a.input, a.out.mono)?;
@@ -165,14 +169,15 @@ pub fn execute(a: &Args) -> Result<Done> {
     Ok(Done { report, text })
 }
 
-/// Whether the job runs streamed: the STFT without a post-filter, no figures (they need the
-/// whole coefficient map), and an input that can be read several times (a regular file, not a
-/// pipe).
-fn streamed(a: &Args) -> bool {
-    a.method == CompressMethod::Stft
-        && a.postfilter.is_none()
-        && a.out.plots.is_none()
-        && std::fs::metadata(&a.input).is_ok_and(|m| m.is_file())
+/// Whether the job runs streamed: no figures (they need the whole coefficient map), an input
+/// that can be read several times (a regular file, not a pipe), and a job
+/// [`stream::compress::prefers_streaming`] (the STFT without a post-filter; the DWT without one
+/// on a long input).
+fn streamed(a: &Args, params: &CompressParams) -> Result<bool> {
+    if a.out.plots.is_some() || !std::fs::metadata(&a.input).is_ok_and(|m| m.is_file()) {
+        return Ok(false);
+    }
+    Ok(stream::compress::prefers_streaming(params, &a.input)?)
 }
 
 /// [`execute`] in bounded memory ([`stream::compress::compress_file`]).

@@ -78,6 +78,13 @@ pub(crate) fn stft_describe(stft: &Stft) -> serde_json::Value {
     })
 }
 
+/// The report's description of the DWT `dwt` ([`Analysis::describe`]).
+pub(crate) fn dwt_describe(dwt: &Dwt) -> serde_json::Value {
+    serde_json::json!({
+        "wavelet": dwt.wavelet().to_string(), "mode": dwt.mode().name(), "level": dwt.level(),
+    })
+}
+
 /// One PGBZ block: its samples, its plan (index into the plans) and its coefficient slice.
 struct PgbzBlock {
     samples: Range<usize>,
@@ -271,9 +278,7 @@ impl Analysis {
                 "condition_number": plans[0].condition_number(),
             }),
             State::Stft { stft, .. } => stft_describe(stft),
-            State::Dwt { dwt, .. } => serde_json::json!({
-                "wavelet": dwt.wavelet().to_string(), "mode": dwt.mode().name(), "level": dwt.level(),
-            }),
+            State::Dwt { dwt, .. } => dwt_describe(dwt),
         }
     }
 

@@ -1,6 +1,7 @@
-//! `compress --method stft` of a file in bounded memory, with the bytes and the report of the
-//! whole-signal [`compress`](crate::compress::job::compress) (no post-filter, no coefficient
-//! images).
+//! `compress --method stft|dwt` of a file in bounded memory, with the bytes and the report of
+//! the whole-signal [`compress`](crate::compress::job::compress) (no post-filter, no
+//! coefficient images). The DWT's job is in the module `stream::compress_dwt` (through
+//! temporary files); the STFT's is here.
 //!
 //! The STFT is local, the selection is not: the budget keeps the largest coefficients of the
 //! whole channel. So the STFT is made again on every pass ([`StreamFrames`], in runs of whole
@@ -17,9 +18,10 @@
 //! Memory: a block and a run of frames per channel, the search's tables (1 MB per channel)
 //! or its collected candidates (at most 12 MB per channel).
 
+use super::compress_dwt;
 use super::select::{Cut, CutSearch};
 use super::{same_channels, Pass, StreamOptions};
-use crate::audio::{SampleFormat, WavBlockWriter, WriteReport};
+use crate::audio::{BlockReader, SampleFormat, WavBlockWriter, WriteReport};
 use crate::compress::analysis::{stft_cost, stft_describe, Representation};
 use crate::compress::job::{finish_report, Kept};
 use crate::compress::params::{CompressMethod, CompressParams};
@@ -29,6 +31,7 @@ use crate::pipeline::Report;
 use crate::transform::stft::{
     magnitude, OverlapAdder, Spectrogram, Stft, StftConfig, StreamFrames, OLA_BLOCK,
 };
+use crate::transform::wavelet::Dwt;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use realfft::num_complex::Complex64;
@@ -47,14 +50,35 @@ pub struct StreamedCompress {
     pub kept: Kept,
     /// What writing the output did.
     pub write: WriteReport,
-    /// Readings of the input (the search's passes and the last one).
+    /// Readings of the input (the STFT: the search's passes and the last one; the DWT: one).
     pub passes: usize,
 }
 
-/// Whether [`compress_file`] runs `params`: the STFT without a post-filter (the spectral gate
-/// estimates its threshold over the whole signal).
+/// Whether [`compress_file`] runs `params`: the STFT or the DWT without a post-filter (the
+/// spectral gate estimates its threshold over the whole signal).
 pub fn streams(params: &CompressParams) -> bool {
-    params.method == CompressMethod::Stft && params.postfilter.is_none()
+    matches!(params.method, CompressMethod::Stft | CompressMethod::Dwt)
+        && params.postfilter.is_none()
+}
+
+/// Decoded inputs (8 bytes per sample and channel) up to this size are compressed with the
+/// DWT faster in memory than through [`compress_file`]'s temporary files.
+pub const DWT_IN_MEMORY_BYTES: u64 = 64 << 20;
+
+/// Whether `params` on the file `input` are better run by [`compress_file`] than in memory:
+/// the STFT always (it needs no temporary file), the DWT when the decoded input exceeds
+/// [`DWT_IN_MEMORY_BYTES`] or its length is not declared. Errors: the input's header.
+pub fn prefers_streaming(params: &CompressParams, input: &Path) -> Result<bool> {
+    if !streams(params) {
+        return Ok(false);
+    }
+    if params.method == CompressMethod::Stft {
+        return Ok(true);
+    }
+    let reader = BlockReader::open(input, 1)?;
+    Ok(reader.exact_frames().is_none_or(|frames| {
+        frames.saturating_mul(8 * reader.channel_count() as u64) > DWT_IN_MEMORY_BYTES
+    }))
 }
 
 /// Compress the file `input` into the WAV file `output` (in `format`, the input's when `None`)
@@ -75,7 +99,7 @@ pub fn compress_file(
     if !streams(params) {
         return Err(Error::param(
             "method",
-            "the streamed compress job runs stft without a post-filter",
+            "the streamed compress job runs stft or dwt without a post-filter",
         ));
     }
     let started = Instant::now();
@@ -91,10 +115,21 @@ pub fn compress_file(
         .representation(params.method, sample_rate)?
     {
         Representation::Stft { window_length } => window_length,
+        Representation::Dwt {
+            wavelet,
+            mode,
+            level,
+        } => {
+            let dwt = Dwt::new(wavelet, mode, level, len)?;
+            return compress_dwt::compress_file(pass, output, params, format, &dwt, started);
+        }
         other => {
             return Err(Error::param(
                 "method",
-                format!("the streamed compress job runs stft, not {}", other.name()),
+                format!(
+                    "the streamed compress job runs stft or dwt, not {}",
+                    other.name()
+                ),
             ))
         }
     };

@@ -9,6 +9,9 @@
 //!   files side by side).
 //! - [`codec`]: `encode` (the metrics' spectral peak, then the segments of a segmented `.swz`
 //!   file one at a time) and `decode` (segment by segment).
+//! - [`compress`]: `compress --method stft` (the STFT made again on each pass of the budget's
+//!   search) and `--method dwt` (the signal and its coefficients in temporary files,
+//!   [`TempArray`], level by level).
 //!
 //! Memory is a few blocks per channel plus what the method keeps (the noise estimate's
 //! quantile, about 32 MB per channel for an hour at 44.1 kHz), whatever the input's length.
@@ -20,7 +23,9 @@ mod auto;
 #[cfg(feature = "codec")]
 pub mod codec;
 pub mod compress;
+mod compress_dwt;
 pub mod denoise;
+mod dwt;
 mod gaussian;
 pub mod metrics;
 pub mod select;
@@ -28,7 +33,7 @@ mod spill;
 mod stft_filter;
 mod tape;
 
-pub use spill::Spill;
+pub use spill::{Spill, TempArray};
 pub(crate) use tape::Tape;
 
 use crate::audio::{downmix, BlockReader};

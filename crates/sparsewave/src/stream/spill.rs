@@ -1,28 +1,27 @@
-//! Signals kept on disk instead of in memory, for the steps that need a whole signal twice.
+//! Signals and coefficients kept on disk instead of in memory, for the steps that need a
+//! whole signal more than once.
 
 use crate::{Error, Result};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 
-/// Channels of `len` samples each (f64, exactly) in an anonymous temporary file (in the
-/// system's temporary folder, gone when dropped, even after a crash): written block by block
+/// Channels of `len` samples each (f64, exactly) in a [`TempArray`]: written block by block
 /// in order, read back channel after channel.
 pub struct Spill {
-    file: File,
+    array: TempArray,
     len: usize,
     /// Samples written per channel.
     written: Vec<usize>,
 }
 
-/// Samples per read or write of the file.
+/// Values per read or write of the file.
 const PIECE: usize = 1 << 16;
 
 impl Spill {
     /// An empty spill of `channels` channels of `len` samples.
     pub fn new(channels: usize, len: usize) -> Result<Self> {
-        let file = tempfile::tempfile().map_err(|e| Error::io(std::env::temp_dir(), e))?;
         Ok(Spill {
-            file,
+            array: TempArray::new()?,
             len,
             written: vec![0; channels],
         })
@@ -34,12 +33,7 @@ impl Spill {
         if at + samples.len() > self.len {
             return Err(Error::param("signal", "more samples than the spill holds"));
         }
-        let offset = ((c * self.len + at) * 8) as u64;
-        let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.file
-            .seek(SeekFrom::Start(offset))
-            .and_then(|_| self.file.write_all(&bytes))
-            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        self.array.write(c * self.len + at, samples)?;
         self.written[c] += samples.len();
         Ok(())
     }
@@ -50,25 +44,60 @@ impl Spill {
         if self.written.iter().any(|&w| w != self.len) {
             return Err(Error::param("signal", "the spill is not complete"));
         }
-        let io = |e| Error::io(std::env::temp_dir(), e);
-        self.file.seek(SeekFrom::Start(0)).map_err(io)?;
-        let mut bytes = vec![0u8; PIECE * 8];
         let mut piece = Vec::with_capacity(PIECE);
-        for _ in 0..self.written.len() {
-            let mut left = self.len;
-            while left > 0 {
-                let n = left.min(PIECE);
-                self.file.read_exact(&mut bytes[..n * 8]).map_err(io)?;
-                piece.clear();
-                piece.extend(
-                    bytes[..n * 8]
-                        .chunks_exact(8)
-                        .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))),
-                );
-                visit(&piece);
-                left -= n;
-            }
+        for at in (0..self.written.len() * self.len).step_by(PIECE) {
+            piece.resize(PIECE.min(self.written.len() * self.len - at), 0.0);
+            self.array.read(at, &mut piece)?;
+            visit(&piece);
         }
         Ok(())
     }
+}
+
+/// An array of f64 values (exactly) in an anonymous temporary file (in the system's temporary
+/// folder, gone when dropped, even after a crash), read and written at any index: memory for
+/// signals and coefficients too long to hold.
+pub struct TempArray {
+    file: File,
+    /// The bytes of the values being read or written.
+    bytes: Vec<u8>,
+}
+
+impl TempArray {
+    /// An empty array.
+    pub fn new() -> Result<Self> {
+        let file = tempfile::tempfile().map_err(io_error)?;
+        Ok(TempArray {
+            file,
+            bytes: Vec::new(),
+        })
+    }
+
+    /// Write `values` at indices `at..at + values.len()`.
+    pub fn write(&mut self, at: usize, values: &[f64]) -> Result<()> {
+        self.bytes.clear();
+        self.bytes
+            .extend(values.iter().flat_map(|v| v.to_le_bytes()));
+        self.file
+            .seek(SeekFrom::Start(at as u64 * 8))
+            .and_then(|_| self.file.write_all(&self.bytes))
+            .map_err(io_error)
+    }
+
+    /// Read indices `at..at + out.len()` into `out` (written before, or holes: 0).
+    pub fn read(&mut self, at: usize, out: &mut [f64]) -> Result<()> {
+        self.bytes.resize(out.len() * 8, 0);
+        self.file
+            .seek(SeekFrom::Start(at as u64 * 8))
+            .and_then(|_| self.file.read_exact(&mut self.bytes))
+            .map_err(io_error)?;
+        for (v, b) in out.iter_mut().zip(self.bytes.chunks_exact(8)) {
+            *v = f64::from_le_bytes(b.try_into().expect("8 bytes"));
+        }
+        Ok(())
+    }
+}
+
+fn io_error(e: std::io::Error) -> Error {
+    Error::io(std::env::temp_dir(), e)
 }

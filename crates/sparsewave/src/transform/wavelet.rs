@@ -39,6 +39,7 @@
 //! reconstruction filters are the time-reversed decomposition filters.
 
 use std::fmt;
+use std::ops::Range;
 use std::str::FromStr;
 
 use rayon::prelude::*;
@@ -252,26 +253,41 @@ impl Mode {
 
     /// The extended signal at any index `i` (only called outside `0..x.len()`).
     fn extended(self, x: &[f64], i: isize) -> f64 {
-        let n = x.len() as isize;
-        match self {
-            Mode::Zero => 0.0,
+        self.source_index(x.len(), i).map_or(0.0, |s| x[s])
+    }
+
+    /// The sample of a signal of `n ≥ 1` samples the extended signal holds at index `i` (any
+    /// integer), or `None` where it is zero ([`Mode::Zero`] outside the signal).
+    pub(crate) fn source_index(self, n: usize, i: isize) -> Option<usize> {
+        let n = n as isize;
+        if (0..n).contains(&i) {
+            return Some(i as usize);
+        }
+        let s = match self {
+            Mode::Zero => return None,
             Mode::Symmetric => {
                 let i = i.rem_euclid(2 * n);
-                x[(if i < n { i } else { 2 * n - 1 - i }) as usize]
+                if i < n {
+                    i
+                } else {
+                    2 * n - 1 - i
+                }
             }
             // A single sample mirrors onto itself (and the period 2n − 2 would be 0).
-            Mode::Reflect if n == 1 => x[0],
+            Mode::Reflect if n == 1 => 0,
             Mode::Reflect => {
                 let i = i.rem_euclid(2 * n - 2);
-                x[(if i < n { i } else { 2 * n - 2 - i }) as usize]
+                if i < n {
+                    i
+                } else {
+                    2 * n - 2 - i
+                }
             }
-            Mode::Periodic => x[i.rem_euclid(n) as usize],
+            Mode::Periodic => i.rem_euclid(n),
             // Period n + 1 for odd n: the appended sample is a copy of the last one.
-            Mode::Periodization => {
-                let i = i.rem_euclid(n + n % 2);
-                x[i.min(n - 1) as usize]
-            }
-        }
+            Mode::Periodization => i.rem_euclid(n + n % 2).min(n - 1),
+        };
+        Some(s as usize)
     }
 }
 
@@ -709,6 +725,95 @@ impl Dwt {
     }
 }
 
+/// One level at a time, in pieces: for signals that are not held whole (the out-of-core
+/// transform of `stream::dwt`). The caller gathers each piece's extended input; the sums are
+/// [`Dwt::analyze`]'s and [`Dwt::synthesize`]'s, bit for bit (every output is the same sum
+/// over the taps whichever piece computes it).
+impl Dwt {
+    /// The extended input indices (`x̃` of the module docs, which may lie outside the level's
+    /// input `cA_{j−1}`) that outputs `outputs` (non-empty) of a level read:
+    /// `2o − pad ..= 2o − pad + F − 1` for each output `o`.
+    pub(crate) fn analysis_reads(&self, outputs: Range<usize>) -> Range<isize> {
+        debug_assert!(!outputs.is_empty());
+        let pad = self.analysis_pad as isize;
+        let f = self.wavelet.filter_len() as isize;
+        2 * outputs.start as isize - pad..2 * (outputs.end as isize - 1) - pad + f
+    }
+
+    /// Both bands of some consecutive outputs of a level, from `input`: the extended input
+    /// over [`Self::analysis_reads`] of those outputs. `scratch` holds its even and odd
+    /// samples (resized as needed).
+    pub(crate) fn analyze_piece(
+        &self,
+        input: &[f64],
+        scratch: &mut Vec<f64>,
+        approx: &mut [f64],
+        detail: &mut [f64],
+    ) {
+        debug_assert_eq!(
+            input.len(),
+            2 * approx.len() - 2 + self.wavelet.filter_len()
+        );
+        scratch.resize(input.len(), 0.0);
+        let (even, odd) = scratch.split_at_mut(input.len() / 2);
+        for ((e, o), pair) in even
+            .iter_mut()
+            .zip(odd.iter_mut())
+            .zip(input.chunks_exact(2))
+        {
+            *e = pair[0];
+            *o = pair[1];
+        }
+        let (even, odd) = (&*even, &*odd);
+        approx
+            .par_chunks_mut(PARALLEL_CHUNK)
+            .zip(detail.par_chunks_mut(PARALLEL_CHUNK))
+            .enumerate()
+            .for_each(|(c, (approx, detail))| {
+                let at = c * PARALLEL_CHUNK;
+                let phases = [&even[at..], &odd[at..]];
+                kernels::analysis(self.simd, &self.analysis, phases, approx, detail);
+            });
+    }
+
+    /// The coefficient indices a level's synthesis of output samples `samples` (non-empty,
+    /// from an even sample) reads, in the extended coefficients `c̃` of
+    /// [`Self::fill_synthesis_ext`]: `c̃[i] = c[i − pad]` inside, periodic outside (which only
+    /// periodization reaches). See [`Self::synthesis_pad`].
+    pub(crate) fn synthesis_reads(&self, samples: Range<usize>) -> Range<usize> {
+        debug_assert!(!samples.is_empty() && samples.start % 2 == 0);
+        let [b0, b1] = self.synthesis_base;
+        let half = self.synthesis.len();
+        // Sample p = 2q + r reads c̃[q + base_r + m], m < half.
+        let last = samples.end - 1;
+        let mut end = last / 2 + self.synthesis_base[last % 2] + half;
+        if last > samples.start {
+            let before = last - 1;
+            end = end.max(before / 2 + self.synthesis_base[before % 2] + half);
+        }
+        samples.start / 2 + b0.min(b1)..end
+    }
+
+    /// The offset of the coefficients in the extended coefficients `c̃` (periodization's left
+    /// extension; 0 in the padding modes).
+    pub(crate) fn synthesis_pad(&self) -> usize {
+        self.synthesis_pad
+    }
+
+    /// Output samples of a level's synthesis (from an even sample) from `bands` (`[cA_j,
+    /// cD_j]`), each the extended coefficients over [`Self::synthesis_reads`] of those samples.
+    pub(crate) fn synthesize_piece(&self, bands: [&[f64]; 2], out: &mut [f64]) {
+        let [b0, b1] = self.synthesis_base;
+        let bases = [b0 - b0.min(b1), b1 - b0.min(b1)];
+        out.par_chunks_mut(2 * PARALLEL_CHUNK)
+            .enumerate()
+            .for_each(|(c, out)| {
+                let [a, d] = bands.map(|band| &band[c * PARALLEL_CHUNK..]);
+                kernels::synthesis(self.simd, &self.synthesis, windows(a, d, bases), out);
+            });
+    }
+}
+
 /// The synthesis kernel's windows of bands `a`, `d`: each from `bases[r]` on, for parity `r`.
 fn windows<'a>(a: &'a [f64], d: &'a [f64], bases: [usize; 2]) -> [(&'a [f64], &'a [f64]); 2] {
     bases.map(|b| (&a[b..], &d[b..]))
@@ -717,7 +822,7 @@ fn windows<'a>(a: &'a [f64], d: &'a [f64], bases: [usize; 2]) -> [(&'a [f64], &'
 /// How [`Dwt::synthesis_level`] splits level `j`'s output pairs.
 struct SynthesisSplit {
     /// Pairs whose windows read the coefficients in place.
-    inside: std::ops::Range<usize>,
+    inside: Range<usize>,
     /// Extended coefficients the pairs before `inside` read (from index 0), per band.
     head_len: usize,
     /// The first extended index the pairs after `inside` (and a last odd sample) read.
@@ -976,7 +1081,7 @@ impl WaveletCoefs {
         Ok(&self.data[range])
     }
 
-    fn detail_range(&self, level: usize) -> Result<std::ops::Range<usize>> {
+    fn detail_range(&self, level: usize) -> Result<Range<usize>> {
         let levels = self.level();
         if level == 0 || level > levels {
             return Err(Error::param(
@@ -1026,6 +1131,80 @@ mod tests {
                         approx = out;
                     }
                     assert_eq!(approx, y, "{name} {mode} {len}");
+                }
+            }
+        }
+    }
+
+    /// Every level computed in pieces of assorted lengths from extended inputs gathered
+    /// through [`Mode::source_index`] (the out-of-core transform's way) gives bit for bit the
+    /// coefficients of [`Dwt::analyze`] and the samples of [`Dwt::synthesize`].
+    #[test]
+    fn pieces_of_a_level_equal_the_whole_transform() {
+        let pieces = [1, 2, 7, 16, 33, 1000, 40_000];
+        for len in [3001, 777, 40, 70_001] {
+            let x: Vec<f64> = (0..len)
+                .map(|n| (0.21 * n as f64).cos() + 1e-3 * n as f64)
+                .collect();
+            for mode in Mode::ALL {
+                for name in ["haar", "db5", "sym8", "coif3"] {
+                    let Ok(dwt) = Dwt::new(name.parse().unwrap(), mode, None, len) else {
+                        continue;
+                    };
+                    let what = format!("{name} {mode} {len}");
+                    let mut coefs = dwt.make_coefficients();
+                    dwt.analyze(&x, &mut coefs).unwrap();
+                    let mut y = vec![0.0; len];
+                    dwt.synthesize(&mut coefs.clone(), &mut y).unwrap();
+                    let (level, offsets) = (dwt.level(), coefs.offsets().to_vec());
+                    let band = |j: usize| offsets[level - j + 1]..offsets[level - j + 2];
+
+                    let mut input = x.clone();
+                    let mut scratch = Vec::new();
+                    for j in 1..=level {
+                        let n = dwt.lens[j];
+                        let (mut approx, mut detail) = (vec![0.0; n], vec![0.0; n]);
+                        let (mut o, mut k) = (0, j);
+                        while o < n {
+                            let end = (o + pieces[k % pieces.len()]).min(n);
+                            let ext: Vec<f64> = dwt
+                                .analysis_reads(o..end)
+                                .map(|i| {
+                                    mode.source_index(input.len(), i).map_or(0.0, |s| input[s])
+                                })
+                                .collect();
+                            let (a, d) = (&mut approx[o..end], &mut detail[o..end]);
+                            dwt.analyze_piece(&ext, &mut scratch, a, d);
+                            (o, k) = (end, k + 1);
+                        }
+                        assert_eq!(detail, coefs.as_slice()[band(j)], "{what} cD_{j}");
+                        input = approx;
+                    }
+                    assert_eq!(input, coefs.approx(), "{what} cA");
+
+                    let pad = dwt.synthesis_pad() as isize;
+                    for j in (1..=level).rev() {
+                        let detail = &coefs.as_slice()[band(j)];
+                        let n = detail.len();
+                        let extended = |c: &[f64], reads: Range<usize>| -> Vec<f64> {
+                            reads
+                                .map(|i| {
+                                    c[Mode::Periodic.source_index(n, i as isize - pad).unwrap()]
+                                })
+                                .collect()
+                        };
+                        let mut out = vec![0.0; dwt.lens[j - 1]];
+                        let (mut p, mut k) = (0, j);
+                        while p < out.len() {
+                            let end = (p + 2 * pieces[k % pieces.len()]).min(out.len());
+                            let reads = dwt.synthesis_reads(p..end);
+                            let bands = [extended(&input, reads.clone()), extended(detail, reads)];
+                            dwt.synthesize_piece([&bands[0], &bands[1]], &mut out[p..end]);
+                            (p, k) = (end, k + 1);
+                        }
+                        input = out;
+                    }
+                    assert_eq!(input, y, "{what} synthesis");
                 }
             }
         }
