@@ -1,11 +1,14 @@
-//! `denoise` (`auto`, the default, and `--method lsa`) streamed (a regular file) against the
-//! same command reading a pipe (which cannot be read twice, so it decodes the whole input): the
-//! same output bytes and the same report numbers; a truncated input leaves no output.
+//! `denoise` (`auto`, the default, `--method lsa`, and `--method wavelet` on an input of more
+//! than 64 MiB decoded) streamed (a regular file) against the same command reading a pipe
+//! (which cannot be read twice, so it decodes the whole input): the same output bytes and the
+//! same report numbers; a truncated input leaves no output.
 
 mod streamed;
 
 use std::path::{Path, PathBuf};
-use streamed::{sparsewave, stereo_folk, streamed_and_piped, truncated_input_leaves_nothing};
+use streamed::{
+    long_stereo, sparsewave, stereo_folk, streamed_and_piped, truncated_input_leaves_nothing, FOLK,
+};
 
 /// A noisy stereo file: the folk clip and its time reversal, with noise from `addnoise`.
 fn noisy_stereo(dir: &Path) -> PathBuf {
@@ -85,6 +88,41 @@ fn the_default_denoiser_streams_with_the_bytes_of_the_whole_input_job() {
         2,
         "two segments of 2 s"
     );
+}
+
+/// Wavelet shrinkage streams on an input of more than 64 MiB decoded (4 194 304 stereo
+/// frames), with the bytes and the report of the whole-signal job; it does not on a short one.
+#[test]
+fn wavelet_shrinkage_of_a_long_input_streams_with_the_whole_signal_jobs_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let input = long_stereo(&dir, 4_194_305);
+    let args = ["--method", "wavelet", "--wavelet", "sym4", "--level", "5"];
+    let (a, b) = streamed_and_piped("denoise", &input, &args, &dir);
+    for key in ["metrics", "params", "channel_info", "samples", "channels"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    assert!(a["metrics"]["nrr_db"].as_f64().is_some_and(f64::is_finite));
+    let out = dir.join("out.wav");
+    for (path, streams) in [(input.as_path(), true), (Path::new(FOLK), false)] {
+        let run = sparsewave()
+            .args([
+                "denoise",
+                path.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .args(["--method", "wavelet"])
+            .output()
+            .unwrap();
+        assert!(run.status.success());
+        let text = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(
+            text.contains("streamed in bounded memory (read once in blocks)"),
+            streams,
+            "{text}"
+        );
+    }
 }
 
 #[test]

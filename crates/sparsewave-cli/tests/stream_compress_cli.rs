@@ -6,7 +6,9 @@
 mod streamed;
 
 use std::path::{Path, PathBuf};
-use streamed::{sparsewave, stereo_folk, streamed_and_piped, truncated_input_leaves_nothing, FOLK};
+use streamed::{
+    long_stereo, sparsewave, stereo_folk, streamed_and_piped, truncated_input_leaves_nothing, FOLK,
+};
 
 /// A stereo file: the folk clip, and its first 0.5 s followed by exact silence (runs of equal,
 /// zero coefficients for the cut to fall in).
@@ -53,26 +55,6 @@ fn streamed_and_whole_input_give_the_same_bytes_and_report() {
         }
         assert!(a["kept"]["real_values"].as_u64().is_some_and(|v| v > 0));
     }
-}
-
-/// The folk clip tiled to `frames` stereo frames (on the right reversed, at 0.7).
-fn long_stereo(dir: &Path, frames: usize) -> PathBuf {
-    let mut reader = hound::WavReader::open(FOLK).unwrap();
-    let spec = reader.spec();
-    let mono: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
-    let path = dir.join("long.wav");
-    let spec = hound::WavSpec {
-        channels: 2,
-        ..spec
-    };
-    let mut w = hound::WavWriter::create(&path, spec).unwrap();
-    for i in 0..frames {
-        w.write_sample(mono[i % mono.len()]).unwrap();
-        let right = mono[mono.len() - 1 - i % mono.len()];
-        w.write_sample((f64::from(right) * 0.7) as i16).unwrap();
-    }
-    w.finalize().unwrap();
-    path
 }
 
 /// The DWT streams on an input of more than 64 MiB decoded (4 194 304 stereo frames), with the

@@ -1,5 +1,6 @@
-//! The streamed `denoise --method auto|lsa|block|gaussian` against the whole-signal job: the same output bytes and
-//! the same report numbers, bit for bit, on files many blocks long; failures leave no output.
+//! The streamed `denoise --method auto|lsa|block|gaussian|wavelet` against the whole-signal job:
+//! the same output bytes and the same report numbers, bit for bit, on files many blocks long
+//! (and, for wavelet shrinkage, many pieces of every level); failures leave no output.
 
 use sparsewave::audio::{decode_file, write_wav, Audio, SampleFormat};
 use sparsewave::denoise::block::BlockConfig;
@@ -85,7 +86,18 @@ fn gaussian(sigma: f64) -> DenoiseParams {
     }
 }
 
-/// Run both paths on `path` and compare bytes and report.
+fn wavelet(wavelet: &str, level: usize, rule: &str, threshold: &str, mode: &str) -> DenoiseParams {
+    DenoiseParams {
+        method: DenoiseMethod::Wavelet,
+        wavelet: wavelet.parse().unwrap(),
+        level,
+        rule: rule.parse().unwrap(),
+        threshold: threshold.parse().unwrap(),
+        mode: mode.parse().unwrap(),
+        ..DenoiseParams::default()
+    }
+}
+
 /// Blocks of `block_frames` frames, channels kept.
 fn options(block_frames: usize) -> StreamOptions {
     StreamOptions {
@@ -94,6 +106,7 @@ fn options(block_frames: usize) -> StreamOptions {
     }
 }
 
+/// Run both paths on `path` and compare bytes and report.
 fn assert_streamed_equals_whole(path: &Path, params: &DenoiseParams, options: StreamOptions) {
     let dir = path.parent().unwrap();
     let denoiser = params.denoiser(None).unwrap();
@@ -233,6 +246,45 @@ fn streamed_gaussian_filter_equals_the_whole_signal_job() {
 }
 
 #[test]
+fn streamed_wavelet_shrinkage_equals_the_whole_signal_job() {
+    // BayesShrink and the universal threshold, soft and hard, every boundary mode, short and
+    // long filters; the 4 s clip's finest band holds 88 202 coefficients or so (an even and
+    // an odd count: both medians), more than one piece of every level.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
+    assert_streamed_equals_whole(
+        &stereo,
+        &wavelet("db3", 3, "bayes", "soft", "symmetric"),
+        options(3001),
+    );
+    for (name, level, rule, threshold, mode) in [
+        ("haar", 1, "universal", "hard", "periodization"),
+        ("sym8", 6, "bayes", "hard", "zero"),
+        ("coif5", 4, "universal", "soft", "reflect"),
+        ("db2", 10, "bayes", "soft", "periodic"),
+        ("db5", 5, "bayes", "soft", "periodization"),
+    ] {
+        let params = wavelet(name, level, rule, threshold, mode);
+        assert_streamed_equals_whole(&stereo, &params, options(4096));
+    }
+    // Odd lengths: a finest band of odd and of even count.
+    for n in [20_001, 20_003] {
+        let odd = dir.join(format!("odd{n}.wav"));
+        let x: Vec<f64> = noise(n, 0.3, 7)
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + (0.01 * i as f64).sin())
+            .collect();
+        write_wav(&odd, &Audio::from_channels(8000, vec![x]), None).unwrap();
+        for mode in ["symmetric", "periodization"] {
+            let params = wavelet("db4", 4, "bayes", "soft", mode);
+            assert_streamed_equals_whole(&odd, &params, options(999));
+        }
+    }
+}
+
+#[test]
 fn coloured_noise_streams_with_its_measured_dc_lobe() {
     // Pink noise at 10 dB is estimated as coloured: the noise power of the STFT's two lowest
     // bins is measured in the signal's own frames, which pass one collects as they pass.
@@ -323,6 +375,16 @@ fn a_truncated_or_corrupt_input_leaves_no_output() {
         (&corrupt, "not a finite number", lsa(2048)),
         (&cut, "truncated", auto(1.0)),
         (&corrupt, "not a finite number", auto(1.0)),
+        (
+            &cut,
+            "truncated",
+            wavelet("db3", 3, "bayes", "soft", "symmetric"),
+        ),
+        (
+            &corrupt,
+            "not a finite number",
+            wavelet("db3", 3, "bayes", "soft", "symmetric"),
+        ),
     ] {
         let denoiser = params.denoiser(None).unwrap();
         let out = dir.join("out.wav");

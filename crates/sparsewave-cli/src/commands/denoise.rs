@@ -37,8 +37,12 @@ use std::path::{Path, PathBuf};
 /// outputs, plus the noise estimate's 0.9 % of the samples): the input is read twice in blocks
 /// and the output written as it is made, with the same output and numbers as in memory; the
 /// input and output are kept as 64-bit floats in an anonymous temporary file for the noise
-/// reduction ratio (16 bytes per sample; see docs/memory.md). Every other case (wsvd, wavelet,
-/// gate, an input from a pipe) decodes the whole input.
+/// reduction ratio (16 bytes per sample; see docs/memory.md). wavelet of a file without
+/// --clean and --plots whose decoded samples exceed 64 MiB (8 bytes per sample and channel:
+/// about 95 s of 44.1 kHz stereo) runs streamed too: the input is read once, and the DWT runs
+/// level by level through temporary files (about 40 bytes per sample and channel on disk, with
+/// the noise reduction ratio's), with the same output and numbers. Every other case (wsvd,
+/// gate, a shorter wavelet job, an input from a pipe) decodes the whole input.
 ///
 /// Metrics: with --clean REF they compare the output with the clean reference (and the noisy
 /// input with it, as "input"), and NRR = 10·log10(var(noisy)/var(denoised)) compares the output
@@ -261,7 +265,7 @@ pub fn execute(a: &Args) -> Result<Done> {
     inputs.extend(a.clean.as_deref());
     inputs.extend(a.method.noise_clip.as_deref());
     pipeline::check_output(&a.output, &inputs)?;
-    if streamed(a, &denoiser) {
+    if streamed(a, &denoiser)? {
         return execute_streamed(a, &denoiser);
     }
     let noisy = pipeline::load(&a.input, a.out.mono)?;
@@ -299,14 +303,18 @@ pub fn execute(a: &Args) -> Result<Done> {
     Ok(Done { report, text })
 }
 
-/// Whether the job runs streamed: auto, LSA, block thresholding or the Gaussian filter, no
-/// clean reference, no figures (both need the whole signals), and an input that can be read
-/// twice (a regular file, not a pipe).
-fn streamed(a: &Args, denoiser: &Denoiser) -> bool {
-    stream::denoise::streams(denoiser)
-        && a.clean.is_none()
-        && a.out.plots.is_none()
-        && std::fs::metadata(&a.input).is_ok_and(|m| m.is_file())
+/// Whether the job runs streamed: no clean reference, no figures (both need the whole
+/// signals), an input that can be read twice (a regular file, not a pipe), and a denoiser
+/// [`stream::denoise::prefers_streaming`] (auto, LSA, block thresholding, the Gaussian filter;
+/// wavelet shrinkage of a long input).
+fn streamed(a: &Args, denoiser: &Denoiser) -> Result<bool> {
+    if a.clean.is_some()
+        || a.out.plots.is_some()
+        || !std::fs::metadata(&a.input).is_ok_and(|m| m.is_file())
+    {
+        return Ok(false);
+    }
+    Ok(stream::denoise::prefers_streaming(denoiser, &a.input)?)
 }
 
 /// [`execute`] in bounded memory ([`stream::denoise::denoise_file`]).
@@ -324,7 +332,10 @@ fn execute_streamed(a: &Args, denoiser: &Denoiser) -> Result<Done> {
     report.params["mono"] = a.out.mono.into();
     let lines = [
         format!("method: {}", denoiser.params()),
-        "streamed in bounded memory (read twice in blocks)".into(),
+        format!(
+            "streamed in bounded memory (read {} in blocks)",
+            if job.passes == 1 { "once" } else { "twice" }
+        ),
         "no --clean reference: metrics of the output against the noisy input".into(),
     ];
     let text = lines_text(&lines) + &report_text(&report);

@@ -36,6 +36,26 @@ pub fn stereo_folk(dir: &Path, name: &str, right: impl Fn(usize, &[i16]) -> i16)
     path
 }
 
+/// The folk clip tiled to `frames` stereo frames (on the right reversed, at 0.7).
+pub fn long_stereo(dir: &Path, frames: usize) -> PathBuf {
+    let mut reader = hound::WavReader::open(FOLK).unwrap();
+    let spec = reader.spec();
+    let mono: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    let path = dir.join("long.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        ..spec
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..frames {
+        w.write_sample(mono[i % mono.len()]).unwrap();
+        let right = mono[mono.len() - 1 - i % mono.len()];
+        w.write_sample((f64::from(right) * 0.7) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    path
+}
+
 /// `sparsewave COMMAND INPUT -o OUT ARGS --json` from the file (streamed) and from a pipe (whole
 /// input), into `dir`: both succeed and write the same bytes. Returns the two reports.
 pub fn streamed_and_piped(

@@ -44,7 +44,7 @@ crate::choice::choice! {
 }
 
 impl ThresholdKind {
-    fn apply(self, c: f64, lambda: f64) -> f64 {
+    pub(crate) fn apply(self, c: f64, lambda: f64) -> f64 {
         match self {
             ThresholdKind::Soft => c.signum() * (c.abs() - lambda).max(0.0),
             ThresholdKind::Hard if c.abs() >= lambda => c,
@@ -105,7 +105,7 @@ impl WaveletShrink {
     /// [`ThresholdRule::Universal`]).
     pub fn shrink(&self, coefs: &mut WaveletCoefs) -> Vec<f64> {
         let sigma = noise_sigma(coefs);
-        let n = coefs.signal_len() as f64;
+        let n = coefs.signal_len();
         let offsets = coefs.offsets().to_vec();
         let data = coefs.as_mut_slice();
         // Segment 0 is the approximation; segments 1.. are cD_L, …, cD_1.
@@ -113,10 +113,11 @@ impl WaveletShrink {
             .windows(2)
             .map(|w| {
                 let band = &mut data[w[0]..w[1]];
-                let lambda = match self.rule {
-                    ThresholdRule::Universal => sigma * (2.0 * n.ln()).sqrt(),
-                    ThresholdRule::Bayes => bayes_threshold(band, sigma),
+                let squares = match self.rule {
+                    ThresholdRule::Bayes => add_squares(0.0, band),
+                    ThresholdRule::Universal => 0.0,
                 };
+                let lambda = self.threshold(sigma, n, squares, band.len());
                 for c in band.iter_mut() {
                     *c = self.kind.apply(*c, lambda);
                 }
@@ -124,6 +125,21 @@ impl WaveletShrink {
             })
             .collect()
     }
+
+    /// The threshold of a detail band of `len` coefficients whose squares sum to `squares`
+    /// (read by BayesShrink only), at noise `sigma`, for a signal of `n` samples (module
+    /// documentation).
+    pub(crate) fn threshold(&self, sigma: f64, n: usize, squares: f64, len: usize) -> f64 {
+        match self.rule {
+            ThresholdRule::Universal => sigma * (2.0 * (n as f64).ln()).sqrt(),
+            ThresholdRule::Bayes => bayes_threshold(squares / len as f64, sigma),
+        }
+    }
+}
+
+/// `acc + Σ c²` over `band`, in order (a band's sum of squares, also in pieces).
+pub(crate) fn add_squares(acc: f64, band: &[f64]) -> f64 {
+    band.iter().fold(acc, |a, c| a + c * c)
 }
 
 /// The MAD noise estimate `median(|cD_1|) / 0.6745` from the finest detail band (the median of
@@ -131,12 +147,18 @@ impl WaveletShrink {
 pub fn noise_sigma(coefs: &WaveletCoefs) -> f64 {
     let finest = coefs.offsets()[coefs.offsets().len() - 2];
     let mut mags: Vec<f64> = coefs.as_slice()[finest..].iter().map(|c| c.abs()).collect();
-    median(&mut mags) / 0.6745
+    sigma_of_median(median(&mut mags))
 }
 
-/// BayesShrink's `σ² / σ_x` with `σ_x = √max(mean(band²) − σ², 0)`; infinite when `σ_x = 0`.
-fn bayes_threshold(band: &[f64], sigma: f64) -> f64 {
-    let power = band.iter().map(|c| c * c).sum::<f64>() / band.len() as f64;
+/// σ from the median of the finest band's magnitudes (0.6745: the standard normal's 0.75
+/// quantile).
+pub(crate) fn sigma_of_median(median: f64) -> f64 {
+    median / 0.6745
+}
+
+/// BayesShrink's `σ² / σ_x` with `σ_x = √max(power − σ², 0)`, `power` the band's mean square;
+/// infinite when `σ_x = 0`.
+fn bayes_threshold(power: f64, sigma: f64) -> f64 {
     let sigma_x = (power - sigma * sigma).max(0.0).sqrt();
     if sigma_x > 0.0 {
         sigma * sigma / sigma_x
@@ -145,7 +167,8 @@ fn bayes_threshold(band: &[f64], sigma: f64) -> f64 {
     }
 }
 
-/// Median of finite values (reorders `v`); `v` is non-empty (a detail band never is).
+/// Median of finite values (reorders `v`); `v` is non-empty (a detail band never is). The
+/// streamed job takes the same two middle values by rank ([`crate::stream`]).
 fn median(v: &mut [f64]) -> f64 {
     let odd = v.len() % 2 == 1;
     let (below, &mut upper, _) = v.select_nth_unstable_by(v.len() / 2, f64::total_cmp);
@@ -182,8 +205,12 @@ mod tests {
 
     #[test]
     fn bayes_zeroes_a_band_without_signal() {
-        assert_eq!(bayes_threshold(&[1.0, -1.0], 2.0), f64::INFINITY);
+        let mean_square = |band: &[f64]| add_squares(0.0, band) / band.len() as f64;
+        assert_eq!(
+            bayes_threshold(mean_square(&[1.0, -1.0]), 2.0),
+            f64::INFINITY
+        );
         // mean(c²) = 5, σ = 1: σ_x = 2, λ = 1/2.
-        assert_eq!(bayes_threshold(&[1.0, -3.0], 1.0), 0.5);
+        assert_eq!(bayes_threshold(mean_square(&[1.0, -3.0]), 1.0), 0.5);
     }
 }

@@ -21,7 +21,7 @@
 use super::compress_dwt;
 use super::select::{Cut, CutSearch};
 use super::{same_channels, Pass, StreamOptions};
-use crate::audio::{BlockReader, SampleFormat, WavBlockWriter, WriteReport};
+use crate::audio::{SampleFormat, WavBlockWriter, WriteReport};
 use crate::compress::analysis::{stft_cost, stft_describe, Representation};
 use crate::compress::job::{finish_report, Kept};
 use crate::compress::params::{CompressMethod, CompressParams};
@@ -61,13 +61,10 @@ pub fn streams(params: &CompressParams) -> bool {
         && params.postfilter.is_none()
 }
 
-/// Decoded inputs (8 bytes per sample and channel) up to this size are compressed with the
-/// DWT faster in memory than through [`compress_file`]'s temporary files.
-pub const DWT_IN_MEMORY_BYTES: u64 = 64 << 20;
-
 /// Whether `params` on the file `input` are better run by [`compress_file`] than in memory:
 /// the STFT always (it needs no temporary file), the DWT when the decoded input exceeds
-/// [`DWT_IN_MEMORY_BYTES`] or its length is not declared. Errors: the input's header.
+/// [`DWT_IN_MEMORY_BYTES`](super::DWT_IN_MEMORY_BYTES) or its length is not declared. Errors:
+/// the input's header.
 pub fn prefers_streaming(params: &CompressParams, input: &Path) -> Result<bool> {
     if !streams(params) {
         return Ok(false);
@@ -75,10 +72,7 @@ pub fn prefers_streaming(params: &CompressParams, input: &Path) -> Result<bool> 
     if params.method == CompressMethod::Stft {
         return Ok(true);
     }
-    let reader = BlockReader::open(input, 1)?;
-    Ok(reader.exact_frames().is_none_or(|frames| {
-        frames.saturating_mul(8 * reader.channel_count() as u64) > DWT_IN_MEMORY_BYTES
-    }))
+    super::exceeds_dwt_in_memory(input)
 }
 
 /// Compress the file `input` into the WAV file `output` (in `format`, the input's when `None`)

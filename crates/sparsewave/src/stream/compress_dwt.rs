@@ -17,7 +17,7 @@
 //! approximations between levels), removed when the job ends.
 
 use super::compress::StreamedCompress;
-use super::dwt::{DiskDwt, LevelOne};
+use super::dwt::{DiskDwt, LevelOne, Reading};
 use super::select::{Cut, CutSearch};
 use super::{same_channels, Pass};
 use crate::audio::{SampleFormat, WavBlockWriter};
@@ -89,7 +89,7 @@ pub(super) fn compress_file(
         disk.analyze()?;
         let mut search = start.clone();
         while search.cut().is_none() {
-            disk.visit_coefficients(|values, first| {
+            disk.visit_coefficients(None, |values, first| {
                 for (i, v) in values.iter().enumerate() {
                     search.visit(v.abs(), first + i as u64, 1);
                 }
@@ -98,14 +98,14 @@ pub(super) fn compress_file(
         }
         let cut = search.cut().expect("the search ended");
         let mut count = 0;
-        disk.visit_coefficients(|values, first| {
+        disk.visit_coefficients(None, |values, first| {
             count += (values.iter().enumerate())
                 .filter(|&(i, v)| cut.keeps(v.abs(), first + i as u64))
                 .count();
         })?;
         kept.real_values += count;
         kept.coefficients += count;
-        let level_one = disk.synthesize_to_level_one(cut)?;
+        let level_one = disk.synthesize_to_level_one(Reading::Cut(cut))?;
         let metrics = ChannelMetrics::new(len, sample_rate, peak.peak()?)?;
         finest.push((disk, level_one, metrics));
     }

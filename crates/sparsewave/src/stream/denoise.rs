@@ -42,17 +42,34 @@ pub struct StreamedDenoise {
     pub report: Report,
     /// What writing the output did.
     pub write: WriteReport,
+    /// Readings of the input (two; one for wavelet shrinkage).
+    pub passes: usize,
 }
 
 /// Whether [`denoise_file`] runs `denoiser`: `auto` ([`Denoiser::Auto`]), LSA and block
-/// thresholding ([`Denoiser::Stft`]) and the Gaussian filter ([`Denoiser::Gaussian`]). WSVD,
-/// wavelet shrinkage (thresholds from the whole signal's finest level) and the spectral gate
-/// (a percentile of each bin over the whole signal) do not.
+/// thresholding ([`Denoiser::Stft`]), the Gaussian filter ([`Denoiser::Gaussian`]) and wavelet
+/// shrinkage ([`Denoiser::Wavelet`], through temporary files). WSVD (its bands are one FFT
+/// mask of the whole signal) and the spectral gate (a percentile of each bin over the whole
+/// signal) do not.
 pub fn streams(denoiser: &Denoiser) -> bool {
     matches!(
         denoiser,
-        Denoiser::Auto { .. } | Denoiser::Stft { .. } | Denoiser::Gaussian { .. }
+        Denoiser::Auto { .. }
+            | Denoiser::Stft { .. }
+            | Denoiser::Gaussian { .. }
+            | Denoiser::Wavelet(_)
     )
+}
+
+/// Whether `denoiser` on the file `input` is better run by [`denoise_file`] than in memory:
+/// every denoiser that [`streams`], wavelet shrinkage when the decoded input exceeds
+/// [`DWT_IN_MEMORY_BYTES`](super::DWT_IN_MEMORY_BYTES) (or its length is not declared).
+/// Errors: the input's header.
+pub fn prefers_streaming(denoiser: &Denoiser, input: &Path) -> Result<bool> {
+    match denoiser {
+        Denoiser::Wavelet(_) => super::exceeds_dwt_in_memory(input),
+        other => Ok(streams(other)),
+    }
 }
 
 /// The method of a streamed job.
@@ -111,11 +128,14 @@ pub fn denoise_file(
             (Method::Single(estimator), Some(noise))
         }
         Denoiser::Gaussian { filter, .. } => (Method::Gaussian(filter), None),
+        Denoiser::Wavelet(shrink) => {
+            return super::shrink::denoise_file(input, output, denoiser, shrink, format, options)
+        }
         other => {
             return Err(Error::param(
                 "method",
                 format!(
-                    "the streamed denoiser runs auto, lsa, block and gaussian, not {}",
+                    "the streamed denoiser runs auto, lsa, block, gaussian and wavelet, not {}",
                     other.method()
                 ),
             ))
@@ -223,8 +243,34 @@ pub fn denoise_file(
             ..ChannelInfo::default()
         });
     }
+    let report = finish_report(
+        denoiser,
+        (sample_rate, len, started),
+        channel_metrics,
+        &infos,
+        [&mut spill_x, &mut spill_y],
+    )?;
+    let write = writer.finish()?;
+    Ok(StreamedDenoise {
+        report,
+        write,
+        passes: 2,
+    })
+}
+
+/// The report of a streamed job of `denoiser` on `len` samples per channel at `sample_rate`
+/// (begun at `started`), from each channel's metrics and information, and the input and
+/// output in `spills` for the noise reduction ratio: the whole-signal job's.
+pub(super) fn finish_report(
+    denoiser: &Denoiser,
+    (sample_rate, len, started): (u32, usize, Instant),
+    channel_metrics: Vec<ChannelMetrics>,
+    infos: &[ChannelInfo],
+    [spill_x, spill_y]: [&mut Spill; 2],
+) -> Result<Report> {
     let variance = |spill: &mut Spill| streamed_variance(|visit| spill.visit(visit));
-    let nrr = nrr_from_variances(variance(&mut spill_x)?, variance(&mut spill_y)?);
+    let nrr = nrr_from_variances(variance(spill_x)?, variance(spill_y)?);
+    let channels = channel_metrics.len();
     let mut metrics = Metrics::from_channels(channel_metrics)?;
     metrics.nrr_db = Some(nrr);
     let mut report = Report::of_signal(
@@ -234,35 +280,33 @@ pub fn denoise_file(
         metrics,
         denoiser.params(),
     )
-    .with("mean_rank", mean_rank(&infos))
-    .with("channel_info", &infos);
+    .with("mean_rank", mean_rank(infos))
+    .with("channel_info", infos);
     if infos.iter().any(|i| i.noise.is_some()) {
         let noise: Vec<_> = infos.iter().map(|i| i.noise.clone()).collect();
         report = report.with("noise", noise);
     }
-    let report = report.with("reference", "input");
-    let write = writer.finish()?;
-    Ok(StreamedDenoise { report, write })
+    Ok(report.with("reference", "input"))
 }
 
 /// What pass one found.
-struct FirstPass {
-    sample_rate: u32,
-    source_format: SampleFormat,
+pub(super) struct FirstPass {
+    pub(super) sample_rate: u32,
+    pub(super) source_format: SampleFormat,
     /// Per channel: the noise's minimum statistics (`None` with a noise clip or without a
     /// noise-aware method).
-    statistics: Vec<Option<MinimumStatistics>>,
+    pub(super) statistics: Vec<Option<MinimumStatistics>>,
     /// Per channel: the metrics' spectral peak of the input.
-    peaks: Vec<f64>,
+    pub(super) peaks: Vec<f64>,
     /// Per channel and FFT size (in the order given to [`first_pass`]): the DC-lobe bins a
     /// coloured estimate measures (empty with a noise clip).
-    lobes: Vec<Vec<DcLobes>>,
+    pub(super) lobes: Vec<Vec<DcLobes>>,
     /// The input, for the noise reduction ratio.
-    spill_x: Spill,
+    pub(super) spill_x: Spill,
 }
 
 /// Pass one (module documentation).
-fn first_pass(
+pub(super) fn first_pass(
     input: &Path,
     options: &StreamOptions,
     len: usize,
@@ -334,7 +378,7 @@ fn first_pass(
 /// The DC-lobe bins of one channel's frames [`dc_lobe_frames`] in the denoiser's STFT, taken
 /// as the samples pass (pass one): what [`NoiseEstimate::stft_noise_power`] measures in the
 /// whole-signal spectrogram, for a coloured estimate.
-struct DcLobes {
+pub(super) struct DcLobes {
     /// `None` with a noise clip (nothing to measure).
     frames: Option<StreamFrames>,
     wanted: Vec<usize>,
@@ -399,7 +443,11 @@ fn check_channels(pass: &Pass, got: usize, want: usize) -> Result<()> {
 }
 
 /// Write the samples the channels handed out (equal lengths) and keep them for the NRR.
-fn emit(outputs: &[Vec<f64>], writer: &mut WavBlockWriter, spill: &mut Spill) -> Result<()> {
+pub(super) fn emit(
+    outputs: &[Vec<f64>],
+    writer: &mut WavBlockWriter,
+    spill: &mut Spill,
+) -> Result<()> {
     if outputs.first().is_none_or(Vec::is_empty) {
         return Ok(());
     }

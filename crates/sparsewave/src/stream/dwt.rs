@@ -12,6 +12,7 @@
 
 use super::select::Cut;
 use super::spill::TempArray;
+use crate::denoise::shrink::ThresholdKind;
 use crate::transform::wavelet::{Dwt, Mode};
 use crate::Result;
 use std::ops::Range;
@@ -32,6 +33,8 @@ pub(crate) struct DiskDwt<'a> {
     offsets: Vec<usize>,
     /// Buffers of one piece.
     piece: Pieces,
+    /// The synthesis's reading of the coefficients (set by [`Self::synthesize_to_level_one`]).
+    reading: Option<Reading>,
 }
 
 #[derive(Default)]
@@ -42,15 +45,53 @@ struct Pieces {
 }
 
 /// Where an array of values lies and how it is read: values `offset..offset + len` of one of
-/// the [`DiskDwt`]'s files, extended by `mode` outside `0..len`, and masked by `cut` (storage
-/// index `offset + i`) when they are coefficients being kept.
+/// the [`DiskDwt`]'s files, extended by `mode` outside `0..len`; coefficients are read as the
+/// synthesis's [`Reading`] rule gives them, the others as stored.
 #[derive(Clone, Copy)]
 struct Source {
     array: Array,
     offset: usize,
     len: usize,
     mode: Mode,
-    cut: Option<Cut>,
+    /// The segment of `[cA_L, cD_L, …, cD_1]` these coefficients are (`None`: not
+    /// coefficients).
+    segment: Option<usize>,
+}
+
+/// What the synthesis makes of each stored coefficient.
+#[derive(Clone, Debug)]
+pub(crate) enum Reading {
+    /// The coefficients a budget's cut keeps (storage index `i`: kept when
+    /// [`Cut::keeps`]`(|c|, i)`), the others 0.
+    Cut(Cut),
+    /// `cA_L` as it is, the details shrunk: `kind.apply(c, lambdas[s − 1])` in segment
+    /// `s ≥ 1` (`cD_L` first, the order of the segments).
+    Shrunk {
+        kind: ThresholdKind,
+        lambdas: Vec<f64>,
+    },
+}
+
+impl Reading {
+    /// `values` of `segment`, the first at storage index `first`, as the synthesis reads them.
+    fn apply(&self, segment: usize, first: u64, values: &mut [f64]) {
+        match self {
+            Reading::Cut(cut) => {
+                for (i, v) in values.iter_mut().enumerate() {
+                    if !cut.keeps(v.abs(), first + i as u64) {
+                        *v = 0.0;
+                    }
+                }
+            }
+            Reading::Shrunk { .. } if segment == 0 => {}
+            Reading::Shrunk { kind, lambdas } => {
+                let lambda = lambdas[segment - 1];
+                for v in values.iter_mut() {
+                    *v = kind.apply(*v, lambda);
+                }
+            }
+        }
+    }
 }
 
 /// One of the [`DiskDwt`]'s files.
@@ -96,6 +137,7 @@ impl<'a> DiskDwt<'a> {
             scratch: [TempArray::new()?, TempArray::new()?],
             offsets,
             piece: Pieces::default(),
+            reading: None,
         })
     }
 
@@ -123,16 +165,11 @@ impl<'a> DiskDwt<'a> {
         }
     }
 
-    /// Read `source` values `at..at + out.len()` (inside it), masked.
+    /// Read `source` values `at..at + out.len()` (inside it), coefficients as [`Reading`].
     fn read(&mut self, source: &Source, at: usize, out: &mut [f64]) -> Result<()> {
         self.array(source.array).read(source.offset + at, out)?;
-        if let Some(cut) = source.cut {
-            let first = (source.offset + at) as u64;
-            for (i, v) in out.iter_mut().enumerate() {
-                if !cut.keeps(v.abs(), first + i as u64) {
-                    *v = 0.0;
-                }
-            }
+        if let (Some(segment), Some(reading)) = (source.segment, &self.reading) {
+            reading.apply(segment, (source.offset + at) as u64, out);
         }
         Ok(())
     }
@@ -189,7 +226,7 @@ impl<'a> DiskDwt<'a> {
                 offset: 0,
                 len: lens[j - 1],
                 mode: dwt.mode(),
-                cut: None,
+                segment: None,
             };
             // cA_j goes to the scratch the next level reads, or to the coefficients' front.
             let (approx_file, detail_at) = (
@@ -222,12 +259,20 @@ impl<'a> DiskDwt<'a> {
         Ok(())
     }
 
-    /// Visit every coefficient `(value, storage index)` in storage order, in pieces.
-    pub(crate) fn visit_coefficients(&mut self, mut visit: impl FnMut(&[f64], u64)) -> Result<()> {
-        let total = *self.offsets.last().expect("offsets");
+    /// Visit the coefficients of segment `segment` of `[cA_L, cD_L, …, cD_1]` (`None`: all) in
+    /// storage order, in pieces: `visit(values, storage index of the first)`.
+    pub(crate) fn visit_coefficients(
+        &mut self,
+        segment: Option<usize>,
+        mut visit: impl FnMut(&[f64], u64),
+    ) -> Result<()> {
+        let span = match segment {
+            Some(s) => self.offsets[s]..self.offsets[s + 1],
+            None => 0..*self.offsets.last().expect("offsets"),
+        };
         let mut piece = std::mem::take(&mut self.piece.ext[0]);
-        for at in (0..total).step_by(PIECE) {
-            piece.resize(PIECE.min(total - at), 0.0);
+        for at in span.clone().step_by(PIECE) {
+            piece.resize(PIECE.min(span.end - at), 0.0);
             self.coefs.read(at, &mut piece)?;
             visit(&piece, at as u64);
         }
@@ -235,35 +280,39 @@ impl<'a> DiskDwt<'a> {
         Ok(())
     }
 
-    /// The sources of level `j`'s synthesis: `cA_j` (the kept coefficients at the coarsest
-    /// level, else the previous level's output) and the kept `cD_j`, in the coordinates of
+    /// The number of segments (`L + 1`: `cA_L`, then `cD_L` to `cD_1`).
+    pub(crate) fn segments(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The coefficients in segment `segment`.
+    pub(crate) fn segment_len(&self, segment: usize) -> usize {
+        self.offsets[segment + 1] - self.offsets[segment]
+    }
+
+    /// The sources of level `j`'s synthesis: `cA_j` (the coefficients at the coarsest level,
+    /// else the previous level's output) and `cD_j`, in the coordinates of
     /// [`Dwt::synthesis_reads`] less the synthesis pad (periodic outside: only periodization
     /// reads outside).
-    fn synthesis_sources(&self, j: usize, cut: Cut) -> [Source; 2] {
-        let lens = self.dwt.level_lens();
-        let approx = if j == self.dwt.level() {
-            Source {
-                array: Array::Coefs,
-                offset: 0,
-                len: lens[j],
-                mode: Mode::Periodic,
-                cut: Some(cut),
-            }
-        } else {
-            Source {
-                array: Array::Scratch(j % 2),
-                offset: 0,
-                len: lens[j],
-                mode: Mode::Periodic,
-                cut: None,
-            }
+    fn synthesis_sources(&self, j: usize) -> [Source; 2] {
+        let (lens, level) = (self.dwt.level_lens(), self.dwt.level());
+        let approx = Source {
+            array: if j == level {
+                Array::Coefs
+            } else {
+                Array::Scratch(j % 2)
+            },
+            offset: 0,
+            len: lens[j],
+            mode: Mode::Periodic,
+            segment: (j == level).then_some(0),
         };
         let detail = Source {
             array: Array::Coefs,
             offset: self.detail(j).start,
             len: lens[j],
             mode: Mode::Periodic,
-            cut: Some(cut),
+            segment: Some(level - j + 1),
         };
         [approx, detail]
     }
@@ -289,12 +338,13 @@ impl<'a> DiskDwt<'a> {
         Ok(())
     }
 
-    /// The synthesis from the coefficients `cut` keeps (the others zero) of every level but
-    /// the finest, whose samples [`LevelOne::samples`] then hands out in order.
-    pub(crate) fn synthesize_to_level_one(&mut self, cut: Cut) -> Result<LevelOne> {
+    /// The synthesis from the coefficients as `reading` gives them, of every level but the
+    /// finest, whose samples [`Self::level_one_samples`] then hands out in order.
+    pub(crate) fn synthesize_to_level_one(&mut self, reading: Reading) -> Result<LevelOne> {
+        self.reading = Some(reading);
         let lens = self.dwt.level_lens().to_vec();
         for j in (2..=self.dwt.level()).rev() {
-            let sources = self.synthesis_sources(j, cut);
+            let sources = self.synthesis_sources(j);
             let ends = [self.ends(&sources[0])?, self.ends(&sources[1])?];
             let target = Array::Scratch((j - 1) % 2);
             let mut out = std::mem::take(&mut self.piece.out[0]);
@@ -306,7 +356,7 @@ impl<'a> DiskDwt<'a> {
             }
             self.piece.out[0] = out;
         }
-        let sources = self.synthesis_sources(1, cut);
+        let sources = self.synthesis_sources(1);
         let ends = [self.ends(&sources[0])?, self.ends(&sources[1])?];
         Ok(LevelOne {
             sources,

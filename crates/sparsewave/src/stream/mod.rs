@@ -3,15 +3,16 @@
 //! ([`WavBlockWriter`](crate::audio::WavBlockWriter)), with the same output bytes and the same
 //! report numbers as the whole-signal job.
 //!
-//! - [`denoise`]: `denoise --method auto|lsa|block` (two passes: the noise estimate and the
-//!   spectral peak of the metrics, then the denoiser, the output and the metrics).
+//! - [`denoise`]: `denoise --method auto|lsa|block|gaussian` (two passes: the noise estimate
+//!   and the spectral peak of the metrics, then the denoiser, the output and the metrics) and
+//!   `--method wavelet` (one pass, then the DWT through temporary files).
 //! - [`metrics`]: `metrics REF TEST [--noisy NOISY]` (the reference's spectral peak, then both
 //!   files side by side).
 //! - [`codec`]: `encode` (the metrics' spectral peak, then the segments of a segmented `.swz`
 //!   file one at a time) and `decode` (segment by segment).
 //! - [`compress`]: `compress --method stft` (the STFT made again on each pass of the budget's
 //!   search) and `--method dwt` (the signal and its coefficients in temporary files,
-//!   [`TempArray`], level by level).
+//!   [`TempArray`], level by level); `denoise --method wavelet` likewise.
 //!
 //! Memory is a few blocks per channel plus what the method keeps (the noise estimate's
 //! quantile, about 32 MB per channel for an hour at 44.1 kHz), whatever the input's length.
@@ -29,6 +30,7 @@ mod dwt;
 mod gaussian;
 pub mod metrics;
 pub mod select;
+mod shrink;
 mod spill;
 mod stft_filter;
 mod tape;
@@ -146,6 +148,20 @@ impl Pass {
         }
         Ok(())
     }
+}
+
+/// Decoded inputs (8 bytes per sample and channel) up to this size run the DWT's jobs
+/// (`compress --method dwt`, `denoise --method wavelet`) faster in memory than through their
+/// streamed versions' temporary files.
+pub const DWT_IN_MEMORY_BYTES: u64 = 64 << 20;
+
+/// Whether the file `input`'s decoded samples exceed [`DWT_IN_MEMORY_BYTES`] (or its header
+/// does not declare its length). Errors: the input's header.
+pub fn exceeds_dwt_in_memory(input: &Path) -> Result<bool> {
+    let reader = BlockReader::open(input, 1)?;
+    Ok(reader.exact_frames().is_none_or(|frames| {
+        frames.saturating_mul(8 * reader.channel_count() as u64) > DWT_IN_MEMORY_BYTES
+    }))
 }
 
 /// Refuse a block of `path` with another channel count than expected.

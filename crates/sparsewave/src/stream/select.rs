@@ -46,6 +46,12 @@ impl Cut {
         }
     }
 
+    /// The magnitude of the first entry not kept (magnitudes are `≥ 0`; not meaningful for
+    /// [`Cut::ALL`]): the inverse of `descending_key` on them.
+    pub fn magnitude(&self) -> f64 {
+        f64::from_bits(!self.key ^ (1 << 63))
+    }
+
     /// Whether the entry of magnitude `magnitude` (not NaN) at storage index `index` is kept.
     #[inline]
     pub fn keeps(&self, magnitude: f64, index: u64) -> bool {
@@ -267,6 +273,30 @@ fn digit(key: u64, fixed: u32) -> usize {
     ((key << fixed) >> (u64::BITS - RADIX_BITS)) as usize
 }
 
+/// The magnitude of rank `rank` (0: the largest) among entries visited in passes: each call of
+/// `pass(visit)` visits every entry once, `visit(magnitude, storage index)` with magnitudes
+/// `≥ 0` and not NaN, in ascending index order. `rank` is less than the entries' count. The
+/// magnitude is one of the entries' own (the order statistic, bit for bit).
+pub fn nth_largest(
+    rank: u64,
+    mut pass: impl FnMut(&mut dyn FnMut(f64, u64)) -> crate::Result<()>,
+) -> crate::Result<f64> {
+    // A budget of 0 keeps nothing without a pass; the largest is one pass's maximum.
+    if rank == 0 {
+        let mut largest = 0.0_f64;
+        pass(&mut |m, _| largest = largest.max(m))?;
+        return Ok(largest);
+    }
+    // Every entry costs 1: a budget of `rank` keeps the `rank` largest, and the first entry
+    // not kept has rank `rank`.
+    let mut search = CutSearch::new(rank);
+    while search.cut().is_none() {
+        pass(&mut |m, i| search.visit(m, i, 1))?;
+        search.end_pass();
+    }
+    Ok(search.cut().expect("the search ended").magnitude())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,5 +395,31 @@ mod tests {
         assert!(cut.keeps(2.0, u64::MAX - 1) && cut.keeps(3.0, 0));
         assert!(!cut.keeps(1.999_999, 0));
         assert!(Cut::ALL.keeps(0.0, u64::MAX - 1));
+    }
+
+    /// Every rank's magnitude is the sorted order's, bit for bit: ties, zeros, a tail of equal
+    /// values, and more entries than a collect pass takes (histogram passes first).
+    #[test]
+    fn nth_largest_is_the_sorted_orders_entry() {
+        let n = (COLLECT_LIMIT as usize) * 2 + 17;
+        let values: Vec<f64> = (0..n)
+            .map(|i| match i % 5 {
+                0 => 0.0,
+                1 => 0.25,
+                _ => ((i as f64) * 0.618_033_988_7).fract() * 3.0,
+            })
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        for rank in [0, 1, 2, 1000, n / 2, n / 2 + 1, 3 * n / 5, n - 1] {
+            let got = nth_largest(rank as u64, |visit| {
+                for (i, &v) in values.iter().enumerate() {
+                    visit(v, i as u64);
+                }
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(got.to_bits(), sorted[rank].to_bits(), "rank {rank}");
+        }
     }
 }

@@ -38,6 +38,17 @@ impl Spill {
         Ok(())
     }
 
+    /// Read samples `at..at + out.len()` of channel `c` (written before).
+    pub fn read(&mut self, c: usize, at: usize, out: &mut [f64]) -> Result<()> {
+        if at + out.len() > self.written[c] {
+            return Err(Error::param(
+                "signal",
+                "samples the spill does not hold yet",
+            ));
+        }
+        self.array.read(c * self.len + at, out)
+    }
+
     /// Hand every channel to `visit` in pieces, channel after channel, in order (the channels
     /// must be complete).
     pub fn visit(&mut self, visit: &mut dyn FnMut(&[f64])) -> Result<()> {
