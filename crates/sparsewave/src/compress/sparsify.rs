@@ -177,7 +177,7 @@ pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<
     })
 }
 
-/// The fewest entries a parallel part of [`select_budget`] or [`Ranking::up_to`] visits.
+/// The fewest entries a parallel part of [`select_budget`] or [`Ranking::new`] visits.
 const SELECT_CHUNK: usize = 1 << 16;
 
 /// Entries per part for a pass over `len` entries in one part per thread (parts of at least
@@ -226,14 +226,21 @@ pub fn apply_mask<T: Default>(coefs: &mut [T], mask: &[bool]) -> Result<()> {
 }
 
 /// The ranking of the entries, sorted once, answering "which entries for budget K" for many `K`
-/// (error-versus-kept sweeps) by a binary search over prefix costs.
+/// (error-versus-kept sweeps).
+///
+/// The entries are distributed by the top 16 bits of their key into buckets, in ranking order
+/// (every entry of a bucket ranks before every entry of the next). A budget keeps whole the
+/// buckets before the one where the running cost first exceeds it, in any order, so only that
+/// crossing bucket needs sorting: [`Ranking::for_budgets`] sorts the crossing buckets of the
+/// budgets it is made for, [`Ranking::new`] every bucket.
 #[derive(Clone, Debug)]
 pub struct Ranking {
-    /// Entry indices, best first: every entry, or (see [`Ranking::up_to`]) a leading part
-    /// holding at least as many entries as the largest budget could keep.
-    order: Vec<u32>,
-    /// `cumulative[p]` = total cost of `order[..=p]`.
-    cumulative: Vec<u64>,
+    /// Keys `descending_key(m) << 32 | index` of the ranked entries: every entry, or (see
+    /// [`Ranking::for_budgets`]) the leading buckets holding at least as many entries as the
+    /// largest budget could keep; bucket after bucket, each sorted when it is in `sorted`.
+    keys: Vec<u128>,
+    /// The ranked buckets, in ranking order.
+    buckets: Vec<Bucket>,
     /// All entries, ranked or not (the length of a mask).
     entries: usize,
     /// Total cost of all entries.
@@ -242,17 +249,45 @@ pub struct Ranking {
     max_budget: usize,
 }
 
+/// One bucket of a [`Ranking`]: `keys[start..end]`.
+#[derive(Clone, Debug)]
+struct Bucket {
+    start: usize,
+    end: usize,
+    /// Total cost of the entries ranked before the bucket.
+    cost_before: u64,
+    /// `cost_before` plus the cost of the bucket's entries.
+    cost_end: u64,
+    /// When the bucket is sorted: `cumulative[i]` = the total cost of the entries ranked up to
+    /// `keys[start + i]`.
+    cumulative: Option<Vec<u64>>,
+}
+
+/// Which buckets [`Ranking::build`] sorts.
+enum Sorted<'a> {
+    All,
+    Crossing(&'a [usize]),
+}
+
 impl Ranking {
-    /// Sorts the entries (magnitude descending, ties by ascending index) once, in parallel.
+    /// Ranks every entry (magnitude descending, ties by ascending index), sorting once, in
+    /// parallel.
     pub fn new(magnitudes: &[f64], costs: &[u8]) -> Result<Self> {
-        Self::up_to(magnitudes, costs, usize::MAX)
+        Self::build(magnitudes, costs, usize::MAX, Sorted::All)
     }
 
-    /// [`Ranking::new`] for budgets up to `max_budget` only: as every entry costs at least one
-    /// real number, no such budget keeps more than `max_budget` entries, so only the leading
-    /// ones are sorted (and held). An STFT swept up to 100 % of the signal's length keeps at
-    /// most 1/8 of its entries (hop = window/8).
-    pub fn up_to(magnitudes: &[f64], costs: &[u8], max_budget: usize) -> Result<Self> {
+    /// The ranking that answers the budgets `budgets` (real numbers), as [`Ranking::new`] would:
+    /// as every entry costs at least one real number, no budget keeps more entries than the
+    /// largest, so only the leading buckets are held, and only the bucket each budget's cut
+    /// falls in is sorted. An STFT swept up to 100 % of the signal's length keeps at most 1/8
+    /// of its entries (hop = window/8); a sweep of a critically sampled transform up to 100 %
+    /// sorts a few buckets instead of every entry.
+    pub fn for_budgets(magnitudes: &[f64], costs: &[u8], budgets: &[usize]) -> Result<Self> {
+        let max_budget = budgets.iter().copied().max().unwrap_or(0);
+        Self::build(magnitudes, costs, max_budget, Sorted::Crossing(budgets))
+    }
+
+    fn build(magnitudes: &[f64], costs: &[u8], max_budget: usize, sorted: Sorted) -> Result<Self> {
         validate(magnitudes, costs)?;
         u32::try_from(magnitudes.len()).map_err(|_| {
             Error::param(
@@ -266,9 +301,9 @@ impl Ranking {
         // Sorting self-contained keys (magnitude and index in one integer) instead of indices
         // compared through `magnitudes` avoids a cache miss per comparison. The keys are
         // distinct (index tie-break), so the order is deterministic. One counting pass
-        // distributes them by their top 16 bits (an MSD radix step, in index order), then each
-        // bucket — small and cache-resident for real signals — is sorted, in parallel. Buckets
-        // past the one that completes `max_budget` entries are not needed.
+        // distributes them by their top 16 bits (an MSD radix step, in index order), then the
+        // buckets that need it — small and cache-resident for real signals — are sorted, in
+        // parallel. Buckets past the one that completes `max_budget` entries are not needed.
         let key = |i: usize| (u128::from(descending_key(magnitudes[i])) << 32) | i as u128;
         let bucket =
             |i: usize| (descending_key(magnitudes[i]) >> (u64::BITS - RADIX_BITS)) as usize;
@@ -280,26 +315,49 @@ impl Ranking {
             .step_by(chunk)
             .map(|a| a..(a + chunk).min(magnitudes.len()))
             .collect();
-        let mut part_counts: Vec<Vec<usize>> = parts
+        let counted: Vec<(Vec<usize>, Vec<u64>)> = parts
             .par_iter()
             .map(|r| {
                 let mut counts = vec![0usize; 1 << RADIX_BITS];
-                r.clone().for_each(|i| counts[bucket(i)] += 1);
-                counts
+                let mut bucket_costs = vec![0u64; 1 << RADIX_BITS];
+                r.clone().for_each(|i| {
+                    let b = bucket(i);
+                    counts[b] += 1;
+                    bucket_costs[b] += u64::from(costs[i]);
+                });
+                (counts, bucket_costs)
             })
             .collect();
         let mut sizes = vec![0usize; 1 << RADIX_BITS];
-        for counts in &part_counts {
+        let mut bucket_costs = vec![0u64; 1 << RADIX_BITS];
+        for (counts, part_costs) in &counted {
             sizes.iter_mut().zip(counts).for_each(|(s, c)| *s += c);
+            bucket_costs
+                .iter_mut()
+                .zip(part_costs)
+                .for_each(|(s, c)| *s += c);
         }
+        let mut part_counts: Vec<Vec<usize>> = counted.into_iter().map(|(c, _)| c).collect();
         // Bucket starts; buckets past the one that completes `max_budget` entries are dropped.
         let mut start = 0;
+        let mut cost = 0;
         let mut starts = vec![0usize; 1 << RADIX_BITS];
-        for (slot, size) in starts.iter_mut().zip(&mut sizes) {
+        let mut buckets = Vec::new();
+        for ((slot, size), &bucket_cost) in starts.iter_mut().zip(&mut sizes).zip(&bucket_costs) {
             if start >= max_budget {
                 *size = 0;
             }
             *slot = start;
+            if *size > 0 {
+                buckets.push(Bucket {
+                    start,
+                    end: start + *size,
+                    cost_before: cost,
+                    cost_end: cost + bucket_cost,
+                    cumulative: None,
+                });
+                cost += bucket_cost;
+            }
             start += *size;
         }
         let ranked = start;
@@ -327,37 +385,68 @@ impl Ranking {
                 }
             }
         });
-        let mut buckets = Vec::new();
-        let mut rest = keys.as_mut_slice();
-        for &size in &sizes {
-            let (b, tail) = rest.split_at_mut(size);
-            if size > 1 {
-                buckets.push(b);
-            }
-            rest = tail;
-        }
-        buckets.into_par_iter().for_each(|b| {
-            if b.len() > LARGE_BUCKET {
-                b.par_sort_unstable();
-            } else {
-                b.sort_unstable();
-            }
-        });
-        let order: Vec<u32> = keys.into_iter().map(|k| k as u32).collect();
-        let cumulative = order
-            .iter()
-            .scan(0u64, |total, &i| {
-                *total += u64::from(costs[i as usize]);
-                Some(*total)
-            })
-            .collect();
-        Ok(Ranking {
-            order,
-            cumulative,
+        let mut ranking = Ranking {
+            keys,
+            buckets,
             entries: magnitudes.len(),
             total: costs.iter().map(|&c| u64::from(c)).sum(),
             max_budget,
-        })
+        };
+        let wanted: Vec<usize> = match sorted {
+            Sorted::All => (0..ranking.buckets.len()).collect(),
+            Sorted::Crossing(budgets) => {
+                let mut wanted: Vec<usize> = budgets
+                    .iter()
+                    .map(|&b| ranking.crossing(b))
+                    .filter(|&b| b < ranking.buckets.len())
+                    .collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                wanted
+            }
+        };
+        ranking.sort_buckets(&wanted, costs);
+        Ok(ranking)
+    }
+
+    /// Sort the buckets `wanted` (ascending) and note their cumulative costs.
+    fn sort_buckets(&mut self, wanted: &[usize], costs: &[u8]) {
+        let mut slices = Vec::with_capacity(wanted.len());
+        let mut rest = self.keys.as_mut_slice();
+        let mut at = 0;
+        for &b in wanted {
+            let bucket = &self.buckets[b];
+            let (_, tail) = rest.split_at_mut(bucket.start - at);
+            let (keys, tail) = tail.split_at_mut(bucket.end - bucket.start);
+            slices.push((keys, bucket.cost_before));
+            (rest, at) = (tail, bucket.end);
+        }
+        let cumulative: Vec<Vec<u64>> = slices
+            .into_par_iter()
+            .map(|(keys, cost_before)| {
+                if keys.len() > LARGE_BUCKET {
+                    keys.par_sort_unstable();
+                } else {
+                    keys.sort_unstable();
+                }
+                keys.iter()
+                    .scan(cost_before, |total, &k| {
+                        *total += u64::from(costs[k as u32 as usize]);
+                        Some(*total)
+                    })
+                    .collect()
+            })
+            .collect();
+        for (&b, cumulative) in wanted.iter().zip(cumulative) {
+            self.buckets[b].cumulative = Some(cumulative);
+        }
+    }
+
+    /// The bucket where the running cost first exceeds `budget` (the number of buckets when
+    /// every ranked entry fits).
+    fn crossing(&self, budget: usize) -> usize {
+        self.buckets
+            .partition_point(|b| b.cost_end <= budget as u64)
     }
 
     /// Number of entries (ranked or not: the length of a mask).
@@ -370,10 +459,13 @@ impl Ranking {
         self.entries == 0
     }
 
-    /// The ranked entries' indices, best first (all of them, unless the ranking was made by
-    /// [`Ranking::up_to`]).
-    pub fn order(&self) -> &[u32] {
-        &self.order
+    /// The ranked entries' indices, best first (all of them for [`Ranking::new`]), or `None`
+    /// when some bucket is not sorted ([`Ranking::for_budgets`]).
+    pub fn order(&self) -> Option<Vec<u32>> {
+        self.buckets
+            .iter()
+            .all(|b| b.cumulative.is_some())
+            .then(|| self.keys.iter().map(|&k| k as u32).collect())
     }
 
     /// Total cost of all entries (for PGBZ: the padded length `L`).
@@ -381,29 +473,57 @@ impl Ranking {
         self.total as usize
     }
 
-    /// How many leading entries of the ranking fit in `budget` real numbers.
+    /// How many leading entries of the ranking fit in `budget` real numbers, and their cost.
     ///
     /// # Panics
-    /// If `budget` exceeds the `max_budget` of [`Ranking::up_to`].
-    pub fn prefix_len(&self, budget: usize) -> usize {
+    /// If `budget` exceeds the largest budget of [`Ranking::for_budgets`], or its cut falls in
+    /// a bucket that was not sorted (a budget the ranking was not made for).
+    fn prefix(&self, budget: usize) -> (usize, u64) {
         assert!(
             budget <= self.max_budget,
             "budget {budget} beyond the ranking's {}",
             self.max_budget
         );
-        self.cumulative.partition_point(|&c| c <= budget as u64)
+        let b = self.crossing(budget);
+        let Some(bucket) = self.buckets.get(b) else {
+            return (
+                self.keys.len(),
+                self.buckets.last().map_or(0, |b| b.cost_end),
+            );
+        };
+        let cumulative = bucket
+            .cumulative
+            .as_ref()
+            .expect("the ranking was sorted for this budget");
+        let q = cumulative.partition_point(|&c| c <= budget as u64);
+        let cost = if q == 0 {
+            bucket.cost_before
+        } else {
+            cumulative[q - 1]
+        };
+        (bucket.start + q, cost)
+    }
+
+    /// How many leading entries of the ranking fit in `budget` real numbers.
+    ///
+    /// # Panics
+    /// As [`Ranking::fill_mask`] errs (a budget the ranking was not made for).
+    pub fn prefix_len(&self, budget: usize) -> usize {
+        self.prefix(budget).0
     }
 
     /// Real numbers actually kept for `budget` (≤ budget).
+    ///
+    /// # Panics
+    /// As [`Ranking::prefix_len`].
     pub fn kept_reals(&self, budget: usize) -> usize {
-        match self.prefix_len(budget) {
-            0 => 0,
-            p => self.cumulative[p - 1] as usize,
-        }
+        self.prefix(budget).1 as usize
     }
 
     /// Writes the kept mask for `budget` into `mask` (length [`Ranking::len`]) and returns the
-    /// real numbers kept. Costs O(len) for clearing plus O(kept).
+    /// real numbers kept. Costs O(len) for clearing plus O(kept). Errors: a mask of another
+    /// length, a budget beyond the largest the ranking was made for or whose cut falls in a
+    /// bucket it did not sort.
     pub fn fill_mask(&self, budget: usize, mask: &mut [bool]) -> Result<usize> {
         if mask.len() != self.len() {
             return Err(Error::param(
@@ -415,26 +535,28 @@ impl Ranking {
                 ),
             ));
         }
-        if budget > self.max_budget {
+        let sorted_for = |b: usize| self.buckets.get(b).is_none_or(|b| b.cumulative.is_some());
+        if budget > self.max_budget || !sorted_for(self.crossing(budget)) {
             return Err(Error::param(
                 "budget",
                 format!(
-                    "{budget} real numbers, beyond the {} this ranking was sorted for",
+                    "{budget} real numbers, a budget this ranking was not sorted for (largest {})",
                     self.max_budget
                 ),
             ));
         }
+        let (len, cost) = self.prefix(budget);
         mask.fill(false);
-        for &i in &self.order[..self.prefix_len(budget)] {
-            mask[i as usize] = true;
+        for &k in &self.keys[..len] {
+            mask[k as u32 as usize] = true;
         }
-        Ok(self.kept_reals(budget))
+        Ok(cost as usize)
     }
 
     /// The selection for `budget`, as [`select_budget`] would return it.
     ///
     /// # Panics
-    /// If `budget` exceeds the `max_budget` of [`Ranking::up_to`].
+    /// As [`Ranking::prefix_len`].
     pub fn selection(&self, budget: usize) -> Selection {
         let mut mask = vec![false; self.len()];
         let kept_reals = self
@@ -454,7 +576,7 @@ const RADIX_BITS: u32 = 16;
 /// The ranking's key array, written from several threads at disjoint positions.
 struct KeyWriter(*mut u128);
 
-// SAFETY: only `Ranking::up_to` writes through it, each slot from one thread.
+// SAFETY: only `Ranking::build` writes through it, each slot from one thread.
 unsafe impl Sync for KeyWriter {}
 
 /// A bucket of more entries than this is sorted on all threads.
@@ -576,7 +698,7 @@ mod tests {
     }
 
     #[test]
-    fn a_ranking_up_to_a_budget_answers_as_the_whole_ranking() {
+    fn a_ranking_for_some_budgets_answers_as_the_whole_ranking() {
         // Magnitudes spread over many exponents (many radix buckets), costs 1 and 2.
         let n = 20_000;
         let mags: Vec<f64> = (0..n)
@@ -584,30 +706,45 @@ mod tests {
             .collect();
         let costs: Vec<u8> = (0..n).map(|i| 1 + (i % 3 == 0) as u8).collect();
         let whole = Ranking::new(&mags, &costs).unwrap();
-        for max_budget in [0, 1, 7, 1_000, n / 3, 2 * n] {
-            let part = Ranking::up_to(&mags, &costs, max_budget).unwrap();
-            assert!(part.order().len() >= max_budget.min(n), "max {max_budget}");
-            assert_eq!(part.order(), &whole.order()[..part.order().len()]);
+        let whole_order = whole.order().unwrap();
+        assert_eq!(whole_order.len(), n);
+        for max_budget in [0, 1, 7, 1_000, n / 3, n, 2 * n] {
+            let budgets: Vec<usize> = [0, 1, max_budget / 2, max_budget.saturating_sub(1)]
+                .into_iter()
+                .filter(|&b| b <= max_budget)
+                .chain([max_budget])
+                .collect();
+            let part = Ranking::for_budgets(&mags, &costs, &budgets).unwrap();
+            assert!(part.keys.len() >= max_budget.min(n), "max {max_budget}");
             assert_eq!((part.len(), part.total_reals()), (n, whole.total_reals()));
-            let budgets = [
-                0,
-                1,
-                max_budget / 2,
-                max_budget.saturating_sub(1),
-                max_budget,
-            ];
-            for budget in budgets.into_iter().filter(|&b| b <= max_budget) {
+            for budget in budgets {
                 assert_eq!(part.selection(budget), whole.selection(budget), "{budget}");
             }
             let mut mask = vec![false; n];
             assert!(part.fill_mask(max_budget + 1, &mut mask).is_err());
         }
-        assert!(Ranking::up_to(&mags, &costs, n / 3).unwrap().order().len() < n / 2);
+        // Only the leading buckets are held, and only the crossing ones sorted: a budget whose
+        // cut falls in another bucket is refused.
+        let part = Ranking::for_budgets(&mags, &costs, &[n / 3]).unwrap();
+        assert!(part.keys.len() < n / 2);
+        assert!(part.order().is_none());
+        let sorted = part
+            .buckets
+            .iter()
+            .filter(|b| b.cumulative.is_some())
+            .count();
+        assert_eq!(sorted, 1);
+        let mut mask = vec![false; n];
+        let unsorted = (0..n / 3)
+            .find(|&b| part.buckets[part.crossing(b)].cumulative.is_none())
+            .unwrap();
+        assert!(part.fill_mask(unsorted, &mut mask).is_err());
     }
 
     /// Enough entries for several counting parts (`SELECT_CHUNK` each at least), on pools of one
     /// to four threads: the order is the sorted one (magnitude descending, ties by index), with
-    /// many ties and a `max_budget` that drops buckets.
+    /// many ties; a ranking for a few budgets (which drops buckets and sorts few) keeps the
+    /// sorted order's prefixes.
     #[test]
     fn the_ranking_in_parallel_parts_is_the_sorted_order() {
         let n = 5 * SELECT_CHUNK + 123;
@@ -622,15 +759,26 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            for max_budget in [usize::MAX, n / 7] {
-                let r = pool.install(|| Ranking::up_to(&mags, &costs, max_budget).unwrap());
-                let len = r.order().len();
-                assert!(len >= max_budget.min(n), "{threads} threads");
-                assert_eq!(
-                    r.order(),
-                    &sorted[..len],
-                    "{threads} threads, max {max_budget}"
-                );
+            let r = pool.install(|| Ranking::new(&mags, &costs).unwrap());
+            assert_eq!(r.order().unwrap(), sorted, "{threads} threads");
+            let budgets = [n / 7, n / 9, n + n / 5];
+            let r = pool.install(|| Ranking::for_budgets(&mags, &costs, &budgets).unwrap());
+            for budget in budgets {
+                // The prefix of the sorted order whose costs fit.
+                let mut spent = 0;
+                let kept = sorted
+                    .iter()
+                    .take_while(|&&i| {
+                        spent += usize::from(costs[i as usize]);
+                        spent <= budget
+                    })
+                    .count();
+                let mut want = vec![false; n];
+                sorted[..kept].iter().for_each(|&i| want[i as usize] = true);
+                let mut mask = vec![false; n];
+                r.fill_mask(budget, &mut mask).unwrap();
+                assert_eq!(mask, want, "{threads} threads, budget {budget}");
+                assert_eq!(r.prefix_len(budget), kept);
             }
         }
     }
@@ -656,7 +804,7 @@ mod tests {
         let r = Ranking::new(&mags, &[1; 7]).unwrap();
         let mut expected: Vec<u32> = (0..7).collect();
         expected.sort_by(|&a, &b| rank_order(&mags, a as usize, b as usize));
-        assert_eq!(r.order(), expected);
+        assert_eq!(r.order().unwrap(), expected);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Error-vs-kept sweeps: one analysis per method, one sort, one synthesis per level.
+//! Error-vs-kept sweeps: one analysis per method, one ranking, one synthesis per level.
 //!
 //! For every method and keep fraction f the budget is K = round(f · L0) real numbers (fair
 //! count), the same for every method; the SNR and relative error are measured jointly over all
@@ -345,21 +345,21 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
             for (c, x) in channels.iter().enumerate() {
                 let t0 = Instant::now();
                 let mut analysis = Analysis::new(rep, x)?;
-                let max_budget = cfg
+                let budgets = cfg
                     .keeps
                     .iter()
                     .map(|&f| budget_for_fraction(f, x.len()))
-                    .try_fold(0, |m, b| b.map(|b| m.max(b)))?;
-                let ranking = Ranking::up_to(analysis.magnitudes(), analysis.costs(), max_budget)?;
+                    .collect::<Result<Vec<_>>>()?;
+                let ranking =
+                    Ranking::for_budgets(analysis.magnitudes(), analysis.costs(), &budgets)?;
                 let analysis_seconds = t0.elapsed().as_secs_f64();
                 if matches!(rep, Representation::Dwt { .. }) {
                     level = analysis.describe()["level"].as_u64().map(|l| l as usize);
                 }
                 let mut mask = vec![false; ranking.len()];
                 let mut y = vec![0.0; x.len()];
-                for (i, &f) in cfg.keeps.iter().enumerate() {
+                for (i, &budget) in budgets.iter().enumerate() {
                     let t1 = Instant::now();
-                    let budget = budget_for_fraction(f, x.len())?;
                     kept[i] += ranking.fill_mask(budget, &mut mask)?;
                     rebuild(&mut analysis, x, &mask, refit, gate, rate, true, &mut y)?;
                     secs[i] += analysis_seconds + t1.elapsed().as_secs_f64();
