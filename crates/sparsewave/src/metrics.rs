@@ -75,7 +75,7 @@ impl Metrics {
             .iter()
             .zip(estimate)
             .map(|(x, y)| ChannelSums {
-                time: TimeSums::of(x, y),
+                time: TimeSums::of::<true>(x, y),
                 spectral: SpectralSums::of(&stft, x, y),
                 seg: SegmentalSnr::of(x, y, sample_rate),
             })
@@ -179,7 +179,7 @@ pub fn metric_stft() -> Stft {
 
 /// SNR (dB) = 10 log10(‖x‖² / ‖x − y‖²), summed as [`Metrics::compute`] sums it.
 pub fn snr_db(x: &[f64], y: &[f64]) -> f64 {
-    let t = TimeSums::of(x, y);
+    let t = TimeSums::of::<false>(x, y);
     ratio_db(t.energy_x(), t.energy_e())
 }
 
@@ -202,7 +202,7 @@ pub struct ErrorSums(TimeSums);
 impl ErrorSums {
     /// Add one channel (`x`, `y` of equal lengths).
     pub fn add(&mut self, x: &[f64], y: &[f64]) {
-        self.0.merge(&TimeSums::of(x, y));
+        self.0.merge(&TimeSums::of::<false>(x, y));
     }
 
     /// SNR (dB) = 10 log10(‖x‖² / ‖x − y‖²).
@@ -319,14 +319,16 @@ struct TimeSums {
 }
 
 impl TimeSums {
-    /// One pass over `x` and `y` (equal lengths), chunks in parallel, merged in chunk order.
-    fn of(x: &[f64], y: &[f64]) -> Self {
+    /// One pass over `x` and `y` (equal lengths), chunks in parallel, merged in chunk order:
+    /// every sum (`ALL`), or only Σ x² and Σ (x − y)² (the same bits as with every sum: each
+    /// lane of each sum is added on its own).
+    fn of<const ALL: bool>(x: &[f64], y: &[f64]) -> Self {
         let chunks: Vec<TimeSums> = x
             .par_chunks(TIME_CHUNK)
             .zip(y.par_chunks(TIME_CHUNK))
             .map(|(xs, ys)| {
                 let mut s = TimeSums::default();
-                s.add(xs, ys);
+                s.add::<ALL>(xs, ys);
                 s
             })
             .collect();
@@ -337,11 +339,12 @@ impl TimeSums {
         total
     }
 
-    /// Continue the sums with the samples `xs`, `ys` (equal lengths), in order.
-    fn add(&mut self, mut xs: &[f64], mut ys: &[f64]) {
+    /// Continue the sums (every one, or those of [`TimeSums::of`] without `ALL`) with the
+    /// samples `xs`, `ys` (equal lengths), in order.
+    fn add<const ALL: bool>(&mut self, mut xs: &[f64], mut ys: &[f64]) {
         // Single samples up to the next whole run of lanes, whole runs, then the rest.
         while self.count % LANES != 0 && !xs.is_empty() {
-            self.add_to_lane(self.count % LANES, xs[0], ys[0]);
+            self.add_to_lane::<ALL>(self.count % LANES, xs[0], ys[0]);
             self.count += 1;
             (xs, ys) = (&xs[1..], &ys[1..]);
         }
@@ -349,11 +352,11 @@ impl TimeSums {
         let sums = std::mem::take(self);
         *self = with_avx2(
             #[inline(always)]
-            || sums.add_runs(&xs[..body], &ys[..body]),
+            || sums.add_runs::<ALL>(&xs[..body], &ys[..body]),
         );
         for (l, (&a, &b)) in xs[body..].iter().zip(&ys[body..]).enumerate() {
             debug_assert_eq!(self.count % LANES, l);
-            self.add_to_lane(l, a, b);
+            self.add_to_lane::<ALL>(l, a, b);
             self.count += 1;
         }
     }
@@ -361,10 +364,10 @@ impl TimeSums {
     /// [`TimeSums::add`] of whole runs of [`LANES`] samples from lane 0, by value, so that the
     /// lanes stay in vector registers.
     #[inline(always)]
-    fn add_runs(mut self, xs: &[f64], ys: &[f64]) -> Self {
+    fn add_runs<const ALL: bool>(mut self, xs: &[f64], ys: &[f64]) -> Self {
         for (rx, ry) in xs.chunks_exact(LANES).zip(ys.chunks_exact(LANES)) {
             for l in 0..LANES {
-                self.add_to_lane(l, rx[l], ry[l]);
+                self.add_to_lane::<ALL>(l, rx[l], ry[l]);
             }
         }
         self.count += xs.len();
@@ -373,14 +376,16 @@ impl TimeSums {
 
     /// Add the terms of one sample pair to lane `l` (the caller counts the sample).
     #[inline(always)]
-    fn add_to_lane(&mut self, l: usize, a: f64, b: f64) {
+    fn add_to_lane<const ALL: bool>(&mut self, l: usize, a: f64, b: f64) {
         let e = a - b;
         self.xx[l] += a * a;
-        self.yy[l] += b * b;
         self.ee[l] += e * e;
-        self.xy[l] += a * b;
-        self.abs_e[l] += e.abs();
-        self.max_e[l] = larger(self.max_e[l], e.abs());
+        if ALL {
+            self.yy[l] += b * b;
+            self.xy[l] += a * b;
+            self.abs_e[l] += e.abs();
+            self.max_e[l] = larger(self.max_e[l], e.abs());
+        }
     }
 
     /// Lane by lane.
@@ -872,7 +877,7 @@ impl TimeStream {
     fn add_time(&mut self, mut x: &[f64], mut y: &[f64]) {
         while !x.is_empty() {
             let take = (TIME_CHUNK - self.chunk.count).min(x.len());
-            self.chunk.add(&x[..take], &y[..take]);
+            self.chunk.add::<true>(&x[..take], &y[..take]);
             (x, y) = (&x[take..], &y[take..]);
             if self.chunk.count == TIME_CHUNK {
                 self.time.merge(&std::mem::take(&mut self.chunk));
@@ -950,7 +955,11 @@ mod tests {
         let y: Vec<f64> = (0..n)
             .map(|i| (i as f64 * 0.013).sin() * 0.9 + (i as f64 * 0.7).cos() * 0.01)
             .collect();
-        let whole = TimeSums::of(&x, &y);
+        let whole = TimeSums::of::<true>(&x, &y);
+        let light = TimeSums::of::<false>(&x, &y);
+        for (a, b) in [(light.xx, whole.xx), (light.ee, whole.ee)] {
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+        }
         let mut streamed = ChannelMetrics::new(n, 8000, {
             let mut peak = ReferencePeak::new(n).unwrap();
             peak.push(&x).unwrap();

@@ -525,6 +525,37 @@ impl Ranking {
     /// length, a budget beyond the largest the ranking was made for or whose cut falls in a
     /// bucket it did not sort.
     pub fn fill_mask(&self, budget: usize, mask: &mut [bool]) -> Result<usize> {
+        self.check(budget, mask)?;
+        let (len, cost) = self.prefix(budget);
+        mask.fill(false);
+        for &k in &self.keys[..len] {
+            mask[k as u32 as usize] = true;
+        }
+        Ok(cost as usize)
+    }
+
+    /// Changes `mask`, the kept mask of budget `from` ([`Ranking::fill_mask`]), into that of
+    /// `to`, and returns the real numbers `to` keeps. Costs O(entries between the two cuts):
+    /// a sweep's next level. Errors: as [`Ranking::fill_mask`], for either budget.
+    pub fn update_mask(&self, from: usize, to: usize, mask: &mut [bool]) -> Result<usize> {
+        self.check(from, mask)?;
+        self.check(to, mask)?;
+        let (old, _) = self.prefix(from);
+        let (new, cost) = self.prefix(to);
+        let (changed, kept) = if new < old {
+            (&self.keys[new..old], false)
+        } else {
+            (&self.keys[old..new], true)
+        };
+        for &k in changed {
+            mask[k as u32 as usize] = kept;
+        }
+        Ok(cost as usize)
+    }
+
+    /// Refuse a mask of another length than the entries', and a budget the ranking was not
+    /// made for.
+    fn check(&self, budget: usize, mask: &[bool]) -> Result<()> {
         if mask.len() != self.len() {
             return Err(Error::param(
                 "mask",
@@ -545,12 +576,7 @@ impl Ranking {
                 ),
             ));
         }
-        let (len, cost) = self.prefix(budget);
-        mask.fill(false);
-        for &k in &self.keys[..len] {
-            mask[k as u32 as usize] = true;
-        }
-        Ok(cost as usize)
+        Ok(())
     }
 
     /// The selection for `budget`, as [`select_budget`] would return it.
@@ -717,11 +743,24 @@ mod tests {
             let part = Ranking::for_budgets(&mags, &costs, &budgets).unwrap();
             assert!(part.keys.len() >= max_budget.min(n), "max {max_budget}");
             assert_eq!((part.len(), part.total_reals()), (n, whole.total_reals()));
-            for budget in budgets {
+            for &budget in &budgets {
                 assert_eq!(part.selection(budget), whole.selection(budget), "{budget}");
             }
             let mut mask = vec![false; n];
             assert!(part.fill_mask(max_budget + 1, &mut mask).is_err());
+            // Level to level, down and back up: the mask of each budget.
+            let mut from = budgets[0];
+            part.fill_mask(from, &mut mask).unwrap();
+            for &to in budgets.iter().rev().chain(&budgets) {
+                let kept = part.update_mask(from, to, &mut mask).unwrap();
+                let want = whole.selection(to);
+                assert_eq!(
+                    (&mask, kept),
+                    (&want.mask, want.kept_reals),
+                    "{from} -> {to}"
+                );
+                from = to;
+            }
         }
         // Only the leading buckets are held, and only the crossing ones sorted: a budget whose
         // cut falls in another bucket is refused.

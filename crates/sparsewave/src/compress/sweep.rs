@@ -360,7 +360,11 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
                 let mut y = vec![0.0; x.len()];
                 for (i, &budget) in budgets.iter().enumerate() {
                     let t1 = Instant::now();
-                    kept[i] += ranking.fill_mask(budget, &mut mask)?;
+                    // The mask of the level before, changed where the two cuts differ.
+                    kept[i] += match i {
+                        0 => ranking.fill_mask(budget, &mut mask)?,
+                        _ => ranking.update_mask(budgets[i - 1], budget, &mut mask)?,
+                    };
                     rebuild(&mut analysis, x, &mask, refit, gate, rate, true, &mut y)?;
                     secs[i] += analysis_seconds + t1.elapsed().as_secs_f64();
                     errors[i].add(x, &y);
