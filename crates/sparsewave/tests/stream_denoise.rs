@@ -1,10 +1,10 @@
-//! The streamed `denoise --method auto|lsa|block|gaussian|wavelet` against the whole-signal job:
+//! The streamed `denoise --method auto|lsa|block|gaussian|wavelet|wsvd` against the whole-signal job:
 //! the same output bytes and the same report numbers, bit for bit, on files many blocks long
 //! (and, for wavelet shrinkage, many pieces of every level); failures leave no output.
 
 use sparsewave::audio::{decode_file, write_wav, Audio, SampleFormat};
 use sparsewave::denoise::block::BlockConfig;
-use sparsewave::denoise::denoiser::{DenoiseMethod, DenoiseParams};
+use sparsewave::denoise::denoiser::{DenoiseMethod, DenoiseParams, WsvdOverrides};
 use sparsewave::denoise::job::denoise;
 use sparsewave::denoise::lsa::LsaConfig;
 use sparsewave::noise::{add_noise, NoiseModel};
@@ -94,6 +94,17 @@ fn wavelet(wavelet: &str, level: usize, rule: &str, threshold: &str, mode: &str)
         rule: rule.parse().unwrap(),
         threshold: threshold.parse().unwrap(),
         mode: mode.parse().unwrap(),
+        ..DenoiseParams::default()
+    }
+}
+
+/// WSVD in one band with cross-faded windows (the default) and `change` applied.
+fn wsvd(change: impl FnOnce(&mut WsvdOverrides)) -> DenoiseParams {
+    let mut wsvd = WsvdOverrides::default();
+    change(&mut wsvd);
+    DenoiseParams {
+        method: DenoiseMethod::Wsvd,
+        wsvd,
         ..DenoiseParams::default()
     }
 }
@@ -281,6 +292,51 @@ fn streamed_wavelet_shrinkage_equals_the_whole_signal_job() {
             let params = wavelet("db4", 4, "bayes", "soft", mode);
             assert_streamed_equals_whole(&odd, &params, options(999));
         }
+    }
+}
+
+#[test]
+fn streamed_wsvd_equals_the_whole_signal_job() {
+    use sparsewave::linalg::rank_rule::Criterion;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let stereo = noisy_file(&dir, 2, SampleFormat::Float32);
+    // The default (w = 200, the optimal rank at the estimated noise), in blocks shorter and
+    // longer than a window; AIC (no noise estimate); a fixed rank with odd windows and the
+    // paper's mapping; Lanczos.
+    assert_streamed_equals_whole(&stereo, &wsvd(|_| {}), options(4096));
+    assert_streamed_equals_whole(&stereo, &wsvd(|_| {}), options(77));
+    assert_streamed_equals_whole(
+        &stereo,
+        &wsvd(|o| o.rank_rule = Some(Criterion::Aic)),
+        options(1000),
+    );
+    assert_streamed_equals_whole(
+        &stereo,
+        &wsvd(|o| {
+            o.window = Some(vec![151]);
+            o.rank = Some(vec![6]);
+            o.mapping = Some("paper".parse().unwrap());
+        }),
+        options(3001),
+    );
+    assert_streamed_equals_whole(
+        &stereo,
+        &wsvd(|o| {
+            o.window = Some(vec![400]);
+            o.rank = Some(vec![4]);
+            o.svd = Some("lanczos".parse().unwrap());
+        }),
+        options(5000),
+    );
+    // As long as a window (one window, the whole signal), and a length whose last window is
+    // off the grid.
+    for n in [200, 20_037] {
+        let short = dir.join(format!("short{n}.wav"));
+        let x = noise(n, 0.3, 9);
+        write_wav(&short, &Audio::from_channels(8000, vec![x]), None).unwrap();
+        let params = wsvd(|o| o.rank_rule = Some(Criterion::Aic));
+        assert_streamed_equals_whole(&short, &params, options(64));
     }
 }
 

@@ -31,18 +31,20 @@ use std::path::{Path, PathBuf};
 /// detail coefficients), gaussian (Gaussian low-pass, σ in samples) and gate (stationary
 /// spectral gating).
 ///
-/// Memory: auto, lsa, block and gaussian of a file without --clean and --plots run streamed,
-/// in bounded memory whatever the input's length (a few MB per channel for lsa, block and
-/// gaussian, a few tens of MB for auto, which keeps about three segments of its candidates'
-/// outputs, plus the noise estimate's 0.9 % of the samples): the input is read twice in blocks
+/// Memory: auto, lsa, block, gaussian and wsvd in one band with cross-faded windows (its
+/// default) of a file without --clean and --plots run streamed, in bounded memory whatever the
+/// input's length (a few MB per channel for lsa, block, gaussian and wsvd, a few tens of MB for
+/// auto, which keeps about three segments of its candidates' outputs, plus the noise estimate's
+/// 0.9 % of the samples): the input is read twice in blocks
 /// and the output written as it is made, with the same output and numbers as in memory; the
 /// input and output are kept as 64-bit floats in an anonymous temporary file for the noise
 /// reduction ratio (16 bytes per sample; see docs/memory.md). wavelet of a file without
 /// --clean and --plots whose decoded samples exceed 64 MiB (8 bytes per sample and channel:
 /// about 95 s of 44.1 kHz stereo) runs streamed too: the input is read once, and the DWT runs
 /// level by level through temporary files (about 40 bytes per sample and channel on disk, with
-/// the noise reduction ratio's), with the same output and numbers. Every other case (wsvd,
-/// gate, a shorter wavelet job, an input from a pipe) decodes the whole input.
+/// the noise reduction ratio's), with the same output and numbers. Every other case (wsvd
+/// with --bands or another --junction, gate, a shorter wavelet job, an input from a pipe)
+/// decodes the whole input.
 ///
 /// Metrics: with --clean REF they compare the output with the clean reference (and the noisy
 /// input with it, as "input"), and NRR = 10·log10(var(noisy)/var(denoised)) compares the output
@@ -305,8 +307,8 @@ pub fn execute(a: &Args) -> Result<Done> {
 
 /// Whether the job runs streamed: no clean reference, no figures (both need the whole
 /// signals), an input that can be read twice (a regular file, not a pipe), and a denoiser
-/// [`stream::denoise::prefers_streaming`] (auto, LSA, block thresholding, the Gaussian filter;
-/// wavelet shrinkage of a long input).
+/// [`stream::denoise::prefers_streaming`] (auto, LSA, block thresholding, the Gaussian filter,
+/// one-band cross-faded WSVD; wavelet shrinkage of a long input).
 fn streamed(a: &Args, denoiser: &Denoiser) -> Result<bool> {
     if a.clean.is_some()
         || a.out.plots.is_some()

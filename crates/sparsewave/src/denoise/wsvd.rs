@@ -290,18 +290,7 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
         splitter.split(x, &mut out)?;
         out
     };
-    let noise = if cfg.bands.iter().any(|b| b.rank.needs_noise()) {
-        let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
-        if x.len() < need {
-            return Err(Error::param(
-                "rank_rule",
-                format!(
-                    "the optimal rank rule estimates the noise from the signal, which needs at \
-                     least {need} samples (got {}); choose another rule, e.g. aic",
-                    x.len()
-                ),
-            ));
-        }
+    let noise = if cfg.needs_noise(x.len())? {
         Some(NoiseEstimate::estimate(x, sample_rate.round() as u32)?)
     } else {
         None
@@ -317,32 +306,48 @@ pub fn wsvd_denoise(x: &[f64], sample_rate: f64, cfg: &WsvdConfig) -> Result<Wsv
     let mut stats = Vec::with_capacity(cfg.bands.len());
     let mut band_out = vec![0.0; x.len()];
     for ((xb, band), &noise_sigma) in band_signals.iter().zip(&cfg.bands).zip(&band_sigmas) {
-        let setup = WindowSetup {
-            rank: band.rank,
-            noise_sigma: noise_sigma.filter(|_| band.rank.needs_noise()),
-            mapping: cfg.mapping,
-            solver: cfg.solver,
-            tolerance: cfg.tolerance,
-        };
+        let setup = WindowSetup::of(cfg, band, noise_sigma);
         let (windows, rank_sum) =
             denoise_band(xb, band.window, cfg.junction, setup, &mut band_out)?;
         signal.iter_mut().zip(&band_out).for_each(|(s, b)| *s += b);
-        stats.push(BandStats {
-            window: band.window,
-            windows,
-            mean_rank: rank_sum as f64 / windows as f64,
-            noise_sigma: setup.noise_sigma,
-        });
+        stats.push(setup.stats(band.window, windows, rank_sum));
     }
-    let windows = stats.iter().map(|s| s.windows).sum();
-    let rank_sum: f64 = stats.iter().map(|s| s.mean_rank * s.windows as f64).sum();
+    let (windows, mean_rank) = overall_rank(&stats);
     Ok(WsvdOutput {
         signal,
-        mean_rank: rank_sum / windows as f64,
+        mean_rank,
         windows,
         bands: stats,
         noise,
     })
+}
+
+/// The windows of all bands and their mean rank.
+pub(crate) fn overall_rank(bands: &[BandStats]) -> (usize, f64) {
+    let windows = bands.iter().map(|s| s.windows).sum();
+    let rank_sum: f64 = bands.iter().map(|s| s.mean_rank * s.windows as f64).sum();
+    (windows, rank_sum / windows as f64)
+}
+
+impl WsvdConfig {
+    /// Whether a band's rank rule needs the noise level, estimated from a signal of `n`
+    /// samples; errs when `n` is too short for the estimate.
+    pub(crate) fn needs_noise(&self, n: usize) -> Result<bool> {
+        if !self.bands.iter().any(|b| b.rank.needs_noise()) {
+            return Ok(false);
+        }
+        let need = ESTIMATOR_FRAME * SMOOTHING_FRAMES;
+        if n < need {
+            return Err(Error::param(
+                "rank_rule",
+                format!(
+                    "the optimal rank rule estimates the noise from the signal, which needs at \
+                     least {need} samples (got {n}); choose another rule, e.g. aic"
+                ),
+            ));
+        }
+        Ok(true)
+    }
 }
 
 /// FFT length on which [`band_noise_sigma`] integrates the noise PSD.
@@ -393,22 +398,31 @@ pub fn plain_grid(n: usize, w: usize) -> Vec<Span> {
 /// 50 % overlap grid: starts `0, h, 2h, …` (`h = ⌊w/2⌋`) while `start + w ≤ n`, plus
 /// `[n − w, n)` if the last window ends early; one window `[0, n)` when `n ≤ w`.
 pub fn overlap_grid(n: usize, w: usize) -> Vec<Span> {
+    (0..).map_while(|m| overlap_span(n, w, m)).collect()
+}
+
+/// Window `m` of [`overlap_grid`]`(n, w)` (`None` past the last): the whole signal when
+/// `n ≤ w`; else windows of `w` samples every `⌊w/2⌋` (at least 1), and one more ending at the
+/// last sample when they do not reach it.
+pub(crate) fn overlap_span(n: usize, w: usize, m: usize) -> Option<Span> {
     if n <= w {
-        return vec![Span { start: 0, len: n }];
+        return (m == 0).then_some(Span { start: 0, len: n });
     }
     let hop = (w / 2).max(1);
-    let mut spans: Vec<Span> = (0..)
-        .map(|m| m * hop)
-        .take_while(|s| s + w <= n)
-        .map(|start| Span { start, len: w })
-        .collect();
-    if spans.last().is_some_and(|s| s.start + w < n) {
-        spans.push(Span {
+    let regular = (n - w) / hop + 1;
+    if m < regular {
+        Some(Span {
+            start: m * hop,
+            len: w,
+        })
+    } else if m == regular && (regular - 1) * hop + w < n {
+        Some(Span {
             start: n - w,
             len: w,
-        });
+        })
+    } else {
+        None
     }
-    spans
 }
 
 /// Second grid of [`Junction::Interleave`]: a head `[0, h)` (`h = ⌊w/2⌋`), then the
@@ -443,7 +457,7 @@ pub fn xfade_weight_sum(n: usize, w: usize) -> Vec<f64> {
 
 /// What a window needs to know besides its samples.
 #[derive(Debug, Clone, Copy)]
-struct WindowSetup {
+pub(crate) struct WindowSetup {
     rank: RankRule,
     /// The band's noise standard deviation, for rules that need it.
     noise_sigma: Option<f64>,
@@ -453,6 +467,29 @@ struct WindowSetup {
 }
 
 impl WindowSetup {
+    /// The setup of `band` of `cfg`, whose noise level is `noise_sigma` (kept when its rule
+    /// needs it).
+    pub(crate) fn of(cfg: &WsvdConfig, band: &BandConfig, noise_sigma: Option<f64>) -> Self {
+        WindowSetup {
+            rank: band.rank,
+            noise_sigma: noise_sigma.filter(|_| band.rank.needs_noise()),
+            mapping: cfg.mapping,
+            solver: cfg.solver,
+            tolerance: cfg.tolerance,
+        }
+    }
+
+    /// The statistics of a band of `window`-sample windows: `windows` of them, whose ranks sum
+    /// to `rank_sum`.
+    pub(crate) fn stats(&self, window: usize, windows: usize, rank_sum: usize) -> BandStats {
+        BandStats {
+            window,
+            windows,
+            mean_rank: rank_sum as f64 / windows as f64,
+            noise_sigma: self.noise_sigma,
+        }
+    }
+
     /// The rule's rank of a `p × q` window with singular values `values`.
     fn rank_of(&self, p: usize, q: usize, values: &[f64]) -> Result<usize> {
         self.rank.rank_with_noise(p, q, values, self.noise_sigma)
@@ -559,7 +596,7 @@ fn junction_mean_filter(y: &[f64], spans: &[Span], out: &mut [f64]) {
 
 /// Denoises every window of `spans` (in parallel, all sharing `plan`); returns the window
 /// outputs concatenated in grid order and the sum of ranks.
-fn run_grid(
+pub(crate) fn run_grid(
     x: &[f64],
     plan: &HankelOp,
     spans: &[Span],

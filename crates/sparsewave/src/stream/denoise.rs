@@ -1,6 +1,6 @@
-//! `denoise --method auto|lsa|block|gaussian` of a file in bounded memory, with the bytes and
-//! the report of the whole-signal [`denoise`](crate::denoise::job::denoise) (without a clean
-//! reference).
+//! `denoise --method auto|lsa|block|gaussian|wsvd` of a file in bounded memory, with the bytes
+//! and the report of the whole-signal [`denoise`](crate::denoise::job::denoise) (without a
+//! clean reference); `--method wavelet` is in `stream::shrink`.
 //!
 //! Pass one reads the file for what needs all of it before any output: the noise of each
 //! channel ([`MinimumStatistics`], unless a noise clip gives it), the DC-lobe bins a coloured
@@ -9,13 +9,14 @@
 //! frame in runs of whole overlap-add blocks (`stream::StftFilter`): LSA and block
 //! thresholding through one filter, `auto` through its candidates' filters, the probe's and
 //! the per-segment choice (`stream::AutoLane`); the Gaussian filter runs on a sliding window
-//! (`stream::GaussianLane`). The samples handed out go to the WAV file ([`WavBlockWriter`])
+//! (`stream::GaussianLane`), one-band WSVD window by window (`stream::WsvdLane`). The samples handed out go to the WAV file ([`WavBlockWriter`])
 //! and to the metrics ([`ChannelMetrics`]). The noise reduction ratio's variances read both
 //! signals back from a [`Spill`].
 
 use super::auto::AutoLane;
 use super::gaussian::GaussianLane;
 use super::stft_filter::{GainRule, StftFilter};
+use super::wsvd::WsvdLane;
 use super::{Pass, Spill, StreamOptions};
 use crate::audio::{SampleFormat, WavBlockWriter, WriteReport};
 use crate::denoise::auto::{hann_quarter_hop, AutoConfig, Estimator, PROBE_FFT};
@@ -23,6 +24,7 @@ use crate::denoise::denoiser::{ChannelInfo, Denoiser, NoiseInput};
 use crate::denoise::gaussian::GaussianFilter;
 use crate::denoise::job::mean_rank;
 use crate::denoise::noise_estimate::{dc_lobe_frames, DcLobe, MinimumStatistics, NoiseEstimate};
+use crate::denoise::wsvd::{band_noise_sigma, overall_rank, Junction, WindowSetup, WsvdConfig};
 use crate::metrics::{
     nrr_from_variances, streamed_variance, ChannelMetrics, Metrics, ReferencePeak,
 };
@@ -47,18 +49,20 @@ pub struct StreamedDenoise {
 }
 
 /// Whether [`denoise_file`] runs `denoiser`: `auto` ([`Denoiser::Auto`]), LSA and block
-/// thresholding ([`Denoiser::Stft`]), the Gaussian filter ([`Denoiser::Gaussian`]) and wavelet
-/// shrinkage ([`Denoiser::Wavelet`], through temporary files). WSVD (its bands are one FFT
-/// mask of the whole signal) and the spectral gate (a percentile of each bin over the whole
-/// signal) do not.
+/// thresholding ([`Denoiser::Stft`]), the Gaussian filter ([`Denoiser::Gaussian`]), wavelet
+/// shrinkage ([`Denoiser::Wavelet`], through temporary files) and WSVD in one band with
+/// cross-faded windows ([`Denoiser::Wsvd`], the default). WSVD in several bands (one FFT mask
+/// of the whole signal per band) or with other junctions, and the spectral gate (a percentile
+/// of each bin over the whole signal) do not.
 pub fn streams(denoiser: &Denoiser) -> bool {
-    matches!(
-        denoiser,
+    match denoiser {
         Denoiser::Auto { .. }
-            | Denoiser::Stft { .. }
-            | Denoiser::Gaussian { .. }
-            | Denoiser::Wavelet(_)
-    )
+        | Denoiser::Stft { .. }
+        | Denoiser::Gaussian { .. }
+        | Denoiser::Wavelet(_) => true,
+        Denoiser::Wsvd(cfg) => cfg.cuts_hz.is_empty() && cfg.junction == Junction::Xfade,
+        Denoiser::Gate { .. } => false,
+    }
 }
 
 /// Whether `denoiser` on the file `input` is better run by [`denoise_file`] than in memory:
@@ -77,6 +81,7 @@ enum Method<'a> {
     Auto(&'a AutoConfig),
     Single(&'a Estimator),
     Gaussian(&'a GaussianFilter),
+    Wsvd(&'a WsvdConfig),
 }
 
 impl Method<'_> {
@@ -91,7 +96,7 @@ impl Method<'_> {
                 .chain(std::iter::once(PROBE_FFT))
                 .collect(),
             Method::Single(e) => vec![e.n_fft()],
-            Method::Gaussian(_) => Vec::new(),
+            Method::Gaussian(_) | Method::Wsvd(_) => Vec::new(),
         };
         for size in all {
             if !sizes.contains(&size) {
@@ -103,7 +108,7 @@ impl Method<'_> {
 }
 
 /// Denoise the file `input` into the WAV file `output` (in `format`, the input's when `None`)
-/// with `denoiser` (`auto`, LSA, block thresholding or the Gaussian filter: [`streams`]), in
+/// with `denoiser` (one that [`streams`]), in
 /// bounded memory (module
 /// documentation). The output is written
 /// atomically: on any error (a truncated or corrupt input found in either pass, a non-finite
@@ -118,6 +123,11 @@ pub fn denoise_file(
     format: Option<SampleFormat>,
     options: &StreamOptions,
 ) -> Result<StreamedDenoise> {
+    // The noise of a method without a clip: estimated from the signal.
+    let estimated_noise = NoiseInput {
+        clips: None,
+        sample_rate: None,
+    };
     let (method, noise) = match denoiser {
         Denoiser::Auto { config, noise } => {
             config.validate()?;
@@ -128,6 +138,7 @@ pub fn denoise_file(
             (Method::Single(estimator), Some(noise))
         }
         Denoiser::Gaussian { filter, .. } => (Method::Gaussian(filter), None),
+        Denoiser::Wsvd(cfg) if streams(denoiser) => (Method::Wsvd(cfg), Some(&estimated_noise)),
         Denoiser::Wavelet(shrink) => {
             return super::shrink::denoise_file(input, output, denoiser, shrink, format, options)
         }
@@ -135,7 +146,8 @@ pub fn denoise_file(
             return Err(Error::param(
                 "method",
                 format!(
-                    "the streamed denoiser runs auto, lsa, block, gaussian and wavelet, not {}",
+                    "the streamed denoiser runs auto, lsa, block, gaussian, wavelet and \
+                     one-band cross-faded wsvd, not {}",
                     other.method()
                 ),
             ))
@@ -143,6 +155,11 @@ pub fn denoise_file(
     };
     let started = Instant::now();
     let len = Pass::length(input, options)?;
+    // WSVD estimates the noise only for a rank rule that needs it (and checks the length).
+    let noise = match method {
+        Method::Wsvd(cfg) => cfg.needs_noise(len)?.then_some(&estimated_noise),
+        _ => noise,
+    };
     let sizes = method.sizes();
     let first = first_pass(input, options, len, noise, &sizes)?;
     denoiser.check_noise_clip_rate(first.sample_rate)?;
@@ -203,6 +220,16 @@ pub fn denoise_file(
                     )?))
                 }
                 (Method::Gaussian(filter), _) => Filter::Gaussian(GaussianLane::new(filter, len)),
+                (Method::Wsvd(cfg), estimate) => {
+                    let rate = f64::from(sample_rate);
+                    cfg.validate(len, rate)?;
+                    let band = &cfg.bands[0];
+                    let sigma = estimate
+                        .as_ref()
+                        .map(|e| band_noise_sigma(e, rate, &cfg.cuts_hz, 0));
+                    let setup = WindowSetup::of(cfg, band, sigma);
+                    Filter::Wsvd(Box::new(WsvdLane::new(band.window, setup, len)?))
+                }
                 (Method::Auto(_) | Method::Single(_), None) => {
                     unreachable!("auto, lsa and block have a noise estimate per channel")
                 }
@@ -234,13 +261,14 @@ pub fn denoise_file(
     let mut channel_metrics = Vec::with_capacity(channels);
     for (lane, estimate) in lanes.into_iter().zip(&estimates) {
         channel_metrics.push(lane.metrics);
+        let wsvd = wsvd_info(&lane.denoiser);
         infos.push(ChannelInfo {
             noise: estimate.as_ref().map(NoiseEstimate::json),
             auto: match lane.denoiser {
                 Filter::Auto(auto) => Some(auto.report()),
-                Filter::Single(_) | Filter::Gaussian(_) => None,
+                _ => None,
             },
-            ..ChannelInfo::default()
+            ..wsvd
         });
     }
     let report = finish_report(
@@ -476,6 +504,23 @@ enum Filter {
     Single(Box<StftFilter>),
     /// The Gaussian filter.
     Gaussian(GaussianLane),
+    /// WSVD in one band (boxed: its Hankel plan and buffers).
+    Wsvd(Box<WsvdLane>),
+}
+
+/// A channel's WSVD statistics for its report (none for the other denoisers).
+fn wsvd_info(filter: &Filter) -> ChannelInfo {
+    let Filter::Wsvd(lane) = filter else {
+        return ChannelInfo::default();
+    };
+    let bands = vec![lane.stats()];
+    let (windows, mean_rank) = overall_rank(&bands);
+    ChannelInfo {
+        mean_rank: Some(mean_rank),
+        windows: Some(windows),
+        bands,
+        ..ChannelInfo::default()
+    }
 }
 
 impl Lane {
@@ -486,6 +531,7 @@ impl Lane {
             Filter::Auto(auto) => auto.push(x)?,
             Filter::Single(filter) => filter.push(x)?.swap_remove(0),
             Filter::Gaussian(filter) => filter.push(x),
+            Filter::Wsvd(filter) => filter.push(x)?,
         };
         let x: Vec<f64> = self.pending_x.drain(..y.len()).collect();
         self.metrics.push(&x, &y)?;

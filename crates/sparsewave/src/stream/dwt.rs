@@ -37,6 +37,7 @@ pub(crate) struct DiskDwt<'a> {
     reading: Option<Reading>,
 }
 
+/// The buffers of one piece, reused from piece to piece.
 #[derive(Default)]
 struct Pieces {
     ext: [Vec<f64>; 2],
@@ -124,18 +125,12 @@ impl Ends {
 impl<'a> DiskDwt<'a> {
     /// An empty decomposition of a signal for the plan `dwt`.
     pub(crate) fn new(dwt: &'a Dwt) -> Result<Self> {
-        let level = dwt.level();
-        let lens = dwt.level_lens();
-        let mut offsets = vec![0, lens[level]];
-        for j in (1..=level).rev() {
-            offsets.push(offsets[offsets.len() - 1] + lens[j]);
-        }
         Ok(DiskDwt {
             dwt,
             signal: TempArray::new()?,
             coefs: TempArray::new()?,
             scratch: [TempArray::new()?, TempArray::new()?],
-            offsets,
+            offsets: dwt.segment_offsets(),
             piece: Pieces::default(),
             reading: None,
         })
@@ -229,7 +224,7 @@ impl<'a> DiskDwt<'a> {
                 segment: None,
             };
             // cA_j goes to the scratch the next level reads, or to the coefficients' front.
-            let (approx_file, detail_at) = (
+            let (approx_array, detail_at) = (
                 if j == level {
                     Array::Coefs
                 } else {
@@ -251,7 +246,7 @@ impl<'a> DiskDwt<'a> {
                 approx.resize(outputs.len(), 0.0);
                 detail.resize(outputs.len(), 0.0);
                 dwt.analyze_piece(&p.ext[0], &mut p.split, approx, detail);
-                self.array(approx_file).write(o, approx)?;
+                self.array(approx_array).write(o, approx)?;
                 self.coefs.write(detail_at + o, detail)?;
             }
             self.piece = p;

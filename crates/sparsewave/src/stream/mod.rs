@@ -3,9 +3,9 @@
 //! ([`WavBlockWriter`](crate::audio::WavBlockWriter)), with the same output bytes and the same
 //! report numbers as the whole-signal job.
 //!
-//! - [`denoise`]: `denoise --method auto|lsa|block|gaussian` (two passes: the noise estimate
-//!   and the spectral peak of the metrics, then the denoiser, the output and the metrics) and
-//!   `--method wavelet` (one pass, then the DWT through temporary files).
+//! - [`denoise`]: `denoise --method auto|lsa|block|gaussian|wsvd` (two passes: the noise
+//!   estimate and the spectral peak of the metrics, then the denoiser, the output and the
+//!   metrics) and `--method wavelet` (one pass, then the DWT through temporary files).
 //! - [`metrics`]: `metrics REF TEST [--noisy NOISY]` (the reference's spectral peak, then both
 //!   files side by side).
 //! - [`codec`]: `encode` (the metrics' spectral peak, then the segments of a segmented `.swz`
@@ -34,6 +34,7 @@ mod shrink;
 mod spill;
 mod stft_filter;
 mod tape;
+mod wsvd;
 
 pub use spill::{Spill, TempArray};
 pub(crate) use tape::Tape;

@@ -478,17 +478,23 @@ impl Dwt {
 
     /// A zeroed coefficient set (with its scratch space) for this plan.
     pub fn make_coefficients(&self) -> WaveletCoefs {
+        WaveletCoefs {
+            data: vec![0.0; self.coef_len()],
+            offsets: self.segment_offsets(),
+            lens: self.lens.clone(),
+            scratch: vec![0.0; self.scratch_len],
+        }
+    }
+
+    /// Where each segment of the flat coefficients `[cA_L, cD_L, …, cD_1]` starts, and their
+    /// end: `L + 2` entries ([`WaveletCoefs::offsets`]).
+    pub(crate) fn segment_offsets(&self) -> Vec<usize> {
         let level = self.level();
         let mut offsets = vec![0, self.lens[level]];
         for j in (1..=level).rev() {
             offsets.push(offsets[offsets.len() - 1] + self.lens[j]);
         }
-        WaveletCoefs {
-            data: vec![0.0; self.coef_len()],
-            offsets,
-            lens: self.lens.clone(),
-            scratch: vec![0.0; self.scratch_len],
-        }
+        offsets
     }
 
     /// Forward transform of `x` (length [`signal_len`](Self::signal_len)) into `coefs`; PyWavelets'
