@@ -699,6 +699,12 @@ impl Dwt {
     fn analysis_filter(&self, j: usize, scratch: &[f64], approx: &mut [f64], detail: &mut [f64]) {
         let ext_len = self.analysis_ext_len(j);
         let (even, odd) = scratch[..ext_len].split_at(ext_len.div_ceil(2));
+        self.analysis_bands([even, odd], approx, detail);
+    }
+
+    /// Both bands from an extended input split into its even and odd samples (the outputs in
+    /// parallel chunks: each is the same sum whichever chunk computes it).
+    fn analysis_bands(&self, [even, odd]: [&[f64]; 2], approx: &mut [f64], detail: &mut [f64]) {
         approx
             .par_chunks_mut(PARALLEL_CHUNK)
             .zip(detail.par_chunks_mut(PARALLEL_CHUNK))
@@ -770,16 +776,7 @@ impl Dwt {
             *e = pair[0];
             *o = pair[1];
         }
-        let (even, odd) = (&*even, &*odd);
-        approx
-            .par_chunks_mut(PARALLEL_CHUNK)
-            .zip(detail.par_chunks_mut(PARALLEL_CHUNK))
-            .enumerate()
-            .for_each(|(c, (approx, detail))| {
-                let at = c * PARALLEL_CHUNK;
-                let phases = [&even[at..], &odd[at..]];
-                kernels::analysis(self.simd, &self.analysis, phases, approx, detail);
-            });
+        self.analysis_bands([even, odd], approx, detail);
     }
 
     /// The coefficient indices a level's synthesis of output samples `samples` (non-empty,
