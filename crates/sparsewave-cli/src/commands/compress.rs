@@ -193,12 +193,15 @@ fn execute_streamed(a: &Args, params: &CompressParams) -> Result<Done> {
         .with_files(&a.input, Some(&a.output))
         .with_write(job.write);
     report.params["mono"] = a.out.mono.into();
+    let how = match job.passes {
+        1 => "read once in blocks; the DWT through temporary files".to_string(),
+        n => format!("read {n} times in blocks"),
+    };
     let text = format!(
-        "{}: kept {} real values ({:.3} % of the input)\nstreamed in bounded memory (read {} times in blocks)\n{}",
+        "{}: kept {} real values ({:.3} % of the input)\nstreamed in bounded memory ({how})\n{}",
         params.method,
         job.kept.real_values,
         100.0 * job.kept.fraction,
-        job.passes,
         report_text(&report)
     );
     Ok(Done { report, text })
