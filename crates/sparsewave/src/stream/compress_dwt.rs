@@ -17,7 +17,7 @@
 //! approximations between levels), removed when the job ends.
 
 use super::compress::StreamedCompress;
-use super::dwt::{DiskDwt, LevelOne, Reading};
+use super::dwt::{hand_out_finest, DiskDwt, LevelOne, Reading};
 use super::select::{Cut, CutSearch};
 use super::{same_channels, Pass};
 use crate::audio::{SampleFormat, WavBlockWriter};
@@ -31,10 +31,6 @@ use crate::transform::wavelet::Dwt;
 use crate::Result;
 use std::path::Path;
 use std::time::Instant;
-
-/// Output samples handed to the writer and the metrics at a time (even: the synthesis works
-/// in pairs).
-const OUTPUT_PIECE: usize = 1 << 17;
 
 /// [`super::compress::compress_file`] for the DWT `dwt` (planned for the input's length),
 /// `pass` the reading of the input (not begun).
@@ -117,21 +113,8 @@ pub(super) fn compress_file(
         channels,
         format.unwrap_or(source_format),
     )?;
-    let mut outputs = vec![Vec::new(); channels];
-    let mut x = Vec::new();
-    for at in (0..len).step_by(OUTPUT_PIECE) {
-        let n = OUTPUT_PIECE.min(len - at);
-        x.resize(n, 0.0);
-        for ((disk, level_one, metrics), y) in finest.iter_mut().zip(&mut outputs) {
-            y.resize(n, 0.0);
-            disk.level_one_samples(level_one, y)?;
-            disk.read_signal(at, &mut x)?;
-            metrics.push(&x, y)?;
-        }
-        writer.write(&outputs)?;
-    }
-
-    let metrics = Metrics::from_channels(finest.into_iter().map(|(.., m)| m).collect())?;
+    let channel_metrics = hand_out_finest(finest, len, |outputs| writer.write(outputs))?;
+    let metrics = Metrics::from_channels(channel_metrics)?;
     let head = Report::of_signal(
         "compress",
         (sample_rate, channels, len),

@@ -13,6 +13,7 @@
 use super::select::Cut;
 use super::spill::TempArray;
 use crate::denoise::shrink::ThresholdKind;
+use crate::metrics::ChannelMetrics;
 use crate::transform::wavelet::{Dwt, Mode};
 use crate::Result;
 use std::ops::Range;
@@ -378,4 +379,33 @@ pub(crate) struct LevelOne {
     sources: [Source; 2],
     ends: [Ends; 2],
     done: usize,
+}
+
+/// Output samples handed out at a time by [`hand_out_finest`] (even: the synthesis works in
+/// pairs).
+const OUTPUT_PIECE: usize = 1 << 17;
+
+/// The finest level of every channel `(decomposition, its finest level, its metrics)` side by
+/// side, [`OUTPUT_PIECE`] samples at a time: each channel's samples go to its metrics (against
+/// its signal), then all channels' to `emit`. Returns the metrics. `len`: the signal's length.
+pub(crate) fn hand_out_finest(
+    channels: Vec<(DiskDwt, LevelOne, ChannelMetrics)>,
+    len: usize,
+    mut emit: impl FnMut(&[Vec<f64>]) -> Result<()>,
+) -> Result<Vec<ChannelMetrics>> {
+    let mut channels = channels;
+    let mut outputs = vec![Vec::new(); channels.len()];
+    let mut x = Vec::new();
+    for at in (0..len).step_by(OUTPUT_PIECE) {
+        let n = OUTPUT_PIECE.min(len - at);
+        x.resize(n, 0.0);
+        for ((disk, level_one, metrics), y) in channels.iter_mut().zip(&mut outputs) {
+            y.resize(n, 0.0);
+            disk.level_one_samples(level_one, y)?;
+            disk.read_signal(at, &mut x)?;
+            metrics.push(&x, y)?;
+        }
+        emit(&outputs)?;
+    }
+    Ok(channels.into_iter().map(|(.., m)| m).collect())
 }

@@ -16,7 +16,7 @@
 //!    metrics and the output's [`Spill`].
 
 use super::denoise::{emit, finish_report, first_pass, StreamedDenoise};
-use super::dwt::{DiskDwt, LevelOne, Reading};
+use super::dwt::{hand_out_finest, DiskDwt, LevelOne, Reading};
 use super::select::nth_largest;
 use super::{Pass, Spill, StreamOptions};
 use crate::audio::{SampleFormat, WavBlockWriter};
@@ -28,8 +28,7 @@ use crate::Result;
 use std::path::Path;
 use std::time::Instant;
 
-/// Input samples copied, and output samples handed out, at a time (even: the synthesis works
-/// in pairs).
+/// Input samples copied to the decomposition's file at a time.
 const PIECE: usize = 1 << 17;
 
 /// [`super::denoise::denoise_file`] for wavelet shrinkage `shrink` (`denoiser` for the report).
@@ -74,19 +73,9 @@ pub(super) fn denoise_file(
         format.unwrap_or(first.source_format),
     )?;
     let mut spill_y = Spill::new(channels, len)?;
-    let mut outputs = vec![Vec::new(); channels];
-    for at in (0..len).step_by(PIECE) {
-        let n = PIECE.min(len - at);
-        piece.resize(n, 0.0);
-        for ((disk, level_one, metrics), y) in finest.iter_mut().zip(&mut outputs) {
-            y.resize(n, 0.0);
-            disk.level_one_samples(level_one, y)?;
-            disk.read_signal(at, &mut piece)?;
-            metrics.push(&piece, y)?;
-        }
-        emit(&outputs, &mut writer, &mut spill_y)?;
-    }
-    let channel_metrics = finest.into_iter().map(|(.., m)| m).collect();
+    let channel_metrics = hand_out_finest(finest, len, |outputs| {
+        emit(outputs, &mut writer, &mut spill_y)
+    })?;
     let report = finish_report(
         denoiser,
         (first.sample_rate, len, started),
