@@ -21,6 +21,7 @@ pub fn run(a: Args) -> Result<()> {
         return swz_info(&a);
     }
     let audio = pipeline::load(&a.input, false)?;
+    let (peak, rms) = (audio.peak(), audio.rms());
     let db = |v: f64| 20.0 * v.log10();
     if a.json {
         outln!(
@@ -29,8 +30,8 @@ pub fn run(a: Args) -> Result<()> {
                 "command": "info", "input": a.input, "container": audio.codec,
                 "sample_format": audio.format.describe(), "sample_rate": audio.sample_rate,
                 "channels": audio.channel_count(), "samples": audio.frames(),
-                "duration_seconds": audio.seconds(), "peak": audio.peak(), "rms": audio.rms(),
-                "peak_dbfs": db(audio.peak()), "rms_dbfs": db(audio.rms()),
+                "duration_seconds": audio.seconds(), "peak": peak, "rms": rms,
+                "peak_dbfs": db(peak), "rms_dbfs": db(rms),
             }))?
         );
     } else {
@@ -47,16 +48,8 @@ pub fn run(a: Args) -> Result<()> {
             audio.seconds(),
             audio.frames()
         );
-        outln!(
-            "  peak        {:.6} ({:.2} dBFS)",
-            audio.peak(),
-            db(audio.peak())
-        );
-        outln!(
-            "  RMS         {:.6} ({:.2} dBFS)",
-            audio.rms(),
-            db(audio.rms())
-        );
+        outln!("  peak        {:.6} ({:.2} dBFS)", peak, db(peak));
+        outln!("  RMS         {:.6} ({:.2} dBFS)", rms, db(rms));
     }
     Ok(())
 }

@@ -1,15 +1,18 @@
 //! `metrics REF TEST [--noisy NOISY]` of files in bounded memory, with the numbers of
 //! [`Metrics::compute`] (and [`Metrics::with_nrr`]) on the whole signals, bit for bit.
 //!
-//! Pass one reads the reference for its spectral peak per channel ([`ReferencePeak`]); pass two
-//! reads the reference and the test side by side, block by block, into [`ChannelMetrics`]. With
-//! a noisy signal, the noise reduction ratio's variances read it and the test back from a
-//! [`Spill`].
+//! Files of up to [`WHOLE_FILE_BYTES`] of samples are decoded whole, two at once. Longer ones
+//! are streamed: pass one reads the reference for its spectral peak per channel
+//! ([`ReferencePeak`]); pass two reads the reference and the test side by side, block by block,
+//! into [`ChannelMetrics`]. With a noisy signal, the noise reduction ratio's variances read it
+//! and the test back from a [`Spill`].
 
 use super::{same_channels, Pass, Spill, StreamOptions};
+use crate::audio::Audio;
 use crate::metrics::{
     nrr_from_variances, streamed_variance, ChannelMetrics, Metrics, ReferencePeak,
 };
+use crate::pipeline::load;
 use crate::{Error, Result};
 use std::path::Path;
 
@@ -40,30 +43,10 @@ impl Shape {
     }
 }
 
-/// The most bytes of decoded reference (f64 samples) that [`metrics_files`] keeps from its first
-/// reading for the second instead of decoding the file again: 3 min of 44.1 kHz mono.
-const KEPT_REFERENCE_BYTES: usize = 64 << 20;
-
-/// The reference's blocks in pass two: kept from pass one, or read again.
-enum ReferenceBlocks {
-    Kept(std::collections::VecDeque<Vec<Vec<f64>>>),
-    Read(Pass),
-}
-
-impl ReferenceBlocks {
-    fn next_block(&mut self) -> Result<Option<Vec<Vec<f64>>>> {
-        match self {
-            ReferenceBlocks::Kept(blocks) => Ok(blocks.pop_front()),
-            ReferenceBlocks::Read(pass) => pass.next_block(),
-        }
-    }
-
-    fn recycle(&self, block: Vec<Vec<f64>>) {
-        if let ReferenceBlocks::Read(pass) = self {
-            pass.recycle(block);
-        }
-    }
-}
+/// The most bytes of decoded samples (f64, all channels) per file up to which [`metrics_files`]
+/// decodes the reference and the test whole, side by side, instead of streaming them: 3 min of
+/// 44.1 kHz mono.
+const WHOLE_FILE_BYTES: usize = 64 << 20;
 
 /// The metrics of the file `test` against the file `reference` (and the NRR against `noisy`),
 /// in bounded memory. The files must have the same [`Shape`] (`noisy`: the channels and length
@@ -75,35 +58,82 @@ pub fn metrics_files(
     noisy: Option<&Path>,
     options: &StreamOptions,
 ) -> Result<Metrics> {
-    metrics_files_keeping(reference, test, noisy, options, KEPT_REFERENCE_BYTES)
+    metrics_files_up_to(reference, test, noisy, options, WHOLE_FILE_BYTES)
 }
 
-/// [`metrics_files`], keeping at most `kept_bytes` of the decoded reference between its passes.
-fn metrics_files_keeping(
+/// [`metrics_files`], decoding the files whole when the reference's samples take at most
+/// `whole_bytes`.
+fn metrics_files_up_to(
     reference: &Path,
     test: &Path,
     noisy: Option<&Path>,
     options: &StreamOptions,
-    kept_bytes: usize,
+    whole_bytes: usize,
 ) -> Result<Metrics> {
     let shape = Shape::of(reference, options)?;
+    if shape.frames.saturating_mul(shape.channels) <= whole_bytes / 8 {
+        metrics_decoded(reference, test, noisy, options)
+    } else {
+        metrics_streamed(reference, test, noisy, options, shape)
+    }
+}
+
+/// [`metrics_files`] of short files: the reference and the test decoded at once, one on each
+/// of two threads (the decoders are sequential), then [`Metrics::compute`], which the streamed
+/// passes equal bit for bit.
+fn metrics_decoded(
+    reference: &Path,
+    test: &Path,
+    noisy: Option<&Path>,
+    options: &StreamOptions,
+) -> Result<Metrics> {
+    let (x, y) = rayon::join(
+        || load(reference, options.mono),
+        || load(test, options.mono),
+    );
+    let (x, y) = (x?, y?);
+    let same =
+        |a: &Audio, b: &Audio| a.channel_count() == b.channel_count() && a.frames() == b.frames();
+    if !same(&x, &y) {
+        return Err(Error::bad_input(
+            test,
+            format!("differs in shape from {}", reference.display()),
+        ));
+    }
+    let metrics = Metrics::compute(&x.channels, &y.channels, x.sample_rate)?;
+    let Some(noisy) = noisy else {
+        return Ok(metrics);
+    };
+    let n = load(noisy, options.mono)?;
+    if !same(&n, &y) {
+        return Err(Error::bad_input(
+            noisy,
+            format!("differs in shape from {}", test.display()),
+        ));
+    }
+    Ok(metrics.with_nrr(&n.channels, &y.channels))
+}
+
+/// [`metrics_files`] of long files, in two passes over the reference and one over the test (and
+/// the noisy signal), a block at a time.
+fn metrics_streamed(
+    reference: &Path,
+    test: &Path,
+    noisy: Option<&Path>,
+    options: &StreamOptions,
+    shape: Shape,
+) -> Result<Metrics> {
     let len = shape.frames;
     let mut peaks: Vec<ReferencePeak> = (0..shape.channels)
         .map(|_| ReferencePeak::new(len))
         .collect::<Result<_>>()?;
     let mut pass = Pass::open(reference, options)?;
-    // The reference's blocks, kept for pass two when they fit in `kept_bytes`.
-    let mut kept = (len.saturating_mul(shape.channels) <= kept_bytes / 8)
-        .then(std::collections::VecDeque::new);
     while let Some(block) = pass.next_block()? {
         same_channels(reference, block.len(), shape.channels)?;
         for (peak, x) in peaks.iter_mut().zip(&block) {
             peak.push(x)?;
         }
-        match &mut kept {
-            Some(blocks) => blocks.push_back(block),
-            None => pass.recycle(block),
-        }
+        pass.recycle(block);
     }
     pass.check_length(len)?;
     let mut channels = peaks
@@ -114,10 +144,7 @@ fn metrics_files_keeping(
         Some(_) => Some(Spill::new(shape.channels, len)?),
         None => None,
     };
-    let mut xs = match kept {
-        Some(blocks) => ReferenceBlocks::Kept(blocks),
-        None => ReferenceBlocks::Read(Pass::open(reference, options)?),
-    };
+    let mut xs = Pass::open(reference, options)?;
     let mut ys = Pass::open(test, options)?;
     loop {
         let (x, y) = (xs.next_block()?, ys.next_block()?);
@@ -141,9 +168,7 @@ fn metrics_files_keeping(
         xs.recycle(x);
         ys.recycle(y);
     }
-    if let ReferenceBlocks::Read(xs) = &xs {
-        xs.check_length(len)?;
-    }
+    xs.check_length(len)?;
     ys.check_length(len)?;
     let metrics = Metrics::from_channels(channels)?;
     let (Some(noisy), Some(mut spill_y)) = (noisy, spill_y) else {
@@ -172,7 +197,7 @@ mod tests {
     use crate::audio::decode_file;
 
     #[test]
-    fn kept_and_reread_references_give_the_whole_signal_metrics() {
+    fn streamed_and_decoded_files_give_the_whole_signal_metrics() {
         let folk = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/folk_4s.wav");
         let x = decode_file(&folk).unwrap();
         let half: Vec<Vec<f64>> = x
@@ -190,9 +215,16 @@ mod tests {
             block_frames: 4099,
             mono: false,
         };
-        for kept_bytes in [0, KEPT_REFERENCE_BYTES] {
-            let got = metrics_files_keeping(&folk, &test, None, &options, kept_bytes).unwrap();
-            assert_eq!(got, want, "keeping {kept_bytes} bytes");
+        let want_nrr = want.clone().with_nrr(&x.channels, &y.channels);
+        for whole_bytes in [0, WHOLE_FILE_BYTES] {
+            let got = metrics_files_up_to(&folk, &test, None, &options, whole_bytes).unwrap();
+            assert_eq!(got, want, "whole up to {whole_bytes} bytes");
+            let got = metrics_files_up_to(&folk, &test, Some(&folk), &options, whole_bytes);
+            assert_eq!(
+                got.unwrap(),
+                want_nrr,
+                "with NRR, whole up to {whole_bytes} bytes"
+            );
         }
         std::fs::remove_file(&test).unwrap();
     }
