@@ -11,10 +11,11 @@ use std::path::PathBuf;
 
 /// Every metric of TEST against the reference REF (and NRR against NOISY when given).
 ///
-/// Files (not pipes) are measured streamed, in bounded memory whatever their length: the
-/// reference is read twice and the test once, in blocks, with the same numbers as in memory
-/// (with --noisy, NOISY and TEST are kept as 64-bit floats in an anonymous temporary file for
-/// the NRR's variances).
+/// Files (not pipes) are measured in bounded memory whatever their length, with the same numbers
+/// as in memory: files of up to 64 MiB of decoded samples each (8 bytes per sample and channel:
+/// about 3 min of 44.1 kHz mono) are decoded whole, two at once; longer ones are streamed (the
+/// reference read twice and the test once, in blocks; with --noisy, NOISY and TEST are kept as
+/// 64-bit floats in an anonymous temporary file for the NRR's variances).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
