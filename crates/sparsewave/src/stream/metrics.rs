@@ -1,7 +1,7 @@
 //! `metrics REF TEST [--noisy NOISY]` of files in bounded memory, with the numbers of
 //! [`Metrics::compute`] (and [`Metrics::with_nrr`]) on the whole signals, bit for bit.
 //!
-//! Files of up to [`WHOLE_FILE_BYTES`] of samples are decoded whole, two at once. Longer ones
+//! Files of up to 64 MiB of decoded samples are decoded whole, two at once. Longer ones
 //! are streamed: pass one reads the reference for its spectral peak per channel
 //! ([`ReferencePeak`]); pass two reads the reference and the test side by side, block by block,
 //! into [`ChannelMetrics`]. With a noisy signal, the noise reduction ratio's variances read it
