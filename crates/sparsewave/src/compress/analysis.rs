@@ -99,9 +99,11 @@ enum State {
         scratches: Vec<PgbzScratch>,
         blocks: Vec<PgbzBlock>,
         coefs: Vec<Complex64>,
-        /// Scratch for [`Analysis::reconstruct`]: one block's masked coefficients, kept so that
-        /// sweeping many budgets does not allocate per level.
-        kept: Vec<Complex64>,
+        /// [`Analysis::reconstruct`]'s masked coefficients, kept from budget to budget.
+        masked: MaskedCoefficients<Vec<Complex64>>,
+        /// [`Analysis::refit`]'s copy of the coefficients (the re-fit overwrites its start),
+        /// kept from budget to budget: no fresh pages per level of a sweep.
+        refit_start: Vec<Complex64>,
     },
     Stft {
         stft: Stft,
@@ -110,9 +112,74 @@ enum State {
     Dwt {
         dwt: Dwt,
         coefs: WaveletCoefs,
-        /// Scratch: the masked coefficients, made by the first [`Analysis::reconstruct`].
-        work: Option<WaveletCoefs>,
+        /// [`Analysis::reconstruct`]'s masked coefficients, kept from budget to budget.
+        masked: MaskedCoefficients<WaveletCoefs>,
     },
+}
+
+/// The coefficients where the last mask was true and zeros elsewhere, kept from one
+/// [`Analysis::reconstruct`] to the next: a sweep's next budget changes the mask only between
+/// two cuts, so only the entries whose mask changed are rewritten, instead of a masked copy of
+/// every coefficient per budget.
+struct MaskedCoefficients<S> {
+    /// The masked coefficients (storage `S`, made at the first update), and their mask.
+    state: Option<(S, Vec<bool>)>,
+}
+
+impl<S> Default for MaskedCoefficients<S> {
+    fn default() -> Self {
+        MaskedCoefficients { state: None }
+    }
+}
+
+/// Entries compared at once by [`MaskedCoefficients::update`]: runs whose masks are equal are
+/// skipped whole.
+const MASK_RUN: usize = 64;
+
+impl<S> MaskedCoefficients<S> {
+    /// `coefs` where `mask` is true and zero elsewhere (`coefs` and `mask` of equal lengths,
+    /// those of every earlier update), in the storage `make()` gives at the first update. The
+    /// caller may use the storage's other parts (the DWT's scratch) but not change the values.
+    fn update<T>(&mut self, coefs: &[T], mask: &[bool], make: impl FnOnce() -> S) -> &mut S
+    where
+        S: AsMut<[T]>,
+        T: Copy + Default + Send + Sync,
+    {
+        let (values, last) = self.state.get_or_insert_with(|| (make(), Vec::new()));
+        if last.len() != mask.len() {
+            // The first mask: every entry is written.
+            *last = mask.iter().map(|&k| !k).collect();
+        }
+        values
+            .as_mut()
+            .par_chunks_mut(MASK_CHUNK)
+            .zip(last.par_chunks_mut(MASK_CHUNK))
+            .zip(
+                coefs
+                    .par_chunks(MASK_CHUNK)
+                    .zip(mask.par_chunks(MASK_CHUNK)),
+            )
+            .for_each(|((values, last), (coefs, mask))| {
+                let runs = values
+                    .chunks_mut(MASK_RUN)
+                    .zip(last.chunks_mut(MASK_RUN))
+                    .zip(coefs.chunks(MASK_RUN).zip(mask.chunks(MASK_RUN)));
+                for ((values, last), (coefs, mask)) in runs {
+                    if last == mask {
+                        continue;
+                    }
+                    for (((v, l), &c), &k) in
+                        values.iter_mut().zip(last.iter_mut()).zip(coefs).zip(mask)
+                    {
+                        if *l != k {
+                            *v = if k { c } else { T::default() };
+                            *l = k;
+                        }
+                    }
+                }
+            });
+        values
+    }
 }
 
 /// CGLS per PGBZ block on `coefs` (overwritten with the re-fitted coefficients).
@@ -208,7 +275,8 @@ impl Analysis {
                         scratches,
                         blocks,
                         coefs,
-                        kept: Vec::new(),
+                        masked: MaskedCoefficients::default(),
+                        refit_start: Vec::new(),
                     },
                     mags,
                     costs,
@@ -239,7 +307,7 @@ impl Analysis {
                     State::Dwt {
                         dwt,
                         coefs,
-                        work: None,
+                        masked: MaskedCoefficients::default(),
                     },
                     mags,
                     costs,
@@ -291,18 +359,17 @@ impl Analysis {
                 scratches,
                 blocks,
                 coefs,
-                kept,
+                masked,
+                ..
             } => {
+                let masked = masked.update(coefs, mask, || crate::memory::zeroed_vec(coefs.len()));
                 for b in blocks.iter() {
-                    kept.clear();
-                    kept.extend(
-                        coefs[b.coefs.clone()]
-                            .iter()
-                            .zip(&mask[b.coefs.clone()])
-                            .map(|(c, &k)| if k { *c } else { Complex64::default() }),
-                    );
                     let out = &mut out[b.samples.clone()];
-                    plans[b.plan].synthesize(kept, out, &mut scratches[b.plan])?;
+                    plans[b.plan].synthesize(
+                        &masked[b.coefs.clone()],
+                        out,
+                        &mut scratches[b.plan],
+                    )?;
                 }
             }
             State::Stft { stft, spec } => {
@@ -322,18 +389,9 @@ impl Analysis {
                     },
                 );
             }
-            State::Dwt { dwt, coefs, work } => {
-                let work = work.get_or_insert_with(|| dwt.make_coefficients());
-                work.as_mut_slice()
-                    .par_chunks_mut(MASK_CHUNK)
-                    .zip(coefs.as_slice().par_chunks(MASK_CHUNK))
-                    .zip(mask.par_chunks(MASK_CHUNK))
-                    .for_each(|((w, c), m)| {
-                        for ((w, c), &k) in w.iter_mut().zip(c).zip(m) {
-                            *w = if k { *c } else { 0.0 };
-                        }
-                    });
-                dwt.synthesize(work, out)?;
+            State::Dwt { dwt, coefs, masked } => {
+                let masked = masked.update(coefs.as_slice(), mask, || dwt.make_coefficients());
+                dwt.synthesize(masked, out)?;
             }
         }
         Ok(())
@@ -399,17 +457,10 @@ impl Analysis {
         options: &RefitOptions,
     ) -> Result<Vec<RefitReport>> {
         self.check(mask, out)?;
-        let (plans, scratches, blocks, coefs) = self.pgbz_parts()?;
-        refit_blocks(
-            plans,
-            scratches,
-            blocks,
-            &mut coefs.to_vec(),
-            x,
-            mask,
-            out,
-            options,
-        )
+        let (plans, scratches, blocks, coefs, start) = self.pgbz_parts()?;
+        start.clear();
+        start.extend_from_slice(coefs);
+        refit_blocks(plans, scratches, blocks, start, x, mask, out, options)
     }
 
     /// [`Analysis::refit`] for the last use of the analysis: re-fits the stored coefficients in
@@ -425,24 +476,31 @@ impl Analysis {
         self.check(mask, out)?;
         self.magnitudes = Vec::new();
         self.costs = Vec::new();
-        let (plans, scratches, blocks, coefs) = self.pgbz_parts()?;
+        let (plans, scratches, blocks, coefs, _) = self.pgbz_parts()?;
         refit_blocks(plans, scratches, blocks, coefs, x, mask, out, options)
     }
 
-    /// The PGBZ plans, scratches, blocks and coefficients, or the error that only PGBZ has a
-    /// re-fit.
+    /// The PGBZ plans, scratches, blocks, coefficients and the re-fit's start, or the error that
+    /// only PGBZ has a re-fit.
     #[allow(clippy::type_complexity)]
     fn pgbz_parts(
         &mut self,
-    ) -> Result<(&[Pgbz], &mut [PgbzScratch], &[PgbzBlock], &mut [Complex64])> {
+    ) -> Result<(
+        &[Pgbz],
+        &mut [PgbzScratch],
+        &[PgbzBlock],
+        &mut [Complex64],
+        &mut Vec<Complex64>,
+    )> {
         match &mut self.state {
             State::Pgbz {
                 plans,
                 scratches,
                 blocks,
                 coefs,
+                refit_start,
                 ..
-            } => Ok((plans, scratches, blocks, coefs)),
+            } => Ok((plans, scratches, blocks, coefs, refit_start)),
             _ => Err(Error::param(
                 "refit",
                 "only PGBZ has a least-squares re-fit",
@@ -520,6 +578,63 @@ mod tests {
 
     /// The last-use paths (`reconstruct_in_place`, `refit_in_place`) give the reusable ones'
     /// output bit for bit, for every representation (PGBZ in one block and in three).
+    #[test]
+    fn reconstructions_after_other_masks_equal_fresh_ones_bit_for_bit() {
+        let x = crate::demo::clip_first_second();
+        let reps = [
+            Representation::Pgbz {
+                lattice: LatticeChoice::Fast,
+                block: None,
+            },
+            Representation::Pgbz {
+                lattice: LatticeChoice::Fast,
+                block: Some(x.len() / 3 + 1),
+            },
+            Representation::Stft { window_length: 256 },
+            Representation::Dwt {
+                wavelet: "db5".parse().unwrap(),
+                mode: Mode::Symmetric,
+                level: None,
+            },
+        ];
+        let bits = |v: &[f64]| v.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
+        // Masks that shrink, grow again and change places (the masked copy is updated only
+        // where the mask changed): every 3rd, 5th, 2nd, none, all, then 7th-or-11th entry.
+        let masks = |n: usize| -> Vec<Vec<bool>> {
+            let every = |m: usize| (0..n).map(|i| i % m == 0).collect();
+            vec![
+                every(3),
+                every(5),
+                every(2),
+                vec![false; n],
+                vec![true; n],
+                (0..n).map(|i| i % 7 == 0 || i % 11 == 3).collect(),
+            ]
+        };
+        for rep in &reps {
+            let mut reused = Analysis::new(rep, &x).unwrap();
+            for (i, mask) in masks(reused.magnitudes().len()).iter().enumerate() {
+                let mut got = vec![0.0; x.len()];
+                reused.reconstruct(mask, &mut got).unwrap();
+                let mut want = vec![0.0; x.len()];
+                Analysis::new(rep, &x)
+                    .unwrap()
+                    .reconstruct(mask, &mut want)
+                    .unwrap();
+                assert_eq!(bits(&got), bits(&want), "{} mask {i}", rep.name());
+                if let Representation::Pgbz { .. } = rep {
+                    let options = RefitOptions::default();
+                    reused.refit(&x, mask, &mut got, &options).unwrap();
+                    Analysis::new(rep, &x)
+                        .unwrap()
+                        .refit(&x, mask, &mut want, &options)
+                        .unwrap();
+                    assert_eq!(bits(&got), bits(&want), "{} re-fit, mask {i}", rep.name());
+                }
+            }
+        }
+    }
+
     #[test]
     fn in_place_paths_equal_the_reusable_ones_bit_for_bit() {
         let x = crate::demo::clip_first_second();

@@ -1041,6 +1041,13 @@ pub struct WaveletCoefs {
     scratch: Vec<f64>,
 }
 
+impl AsMut<[f64]> for WaveletCoefs {
+    /// [`WaveletCoefs::as_mut_slice`].
+    fn as_mut(&mut self) -> &mut [f64] {
+        self.as_mut_slice()
+    }
+}
+
 impl WaveletCoefs {
     /// All coefficients, `[cA_L, cD_L, …, cD_1]` concatenated: one real number each.
     pub fn as_slice(&self) -> &[f64] {
