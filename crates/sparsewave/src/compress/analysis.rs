@@ -576,28 +576,36 @@ impl Analysis {
 mod tests {
     use super::*;
 
-    /// The last-use paths (`reconstruct_in_place`, `refit_in_place`) give the reusable ones'
-    /// output bit for bit, for every representation (PGBZ in one block and in three).
-    #[test]
-    fn reconstructions_after_other_masks_equal_fresh_ones_bit_for_bit() {
-        let x = crate::demo::clip_first_second();
-        let reps = [
+    /// Every representation for a signal of `len` samples: PGBZ in one block and in three, the
+    /// STFT, the DWT with periodization and with symmetric extension.
+    fn representations(len: usize) -> Vec<Representation> {
+        let dwt = |mode| Representation::Dwt {
+            wavelet: "db5".parse().unwrap(),
+            mode,
+            level: None,
+        };
+        vec![
             Representation::Pgbz {
                 lattice: LatticeChoice::Fast,
                 block: None,
             },
             Representation::Pgbz {
                 lattice: LatticeChoice::Fast,
-                block: Some(x.len() / 3 + 1),
+                block: Some(len / 3 + 1),
             },
             Representation::Stft { window_length: 256 },
-            Representation::Dwt {
-                wavelet: "db5".parse().unwrap(),
-                mode: Mode::Symmetric,
-                level: None,
-            },
-        ];
-        let bits = |v: &[f64]| v.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
+            dwt(Mode::Periodization),
+            dwt(Mode::Symmetric),
+        ]
+    }
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|s| s.to_bits()).collect()
+    }
+
+    #[test]
+    fn reconstructions_after_other_masks_equal_fresh_ones_bit_for_bit() {
+        let x = crate::demo::clip_first_second();
         // Masks that shrink, grow again and change places (the masked copy is updated only
         // where the mask changed): every 3rd, 5th, 2nd, none, all, then 7th-or-11th entry.
         let masks = |n: usize| -> Vec<Vec<bool>> {
@@ -611,7 +619,7 @@ mod tests {
                 (0..n).map(|i| i % 7 == 0 || i % 11 == 3).collect(),
             ]
         };
-        for rep in &reps {
+        for rep in &representations(x.len()) {
             let mut reused = Analysis::new(rep, &x).unwrap();
             for (i, mask) in masks(reused.magnitudes().len()).iter().enumerate() {
                 let mut got = vec![0.0; x.len()];
@@ -635,27 +643,12 @@ mod tests {
         }
     }
 
+    /// The last-use paths (`reconstruct_in_place`, `refit_in_place`) give the reusable ones'
+    /// output bit for bit, for every representation.
     #[test]
     fn in_place_paths_equal_the_reusable_ones_bit_for_bit() {
         let x = crate::demo::clip_first_second();
-        let reps = [
-            Representation::Pgbz {
-                lattice: LatticeChoice::Fast,
-                block: None,
-            },
-            Representation::Pgbz {
-                lattice: LatticeChoice::Fast,
-                block: Some(x.len() / 3 + 1),
-            },
-            Representation::Stft { window_length: 256 },
-            Representation::Dwt {
-                wavelet: "db5".parse().unwrap(),
-                mode: Mode::Periodization,
-                level: None,
-            },
-        ];
-        let bits = |v: &[f64]| v.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
-        for rep in &reps {
+        for rep in &representations(x.len()) {
             let kept_mask = |a: &Analysis| -> Vec<bool> {
                 (0..a.magnitudes().len()).map(|i| i % 7 == 0).collect()
             };
