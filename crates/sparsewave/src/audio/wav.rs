@@ -154,12 +154,6 @@ impl<W: std::io::Write + std::io::Seek> SampleWriter<W> {
                 )));
             }
         }
-        let scale = self.scale;
-        let mut clipped = 0;
-        let mut clip = |v: f64| {
-            clipped += usize::from(!(-1.0..=1.0).contains(&v));
-            v.clamp(-1.0, 1.0)
-        };
         if self.format == SampleFormat::Int(16) {
             // Each chunk is quantized into `staging` by a loop compiled for AVX2 (its
             // rounding is exact, so the bytes do not depend on the CPU), then goes through
@@ -181,12 +175,18 @@ impl<W: std::io::Write + std::io::Seek> SampleWriter<W> {
             self.frames += len;
             return Ok(());
         }
+        let scale = self.scale;
+        let mut clipped = 0;
+        let mut clip = |v: f64| {
+            clipped += usize::from(!(-1.0..=1.0).contains(&v));
+            v.clamp(-1.0, 1.0)
+        };
         for t in 0..len {
             for ch in block {
                 let v = clip(ch.as_ref()[t]);
+                // 16-bit samples took the branch above.
                 match self.format {
                     SampleFormat::Int(8) => self.wav.write_sample(quantize(v, scale) as i8),
-                    SampleFormat::Int(16) => self.wav.write_sample(quantize(v, scale) as i16),
                     SampleFormat::Int(_) => self.wav.write_sample(quantize(v, scale) as i32),
                     _ => self.wav.write_sample(v as f32),
                 }

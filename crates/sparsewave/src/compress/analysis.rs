@@ -99,7 +99,8 @@ enum State {
         scratches: Vec<PgbzScratch>,
         blocks: Vec<PgbzBlock>,
         coefs: Vec<Complex64>,
-        /// [`Analysis::reconstruct`]'s masked coefficients, kept from budget to budget.
+        /// [`Analysis::reconstruct`]'s masked coefficients (all blocks', as many as `coefs`),
+        /// kept from budget to budget.
         masked: MaskedCoefficients<Vec<Complex64>>,
         /// [`Analysis::refit`]'s copy of the coefficients (the re-fit overwrites its start),
         /// kept from budget to budget: no fresh pages per level of a sweep.

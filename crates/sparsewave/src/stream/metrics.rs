@@ -95,10 +95,7 @@ fn metrics_decoded(
     let same =
         |a: &Audio, b: &Audio| a.channel_count() == b.channel_count() && a.frames() == b.frames();
     if !same(&x, &y) {
-        return Err(Error::bad_input(
-            test,
-            format!("differs in shape from {}", reference.display()),
-        ));
+        return Err(differs_in_shape(test, reference));
     }
     let metrics = Metrics::compute(&x.channels, &y.channels, x.sample_rate)?;
     let Some(noisy) = noisy else {
@@ -106,12 +103,14 @@ fn metrics_decoded(
     };
     let n = load(noisy, options.mono)?;
     if !same(&n, &y) {
-        return Err(Error::bad_input(
-            noisy,
-            format!("differs in shape from {}", test.display()),
-        ));
+        return Err(differs_in_shape(noisy, test));
     }
     Ok(metrics.with_nrr(&n.channels, &y.channels))
+}
+
+/// The error of a file `path` whose channels or length differ from those of `other`.
+fn differs_in_shape(path: &Path, other: &Path) -> Error {
+    Error::bad_input(path, format!("differs in shape from {}", other.display()))
 }
 
 /// [`metrics_files`] of long files, in two passes over the reference and one over the test (and
@@ -151,12 +150,7 @@ fn metrics_streamed(
         let (x, y) = match (x, y) {
             (None, None) => break,
             (Some(x), Some(y)) if x.len() == y.len() && x[0].len() == y[0].len() => (x, y),
-            _ => {
-                return Err(Error::bad_input(
-                    test,
-                    format!("differs in shape from {}", reference.display()),
-                ))
-            }
+            _ => return Err(differs_in_shape(test, reference)),
         };
         same_channels(reference, x.len(), shape.channels)?;
         for (c, ((m, x), y)) in channels.iter_mut().zip(&x).zip(&y).enumerate() {
