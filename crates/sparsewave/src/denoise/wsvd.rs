@@ -25,6 +25,7 @@
 
 use faer::MatRef;
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 use crate::denoise::bands::{band_of_bin, validate_cuts, BandSplitter};
 use crate::denoise::noise_estimate::{NoiseEstimate, ESTIMATOR_FRAME, SMOOTHING_FRAMES};
@@ -611,22 +612,64 @@ pub(crate) fn run_grid(
         chunks.push(head);
         rest = tail;
     }
-    // Enough jobs to balance two to a few dozen threads, few enough that the per-job workspace
-    // (bases, scratch) is amortized over many windows.
+    // Enough jobs to balance two to a few dozen threads. A job borrows a workspace from the
+    // pool and returns it, so there are at most as many workspaces as jobs running at once,
+    // each grown (Lanczos bases, Gram buffers) once instead of once per job.
     let min_len = (spans.len() / (8 * rayon::current_num_threads())).max(1);
+    let pool = Mutex::new(Vec::new());
     let ranks: Vec<usize> = chunks
         .into_par_iter()
         .zip(spans.par_iter())
         .with_min_len(min_len)
         .map_init(
-            || WindowDenoiser::new(plan, setup),
-            |denoiser, (out, span)| match denoiser {
-                Ok(d) => d.denoise(&x[span.start..span.start + span.len], out),
+            || PooledDenoiser::take(&pool, plan, setup),
+            |pooled, (out, span)| match pooled {
+                Ok(d) => d.get().denoise(&x[span.start..span.start + span.len], out),
                 Err(e) => Err(Error::Numerical(format!("window setup failed: {e}"))),
             },
         )
         .collect::<Result<_>>()?;
     Ok((y, ranks.iter().sum()))
+}
+
+/// A window workspace borrowed from a pool for one rayon job, given back when the job ends.
+struct PooledDenoiser<'p, 'a> {
+    pool: &'p Mutex<Vec<WindowDenoiser<'a>>>,
+    /// `Some` until dropped.
+    denoiser: Option<WindowDenoiser<'a>>,
+}
+
+impl<'p, 'a> PooledDenoiser<'p, 'a> {
+    /// A free workspace of `pool`, or a new one.
+    fn take(
+        pool: &'p Mutex<Vec<WindowDenoiser<'a>>>,
+        plan: &'a HankelOp,
+        setup: WindowSetup,
+    ) -> Result<Self> {
+        let free = pool.lock().ok().and_then(|mut free| free.pop());
+        let denoiser = match free {
+            Some(d) => d,
+            None => WindowDenoiser::new(plan, setup)?,
+        };
+        Ok(PooledDenoiser {
+            pool,
+            denoiser: Some(denoiser),
+        })
+    }
+
+    fn get(&mut self) -> &mut WindowDenoiser<'a> {
+        self.denoiser
+            .as_mut()
+            .expect("the workspace leaves only when dropped")
+    }
+}
+
+impl Drop for PooledDenoiser<'_, '_> {
+    fn drop(&mut self) {
+        if let (Some(d), Ok(mut free)) = (self.denoiser.take(), self.pool.lock()) {
+            free.push(d);
+        }
+    }
 }
 
 /// Which path a window takes, resolved once per window length.
@@ -662,7 +705,10 @@ struct WindowDenoiser<'a> {
     hankel: HankelScratch,
     lanczos: LanczosSvd,
     dense: DenseSvd,
-    /// Dense Hankel matrix (`p × q`, column-major), for the dense paths.
+    /// Dense Hankel matrix (`p × q`, column-major), for the dense paths. This buffer and the
+    /// Gram path's are sized on first use: a workspace is made per rayon job, and zeroing
+    /// buffers a path never reads cost the Lanczos path (w = 1000) a tenth of its time in
+    /// page faults.
     h: Vec<f64>,
     values: Vec<f64>,
     triplets: SvdTriplets,
@@ -689,13 +735,13 @@ impl<'a> WindowDenoiser<'a> {
             hankel: plan.make_scratch(),
             lanczos: LanczosSvd::new().with_tolerance(setup.tolerance)?,
             dense: DenseSvd::new(),
-            h: vec![0.0; p * q],
+            h: Vec::new(),
             values: Vec::with_capacity(p.min(q)),
             triplets: SvdTriplets::default(),
             eig: LeadingEig::new(),
             full_eig: SymmetricEig::new(),
-            gram: vec![0.0; p * p],
-            projection: vec![0.0; q * p],
+            gram: Vec::new(),
+            projection: Vec::new(),
         })
     }
 
@@ -780,7 +826,7 @@ impl<'a> WindowDenoiser<'a> {
     /// `λ_min`, take every eigenvalue.
     fn gram_rank(&mut self, x: &[f64]) -> Result<Option<usize>> {
         let (p, q) = (self.p, self.q);
-        hankel_gram_lower(x, &mut self.gram)?;
+        self.fill_gram(x)?;
         self.eig
             .reduce(MatRef::from_column_major_slice(&self.gram, p, p))?;
         if let Some(tau2) = self.setup.squared_threshold(p, q) {
@@ -823,6 +869,7 @@ impl<'a> WindowDenoiser<'a> {
         };
         // Column j of H is x[j .. j + p], so (Hᵀ·u_l)[j] = x[j .. j + p]·u_l (AVX2 where the
         // CPU has it: the kernel fixes its summation order, so the bits are the same either way).
+        self.projection.resize(q * p, 0.0);
         let projection = &mut self.projection;
         with_avx2(
             #[inline(always)]
@@ -840,7 +887,14 @@ impl<'a> WindowDenoiser<'a> {
         Ok(r)
     }
 
+    /// The lower triangle of `H·Hᵀ` into `gram`.
+    fn fill_gram(&mut self, x: &[f64]) -> Result<()> {
+        self.gram.resize(self.p * self.p, 0.0);
+        hankel_gram_lower(x, &mut self.gram)
+    }
+
     fn fill_hankel(&mut self, x: &[f64]) {
+        self.h.resize(self.p * self.q, 0.0);
         for (j, col) in self.h.chunks_exact_mut(self.p).enumerate() {
             col.copy_from_slice(&x[j..j + self.p]);
         }
@@ -914,7 +968,7 @@ mod tests {
     /// is left with the Gram matrix and every eigenvalue.
     fn all_values_rank(d: &mut WindowDenoiser, x: &[f64]) -> Option<usize> {
         let (p, q) = (d.p, d.q);
-        hankel_gram_lower(x, &mut d.gram).unwrap();
+        d.fill_gram(x).unwrap();
         d.eig
             .compute(MatRef::from_column_major_slice(&d.gram, p, p))
             .unwrap();
@@ -981,7 +1035,7 @@ mod tests {
         let mut auto = denoiser(&plan, RankRule::Optimal, 1e-3, SvdSolver::Auto);
         let mut dense = denoiser(&plan, RankRule::Optimal, 1e-3, SvdSolver::Dense);
         let (p, q) = plan.dims();
-        hankel_gram_lower(&x, &mut auto.gram).unwrap();
+        auto.fill_gram(&x).unwrap();
         auto.eig
             .compute(MatRef::from_column_major_slice(&auto.gram, p, p))
             .unwrap();
