@@ -49,6 +49,24 @@ impl Interpolated {
     }
 }
 
+/// The report of an `interp` job from its `head` ([`Report::of_signal`]): `params`, the real
+/// values `stored` over all channels and the knots per channel (`kept_samples`).
+pub(crate) fn finish_report(
+    head: Report,
+    params: &Decimation,
+    stored: usize,
+    knots: usize,
+) -> Report {
+    let samples = head.samples * head.channels;
+    let mut report = Report {
+        params: json!({"factor": params.factor, "method": params.method}),
+        ..head
+    }
+    .with("kept_samples", knots);
+    report.storage = Some(Storage::new(stored, samples));
+    report
+}
+
 /// Decimate every channel of `input` and rebuild it by interpolation.
 pub fn interp(input: &Audio, params: &Decimation) -> Result<Interpolated> {
     params.validate()?;
@@ -57,15 +75,8 @@ pub fn interp(input: &Audio, params: &Decimation) -> Result<Interpolated> {
         Ok((out.signal, (out.stored_real_values, out.knots)))
     })?;
     let stored: usize = outcome.infos.iter().map(|&(stored, _)| stored).sum();
-    let samples = input.frames() * input.channel_count();
-    let mut report = Report::new(
-        "interp",
-        input,
-        &outcome,
-        json!({"factor": params.factor, "method": params.method}),
-    )
-    .with("kept_samples", outcome.infos[0].1);
-    report.storage = Some(Storage::new(stored, samples));
+    let head = Report::new("interp", input, &outcome, serde_json::Value::Null);
+    let report = finish_report(head, params, stored, outcome.infos[0].1);
     Ok(Interpolated {
         decimation: *params,
         audio: outcome.output,

@@ -13,6 +13,8 @@
 //! - [`compress`]: `compress --method stft` (the STFT made again on each pass of the budget's
 //!   search) and `--method dwt` (the signal and its coefficients in temporary files,
 //!   [`TempArray`], level by level); `denoise --method wavelet` likewise.
+//! - [`interp`]: `interp` (the knots and a spline's eliminated system in a temporary file,
+//!   then the samples evaluated block by block on a second reading).
 //!
 //! Memory is a few blocks per channel plus what the method keeps (the noise estimate's
 //! quantile, about 32 MB per channel for an hour at 44.1 kHz), whatever the input's length.
@@ -28,6 +30,7 @@ mod compress_dwt;
 pub mod denoise;
 mod dwt;
 mod gaussian;
+pub mod interp;
 pub mod metrics;
 pub mod select;
 mod shrink;
@@ -152,8 +155,8 @@ impl Pass {
 }
 
 /// Decoded inputs (8 bytes per sample and channel) up to this size run the DWT's jobs
-/// (`compress --method dwt`, `denoise --method wavelet`) faster in memory than through their
-/// streamed versions' temporary files.
+/// (`compress --method dwt`, `denoise --method wavelet`) and `interp` faster in memory than
+/// through their streamed versions' temporary files.
 pub const DWT_IN_MEMORY_BYTES: u64 = 64 << 20;
 
 /// Whether the file `input`'s decoded samples exceed [`DWT_IN_MEMORY_BYTES`] (or its header
