@@ -61,3 +61,15 @@ fn a_truncated_long_input_fails_and_leaves_no_output() {
     let input = long_stereo(tmp.path(), 4_194_305);
     truncated_input_leaves_nothing("interp", &input, &["--factor", "2"], tmp.path());
 }
+
+#[test]
+fn help_says_when_interp_streams() {
+    let out = sparsewave().args(["interp", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("more than 64 MiB of decoded samples")
+            && help.contains("runs streamed, in bounded memory"),
+        "{help}"
+    );
+}
