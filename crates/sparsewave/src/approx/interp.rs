@@ -253,8 +253,9 @@ pub(crate) struct Reconstruction<S> {
     pushed: usize,
     /// The system of `cubic`, `quadratic` and `cubic-nak`, eliminated as the knots arrive.
     forward: Forward,
-    /// Values (and rows) of this push, written to the store at its end.
+    /// The knot values of the current push, written to the store at its end.
     staged: Vec<f64>,
+    /// The rows the current push eliminated, written to the store at its end.
     staged_rows: Vec<f64>,
     solved: bool,
     /// Rows per read of the back substitution ([`PIECE`]; fewer in tests).
@@ -446,31 +447,16 @@ impl<S: KnotStore> Reconstruction<S> {
         let k = sites.count;
         let (s0, last) = (range.start, range.end - 1);
         match self.method {
-            InterpMethod::Linear => {
-                // One knot (a one-sample signal): the constant, a spline of degree 0.
-                let degree = usize::from(k > 1);
-                let knots = Knots { sites, degree };
-                let (lo, hi) = knots.coefficient_range(s0, last);
-                let coefs = read(&mut self.store, 0, lo..hi, &mut self.values)?;
-                knots.evaluate(coefs, lo, s0, out);
-            }
-            InterpMethod::Cubic if k == 2 => {
-                let knots = Knots { sites, degree: 1 };
-                let coefs = read(&mut self.store, 0, 0..2, &mut self.values)?;
-                knots.evaluate(coefs, 0, s0, out);
-            }
             InterpMethod::Quadratic | InterpMethod::CubicNotAKnot => {
-                let degree = if self.method == InterpMethod::Quadratic {
-                    2
-                } else {
-                    3
+                let Forward::Band(rows) = &self.forward else {
+                    unreachable!("the B-splines eliminate a band system")
                 };
-                let knots = Knots { sites, degree };
+                let knots = rows.knots;
                 let (lo, hi) = knots.coefficient_range(s0, last);
                 let coefs = read(&mut self.store, k, lo..hi, &mut self.coefs)?;
                 knots.evaluate(coefs, lo, s0, out);
             }
-            InterpMethod::Cubic => {
+            InterpMethod::Cubic if k > 2 => {
                 let (lo, hi) = (sites.interval(s0), sites.interval(last) + 2);
                 let v = read(&mut self.store, 0, lo..hi, &mut self.values)?;
                 let m = read(&mut self.store, k, lo..hi, &mut self.coefs)?;
@@ -490,6 +476,17 @@ impl<S: KnotStore> Reconstruction<S> {
                 };
                 let v = read(&mut self.store, 0, lo..hi, &mut self.values)?;
                 block_polynomials(&sites, &blocks, v, lo, degree, s0, out);
+            }
+            InterpMethod::Linear | InterpMethod::Cubic => {
+                // The piecewise linear spline (`cubic` through two knots is their line); of
+                // degree 0 for a one-sample signal.
+                let knots = Knots {
+                    sites,
+                    degree: usize::from(k > 1),
+                };
+                let (lo, hi) = knots.coefficient_range(s0, last);
+                let coefs = read(&mut self.store, 0, lo..hi, &mut self.values)?;
+                knots.evaluate(coefs, lo, s0, out);
             }
         }
         Ok(())
@@ -547,7 +544,8 @@ impl NaturalRows {
         self.last = [self.last[1], v];
     }
 
-    /// Where the staged rows go (in the rows section), and they are written.
+    /// The index in the rows section of the rows staged since the last call, which are being
+    /// written; the next ones follow them.
     fn flush_at(&mut self) -> usize {
         let at = 2 * self.staged_from;
         self.staged_from = self.rows;
@@ -791,7 +789,8 @@ impl BandRows {
         }
     }
 
-    /// Where the staged rows go (in the rows section), and they are written.
+    /// The index in the rows section of the rows staged since the last call, which are being
+    /// written; the next ones follow them.
     fn flush_at(&mut self) -> usize {
         let at = (self.w + 2) * self.staged_from;
         self.staged_from = self.staged_to;
