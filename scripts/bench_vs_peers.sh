@@ -15,8 +15,8 @@
 #         floor, sweep) build `cargo bench -p sparsewave` from this checkout.
 # --quick fewer runs (hyperfine 2 runs, no warm-up; short criterion samples): for trying it.
 # --long  also row 10: one hour of 44.1 kHz stereo tiled from AUDIO (a ~635 MB WAV written once
-#         into a temporary folder) through `encode --method dwt`, `decode` and
-#         `denoise --method lsa`, each under /usr/bin/time -v. LONG_SECONDS (default 3600) sets
+#         into a temporary folder) through `encode --method dwt`, `decode`,
+#         `denoise --method lsa` and `interp --factor 4`, each under /usr/bin/time -v. LONG_SECONDS (default 3600) sets
 #         its length; LONG_MAX_MEMORY, when set, is passed as --max-memory to those commands;
 #         LONG_MEMORY_CAP (bytes, or with a K/M/G suffix), when set, runs them under
 #         `prlimit --as` so that a command needing more fails there instead of exhausting a
@@ -215,6 +215,9 @@ if [ $long = 1 ]; then
   note "10 denoise --method lsa"
   peak long_denoise "${cap[@]}" "$bin" "${mem[@]}" denoise "$work/long.wav" -o "$work/long_denoised.wav" --method lsa --json
   rm -f "$work/long_denoised.wav"
+  note "10 interp --factor 4 (cubic)"
+  peak long_interp "${cap[@]}" "$bin" "${mem[@]}" interp "$work/long.wav" -o "$work/long_interp.wav" --factor 4 --json
+  rm -f "$work/long_interp.wav"
 fi
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$raw/meta.env"
 

@@ -351,7 +351,8 @@ def main():
         out.append("| command | exit | wall | peak MB | verdict | first error line |")
         out.append("| --- | --- | --- | --- | --- | --- |")
         for name, label in [("long_encode", "`encode --method dwt`"), ("long_decode", "`decode`"),
-                            ("long_denoise", "`denoise --method lsa`")]:
+                            ("long_denoise", "`denoise --method lsa`"),
+                            ("long_interp", "`interp --factor 4` (cubic)")]:
             if raw.has(f"{name}.skipped"):
                 out.append(f"| {label} | — | — | — | not run | {raw.text(name + '.skipped').strip()} |")
                 continue
