@@ -12,7 +12,7 @@
 //! - `hankel_product/*`, `window_solver/*`: the crossovers behind `FFT_MIN_WINDOW` and
 //!   `auto_uses_lanczos`, and the Gram route's per-window cost: faer's full eigendecomposition
 //!   (`gram_evd/w*`) against `LeadingEig` with the window's rank of eigenvectors
-//!   (`gram_leading/w*_r*`).
+//!   (`gram_leading/w*_r*`), and its floor, the tridiagonalization alone (`gram_reduce/w*`).
 //!
 //! Run: `cargo bench --bench wsvd` (filter, e.g. `-- default_5s`; `RAYON_NUM_THREADS=1` to
 //! compare with the single-core NumPy figures).
@@ -177,7 +177,8 @@ fn bench_parts(c: &mut Criterion) {
         let h = hankel_matrix(&x);
         let mut out = SvdTriplets::default();
         let mut dense = DenseSvd::new();
-        if !seen.contains(&w) {
+        let first_of_length = !seen.contains(&w);
+        if first_of_length {
             seen.push(w);
             group.bench_function(format!("dense/w{w}"), |b| {
                 b.iter(|| dense.compute(h.as_ref(), &mut out).unwrap())
@@ -201,6 +202,17 @@ fn bench_parts(c: &mut Criterion) {
             let p = h.nrows();
             let mut gram = vec![0.0; p * p];
             let mut lead = LeadingEig::new();
+            if first_of_length {
+                // The Householder tridiagonalization alone (4p³/3 flops): the floor of the
+                // Gram route, whatever the rank.
+                hankel_gram_lower(&x, &mut gram).unwrap();
+                group.bench_function(format!("gram_reduce/w{w}"), |b| {
+                    b.iter(|| {
+                        lead.reduce(MatRef::from_column_major_slice(black_box(&gram), p, p))
+                            .unwrap()
+                    })
+                });
+            }
             group.bench_function(format!("gram_leading/w{w}_r{r}"), |b| {
                 b.iter(|| {
                     hankel_gram_lower(black_box(&x), &mut gram).unwrap();
