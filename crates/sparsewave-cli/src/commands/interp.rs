@@ -15,10 +15,10 @@ Methods: linear, quadratic (quadratic spline), cubic (natural cubic spline), cub
 (not-a-knot cubic spline), lagrange (local, centred, --order n), poly (least-squares
 polynomial of degree --order per block of --block kept samples; stores only coefficients).
 
-An input file of more than 64 MiB of decoded samples (about 6 minutes of 44.1 kHz stereo)
-without --plots runs streamed, in bounded memory whatever its length: read twice in blocks,
-the kept samples and the spline's eliminated system in a temporary file (8 to 56 bytes per
-kept sample and channel), with the same output and report as in memory.
+An input file of more than 64 MiB of decoded samples (8 bytes per sample and channel: about
+95 s of 44.1 kHz stereo) without --plots runs streamed, in bounded memory whatever its length:
+read twice in blocks, the kept samples and the spline's eliminated system in a temporary file
+(8 to 56 bytes per kept sample and channel), with the same output and report as in memory.
 
 Examples:
   sparsewave interp song.wav -o song_r4.wav --factor 4 --method cubic
