@@ -1,5 +1,6 @@
 //! Streaming audio I/O: the block reader gives exactly the samples of the whole-file decoder,
-//! the block writer exactly the bytes of the whole-file encoder, and failures leave nothing.
+//! the block writer exactly the bytes of the whole-file encoder, failures leave nothing, and a
+//! reading of a file that changed since it was measured is refused.
 
 use sparsewave::audio::{
     decode_file, encode_wav, write_wav, Audio, BlockReader, SampleFormat, WavBlockWriter,
@@ -194,4 +195,42 @@ fn a_whole_file_is_written_as_encoded_and_a_non_finite_one_not_at_all() {
     );
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+/// A reading of a file that changed since it was measured: more frames than measured, or
+/// another channel count than an earlier reading's, is refused, naming the file.
+#[test]
+fn a_reading_past_the_measured_length_or_with_other_channels_is_refused() {
+    use sparsewave::stream::{Pass, StreamOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("stereo.wav");
+    let left: Vec<f64> = (0..10_000).map(|i| (i as f64 * 0.01).sin() * 0.5).collect();
+    let right: Vec<f64> = left.iter().map(|v| -v).collect();
+    write_wav(&path, &Audio::from_channels(8000, vec![left, right]), None).unwrap();
+    let options = StreamOptions {
+        block_frames: 3000,
+        mono: false,
+    };
+    let len = Pass::length(&path, &options).unwrap();
+    assert_eq!(len, 10_000);
+    let read_all = |measured: usize, channels: Option<usize>| -> sparsewave::Result<usize> {
+        let mut pass = Pass::open(&path, &options)?;
+        let mut blocks = 0;
+        while let Some(block) = pass.next_block_within(measured, channels)? {
+            blocks += 1;
+            pass.recycle(block);
+        }
+        pass.check_length(measured)?;
+        Ok(blocks)
+    };
+    assert_eq!(read_all(len, None).unwrap(), 4);
+    assert_eq!(read_all(len, Some(2)).unwrap(), 4);
+    for (measured, channels, says) in [
+        (7_000, None, "changed while it was being read"),
+        (len, Some(1), "has 2 channel(s) where 1 were expected"),
+        (10_001, Some(2), "changed while it was being read"),
+    ] {
+        let err = read_all(measured, channels).unwrap_err().to_string();
+        assert!(err.contains("stereo.wav") && err.contains(says), "{err}");
+    }
 }

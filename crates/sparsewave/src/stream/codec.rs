@@ -10,7 +10,7 @@
 //! [`WavBlockWriter`]. Memory: one segment (the encoder's working set on it) plus a block per
 //! channel, whatever the length; outputs are written atomically.
 
-use super::{metrics::Shape, same_channels, Pass, StreamOptions};
+use super::{metrics::Shape, Pass, StreamOptions};
 use crate::audio::output::{write_atomic, AtomicFile};
 use crate::audio::{write_wav, SampleFormat, WavBlockWriter, WriteReport};
 use crate::codec::container::{self, Opened};
@@ -53,8 +53,7 @@ pub fn encode_file(
         .collect::<Result<_>>()?;
     let mut energy = InputEnergy::new(shape.channels);
     let mut pass = Pass::open(input, options)?;
-    while let Some(block) = pass.next_block()? {
-        same_channels(input, block.len(), shape.channels)?;
+    while let Some(block) = pass.next_block_within(len, Some(shape.channels))? {
         for (peak, x) in peaks.iter_mut().zip(&block) {
             peak.push(x)?;
         }
@@ -85,8 +84,7 @@ pub fn encode_file(
         metrics,
     };
     sink.write(&encoder.header_bytes())?;
-    while let Some(block) = pass.next_block()? {
-        same_channels(input, block.len(), shape.channels)?;
+    while let Some(block) = pass.next_block_within(len, Some(shape.channels))? {
         encoder.push(&block, &mut sink)?;
         pass.recycle(block);
     }

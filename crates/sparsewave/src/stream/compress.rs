@@ -20,7 +20,7 @@
 
 use super::compress_dwt;
 use super::select::{Cut, CutSearch};
-use super::{same_channels, Pass, StreamOptions};
+use super::{Pass, StreamOptions};
 use crate::audio::{SampleFormat, WavBlockWriter, WriteReport};
 use crate::compress::analysis::{stft_cost, stft_describe, Representation};
 use crate::compress::job::{finish_report, Kept};
@@ -140,16 +140,12 @@ pub fn compress_file(
     // Pass one: the spectral peaks and the search's first histogram.
     let mut peaks: Vec<ReferencePeak> = Vec::new();
     let mut searches: Vec<Search> = Vec::new();
-    while let Some(block) = pass.next_block()? {
+    while let Some(block) = pass.next_block_within(len, None)? {
         if peaks.is_empty() {
             for _ in 0..block.len() {
                 peaks.push(ReferencePeak::new(len)?);
                 searches.push(Search::new(&stft, len, start.clone())?);
             }
-        }
-        same_channels(input, block.len(), peaks.len())?;
-        if pass.frames() > len as u64 {
-            pass.check_length(len)?;
         }
         for ((x, peak), search) in block.iter().zip(&mut peaks).zip(&mut searches) {
             peak.push(x)?;
@@ -166,11 +162,7 @@ pub fn compress_file(
     // The search's further passes.
     while searches.iter().any(|s| s.search.cut().is_none()) {
         let mut pass = Pass::open(input, options)?;
-        while let Some(block) = pass.next_block()? {
-            same_channels(input, block.len(), channels)?;
-            if pass.frames() > len as u64 {
-                pass.check_length(len)?;
-            }
+        while let Some(block) = pass.next_block_within(len, Some(channels))? {
             for (x, search) in block.iter().zip(&mut searches) {
                 search.push(&stft, &costs, x)?;
             }
@@ -199,11 +191,7 @@ pub fn compress_file(
         })
         .collect::<Result<Vec<_>>>()?;
     let mut pass = Pass::open(input, options)?;
-    while let Some(block) = pass.next_block()? {
-        same_channels(input, block.len(), channels)?;
-        if pass.frames() > len as u64 {
-            pass.check_length(len)?;
-        }
+    while let Some(block) = pass.next_block_within(len, Some(channels))? {
         let outputs = block
             .iter()
             .zip(&mut lanes)

@@ -19,7 +19,7 @@
 use super::compress::StreamedCompress;
 use super::dwt::{hand_out_finest, DiskDwt, LevelOne, Reading};
 use super::select::{Cut, CutSearch};
-use super::{same_channels, Pass};
+use super::Pass;
 use crate::audio::{SampleFormat, WavBlockWriter};
 use crate::compress::analysis::dwt_describe;
 use crate::compress::job::{finish_report, Kept};
@@ -50,19 +50,14 @@ pub(super) fn compress_file(
     };
 
     // The one reading of the input.
-    let input = pass.reader().path().to_path_buf();
     let sample_rate = pass.reader().sample_rate();
     let source_format = pass.reader().format();
     let mut lanes: Vec<(DiskDwt, ReferencePeak)> = Vec::new();
-    while let Some(block) = pass.next_block()? {
+    while let Some(block) = pass.next_block_within(len, None)? {
         if lanes.is_empty() {
             for _ in 0..block.len() {
                 lanes.push((DiskDwt::new(dwt)?, ReferencePeak::new(len)?));
             }
-        }
-        same_channels(&input, block.len(), lanes.len())?;
-        if pass.frames() > len as u64 {
-            pass.check_length(len)?;
         }
         let at = pass.frames() as usize - block[0].len();
         for (x, (disk, peak)) in block.iter().zip(&mut lanes) {

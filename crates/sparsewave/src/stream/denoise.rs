@@ -243,11 +243,7 @@ pub fn denoise_file(
         .collect::<Result<Vec<_>>>()?;
     let mut spill_y = Spill::new(channels, len)?;
     let mut pass = Pass::open(input, options)?;
-    while let Some(block) = pass.next_block()? {
-        check_channels(&pass, block.len(), channels)?;
-        if pass.frames() > len as u64 {
-            pass.check_length(len)?;
-        }
+    while let Some(block) = pass.next_block_within(len, Some(channels))? {
         let outputs = block
             .iter()
             .zip(lanes.iter_mut())
@@ -352,7 +348,7 @@ pub(super) fn first_pass(
     let mut lobes: Vec<Vec<DcLobes>> = Vec::new();
     let mut peaks: Vec<ReferencePeak> = Vec::new();
     let mut spill: Option<Spill> = None;
-    while let Some(block) = pass.next_block()? {
+    while let Some(block) = pass.next_block_within(len, None)? {
         if peaks.is_empty() {
             for _ in 0..block.len() {
                 statistics.push(match estimated {
@@ -371,10 +367,6 @@ pub(super) fn first_pass(
                 );
             }
             spill = Some(Spill::new(block.len(), len)?);
-        }
-        check_channels(&pass, block.len(), peaks.len())?;
-        if pass.frames() > len as u64 {
-            pass.check_length(len)?;
         }
         let spill = spill.as_mut().expect("made with the first block");
         for (c, x) in block.iter().enumerate() {
@@ -457,17 +449,6 @@ impl DcLobes {
     fn lobes(&self) -> &[DcLobe] {
         &self.lobes
     }
-}
-
-/// Refuse a block whose channel count differs from the first's.
-fn check_channels(pass: &Pass, got: usize, want: usize) -> Result<()> {
-    if got != want {
-        return Err(Error::bad_input(
-            pass.reader().path(),
-            "channel count changes inside the stream",
-        ));
-    }
-    Ok(())
 }
 
 /// Write the samples the channels handed out (equal lengths) and keep them for the NRR.

@@ -17,7 +17,7 @@
 //! coefficient and, for the splines, 16 (`cubic`) to 40 (`cubic-nak`) for its eliminated row;
 //! removed when the job ends.
 
-use super::{same_channels, Pass, StreamOptions, TempArray};
+use super::{Pass, StreamOptions, TempArray};
 use crate::approx::interp::Reconstruction;
 use crate::approx::interp_job::{finish_report, Decimation};
 use crate::audio::{SampleFormat, WavBlockWriter, WriteReport};
@@ -67,17 +67,13 @@ pub fn interp_file(
     let sample_rate = pass.reader().sample_rate();
     let source_format = pass.reader().format();
     let mut lanes: Vec<(Reconstruction<TempArray>, ReferencePeak)> = Vec::new();
-    while let Some(block) = pass.next_block()? {
+    while let Some(block) = pass.next_block_within(len, None)? {
         if lanes.is_empty() {
             for _ in 0..block.len() {
                 let store = TempArray::new()?;
                 let job = Reconstruction::new(len, params.factor, params.method, store)?;
                 lanes.push((job, ReferencePeak::new(len)?));
             }
-        }
-        same_channels(input, block.len(), lanes.len())?;
-        if pass.frames() > len as u64 {
-            pass.check_length(len)?;
         }
         block
             .par_iter()
@@ -105,11 +101,7 @@ pub fn interp_file(
         .collect::<Result<Vec<_>>>()?;
     let mut pass = Pass::open(input, options)?;
     let mut done = 0;
-    while let Some(block) = pass.next_block()? {
-        same_channels(input, block.len(), channels)?;
-        if pass.frames() > len as u64 {
-            pass.check_length(len)?;
-        }
+    while let Some(block) = pass.next_block_within(len, Some(channels))? {
         let range = done..done + block[0].len();
         let outputs = block
             .par_iter()

@@ -127,8 +127,7 @@ fn metrics_streamed(
         .map(|_| ReferencePeak::new(len))
         .collect::<Result<_>>()?;
     let mut pass = Pass::open(reference, options)?;
-    while let Some(block) = pass.next_block()? {
-        same_channels(reference, block.len(), shape.channels)?;
+    while let Some(block) = pass.next_block_within(len, Some(shape.channels))? {
         for (peak, x) in peaks.iter_mut().zip(&block) {
             peak.push(x)?;
         }
@@ -170,11 +169,11 @@ fn metrics_streamed(
     };
     let mut spill_n = Spill::new(shape.channels, len)?;
     let mut pass = Pass::open(noisy, options)?;
-    while let Some(block) = pass.next_block()? {
-        same_channels(noisy, block.len(), shape.channels)?;
+    while let Some(block) = pass.next_block_within(len, Some(shape.channels))? {
         for (c, n) in block.iter().enumerate() {
             spill_n.append(c, n)?;
         }
+        pass.recycle(block);
     }
     pass.check_length(len)?;
     let variance = |spill: &mut Spill| streamed_variance(|visit| spill.visit(visit));

@@ -96,6 +96,28 @@ impl Pass {
         }))
     }
 
+    /// The next block of a reading of an input measured at `len` frames per channel
+    /// ([`Pass::length`]), or `None` after the last; refused, naming the file, when the input
+    /// changed since it was measured: a block of another channel count than `channels` (an
+    /// earlier reading's; within one reading the decoder refuses a change), or more than `len`
+    /// frames. The reading's end is checked by [`Pass::check_length`].
+    pub fn next_block_within(
+        &mut self,
+        len: usize,
+        channels: Option<usize>,
+    ) -> Result<Option<Vec<Vec<f64>>>> {
+        let Some(block) = self.next_block()? else {
+            return Ok(None);
+        };
+        if let Some(want) = channels {
+            same_channels(self.reader.path(), block.len(), want)?;
+        }
+        if self.frames > len as u64 {
+            self.check_length(len)?;
+        }
+        Ok(Some(block))
+    }
+
     /// Hand a block back once used, for its buffers to hold later samples
     /// ([`BlockReader::recycle`]).
     pub fn recycle(&self, block: Vec<Vec<f64>>) {
