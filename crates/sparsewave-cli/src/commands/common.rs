@@ -3,10 +3,11 @@
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use sparsewave::audio::output::{check_dir, Staged};
-use sparsewave::audio::{stage_wav, Audio, SampleFormat};
+use sparsewave::audio::{stage_wav, Audio, SampleFormat, WriteReport};
 use sparsewave::metrics::Metrics;
 use sparsewave::pipeline::{self, Report};
 use sparsewave::plot::{self, NamedPlot};
+use sparsewave::stream::StreamOptions;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -60,14 +61,36 @@ impl OutputOpts {
     ) -> Result<Report> {
         let mut staged = Staged::default();
         let written = stage_wav(&mut staged, output, audio, self.bits)?;
-        let mut report = report.with_files(input, Some(output)).with_write(written);
-        report.params["mono"] = self.mono.into();
+        let mut report = self.complete(input, output, report, written);
         if let Some(dir) = &self.plots {
             let paths = plot::stage_all(&mut staged, dir, &stem_of(output, "out"), &figures()?)?;
             report = report.with("plots", paths);
         }
         staged.commit()?;
         Ok(report)
+    }
+
+    /// How a streamed job reads its input: blocks of the default size, `--mono`.
+    pub fn stream_options(&self) -> StreamOptions {
+        StreamOptions {
+            mono: self.mono,
+            ..StreamOptions::default()
+        }
+    }
+
+    /// Complete a job's `report` with the files, what writing `output` did (its clip count)
+    /// and `mono`: the tail of [`OutputOpts::finish`], and all of it for a streamed job, which
+    /// wrote its output itself.
+    pub fn complete(
+        &self,
+        input: &Path,
+        output: &Path,
+        report: Report,
+        written: WriteReport,
+    ) -> Report {
+        let mut report = report.with_files(input, Some(output)).with_write(written);
+        report.params["mono"] = self.mono.into();
+        report
     }
 }
 

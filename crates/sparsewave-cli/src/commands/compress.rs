@@ -9,7 +9,7 @@ use sparsewave::compress::params::{
 use sparsewave::compress::refit::RefitOptions;
 use sparsewave::compress::sparsify::Keep;
 use sparsewave::pipeline;
-use sparsewave::stream::{self, StreamOptions};
+use sparsewave::stream;
 use sparsewave::transform::wavelet::{Mode, Wavelet};
 use std::path::PathBuf;
 
@@ -182,17 +182,10 @@ fn streamed(a: &Args, params: &CompressParams) -> Result<bool> {
 
 /// [`execute`] in bounded memory ([`stream::compress::compress_file`]).
 fn execute_streamed(a: &Args, params: &CompressParams) -> Result<Done> {
-    let options = StreamOptions {
-        mono: a.out.mono,
-        ..StreamOptions::default()
-    };
+    let options = a.out.stream_options();
     let job = stream::compress::compress_file(&a.input, &a.output, params, a.out.bits, &options)
         .with_context(|| a.input.display().to_string())?;
-    let mut report = job
-        .report
-        .with_files(&a.input, Some(&a.output))
-        .with_write(job.write);
-    report.params["mono"] = a.out.mono.into();
+    let report = a.out.complete(&a.input, &a.output, job.report, job.write);
     let how = match job.passes {
         1 => "read once in blocks; the DWT through temporary files".to_string(),
         n => format!("read {n} times in blocks"),

@@ -15,7 +15,7 @@ use sparsewave::denoise::shrink::{ThresholdKind, ThresholdRule};
 use sparsewave::denoise::wsvd::{Junction, Mapping, SvdSolver};
 use sparsewave::linalg::rank_rule::Criterion;
 use sparsewave::pipeline;
-use sparsewave::stream::{self, StreamOptions};
+use sparsewave::stream;
 use sparsewave::transform::wavelet::{Mode, Wavelet};
 use std::path::{Path, PathBuf};
 
@@ -321,17 +321,10 @@ fn streamed(a: &Args, denoiser: &Denoiser) -> Result<bool> {
 
 /// [`execute`] in bounded memory ([`stream::denoise::denoise_file`]).
 fn execute_streamed(a: &Args, denoiser: &Denoiser) -> Result<Done> {
-    let options = StreamOptions {
-        mono: a.out.mono,
-        ..StreamOptions::default()
-    };
+    let options = a.out.stream_options();
     let job = stream::denoise::denoise_file(&a.input, &a.output, denoiser, a.out.bits, &options)
-        .with_context(|| format!("{}", a.input.display()))?;
-    let mut report = job
-        .report
-        .with_files(&a.input, Some(&a.output))
-        .with_write(job.write);
-    report.params["mono"] = a.out.mono.into();
+        .with_context(|| a.input.display().to_string())?;
+    let report = a.out.complete(&a.input, &a.output, job.report, job.write);
     let lines = [
         format!("method: {}", denoiser.params()),
         format!(

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use sparsewave::approx::interp::{InterpKind, InterpMethod};
 use sparsewave::approx::interp_job::{interp, Decimation};
 use sparsewave::pipeline;
-use sparsewave::stream::{self, StreamOptions};
+use sparsewave::stream;
 use std::path::PathBuf;
 
 /// Keep every R-th sample (and the last), rebuild all samples by interpolation.
@@ -86,17 +86,10 @@ fn streamed(a: &Args) -> Result<bool> {
 
 /// [`execute`] in bounded memory ([`stream::interp::interp_file`]).
 fn execute_streamed(a: &Args, params: &Decimation) -> Result<Done> {
-    let options = StreamOptions {
-        mono: a.out.mono,
-        ..StreamOptions::default()
-    };
+    let options = a.out.stream_options();
     let job = stream::interp::interp_file(&a.input, &a.output, params, a.out.bits, &options)
         .with_context(|| a.input.display().to_string())?;
-    let mut report = job
-        .report
-        .with_files(&a.input, Some(&a.output))
-        .with_write(job.write);
-    report.params["mono"] = a.out.mono.into();
+    let report = a.out.complete(&a.input, &a.output, job.report, job.write);
     let text = format!(
         "decimation by {} with {:?} reconstruction\nstreamed in bounded memory (read {} times in \
          blocks)\n{}",
