@@ -704,33 +704,46 @@ impl Knots {
 struct BandRows {
     knots: Knots,
     w: usize,
-    /// The rows not written yet: `(index, band, rhs)`, the band `2w + 1` values from column
-    /// `index − w`.
-    open: VecDeque<(usize, Vec<f64>, f64)>,
+    /// The rows not written yet, oldest first.
+    open: VecDeque<BandRow>,
     /// The first row of the rows staged since the last write.
     staged_from: usize,
     /// Rows staged so far.
     staged_to: usize,
 }
 
+/// The widest band of [`BandRows`]: the cubic B-spline's.
+const MAX_BAND: usize = 3;
+
+/// One row of the band system: its index `i`, its band (`2w + 1` values from column `i − w`)
+/// and its right-hand side.
+struct BandRow {
+    index: usize,
+    band: [f64; 2 * MAX_BAND + 1],
+    rhs: f64,
+}
+
+impl BandRow {
+    /// Entry `(index, j)` of a row of band `w` in an `n × n` matrix (0 outside both).
+    fn get(&self, w: usize, n: usize, j: usize) -> f64 {
+        let i = self.index;
+        if j + w < i || j > i + w || j >= n {
+            0.0
+        } else {
+            self.band[j + w - i]
+        }
+    }
+}
+
 impl BandRows {
     fn new(sites: Sites, degree: usize) -> Self {
+        debug_assert!(degree <= MAX_BAND);
         BandRows {
             knots: Knots { sites, degree },
             w: degree,
-            open: VecDeque::new(),
+            open: VecDeque::with_capacity(degree + 1),
             staged_from: 0,
             staged_to: 0,
-        }
-    }
-
-    /// Entry `(i, j)` of an open row (0 outside the band and the matrix).
-    fn get(&self, n: usize, row: &(usize, Vec<f64>, f64), j: usize) -> f64 {
-        let (i, band, _) = row;
-        if j + self.w < *i || j > i + self.w || j >= n {
-            0.0
-        } else {
-            band[j + self.w - i]
         }
     }
 
@@ -741,26 +754,29 @@ impl BandRows {
         let span = self.knots.span(ti);
         let mut basis = [0.0; 4];
         self.knots.basis(span, ti, &mut basis[..=p]);
-        let mut band = vec![0.0; 2 * w + 1];
+        let mut row = BandRow {
+            index: i,
+            band: [0.0; 2 * MAX_BAND + 1],
+            rhs: v,
+        };
         for (r, &bv) in basis[..=p].iter().enumerate() {
-            band[span - p + r + w - i] = bv;
+            row.band[span - p + r + w - i] = bv;
         }
-        let mut row = (i, band, v);
         for pivot_row in &self.open {
-            let k = pivot_row.0;
-            let f = self.get(n, &row, k) / self.get(n, pivot_row, k);
+            let k = pivot_row.index;
+            let f = row.get(w, n, k) / pivot_row.get(w, n, k);
             if f == 0.0 {
                 continue;
             }
             for j in k..(k + w + 1).min(n) {
-                let value = self.get(n, &row, j) - f * self.get(n, pivot_row, j);
+                let value = row.get(w, n, j) - f * pivot_row.get(w, n, j);
                 if j + w >= i && j <= i + w {
-                    row.1[j + w - i] = value;
+                    row.band[j + w - i] = value;
                 }
             }
-            row.2 -= f * pivot_row.2;
+            row.rhs -= f * pivot_row.rhs;
         }
-        if self.get(n, &row, i).abs() < 1e-300 {
+        if row.get(w, n, i).abs() < 1e-300 {
             return Err(Error::Numerical(
                 "singular spline collocation matrix".into(),
             ));
@@ -774,11 +790,11 @@ impl BandRows {
 
     /// Stage the oldest open row.
     fn stage_front(&mut self, staged: &mut Vec<f64>) {
-        let n = self.knots.sites.count;
+        let (w, n) = (self.w, self.knots.sites.count);
         let row = self.open.pop_front().expect("an open row");
-        let r = row.0;
-        staged.extend((r..=r + self.w).map(|j| self.get(n, &row, j)));
-        staged.push(row.2);
+        let r = row.index;
+        staged.extend((r..=r + w).map(|j| row.get(w, n, j)));
+        staged.push(row.rhs);
         self.staged_to += 1;
     }
 
