@@ -429,3 +429,40 @@ fn lanczos_on_a_wide_matrix_of_exact_rank() {
     }
     assert!(out.values[5] < 1e-7 * s1 && out.values[6] < 1e-7 * s1);
 }
+
+/// `interp`'s splines against SciPy's through the same kept samples
+/// (tests/data/make_interp_golden.py): linear (np.interp), quadratic (make_interp_spline, k=2),
+/// cubic (CubicSpline, natural), cubic-nak (CubicSpline, not-a-knot); factors 4 and 7 of 403
+/// samples, so the last kept interval is short.
+#[test]
+fn interp_splines_match_scipy() {
+    use sparsewave::approx::interp::{decimate_and_interpolate, InterpMethod};
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/data/interp_golden.json").unwrap())
+            .unwrap();
+    let floats = |v: &serde_json::Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_f64().unwrap())
+            .collect()
+    };
+    let x = floats(&golden["x"]);
+    for case in golden["cases"].as_array().unwrap() {
+        let factor = case["factor"].as_u64().unwrap() as usize;
+        for (name, method) in [
+            ("linear", InterpMethod::Linear),
+            ("quadratic", InterpMethod::Quadratic),
+            ("cubic", InterpMethod::Cubic),
+            ("cubic-nak", InterpMethod::CubicNotAKnot),
+        ] {
+            let want = floats(&case[name]);
+            let got = decimate_and_interpolate(&x, factor, method).unwrap().signal;
+            let worst = got
+                .iter()
+                .zip(&want)
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            assert!(worst < 1e-12, "{name} ×{factor}: max deviation {worst:e}");
+        }
+    }
+}
