@@ -235,10 +235,10 @@ pub fn apply_mask<T: Default>(coefs: &mut [T], mask: &[bool]) -> Result<()> {
 /// budgets it is made for, [`Ranking::new`] every bucket.
 #[derive(Clone, Debug)]
 pub struct Ranking {
-    /// Keys `descending_key(m) << 32 | index` of the ranked entries: every entry, or (see
-    /// [`Ranking::for_budgets`]) the leading buckets holding at least as many entries as the
-    /// largest budget could keep; bucket after bucket, each sorted when it is in `sorted`.
-    keys: Vec<u128>,
+    /// Indices of the ranked entries: every entry, or (see [`Ranking::for_budgets`]) the
+    /// leading buckets holding at least as many entries as the largest budget could keep;
+    /// bucket after bucket, each in ranking order when it is sorted (in index order otherwise).
+    indices: Vec<u32>,
     /// The ranked buckets, in ranking order.
     buckets: Vec<Bucket>,
     /// All entries, ranked or not (the length of a mask).
@@ -249,7 +249,7 @@ pub struct Ranking {
     max_budget: usize,
 }
 
-/// One bucket of a [`Ranking`]: `keys[start..end]`.
+/// One bucket of a [`Ranking`]: `indices[start..end]`.
 #[derive(Clone, Debug)]
 struct Bucket {
     start: usize,
@@ -259,7 +259,7 @@ struct Bucket {
     /// `cost_before` plus the cost of the bucket's entries.
     cost_end: u64,
     /// When the bucket is sorted: `cumulative[i]` = the total cost of the entries ranked up to
-    /// `keys[start + i]`.
+    /// `indices[start + i]`.
     cumulative: Option<Vec<u64>>,
 }
 
@@ -298,13 +298,10 @@ impl Ranking {
                 ),
             )
         })?;
-        // Sorting self-contained keys (magnitude and index in one integer) instead of indices
-        // compared through `magnitudes` avoids a cache miss per comparison. The keys are
-        // distinct (index tie-break), so the order is deterministic. One counting pass
-        // distributes them by their top 16 bits (an MSD radix step, in index order), then the
-        // buckets that need it — small and cache-resident for real signals — are sorted, in
-        // parallel. Buckets past the one that completes `max_budget` entries are not needed.
-        let key = |i: usize| (u128::from(descending_key(magnitudes[i])) << 32) | i as u128;
+        // One counting pass distributes the indices by the top 16 bits of their magnitude's key
+        // (an MSD radix step, in index order), then the buckets that need it — small and
+        // cache-resident for real signals — are sorted, in parallel ([`Ranking::sort_buckets`]).
+        // Buckets past the one that completes `max_budget` entries are not needed.
         let bucket =
             |i: usize| (descending_key(magnitudes[i]) >> (u64::BITS - RADIX_BITS)) as usize;
         // The counting pass in contiguous parts, one per thread; each part then writes its
@@ -370,23 +367,24 @@ impl Ranking {
                 }
             }
         }
-        let mut keys = vec![0u128; ranked];
-        let writer = KeyWriter(keys.as_mut_ptr());
+        let mut indices = vec![0u32; ranked];
+        let writer = IndexWriter(indices.as_mut_ptr());
         parts.par_iter().zip(part_counts).for_each(|(r, mut next)| {
             let writer = &writer;
             for i in r.clone() {
                 let b = bucket(i);
                 if sizes[b] > 0 {
                     // SAFETY: the offsets of different parts and buckets are disjoint ranges
-                    // inside `keys` (each part has `count` slots per kept bucket, laid out
-                    // above), so every slot is written once, by one thread.
-                    unsafe { writer.0.add(next[b]).write(key(i)) };
+                    // inside `indices` (each part has `count` slots per kept bucket, laid out
+                    // above), so every slot is written once, by one thread. `i < 2^32`
+                    // (checked above).
+                    unsafe { writer.0.add(next[b]).write(i as u32) };
                     next[b] += 1;
                 }
             }
         });
         let mut ranking = Ranking {
-            keys,
+            indices,
             buckets,
             entries: magnitudes.len(),
             total: costs.iter().map(|&c| u64::from(c)).sum(),
@@ -405,33 +403,46 @@ impl Ranking {
                 wanted
             }
         };
-        ranking.sort_buckets(&wanted, costs);
+        ranking.sort_buckets(&wanted, magnitudes, costs);
         Ok(ranking)
     }
 
     /// Sort the buckets `wanted` (ascending) and note their cumulative costs.
-    fn sort_buckets(&mut self, wanted: &[usize], costs: &[u8]) {
+    ///
+    /// A bucket is sorted as self-contained keys `descending_key(m) << 32 | index` (magnitude
+    /// and index in one integer: no cache miss per comparison, as indices compared through
+    /// `magnitudes` would take), made for it alone and turned back into indices. The keys are
+    /// distinct (index tie-break), so the order is deterministic. Only the sorted buckets hold
+    /// keys (16 bytes per entry), and only while they are sorted; the ranking keeps 4.
+    fn sort_buckets(&mut self, wanted: &[usize], magnitudes: &[f64], costs: &[u8]) {
         let mut slices = Vec::with_capacity(wanted.len());
-        let mut rest = self.keys.as_mut_slice();
+        let mut rest = self.indices.as_mut_slice();
         let mut at = 0;
         for &b in wanted {
             let bucket = &self.buckets[b];
             let (_, tail) = rest.split_at_mut(bucket.start - at);
-            let (keys, tail) = tail.split_at_mut(bucket.end - bucket.start);
-            slices.push((keys, bucket.cost_before));
+            let (indices, tail) = tail.split_at_mut(bucket.end - bucket.start);
+            slices.push((indices, bucket.cost_before));
             (rest, at) = (tail, bucket.end);
         }
+        let key =
+            |i: u32| (u128::from(descending_key(magnitudes[i as usize])) << 32) | u128::from(i);
         let cumulative: Vec<Vec<u64>> = slices
             .into_par_iter()
-            .map(|(keys, cost_before)| {
+            .map(|(indices, cost_before)| {
+                let mut keys: Vec<u128> = indices.iter().map(|&i| key(i)).collect();
                 if keys.len() > LARGE_BUCKET {
                     keys.par_sort_unstable();
                 } else {
                     keys.sort_unstable();
                 }
-                keys.iter()
-                    .scan(cost_before, |total, &k| {
-                        *total += u64::from(costs[k as u32 as usize]);
+                for (index, &k) in indices.iter_mut().zip(&keys) {
+                    *index = k as u32;
+                }
+                indices
+                    .iter()
+                    .scan(cost_before, |total, &i| {
+                        *total += u64::from(costs[i as usize]);
                         Some(*total)
                     })
                     .collect()
@@ -465,7 +476,7 @@ impl Ranking {
         self.buckets
             .iter()
             .all(|b| b.cumulative.is_some())
-            .then(|| self.keys.iter().map(|&k| k as u32).collect())
+            .then(|| self.indices.clone())
     }
 
     /// Total cost of all entries (for PGBZ: the padded length `L`).
@@ -487,7 +498,7 @@ impl Ranking {
         let b = self.crossing(budget);
         let Some(bucket) = self.buckets.get(b) else {
             return (
-                self.keys.len(),
+                self.indices.len(),
                 self.buckets.last().map_or(0, |b| b.cost_end),
             );
         };
@@ -528,8 +539,8 @@ impl Ranking {
         self.check(budget, mask)?;
         let (len, cost) = self.prefix(budget);
         mask.fill(false);
-        for &k in &self.keys[..len] {
-            mask[k as u32 as usize] = true;
+        for &i in &self.indices[..len] {
+            mask[i as usize] = true;
         }
         Ok(cost as usize)
     }
@@ -543,12 +554,12 @@ impl Ranking {
         let (old, _) = self.prefix(from);
         let (new, cost) = self.prefix(to);
         let (changed, kept) = if new < old {
-            (&self.keys[new..old], false)
+            (&self.indices[new..old], false)
         } else {
-            (&self.keys[old..new], true)
+            (&self.indices[old..new], true)
         };
-        for &k in changed {
-            mask[k as u32 as usize] = kept;
+        for &i in changed {
+            mask[i as usize] = kept;
         }
         Ok(cost as usize)
     }
@@ -599,11 +610,11 @@ impl Ranking {
 /// Bits of the magnitude key [`Ranking::new`] distributes the entries by before sorting.
 const RADIX_BITS: u32 = 16;
 
-/// The ranking's key array, written from several threads at disjoint positions.
-struct KeyWriter(*mut u128);
+/// The ranking's index array, written from several threads at disjoint positions.
+struct IndexWriter(*mut u32);
 
 // SAFETY: only `Ranking::build` writes through it, each slot from one thread.
-unsafe impl Sync for KeyWriter {}
+unsafe impl Sync for IndexWriter {}
 
 /// A bucket of more entries than this is sorted on all threads.
 const LARGE_BUCKET: usize = 1 << 16;
@@ -741,7 +752,7 @@ mod tests {
                 .chain([max_budget])
                 .collect();
             let part = Ranking::for_budgets(&mags, &costs, &budgets).unwrap();
-            assert!(part.keys.len() >= max_budget.min(n), "max {max_budget}");
+            assert!(part.indices.len() >= max_budget.min(n), "max {max_budget}");
             assert_eq!((part.len(), part.total_reals()), (n, whole.total_reals()));
             for &budget in &budgets {
                 assert_eq!(part.selection(budget), whole.selection(budget), "{budget}");
@@ -765,7 +776,7 @@ mod tests {
         // Only the leading buckets are held, and only the crossing ones sorted: a budget whose
         // cut falls in another bucket is refused.
         let part = Ranking::for_budgets(&mags, &costs, &[n / 3]).unwrap();
-        assert!(part.keys.len() < n / 2);
+        assert!(part.indices.len() < n / 2);
         assert!(part.order().is_none());
         let sorted = part
             .buckets

@@ -369,7 +369,9 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
                     secs[i] += analysis_seconds + t1.elapsed().as_secs_f64();
                     errors[i].add(x, &y);
                     if c == 0 && i == last {
-                        waveform.clone_from(&y);
+                        // The last level: `y` is not read again (a copy would cost a
+                        // signal-sized array of fresh pages).
+                        waveform = std::mem::take(&mut y);
                     }
                 }
             }
