@@ -55,6 +55,10 @@ pub const DEFAULT_LEVEL_CAP: usize = 10;
 /// change the bits.
 const PARALLEL_CHUNK: usize = 1 << 14;
 
+/// Level-1 analysis outputs whose input samples are split into even and odd at once
+/// ([`Dwt::analysis_from_signal`]): 8 KiB per phase, cache-resident.
+const ANALYSIS_PIECE: usize = 1 << 10;
+
 const VALID_WAVELETS: &str = "haar, db1..db38, sym2..sym20, coif1..coif17";
 
 /// A wavelet family.
@@ -435,7 +439,8 @@ impl Dwt {
         };
         dwt.scratch_len = (1..=level)
             .map(|j| {
-                let analysis_ext = dwt.analysis_ext_len(j);
+                // Level 1 reads the signal in place (`analysis_from_signal`).
+                let analysis_ext = if j == 1 { 0 } else { dwt.analysis_ext_len(j) };
                 let split = dwt.synthesis_split(j);
                 let synthesis = dwt.lens[j] + 2 * (split.head_len + split.tail_len);
                 analysis_ext.max(synthesis)
@@ -510,13 +515,19 @@ impl Dwt {
             ..
         } = coefs;
         for j in 1..=level {
-            let input = if j == 1 { x } else { &data[..self.lens[j - 1]] };
-            self.fill_analysis_ext(j, input, scratch);
+            if j > 1 {
+                // cA_{j−1}, at the front of `data`, is overwritten below: an extended copy.
+                self.fill_analysis_ext(j, &data[..self.lens[j - 1]], scratch);
+            }
             // cD_j goes to its segment; cA_j to the front of `data`, which the coarser levels
             // have not filled yet and which is long enough: 2·len(cA_{j+1}) ≥ len(cA_j).
             let (front, back) = data.split_at_mut(offsets[level - j + 1]);
-            let detail = &mut back[..self.lens[j]];
-            self.analysis_filter(j, scratch, &mut front[..self.lens[j]], detail);
+            let (approx, detail) = (&mut front[..self.lens[j]], &mut back[..self.lens[j]]);
+            if j == 1 {
+                self.analysis_from_signal(x, approx, detail);
+            } else {
+                self.analysis_filter(j, scratch, approx, detail);
+            }
         }
         Ok(())
     }
@@ -693,6 +704,49 @@ impl Dwt {
                 *d = outside(inside.end + p);
             }
         }
+    }
+
+    /// Level 1's bands from the signal itself: each parallel task splits the extended samples
+    /// its outputs read, [`ANALYSIS_PIECE`] outputs at a time, into even and odd samples in a
+    /// small buffer of its own (cache-resident), instead of a signal-sized extended copy — a
+    /// pass over memory and a signal-sized array of fresh pages fewer. The kernel sums the same
+    /// values in the same order, so the bits are those of [`Self::fill_analysis_ext`]'s route.
+    fn analysis_from_signal(&self, x: &[f64], approx: &mut [f64], detail: &mut [f64]) {
+        let pad = self.analysis_pad as isize;
+        let reach = self.analysis.len() - 1;
+        approx
+            .par_chunks_mut(PARALLEL_CHUNK)
+            .zip(detail.par_chunks_mut(PARALLEL_CHUNK))
+            .enumerate()
+            .for_each(|(c, (approx, detail))| {
+                let mut phases = vec![0.0; 2 * (ANALYSIS_PIECE + reach)];
+                let pieces = approx
+                    .chunks_mut(ANALYSIS_PIECE)
+                    .zip(detail.chunks_mut(ANALYSIS_PIECE));
+                for (k, (approx, detail)) in pieces.enumerate() {
+                    let first = c * PARALLEL_CHUNK + k * ANALYSIS_PIECE;
+                    let len = approx.len() + reach;
+                    let (even, odd) = phases.split_at_mut(ANALYSIS_PIECE + reach);
+                    let (even, odd) = (&mut even[..len], &mut odd[..len]);
+                    // even[p] = x̃[2(first + p) − pad], odd[p] = x̃[2(first + p) + 1 − pad].
+                    let start = 2 * first as isize - pad;
+                    let end = start + 2 * len as isize;
+                    if start >= 0 && end <= x.len() as isize {
+                        let pairs = x[start as usize..end as usize].chunks_exact(2);
+                        for ((e, o), pair) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
+                            *e = pair[0];
+                            *o = pair[1];
+                        }
+                    } else {
+                        for (p, (e, o)) in even.iter_mut().zip(odd.iter_mut()).enumerate() {
+                            let i = start + 2 * p as isize;
+                            *e = self.mode.extended(x, i);
+                            *o = self.mode.extended(x, i + 1);
+                        }
+                    }
+                    kernels::analysis(self.simd, &self.analysis, [even, odd], approx, detail);
+                }
+            });
     }
 
     /// Both bands of level `j` from the extended input prepared by [`Self::fill_analysis_ext`].
