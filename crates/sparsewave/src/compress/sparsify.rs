@@ -429,14 +429,16 @@ impl Ranking {
             |i: u32| (u128::from(descending_key(magnitudes[i as usize])) << 32) | u128::from(i);
         let cumulative: Vec<Vec<u64>> = slices
             .into_par_iter()
-            .map(|(indices, cost_before)| {
-                let mut keys: Vec<u128> = indices.iter().map(|&i| key(i)).collect();
+            // One key buffer per task, reused from bucket to bucket.
+            .map_init(Vec::new, |keys: &mut Vec<u128>, (indices, cost_before)| {
+                keys.clear();
+                keys.extend(indices.iter().map(|&i| key(i)));
                 if keys.len() > LARGE_BUCKET {
                     keys.par_sort_unstable();
                 } else {
                     keys.sort_unstable();
                 }
-                for (index, &k) in indices.iter_mut().zip(&keys) {
+                for (index, &k) in indices.iter_mut().zip(keys.iter()) {
                     *index = k as u32;
                 }
                 indices

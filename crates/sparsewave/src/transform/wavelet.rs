@@ -59,6 +59,10 @@ const PARALLEL_CHUNK: usize = 1 << 14;
 /// ([`Dwt::analysis_from_signal`]): 8 KiB per phase, cache-resident.
 const ANALYSIS_PIECE: usize = 1 << 10;
 
+/// The longest decomposition filter of [`VALID_WAVELETS`] (coif17: 6·17 taps): it sizes
+/// [`Dwt::analysis_from_signal`]'s buffers on the stack.
+const MAX_FILTER_LEN: usize = 102;
+
 const VALID_WAVELETS: &str = "haar, db1..db38, sym2..sym20, coif1..coif17";
 
 /// A wavelet family.
@@ -713,30 +717,27 @@ impl Dwt {
     /// values in the same order, so the bits are those of [`Self::fill_analysis_ext`]'s route.
     fn analysis_from_signal(&self, x: &[f64], approx: &mut [f64], detail: &mut [f64]) {
         let pad = self.analysis_pad as isize;
+        // Outputs read `reach` samples per phase past their own (the taps less one).
         let reach = self.analysis.len() - 1;
         approx
             .par_chunks_mut(PARALLEL_CHUNK)
             .zip(detail.par_chunks_mut(PARALLEL_CHUNK))
             .enumerate()
             .for_each(|(c, (approx, detail))| {
-                let mut phases = vec![0.0; 2 * (ANALYSIS_PIECE + reach)];
+                let mut even = [0.0; ANALYSIS_PIECE + MAX_FILTER_LEN / 2];
+                let mut odd = [0.0; ANALYSIS_PIECE + MAX_FILTER_LEN / 2];
                 let pieces = approx
                     .chunks_mut(ANALYSIS_PIECE)
                     .zip(detail.chunks_mut(ANALYSIS_PIECE));
                 for (k, (approx, detail)) in pieces.enumerate() {
                     let first = c * PARALLEL_CHUNK + k * ANALYSIS_PIECE;
                     let len = approx.len() + reach;
-                    let (even, odd) = phases.split_at_mut(ANALYSIS_PIECE + reach);
                     let (even, odd) = (&mut even[..len], &mut odd[..len]);
                     // even[p] = x̃[2(first + p) − pad], odd[p] = x̃[2(first + p) + 1 − pad].
                     let start = 2 * first as isize - pad;
                     let end = start + 2 * len as isize;
                     if start >= 0 && end <= x.len() as isize {
-                        let pairs = x[start as usize..end as usize].chunks_exact(2);
-                        for ((e, o), pair) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
-                            *e = pair[0];
-                            *o = pair[1];
-                        }
+                        split_pairs(&x[start as usize..end as usize], even, odd);
                     } else {
                         for (p, (e, o)) in even.iter_mut().zip(odd.iter_mut()).enumerate() {
                             let i = start + 2 * p as isize;
@@ -822,14 +823,7 @@ impl Dwt {
         );
         scratch.resize(input.len(), 0.0);
         let (even, odd) = scratch.split_at_mut(input.len() / 2);
-        for ((e, o), pair) in even
-            .iter_mut()
-            .zip(odd.iter_mut())
-            .zip(input.chunks_exact(2))
-        {
-            *e = pair[0];
-            *o = pair[1];
-        }
+        split_pairs(input, even, odd);
         self.analysis_bands([even, odd], approx, detail);
     }
 
@@ -868,6 +862,18 @@ impl Dwt {
                 let [a, d] = bands.map(|band| &band[c * PARALLEL_CHUNK..]);
                 kernels::synthesis(self.simd, &self.synthesis, windows(a, d, bases), out);
             });
+    }
+}
+
+/// `even[p] = pairs[2p]`, `odd[p] = pairs[2p + 1]` for every whole pair of `pairs`.
+fn split_pairs(pairs: &[f64], even: &mut [f64], odd: &mut [f64]) {
+    for ((e, o), pair) in even
+        .iter_mut()
+        .zip(odd.iter_mut())
+        .zip(pairs.chunks_exact(2))
+    {
+        *e = pair[0];
+        *o = pair[1];
     }
 }
 
@@ -1274,6 +1280,19 @@ mod tests {
         }
     }
 
+    /// `MAX_FILTER_LEN` is the longest filter: every wavelet fits level 1's stack buffers,
+    /// and one fills them.
+    #[test]
+    fn max_filter_len_is_the_longest_filter() {
+        let families = [("db", 1..=38), ("sym", 2..=20), ("coif", 1..=17)];
+        let longest = families
+            .into_iter()
+            .flat_map(|(family, orders)| orders.map(move |n| format!("{family}{n}")))
+            .map(|name| name.parse::<Wavelet>().unwrap().filter_len())
+            .max();
+        assert_eq!(longest, Some(MAX_FILTER_LEN));
+    }
+
     /// Analysis in parallel chunks (extension and filter) gives bit for bit one kernel pass
     /// per level over an extended input built sample by sample from the boundary mode.
     #[test]
@@ -1283,7 +1302,8 @@ mod tests {
             .map(|n| (0.13 * n as f64).sin() + 1e-4 * n as f64)
             .collect();
         for mode in Mode::ALL {
-            for name in ["haar", "db5", "sym8"] {
+            // coif17: the longest filter, which fills level 1's buffers.
+            for name in ["haar", "db5", "sym8", "coif17"] {
                 let dwt = Dwt::new(name.parse().unwrap(), mode, None, len).unwrap();
                 let mut coefs = dwt.make_coefficients();
                 dwt.analyze(&x, &mut coefs).unwrap();
