@@ -445,8 +445,15 @@ impl Dwt {
             .map(|j| {
                 // Level 1 reads the signal in place (`analysis_from_signal`).
                 let analysis_ext = if j == 1 { 0 } else { dwt.analysis_ext_len(j) };
+                // Synthesis: the approximation read (odd j) or written (even j) in scratch,
+                // then the extended ends of both bands.
                 let split = dwt.synthesis_split(j);
-                let synthesis = dwt.lens[j] + 2 * (split.head_len + split.tail_len);
+                let held = if j % 2 == 1 {
+                    dwt.lens[j]
+                } else {
+                    dwt.lens[j - 1]
+                };
+                let synthesis = held + 2 * (split.head_len + split.tail_len);
                 analysis_ext.max(synthesis)
             })
             .max()
@@ -549,18 +556,21 @@ impl Dwt {
             scratch,
             ..
         } = coefs;
+        // The approximations ping-pong between `out` and the front of `scratch`: odd levels
+        // write cA_{j−1} into `out` (level 1 last), even levels into `scratch`, so no level
+        // reads what it writes and none copies its input.
         for j in (1..=level).rev() {
             let n = self.lens[j];
-            let (approx_copy, rest) = scratch.split_at_mut(n);
-            // cA_j of the finer levels is in `out`, which this level overwrites: a copy.
-            let approx: &[f64] = if j == level {
-                &data[..n]
-            } else {
-                approx_copy.copy_from_slice(&out[..n]);
-                approx_copy
-            };
             let detail = &data[offsets[level - j + 1]..offsets[level - j + 2]];
-            self.synthesis_level(j, [approx, detail], rest, &mut out[..self.lens[j - 1]]);
+            if j % 2 == 1 {
+                let (written, rest) = scratch.split_at_mut(n);
+                let approx: &[f64] = if j == level { &data[..n] } else { written };
+                self.synthesis_level(j, [approx, detail], rest, &mut out[..self.lens[j - 1]]);
+            } else {
+                let (target, rest) = scratch.split_at_mut(self.lens[j - 1]);
+                let approx: &[f64] = if j == level { &data[..n] } else { &out[..n] };
+                self.synthesis_level(j, [approx, detail], rest, target);
+            }
         }
         Ok(())
     }
