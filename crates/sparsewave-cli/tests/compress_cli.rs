@@ -47,7 +47,7 @@ fn keeping_everything_reconstructs_and_budgets_are_exact() {
     let x = folk(10_001);
     for rep in representations() {
         let mut a = Analysis::new(&rep, &x).unwrap();
-        let n = a.magnitudes().len();
+        let n = a.rank_values().len();
         // Nothing dropped: the representation's own perfect reconstruction.
         let mut y = vec![0.0; x.len()];
         a.reconstruct(&vec![true; n], &mut y).unwrap();
@@ -76,7 +76,7 @@ fn keeping_everything_reconstructs_and_budgets_are_exact() {
         // A budget of K real numbers keeps K or K − 1 (a cost-2 entry that does not fit stops it).
         for f in [0.5, 0.04, 0.013] {
             let k = budget_for_fraction(f, x.len()).unwrap();
-            let sel = select_budget(a.magnitudes(), a.costs(), k).unwrap();
+            let sel = select_budget(a.rank_values(), a.costs(), k).unwrap();
             assert!(
                 sel.kept_reals == k || sel.kept_reals + 1 == k,
                 "{rep:?} {f}: {} of {k}",

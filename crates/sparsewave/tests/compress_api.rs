@@ -36,7 +36,7 @@ fn by_hand(
     gate: bool,
 ) -> Vec<f64> {
     let mut analysis = Analysis::new(rep, x).unwrap();
-    let sel = select(analysis.magnitudes(), analysis.costs(), keep, x.len()).unwrap();
+    let sel = select(analysis.rank_values(), analysis.costs(), keep, x.len()).unwrap();
     let mut y = vec![0.0; x.len()];
     match refit {
         Some(options) => {

@@ -179,14 +179,15 @@ fn the_cut_inside_runs_of_equal_magnitudes_is_the_whole_signal_jobs() {
         let x = &input.channels[channel];
         let analysis = Analysis::new(&rep, x).unwrap();
         let sel = select(
-            analysis.magnitudes(),
+            analysis.rank_values(),
             analysis.costs(),
             params.keep,
             x.len(),
         )
         .unwrap();
         let (mut kept, mut dropped) = (f64::INFINITY, 0.0_f64);
-        for (&m, &k) in analysis.magnitudes().iter().zip(&sel.mask) {
+        for (&m, &k) in analysis.rank_values().iter().zip(&sel.mask) {
+            let m = m.abs();
             if k {
                 kept = kept.min(m);
             } else {

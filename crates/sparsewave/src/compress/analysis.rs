@@ -1,6 +1,6 @@
 //! One analysis of a signal by one of the compared representations (PGBZ, the paper's STFT,
-//! DWT), ready to be thresholded at many budgets: magnitudes and fair costs per stored
-//! coefficient, and synthesis from any kept subset.
+//! DWT), ready to be thresholded at many budgets: a value ranked by its magnitude and a fair
+//! cost per stored coefficient, and synthesis from any kept subset.
 //!
 //! | method | coefficients | cost of one stored coefficient |
 //! | --- | --- | --- |
@@ -10,6 +10,7 @@
 
 use super::params::LatticeChoice;
 use super::refit::{refit, PgbzFrame, RefitOptions, RefitReport};
+use crate::memory::zeroed_vec;
 use crate::transform::stft::{magnitude, Spectrogram, Stft, StftConfig};
 use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
 use crate::transform::zak::{block_ranges, Pgbz, PgbzScratch};
@@ -113,8 +114,9 @@ enum State {
     Dwt {
         dwt: Dwt,
         coefs: WaveletCoefs,
-        /// [`Analysis::reconstruct`]'s masked coefficients, kept from budget to budget.
-        masked: MaskedCoefficients<WaveletCoefs>,
+        /// [`Analysis::reconstruct`]'s masked coefficients, kept from budget to budget (their
+        /// synthesis takes `coefs`' scratch space).
+        masked: MaskedCoefficients<Vec<f64>>,
     },
 }
 
@@ -217,7 +219,11 @@ fn refit_blocks(
 pub struct Analysis {
     state: State,
     len: usize,
+    /// `|c|` of the complex (PGBZ, STFT) coefficients; empty for the DWT, whose real
+    /// coefficients rank as they are ([`Analysis::rank_values`]).
     magnitudes: Vec<f64>,
+    /// One per coefficient; emptied when the coefficients are spent
+    /// ([`Analysis::reconstruct_in_place`]).
     costs: Vec<u8>,
 }
 
@@ -302,7 +308,6 @@ impl Analysis {
                 let dwt = Dwt::new(*wavelet, *mode, *level, len)?;
                 let mut coefs = dwt.make_coefficients();
                 dwt.analyze(x, &mut coefs)?;
-                let mags = coefs.as_slice().par_iter().map(|c| c.abs()).collect();
                 let costs = vec![1; coefs.as_slice().len()];
                 (
                     State::Dwt {
@@ -310,7 +315,7 @@ impl Analysis {
                         coefs,
                         masked: MaskedCoefficients::default(),
                     },
-                    mags,
+                    Vec::new(),
                     costs,
                 )
             }
@@ -323,9 +328,18 @@ impl Analysis {
         })
     }
 
-    /// |c| per stored coefficient.
-    pub fn magnitudes(&self) -> &[f64] {
-        &self.magnitudes
+    /// One value per stored coefficient whose magnitude `|v|` ranks it, as
+    /// [`select`](super::sparsify::select) and [`Ranking`](super::sparsify::Ranking) take them:
+    /// `|c|` of PGBZ's and the STFT's complex coefficients, the DWT's real coefficients
+    /// themselves (no coefficient-sized copy). Empty once the coefficients are spent.
+    pub fn rank_values(&self) -> &[f64] {
+        if self.costs.is_empty() {
+            return &[];
+        }
+        match &self.state {
+            State::Dwt { coefs, .. } => coefs.as_slice(),
+            _ => &self.magnitudes,
+        }
     }
 
     /// Fair cost (real numbers) per stored coefficient.
@@ -363,7 +377,7 @@ impl Analysis {
                 masked,
                 ..
             } => {
-                let masked = masked.update(coefs, mask, || crate::memory::zeroed_vec(coefs.len()));
+                let masked = masked.update(coefs, mask, || zeroed_vec(coefs.len()));
                 for b in blocks.iter() {
                     let out = &mut out[b.samples.clone()];
                     plans[b.plan].synthesize(
@@ -391,8 +405,9 @@ impl Analysis {
                 );
             }
             State::Dwt { dwt, coefs, masked } => {
-                let masked = masked.update(coefs.as_slice(), mask, || dwt.make_coefficients());
-                dwt.synthesize(masked, out)?;
+                let len = coefs.as_slice().len();
+                let masked = masked.update(coefs.as_slice(), mask, || zeroed_vec(len));
+                dwt.synthesize_values(masked, coefs, out)?;
             }
         }
         Ok(())
@@ -510,7 +525,7 @@ impl Analysis {
     }
 
     fn check(&self, mask: &[bool], out: &[f64]) -> Result<()> {
-        if mask.len() != self.magnitudes.len() || out.len() != self.len {
+        if mask.len() != self.costs.len() || out.len() != self.len {
             return Err(Error::param("mask", "does not match the analysis"));
         }
         Ok(())
@@ -526,7 +541,8 @@ impl Analysis {
         rate: u32,
     ) -> (Vec<f64>, usize, usize, f64) {
         let keep = |i: usize| mask.is_none_or(|m| m[i]);
-        let mag = |i: usize| if keep(i) { self.magnitudes[i] } else { 0.0 };
+        let values = self.rank_values();
+        let mag = |i: usize| if keep(i) { values[i].abs() } else { 0.0 };
         match &self.state {
             State::Pgbz { plans, blocks, .. } => {
                 let b = &blocks[0];
@@ -622,7 +638,7 @@ mod tests {
         };
         for rep in &representations(x.len()) {
             let mut reused = Analysis::new(rep, &x).unwrap();
-            for (i, mask) in masks(reused.magnitudes().len()).iter().enumerate() {
+            for (i, mask) in masks(reused.costs().len()).iter().enumerate() {
                 let mut got = vec![0.0; x.len()];
                 reused.reconstruct(mask, &mut got).unwrap();
                 let mut want = vec![0.0; x.len()];
@@ -650,9 +666,8 @@ mod tests {
     fn in_place_paths_equal_the_reusable_ones_bit_for_bit() {
         let x = crate::demo::clip_first_second();
         for rep in &representations(x.len()) {
-            let kept_mask = |a: &Analysis| -> Vec<bool> {
-                (0..a.magnitudes().len()).map(|i| i % 7 == 0).collect()
-            };
+            let kept_mask =
+                |a: &Analysis| -> Vec<bool> { (0..a.costs().len()).map(|i| i % 7 == 0).collect() };
             let mut reusable = Analysis::new(rep, &x).unwrap();
             let mask = kept_mask(&reusable);
             let mut want = vec![0.0; x.len()];

@@ -163,7 +163,7 @@ pub fn compress(
     let outcome = pipeline::process(input, |channel, x, rate| {
         let mut analysis = Analysis::new(&rep, x)?;
         let sel = select(
-            analysis.magnitudes(),
+            analysis.rank_values(),
             analysis.costs(),
             params.keep,
             x.len(),

@@ -1,7 +1,9 @@
 //! Keep the largest coefficients under a fair budget of real numbers.
 //!
-//! Generic over the representation (PGBZ, STFT, DWT): the caller supplies one magnitude and one
-//! cost per stored coefficient. The cost is the number of real numbers the coefficient holds
+//! Generic over the representation (PGBZ, STFT, DWT): the caller supplies one value and one
+//! cost per stored coefficient; the value ranks the coefficient by its magnitude `|v|`, so a
+//! transform with real coefficients (the DWT) hands over the coefficients themselves, and one
+//! with complex coefficients their moduli. The cost is the number of real numbers the coefficient holds
 //! under fair counting: 1 for a real (self-conjugate) coefficient, 2 for a complex one that also
 //! fixes its conjugate partner.
 //!
@@ -107,16 +109,11 @@ pub fn budget_for_fraction(fraction: f64, signal_len: usize) -> Result<usize> {
 }
 
 /// Selects entries according to `keep`; `signal_len` (`L0`) converts a fraction into a budget.
-pub fn select(
-    magnitudes: &[f64],
-    costs: &[u8],
-    keep: Keep,
-    signal_len: usize,
-) -> Result<Selection> {
+pub fn select(values: &[f64], costs: &[u8], keep: Keep, signal_len: usize) -> Result<Selection> {
     match keep {
-        Keep::Fraction(f) => select_budget(magnitudes, costs, budget_for_fraction(f, signal_len)?),
-        Keep::RealNumbers(k) => select_budget(magnitudes, costs, k),
-        Keep::Threshold(t) => select_threshold(magnitudes, costs, t),
+        Keep::Fraction(f) => select_budget(values, costs, budget_for_fraction(f, signal_len)?),
+        Keep::RealNumbers(k) => select_budget(values, costs, k),
+        Keep::Threshold(t) => select_threshold(values, costs, t),
     }
 }
 
@@ -127,8 +124,8 @@ pub fn select(
 /// kept (the [`Cut`](crate::stream::select::Cut)) is found by the radix search of [`CutSearch`] (a 16-bit histogram of the
 /// magnitudes' bit patterns, then a sort of the few entries of the crossing bucket), and the
 /// mask is every entry ranked before it.
-pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<Selection> {
-    validate(magnitudes, costs)?;
+pub fn select_budget(values: &[f64], costs: &[u8], budget: usize) -> Result<Selection> {
+    validate(values, costs)?;
     let mut search = CutSearch::new(budget as u64);
     let cut = loop {
         if let Some(cut) = search.cut() {
@@ -137,15 +134,15 @@ pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<
         if search.visits_in_parts() {
             // Each part holds two 2¹⁶-entry tables (1 MiB): more parts than threads cost more
             // in zeroing and merging than they gain in balance.
-            let chunk = part_len(magnitudes.len());
-            let parts: Vec<CutSearch> = magnitudes
+            let chunk = part_len(values.len());
+            let parts: Vec<CutSearch> = values
                 .par_chunks(chunk)
                 .zip(costs.par_chunks(chunk))
                 .enumerate()
-                .map(|(c, (magnitudes, costs))| {
+                .map(|(c, (values, costs))| {
                     let mut part = search.part();
                     let first = c * chunk;
-                    for (i, (&m, &k)) in magnitudes.iter().zip(costs).enumerate() {
+                    for (i, (&m, &k)) in values.iter().zip(costs).enumerate() {
                         part.visit(m, (first + i) as u64, k);
                     }
                     part
@@ -153,13 +150,13 @@ pub fn select_budget(magnitudes: &[f64], costs: &[u8], budget: usize) -> Result<
                 .collect();
             parts.into_iter().for_each(|part| search.merge(part));
         } else {
-            for (i, (&m, &c)) in magnitudes.iter().zip(costs).enumerate() {
+            for (i, (&m, &c)) in values.iter().zip(costs).enumerate() {
                 search.visit(m, i as u64, c);
             }
         }
         search.end_pass();
     };
-    let mask: Vec<bool> = magnitudes
+    let mask: Vec<bool> = values
         .par_iter()
         .enumerate()
         .map(|(i, &m)| cut.keeps(m, i as u64))
@@ -187,12 +184,12 @@ fn part_len(len: usize) -> usize {
 }
 
 /// Keeps every entry with magnitude `≥ threshold`.
-pub fn select_threshold(magnitudes: &[f64], costs: &[u8], threshold: f64) -> Result<Selection> {
-    validate(magnitudes, costs)?;
+pub fn select_threshold(values: &[f64], costs: &[u8], threshold: f64) -> Result<Selection> {
+    validate(values, costs)?;
     if threshold.is_nan() {
         return Err(Error::param("threshold", "NaN is not a threshold"));
     }
-    let mask: Vec<bool> = magnitudes.iter().map(|&a| a >= threshold).collect();
+    let mask: Vec<bool> = values.iter().map(|&a| a.abs() >= threshold).collect();
     let (kept_reals, kept_entries) = mask
         .iter()
         .zip(costs)
@@ -272,8 +269,8 @@ enum Sorted<'a> {
 impl Ranking {
     /// Ranks every entry (magnitude descending, ties by ascending index), sorting once, in
     /// parallel.
-    pub fn new(magnitudes: &[f64], costs: &[u8]) -> Result<Self> {
-        Self::build(magnitudes, costs, usize::MAX, Sorted::All)
+    pub fn new(values: &[f64], costs: &[u8]) -> Result<Self> {
+        Self::build(values, costs, usize::MAX, Sorted::All)
     }
 
     /// The ranking that answers the budgets `budgets` (real numbers), as [`Ranking::new`] would:
@@ -282,35 +279,31 @@ impl Ranking {
     /// falls in is sorted. An STFT swept up to 100 % of the signal's length keeps at most 1/8
     /// of its entries (hop = window/8); a sweep of a critically sampled transform up to 100 %
     /// sorts a few buckets instead of every entry.
-    pub fn for_budgets(magnitudes: &[f64], costs: &[u8], budgets: &[usize]) -> Result<Self> {
+    pub fn for_budgets(values: &[f64], costs: &[u8], budgets: &[usize]) -> Result<Self> {
         let max_budget = budgets.iter().copied().max().unwrap_or(0);
-        Self::build(magnitudes, costs, max_budget, Sorted::Crossing(budgets))
+        Self::build(values, costs, max_budget, Sorted::Crossing(budgets))
     }
 
-    fn build(magnitudes: &[f64], costs: &[u8], max_budget: usize, sorted: Sorted) -> Result<Self> {
-        validate(magnitudes, costs)?;
-        u32::try_from(magnitudes.len()).map_err(|_| {
+    fn build(values: &[f64], costs: &[u8], max_budget: usize, sorted: Sorted) -> Result<Self> {
+        validate(values, costs)?;
+        u32::try_from(values.len()).map_err(|_| {
             Error::param(
                 "coefficients",
-                format!(
-                    "{} entries exceed the ranking's 2^32 limit",
-                    magnitudes.len()
-                ),
+                format!("{} entries exceed the ranking's 2^32 limit", values.len()),
             )
         })?;
         // One counting pass distributes the indices by the top 16 bits of their magnitude's key
         // (an MSD radix step, in index order), then the buckets that need it — small and
         // cache-resident for real signals — are sorted, in parallel ([`Ranking::sort_buckets`]).
         // Buckets past the one that completes `max_budget` entries are not needed.
-        let bucket =
-            |i: usize| (descending_key(magnitudes[i]) >> (u64::BITS - RADIX_BITS)) as usize;
+        let bucket = |i: usize| (descending_key(values[i]) >> (u64::BITS - RADIX_BITS)) as usize;
         // The counting pass in contiguous parts, one per thread; each part then writes its
         // entries, in index order, from its own offset in each bucket (the parts before it
         // first), so every bucket holds its entries in index order as a serial pass would.
-        let chunk = part_len(magnitudes.len());
-        let parts: Vec<std::ops::Range<usize>> = (0..magnitudes.len())
+        let chunk = part_len(values.len());
+        let parts: Vec<std::ops::Range<usize>> = (0..values.len())
             .step_by(chunk)
-            .map(|a| a..(a + chunk).min(magnitudes.len()))
+            .map(|a| a..(a + chunk).min(values.len()))
             .collect();
         let counted: Vec<(Vec<usize>, Vec<u64>)> = parts
             .par_iter()
@@ -386,7 +379,7 @@ impl Ranking {
         let mut ranking = Ranking {
             indices,
             buckets,
-            entries: magnitudes.len(),
+            entries: values.len(),
             total: costs.iter().map(|&c| u64::from(c)).sum(),
             max_budget,
         };
@@ -403,7 +396,7 @@ impl Ranking {
                 wanted
             }
         };
-        ranking.sort_buckets(&wanted, magnitudes, costs);
+        ranking.sort_buckets(&wanted, values, costs);
         Ok(ranking)
     }
 
@@ -414,7 +407,7 @@ impl Ranking {
     /// `magnitudes` would take), made for it alone and turned back into indices. The keys are
     /// distinct (index tie-break), so the order is deterministic. Only the sorted buckets hold
     /// keys (16 bytes per entry), and only while they are sorted; the ranking keeps 4.
-    fn sort_buckets(&mut self, wanted: &[usize], magnitudes: &[f64], costs: &[u8]) {
+    fn sort_buckets(&mut self, wanted: &[usize], values: &[f64], costs: &[u8]) {
         let mut slices = Vec::with_capacity(wanted.len());
         let mut rest = self.indices.as_mut_slice();
         let mut at = 0;
@@ -425,8 +418,7 @@ impl Ranking {
             slices.push((indices, bucket.cost_before));
             (rest, at) = (tail, bucket.end);
         }
-        let key =
-            |i: u32| (u128::from(descending_key(magnitudes[i as usize])) << 32) | u128::from(i);
+        let key = |i: u32| (u128::from(descending_key(values[i as usize])) << 32) | u128::from(i);
         let cumulative: Vec<Vec<u64>> = slices
             .into_par_iter()
             // One key buffer per task, reused from bucket to bucket.
@@ -621,29 +613,29 @@ unsafe impl Sync for IndexWriter {}
 /// A bucket of more entries than this is sorted on all threads.
 const LARGE_BUCKET: usize = 1 << 16;
 
-/// An integer that sorts ascending exactly as `v` sorts descending under `f64::total_cmp`.
+/// An integer that sorts ascending exactly as the magnitude `|v|` sorts descending.
+///
+/// The bit pattern of a non-negative float (NaN aside) sorts as its value, so setting the sign
+/// bit of `|v|`'s bits (`f64::total_cmp`'s order for non-negative values) and inverting them
+/// reverses the order.
 #[inline]
 pub(crate) fn descending_key(v: f64) -> u64 {
-    let bits = v.to_bits();
-    // total_cmp's transform: flip the magnitude bits of negatives, then the sign bit, so that
-    // unsigned order is total order; `!` reverses it.
-    let ordered = (bits ^ ((((bits as i64) >> 63) as u64) >> 1)) ^ (1 << 63);
-    !ordered
+    !(v.abs().to_bits() | (1 << 63))
 }
 
-fn validate(magnitudes: &[f64], costs: &[u8]) -> Result<()> {
-    if magnitudes.len() != costs.len() {
+fn validate(values: &[f64], costs: &[u8]) -> Result<()> {
+    if values.len() != costs.len() {
         return Err(Error::param(
             "costs",
-            format!("{} costs for {} magnitudes", costs.len(), magnitudes.len()),
+            format!("{} costs for {} values", costs.len(), values.len()),
         ));
     }
     // A branch-free scan of parallel chunks first (a pass over every entry); the position only
     // when it fails.
     let nan = |c: &[f64]| c.iter().fold(false, |any, a| any | a.is_nan());
     let free = |c: &[u8]| c.iter().fold(false, |any, &k| any | (k == 0));
-    if magnitudes.par_chunks(SELECT_CHUNK).any(nan) {
-        let i = magnitudes.iter().position(|a| a.is_nan()).unwrap_or(0);
+    if values.par_chunks(SELECT_CHUNK).any(nan) {
+        let i = values.iter().position(|a| a.is_nan()).unwrap_or(0);
         return Err(Error::param(
             "coefficients",
             format!("magnitude {i} is NaN"),
@@ -664,9 +656,9 @@ mod tests {
     use super::*;
     use std::cmp::Ordering;
 
-    /// Ranking order: larger magnitude first, then smaller index.
-    fn rank_order(magnitudes: &[f64], a: usize, b: usize) -> Ordering {
-        magnitudes[b].total_cmp(&magnitudes[a]).then(a.cmp(&b))
+    /// Ranking order: larger magnitude `|v|` first, then smaller index.
+    fn rank_order(values: &[f64], a: usize, b: usize) -> Ordering {
+        values[b].abs().total_cmp(&values[a].abs()).then(a.cmp(&b))
     }
 
     #[test]
@@ -836,27 +828,39 @@ mod tests {
     }
 
     #[test]
-    fn ranking_key_follows_total_cmp() {
-        let values = [
-            f64::INFINITY,
-            3.5,
-            1.0,
-            f64::MIN_POSITIVE,
-            0.0,
-            -0.0,
-            -1.0,
-            f64::NEG_INFINITY,
-        ];
+    fn ranking_key_follows_the_magnitude() {
+        // Strictly decreasing magnitudes: the keys strictly increase.
+        let values = [f64::INFINITY, -3.5, 1.0, -f64::MIN_POSITIVE, 0.0];
         for (i, a) in values.iter().enumerate() {
             for b in &values[i + 1..] {
                 assert!(descending_key(*a) < descending_key(*b), "{a} vs {b}");
             }
         }
-        let mags = [0.5, -2.0, 7.0, 0.5, 0.0, -0.0, 7.0];
-        let r = Ranking::new(&mags, &[1; 7]).unwrap();
+        // A value and its negation are one magnitude.
+        for v in [0.0, 1.0, 2.5e-300, f64::MAX, f64::INFINITY] {
+            assert_eq!(descending_key(v), descending_key(-v), "{v}");
+        }
+        // Signed values rank as their magnitudes, ties by index; a threshold keeps |v| ≥ T.
+        let values = [0.5, -2.0, 7.0, -0.5, 0.0, -0.0, -7.0];
+        let mags = values.map(f64::abs);
+        let r = Ranking::new(&values, &[1; 7]).unwrap();
         let mut expected: Vec<u32> = (0..7).collect();
-        expected.sort_by(|&a, &b| rank_order(&mags, a as usize, b as usize));
+        expected.sort_by(|&a, &b| rank_order(&values, a as usize, b as usize));
+        assert_eq!(expected, [2, 6, 1, 0, 3, 4, 5]);
         assert_eq!(r.order().unwrap(), expected);
+        assert_eq!(
+            Ranking::new(&mags, &[1; 7]).unwrap().order().unwrap(),
+            expected
+        );
+        for budget in 0..=7 {
+            let signed = select_budget(&values, &[1; 7], budget).unwrap();
+            assert_eq!(
+                signed.mask,
+                select_budget(&mags, &[1; 7], budget).unwrap().mask
+            );
+        }
+        let kept = select_threshold(&values, &[1; 7], 0.5).unwrap().mask;
+        assert_eq!(kept, [true, true, true, true, false, false, true]);
     }
 
     #[test]

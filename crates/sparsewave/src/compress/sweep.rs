@@ -351,7 +351,7 @@ pub fn sweep(channels: &[Vec<f64>], rate: u32, cfg: &SweepConfig) -> Result<Swee
                     .map(|&f| budget_for_fraction(f, x.len()))
                     .collect::<Result<Vec<_>>>()?;
                 let ranking =
-                    Ranking::for_budgets(analysis.magnitudes(), analysis.costs(), &budgets)?;
+                    Ranking::for_budgets(analysis.rank_values(), analysis.costs(), &budgets)?;
                 let analysis_seconds = t0.elapsed().as_secs_f64();
                 if matches!(rep, Representation::Dwt { .. }) {
                     level = analysis.describe()["level"].as_u64().map(|l| l as usize);

@@ -549,13 +549,52 @@ impl Dwt {
     pub fn synthesize(&self, coefs: &mut WaveletCoefs, out: &mut [f64]) -> Result<()> {
         self.check_signal(out.len())?;
         self.check_coefs(coefs)?;
-        let level = self.level();
         let WaveletCoefs {
             data,
             offsets,
             scratch,
             ..
         } = coefs;
+        self.synthesize_parts(data, offsets, scratch, out);
+        Ok(())
+    }
+
+    /// [`Dwt::synthesize`] of `values`, coefficients laid out as `workspace`'s (a masked copy
+    /// of them, say), with `workspace`'s scratch space: the copy needs none of its own.
+    pub(crate) fn synthesize_values(
+        &self,
+        values: &[f64],
+        workspace: &mut WaveletCoefs,
+        out: &mut [f64],
+    ) -> Result<()> {
+        self.check_signal(out.len())?;
+        self.check_coefs(workspace)?;
+        if values.len() != workspace.data.len() {
+            return Err(Error::param(
+                "coefficients",
+                format!(
+                    "{} values for a decomposition of {}",
+                    values.len(),
+                    workspace.data.len()
+                ),
+            ));
+        }
+        let WaveletCoefs {
+            offsets, scratch, ..
+        } = workspace;
+        self.synthesize_parts(values, offsets, scratch, out);
+        Ok(())
+    }
+
+    /// The synthesis of checked parts: coefficients `data` with segment `offsets`.
+    fn synthesize_parts(
+        &self,
+        data: &[f64],
+        offsets: &[usize],
+        scratch: &mut [f64],
+        out: &mut [f64],
+    ) {
+        let level = self.level();
         // The approximations ping-pong between `out` and the front of `scratch`: odd levels
         // write cA_{j−1} into `out` (level 1 last), even levels into `scratch`, so no level
         // reads what it writes and none copies its input.
@@ -572,7 +611,6 @@ impl Dwt {
                 self.synthesis_level(j, [approx, detail], rest, target);
             }
         }
-        Ok(())
     }
 
     /// Where level `j`'s synthesis reads its coefficients directly and where through a small
