@@ -100,9 +100,6 @@ enum State {
         scratches: Vec<PgbzScratch>,
         blocks: Vec<PgbzBlock>,
         coefs: Vec<Complex64>,
-        /// [`Analysis::reconstruct`]'s masked coefficients (all blocks', as many as `coefs`),
-        /// kept from budget to budget.
-        masked: MaskedCoefficients<Vec<Complex64>>,
         /// [`Analysis::refit`]'s copy of the coefficients (the re-fit overwrites its start),
         /// kept from budget to budget: no fresh pages per level of a sweep.
         refit_start: Vec<Complex64>,
@@ -116,45 +113,37 @@ enum State {
         coefs: WaveletCoefs,
         /// [`Analysis::reconstruct`]'s masked coefficients, kept from budget to budget (their
         /// synthesis takes `coefs`' scratch space).
-        masked: MaskedCoefficients<Vec<f64>>,
+        masked: MaskedCoefficients,
     },
 }
 
-/// The coefficients where the last mask was true and zeros elsewhere, kept from one
+/// The DWT coefficients where the last mask was true and zeros elsewhere, kept from one
 /// [`Analysis::reconstruct`] to the next: a sweep's next budget changes the mask only between
 /// two cuts, so only the entries whose mask changed are rewritten, instead of a masked copy of
-/// every coefficient per budget.
-struct MaskedCoefficients<S> {
-    /// The masked coefficients (storage `S`, made at the first update), and their mask.
-    state: Option<(S, Vec<bool>)>,
-}
-
-impl<S> Default for MaskedCoefficients<S> {
-    fn default() -> Self {
-        MaskedCoefficients { state: None }
-    }
+/// every coefficient per budget. (PGBZ and the STFT read the kept coefficients as they
+/// synthesise and need no copy; the DWT's kernels read whole bands.)
+#[derive(Default)]
+struct MaskedCoefficients {
+    /// The masked coefficients (made at the first update), and their mask.
+    state: Option<(Vec<f64>, Vec<bool>)>,
 }
 
 /// Entries compared at once by [`MaskedCoefficients::update`]: runs whose masks are equal are
 /// skipped whole.
 const MASK_RUN: usize = 64;
 
-impl<S> MaskedCoefficients<S> {
+impl MaskedCoefficients {
     /// `coefs` where `mask` is true and zero elsewhere (`coefs` and `mask` of equal lengths,
-    /// those of every earlier update), in the storage `make()` gives at the first update. The
-    /// caller may use the storage's other parts (the DWT's scratch) but not change the values.
-    fn update<T>(&mut self, coefs: &[T], mask: &[bool], make: impl FnOnce() -> S) -> &mut S
-    where
-        S: AsMut<[T]>,
-        T: Copy + Default + Send + Sync,
-    {
-        let (values, last) = self.state.get_or_insert_with(|| (make(), Vec::new()));
+    /// those of every earlier update).
+    fn update(&mut self, coefs: &[f64], mask: &[bool]) -> &[f64] {
+        let (values, last) = self
+            .state
+            .get_or_insert_with(|| (zeroed_vec(coefs.len()), Vec::new()));
         if last.len() != mask.len() {
             // The first mask: every entry is written.
             *last = mask.iter().map(|&k| !k).collect();
         }
         values
-            .as_mut()
             .par_chunks_mut(MASK_CHUNK)
             .zip(last.par_chunks_mut(MASK_CHUNK))
             .zip(
@@ -175,7 +164,7 @@ impl<S> MaskedCoefficients<S> {
                         values.iter_mut().zip(last.iter_mut()).zip(coefs).zip(mask)
                     {
                         if *l != k {
-                            *v = if k { c } else { T::default() };
+                            *v = if k { c } else { 0.0 };
                             *l = k;
                         }
                     }
@@ -282,7 +271,7 @@ impl Analysis {
                         scratches,
                         blocks,
                         coefs,
-                        masked: MaskedCoefficients::default(),
+
                         refit_start: Vec::new(),
                     },
                     mags,
@@ -374,15 +363,14 @@ impl Analysis {
                 scratches,
                 blocks,
                 coefs,
-                masked,
                 ..
             } => {
-                let masked = masked.update(coefs, mask, || zeroed_vec(coefs.len()));
+                // The synthesis reads only the kept coefficients: no masked copy.
                 for b in blocks.iter() {
-                    let out = &mut out[b.samples.clone()];
-                    plans[b.plan].synthesize(
-                        &masked[b.coefs.clone()],
-                        out,
+                    plans[b.plan].synthesize_kept(
+                        &coefs[b.coefs.clone()],
+                        &mask[b.coefs.clone()],
+                        &mut out[b.samples.clone()],
                         &mut scratches[b.plan],
                     )?;
                 }
@@ -405,48 +393,21 @@ impl Analysis {
                 );
             }
             State::Dwt { dwt, coefs, masked } => {
-                let len = coefs.as_slice().len();
-                let masked = masked.update(coefs.as_slice(), mask, || zeroed_vec(len));
+                let masked = masked.update(coefs.as_slice(), mask);
                 dwt.synthesize_values(masked, coefs, out)?;
             }
         }
         Ok(())
     }
 
-    /// [`Analysis::reconstruct`] for the last use of the analysis: PGBZ and the DWT zero the
-    /// dropped coefficients of the analysis itself and synthesise from them, saving a
-    /// coefficient-sized copy (the STFT masks as it synthesises and needs none). The output is
-    /// the same; afterwards a PGBZ or DWT analysis refuses every mask.
+    /// [`Analysis::reconstruct`] for the last use of the analysis: the DWT zeroes the dropped
+    /// coefficients of the analysis itself and synthesises from them, saving a
+    /// coefficient-sized copy (PGBZ and the STFT mask as they synthesise and need none). The
+    /// output is the same; afterwards the analysis refuses every mask.
     pub fn reconstruct_in_place(&mut self, mask: &[bool], out: &mut [f64]) -> Result<()> {
         self.check(mask, out)?;
         match &mut self.state {
-            State::Stft { .. } => return self.reconstruct(mask, out),
-            State::Pgbz {
-                plans,
-                scratches,
-                blocks,
-                coefs,
-                ..
-            } => {
-                coefs
-                    .par_chunks_mut(MASK_CHUNK)
-                    .zip(mask.par_chunks(MASK_CHUNK))
-                    .for_each(|(c, m)| {
-                        for (c, &k) in c.iter_mut().zip(m) {
-                            if !k {
-                                *c = Complex64::default();
-                            }
-                        }
-                    });
-                for b in blocks.iter() {
-                    let out = &mut out[b.samples.clone()];
-                    plans[b.plan].synthesize(
-                        &coefs[b.coefs.clone()],
-                        out,
-                        &mut scratches[b.plan],
-                    )?;
-                }
-            }
+            State::Stft { .. } | State::Pgbz { .. } => self.reconstruct(mask, out)?,
             State::Dwt { dwt, coefs, .. } => {
                 for (c, &k) in coefs.as_mut_slice().iter_mut().zip(mask) {
                     if !k {

@@ -652,6 +652,39 @@ impl Pgbz {
         y: &mut [f64],
         scratch: &mut PgbzScratch,
     ) -> Result<()> {
+        self.synthesis(coefs, None, y, scratch)
+    }
+
+    /// [`Pgbz::synthesize`] of the coefficients where `keep` is true, zeros elsewhere, without
+    /// a masked copy of them: the row pass reads the kept ones as it packs each row.
+    pub fn synthesize_kept(
+        &self,
+        coefs: &[Complex64],
+        keep: &[bool],
+        y: &mut [f64],
+        scratch: &mut PgbzScratch,
+    ) -> Result<()> {
+        if keep.len() != coefs.len() {
+            return Err(Error::param(
+                "mask",
+                format!(
+                    "{} mask entries for {} coefficients",
+                    keep.len(),
+                    coefs.len()
+                ),
+            ));
+        }
+        self.synthesis(coefs, Some(keep), y, scratch)
+    }
+
+    /// The synthesis behind [`Pgbz::synthesize`] and [`Pgbz::synthesize_kept`].
+    fn synthesis(
+        &self,
+        coefs: &[Complex64],
+        keep: Option<&[bool]>,
+        y: &mut [f64],
+        scratch: &mut PgbzScratch,
+    ) -> Result<()> {
         self.check_coefs(coefs.len())?;
         self.check_scratch(scratch)?;
         if !(self.signal_len..=self.padded_len()).contains(&y.len()) {
@@ -666,7 +699,7 @@ impl Pgbz {
             ));
         }
         let PgbzScratch { work, lanes, .. } = scratch;
-        self.synthesize_rows(coefs, work, lanes);
+        self.synthesize_rows(coefs, keep, work, lanes);
         self.column_pass(work, y, ZakFilter::Synthesis, lanes);
         Ok(())
     }
@@ -888,7 +921,14 @@ impl Pgbz {
 
     /// Row pass of the synthesis: `y[nM + j] = IFFT_m(c[·, n])[j]` (normalised by `1/M`), i.e.
     /// the inverse real FFT of every coefficient row, written into the rows of `y` (length L).
-    fn synthesize_rows(&self, coefs: &[Complex64], y: &mut [f64], lanes: &mut [Lane]) {
+    /// With `keep`, the coefficients where it is false are read as zeros.
+    fn synthesize_rows(
+        &self,
+        coefs: &[Complex64],
+        keep: Option<&[bool]>,
+        y: &mut [f64],
+        lanes: &mut [Lane],
+    ) {
         let (m, n) = (self.m, self.n);
         let mh = m.div_ceil(2);
         let rows_per_lane = n.div_ceil(lanes.len()).next_multiple_of(BLOCK);
@@ -904,9 +944,25 @@ impl Pgbz {
                     let height = y_block.len() / m;
                     let pairs = height.div_ceil(2);
                     let buf = &mut lane.buf[..pairs * m];
-                    let block_coefs = &coefs[n0 * mh..(n0 + height) * mh];
-                    for (seq, rows) in buf.chunks_exact_mut(m).zip(block_coefs.chunks(2 * mh)) {
-                        merge_half_spectra(rows, mh, seq);
+                    let block = n0 * mh..(n0 + height) * mh;
+                    let pairs = buf
+                        .chunks_exact_mut(m)
+                        .zip(coefs[block.clone()].chunks(2 * mh));
+                    match keep {
+                        None => pairs.for_each(|(seq, rows)| merge_half_spectra(rows, mh, seq)),
+                        Some(keep) => {
+                            for (p, (seq, rows)) in pairs.enumerate() {
+                                let kept = &keep[block.start + 2 * p * mh..][..rows.len()];
+                                let coef = |i: usize| {
+                                    if kept[i] {
+                                        rows[i]
+                                    } else {
+                                        Complex64::default()
+                                    }
+                                };
+                                merge_half_spectra_of(coef, rows.len() > mh, mh, seq);
+                            }
+                        }
                     }
                     inv_m.process_with_scratch(buf, &mut lane.scratch);
                     for v in buf.iter_mut() {
@@ -1260,21 +1316,33 @@ fn split_packed_spectrum(z: &[Complex64], rows: &mut [Complex64], mh: usize) {
 /// `a + i b` of odd length `z.len()`: `W[k] = A[k] + i B[k]`, `W[−k] = conj A[k] + i conj B[k]`.
 /// The imaginary parts of `A[0]`, `B[0]` are dropped (a real signal's DC is real).
 fn merge_half_spectra(rows: &[Complex64], mh: usize, z: &mut [Complex64]) {
+    merge_half_spectra_of(|i| rows[i], rows.len() > mh, mh, z);
+}
+
+/// [`merge_half_spectra`] of the rows whose entry `i` is `coef(i)` (`i < mh`: row A, then row
+/// B when `two`).
+#[inline(always)]
+fn merge_half_spectra_of(
+    coef: impl Fn(usize) -> Complex64,
+    two: bool,
+    mh: usize,
+    z: &mut [Complex64],
+) {
     let len = z.len();
-    let a = &rows[..mh];
     let i_times = |c: Complex64| Complex64::new(-c.im, c.re);
-    if rows.len() > mh {
-        let b = &rows[mh..2 * mh];
-        z[0] = Complex64::new(a[0].re, b[0].re);
+    if two {
+        z[0] = Complex64::new(coef(0).re, coef(mh).re);
         for k in 1..mh {
-            z[k] = a[k] + i_times(b[k]);
-            z[len - k] = a[k].conj() + i_times(b[k].conj());
+            let (a, b) = (coef(k), coef(mh + k));
+            z[k] = a + i_times(b);
+            z[len - k] = a.conj() + i_times(b.conj());
         }
     } else {
-        z[0] = Complex64::new(a[0].re, 0.0);
+        z[0] = Complex64::new(coef(0).re, 0.0);
         for k in 1..mh {
-            z[k] = a[k];
-            z[len - k] = a[k].conj();
+            let a = coef(k);
+            z[k] = a;
+            z[len - k] = a.conj();
         }
     }
 }
