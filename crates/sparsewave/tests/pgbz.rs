@@ -433,19 +433,26 @@ fn one_plan_shared_by_threads_gives_the_single_thread_result_bit_for_bit() {
     assert!(plan.analyze(&[0.0; 91], &mut c, &mut other).is_err());
 }
 
+/// Lattices `(M, N, L0)` on the three column routes: smooth-length columns (211 is prime), plain
+/// columns and the Zak route; `L0` cuts a row in the middle (and past the last whole row of a
+/// column block of 8).
+const ROUTE_LATTICES: [(usize, usize, usize); 3] = [
+    (211, 211, 211 * 203 + 5),
+    (41, 45, 41 * 44 - 3),
+    (7, 13, 80),
+];
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
 /// Synthesis into a buffer of the signal's length gives the first `L0` samples of the full
 /// `L`-sample synthesis bit for bit (the column passes leave out the rows past its end), on
-/// lattices with smooth-length columns (211 is prime), plain columns and the Zak route; lengths
-/// outside `L0..=L` are refused.
+/// [`ROUTE_LATTICES`]; lengths outside `L0..=L` are refused.
 #[test]
 fn synthesis_into_a_shorter_buffer_is_the_full_ones_prefix() {
     let mut rng = ChaCha8Rng::seed_from_u64(22);
-    // L0 cuts a row in the middle (and past the last whole row of a column block of 8).
-    for (m, n, len) in [
-        (211, 211, 211 * 203 + 5),
-        (41, 45, 41 * 44 - 3),
-        (7, 13, 80),
-    ] {
+    for (m, n, len) in ROUTE_LATTICES {
         let plan = Pgbz::with_lattice(m, n, len).unwrap();
         let mut scratch = plan.make_scratch();
         let coefs = random_coefs(&mut rng, &plan);
@@ -454,7 +461,6 @@ fn synthesis_into_a_shorter_buffer_is_the_full_ones_prefix() {
         for short_len in [len, len + 1, m * n - 1] {
             let mut short = vec![f64::NAN; short_len];
             plan.synthesize(&coefs, &mut short, &mut scratch).unwrap();
-            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(
                 bits(&short),
                 bits(&full[..short_len]),
@@ -470,17 +476,13 @@ fn synthesis_into_a_shorter_buffer_is_the_full_ones_prefix() {
 }
 
 /// Synthesis of the kept coefficients (`synthesize_kept`, which masks as the row pass reads)
-/// equals, bit for bit, the synthesis of a masked copy, on the three column routes and with
+/// equals, bit for bit, the synthesis of a masked copy, on [`ROUTE_LATTICES`] and with
 /// masks that keep everything, nothing, or a random part (mixed within row pairs); a mask of
 /// another length is refused.
 #[test]
 fn synthesis_of_the_kept_coefficients_equals_that_of_a_masked_copy() {
     let mut rng = ChaCha8Rng::seed_from_u64(23);
-    for (m, n, len) in [
-        (211, 211, 211 * 203 + 5),
-        (41, 45, 41 * 44 - 3),
-        (7, 13, 80),
-    ] {
+    for (m, n, len) in ROUTE_LATTICES {
         let plan = Pgbz::with_lattice(m, n, len).unwrap();
         let mut scratch = plan.make_scratch();
         let coefs = random_coefs(&mut rng, &plan);
@@ -498,7 +500,6 @@ fn synthesis_of_the_kept_coefficients_equals_that_of_a_masked_copy() {
             plan.synthesize(&masked, &mut a, &mut scratch).unwrap();
             plan.synthesize_kept(&coefs, &keep, &mut b, &mut scratch)
                 .unwrap();
-            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&a), bits(&b), "{m}x{n}, density {density}");
         }
         let mut y = vec![0.0; len];
