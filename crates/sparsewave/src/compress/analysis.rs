@@ -409,11 +409,17 @@ impl Analysis {
         match &mut self.state {
             State::Stft { .. } | State::Pgbz { .. } => self.reconstruct(mask, out)?,
             State::Dwt { dwt, coefs, .. } => {
-                for (c, &k) in coefs.as_mut_slice().iter_mut().zip(mask) {
-                    if !k {
-                        *c = 0.0;
-                    }
-                }
+                coefs
+                    .as_mut_slice()
+                    .par_chunks_mut(MASK_CHUNK)
+                    .zip(mask.par_chunks(MASK_CHUNK))
+                    .for_each(|(c, m)| {
+                        for (c, &k) in c.iter_mut().zip(m) {
+                            if !k {
+                                *c = 0.0;
+                            }
+                        }
+                    });
                 dwt.synthesize(coefs, out)?;
             }
         }
