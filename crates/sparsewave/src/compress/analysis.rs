@@ -271,7 +271,6 @@ impl Analysis {
                         scratches,
                         blocks,
                         coefs,
-
                         refit_start: Vec::new(),
                     },
                     mags,
