@@ -81,5 +81,17 @@ impl Error {
     }
 }
 
+/// Refuses a mask (parameter `mask`) that has not one entry per entry of what it selects from
+/// (`entries` of them, named `what`).
+pub fn check_mask(mask: &[bool], entries: usize, what: &str) -> Result<()> {
+    if mask.len() != entries {
+        return Err(Error::param(
+            "mask",
+            format!("{} mask entries for {entries} {what}", mask.len()),
+        ));
+    }
+    Ok(())
+}
+
 /// `Result` with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

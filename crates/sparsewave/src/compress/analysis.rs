@@ -10,6 +10,7 @@
 
 use super::params::LatticeChoice;
 use super::refit::{refit, PgbzFrame, RefitOptions, RefitReport};
+use crate::error::check_mask;
 use crate::memory::zeroed_vec;
 use crate::transform::stft::{magnitude, Spectrogram, Stft, StftConfig};
 use crate::transform::wavelet::{Dwt, Mode, Wavelet, WaveletCoefs};
@@ -490,9 +491,15 @@ impl Analysis {
         }
     }
 
+    /// Refuses a mask of another length than the coefficients (every mask once they are
+    /// spent) and an output of another length than the signal.
     fn check(&self, mask: &[bool], out: &[f64]) -> Result<()> {
-        if mask.len() != self.costs.len() || out.len() != self.len {
-            return Err(Error::param("mask", "does not match the analysis"));
+        check_mask(mask, self.costs.len(), "coefficients of the analysis")?;
+        if out.len() != self.len {
+            return Err(Error::param(
+                "output",
+                format!("{} samples for a signal of {}", out.len(), self.len),
+            ));
         }
         Ok(())
     }

@@ -55,6 +55,7 @@ use std::collections::BinaryHeap;
 
 use rustfft::num_complex::Complex64;
 
+use crate::error::check_mask;
 use crate::transform::zak::Pgbz;
 use crate::{Error, Result};
 
@@ -116,16 +117,7 @@ impl ZakDeflation {
     pub fn new(plan: &Pgbz, kept: &[bool], max_real_modes: usize) -> Result<Option<Self>> {
         let (m, n) = plan.lattice();
         let (mh, nh) = (plan.half_channels(), n.div_ceil(2));
-        if kept.len() != plan.coef_len() {
-            return Err(Error::param(
-                "coefficients",
-                format!(
-                    "a kept mask of {} for {} coefficients",
-                    kept.len(),
-                    plan.coef_len()
-                ),
-            ));
-        }
+        check_mask(kept, plan.coef_len(), "coefficients")?;
         let zg = plan.zak_window();
         let eigen = |idx: usize| 1.0 / (m as f64 * zg[idx].norm_sqr());
         // zg[j·Nh + k]: the mean eigenvalue counts k ≥ 1 twice (two real modes).

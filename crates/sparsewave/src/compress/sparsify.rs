@@ -23,6 +23,7 @@ use std::str::FromStr;
 
 use rayon::prelude::*;
 
+use crate::error::check_mask;
 use crate::stream::select::CutSearch;
 use crate::{Error, Result};
 
@@ -204,16 +205,7 @@ pub fn select_threshold(values: &[f64], costs: &[u8], threshold: f64) -> Result<
 
 /// Zeroes every entry of `coefs` whose `mask` entry is false.
 pub fn apply_mask<T: Default>(coefs: &mut [T], mask: &[bool]) -> Result<()> {
-    if coefs.len() != mask.len() {
-        return Err(Error::param(
-            "mask",
-            format!(
-                "{} mask entries for {} coefficients",
-                mask.len(),
-                coefs.len()
-            ),
-        ));
-    }
+    check_mask(mask, coefs.len(), "coefficients")?;
     for (c, &keep) in coefs.iter_mut().zip(mask) {
         if !keep {
             *c = T::default();
@@ -561,16 +553,7 @@ impl Ranking {
     /// Refuse a mask of another length than the entries', and a budget the ranking was not
     /// made for.
     fn check(&self, budget: usize, mask: &[bool]) -> Result<()> {
-        if mask.len() != self.len() {
-            return Err(Error::param(
-                "mask",
-                format!(
-                    "{} mask entries for {} ranked entries",
-                    mask.len(),
-                    self.len()
-                ),
-            ));
-        }
+        check_mask(mask, self.len(), "ranked entries")?;
         let sorted_for = |b: usize| self.buckets.get(b).is_none_or(|b| b.cumulative.is_some());
         if budget > self.max_budget || !sorted_for(self.crossing(budget)) {
             return Err(Error::param(

@@ -82,7 +82,7 @@ pub(super) fn compress_file(
         while search.cut().is_none() {
             disk.visit_coefficients(None, |values, first| {
                 for (i, v) in values.iter().enumerate() {
-                    search.visit(v.abs(), first + i as u64, 1);
+                    search.visit(*v, first + i as u64, 1);
                 }
             })?;
             search.end_pass();
@@ -91,7 +91,7 @@ pub(super) fn compress_file(
         let mut count = 0;
         disk.visit_coefficients(None, |values, first| {
             count += (values.iter().enumerate())
-                .filter(|&(i, v)| cut.keeps(v.abs(), first + i as u64))
+                .filter(|&(i, v)| cut.keeps(*v, first + i as u64))
                 .count();
         })?;
         kept.real_values += count;

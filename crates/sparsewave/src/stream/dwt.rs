@@ -80,7 +80,7 @@ impl Reading {
         match self {
             Reading::Cut(cut) => {
                 for (i, v) in values.iter_mut().enumerate() {
-                    if !cut.keeps(v.abs(), first + i as u64) {
+                    if !cut.keeps(*v, first + i as u64) {
                         *v = 0.0;
                     }
                 }

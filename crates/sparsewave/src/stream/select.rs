@@ -24,7 +24,7 @@ use crate::compress::sparsify::descending_key;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cut {
     /// The key of the first entry not kept (`descending_key` of its magnitude: the bits of
-    /// `total_cmp`'s order, reversed).
+    /// `|v|`, in reverse order).
     pub key: u64,
     /// Its storage index.
     pub index: u64,
@@ -52,10 +52,11 @@ impl Cut {
         f64::from_bits(!self.key ^ (1 << 63))
     }
 
-    /// Whether the entry of magnitude `magnitude` (not NaN) at storage index `index` is kept.
+    /// Whether the entry of value `value` (not NaN; ranked by its magnitude `|value|`) at
+    /// storage index `index` is kept.
     #[inline]
-    pub fn keeps(&self, magnitude: f64, index: u64) -> bool {
-        (descending_key(magnitude), index) < (self.key, self.index)
+    pub fn keeps(&self, value: f64, index: u64) -> bool {
+        (descending_key(value), index) < (self.key, self.index)
     }
 }
 
@@ -134,11 +135,11 @@ impl CutSearch {
         }
     }
 
-    /// The entry at storage `index` (visited in ascending order within a pass) with magnitude
-    /// `magnitude` (not NaN) and `cost` real numbers (≥ 1).
+    /// The entry at storage `index` (visited in ascending order within a pass) of value
+    /// `value` (not NaN; ranked by its magnitude `|value|`) and `cost` real numbers (≥ 1).
     #[inline]
-    pub fn visit(&mut self, magnitude: f64, index: u64, cost: u8) {
-        let key = descending_key(magnitude);
+    pub fn visit(&mut self, value: f64, index: u64, cost: u8) {
+        let key = descending_key(value);
         if top(key, self.fixed) != self.prefix {
             return;
         }

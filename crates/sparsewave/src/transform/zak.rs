@@ -80,6 +80,7 @@ use rayon::prelude::*;
 use rustfft::num_complex::Complex64;
 use rustfft::{Fft, FftPlanner};
 
+use crate::error::check_mask;
 use crate::{Error, Result};
 
 /// Rows transformed together (one batched FFT call).
@@ -664,16 +665,7 @@ impl Pgbz {
         y: &mut [f64],
         scratch: &mut PgbzScratch,
     ) -> Result<()> {
-        if keep.len() != coefs.len() {
-            return Err(Error::param(
-                "mask",
-                format!(
-                    "{} mask entries for {} coefficients",
-                    keep.len(),
-                    coefs.len()
-                ),
-            ));
-        }
+        check_mask(keep, coefs.len(), "coefficients")?;
         self.synthesis(coefs, Some(keep), y, scratch)
     }
 
