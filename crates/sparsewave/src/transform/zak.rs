@@ -789,9 +789,7 @@ impl Pgbz {
                     (vec![zero; n], vec![zero; scratch_len])
                 },
                 |(column, scratch), (j, out)| {
-                    for (r, v) in column.iter_mut().enumerate() {
-                        *v = Complex64::new(g.sample(j + r * m), 0.0);
-                    }
+                    g.zak_column(j, m, column);
                     fwd.process_with_scratch(column, scratch);
                     out.copy_from_slice(&column[..nh]);
                     // g is real, so Zg[0, j] is real; make it exactly so.
@@ -1145,6 +1143,21 @@ impl Pgauss {
     fn sample(&self, i: usize) -> f64 {
         self.unnormalized(i) * self.scale
     }
+
+    /// The Zak column `out[r] = g[j + r·M]`, `r < out.len()` (`j < M`, `M·out.len() = L`),
+    /// evaluating only the samples within `reach` of 0 circularly (about `2·reach/M` of them):
+    /// the others are exactly 0.0, as [`Pgauss::sample`] gives them.
+    fn zak_column(&self, j: usize, m: usize, out: &mut [Complex64]) {
+        out.fill(Complex64::default());
+        let n = out.len();
+        let mut set = |r: usize| out[r] = Complex64::new(self.sample(j + r * m), 0.0);
+        // j + r·M ≤ reach.
+        if j <= self.reach {
+            (0..=((self.reach - j) / m).min(n - 1)).for_each(&mut set);
+        }
+        // L − (j + r·M) ≤ reach.
+        (self.l.saturating_sub(self.reach + j).div_ceil(m)..n).for_each(set);
+    }
 }
 
 /// Packs `width` consecutive columns `j0..j0+width` of the row-major array `src` (row length
@@ -1454,6 +1467,34 @@ pub fn block_ranges(len: usize, block_len: usize) -> Result<Vec<Range<usize>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zak_column_equals_the_samples_of_the_window() {
+        // Lattices whose window reaches every sample (tiny), some, and a small fraction of them.
+        for (m, n) in [
+            (1, 1),
+            (3, 1),
+            (1, 5),
+            (5, 3),
+            (7, 9),
+            (45, 45),
+            (101, 99),
+            (1701, 1701),
+        ] {
+            let g = Pgauss::new(m * n, m as f64 / n as f64);
+            let mut column = vec![Complex64::new(f64::NAN, f64::NAN); n];
+            for j in (0..m).step_by(m.div_ceil(40)).chain([m - 1]) {
+                g.zak_column(j, m, &mut column);
+                for (r, z) in column.iter().enumerate() {
+                    let want = g.sample(j + r * m);
+                    assert!(
+                        z.re.to_bits() == want.to_bits() && z.im.to_bits() == 0,
+                        "{m}x{n}, j {j}, r {r}: {z} against {want}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn square_lattice_is_smallest_odd_cover() {
