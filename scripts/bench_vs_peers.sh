@@ -13,7 +13,7 @@
 #         seconds-per-second of audio as they are).
 # BIN     the sparsewave binary (default target/release/sparsewave). The criterion rows (STFT
 #         floor, sweep) build `cargo bench -p sparsewave` from this checkout.
-# --quick fewer runs (hyperfine 2 runs, no warm-up; short criterion samples): for trying it.
+# --quick fewer runs (2 rounds, no warm-up; short criterion samples): for trying it.
 # --long  also row 10: one hour of 44.1 kHz stereo tiled from AUDIO (a ~635 MB WAV written once
 #         into a temporary folder) through `encode --method dwt`, `decode`,
 #         `denoise --method lsa` and `interp --factor 4`, each under /usr/bin/time -v. LONG_SECONDS (default 3600) sets
@@ -61,7 +61,7 @@ done
 if [ $quick = 1 ]; then
   runs=2 warmup=0 py_runs=2 criterion=(--warm-up-time 1 --measurement-time 2)
 else
-  runs=5 warmup=1 py_runs=5 criterion=()
+  runs=7 warmup=1 py_runs=7 criterion=()
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -69,14 +69,28 @@ raw="$work/raw"
 mkdir -p "$raw"
 note() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
-# hyperfine NAME CMD [PEER_CMD]: medians into raw/NAME.json (commands named sparsewave, peer).
+# bench NAME CMD [PEER_CMD]: $runs rounds of one hyperfine run of each command (named
+# sparsewave, peer), in turn and in the reverse order every other round, after $warmup rounds
+# that are not kept: on a shared machine both commands then meet the same load, instead of one
+# running all its runs before the other. The rounds merge into raw/NAME.json (medians).
 bench() {
   local name=$1
   shift
   local cmds=(-n sparsewave "$1")
-  [ $# -ge 2 ] && cmds+=(-n peer "$2")
-  hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
-    --export-json "$raw/$name.json" "${cmds[@]}" >&2
+  [ $# -ge 2 ] && cmds=(-n peer "$2" "${cmds[@]}")
+  local i order=()
+  for ((i = 0; i < warmup; i++)); do
+    hyperfine -N --style none --runs 1 "${cmds[@]}" > /dev/null
+  done
+  for ((i = 1; i <= runs; i++)); do
+    if ((i % 2)) && [ $# -ge 2 ]; then
+      order=("${cmds[@]:3:3}" "${cmds[@]:0:3}")
+    else
+      order=("${cmds[@]}")
+    fi
+    hyperfine -N --style basic --runs 1 --export-json "$raw/$name.round$i.json" "${order[@]}" >&2
+  done
+  "$PYTHON" "$peers/merge_rounds.py" "$raw/$name.json" "$raw/$name".round*.json
 }
 # peak NAME CMD...: one run under /usr/bin/time -v: raw/NAME.time, stdout raw/NAME.out,
 # stderr raw/NAME.err; a failing command is recorded (its exit status is in NAME.time), not fatal.
@@ -102,7 +116,7 @@ agree() { "$bin" metrics "$2" "$3" --json > "$raw/agree_$1.json"; }
   echo "python=$("$PYTHON" -c 'import sys, numpy, scipy, pywt, soundfile; print(f"Python {sys.version.split()[0]}, NumPy {numpy.__version__}, SciPy {scipy.__version__}, PyWavelets {pywt.__version__}, soundfile {soundfile.__version__}")')"
   echo "blas_threads=${OPENBLAS_NUM_THREADS:-${OMP_NUM_THREADS:-default}}"
   echo "svds_solver=$("$PYTHON" "$peers/scipy_approx.py" --which-solver)"
-  echo "hyperfine=$(hyperfine --version) --warmup $warmup --runs $runs"
+  echo "hyperfine=$(hyperfine --version), $warmup warm-up and $runs measured rounds"
   echo "quick=$quick"
   echo "audio=$audio"
   echo "work=$work"

@@ -286,8 +286,9 @@ def main():
         f"by {dur:g}/150 = {scale:.3f}; ratio targets and seconds per second of audio are not.\n"
     )
     out.append(
-        f"Whole processes: {meta['hyperfine']}, medians (`hyperfine -N`, both commands in one "
-        "invocation); peak = Maximum resident set size of one more run under `/usr/bin/time -v` "
+        f"Whole processes: {meta['hyperfine']} (`hyperfine -N`; a round runs each command once, "
+        "in turn, in the reverse order every other round, so that sparsewave and its peer meet "
+        "the same load), medians over the rounds; peak = Maximum resident set size of one more run under `/usr/bin/time -v` "
         "(MB = 2^20 bytes); CPU = mean user + system time, which the machine's other load "
         "inflates less than the wall time (sparsewave uses every core, so its CPU time can exceed "
         "its wall time). ratio = peer time / sparsewave time (above 1: sparsewave is faster); "
