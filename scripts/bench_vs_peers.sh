@@ -77,6 +77,7 @@ bench() {
   local name=$1
   shift
   local cmds=(-n sparsewave "$1")
+  # With a peer: (-n peer PEER -n sparsewave CMD); an odd round swaps the two triples.
   [ $# -ge 2 ] && cmds=(-n peer "$2" "${cmds[@]}")
   local i order=()
   for ((i = 0; i < warmup; i++)); do

@@ -33,7 +33,6 @@ def merge(paths):
                 "mean": statistics.fmean(e["times"]),
                 "user": statistics.fmean(e["user"]),
                 "system": statistics.fmean(e["system"]),
-                "rounds": len(e["user"]),
             }
             for command, e in runs.items()
         ]

@@ -10,6 +10,7 @@
 
 use super::params::LatticeChoice;
 use super::refit::{refit, PgbzFrame, RefitOptions, RefitReport};
+use super::sparsify::{apply_mask, MASK_CHUNK};
 use crate::error::check_mask;
 use crate::memory::zeroed_vec;
 use crate::transform::stft::{magnitude, Spectrogram, Stft, StftConfig};
@@ -19,9 +20,6 @@ use crate::{Error, Result};
 use rayon::prelude::*;
 use realfft::num_complex::Complex64;
 use std::ops::Range;
-
-/// Coefficients masked per parallel task.
-const MASK_CHUNK: usize = 1 << 16;
 
 /// A representation and its parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -409,17 +407,7 @@ impl Analysis {
         match &mut self.state {
             State::Stft { .. } | State::Pgbz { .. } => self.reconstruct(mask, out)?,
             State::Dwt { dwt, coefs, .. } => {
-                coefs
-                    .as_mut_slice()
-                    .par_chunks_mut(MASK_CHUNK)
-                    .zip(mask.par_chunks(MASK_CHUNK))
-                    .for_each(|(c, m)| {
-                        for (c, &k) in c.iter_mut().zip(m) {
-                            if !k {
-                                *c = 0.0;
-                            }
-                        }
-                    });
+                apply_mask(coefs.as_mut_slice(), mask)?;
                 dwt.synthesize(coefs, out)?;
             }
         }

@@ -203,14 +203,23 @@ pub fn select_threshold(values: &[f64], costs: &[u8], threshold: f64) -> Result<
     })
 }
 
-/// Zeroes every entry of `coefs` whose `mask` entry is false.
-pub fn apply_mask<T: Default>(coefs: &mut [T], mask: &[bool]) -> Result<()> {
+/// Entries per parallel task of the passes that apply a mask.
+pub(crate) const MASK_CHUNK: usize = 1 << 16;
+
+/// Zeroes every entry of `coefs` whose `mask` entry is false, in parallel chunks of 2¹⁶
+/// entries.
+pub fn apply_mask<T: Default + Send>(coefs: &mut [T], mask: &[bool]) -> Result<()> {
     check_mask(mask, coefs.len(), "coefficients")?;
-    for (c, &keep) in coefs.iter_mut().zip(mask) {
-        if !keep {
-            *c = T::default();
-        }
-    }
+    coefs
+        .par_chunks_mut(MASK_CHUNK)
+        .zip(mask.par_chunks(MASK_CHUNK))
+        .for_each(|(coefs, mask)| {
+            for (c, &keep) in coefs.iter_mut().zip(mask) {
+                if !keep {
+                    *c = T::default();
+                }
+            }
+        });
     Ok(())
 }
 
@@ -638,6 +647,24 @@ fn validate(values: &[f64], costs: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
     use std::cmp::Ordering;
+
+    #[test]
+    fn apply_mask_zeroes_exactly_the_dropped_entries_across_chunks() {
+        // Three whole chunks and a partial one; every 7th entry kept.
+        let len = 3 * MASK_CHUNK + 5;
+        let mask: Vec<bool> = (0..len).map(|i| i % 7 == 3).collect();
+        let mut coefs: Vec<f64> = (0..len).map(|i| i as f64 + 0.5).collect();
+        apply_mask(&mut coefs, &mask).unwrap();
+        for (i, &c) in coefs.iter().enumerate() {
+            let want = if i % 7 == 3 { i as f64 + 0.5 } else { 0.0 };
+            assert_eq!(c.to_bits(), want.to_bits(), "entry {i}");
+        }
+        let err = apply_mask(&mut coefs, &mask[1..]).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("{} mask entries for {len} coefficients", len - 1)),
+            "{err}"
+        );
+    }
 
     /// Ranking order: larger magnitude `|v|` first, then smaller index.
     fn rank_order(values: &[f64], a: usize, b: usize) -> Ordering {

@@ -1150,13 +1150,17 @@ impl Pgauss {
     fn zak_column(&self, j: usize, m: usize, out: &mut [Complex64]) {
         out.fill(Complex64::default());
         let n = out.len();
-        let mut set = |r: usize| out[r] = Complex64::new(self.sample(j + r * m), 0.0);
-        // j + r·M ≤ reach.
-        if j <= self.reach {
-            (0..=((self.reach - j) / m).min(n - 1)).for_each(&mut set);
+        // Rows 0..head have j + r·M ≤ reach, rows tail..n have L − (j + r·M) ≤ reach; on
+        // lattices the window covers whole, the two ranges meet.
+        let head = if j <= self.reach {
+            ((self.reach - j) / m + 1).min(n)
+        } else {
+            0
+        };
+        let tail = self.l.saturating_sub(self.reach + j).div_ceil(m).max(head);
+        for r in (0..head).chain(tail..n) {
+            out[r] = Complex64::new(self.sample(j + r * m), 0.0);
         }
-        // L − (j + r·M) ≤ reach.
-        (self.l.saturating_sub(self.reach + j).div_ceil(m)..n).for_each(set);
     }
 }
 
