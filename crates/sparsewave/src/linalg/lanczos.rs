@@ -22,7 +22,7 @@
 //! One-sided reorthogonalization (Simon and Zha, "Low-rank matrix approximation using the
 //! Lanczos bidiagonalization process with applications", SIAM J. Sci. Comput. 21, 2000): the
 //! right basis `V` (the smaller side) is reorthogonalized at every step; the left basis `U` only
-//! when a bound on its loss of orthogonality exceeds the tolerance ([`LeftOrthogonality`]).
+//! when a bound on its loss of orthogonality exceeds the tolerance (`LeftOrthogonality`).
 //! With `V` orthonormal, `U_k = A·V_k·B_k⁻¹` is orthonormal in exact arithmetic, and rounding
 //! errors grow in `U` only through divisions by small `α_j` — which the bound follows. On the
 //! WSVD paper's Table 3 windows the bound asks for a left reorthogonalization at a quarter of
