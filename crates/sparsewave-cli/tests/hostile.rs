@@ -92,7 +92,12 @@ fn sizes_beyond_the_memory_are_refused_before_allocating() {
             "--lattice",
             "99999x99999",
         ],
-        &["in.wav", "99999x99999 lattice", "needs about"],
+        &[
+            "in.wav",
+            "99999x99999 lattice",
+            "needs about",
+            "of memory available on this machine (--max-memory sets another limit)",
+        ],
     );
     w.refused(
         &[
@@ -103,7 +108,11 @@ fn sizes_beyond_the_memory_are_refused_before_allocating() {
     // The same classes with the limit set by hand: a 4 s file does not fit in 1 MiB.
     w.refused(
         &["approx", "in.wav", "-o", "out.wav", "--max-memory", "1M"],
-        &["in.wav", "176400 frames", "limit of 1.0 MiB"],
+        &[
+            "in.wav",
+            "176400 frames",
+            "the limit of 1.0 MiB set with --max-memory",
+        ],
     );
     w.refused(
         &["approx", "in.wav", "-o", "out.wav", "--max-memory", "lots"],

@@ -41,10 +41,14 @@ pub enum Error {
     Numerical(String),
     /// A step would need more memory than the limit ([`crate::memory`]); refused before
     /// allocating.
-    #[error(
-        "{task} needs about {needed} of memory, more than the limit of {limit} \
-         (the memory available on this machine, or the limit set with --max-memory)"
-    )]
+    #[error("{task} needs about {needed} of memory, more than {}", match origin {
+        crate::memory::LimitOrigin::Set => {
+            format!("the limit of {limit} {}", crate::memory::SET_LIMIT_TAIL)
+        }
+        crate::memory::LimitOrigin::Available => {
+            format!("the {limit} {}", crate::memory::AVAILABLE_LIMIT_TAIL)
+        }
+    })]
     OutOfMemory {
         /// What would need the memory, with the sizes that decide it.
         task: String,
@@ -52,6 +56,8 @@ pub enum Error {
         needed: crate::memory::ByteSize,
         /// The limit it exceeds.
         limit: crate::memory::ByteSize,
+        /// Whether the limit was set or is the machine's available memory.
+        origin: crate::memory::LimitOrigin,
     },
 }
 

@@ -20,12 +20,33 @@ pub fn set_limit(limit: Option<ByteSize>) {
     LIMIT.store(limit.map_or(0, |b| b.0.max(1)), Ordering::Relaxed);
 }
 
+/// Where the memory limit comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitOrigin {
+    /// Set for the process with [`set_limit`] (the command line's `--max-memory`).
+    Set,
+    /// The memory the machine had available at the check (or none known: no limit).
+    Available,
+}
+
+/// How an [`Error::OutOfMemory`] message ends for each [`LimitOrigin`], after the limit: callers
+/// that name the setting (a command line's flag) can find it in a message that carries the
+/// refusal as text (a decoder's error about its file).
+pub const SET_LIMIT_TAIL: &str = "set for this process";
+/// See [`SET_LIMIT_TAIL`].
+pub const AVAILABLE_LIMIT_TAIL: &str = "of memory available on this machine";
+
 /// The memory limit in bytes: [`set_limit`]'s, or the machine's available memory, or
 /// `u64::MAX` when neither is known.
 pub fn limit() -> u64 {
+    limit_and_origin().0
+}
+
+/// [`limit`] and where it comes from.
+fn limit_and_origin() -> (u64, LimitOrigin) {
     match LIMIT.load(Ordering::Relaxed) {
-        0 => available().unwrap_or(u64::MAX),
-        set => set,
+        0 => (available().unwrap_or(u64::MAX), LimitOrigin::Available),
+        set => (set, LimitOrigin::Set),
     }
 }
 
@@ -40,7 +61,7 @@ fn available() -> Option<u64> {
 /// Refuse a step whose buffers need about `bytes` (f64 so that products of sizes cannot
 /// overflow) when that exceeds [`limit`]; `task` says what would need them.
 pub fn check(task: impl FnOnce() -> String, bytes: f64) -> Result<()> {
-    let limit = limit();
+    let (limit, origin) = limit_and_origin();
     if bytes.is_finite() && bytes <= limit as f64 {
         return Ok(());
     }
@@ -52,6 +73,7 @@ pub fn check(task: impl FnOnce() -> String, bytes: f64) -> Result<()> {
             u64::MAX
         }),
         limit: ByteSize(limit),
+        origin,
     })
 }
 
@@ -133,6 +155,39 @@ mod tests {
         }
         assert_eq!(ByteSize(3 << 29).to_string(), "1.5 GiB");
         assert_eq!(ByteSize(999).to_string(), "999 B");
+    }
+
+    #[test]
+    fn a_refusal_says_where_its_limit_comes_from() {
+        let refusal = |origin| {
+            Error::OutOfMemory {
+                task: "the plan".into(),
+                needed: ByteSize(3 << 30),
+                limit: ByteSize(1 << 30),
+                origin,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            refusal(LimitOrigin::Set),
+            "the plan needs about 3.0 GiB of memory, more than the limit of 1.0 GiB set for \
+             this process"
+        );
+        assert_eq!(
+            refusal(LimitOrigin::Available),
+            "the plan needs about 3.0 GiB of memory, more than the 1.0 GiB of memory available \
+             on this machine"
+        );
+        // No test sets the process's limit: an estimate beyond any is refused against the
+        // machine's.
+        assert!(matches!(
+            check(|| "everything".into(), f64::INFINITY),
+            Err(Error::OutOfMemory {
+                origin: LimitOrigin::Available,
+                needed: ByteSize(u64::MAX),
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod spectrogram;
 mod sweep;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use sparsewave::memory::{AVAILABLE_LIMIT_TAIL, SET_LIMIT_TAIL};
 use std::process::ExitCode;
 
 /// Approximate, compress and denoise audio with time–frequency and low-rank methods.
@@ -133,9 +134,16 @@ fn with_input_name(e: &anyhow::Error, message: String, matches: &clap::ArgMatche
 }
 
 /// The error chain as text, with the library's parameter names (`hop`) replaced by the flags
-/// of `subcommand` that set them (`--hop`).
+/// of `subcommand` that set them (`--hop`), and a memory limit's origin told as the flag that
+/// sets it.
 pub(crate) fn with_flag_names(e: &anyhow::Error, subcommand: Option<&str>) -> String {
     let mut message = format!("{e:#}");
+    // A refusal may come as the text of another error (a decoder's, about its file).
+    if message.contains(SET_LIMIT_TAIL) {
+        message = message.replacen(SET_LIMIT_TAIL, "set with --max-memory", 1);
+    } else if message.contains(AVAILABLE_LIMIT_TAIL) {
+        message.push_str(" (--max-memory sets another limit)");
+    }
     let Some(sub) = subcommand.and_then(|s| Cli::command().find_subcommand(s).cloned()) else {
         return message;
     };
