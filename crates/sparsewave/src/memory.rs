@@ -36,14 +36,9 @@ pub const SET_LIMIT_TAIL: &str = "set for this process";
 /// See [`SET_LIMIT_TAIL`].
 pub const AVAILABLE_LIMIT_TAIL: &str = "of memory available on this machine";
 
-/// The memory limit in bytes: [`set_limit`]'s, or the machine's available memory, or
-/// `u64::MAX` when neither is known.
-pub fn limit() -> u64 {
-    limit_and_origin().0
-}
-
-/// [`limit`] and where it comes from.
-fn limit_and_origin() -> (u64, LimitOrigin) {
+/// The memory limit in bytes and where it comes from: [`set_limit`]'s, or the machine's
+/// available memory, or `u64::MAX` when neither is known.
+pub fn limit() -> (u64, LimitOrigin) {
     match LIMIT.load(Ordering::Relaxed) {
         0 => (available().unwrap_or(u64::MAX), LimitOrigin::Available),
         set => (set, LimitOrigin::Set),
@@ -61,7 +56,7 @@ fn available() -> Option<u64> {
 /// Refuse a step whose buffers need about `bytes` (f64 so that products of sizes cannot
 /// overflow) when that exceeds [`limit`]; `task` says what would need them.
 pub fn check(task: impl FnOnce() -> String, bytes: f64) -> Result<()> {
-    let (limit, origin) = limit_and_origin();
+    let (limit, origin) = limit();
     if bytes.is_finite() && bytes <= limit as f64 {
         return Ok(());
     }
